@@ -1,0 +1,1 @@
+//! mdns-net: placeholder, filled in by its own issue.

@@ -1,0 +1,1 @@
+//! The mDNS state machine (filled in by the engine issue).

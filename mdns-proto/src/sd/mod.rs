@@ -1,0 +1,1 @@
+//! DNS-SD names and data (RFC 6763): service types, instance names, TXT records.

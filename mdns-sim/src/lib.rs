@@ -1,0 +1,1 @@
+//! mdns-sim: placeholder, filled in by its own issue.

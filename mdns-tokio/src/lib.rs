@@ -1,0 +1,1 @@
+//! mdns-tokio: placeholder, filled in by its own issue.
