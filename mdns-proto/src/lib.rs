@@ -20,6 +20,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+pub mod engine;
 pub mod name;
 pub mod rand;
 pub mod sd;
