@@ -1,0 +1,238 @@
+//! Reading a received message: its header, questions and records, zero-copy.
+//!
+//! Iteration never allocates. A record whose name or rdata is malformed is reported as
+//! an error item and skipped, and the records after it still parse (RFC 1035 framing
+//! keeps working while the rdlength stays inside the message); only when the framing
+//! itself is lost (a name or rdlength running past the end) does iteration stop.
+
+use super::error::ParseError;
+use super::header::{Header, HEADER_LEN};
+use super::name::NameRef;
+use super::rdata::RData;
+use super::rtype::{Class, Rtype};
+
+/// Which section a record came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Section {
+    /// Answer section.
+    Answer,
+    /// Authority section (proposed records in probes, RFC 6762 §8.2).
+    Authority,
+    /// Additional section.
+    Additional,
+}
+
+/// A received message.
+#[derive(Clone, Copy, Debug)]
+pub struct Message<'a> {
+    buf: &'a [u8],
+    header: Header,
+}
+
+impl<'a> Message<'a> {
+    /// Wraps a datagram; only the header is read here.
+    pub fn parse(buf: &'a [u8]) -> Result<Self, ParseError> {
+        let header = Header::parse(buf).ok_or(ParseError::ShortHeader { len: buf.len() })?;
+        Ok(Message { buf, header })
+    }
+
+    /// The header.
+    pub fn header(&self) -> Header {
+        self.header
+    }
+
+    /// The raw bytes.
+    pub fn bytes(&self) -> &'a [u8] {
+        self.buf
+    }
+
+    /// The questions.
+    pub fn questions(&self) -> Questions<'a> {
+        Questions {
+            buf: self.buf,
+            at: HEADER_LEN,
+            left: self.header.qdcount,
+        }
+    }
+
+    /// The records of the answer, authority and additional sections, in order.
+    pub fn records(&self) -> Records<'a> {
+        // Skip the questions by framing alone; no pointer is followed.
+        let mut at = HEADER_LEN;
+        let mut lost = false;
+        for _ in 0..self.header.qdcount {
+            match NameRef::skip(self.buf, at) {
+                Ok(end) if end + 4 <= self.buf.len() => at = end + 4,
+                _ => {
+                    lost = true;
+                    break;
+                }
+            }
+        }
+        Records {
+            buf: self.buf,
+            at,
+            counts: [
+                self.header.ancount,
+                self.header.nscount,
+                self.header.arcount,
+            ],
+            section: 0,
+            done: lost,
+        }
+    }
+}
+
+/// A question.
+#[derive(Clone, Copy, Debug)]
+pub struct Question<'a> {
+    /// The name asked about.
+    pub name: NameRef<'a>,
+    /// The type asked for.
+    pub qtype: Rtype,
+    /// The class, top bit masked off.
+    pub qclass: Class,
+    /// The QU bit: the querier asks for a unicast response (RFC 6762 §5.4).
+    pub unicast_response: bool,
+}
+
+/// Iterator over questions. Yields an error once and stops when framing is lost.
+#[derive(Clone, Debug)]
+pub struct Questions<'a> {
+    buf: &'a [u8],
+    at: usize,
+    left: u16,
+}
+
+impl<'a> Iterator for Questions<'a> {
+    type Item = Result<Question<'a>, ParseError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.left == 0 {
+            return None;
+        }
+        self.left -= 1;
+        let name = NameRef::read(self.buf, self.at);
+        // Framing first: where does this question end?
+        let end = match NameRef::skip(self.buf, self.at) {
+            Ok(end) if end + 4 <= self.buf.len() => end,
+            _ => {
+                self.left = 0;
+                return Some(Err(ParseError::Truncated { at: self.at }));
+            }
+        };
+        self.at = end + 4;
+        let name = match name {
+            Ok((name, _)) => name,
+            Err(e) => return Some(Err(e)),
+        };
+        let qtype = u16::from_be_bytes([self.buf[end], self.buf[end + 1]]);
+        let (qclass, qu) = Class::split(u16::from_be_bytes([self.buf[end + 2], self.buf[end + 3]]));
+        Some(Ok(Question {
+            name,
+            qtype: Rtype(qtype),
+            qclass,
+            unicast_response: qu,
+        }))
+    }
+}
+
+/// A resource record.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    /// Which section it came from.
+    pub section: Section,
+    /// Owner name.
+    pub name: NameRef<'a>,
+    /// Type.
+    pub rtype: Rtype,
+    /// Class, top bit masked off (for OPT: the sender's UDP payload size).
+    pub class: Class,
+    /// The cache-flush bit (RFC 6762 §10.2); always false for OPT.
+    pub cache_flush: bool,
+    /// Time to live, seconds.
+    pub ttl: u32,
+    /// Typed data.
+    pub rdata: RData<'a>,
+    /// The rdata bytes as received (names inside may be compressed).
+    pub raw_rdata: &'a [u8],
+}
+
+/// Iterator over records. A malformed record yields an error and is skipped; when
+/// framing is lost, one error is yielded and iteration stops.
+#[derive(Clone, Debug)]
+pub struct Records<'a> {
+    buf: &'a [u8],
+    at: usize,
+    counts: [u16; 3],
+    section: usize,
+    done: bool,
+}
+
+impl<'a> Records<'a> {
+    fn lose(&mut self, e: ParseError) -> Option<Result<Record<'a>, ParseError>> {
+        self.done = true;
+        Some(Err(e))
+    }
+}
+
+impl<'a> Iterator for Records<'a> {
+    type Item = Result<Record<'a>, ParseError>;
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        while self.section < 3 && self.counts[self.section] == 0 {
+            self.section += 1;
+        }
+        if self.section == 3 {
+            self.done = true;
+            return None;
+        }
+        self.counts[self.section] -= 1;
+        let section = [Section::Answer, Section::Authority, Section::Additional][self.section];
+        let start = self.at;
+        let fixed = match NameRef::skip(self.buf, start) {
+            Ok(end) if end + 10 <= self.buf.len() => end,
+            Ok(_) => return self.lose(ParseError::Truncated { at: start }),
+            Err(e) => return self.lose(e),
+        };
+        let b = self.buf;
+        let w = |i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
+        let rtype = Rtype(w(fixed));
+        let raw_class = w(fixed + 2);
+        let ttl = u32::from_be_bytes([b[fixed + 4], b[fixed + 5], b[fixed + 6], b[fixed + 7]]);
+        let rdlength = w(fixed + 8);
+        let rdata_at = fixed + 10;
+        let rdata_end = rdata_at + usize::from(rdlength);
+        if rdata_end > b.len() {
+            return self.lose(ParseError::RdataOverrun {
+                at: rdata_at,
+                rdlength,
+            });
+        }
+        self.at = rdata_end;
+        let name = match NameRef::read(b, start) {
+            Ok((name, _)) => name,
+            Err(e) => return Some(Err(e)),
+        };
+        let rdata = match RData::parse(b, rdata_at, usize::from(rdlength), rtype) {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        let (class, cache_flush) = if rtype == Rtype::OPT {
+            (Class(raw_class), false)
+        } else {
+            Class::split(raw_class)
+        };
+        Some(Ok(Record {
+            section,
+            name,
+            rtype,
+            class,
+            cache_flush,
+            ttl,
+            rdata,
+            raw_rdata: &b[rdata_at..rdata_end],
+        }))
+    }
+}

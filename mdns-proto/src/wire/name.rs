@@ -1,0 +1,314 @@
+//! Names read in place from a received message (RFC 1035 §3.1, §4.1.4).
+//!
+//! [`NameRef::read`] walks a name once, following compression pointers, and checks it:
+//! labels of at most 63 bytes, no reserved label types (0x40, 0x80), at most 255 bytes
+//! decompressed, pointers that stay inside the message and out of the header. Pointers
+//! are normally backward; forward pointers, which some devices send, are accepted
+//! because the walk is bounded: a chain of more than [`MAX_POINTER_HOPS`] jumps is
+//! reported as a loop, so no input can make it hang. Once read, a `NameRef` iterates its
+//! labels without checks failing and without allocating.
+
+use super::error::ParseError;
+use crate::name::{label_eq, labels_eq, Name, MAX_LABEL_LEN, MAX_NAME_LEN};
+use core::fmt;
+
+/// Most compression pointers one name may follow. A valid name has at most 127 labels,
+/// and real packets use one pointer per name; the bound makes loops terminate.
+pub const MAX_POINTER_HOPS: usize = 32;
+
+/// A validated name inside a message. Cheap to copy; compares case-insensitively.
+#[derive(Clone, Copy)]
+pub struct NameRef<'a> {
+    msg: &'a [u8],
+    start: u16,
+    /// Uncompressed wire length, root label included.
+    wire_len: u8,
+}
+
+impl<'a> NameRef<'a> {
+    /// Reads the name starting at `pos` in `msg`. Returns it and the offset just past
+    /// its in-place part (where the next field begins).
+    pub fn read(msg: &'a [u8], pos: usize) -> Result<(NameRef<'a>, usize), ParseError> {
+        let mut at = pos;
+        let mut end = None;
+        let mut wire_len = 1usize; // the root label
+        let mut hops = 0;
+        loop {
+            let len = *msg.get(at).ok_or(ParseError::Truncated { at })?;
+            match len & 0xC0 {
+                0x00 if len == 0 => {
+                    let end = end.unwrap_or(at + 1);
+                    return Ok((
+                        NameRef {
+                            msg,
+                            start: pos as u16,
+                            wire_len: wire_len as u8,
+                        },
+                        end,
+                    ));
+                }
+                0x00 => {
+                    let len = usize::from(len);
+                    if at + 1 + len >= msg.len() {
+                        return Err(ParseError::Truncated { at });
+                    }
+                    wire_len += 1 + len;
+                    if wire_len > MAX_NAME_LEN {
+                        return Err(ParseError::NameTooLong { at: pos });
+                    }
+                    at += 1 + len;
+                }
+                0xC0 => {
+                    let lo = *msg.get(at + 1).ok_or(ParseError::Truncated { at })?;
+                    let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
+                    if end.is_none() {
+                        end = Some(at + 2);
+                    }
+                    if target < super::HEADER_LEN || target >= msg.len() || target == at {
+                        return Err(ParseError::BadPointer { at, target });
+                    }
+                    hops += 1;
+                    if hops > MAX_POINTER_HOPS {
+                        return Err(ParseError::PointerLoop { at: pos });
+                    }
+                    at = target;
+                }
+                _ => return Err(ParseError::BadLabel { at, byte: len }),
+            }
+        }
+    }
+
+    /// Skips over a name at `pos` without following pointers: the offset just past its
+    /// in-place part. Only checks framing.
+    pub fn skip(msg: &[u8], pos: usize) -> Result<usize, ParseError> {
+        let mut at = pos;
+        loop {
+            let len = *msg.get(at).ok_or(ParseError::Truncated { at })?;
+            match len & 0xC0 {
+                0x00 if len == 0 => return Ok(at + 1),
+                0x00 => at += 1 + usize::from(len),
+                0xC0 => {
+                    return if at + 2 <= msg.len() {
+                        Ok(at + 2)
+                    } else {
+                        Err(ParseError::Truncated { at })
+                    }
+                }
+                _ => return Err(ParseError::BadLabel { at, byte: len }),
+            }
+        }
+    }
+
+    /// The labels, leftmost first, root excluded.
+    pub fn labels(&self) -> NameLabels<'a> {
+        NameLabels {
+            msg: self.msg,
+            at: usize::from(self.start),
+        }
+    }
+
+    /// Uncompressed wire length, root label included.
+    pub fn wire_len(&self) -> usize {
+        usize::from(self.wire_len)
+    }
+
+    /// Offset of the name's first byte in the message.
+    pub fn offset(&self) -> usize {
+        usize::from(self.start)
+    }
+
+    /// An owned copy, in the case it was received.
+    pub fn to_name(&self) -> Name {
+        // Validated on read, so this cannot fail; fall back to the root defensively.
+        Name::from_labels(self.labels()).unwrap_or_else(|_| Name::root())
+    }
+
+    /// Case-insensitive comparison with an owned name.
+    pub fn eq_name(&self, name: &Name) -> bool {
+        self.wire_len() == name.wire_len() && labels_eq(self.labels(), name.labels())
+    }
+
+    /// Case-insensitive comparison with another name read in place.
+    pub fn eq_ref(&self, other: &NameRef<'_>) -> bool {
+        self.wire_len == other.wire_len && labels_eq(self.labels(), other.labels())
+    }
+
+    /// Appends the uncompressed wire form (root label included) to `out`.
+    pub fn write_uncompressed(&self, out: &mut impl Extend<u8>) {
+        for label in self.labels() {
+            out.extend(core::iter::once(label.len() as u8));
+            out.extend(label.iter().copied());
+        }
+        out.extend(core::iter::once(0));
+    }
+
+    /// Number of labels, root excluded.
+    pub fn label_count(&self) -> usize {
+        self.labels().count()
+    }
+
+    /// True if the leftmost label equals `label` (case-insensitively).
+    pub fn first_label_is(&self, label: &[u8]) -> bool {
+        self.labels().next().is_some_and(|l| label_eq(l, label))
+    }
+}
+
+impl PartialEq for NameRef<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.eq_ref(other)
+    }
+}
+
+impl PartialEq<Name> for NameRef<'_> {
+    fn eq(&self, other: &Name) -> bool {
+        self.eq_name(other)
+    }
+}
+
+impl fmt::Display for NameRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut any = false;
+        for label in self.labels() {
+            crate::name::write_label_escaped(f, label)?;
+            f.write_str(".")?;
+            any = true;
+        }
+        if !any {
+            f.write_str(".")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for NameRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "NameRef({self})")
+    }
+}
+
+/// Iterator over the labels of a [`NameRef`], following pointers.
+#[derive(Clone)]
+pub struct NameLabels<'a> {
+    msg: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Iterator for NameLabels<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        // The name was validated by `NameRef::read`; every access is still checked, so a
+        // broken invariant ends the iteration instead of panicking.
+        for _ in 0..=MAX_POINTER_HOPS {
+            let len = *self.msg.get(self.at)?;
+            match len & 0xC0 {
+                0x00 if len == 0 => return None,
+                0x00 => {
+                    let len = usize::from(len).min(MAX_LABEL_LEN);
+                    let label = self.msg.get(self.at + 1..self.at + 1 + len)?;
+                    self.at += 1 + len;
+                    return Some(label);
+                }
+                0xC0 => {
+                    let lo = *self.msg.get(self.at + 1)?;
+                    self.at = (usize::from(len & 0x3F) << 8) | usize::from(lo);
+                }
+                _ => return None,
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec::Vec;
+
+    fn msg_with(body: &[u8]) -> Vec<u8> {
+        let mut m = alloc::vec![0u8; 12];
+        m.extend_from_slice(body);
+        m
+    }
+
+    #[test]
+    fn reads_plain_and_compressed_names() {
+        // 12: "\x05local\x00", 19: "\x03foo" + pointer to 12
+        let m = msg_with(b"\x05local\x00\x03foo\xc0\x0c");
+        let (a, end) = NameRef::read(&m, 12).unwrap();
+        assert_eq!(end, 19);
+        assert_eq!(a.to_string(), "local.");
+        let (b, end) = NameRef::read(&m, 19).unwrap();
+        assert_eq!(end, 25);
+        assert_eq!(b.to_string(), "foo.local.");
+        assert_eq!(b.wire_len(), 11);
+        assert!(b.eq_name(&Name::parse("FOO.Local").unwrap()));
+        assert_eq!(NameRef::skip(&m, 19).unwrap(), 25);
+    }
+
+    #[test]
+    fn rejects_loops_self_pointers_and_header_pointers() {
+        let self_ptr = msg_with(b"\xc0\x0c");
+        assert_eq!(
+            NameRef::read(&self_ptr, 12).unwrap_err(),
+            ParseError::BadPointer { at: 12, target: 12 }
+        );
+        // 12 -> 14 -> 12: a two-hop loop
+        let two = msg_with(b"\xc0\x0e\xc0\x0c");
+        assert_eq!(
+            NameRef::read(&two, 12).unwrap_err(),
+            ParseError::PointerLoop { at: 12 }
+        );
+        // a label then a pointer back to its own start
+        let label_loop = msg_with(b"\x01a\xc0\x0c");
+        assert!(matches!(
+            NameRef::read(&label_loop, 12),
+            Err(ParseError::PointerLoop { .. }) | Err(ParseError::NameTooLong { .. })
+        ));
+        let into_header = msg_with(b"\xc0\x02");
+        assert_eq!(
+            NameRef::read(&into_header, 12).unwrap_err(),
+            ParseError::BadPointer { at: 12, target: 2 }
+        );
+    }
+
+    #[test]
+    fn accepts_a_forward_pointer_that_cannot_loop() {
+        // name at 12 points forward to 14 where "\x01x\x00" lives
+        let m = msg_with(b"\xc0\x0e\x01x\x00");
+        let (n, end) = NameRef::read(&m, 12).unwrap();
+        assert_eq!(end, 14);
+        assert_eq!(n.to_string(), "x.");
+    }
+
+    #[test]
+    fn rejects_reserved_label_types_and_overruns() {
+        for byte in [0x40u8, 0x80] {
+            let m = msg_with(&[byte, 0]);
+            assert_eq!(
+                NameRef::read(&m, 12).unwrap_err(),
+                ParseError::BadLabel { at: 12, byte }
+            );
+        }
+        let m = msg_with(b"\x05ab");
+        assert_eq!(
+            NameRef::read(&m, 12).unwrap_err(),
+            ParseError::Truncated { at: 12 }
+        );
+    }
+
+    #[test]
+    fn rejects_names_over_255_bytes() {
+        let mut body = Vec::new();
+        for _ in 0..5 {
+            body.push(60);
+            body.extend_from_slice(&[b'a'; 60]);
+        }
+        body.push(0);
+        let m = msg_with(&body);
+        assert_eq!(
+            NameRef::read(&m, 12).unwrap_err(),
+            ParseError::NameTooLong { at: 12 }
+        );
+    }
+}

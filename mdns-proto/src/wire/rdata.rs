@@ -1,0 +1,455 @@
+//! Typed record data: [`RData`] borrowed from a received message, and [`RecordData`]
+//! owned, for the cache, the responder's records and the writer.
+//!
+//! Known types: A, AAAA, PTR, CNAME, SRV (RFC 2782), TXT, HINFO, NSEC (RFC 6762 §6.1,
+//! with its type bitmap), OPT (EDNS0; Apple sends an Owner option). Any other type is
+//! kept as opaque bytes.
+
+use super::error::ParseError;
+use super::name::NameRef;
+use super::rtype::Rtype;
+use crate::name::Name;
+use alloc::vec::Vec;
+use core::net::{Ipv4Addr, Ipv6Addr};
+use smallvec::SmallVec;
+
+/// Record data read in place.
+#[derive(Clone, Copy, Debug)]
+pub enum RData<'a> {
+    /// IPv4 address.
+    A(Ipv4Addr),
+    /// IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// Domain name pointer.
+    Ptr(NameRef<'a>),
+    /// Canonical name.
+    Cname(NameRef<'a>),
+    /// Service location (RFC 2782).
+    Srv {
+        /// Priority.
+        priority: u16,
+        /// Weight.
+        weight: u16,
+        /// Port.
+        port: u16,
+        /// Target host.
+        target: NameRef<'a>,
+    },
+    /// Text strings (RFC 6763 §6), validated to frame exactly.
+    Txt(TxtStrings<'a>),
+    /// Host information: CPU and OS strings.
+    Hinfo {
+        /// CPU.
+        cpu: &'a [u8],
+        /// Operating system.
+        os: &'a [u8],
+    },
+    /// NSEC: the next name and the types that exist (RFC 6762 §6.1).
+    Nsec {
+        /// Next domain name (in mDNS, the record's own name).
+        next: NameRef<'a>,
+        /// Type bitmap.
+        types: NsecBitmap<'a>,
+    },
+    /// EDNS0 options (the class field holds the UDP payload size).
+    Opt(&'a [u8]),
+    /// Any other type, as bytes.
+    Other(&'a [u8]),
+}
+
+impl<'a> RData<'a> {
+    /// Parses the rdata at `msg[start..start + len]` as type `rtype`. Names inside may
+    /// point anywhere in `msg` but must end inside the rdata.
+    pub fn parse(
+        msg: &'a [u8],
+        start: usize,
+        len: usize,
+        rtype: Rtype,
+    ) -> Result<Self, ParseError> {
+        let end = start + len;
+        let bad = ParseError::BadRdata {
+            at: start,
+            rtype: rtype.0,
+        };
+        let raw = msg.get(start..end).ok_or(bad)?;
+        let name_in = |pos: usize| -> Result<(NameRef<'a>, usize), ParseError> {
+            let (name, after) = NameRef::read(msg, pos)?;
+            if after > end {
+                return Err(bad);
+            }
+            Ok((name, after))
+        };
+        Ok(match rtype {
+            Rtype::A => RData::A(Ipv4Addr::from(<[u8; 4]>::try_from(raw).map_err(|_| bad)?)),
+            Rtype::AAAA => RData::Aaaa(Ipv6Addr::from(<[u8; 16]>::try_from(raw).map_err(|_| bad)?)),
+            Rtype::PTR | Rtype::CNAME => {
+                let (name, after) = name_in(start)?;
+                if after != end {
+                    return Err(bad);
+                }
+                if rtype == Rtype::PTR {
+                    RData::Ptr(name)
+                } else {
+                    RData::Cname(name)
+                }
+            }
+            Rtype::SRV => {
+                if len < 7 {
+                    return Err(bad);
+                }
+                let w = |i: usize| u16::from_be_bytes([raw[i], raw[i + 1]]);
+                let (target, after) = name_in(start + 6)?;
+                if after != end {
+                    return Err(bad);
+                }
+                RData::Srv {
+                    priority: w(0),
+                    weight: w(2),
+                    port: w(4),
+                    target,
+                }
+            }
+            Rtype::TXT => RData::Txt(TxtStrings::new(raw).ok_or(bad)?),
+            Rtype::HINFO => {
+                let mut it = TxtStrings::new(raw).ok_or(bad)?;
+                let cpu = it.next().ok_or(bad)?;
+                let os = it.next().ok_or(bad)?;
+                if it.next().is_some() {
+                    return Err(bad);
+                }
+                RData::Hinfo { cpu, os }
+            }
+            Rtype::NSEC => {
+                let (next, after) = name_in(start)?;
+                let bitmap = msg.get(after..end).ok_or(bad)?;
+                RData::Nsec {
+                    next,
+                    types: NsecBitmap::new(bitmap).ok_or(bad)?,
+                }
+            }
+            Rtype::OPT => RData::Opt(raw),
+            _ => RData::Other(raw),
+        })
+    }
+
+    /// An owned copy.
+    pub fn to_owned(&self) -> RecordData {
+        match *self {
+            RData::A(a) => RecordData::A(a),
+            RData::Aaaa(a) => RecordData::Aaaa(a),
+            RData::Ptr(n) => RecordData::Ptr(n.to_name()),
+            RData::Cname(n) => RecordData::Cname(n.to_name()),
+            RData::Srv {
+                priority,
+                weight,
+                port,
+                target,
+            } => RecordData::Srv {
+                priority,
+                weight,
+                port,
+                target: target.to_name(),
+            },
+            RData::Txt(t) => RecordData::Txt(SmallVec::from_slice(t.raw())),
+            RData::Hinfo { cpu, os } => RecordData::Hinfo {
+                cpu: SmallVec::from_slice(cpu),
+                os: SmallVec::from_slice(os),
+            },
+            RData::Nsec { next, types } => RecordData::Nsec {
+                next: next.to_name(),
+                types: SmallVec::from_slice(types.raw()),
+            },
+            RData::Opt(b) => RecordData::Opt(SmallVec::from_slice(b)),
+            RData::Other(b) => RecordData::Other(SmallVec::from_slice(b)),
+        }
+    }
+
+    /// Appends the raw uncompressed rdata (names expanded, case as received): the form
+    /// compared in probe tiebreaking (RFC 6762 §8.2).
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        match *self {
+            RData::A(a) => out.extend_from_slice(&a.octets()),
+            RData::Aaaa(a) => out.extend_from_slice(&a.octets()),
+            RData::Ptr(n) | RData::Cname(n) => n.write_uncompressed(out),
+            RData::Srv {
+                priority,
+                weight,
+                port,
+                target,
+            } => {
+                out.extend_from_slice(&priority.to_be_bytes());
+                out.extend_from_slice(&weight.to_be_bytes());
+                out.extend_from_slice(&port.to_be_bytes());
+                target.write_uncompressed(out);
+            }
+            RData::Txt(t) => out.extend_from_slice(t.raw()),
+            RData::Hinfo { cpu, os } => {
+                for s in [cpu, os] {
+                    out.push(s.len() as u8);
+                    out.extend_from_slice(s);
+                }
+            }
+            RData::Nsec { next, types } => {
+                next.write_uncompressed(out);
+                out.extend_from_slice(types.raw());
+            }
+            RData::Opt(b) | RData::Other(b) => out.extend_from_slice(b),
+        }
+    }
+}
+
+/// Owned record data.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum RecordData {
+    /// IPv4 address.
+    A(Ipv4Addr),
+    /// IPv6 address.
+    Aaaa(Ipv6Addr),
+    /// Domain name pointer.
+    Ptr(Name),
+    /// Canonical name.
+    Cname(Name),
+    /// Service location.
+    Srv {
+        /// Priority.
+        priority: u16,
+        /// Weight.
+        weight: u16,
+        /// Port.
+        port: u16,
+        /// Target host.
+        target: Name,
+    },
+    /// TXT rdata as on the wire (length-prefixed strings; never empty when sent).
+    Txt(SmallVec<[u8; 32]>),
+    /// Host information.
+    Hinfo {
+        /// CPU.
+        cpu: SmallVec<[u8; 16]>,
+        /// Operating system.
+        os: SmallVec<[u8; 16]>,
+    },
+    /// NSEC with its raw type bitmap (see [`NsecBitmap::build`]).
+    Nsec {
+        /// Next domain name.
+        next: Name,
+        /// Raw bitmap windows.
+        types: SmallVec<[u8; 8]>,
+    },
+    /// EDNS0 options.
+    Opt(SmallVec<[u8; 16]>),
+    /// Any other type, as bytes.
+    Other(SmallVec<[u8; 16]>),
+}
+
+impl RecordData {
+    /// The record type this data belongs to (`Other` has none of its own: `None`).
+    pub fn rtype(&self) -> Option<Rtype> {
+        Some(match self {
+            RecordData::A(_) => Rtype::A,
+            RecordData::Aaaa(_) => Rtype::AAAA,
+            RecordData::Ptr(_) => Rtype::PTR,
+            RecordData::Cname(_) => Rtype::CNAME,
+            RecordData::Srv { .. } => Rtype::SRV,
+            RecordData::Txt(_) => Rtype::TXT,
+            RecordData::Hinfo { .. } => Rtype::HINFO,
+            RecordData::Nsec { .. } => Rtype::NSEC,
+            RecordData::Opt(_) => Rtype::OPT,
+            RecordData::Other(_) => return None,
+        })
+    }
+
+    /// Appends the raw uncompressed rdata (RFC 6762 §8.2 tiebreak form).
+    pub fn write_canonical(&self, out: &mut Vec<u8>) {
+        match self {
+            RecordData::A(a) => out.extend_from_slice(&a.octets()),
+            RecordData::Aaaa(a) => out.extend_from_slice(&a.octets()),
+            RecordData::Ptr(n) | RecordData::Cname(n) => out.extend_from_slice(n.as_wire()),
+            RecordData::Srv {
+                priority,
+                weight,
+                port,
+                target,
+            } => {
+                out.extend_from_slice(&priority.to_be_bytes());
+                out.extend_from_slice(&weight.to_be_bytes());
+                out.extend_from_slice(&port.to_be_bytes());
+                out.extend_from_slice(target.as_wire());
+            }
+            RecordData::Txt(b) => out.extend_from_slice(b),
+            RecordData::Hinfo { cpu, os } => {
+                for s in [cpu, os] {
+                    out.push(s.len() as u8);
+                    out.extend_from_slice(s);
+                }
+            }
+            RecordData::Nsec { next, types } => {
+                out.extend_from_slice(next.as_wire());
+                out.extend_from_slice(types);
+            }
+            RecordData::Opt(b) | RecordData::Other(b) => out.extend_from_slice(b),
+        }
+    }
+
+    /// True if `rdata` read from a packet is the same data (names case-insensitively).
+    pub fn matches(&self, rdata: &RData<'_>) -> bool {
+        match (self, rdata) {
+            (RecordData::A(a), RData::A(b)) => a == b,
+            (RecordData::Aaaa(a), RData::Aaaa(b)) => a == b,
+            (RecordData::Ptr(a), RData::Ptr(b)) | (RecordData::Cname(a), RData::Cname(b)) => {
+                b.eq_name(a)
+            }
+            (
+                RecordData::Srv {
+                    priority,
+                    weight,
+                    port,
+                    target,
+                },
+                RData::Srv {
+                    priority: p,
+                    weight: w,
+                    port: o,
+                    target: t,
+                },
+            ) => priority == p && weight == w && port == o && t.eq_name(target),
+            (RecordData::Txt(a), RData::Txt(b)) => a.as_slice() == b.raw(),
+            (RecordData::Hinfo { cpu, os }, RData::Hinfo { cpu: c, os: o }) => {
+                cpu.as_slice() == *c && os.as_slice() == *o
+            }
+            (RecordData::Nsec { next, types }, RData::Nsec { next: n, types: t }) => {
+                n.eq_name(next) && types.as_slice() == t.raw()
+            }
+            (RecordData::Opt(a), RData::Opt(b)) | (RecordData::Other(a), RData::Other(b)) => {
+                a.as_slice() == *b
+            }
+            _ => false,
+        }
+    }
+}
+
+/// The strings of a TXT (or HINFO) rdata, each at most 255 bytes, checked to frame the
+/// rdata exactly.
+#[derive(Clone, Copy, Debug)]
+pub struct TxtStrings<'a> {
+    rest: &'a [u8],
+    raw: &'a [u8],
+}
+
+impl<'a> TxtStrings<'a> {
+    /// `None` if a length byte runs past the end.
+    pub fn new(raw: &'a [u8]) -> Option<Self> {
+        let mut at = 0;
+        while at < raw.len() {
+            at += 1 + usize::from(raw[at]);
+        }
+        (at == raw.len()).then_some(TxtStrings { rest: raw, raw })
+    }
+
+    /// The whole rdata.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+}
+
+impl<'a> Iterator for TxtStrings<'a> {
+    type Item = &'a [u8];
+    fn next(&mut self) -> Option<&'a [u8]> {
+        let (&len, tail) = self.rest.split_first()?;
+        let len = usize::from(len).min(tail.len());
+        let (s, rest) = tail.split_at(len);
+        self.rest = rest;
+        Some(s)
+    }
+}
+
+/// An NSEC type bitmap (RFC 4034 §4.1.2): windows of (number, length 1..=32, bits).
+#[derive(Clone, Copy, Debug)]
+pub struct NsecBitmap<'a> {
+    raw: &'a [u8],
+}
+
+impl<'a> NsecBitmap<'a> {
+    /// Checks the window framing; `None` for a window of length 0 or over 32, or one
+    /// that runs past the end.
+    pub fn new(raw: &'a [u8]) -> Option<Self> {
+        let mut at = 0;
+        while at < raw.len() {
+            let len = usize::from(*raw.get(at + 1)?);
+            if len == 0 || len > 32 {
+                return None;
+            }
+            at += 2 + len;
+        }
+        (at == raw.len()).then_some(NsecBitmap { raw })
+    }
+
+    /// The raw windows.
+    pub fn raw(&self) -> &'a [u8] {
+        self.raw
+    }
+
+    /// True if `rtype`'s bit is set.
+    pub fn contains(&self, rtype: Rtype) -> bool {
+        let [window, low] = rtype.0.to_be_bytes();
+        let mut at = 0;
+        while at + 1 < self.raw.len() {
+            let len = usize::from(self.raw[at + 1]);
+            if self.raw[at] == window {
+                let byte = usize::from(low / 8);
+                return byte < len
+                    && self
+                        .raw
+                        .get(at + 2 + byte)
+                        .is_some_and(|b| b & (0x80 >> (low % 8)) != 0);
+            }
+            at += 2 + len;
+        }
+        false
+    }
+
+    /// Builds a bitmap for types in window 0 (all that mDNS uses, RFC 6762 §6.1: types
+    /// above 255 are left out). Returns the raw bytes.
+    pub fn build(types: &[Rtype]) -> SmallVec<[u8; 8]> {
+        let mut bits = [0u8; 32];
+        let mut max = None;
+        for t in types.iter().filter(|t| t.0 < 256) {
+            let low = t.0 as usize;
+            bits[low / 8] |= 0x80 >> (low % 8);
+            max = max.max(Some(low / 8));
+        }
+        let mut out = SmallVec::new();
+        if let Some(max) = max {
+            out.push(0);
+            out.push((max + 1) as u8);
+            out.extend_from_slice(&bits[..=max]);
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nsec_bitmap_build_and_query() {
+        let raw = NsecBitmap::build(&[Rtype::TXT, Rtype::SRV, Rtype::A]);
+        // window 0, 5 bytes: A (1) in byte 0, TXT (16) in byte 2, SRV (33) in byte 4.
+        assert_eq!(raw.as_slice(), &[0, 5, 0x40, 0, 0x80, 0, 0x40]);
+        let bm = NsecBitmap::new(&raw).unwrap();
+        assert!(bm.contains(Rtype::A) && bm.contains(Rtype::TXT) && bm.contains(Rtype::SRV));
+        assert!(!bm.contains(Rtype::AAAA) && !bm.contains(Rtype::PTR));
+        assert!(NsecBitmap::new(&[0, 0]).is_none(), "window length 0");
+        assert!(NsecBitmap::new(&[0, 33]).is_none(), "window length 33");
+        assert!(NsecBitmap::new(&[0, 2, 1]).is_none(), "overrun");
+    }
+
+    #[test]
+    fn txt_framing() {
+        assert!(TxtStrings::new(b"\x03a=b\x00").is_some());
+        assert!(TxtStrings::new(b"\x05ab").is_none());
+        let v: Vec<&[u8]> = TxtStrings::new(b"\x03a=b\x01c").unwrap().collect();
+        assert_eq!(v, [&b"a=b"[..], b"c"]);
+    }
+}
