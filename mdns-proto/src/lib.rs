@@ -28,4 +28,5 @@ pub mod time;
 pub mod wire;
 
 pub use name::{Name, NameError};
+pub use sd::{InstanceName, ServiceType, Txt, TxtEntry};
 pub use time::Instant;
