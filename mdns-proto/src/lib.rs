@@ -25,8 +25,10 @@ pub mod name;
 pub mod rand;
 pub mod sd;
 pub mod time;
+pub mod util;
 pub mod wire;
 
+pub use engine::{Config, Engine, Event};
 pub use name::{Name, NameError};
 pub use sd::{InstanceName, ServiceType, Txt, TxtEntry};
 pub use time::Instant;

@@ -1,8 +1,295 @@
-//! The mDNS state machine: one [`Engine`] per host, driven quinn-style by
-//! `handle_datagram`, `handle_timeout`, `poll_transmit`, `poll_timeout`, `poll_event`.
+//! The mDNS state machine: one [`Engine`] per host, driven quinn-style.
 //!
-//! Submodules: [`io`] holds the types that cross to the driver.
+//! Methods come in four kinds, in this order below:
+//! 1. getters ([`Engine::config`], [`Engine::stats`], …);
+//! 2. inputs: [`Engine::handle_datagram`], [`Engine::handle_timeout`],
+//!    [`Engine::interface_up`], [`Engine::interface_down`];
+//! 3. commands: browsing and resolving (in [`querier`]), registering (in
+//!    [`responder`]);
+//! 4. outputs: [`Engine::poll_transmit`], [`Engine::poll_timeout`],
+//!    [`Engine::poll_event`].
+//!
+//! The contract: after every input or command, drain `poll_transmit` and `poll_event`,
+//! then sleep until `poll_timeout` (or the next datagram) and call `handle_timeout`.
+//!
+//! Submodules: [`io`] (types that cross to the driver), [`config`], [`event`],
+//! [`iface`] (interface table, on-link test), [`stats`], [`cache`], [`querier`],
+//! [`responder`].
 
+pub mod cache;
+pub mod config;
+pub mod event;
+pub mod iface;
 pub mod io;
+pub mod querier;
+pub mod responder;
+pub mod stats;
 
+pub use config::Config;
+pub use event::{
+    AnswerRecord, Event, QueryId, RegistrationFailure, RegistrationId, ResolvedService,
+};
 pub use io::{Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit};
+pub use stats::Stats;
+
+use crate::rand::Rng;
+use crate::time::Instant;
+use crate::wire::Message;
+use alloc::collections::VecDeque;
+use core::hash::Hasher;
+use core::time::Duration;
+use iface::Interfaces;
+use querier::Querier;
+use responder::Responder;
+
+/// How long a datagram we sent is remembered, to recognise it when it loops back.
+const OWN_PACKET_MEMORY: Duration = Duration::from_secs(2);
+/// How many sent datagrams are remembered for that.
+const OWN_PACKET_SLOTS: usize = 32;
+/// Most events queued before the oldest are dropped (a user that never polls must not
+/// make memory grow without bound).
+pub const MAX_QUEUED_EVENTS: usize = 4096;
+
+/// What the querier and responder get to work with while handling one input.
+pub(crate) struct Ctx<'a> {
+    pub now: Instant,
+    pub config: &'a Config,
+    pub rng: &'a mut Rng,
+    pub ifaces: &'a Interfaces,
+    pub events: &'a mut EventQueue,
+    pub stats: &'a mut Stats,
+}
+
+/// A received datagram that passed the engine's filters.
+pub(crate) struct Incoming<'a> {
+    pub meta: RecvMeta,
+    pub msg: Message<'a>,
+    /// A datagram this engine sent, looped back by the network stack.
+    pub own: bool,
+    /// A query from a port other than 5353: a legacy unicast (one-shot) querier
+    /// (RFC 6762 §6.7).
+    pub legacy: bool,
+}
+
+/// The bounded event queue.
+#[derive(Debug, Default)]
+pub(crate) struct EventQueue {
+    queue: VecDeque<Event>,
+    dropped: u64,
+}
+
+impl EventQueue {
+    pub fn push(&mut self, e: Event) {
+        if self.queue.len() >= MAX_QUEUED_EVENTS {
+            self.queue.pop_front();
+            self.dropped += 1;
+        }
+        self.queue.push_back(e);
+    }
+}
+
+/// The mDNS engine of one host.
+pub struct Engine {
+    pub(crate) config: Config,
+    pub(crate) rng: Rng,
+    pub(crate) ifaces: Interfaces,
+    pub(crate) stats: Stats,
+    pub(crate) events: EventQueue,
+    pub(crate) querier: Querier,
+    pub(crate) responder: Responder,
+    recent_sent: [Option<(u64, Instant)>; OWN_PACKET_SLOTS],
+    recent_next: usize,
+}
+
+impl Engine {
+    /// A new engine with no interfaces yet: tell it about them with
+    /// [`interface_up`](Self::interface_up).
+    pub fn new(config: Config) -> Self {
+        Engine {
+            rng: Rng::new(config.seed),
+            querier: Querier::new(&config),
+            responder: Responder::new(&config),
+            config,
+            ifaces: Interfaces::default(),
+            stats: Stats::default(),
+            events: EventQueue::default(),
+            recent_sent: [None; OWN_PACKET_SLOTS],
+            recent_next: 0,
+        }
+    }
+
+    // ----- getters -----
+
+    /// The configuration.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Counters of received, dropped and sent datagrams.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Number of records in the cache.
+    pub fn cache_len(&self) -> usize {
+        self.querier.cache().len()
+    }
+
+    /// Events dropped because nobody polled them (over [`MAX_QUEUED_EVENTS`]).
+    pub fn events_dropped(&self) -> u64 {
+        self.events.dropped
+    }
+
+    /// The interfaces the engine runs on.
+    pub fn interfaces(&self) -> impl Iterator<Item = (InterfaceId, &[IfAddr])> {
+        self.ifaces.iter().map(|(id, i)| (id, i.addrs.as_slice()))
+    }
+
+    pub(crate) fn split(&mut self, now: Instant) -> (Ctx<'_>, &mut Querier, &mut Responder) {
+        (
+            Ctx {
+                now,
+                config: &self.config,
+                rng: &mut self.rng,
+                ifaces: &self.ifaces,
+                events: &mut self.events,
+                stats: &mut self.stats,
+            },
+            &mut self.querier,
+            &mut self.responder,
+        )
+    }
+
+    // ----- inputs -----
+
+    /// Takes in a received datagram. Malformed or unwanted datagrams are dropped and
+    /// counted in [`stats`](Self::stats), never reported as errors.
+    pub fn handle_datagram(&mut self, now: Instant, meta: RecvMeta, data: &[u8]) {
+        self.stats.received += 1;
+        let Some(_) = self.ifaces.get(meta.interface) else {
+            self.stats.unknown_interface += 1;
+            return;
+        };
+        if self.config.require_ttl_255 && meta.ttl.is_some_and(|t| t != 255) {
+            self.stats.low_ttl += 1;
+            return;
+        }
+        let Ok(msg) = Message::parse(data) else {
+            self.stats.malformed += 1;
+            return;
+        };
+        let header = msg.header();
+        // RFC 6762 §18.3, §18.11: opcode and rcode must be zero.
+        if header.opcode() != 0 || header.rcode() != 0 {
+            self.stats.bad_header += 1;
+            return;
+        }
+        // RFC 6762 §5.5, §11: unicast from off the link is ignored; anything sent to
+        // the multicast group is on-link by definition.
+        if !meta.multicast && !self.ifaces.is_on_link(meta.interface, &meta.source.ip()) {
+            self.stats.off_link += 1;
+            return;
+        }
+        let own = self.is_own(now, &meta, data);
+        let legacy = meta.source.port() != io::MDNS_PORT;
+        let incoming = Incoming {
+            meta,
+            msg,
+            own,
+            legacy,
+        };
+        let (mut ctx, querier, responder) = self.split(now);
+        if header.is_response() {
+            // RFC 6762 §6: responses not from port 5353 are not mDNS responses.
+            if legacy {
+                ctx.stats.bad_source_port += 1;
+                return;
+            }
+            responder.handle_response(&mut ctx, &incoming);
+            querier.handle_response(&mut ctx, &incoming);
+        } else {
+            responder.handle_query(&mut ctx, &incoming);
+            querier.handle_query(&mut ctx, &incoming);
+        }
+    }
+
+    /// Lets timers that are due by `now` fire.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        let (mut ctx, querier, responder) = self.split(now);
+        querier.handle_timeout(&mut ctx);
+        responder.handle_timeout(&mut ctx);
+    }
+
+    /// An interface came up or changed its addresses. Queries restart on it and
+    /// registrations probe and announce on it again (RFC 6762 §8.3, §13).
+    pub fn interface_up(&mut self, now: Instant, id: InterfaceId, addrs: &[IfAddr]) {
+        self.ifaces.up(id, addrs);
+        let (mut ctx, querier, responder) = self.split(now);
+        querier.interface_up(&mut ctx, id);
+        responder.interface_up(&mut ctx, id);
+    }
+
+    /// An interface went away: its cache records are dropped (with events) and nothing
+    /// is sent on it any more.
+    pub fn interface_down(&mut self, now: Instant, id: InterfaceId) {
+        if !self.ifaces.down(id) {
+            return;
+        }
+        let (mut ctx, querier, responder) = self.split(now);
+        querier.interface_down(&mut ctx, id);
+        responder.interface_down(&mut ctx, id);
+    }
+
+    // ----- outputs -----
+
+    /// Writes the next datagram to send into `buf` and says where it goes; `None` when
+    /// nothing is due at `now`. Never writes more than the configured payload limit.
+    #[must_use]
+    pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        let limit = self.config.payload_limit().min(buf.len());
+        let buf = &mut buf[..limit];
+        let (mut ctx, querier, responder) = self.split(now);
+        let t = responder
+            .poll_transmit(&mut ctx, buf)
+            .or_else(|| querier.poll_transmit(&mut ctx, buf))?;
+        self.stats.sent += 1;
+        let hash = hash_bytes(&buf[..t.size]);
+        self.recent_sent[self.recent_next] = Some((hash, now));
+        self.recent_next = (self.recent_next + 1) % OWN_PACKET_SLOTS;
+        Some(t)
+    }
+
+    /// When [`handle_timeout`](Self::handle_timeout) must next be called, if ever.
+    #[must_use]
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        [self.querier.poll_timeout(), self.responder.poll_timeout()]
+            .into_iter()
+            .flatten()
+            .min()
+    }
+
+    /// The next event.
+    #[must_use]
+    pub fn poll_event(&mut self) -> Option<Event> {
+        self.events.queue.pop_front()
+    }
+
+    /// True if `data` is a datagram we sent ourselves in the last two seconds, looped
+    /// back to us (it comes from one of our addresses with the same bytes).
+    fn is_own(&self, now: Instant, meta: &RecvMeta, data: &[u8]) -> bool {
+        if !self.ifaces.is_own_address(&meta.source.ip()) {
+            return false;
+        }
+        let hash = hash_bytes(data);
+        self.recent_sent
+            .iter()
+            .flatten()
+            .any(|&(h, t)| h == hash && now - t <= OWN_PACKET_MEMORY)
+    }
+}
+
+fn hash_bytes(data: &[u8]) -> u64 {
+    let mut h = crate::util::Fnv::default();
+    h.write(data);
+    h.finish()
+}

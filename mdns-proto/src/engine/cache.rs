@@ -1,0 +1,473 @@
+//! The record cache of the querier (RFC 6762 §10): records others sent us, keyed by
+//! name and type, per interface, with their expiry, refresh and POOF timers.
+//!
+//! Rules implemented here:
+//! - TTL expiry; a goodbye (TTL 0) makes a record expire one second later (§10.1).
+//! - Cache-flush (§10.2): a record with the flush bit makes every other record of the
+//!   same name, type and class on that interface that was received more than one second
+//!   earlier expire one second from now; a lifetime is never extended by this.
+//! - Refresh (§5.2): at 80, 85, 90 and 95 % of the TTL, plus 0-2 % jitter, the record
+//!   is due for a refresh query (the querier asks only for records someone wants).
+//! - POOF (§10.5): two or more queries from others that should have been answered by a
+//!   record, and no answer within ten seconds, flush it.
+//! - A hard bound on the number of records. When full, the record to go is the
+//!   soonest-expiring one that no operation is interested in, else the soonest-expiring
+//!   of all.
+//!
+//! Every lookup goes through a hash map keyed by (name, type), and every timer through
+//! ordered sets, so the cost per received record does not grow linearly with the
+//! cache. Which records answer which questions is the querier's business, not this
+//! module's.
+
+use super::io::InterfaceId;
+use crate::name::Name;
+use crate::rand::Rng;
+use crate::time::Instant;
+use crate::util::FixedState;
+use crate::wire::{RData, RecordData, Rtype};
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+use core::time::Duration;
+use hashbrown::HashMap;
+use smallvec::SmallVec;
+
+/// How long a goodbye or a cache-flush leaves a record in place (RFC 6762 §10.1, §10.2).
+pub const FLUSH_DELAY: Duration = Duration::from_secs(1);
+/// Window in which unanswered queries count towards POOF (RFC 6762 §10.5).
+pub const POOF_WINDOW: Duration = Duration::from_secs(10);
+/// Unanswered queries needed before POOF flushes a record (RFC 6762 §10.5).
+pub const POOF_QUERIES: u8 = 2;
+/// Refresh points, in percent of the TTL (RFC 6762 §5.2).
+pub const REFRESH_PERCENTS: [u64; 4] = [80, 85, 90, 95];
+/// Random jitter added to each refresh point, in percent of the TTL (RFC 6762 §5.2).
+pub const REFRESH_JITTER_PERCENT: u64 = 2;
+
+/// Index of a record in the cache's slab.
+pub type EntryId = u32;
+
+/// A cached record.
+#[derive(Clone, Debug)]
+pub struct Entry {
+    /// Owner name, as received.
+    pub name: Name,
+    /// Type.
+    pub rtype: Rtype,
+    /// Data.
+    pub data: RecordData,
+    /// Interface it was received on.
+    pub interface: InterfaceId,
+    /// Sent with the cache-flush bit: a member of a unique RRset.
+    pub unique: bool,
+    /// TTL it was received with, in seconds (0 after a goodbye).
+    pub ttl: u32,
+    /// When it was last received.
+    pub received: Instant,
+    /// When it goes.
+    pub expires: Instant,
+    /// Who sent it last.
+    pub source: SocketAddr,
+    /// Index into [`REFRESH_PERCENTS`] of the next refresh point.
+    refresh_step: u8,
+    next_refresh: Option<Instant>,
+    poof_queries: u8,
+    poof_deadline: Option<Instant>,
+    interested: bool,
+}
+
+impl Entry {
+    /// Seconds of TTL left at `now`, rounded down.
+    pub fn remaining_ttl(&self, now: Instant) -> u32 {
+        u32::try_from((self.expires - now).as_secs()).unwrap_or(u32::MAX)
+    }
+
+    /// True if at least half the original TTL is left: such a record goes in a
+    /// known-answer list (RFC 6762 §7.1).
+    pub fn half_ttl_left(&self, now: Instant) -> bool {
+        self.ttl > 0 && u64::from(self.remaining_ttl(now)) * 2 >= u64::from(self.ttl)
+    }
+}
+
+/// What receiving a record did to the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A record that was not there.
+    Added,
+    /// A record that was there, its TTL renewed.
+    Renewed,
+    /// A goodbye: the record expires in one second.
+    Goodbye,
+    /// Nothing (a goodbye for a record we do not have, or not cacheable).
+    None,
+}
+
+/// The cache.
+#[derive(Debug)]
+pub struct Cache {
+    entries: Vec<Option<Entry>>,
+    free: Vec<EntryId>,
+    by_key: HashMap<(Name, Rtype), SmallVec<[EntryId; 4]>, FixedState>,
+    expiry: BTreeSet<(Instant, EntryId)>,
+    evictable: BTreeSet<(Instant, EntryId)>,
+    refresh: BTreeSet<(Instant, EntryId)>,
+    poof: BTreeSet<(Instant, EntryId)>,
+    capacity: usize,
+    len: usize,
+}
+
+impl Cache {
+    /// An empty cache holding at most `capacity` records (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        Cache {
+            entries: Vec::new(),
+            free: Vec::new(),
+            by_key: HashMap::with_hasher(FixedState),
+            expiry: BTreeSet::new(),
+            evictable: BTreeSet::new(),
+            refresh: BTreeSet::new(),
+            poof: BTreeSet::new(),
+            capacity: capacity.max(1),
+            len: 0,
+        }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True if empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The configured bound.
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// One record.
+    pub fn entry(&self, id: EntryId) -> Option<&Entry> {
+        self.entries.get(id as usize)?.as_ref()
+    }
+
+    /// Records of a name and type, on every interface, in arrival order.
+    pub fn get<'a>(&'a self, name: &Name, rtype: Rtype) -> impl Iterator<Item = &'a Entry> + 'a {
+        let ids = self
+            .by_key
+            .get(&(name.clone(), rtype))
+            .map(|v| v.as_slice())
+            .unwrap_or(&[]);
+        ids.iter().filter_map(move |&id| self.entry(id))
+    }
+
+    /// Ids of the records of a name and type.
+    pub fn ids(&self, name: &Name, rtype: Rtype) -> SmallVec<[EntryId; 4]> {
+        self.by_key
+            .get(&(name.clone(), rtype))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Records of a name and type on one interface, looked up by a name read in place.
+    fn find(
+        &self,
+        name: &Name,
+        rtype: Rtype,
+        iface: InterfaceId,
+        data: &RData<'_>,
+    ) -> Option<EntryId> {
+        self.by_key
+            .get(&(name.clone(), rtype))?
+            .iter()
+            .copied()
+            .find(|&id| {
+                self.entry(id)
+                    .is_some_and(|e| e.interface == iface && e.data.matches(data))
+            })
+    }
+
+    /// Marks whether an operation wants the records of (name, type): only those are
+    /// refreshed, and they are evicted last.
+    pub fn set_interest(&mut self, name: &Name, rtype: Rtype, interested: bool) {
+        for id in self.ids(name, rtype) {
+            if let Some(e) = self.entries[id as usize].as_mut() {
+                if e.interested != interested {
+                    e.interested = interested;
+                    if interested {
+                        self.evictable.remove(&(e.expires, id));
+                    } else {
+                        self.evictable.insert((e.expires, id));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Takes in one record of a response (RFC 6762 §10). `interested` says whether an
+    /// operation wants (name, type). Returns what changed and the entry's id.
+    #[allow(clippy::too_many_arguments)]
+    pub fn receive(
+        &mut self,
+        now: Instant,
+        rng: &mut Rng,
+        name: &Name,
+        rtype: Rtype,
+        data: &RData<'_>,
+        ttl: u32,
+        cache_flush: bool,
+        interface: InterfaceId,
+        source: SocketAddr,
+        interested: bool,
+    ) -> (Change, Option<EntryId>) {
+        let existing = self.find(name, rtype, interface, data);
+        if ttl == 0 {
+            // Goodbye (§10.1): keep it one more second, never extend its life.
+            let Some(id) = existing else {
+                return (Change::None, None);
+            };
+            let e = self.entries[id as usize].as_mut().expect("id from index");
+            e.ttl = 0;
+            let expires = e.expires.min(now + FLUSH_DELAY);
+            self.reschedule(id, expires, None);
+            return (Change::Goodbye, Some(id));
+        }
+        let expires = now + Duration::from_secs(u64::from(ttl));
+        let (change, id) = match existing {
+            Some(id) => {
+                let e = self.entries[id as usize].as_mut().expect("id from index");
+                e.ttl = ttl;
+                e.received = now;
+                e.unique = cache_flush;
+                e.source = source;
+                e.refresh_step = 0;
+                e.poof_queries = 0;
+                if let Some(d) = e.poof_deadline.take() {
+                    self.poof.remove(&(d, id));
+                }
+                (Change::Renewed, id)
+            }
+            None => {
+                if self.len >= self.capacity {
+                    self.evict_one();
+                }
+                let entry = Entry {
+                    name: name.clone(),
+                    rtype,
+                    data: data.to_owned(),
+                    interface,
+                    unique: cache_flush,
+                    ttl,
+                    received: now,
+                    expires,
+                    source,
+                    refresh_step: 0,
+                    next_refresh: None,
+                    poof_queries: 0,
+                    poof_deadline: None,
+                    interested,
+                };
+                let id = match self.free.pop() {
+                    Some(id) => {
+                        self.entries[id as usize] = Some(entry);
+                        id
+                    }
+                    None => {
+                        self.entries.push(Some(entry));
+                        (self.entries.len() - 1) as EntryId
+                    }
+                };
+                self.by_key
+                    .entry((name.clone(), rtype))
+                    .or_default()
+                    .push(id);
+                self.len += 1;
+                self.expiry.insert((expires, id));
+                if !interested {
+                    self.evictable.insert((expires, id));
+                }
+                (Change::Added, id)
+            }
+        };
+        let refresh = self.refresh_point(rng, id, now);
+        self.reschedule(id, expires, refresh);
+        (change, Some(id))
+    }
+
+    /// Applies a received cache-flush record (§10.2): other records of the same name and
+    /// type on `interface` received over a second ago expire in one second.
+    pub fn flush_others(
+        &mut self,
+        now: Instant,
+        name: &Name,
+        rtype: Rtype,
+        interface: InterfaceId,
+    ) {
+        let cutoff = now - FLUSH_DELAY;
+        for id in self.ids(name, rtype) {
+            let Some(e) = self.entry(id) else { continue };
+            if e.interface == interface && e.received < cutoff && e.received < now {
+                let expires = e.expires.min(now + FLUSH_DELAY);
+                let refresh = e.next_refresh.filter(|r| *r < expires);
+                self.reschedule(id, expires, refresh);
+            }
+        }
+    }
+
+    /// A query from another host asked for `id` without listing it as a known answer
+    /// (§10.5). Two of those and no answer within ten seconds flush it.
+    pub fn poof_query(&mut self, now: Instant, id: EntryId) {
+        let Some(e) = self.entries.get_mut(id as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        e.poof_queries = e.poof_queries.saturating_add(1);
+        if e.poof_deadline.is_none() {
+            let d = now + POOF_WINDOW;
+            e.poof_deadline = Some(d);
+            self.poof.insert((d, id));
+        }
+    }
+
+    /// The next time something in the cache is due.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        [
+            self.expiry.first().map(|x| x.0),
+            self.refresh.first().map(|x| x.0),
+            self.poof.first().map(|x| x.0),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// Removes what has expired or been POOFed by `now`, returning the removed records.
+    pub fn expire(&mut self, now: Instant, out: &mut Vec<Entry>) {
+        while let Some(&(d, id)) = self.poof.first() {
+            if d > now {
+                break;
+            }
+            self.poof.remove(&(d, id));
+            let Some(e) = self.entries[id as usize].as_mut() else {
+                continue;
+            };
+            e.poof_deadline = None;
+            if e.poof_queries >= POOF_QUERIES {
+                if let Some(e) = self.remove(id) {
+                    out.push(e);
+                }
+            } else {
+                e.poof_queries = 0;
+            }
+        }
+        while let Some(&(t, id)) = self.expiry.first() {
+            if t > now {
+                break;
+            }
+            if let Some(e) = self.remove(id) {
+                out.push(e);
+            }
+        }
+    }
+
+    /// Records whose refresh point has come (§5.2); each is rescheduled to its next
+    /// point. The querier decides whether anyone wants them refreshed.
+    pub fn due_refreshes(&mut self, now: Instant, rng: &mut Rng, out: &mut Vec<EntryId>) {
+        while let Some(&(t, id)) = self.refresh.first() {
+            if t > now {
+                break;
+            }
+            self.refresh.remove(&(t, id));
+            let Some(e) = self.entries[id as usize].as_mut() else {
+                continue;
+            };
+            e.next_refresh = None;
+            e.refresh_step += 1;
+            out.push(id);
+            if let Some(next) = self.refresh_point(rng, id, now) {
+                self.entries[id as usize]
+                    .as_mut()
+                    .expect("live")
+                    .next_refresh = Some(next);
+                self.refresh.insert((next, id));
+            }
+        }
+    }
+
+    /// Removes every record learnt on an interface (it went down).
+    pub fn remove_interface(&mut self, interface: InterfaceId, out: &mut Vec<Entry>) {
+        let ids: Vec<EntryId> = (0..self.entries.len() as EntryId)
+            .filter(|&id| self.entry(id).is_some_and(|e| e.interface == interface))
+            .collect();
+        for id in ids {
+            if let Some(e) = self.remove(id) {
+                out.push(e);
+            }
+        }
+    }
+
+    fn refresh_point(&self, rng: &mut Rng, id: EntryId, now: Instant) -> Option<Instant> {
+        let e = self.entry(id)?;
+        let pct = *REFRESH_PERCENTS.get(usize::from(e.refresh_step))?;
+        if e.ttl == 0 {
+            return None;
+        }
+        let ttl_us = u64::from(e.ttl) * 1_000_000;
+        let jitter = rng.range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
+        let at = e.received + Duration::from_micros(ttl_us * pct / 100 + jitter);
+        (at > now && at < e.expires).then_some(at)
+    }
+
+    fn reschedule(&mut self, id: EntryId, expires: Instant, refresh: Option<Instant>) {
+        let Some(e) = self.entries[id as usize].as_mut() else {
+            return;
+        };
+        self.expiry.remove(&(e.expires, id));
+        if !e.interested {
+            self.evictable.remove(&(e.expires, id));
+            self.evictable.insert((expires, id));
+        }
+        if let Some(r) = e.next_refresh {
+            self.refresh.remove(&(r, id));
+        }
+        e.expires = expires;
+        e.next_refresh = refresh;
+        self.expiry.insert((expires, id));
+        if let Some(r) = refresh {
+            self.refresh.insert((r, id));
+        }
+    }
+
+    fn evict_one(&mut self) {
+        let victim = self
+            .evictable
+            .first()
+            .or_else(|| self.expiry.first())
+            .map(|x| x.1);
+        if let Some(id) = victim {
+            self.remove(id);
+        }
+    }
+
+    /// Number of records evicted so far is counted by the caller; this removes one.
+    fn remove(&mut self, id: EntryId) -> Option<Entry> {
+        let e = self.entries.get_mut(id as usize)?.take()?;
+        self.expiry.remove(&(e.expires, id));
+        self.evictable.remove(&(e.expires, id));
+        if let Some(r) = e.next_refresh {
+            self.refresh.remove(&(r, id));
+        }
+        if let Some(d) = e.poof_deadline {
+            self.poof.remove(&(d, id));
+        }
+        let key = (e.name.clone(), e.rtype);
+        if let Some(ids) = self.by_key.get_mut(&key) {
+            ids.retain(|x| *x != id);
+            if ids.is_empty() {
+                self.by_key.remove(&key);
+            }
+        }
+        self.free.push(id);
+        self.len -= 1;
+        Some(e)
+    }
+}

@@ -1,0 +1,59 @@
+//! Engine configuration: seed, TTLs, size limits and resource bounds.
+
+use core::time::Duration;
+
+/// TTL of records named after the host: A, AAAA, SRV, HINFO (RFC 6762 §10).
+pub const HOST_RECORD_TTL: u32 = 120;
+/// TTL of other records: PTR, TXT, NSEC of services (RFC 6762 §10).
+pub const OTHER_RECORD_TTL: u32 = 4500;
+/// Largest mDNS message, IP and UDP headers included (RFC 6762 §17).
+pub const MAX_MESSAGE_LEN: usize = 9000;
+/// Default payload limit: what fits an Ethernet MTU with IPv6 and UDP headers, as
+/// mDNSResponder uses (RFC 6762 §17: "normal packets fit the MTU").
+pub const DEFAULT_MAX_PAYLOAD: usize = 1440;
+
+/// Configuration of an [`Engine`](super::Engine).
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Seed of all randomness (delays, jitter). Same seed and inputs, same outputs.
+    pub seed: u64,
+    /// Most payload bytes in one transmit. Clamped to 512..=8952.
+    pub max_payload: usize,
+    /// TTL for A, AAAA, SRV, HINFO (RFC 6762 §10).
+    pub host_ttl: u32,
+    /// TTL for PTR, TXT and the rest (RFC 6762 §10).
+    pub other_ttl: u32,
+    /// Most records the cache holds; beyond it, records nobody asks about are evicted
+    /// first, soonest-expiring first, then the soonest-expiring of the rest.
+    pub cache_capacity: usize,
+    /// Most simultaneous browse / resolve / lookup operations.
+    pub max_queries: usize,
+    /// How long a one-shot query collects answers.
+    pub one_shot_timeout: Duration,
+    /// Drop received packets whose IP TTL / hop limit is known and not 255 (RFC 6762 §11
+    /// permits it; off by default because some stacks send other values).
+    pub require_ttl_255: bool,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            seed: 0,
+            max_payload: DEFAULT_MAX_PAYLOAD,
+            host_ttl: HOST_RECORD_TTL,
+            other_ttl: OTHER_RECORD_TTL,
+            cache_capacity: 4096,
+            max_queries: 256,
+            one_shot_timeout: Duration::from_secs(3),
+            require_ttl_255: false,
+        }
+    }
+}
+
+impl Config {
+    /// The payload limit actually used.
+    pub fn payload_limit(&self) -> usize {
+        // 9000 minus IPv6 (40) and UDP (8) headers.
+        self.max_payload.clamp(512, MAX_MESSAGE_LEN - 48)
+    }
+}
