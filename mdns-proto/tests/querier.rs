@@ -785,3 +785,91 @@ fn same_seed_same_packets() {
     assert_eq!(run(99), run(99));
     assert_ne!(run(99), run(100));
 }
+
+mod cache_model {
+    //! proptest: against a reference model of RFC 6762 §10 (TTL expiry, goodbye one
+    //! second later, cache-flush of records older than one second), the addresses a
+    //! host lookup reports are exactly the live ones at every step: never reported
+    //! before they arrive, never kept after they expire, under any interleaving.
+
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    #[derive(Clone, Debug)]
+    struct Step {
+        advance_ms: u64,
+        addr: u8,
+        ttl: u32,
+        flush: bool,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        (
+            prop_oneof![Just(0u64), 1..1500u64, 1500..6000u64],
+            1u8..4,
+            prop_oneof![Just(0u32), Just(1u32), Just(2u32), Just(5u32), Just(120u32)],
+            any::<bool>(),
+        )
+            .prop_map(|(advance_ms, addr, ttl, flush)| Step {
+                advance_ms,
+                addr,
+                ttl,
+                flush,
+            })
+    }
+
+    /// addr → (received, expires), in microseconds.
+    type Model = BTreeMap<u8, (u64, u64)>;
+
+    fn model_receive(m: &mut Model, now: u64, s: &Step) {
+        const SEC: u64 = 1_000_000;
+        if s.ttl == 0 {
+            if let Some(e) = m.get_mut(&s.addr) {
+                e.1 = e.1.min(now + SEC);
+            }
+            return;
+        }
+        m.insert(s.addr, (now, now + u64::from(s.ttl) * SEC));
+        if s.flush {
+            for (addr, e) in m.iter_mut() {
+                if *addr != s.addr && e.0 + SEC < now {
+                    e.1 = e.1.min(now + SEC);
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn reported_addresses_match_the_model(steps in proptest::collection::vec(step(), 1..40)) {
+            let mut h = Host::new(42);
+            h.e.lookup_host(h.now, &n("box.local")).unwrap();
+            let mut model = Model::new();
+            let mut reported: BTreeSet<u8> = BTreeSet::new();
+            for s in &steps {
+                let t = h.now + Duration::from_millis(s.advance_ms);
+                h.run_until(t);
+                let now = h.now.as_micros();
+                model.retain(|_, e| e.1 > now);
+                h.deliver(&response(&[("box.local", s.ttl, s.flush, a(s.addr))]));
+                model_receive(&mut model, now, s);
+                model.retain(|_, e| e.1 > now);
+                for ev in h.take_events() {
+                    match ev {
+                        Event::HostAddressAdded { addr: IpAddr::V4(v4), .. } => {
+                            prop_assert!(reported.insert(v4.octets()[3]));
+                        }
+                        Event::HostAddressRemoved { addr: IpAddr::V4(v4), .. } => {
+                            prop_assert!(reported.remove(&v4.octets()[3]));
+                        }
+                        _ => {}
+                    }
+                }
+                let live: BTreeSet<u8> = model.keys().copied().collect();
+                prop_assert_eq!(&reported, &live, "at {} us", now);
+            }
+        }
+    }
+}

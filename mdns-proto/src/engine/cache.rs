@@ -313,7 +313,7 @@ impl Cache {
         let cutoff = now - FLUSH_DELAY;
         for id in self.ids(name, rtype) {
             let Some(e) = self.entry(id) else { continue };
-            if e.interface == interface && e.received < cutoff && e.received < now {
+            if e.interface == interface && e.received < cutoff {
                 let expires = e.expires.min(now + FLUSH_DELAY);
                 let refresh = e.next_refresh.filter(|r| *r < expires);
                 self.reschedule(id, expires, refresh);
