@@ -74,6 +74,8 @@ pub fn parse(buf: &[u8]) -> PacketInfo {
         let Some(hdr) = read_pod::<libc::cmsghdr>(&buf[off..]) else {
             break;
         };
+        // size_t on glibc, socklen_t on musl.
+        #[allow(clippy::unnecessary_cast)]
         let len = hdr.cmsg_len as usize;
         if len < HDR_LEN || off + len > buf.len() {
             tracing::trace!(len, off, "control message with a bad length, ignored");

@@ -331,14 +331,14 @@ impl<C: Core> Driver<C> {
             if self.core.poll_timeout().is_some_and(|t| t <= now) {
                 self.core.handle_timeout(now);
             }
-            if !self.flush() {
-                break;
-            }
-            if !self
+            // Another round only if sending went through and the core's next
+            // deadline has already passed.
+            let flushed = self.flush();
+            let due_again = self
                 .core
                 .poll_timeout()
-                .is_some_and(|t| t <= self.clock.now())
-            {
+                .is_some_and(|t| t <= self.clock.now());
+            if !flushed || !due_again {
                 break;
             }
         }

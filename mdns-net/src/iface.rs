@@ -607,7 +607,7 @@ mod tests {
         let cfg = InterfaceConfig::default();
         let mut set = InterfaceSet::new();
         let e0 = iface(2, "eth0", vec![a("10.0.0.1", 24)]);
-        set.update(&cfg, &[e0.clone()]);
+        set.update(&cfg, std::slice::from_ref(&e0));
         let mut r = e0.clone();
         r.name = "lan0".into();
         assert_eq!(
