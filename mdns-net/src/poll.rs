@@ -65,12 +65,12 @@ impl AsFd for Waker {
     }
 }
 
-/// Blocks in `poll(2)` until one of `read` is readable, `write` is writable, or
+/// Blocks in `poll(2)` until one of `read` is readable, one of `write` is writable, or
 /// `deadline` passes (None: no deadline). Returns early on a signal. The timeout is
 /// rounded up to whole milliseconds so that a wake-up never comes before the deadline.
 pub fn wait_fds(
     read: &[BorrowedFd<'_>],
-    write: Option<BorrowedFd<'_>>,
+    write: &[BorrowedFd<'_>],
     deadline: Option<StdInstant>,
 ) -> io::Result<()> {
     let mut fds: Vec<libc::pollfd> = read
@@ -81,13 +81,11 @@ pub fn wait_fds(
             revents: 0,
         })
         .collect();
-    if let Some(w) = write {
-        fds.push(libc::pollfd {
-            fd: w.as_raw_fd(),
-            events: libc::POLLOUT,
-            revents: 0,
-        });
-    }
+    fds.extend(write.iter().map(|fd| libc::pollfd {
+        fd: fd.as_raw_fd(),
+        events: libc::POLLOUT,
+        revents: 0,
+    }));
     let timeout = match deadline {
         None => -1,
         Some(d) => {
@@ -116,8 +114,12 @@ impl<C: Core> Driver<C> {
         if let Some(w) = waker {
             read.push(w.as_fd());
         }
-        let write = next.writable.and_then(|id| self.source(id));
-        wait_fds(&read, write, next.deadline)?;
+        let write: Vec<BorrowedFd<'_>> = next
+            .writable
+            .and_then(|id| self.source(id))
+            .into_iter()
+            .collect();
+        wait_fds(&read, &write, next.deadline)?;
         if let Some(w) = waker {
             w.reset();
         }
@@ -135,7 +137,7 @@ mod tests {
         let w = Waker::new().unwrap();
         let start = StdInstant::now();
         let deadline = start + Duration::from_micros(2500);
-        wait_fds(&[w.as_fd()], None, Some(deadline)).unwrap();
+        wait_fds(&[w.as_fd()], &[], Some(deadline)).unwrap();
         assert!(StdInstant::now() >= deadline);
     }
 
@@ -148,7 +150,7 @@ mod tests {
             w2.wake();
         });
         let start = StdInstant::now();
-        wait_fds(&[w.as_fd()], None, Some(start + Duration::from_secs(10))).unwrap();
+        wait_fds(&[w.as_fd()], &[], Some(start + Duration::from_secs(10))).unwrap();
         assert!(start.elapsed() < Duration::from_secs(5));
         assert!(w.reset());
         assert!(!w.reset());

@@ -8,7 +8,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant as StdInstant};
 
-use mdns_net::{wait_fds, Config, Core, Driver};
+use mdns_net::{wait_fds, Config, Core, Driver, Next, SourceId};
 use mdns_proto::engine::{
     Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit,
 };
@@ -74,7 +74,8 @@ fn driver_in(ns: &Netns) -> Driver<Fake> {
 }
 
 /// Pumps all drivers until `cond` holds; panics after 5 s. Waits on the drivers'
-/// file descriptors and deadlines, never a blind sleep.
+/// file descriptors (readable, and writable where a transmit is held) and deadlines,
+/// never a blind sleep.
 fn pump_until(
     ds: &mut [&mut Driver<Fake>],
     what: &str,
@@ -82,45 +83,48 @@ fn pump_until(
 ) {
     let end = StdInstant::now() + Duration::from_secs(5);
     loop {
-        let mut wake = end;
-        for d in ds.iter_mut() {
-            let next = d.poll_io().expect("poll_io");
-            if let Some(t) = next.deadline {
-                wake = wake.min(t);
-            }
-        }
+        let nexts = step(ds);
         if cond(ds) {
             return;
         }
         assert!(StdInstant::now() < end, "timed out waiting for {what}");
-        let fds: Vec<BorrowedFd<'_>> = ds
-            .iter()
-            .flat_map(|d| d.sources().map(|(_, fd)| fd))
-            .collect();
-        wait_fds(&fds, None, Some(wake)).unwrap();
+        wait(ds, &nexts, end);
     }
+}
+
+/// One `poll_io` on each driver.
+fn step(ds: &mut [&mut Driver<Fake>]) -> Vec<Next> {
+    ds.iter_mut()
+        .map(|d| d.poll_io().expect("poll_io"))
+        .collect()
+}
+
+/// Waits until any driver has work, or `end`.
+fn wait(ds: &[&mut Driver<Fake>], nexts: &[Next], end: StdInstant) {
+    let wake = nexts
+        .iter()
+        .filter_map(|n| n.deadline)
+        .fold(end, |a, b| a.min(b));
+    let read: Vec<BorrowedFd<'_>> = ds
+        .iter()
+        .flat_map(|d| d.sources().map(|(_, fd)| fd))
+        .collect();
+    let write: Vec<BorrowedFd<'_>> = ds
+        .iter()
+        .zip(nexts)
+        .filter_map(|(d, n)| n.writable.and_then(|id| d.source(id)))
+        .collect();
+    wait_fds(&read, &write, Some(wake)).unwrap();
 }
 
 /// Pumps for `dur` (to give a datagram that must NOT arrive the chance to).
 fn pump_for(ds: &mut [&mut Driver<Fake>], dur: Duration) {
     let end = StdInstant::now() + dur;
-    pump_until_deadline(ds, end);
-}
-
-fn pump_until_deadline(ds: &mut [&mut Driver<Fake>], end: StdInstant) {
     while StdInstant::now() < end {
-        for d in ds.iter_mut() {
-            let _ = d.poll_io().unwrap();
-        }
-        let fds: Vec<BorrowedFd<'_>> = ds
-            .iter()
-            .flat_map(|d| d.sources().map(|(_, fd)| fd))
-            .collect();
-        wait_fds(&fds, None, Some(end)).unwrap();
+        let nexts = step(ds);
+        wait(ds, &nexts, end);
     }
-    for d in ds.iter_mut() {
-        let _ = d.poll_io().unwrap();
-    }
+    step(ds);
 }
 
 fn v4(s: &str) -> IpAddr {
@@ -528,4 +532,67 @@ fn timer_runs_when_due_not_before() {
     assert_eq!(d, due);
     assert!(fired_at >= due, "fired early: {fired_at:?} < {due:?}");
     assert!(start.elapsed() >= Duration::from_millis(29));
+}
+
+#[test]
+fn send_that_would_block_is_held_and_retried() {
+    if !capable("send_that_would_block_is_held_and_retried") {
+        return;
+    }
+    let lan = Lan::new(2);
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    // A slow link (token bucket, 2 Mbit/s) and the smallest send buffer: datagrams wait
+    // in the queue, charged to the socket, until sendmsg says EAGAIN.
+    h1.exec(&[
+        "tc", "qdisc", "add", "dev", "eth0", "root", "tbf", "rate", "2mbit", "burst", "1600",
+        "latency", "5s",
+    ]);
+    let mut a = driver_in(h1);
+    let mut b = driver_in(h2);
+    let a_if = InterfaceId(h1.ifindex("eth0"));
+    for s in a.sockets() {
+        socket2::SockRef::from(s).set_send_buffer_size(1).unwrap();
+    }
+    const N: usize = 30;
+    for i in 0..N {
+        let mut payload = vec![b'x'; 1200];
+        payload[..2].copy_from_slice(&(i as u16).to_be_bytes());
+        a.core_mut()
+            .send(Destination::MulticastV4, a_if, SourcePort::Mdns, &payload);
+    }
+    let mut saw_writable = false;
+    let end = StdInstant::now() + Duration::from_secs(5);
+    loop {
+        let nexts = step(&mut [&mut a, &mut b]);
+        if nexts[0].writable.is_some() {
+            assert_eq!(
+                nexts[0].writable,
+                Some(SourceId::Udp(SourcePort::Mdns, Family::V4))
+            );
+            saw_writable = true;
+        }
+        let at_b: Vec<u16> = b
+            .core()
+            .rx
+            .iter()
+            .map(|(_, d)| u16::from_be_bytes([d[0], d[1]]))
+            .collect();
+        if at_b.len() == N {
+            assert_eq!(at_b, (0..N as u16).collect::<Vec<_>>(), "order kept");
+            break;
+        }
+        assert!(
+            StdInstant::now() < end,
+            "only {} of {N} arrived",
+            at_b.len()
+        );
+        wait(&[&mut a, &mut b], &nexts, end);
+    }
+    assert!(
+        saw_writable,
+        "no send ever blocked: the test did not test anything"
+    );
+    assert!(a.stats().blocked > 0);
+    assert_eq!(a.stats().sent, N as u64);
+    assert_eq!(a.stats().dropped_tx, 0);
 }
