@@ -6,7 +6,7 @@
 //! datagram. [`parse`] reads them out of the raw control buffer without trusting a single
 //! length in it: a truncated or garbled buffer yields fewer fields, never a panic.
 //!
-//! Sending: [`encode_pktinfo`] writes one `IP_PKTINFO` / `IPV6_PKTINFO` message that names
+//! Sending: `encode_pktinfo` writes one `IP_PKTINFO` / `IPV6_PKTINFO` message that names
 //! the outgoing interface, which picks the interface of a multicast send as well as of a
 //! unicast reply (Linux `ip(7)`, `ipv6(7)`).
 
