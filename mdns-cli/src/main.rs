@@ -2,6 +2,7 @@
 //! send one-shot queries on the local network.
 
 mod args;
+mod output;
 
 use clap::Parser;
 
