@@ -18,7 +18,7 @@ fn response_into_cache(c: &mut Criterion) {
         let mut t = Instant::from_millis(10);
         g.bench_with_input(BenchmarkId::from_parameter(size), &size, |b, _| {
             b.iter(|| {
-                t = t + Duration::from_micros(1);
+                t += Duration::from_micros(1);
                 e.handle_datagram(t, peer_meta(), black_box(RESPONSE));
                 while e.poll_event().is_some() {}
             })

@@ -89,13 +89,10 @@ pub fn browse_with_known_answers() -> (Engine, Instant) {
     e.handle_datagram(Instant::ZERO, peer_meta(), &buf[..len]);
     let t = Instant::from_millis(200);
     e.handle_timeout(t);
-    drain(e_ref(&mut e), t);
+    drain(&mut e, t);
     (e, t)
 }
 
-fn e_ref(e: &mut Engine) -> &mut Engine {
-    e
-}
 
 /// Sends the next continuous query (all its packets) of a browse, jumping time to
 /// it. Returns the number of packets and bytes.

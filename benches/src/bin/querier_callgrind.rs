@@ -44,7 +44,7 @@ fn main() {
             fill(&mut e, size);
             let mut t = Instant::from_millis(10);
             for _ in 0..n {
-                t = t + Duration::from_micros(1);
+                t += Duration::from_micros(1);
                 e.handle_datagram(t, peer_meta(), RESPONSE);
                 while e.poll_event().is_some() {}
             }
