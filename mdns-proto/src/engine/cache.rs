@@ -23,7 +23,7 @@ use super::io::InterfaceId;
 use crate::name::Name;
 use crate::rand::Rng;
 use crate::time::Instant;
-use crate::util::FixedState;
+use crate::util::{FixedState, KeyRef};
 use crate::wire::{RData, RecordData, Rtype};
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
@@ -162,7 +162,7 @@ impl Cache {
     pub fn get<'a>(&'a self, name: &Name, rtype: Rtype) -> impl Iterator<Item = &'a Entry> + 'a {
         let ids = self
             .by_key
-            .get(&(name.clone(), rtype))
+            .get(&KeyRef(name, rtype))
             .map(|v| v.as_slice())
             .unwrap_or(&[]);
         ids.iter().filter_map(move |&id| self.entry(id))
@@ -171,7 +171,7 @@ impl Cache {
     /// Ids of the records of a name and type.
     pub fn ids(&self, name: &Name, rtype: Rtype) -> SmallVec<[EntryId; 4]> {
         self.by_key
-            .get(&(name.clone(), rtype))
+            .get(&KeyRef(name, rtype))
             .cloned()
             .unwrap_or_default()
     }
@@ -185,7 +185,7 @@ impl Cache {
         data: &RData<'_>,
     ) -> Option<EntryId> {
         self.by_key
-            .get(&(name.clone(), rtype))?
+            .get(&KeyRef(name, rtype))?
             .iter()
             .copied()
             .find(|&id| {
