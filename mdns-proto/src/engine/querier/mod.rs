@@ -260,6 +260,10 @@ impl Querier {
                 changed.insert((name, record.rtype));
             }
         }
+        let mut evicted = core::mem::take(&mut self.scratch);
+        self.cache.take_evicted(&mut evicted);
+        changed.extend(evicted.drain(..).map(|e| (e.name, e.rtype)));
+        self.scratch = evicted;
         for (name, rtype) in changed {
             self.notify(ctx, &name, rtype);
         }
