@@ -757,3 +757,27 @@ fn cache_eviction_takes_the_oldest_of_equal_expiry_and_reports_wanted_records_go
         "{evs:?}"
     );
 }
+
+/// Found by the simulator (seed 0): a record renewed before its 80 % point must get
+/// refresh points for its new lifetime.
+#[test]
+fn rfc6762_5_2_a_renewed_record_is_refreshed_before_its_new_expiry() {
+    let mut h = Host::new(27);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[("box.local", 100, true, a(5))]));
+    h.run_until(Instant::from_secs(50));
+    h.deliver(&response(&[("box.local", 100, true, a(5))])); // renewed at 50 s
+    h.sent.clear();
+    h.run_until(Instant::from_secs(149));
+    // Refresh queries for the renewed record at 80-97 % of its new lifetime: 130-147 s.
+    let asked_a: Vec<u64> = h
+        .queries()
+        .iter()
+        .filter(|q| q.1.iter().any(|s| s == "box.local. A"))
+        .map(|q| q.0.as_millis())
+        .filter(|t| (130_000..=147_000).contains(t))
+        .collect();
+    assert_eq!(asked_a.len(), 4, "{asked_a:?}");
+    assert_eq!(h.e.cache_len(), 1);
+}

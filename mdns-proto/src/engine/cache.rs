@@ -304,7 +304,7 @@ impl Cache {
                 (Change::Added, id)
             }
         };
-        let refresh = self.refresh_point(rng, id, now);
+        let refresh = self.refresh_point(rng, id, now, expires);
         self.reschedule(id, expires, refresh);
         (change, Some(id))
     }
@@ -398,7 +398,8 @@ impl Cache {
             e.next_refresh = None;
             e.refresh_step += 1;
             out.push(id);
-            if let Some(next) = self.refresh_point(rng, id, now) {
+            let expires = e.expires;
+            if let Some(next) = self.refresh_point(rng, id, now, expires) {
                 self.entries[id as usize]
                     .as_mut()
                     .expect("live")
@@ -420,7 +421,15 @@ impl Cache {
         }
     }
 
-    fn refresh_point(&self, rng: &mut Rng, id: EntryId, now: Instant) -> Option<Instant> {
+    /// The next refresh point of `id` after `now`, for a record that expires at
+    /// `expires` (passed in: on renewal the entry still holds its old expiry).
+    fn refresh_point(
+        &self,
+        rng: &mut Rng,
+        id: EntryId,
+        now: Instant,
+        expires: Instant,
+    ) -> Option<Instant> {
         let e = self.entry(id)?;
         let pct = *REFRESH_PERCENTS.get(usize::from(e.refresh_step))?;
         if e.ttl == 0 {
@@ -429,7 +438,7 @@ impl Cache {
         let ttl_us = u64::from(e.ttl) * 1_000_000;
         let jitter = rng.range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
         let at = e.received + Duration::from_micros(ttl_us * pct / 100 + jitter);
-        (at > now && at < e.expires).then_some(at)
+        (at > now && at < expires).then_some(at)
     }
 
     fn reschedule(&mut self, id: EntryId, expires: Instant, refresh: Option<Instant>) {
