@@ -1,5 +1,16 @@
-//! The `mdns` command (browse / resolve / register): filled in by its own issue.
+//! The `mdns` command: browse, resolve, register, look up hosts, list service types and
+//! send one-shot queries on the local network.
+
+mod args;
+mod output;
+
+use clap::Parser;
+
 fn main() {
-    eprintln!("mdns: the command-line tool is not built yet");
+    let cli = args::Cli::parse();
+    eprintln!(
+        "mdns: {:?} is not wired to the network yet",
+        cli.command.common()
+    );
     std::process::exit(2);
 }

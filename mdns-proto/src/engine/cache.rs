@@ -113,6 +113,7 @@ pub struct Cache {
     poof: BTreeSet<(Instant, EntryId)>,
     capacity: usize,
     len: usize,
+    evictions: u64,
 }
 
 impl Cache {
@@ -128,6 +129,7 @@ impl Cache {
             poof: BTreeSet::new(),
             capacity: capacity.max(1),
             len: 0,
+            evictions: 0,
         }
     }
 
@@ -139,6 +141,11 @@ impl Cache {
     /// True if empty.
     pub fn is_empty(&self) -> bool {
         self.len == 0
+    }
+
+    /// Records evicted so far because the cache was full.
+    pub fn evictions(&self) -> u64 {
+        self.evictions
     }
 
     /// The configured bound.
@@ -306,7 +313,7 @@ impl Cache {
         let cutoff = now - FLUSH_DELAY;
         for id in self.ids(name, rtype) {
             let Some(e) = self.entry(id) else { continue };
-            if e.interface == interface && e.received < cutoff && e.received < now {
+            if e.interface == interface && e.received < cutoff {
                 let expires = e.expires.min(now + FLUSH_DELAY);
                 let refresh = e.next_refresh.filter(|r| *r < expires);
                 self.reschedule(id, expires, refresh);
@@ -445,10 +452,10 @@ impl Cache {
             .map(|x| x.1);
         if let Some(id) = victim {
             self.remove(id);
+            self.evictions += 1;
         }
     }
 
-    /// Number of records evicted so far is counted by the caller; this removes one.
     fn remove(&mut self, id: EntryId) -> Option<Entry> {
         let e = self.entries.get_mut(id as usize)?.take()?;
         self.expiry.remove(&(e.expires, id));

@@ -30,6 +30,7 @@ pub use event::{
     AnswerRecord, Event, QueryId, RegistrationFailure, RegistrationId, ResolvedService,
 };
 pub use io::{Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit};
+pub use querier::api::QueryError;
 pub use stats::Stats;
 
 use crate::rand::Rng;
@@ -127,7 +128,10 @@ impl Engine {
 
     /// Counters of received, dropped and sent datagrams.
     pub fn stats(&self) -> Stats {
-        self.stats
+        Stats {
+            cache_evictions: self.querier.cache().evictions(),
+            ..self.stats
+        }
     }
 
     /// Number of records in the cache.

@@ -21,7 +21,8 @@ pub struct Stats {
     pub unsolicited_unicast: u64,
     /// Dropped: arrived on an interface the engine does not know.
     pub unknown_interface: u64,
-    /// Cache records evicted because the cache was full.
+    /// Cache records evicted because the cache was full (see
+    /// [`Config::cache_capacity`](super::Config) for the policy).
     pub cache_evictions: u64,
     /// Datagrams sent.
     pub sent: u64,

@@ -1,0 +1,285 @@
+//! Command-line arguments: parsed and validated by clap, so that a malformed service
+//! type, a port out of range or an oversized TXT entry is refused with a message that
+//! names the argument, and exit status 2.
+
+use clap::{Args, Parser, Subcommand};
+use mdns_proto::sd::{InstanceName, ServiceType, TxtEntry};
+use mdns_proto::wire::Rtype;
+use mdns_proto::Name;
+
+/// Multicast DNS service discovery: browse, resolve and publish services on the local
+/// network.
+#[derive(Debug, Parser)]
+#[command(name = "mdns", version, about)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Clone, Args)]
+pub struct Common {
+    /// Use only this interface (name or index); repeat for several. Default: every
+    /// multicast-capable interface except loopback.
+    #[arg(long = "interface", short = 'i', value_name = "NAME")]
+    pub interfaces: Vec<String>,
+    /// IPv4 only.
+    #[arg(short = '4', conflicts_with = "ipv6_only")]
+    pub ipv4_only: bool,
+    /// IPv6 only.
+    #[arg(short = '6')]
+    pub ipv6_only: bool,
+    /// Print one JSON object per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Exit after this many seconds (default: run until interrupted, or a
+    /// command-specific default for one-shot commands).
+    #[arg(long, value_name = "SECONDS", value_parser = parse_timeout)]
+    pub timeout: Option<f64>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Browse for instances of a service type (`_http._tcp`).
+    Browse {
+        /// Service type, e.g. `_http._tcp` (a trailing `.local` is accepted), or a
+        /// subtype `_printer._sub._http._tcp`.
+        #[arg(value_name = "TYPE", value_parser = parse_browse_type)]
+        service_type: ServiceType,
+        /// Also resolve every instance found (host, port, addresses, TXT).
+        #[arg(long)]
+        resolve: bool,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Resolve one instance to host, port, addresses and TXT.
+    Resolve {
+        /// Instance name, e.g. "Kitchen Printer".
+        #[arg(value_name = "INSTANCE", value_parser = parse_instance)]
+        instance: InstanceName,
+        /// Service type, e.g. `_ipp._tcp`.
+        #[arg(value_name = "TYPE", value_parser = parse_browse_type)]
+        service_type: ServiceType,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Publish a service until interrupted (SIGINT / SIGTERM), then send goodbyes.
+    Register {
+        /// Instance name, any UTF-8 up to 63 bytes.
+        #[arg(value_name = "INSTANCE", value_parser = parse_instance)]
+        instance: InstanceName,
+        /// Service type, e.g. `_http._tcp`.
+        #[arg(value_name = "TYPE", value_parser = parse_register_type)]
+        service_type: ServiceType,
+        /// Port, 1 to 65535.
+        #[arg(value_name = "PORT", value_parser = clap::value_parser!(u16).range(1..))]
+        port: u16,
+        /// TXT entries: `key=value`, `key=` (empty value) or `key` (boolean).
+        #[arg(value_name = "KEY=VALUE", value_parser = parse_txt)]
+        txt: Vec<TxtEntry>,
+        /// Host name to publish and point the service at (`name` or `name.local`).
+        /// Default: derived from the machine's host name.
+        #[arg(long, value_name = "NAME", value_parser = parse_host)]
+        host: Option<Name>,
+        /// A subtype to register the service under too (`_printer`); repeatable.
+        #[arg(long = "subtype", value_name = "SUB")]
+        subtypes: Vec<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Look up a host name's addresses.
+    Lookup {
+        /// Host name, e.g. `printer.local`.
+        #[arg(value_name = "HOST", value_parser = parse_host)]
+        host: Name,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the service types on the network (RFC 6763 §9).
+    Types {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Send one query and print every record received, like dig.
+    Query {
+        /// Name to ask about.
+        #[arg(value_name = "NAME", value_parser = parse_name)]
+        name: Name,
+        /// Record type: A, AAAA, PTR, SRV, TXT, HINFO, NSEC, ANY, or a number.
+        #[arg(value_name = "TYPE", value_parser = parse_rtype)]
+        rtype: Rtype,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+impl Command {
+    /// The options shared by every subcommand.
+    pub fn common(&self) -> &Common {
+        match self {
+            Command::Browse { common, .. }
+            | Command::Resolve { common, .. }
+            | Command::Register { common, .. }
+            | Command::Lookup { common, .. }
+            | Command::Types { common }
+            | Command::Query { common, .. } => common,
+        }
+    }
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    let v: f64 = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a number of seconds"))?;
+    if v.is_finite() && v > 0.0 {
+        Ok(v)
+    } else {
+        Err(format!("`{s}` must be a positive number of seconds"))
+    }
+}
+
+fn parse_browse_type(s: &str) -> Result<ServiceType, String> {
+    ServiceType::parse_lenient(s).map_err(|e| format!("`{s}` is not a service type: {e}"))
+}
+
+fn parse_register_type(s: &str) -> Result<ServiceType, String> {
+    ServiceType::new(s).map_err(|e| format!("`{s}` is not a valid service type to register: {e}"))
+}
+
+fn parse_instance(s: &str) -> Result<InstanceName, String> {
+    InstanceName::new(s).map_err(|e| format!("`{s}` is not a valid instance name: {e}"))
+}
+
+fn parse_txt(s: &str) -> Result<TxtEntry, String> {
+    let entry = match s.split_once('=') {
+        Some((k, v)) => TxtEntry::new(k, v.as_bytes()),
+        None => TxtEntry::flag(s),
+    };
+    entry.map_err(|e| format!("`{s}` is not a valid TXT entry: {e}"))
+}
+
+/// A host name: `name` or `name.local[.]`, made absolute under `local.`.
+pub fn parse_host(s: &str) -> Result<Name, String> {
+    let trimmed = s.trim_end_matches('.');
+    let lower = trimmed.to_ascii_lowercase();
+    let full = if lower.ends_with(".local") || lower == "local" {
+        trimmed.to_string()
+    } else {
+        format!("{trimmed}.local")
+    };
+    let name = Name::parse(&full).map_err(|e| format!("`{s}` is not a valid host name: {e}"))?;
+    if name.label_count() < 2 {
+        return Err(format!(
+            "`{s}` is not a valid host name: it needs a label before .local"
+        ));
+    }
+    Ok(name)
+}
+
+fn parse_name(s: &str) -> Result<Name, String> {
+    Name::parse(s).map_err(|e| format!("`{s}` is not a valid name: {e}"))
+}
+
+fn parse_rtype(s: &str) -> Result<Rtype, String> {
+    let t = match s.to_ascii_uppercase().as_str() {
+        "A" => Rtype::A,
+        "AAAA" => Rtype::AAAA,
+        "PTR" => Rtype::PTR,
+        "SRV" => Rtype::SRV,
+        "TXT" => Rtype::TXT,
+        "HINFO" => Rtype::HINFO,
+        "NSEC" => Rtype::NSEC,
+        "CNAME" => Rtype::CNAME,
+        "ANY" => Rtype::ANY,
+        other => Rtype(
+            other
+                .trim_start_matches("TYPE")
+                .parse()
+                .map_err(|_| format!("`{s}` is not a record type"))?,
+        ),
+    };
+    Ok(t)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::error::ErrorKind;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("mdns").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn register_parses_txt_host_and_subtypes() {
+        let cli = parse(&[
+            "register",
+            "Kitchen Printer",
+            "_ipp._tcp.local.",
+            "631",
+            "rp=ipp/print",
+            "color",
+            "note=",
+            "--host",
+            "printer",
+            "--subtype",
+            "_universal",
+        ])
+        .unwrap();
+        let Command::Register {
+            instance,
+            service_type,
+            port,
+            txt,
+            host,
+            subtypes,
+            ..
+        } = cli.command
+        else {
+            panic!("not register");
+        };
+        assert_eq!(instance.as_str(), "Kitchen Printer");
+        assert_eq!(service_type.to_string(), "_ipp._tcp");
+        assert_eq!(port, 631);
+        assert_eq!(txt.len(), 3);
+        assert!(txt[1].is_flag());
+        assert_eq!(txt[2].value(), Some(&b""[..]));
+        assert_eq!(host.unwrap(), Name::parse("printer.local").unwrap());
+        assert_eq!(subtypes, ["_universal"]);
+    }
+
+    #[test]
+    fn bad_arguments_are_named_and_exit_2() {
+        for (args, needle) in [
+            (&["browse", "http"][..], "TYPE"),
+            (&["register", "x", "_http._tcp", "70000"][..], "PORT"),
+            (&["register", "x", "_http._tcp", "0"][..], "PORT"),
+            (
+                &["register", "x", "_toolongservicename._tcp", "80"][..],
+                "TYPE",
+            ),
+            (&["browse", "_http._tcp", "--timeout", "0"][..], "timeout"),
+        ] {
+            let err = parse(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+            assert_eq!(err.kind(), ErrorKind::ValueValidation, "{args:?}");
+            assert!(err.to_string().contains(needle), "{args:?}: {err}");
+        }
+        let long_value = format!("k={}", "v".repeat(300));
+        let err = parse(&["register", "x", "_http._tcp", "80", &long_value]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("KEY=VALUE"), "{err}");
+        let long_instance = "é".repeat(32);
+        let err = parse(&["resolve", &long_instance, "_http._tcp"]).unwrap_err();
+        assert!(err.to_string().contains("INSTANCE"), "{err}");
+    }
+
+    #[test]
+    fn host_names_get_local_appended_once() {
+        assert_eq!(parse_host("box").unwrap().to_string(), "box.local.");
+        assert_eq!(parse_host("Box.local.").unwrap().to_string(), "Box.local.");
+        assert!(parse_host("local").is_err());
+    }
+}

@@ -1,0 +1,233 @@
+//! When questions go out and what goes with them (RFC 6762 §5, §7).
+//!
+//! - Continuous questions (§5.2): the first after a random 20-120 ms, then gaps of one
+//!   second doubling up to 60 minutes; the QU bit on the first only (§5.4).
+//! - Questions due together go out in one packet per interface and family, with a
+//!   known-answer list (§7.1): shared records of ours answering them that have at least
+//!   half their TTL left. What does not fit continues in further packets with the TC
+//!   bit set and no questions (§7.2).
+//! - One-shot queries leave from an ephemeral port (§5.1).
+//!
+//! Which questions exist and why is decided in [`super`]; this module only schedules
+//! and writes them.
+
+use super::super::cache::{Cache, EntryId};
+use super::super::io::{Destination, Family, InterfaceId, SourcePort, Transmit};
+use super::super::Ctx;
+use crate::name::Name;
+use crate::time::Instant;
+use crate::wire::{Class, MessageWriter, RData, Rtype, Section, WriteError};
+use alloc::vec::Vec;
+use core::time::Duration;
+
+/// Shortest random delay before the first query of a question (RFC 6762 §5.2).
+pub const FIRST_QUERY_DELAY_MIN: Duration = Duration::from_millis(20);
+/// Longest random delay before the first query of a question (RFC 6762 §5.2).
+pub const FIRST_QUERY_DELAY_MAX: Duration = Duration::from_millis(120);
+/// Gap between the first two queries (RFC 6762 §5.2).
+pub const FIRST_QUERY_INTERVAL: Duration = Duration::from_secs(1);
+/// Longest gap between continuous queries (RFC 6762 §5.2).
+pub const MAX_QUERY_INTERVAL: Duration = Duration::from_secs(60 * 60);
+
+/// A continuous question the querier keeps asking.
+#[derive(Clone, Debug)]
+pub struct Question {
+    /// How many operations want it.
+    pub refs: u32,
+    /// When it is next sent.
+    pub next_send: Instant,
+    /// Gap after the next send.
+    pub interval: Duration,
+    /// Set the QU bit on the next send (first query, RFC 6762 §5.4).
+    pub unicast_next: bool,
+}
+
+impl Question {
+    /// A question whose first query goes at `first` (see [`first_query_time`]).
+    pub fn start(first: Instant) -> Self {
+        Question {
+            refs: 0,
+            next_send: first,
+            interval: FIRST_QUERY_INTERVAL,
+            unicast_next: true,
+        }
+    }
+
+    /// Starts over: first query at `first`, QU again, one-second gap after it.
+    pub fn restart(&mut self, first: Instant) {
+        *self = Question {
+            refs: self.refs,
+            ..Question::start(first)
+        };
+    }
+
+    /// Records that it was sent (or counts as sent, §7.3) at `now`: the next gap
+    /// doubles, up to an hour (§5.2).
+    pub fn sent(&mut self, now: Instant) {
+        self.next_send = now + self.interval;
+        self.interval = (self.interval * 2).min(MAX_QUERY_INTERVAL);
+        self.unicast_next = false;
+    }
+}
+
+/// When the first query of questions started now goes: after a random 20-120 ms
+/// (RFC 6762 §5.2). Questions started together share it, so they share a packet.
+pub fn first_query_time(ctx: &mut Ctx<'_>) -> Instant {
+    ctx.now
+        + ctx
+            .rng
+            .duration_between(FIRST_QUERY_DELAY_MIN, FIRST_QUERY_DELAY_MAX)
+}
+
+/// One question in a packet.
+#[derive(Clone, Debug)]
+pub struct Asked {
+    /// Name.
+    pub name: Name,
+    /// Type.
+    pub rtype: Rtype,
+    /// QU bit.
+    pub unicast: bool,
+}
+
+/// Questions being sent on every interface and family, packet by packet.
+#[derive(Debug)]
+pub struct SendJob {
+    /// The questions.
+    pub questions: Vec<Asked>,
+    /// Where it still has to go.
+    pub targets: Vec<(InterfaceId, Family)>,
+    /// Which socket.
+    pub source_port: SourcePort,
+    /// Include known answers (continuous queries) or not (one-shot).
+    pub known_answers: bool,
+    /// Known answers still to send for the current target, and how far we got.
+    pending: Option<(Vec<EntryId>, usize)>,
+}
+
+impl SendJob {
+    /// A job for `questions` to every target.
+    pub fn new(
+        questions: Vec<Asked>,
+        targets: Vec<(InterfaceId, Family)>,
+        source_port: SourcePort,
+        known_answers: bool,
+    ) -> Self {
+        SendJob {
+            questions,
+            targets,
+            source_port,
+            known_answers,
+            pending: None,
+        }
+    }
+
+    /// Drops targets on an interface that went away.
+    pub fn forget_interface(&mut self, id: InterfaceId) {
+        if self.targets.first().is_some_and(|t| t.0 == id) {
+            self.pending = None;
+        }
+        self.targets.retain(|t| t.0 != id);
+    }
+
+    /// True when every packet has been written.
+    pub fn is_done(&self) -> bool {
+        self.targets.is_empty()
+    }
+
+    /// Writes the next packet into `buf`.
+    pub fn write_next(&mut self, ctx: &Ctx<'_>, cache: &Cache, buf: &mut [u8]) -> Option<Transmit> {
+        let &(iface, family) = self.targets.first()?;
+        let first_packet = self.pending.is_none();
+        let (ka, mut next) = match self.pending.take() {
+            Some(p) => p,
+            None => (self.known_answers_for(ctx.now, cache, iface), 0),
+        };
+        let mut w = MessageWriter::query(buf)?;
+        if first_packet {
+            for q in &self.questions {
+                // A question that does not fit is dropped from this packet; with the
+                // payload limit at 512 bytes or more that takes dozens of questions.
+                let _ = w.push_question(&q.name, q.rtype, Class::IN, q.unicast);
+            }
+        }
+        while let Some(&id) = ka.get(next) {
+            let Some(e) = cache.entry(id) else {
+                next += 1;
+                continue;
+            };
+            // Known answers carry their remaining TTL and no cache-flush bit (§7.1).
+            let ttl = e.remaining_ttl(ctx.now);
+            match w.push_record(Section::Answer, &e.name, Class::IN, false, ttl, &e.data) {
+                Ok(()) => next += 1,
+                Err(WriteError::NoSpace) if w.header().ancount == 0 && !first_packet => {
+                    // It can never fit alone: skip it rather than loop.
+                    next += 1;
+                }
+                Err(_) => break,
+            }
+        }
+        if next < ka.len() {
+            // More known answers follow in the next packet (§7.2).
+            w.set_truncated(true);
+            self.pending = Some((ka, next));
+        } else {
+            self.targets.remove(0);
+        }
+        let size = w.finish();
+        Some(Transmit {
+            destination: match family {
+                Family::V4 => Destination::MulticastV4,
+                Family::V6 => Destination::MulticastV6,
+            },
+            interface: iface,
+            source_port: self.source_port,
+            size,
+        })
+    }
+
+    /// Known answers for this job's questions on `iface` (§7.1): shared records with
+    /// at least half their TTL left. Unique records are left out: holding one, we
+    /// expect no other answer.
+    fn known_answers_for(&self, now: Instant, cache: &Cache, iface: InterfaceId) -> Vec<EntryId> {
+        let mut out = Vec::new();
+        if !self.known_answers {
+            return out;
+        }
+        for q in &self.questions {
+            for id in cache.ids(&q.name, q.rtype) {
+                if let Some(e) = cache.entry(id) {
+                    if e.interface == iface && !e.unique && e.half_ttl_left(now) {
+                        out.push(id);
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// True if an unexpired NSEC record in the cache says `name` has no `rtype` record
+/// (RFC 6762 §6.1): then asking for it is pointless until that NSEC expires.
+pub fn denied_by_nsec(cache: &Cache, name: &Name, rtype: Rtype) -> bool {
+    cache.get(name, Rtype::NSEC).any(|e| match &e.data {
+        crate::wire::RecordData::Nsec { types, .. } => {
+            e.ttl > 0 && crate::wire::NsecBitmap::new(types).is_some_and(|bm| !bm.contains(rtype))
+        }
+        _ => false,
+    })
+}
+
+/// True if `rdata` from another host's known-answer list is one we would list too.
+pub fn we_would_list(
+    cache: &Cache,
+    now: Instant,
+    iface: InterfaceId,
+    name: &Name,
+    rtype: Rtype,
+    rdata: &RData<'_>,
+) -> bool {
+    cache
+        .get(name, rtype)
+        .any(|e| e.interface == iface && !e.unique && e.half_ttl_left(now) && e.data.matches(rdata))
+}

@@ -1,0 +1,875 @@
+//! Querier rules, one test each, named for the rule and citing its RFC 6762 section.
+//! The engine is driven with crafted packets and simulated time; nothing sleeps.
+
+use mdns_proto::engine::{
+    Config, Destination, Engine, Event, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit,
+};
+use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
+use mdns_proto::{Instant, Name, ServiceType};
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+const IF1: InterfaceId = InterfaceId(1);
+const PEER: &str = "10.0.0.2:5353";
+
+fn n(s: &str) -> Name {
+    Name::parse(s).unwrap()
+}
+
+fn ms(v: u64) -> Instant {
+    Instant::from_millis(v)
+}
+
+/// One engine on one interface, with everything it sent.
+struct Host {
+    e: Engine,
+    now: Instant,
+    sent: Vec<(Instant, Transmit, Vec<u8>)>,
+    events: Vec<(Instant, Event)>,
+}
+
+impl Host {
+    fn new(seed: u64) -> Self {
+        Self::with_config(Config {
+            seed,
+            ..Config::default()
+        })
+    }
+
+    fn with_config(config: Config) -> Self {
+        let mut e = Engine::new(config);
+        let addrs = [IfAddr {
+            addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+            prefix_len: 24,
+        }];
+        e.interface_up(Instant::ZERO, IF1, &addrs);
+        let mut h = Host {
+            e,
+            now: Instant::ZERO,
+            sent: Vec::new(),
+            events: Vec::new(),
+        };
+        h.drain();
+        h
+    }
+
+    fn drain(&mut self) {
+        let mut buf = [0u8; 9000];
+        while let Some(t) = self.e.poll_transmit(self.now, &mut buf) {
+            self.sent.push((self.now, t, buf[..t.size].to_vec()));
+        }
+        while let Some(ev) = self.e.poll_event() {
+            self.events.push((self.now, ev));
+        }
+    }
+
+    /// Runs timers up to `t`.
+    fn run_until(&mut self, t: Instant) {
+        while let Some(next) = self.e.poll_timeout() {
+            if next > t {
+                break;
+            }
+            self.now = self.now.max(next);
+            self.e.handle_timeout(self.now);
+            self.drain();
+        }
+        self.now = t;
+        self.e.handle_timeout(t);
+        self.drain();
+    }
+
+    fn deliver_from(&mut self, bytes: &[u8], source: &str, multicast: bool) {
+        let meta = RecvMeta {
+            source: source.parse().unwrap(),
+            interface: IF1,
+            multicast,
+            ttl: Some(255),
+        };
+        self.e.handle_datagram(self.now, meta, bytes);
+        self.drain();
+    }
+
+    fn deliver(&mut self, bytes: &[u8]) {
+        self.deliver_from(bytes, PEER, true);
+    }
+
+    /// Queries sent so far: (time, questions as "name type QU?", known-answer count, TC).
+    fn queries(&self) -> Vec<(Instant, Vec<String>, usize, bool)> {
+        self.sent
+            .iter()
+            .filter_map(|(t, _, bytes)| {
+                let m = Message::parse(bytes).unwrap();
+                if m.header().is_response() {
+                    return None;
+                }
+                let qs = m
+                    .questions()
+                    .map(|q| {
+                        let q = q.unwrap();
+                        format!(
+                            "{} {}{}",
+                            q.name,
+                            q.qtype,
+                            if q.unicast_response { " QU" } else { "" }
+                        )
+                    })
+                    .collect();
+                Some((*t, qs, m.records().count(), m.header().truncated()))
+            })
+            .collect()
+    }
+
+    fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+            .into_iter()
+            .map(|(_, e)| e)
+            .collect()
+    }
+}
+
+type Rec = (&'static str, u32, bool, RecordData);
+
+fn response(records: &[Rec]) -> Vec<u8> {
+    let mut buf = vec![0u8; 9000];
+    let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+    for (name, ttl, flush, data) in records {
+        w.push_record(Section::Answer, &n(name), Class::IN, *flush, *ttl, data)
+            .unwrap();
+    }
+    let len = w.finish();
+    buf.truncate(len);
+    buf
+}
+
+fn ptr(target: &str) -> RecordData {
+    RecordData::Ptr(n(target))
+}
+
+fn srv(port: u16, target: &str) -> RecordData {
+    RecordData::Srv {
+        priority: 0,
+        weight: 0,
+        port,
+        target: n(target),
+    }
+}
+
+fn txt(s: &[u8]) -> RecordData {
+    RecordData::Txt(s.into())
+}
+
+fn a(last: u8) -> RecordData {
+    RecordData::A(Ipv4Addr::new(10, 0, 0, last))
+}
+
+fn http() -> ServiceType {
+    ServiceType::new("_http._tcp").unwrap()
+}
+
+/// The first minute of a browse, as a readable transcript: query times in
+/// milliseconds, the question with its QU mark, and the known-answer count.
+#[test]
+fn transcript_first_minute_of_a_browse() {
+    let mut h = Host::new(7);
+    h.e.browse(h.now, &http()).unwrap();
+    h.drain();
+    h.run_until(ms(500));
+    // A service answers the first query; later queries carry it as a known answer.
+    h.deliver(&response(&[(
+        "_http._tcp.local",
+        4500,
+        false,
+        ptr("Box._http._tcp.local"),
+    )]));
+    h.run_until(ms(60_000));
+    let lines: Vec<String> = h
+        .queries()
+        .iter()
+        .map(|(t, q, ka, tc)| {
+            format!(
+                "{:>6} {} ka={ka}{}",
+                t.as_millis(),
+                q.join(","),
+                if *tc { " TC" } else { "" }
+            )
+        })
+        .collect();
+    let first = h.queries()[0].0.as_millis();
+    assert!((20..=120).contains(&first), "first query at {first} ms");
+    let expected: Vec<String> = [
+        (first, "_http._tcp.local. PTR QU", 0),
+        (first + 1_000, "_http._tcp.local. PTR", 1),
+        (first + 3_000, "_http._tcp.local. PTR", 1),
+        (first + 7_000, "_http._tcp.local. PTR", 1),
+        (first + 15_000, "_http._tcp.local. PTR", 1),
+        (first + 31_000, "_http._tcp.local. PTR", 1),
+    ]
+    .iter()
+    .map(|(t, q, ka)| format!("{t:>6} {q} ka={ka}"))
+    .collect();
+    assert_eq!(lines, expected);
+}
+
+#[test]
+fn rfc6762_5_2_continuous_query_interval_doubles_and_caps_at_an_hour() {
+    let mut h = Host::new(1);
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(Instant::from_secs(5 * 3600));
+    let times: Vec<u64> = h.queries().iter().map(|q| q.0.as_millis()).collect();
+    let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(gaps[0], 1000);
+    for w in gaps.windows(2) {
+        assert!(w[1] == 2 * w[0] || w[1] == 3_600_000, "gaps {gaps:?}");
+    }
+    assert_eq!(*gaps.last().unwrap(), 3_600_000);
+}
+
+#[test]
+fn rfc6762_5_4_qu_bit_only_on_first_query_and_again_after_link_change() {
+    let mut h = Host::new(2);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(4000));
+    let qs = h.queries();
+    assert!(qs[0].1.iter().all(|q| q.ends_with("QU")), "{qs:?}");
+    assert!(
+        qs[1..]
+            .iter()
+            .all(|q| q.1.iter().all(|q| !q.ends_with("QU"))),
+        "{qs:?}"
+    );
+    let before = qs.len();
+    // Link change: interface comes up again.
+    let addrs = [IfAddr {
+        addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
+        prefix_len: 24,
+    }];
+    h.e.interface_up(h.now, IF1, &addrs);
+    h.run_until(ms(4200));
+    let qs = h.queries();
+    assert!(qs.len() > before);
+    assert!(qs[before].1.iter().all(|q| q.ends_with("QU")), "{qs:?}");
+}
+
+#[test]
+fn rfc6762_5_1_one_shot_query_leaves_from_an_ephemeral_port_and_reports_answers() {
+    let mut h = Host::new(3);
+    let id = h.e.query_once(h.now, &n("box.local"), Rtype::A).unwrap();
+    h.drain();
+    let (_, t, _) = &h.sent[0];
+    assert_eq!(t.source_port, SourcePort::Ephemeral);
+    assert_eq!(t.destination, Destination::MulticastV4);
+    // The reply comes unicast from the responder's port 5353 (legacy unicast).
+    h.deliver_from(
+        &response(&[("box.local", 10, false, a(9))]),
+        "10.0.0.9:5353",
+        false,
+    );
+    let evs = h.take_events();
+    assert!(
+        matches!(&evs[..], [Event::QueryAnswer { query, record }] if *query == id && record.data == a(9))
+    );
+    h.run_until(Instant::from_secs(4));
+    assert!(h.take_events().contains(&Event::QueryDone { query: id }));
+}
+
+#[test]
+fn rfc6762_7_1_known_answers_need_half_their_ttl_left() {
+    let mut h = Host::new(4);
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[(
+        "_http._tcp.local",
+        10,
+        false,
+        ptr("Box._http._tcp.local"),
+    )]));
+    // Next query near 1.1 s: 9 s of 10 left, listed.
+    h.run_until(ms(2000));
+    let qs = h.queries();
+    assert_eq!(qs[1].2, 1, "{qs:?}");
+    // The one after near 3.1 s: 7 s left, listed; the next near 7.1 s: under half left
+    // (and refreshed meanwhile by the 80 % refresh query, which also leaves it out).
+    h.run_until(ms(9500));
+    let qs = h.queries();
+    let late: Vec<_> = qs.iter().filter(|q| q.0 > ms(5100)).collect();
+    assert!(!late.is_empty());
+    assert!(late.iter().all(|q| q.2 == 0), "{qs:?}");
+}
+
+#[test]
+fn rfc6762_7_1_unique_records_are_not_known_answers() {
+    let mut h = Host::new(5);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[("box.local", 120, true, a(7))]));
+    h.run_until(ms(3000));
+    assert!(h.queries().iter().all(|q| q.2 == 0));
+}
+
+#[test]
+fn rfc6762_7_2_known_answers_that_do_not_fit_continue_with_tc() {
+    let mut h = Host::with_config(Config {
+        seed: 6,
+        max_payload: 512,
+        ..Config::default()
+    });
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200));
+    let names: Vec<String> = (0..40)
+        .map(|i| format!("Service number {i:02}._http._tcp.local"))
+        .collect();
+    let recs: Vec<Rec> = names
+        .iter()
+        .map(|s| ("_http._tcp.local", 4500, false, ptr(s)))
+        .collect();
+    h.deliver(&response(&recs));
+    h.sent.clear();
+    h.run_until(ms(1500));
+    let qs = h.queries();
+    assert!(qs.len() >= 3, "{qs:?}");
+    assert!(h.sent.iter().all(|s| s.2.len() <= 512));
+    // First packet: the question and TC; the middle ones: no question, TC; the last: no TC.
+    assert_eq!(qs[0].1.len(), 1);
+    assert!(qs[0].3);
+    assert!(qs[1..].iter().all(|q| q.1.is_empty()));
+    assert!(!qs.last().unwrap().3);
+    assert_eq!(qs.iter().map(|q| q.2).sum::<usize>(), 40);
+}
+
+#[test]
+fn rfc6762_7_3_another_hosts_identical_question_counts_as_ours() {
+    let mut h = Host::new(8);
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200)); // first query sent (QU), second due at first + 1 s
+    let sent_before = h.queries().len();
+    let next_due = h.queries()[0].0 + Duration::from_secs(1);
+    h.run_until(next_due - Duration::from_millis(100));
+    // Another host asks the same QM question with no known answers.
+    let mut buf = vec![0u8; 512];
+    let mut w = MessageWriter::query(&mut buf).unwrap();
+    w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
+        .unwrap();
+    let len = w.finish();
+    h.deliver_from(&buf[..len], "10.0.0.3:5353", true);
+    h.run_until(next_due + Duration::from_millis(50));
+    assert_eq!(h.queries().len(), sent_before, "our query was suppressed");
+}
+
+#[test]
+fn rfc6762_7_3_a_question_with_known_answers_we_lack_does_not_suppress_ours() {
+    let mut h = Host::new(9);
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200));
+    let sent_before = h.queries().len();
+    let next_due = h.queries()[0].0 + Duration::from_secs(1);
+    h.run_until(next_due - Duration::from_millis(100));
+    let mut buf = vec![0u8; 512];
+    let mut w = MessageWriter::query(&mut buf).unwrap();
+    w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
+        .unwrap();
+    w.push_record(
+        Section::Answer,
+        &n("_http._tcp.local"),
+        Class::IN,
+        false,
+        4500,
+        &ptr("Other._http._tcp.local"),
+    )
+    .unwrap();
+    let len = w.finish();
+    h.deliver_from(&buf[..len], "10.0.0.3:5353", true);
+    h.run_until(next_due + Duration::from_millis(50));
+    assert_eq!(h.queries().len(), sent_before + 1);
+}
+
+#[test]
+fn rfc6762_10_1_goodbye_removes_a_record_one_second_later() {
+    let mut h = Host::new(10);
+    let q = h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[(
+        "_http._tcp.local",
+        4500,
+        false,
+        ptr("Box._http._tcp.local"),
+    )]));
+    assert!(
+        matches!(&h.take_events()[..], [Event::ServiceFound { query, instance, interface, .. }]
+        if *query == q && *instance == n("Box._http._tcp.local") && *interface == IF1)
+    );
+    h.run_until(ms(10_000));
+    h.deliver(&response(&[(
+        "_http._tcp.local",
+        0,
+        false,
+        ptr("Box._http._tcp.local"),
+    )]));
+    h.run_until(ms(10_999));
+    assert!(h.take_events().is_empty(), "still there within the second");
+    h.run_until(ms(11_000));
+    assert!(matches!(
+        &h.take_events()[..],
+        [Event::ServiceRemoved { .. }]
+    ));
+    assert_eq!(h.e.cache_len(), 0);
+}
+
+#[test]
+fn rfc6762_10_2_cache_flush_expires_older_records_after_one_second() {
+    let mut h = Host::new(11);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.run_until(ms(5000));
+    // New address with the flush bit: the old one (received 4.8 s ago) goes in 1 s;
+    // two records in the same packet both stay.
+    h.deliver(&response(&[
+        ("box.local", 120, true, a(6)),
+        ("box.local", 120, true, a(7)),
+    ]));
+    h.take_events();
+    h.run_until(ms(5999));
+    assert!(h.take_events().is_empty());
+    h.run_until(ms(6000));
+    let evs = h.take_events();
+    assert!(
+        matches!(&evs[..], [Event::HostAddressRemoved { addr, .. }] if *addr == IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5))),
+        "{evs:?}"
+    );
+    assert_eq!(h.e.cache_len(), 2);
+}
+
+#[test]
+fn rfc6762_10_2_cache_flush_spares_records_received_within_the_last_second() {
+    let mut h = Host::new(12);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.run_until(ms(900)); // 0.7 s later: a second packet of the same RRset
+    h.deliver(&response(&[("box.local", 120, true, a(6))]));
+    h.run_until(ms(5000));
+    assert_eq!(h.e.cache_len(), 2);
+}
+
+#[test]
+fn rfc6762_5_2_refresh_queries_at_80_to_95_percent_only_for_wanted_records() {
+    let mut h = Host::new(13);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.sent.clear();
+    // TTL 100 s record we want, and one nobody wants.
+    h.deliver(&response(&[
+        ("box.local", 100, true, a(5)),
+        ("other.local", 100, true, a(6)),
+    ]));
+    let start = h.now;
+    h.run_until(start + Duration::from_secs(99));
+    let refresh: Vec<u64> = h
+        .queries()
+        .iter()
+        .filter(|q| q.0 >= start + Duration::from_secs(70))
+        .map(|q| (q.0 - start).as_millis() as u64)
+        .collect();
+    // One query per refresh point, each within +0..2 % of 80, 85, 90, 95 s.
+    assert_eq!(refresh.len(), 4, "{refresh:?}");
+    for (t, pct) in refresh.iter().zip([80u64, 85, 90, 95]) {
+        assert!((pct * 1000..=(pct + 2) * 1000).contains(t), "{refresh:?}");
+    }
+    assert!(h
+        .queries()
+        .iter()
+        .all(|q| q.1.iter().all(|s| !s.contains("other"))));
+}
+
+#[test]
+fn rfc6762_10_5_poof_flushes_after_two_unanswered_queries() {
+    let mut h = Host::new(14);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.take_events();
+    let mut buf = vec![0u8; 512];
+    let mut w = MessageWriter::query(&mut buf).unwrap();
+    w.push_question(&n("box.local"), Rtype::A, Class::IN, false)
+        .unwrap();
+    let len = w.finish();
+    let q = buf[..len].to_vec();
+    h.run_until(ms(1000));
+    h.deliver_from(&q, "10.0.0.3:5353", true);
+    h.run_until(ms(3000));
+    h.deliver_from(&q, "10.0.0.4:5353", true);
+    h.run_until(ms(10_999));
+    assert!(h.take_events().is_empty());
+    h.run_until(ms(11_000));
+    assert!(matches!(
+        &h.take_events()[..],
+        [Event::HostAddressRemoved { .. }]
+    ));
+}
+
+#[test]
+fn rfc6762_10_5_an_answer_cancels_poof() {
+    let mut h = Host::new(15);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    let mut buf = vec![0u8; 512];
+    let mut w = MessageWriter::query(&mut buf).unwrap();
+    w.push_question(&n("box.local"), Rtype::A, Class::IN, false)
+        .unwrap();
+    let len = w.finish();
+    let q = buf[..len].to_vec();
+    h.deliver_from(&q, "10.0.0.3:5353", true);
+    h.deliver_from(&q, "10.0.0.4:5353", true);
+    h.run_until(ms(1000));
+    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.run_until(ms(20_000));
+    assert_eq!(h.e.cache_len(), 1);
+}
+
+#[test]
+fn rfc6762_6_unicast_responses_only_for_our_qu_queries() {
+    let mut h = Host::new(16);
+    // No query of ours asked for unicast: dropped and counted.
+    h.deliver_from(&response(&[("box.local", 120, true, a(5))]), PEER, false);
+    assert_eq!(h.e.cache_len(), 0);
+    assert_eq!(h.e.stats().unsolicited_unicast, 1);
+    // After our QU query it is taken.
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver_from(&response(&[("box.local", 120, true, a(5))]), PEER, false);
+    assert_eq!(h.e.cache_len(), 1);
+}
+
+#[test]
+fn rfc6762_11_unicast_from_off_link_is_dropped() {
+    let mut h = Host::new(17);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver_from(
+        &response(&[("box.local", 120, true, a(5))]),
+        "192.0.2.1:5353",
+        false,
+    );
+    assert_eq!(h.e.cache_len(), 0);
+    assert_eq!(h.e.stats().off_link, 1);
+    // Multicast is on-link whatever its source (§11).
+    h.deliver_from(
+        &response(&[("box.local", 120, true, a(5))]),
+        "192.0.2.1:5353",
+        true,
+    );
+    assert_eq!(h.e.cache_len(), 1);
+}
+
+#[test]
+fn rfc6762_6_responses_not_from_port_5353_are_dropped() {
+    let mut h = Host::new(18);
+    h.deliver_from(
+        &response(&[("box.local", 120, true, a(5))]),
+        "10.0.0.2:40000",
+        true,
+    );
+    assert_eq!(h.e.cache_len(), 0);
+    assert_eq!(h.e.stats().bad_source_port, 1);
+}
+
+#[test]
+fn rfc6762_7_1_others_known_answers_are_never_cached() {
+    let mut h = Host::new(19);
+    let mut buf = vec![0u8; 512];
+    let mut w = MessageWriter::query(&mut buf).unwrap();
+    w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
+        .unwrap();
+    w.push_record(
+        Section::Answer,
+        &n("_http._tcp.local"),
+        Class::IN,
+        false,
+        4500,
+        &ptr("X._http._tcp.local"),
+    )
+    .unwrap();
+    let len = w.finish();
+    h.deliver_from(&buf[..len], "10.0.0.3:5353", true);
+    assert_eq!(h.e.cache_len(), 0);
+}
+
+#[test]
+fn rfc6762_6_1_nsec_stops_asking_for_a_type_the_name_lacks() {
+    let mut h = Host::new(20);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    let nsec = RecordData::Nsec {
+        next: n("box.local"),
+        types: mdns_proto::wire::NsecBitmap::build(&[Rtype::A]),
+    };
+    h.deliver(&response(&[
+        ("box.local", 120, true, a(5)),
+        ("box.local", 120, true, nsec),
+    ]));
+    h.sent.clear();
+    h.run_until(ms(60_000));
+    let asked: Vec<String> = h.queries().iter().flat_map(|q| q.1.clone()).collect();
+    assert!(asked.iter().any(|q| q == "box.local. A"), "{asked:?}");
+    assert!(asked.iter().all(|q| q != "box.local. AAAA"), "{asked:?}");
+}
+
+#[test]
+fn resolve_reports_host_port_txt_and_addresses_then_updates_and_loss() {
+    let mut h = Host::new(21);
+    let q = h.e.resolve(h.now, &n("Box._http._tcp.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[
+        ("Box._http._tcp.local", 120, true, srv(8080, "box.local")),
+        ("Box._http._tcp.local", 4500, true, txt(b"\x05a=one")),
+    ]));
+    assert!(h.take_events().is_empty(), "no address yet");
+    // The querier now asks for the target's addresses.
+    h.run_until(ms(400));
+    let asked: Vec<String> = h.queries().iter().flat_map(|q| q.1.clone()).collect();
+    assert!(
+        asked.iter().any(|q| q.starts_with("box.local. A")),
+        "{asked:?}"
+    );
+    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    match &h.take_events()[..] {
+        [Event::ServiceResolved { query, service }] => {
+            assert_eq!(*query, q);
+            assert_eq!(service.port, 8080);
+            assert_eq!(service.host, n("box.local"));
+            assert_eq!(service.txt, b"\x05a=one");
+            assert_eq!(
+                service.addresses,
+                vec![(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5)), IF1)]
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    h.deliver(&response(&[(
+        "Box._http._tcp.local",
+        4500,
+        true,
+        txt(b"\x05a=two"),
+    )]));
+    h.run_until(ms(2000));
+    assert!(
+        matches!(&h.take_events()[..], [Event::ServiceUpdated { service, .. }] if service.txt == b"\x05a=two")
+    );
+    h.deliver(&response(&[(
+        "Box._http._tcp.local",
+        0,
+        true,
+        srv(8080, "box.local"),
+    )]));
+    h.run_until(ms(3100));
+    assert!(matches!(&h.take_events()[..], [Event::ServiceLost { query, .. }] if *query == q));
+}
+
+#[test]
+fn host_lookup_and_type_enumeration_report_per_interface() {
+    let mut h = Host::new(22);
+    let hq = h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let tq = h.e.browse_types(h.now).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[
+        ("box.local", 120, true, a(5)),
+        (
+            "_services._dns-sd._udp.local",
+            4500,
+            false,
+            ptr("_ipp._tcp.local"),
+        ),
+    ]));
+    let evs = h.take_events();
+    assert!(evs.contains(&Event::HostAddressAdded {
+        query: hq,
+        host: n("box.local"),
+        addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5)),
+        interface: IF1
+    }));
+    assert!(evs.contains(&Event::ServiceTypeFound {
+        query: tq,
+        service_type: n("_ipp._tcp.local"),
+        interface: IF1
+    }));
+}
+
+#[test]
+fn stopping_a_browse_stops_its_queries() {
+    let mut h = Host::new(23);
+    let q = h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(3000));
+    assert!(h.e.stop_query(q));
+    let before = h.queries().len();
+    h.run_until(ms(600_000));
+    assert_eq!(h.queries().len(), before);
+    assert!(!h.e.stop_query(q));
+}
+
+#[test]
+fn names_match_case_insensitively() {
+    let mut h = Host::new(24);
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[(
+        "_HTTP._Tcp.LOCAL",
+        4500,
+        false,
+        ptr("Box._HTTP._tcp.local"),
+    )]));
+    assert!(matches!(&h.take_events()[..], [Event::ServiceFound { .. }]));
+}
+
+#[test]
+fn cache_bound_evicts_unwanted_records_first() {
+    let mut h = Host::with_config(Config {
+        seed: 25,
+        cache_capacity: 50,
+        ..Config::default()
+    });
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[(
+        "_http._tcp.local",
+        120,
+        false,
+        ptr("Mine._http._tcp.local"),
+    )]));
+    // A flood of 1,000 records nobody asked for, with longer TTLs than ours.
+    for i in 0..1000u32 {
+        let name = format!("flood{i}.local");
+        let mut buf = vec![0u8; 512];
+        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+        w.push_record(
+            Section::Answer,
+            &n(&name),
+            Class::IN,
+            true,
+            4500,
+            &a((i % 250) as u8),
+        )
+        .unwrap();
+        let len = w.finish();
+        h.deliver(&buf[..len]);
+        assert!(h.e.cache_len() <= 50);
+    }
+    assert_eq!(h.e.stats().cache_evictions, 1001 - 50);
+    let evs = h.take_events();
+    assert!(
+        !evs.iter()
+            .any(|e| matches!(e, Event::ServiceRemoved { .. })),
+        "the browsed service stays"
+    );
+}
+
+#[test]
+fn same_seed_same_packets() {
+    let run = |seed| {
+        let mut h = Host::new(seed);
+        h.e.browse(h.now, &http()).unwrap();
+        h.e.lookup_host(h.now, &n("box.local")).unwrap();
+        h.run_until(ms(300));
+        h.deliver(&response(&[(
+            "_http._tcp.local",
+            4500,
+            false,
+            ptr("Box._http._tcp.local"),
+        )]));
+        h.run_until(ms(120_000));
+        h.sent
+            .iter()
+            .map(|(t, _, b)| (t.as_micros(), b.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(99), run(99));
+    assert_ne!(run(99), run(100));
+}
+
+mod cache_model {
+    //! proptest: against a reference model of RFC 6762 §10 (TTL expiry, goodbye one
+    //! second later, cache-flush of records older than one second), the addresses a
+    //! host lookup reports are exactly the live ones at every step: never reported
+    //! before they arrive, never kept after they expire, under any interleaving.
+
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    #[derive(Clone, Debug)]
+    struct Step {
+        advance_ms: u64,
+        addr: u8,
+        ttl: u32,
+        flush: bool,
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        (
+            prop_oneof![Just(0u64), 1..1500u64, 1500..6000u64],
+            1u8..4,
+            prop_oneof![Just(0u32), Just(1u32), Just(2u32), Just(5u32), Just(120u32)],
+            any::<bool>(),
+        )
+            .prop_map(|(advance_ms, addr, ttl, flush)| Step {
+                advance_ms,
+                addr,
+                ttl,
+                flush,
+            })
+    }
+
+    /// addr → (received, expires), in microseconds.
+    type Model = BTreeMap<u8, (u64, u64)>;
+
+    fn model_receive(m: &mut Model, now: u64, s: &Step) {
+        const SEC: u64 = 1_000_000;
+        if s.ttl == 0 {
+            if let Some(e) = m.get_mut(&s.addr) {
+                e.1 = e.1.min(now + SEC);
+            }
+            return;
+        }
+        m.insert(s.addr, (now, now + u64::from(s.ttl) * SEC));
+        if s.flush {
+            for (addr, e) in m.iter_mut() {
+                if *addr != s.addr && e.0 + SEC < now {
+                    e.1 = e.1.min(now + SEC);
+                }
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn reported_addresses_match_the_model(steps in proptest::collection::vec(step(), 1..40)) {
+            let mut h = Host::new(42);
+            h.e.lookup_host(h.now, &n("box.local")).unwrap();
+            let mut model = Model::new();
+            let mut reported: BTreeSet<u8> = BTreeSet::new();
+            for s in &steps {
+                let t = h.now + Duration::from_millis(s.advance_ms);
+                h.run_until(t);
+                let now = h.now.as_micros();
+                model.retain(|_, e| e.1 > now);
+                h.deliver(&response(&[("box.local", s.ttl, s.flush, a(s.addr))]));
+                model_receive(&mut model, now, s);
+                model.retain(|_, e| e.1 > now);
+                for ev in h.take_events() {
+                    match ev {
+                        Event::HostAddressAdded { addr: IpAddr::V4(v4), .. } => {
+                            prop_assert!(reported.insert(v4.octets()[3]));
+                        }
+                        Event::HostAddressRemoved { addr: IpAddr::V4(v4), .. } => {
+                            prop_assert!(reported.remove(&v4.octets()[3]));
+                        }
+                        _ => {}
+                    }
+                }
+                let live: BTreeSet<u8> = model.keys().copied().collect();
+                prop_assert_eq!(&reported, &live, "at {} us", now);
+            }
+        }
+    }
+}
