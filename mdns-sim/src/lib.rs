@@ -61,6 +61,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod apps;
 pub mod check;
 pub mod link;
 pub mod pcap;
@@ -68,6 +69,7 @@ pub mod seeds;
 mod sim;
 pub mod transcript;
 
+pub use apps::AutoResolve;
 pub use check::{RateMonitor, RegState, Registration, Seen, Tracker};
 pub use link::{GilbertElliott, LinkModel, Prob};
 pub use seeds::{assert_deterministic, repro_command, seeds, sweep};
