@@ -60,8 +60,14 @@ pub struct Registration {
 pub struct Seen {
     /// When it was last found (went from unseen to seen).
     pub found_ms: u32,
-    /// When it was last resolved or updated.
+    /// When it was first found.
+    pub first_found_ms: u32,
+    /// When it was first resolved.
+    pub first_resolved_ms: u32,
+    /// When it was first resolved since it was last found or lost.
     pub resolved_ms: u32,
+    /// When a resolve last reported an update.
+    pub updated_ms: u32,
     /// When it was last removed (went from seen to unseen).
     pub removed_ms: u32,
     /// When a resolve last reported it lost.
@@ -76,7 +82,10 @@ impl Default for Seen {
     fn default() -> Self {
         Seen {
             found_ms: NEVER,
+            first_found_ms: NEVER,
+            first_resolved_ms: NEVER,
             resolved_ms: NEVER,
+            updated_ms: NEVER,
             removed_ms: NEVER,
             lost_ms: NEVER,
             seen_by: 0,
@@ -183,6 +192,9 @@ impl Tracker {
                 if s.seen_by == 0 {
                     s.found_ms = t;
                 }
+                if s.first_found_ms == NEVER {
+                    s.first_found_ms = t;
+                }
                 s.seen_by = s.seen_by.saturating_add(1);
             }
             Event::ServiceRemoved { instance, .. } => {
@@ -194,11 +206,22 @@ impl Tracker {
                     }
                 }
             }
-            Event::ServiceResolved { service, .. } | Event::ServiceUpdated { service, .. } => {
-                self.seen_mut(host, &service.instance).resolved_ms = t;
+            Event::ServiceResolved { service, .. } => {
+                let s = self.seen_mut(host, &service.instance);
+                if s.resolved_ms == NEVER {
+                    s.resolved_ms = t;
+                }
+                if s.first_resolved_ms == NEVER {
+                    s.first_resolved_ms = t;
+                }
+            }
+            Event::ServiceUpdated { service, .. } => {
+                self.seen_mut(host, &service.instance).updated_ms = t;
             }
             Event::ServiceLost { instance, .. } => {
-                self.seen_mut(host, instance).lost_ms = t;
+                let s = self.seen_mut(host, instance);
+                s.lost_ms = t;
+                s.resolved_ms = NEVER;
             }
             _ => {}
         }
@@ -297,40 +320,107 @@ impl Tracker {
         resolved: bool,
         now: Instant,
     ) -> Result<(), String> {
+        let live: Vec<(Name, Instant)> = self
+            .live_registered()
+            .filter(|r| r.name.parent() == *service_type)
+            .map(|r| (r.name.clone(), since.max(r.registered_at.unwrap_or(r.since))))
+            .collect();
+        self.check_found(browsers, &live, bound, resolved, now)
+    }
+
+    /// Every instance in `live` (name, and when it could first be found) has been
+    /// found by every running browser in `browsers` — and resolved, if `resolved` —
+    /// within `bound` of that time. With `steady`, it must also be seen (and, with
+    /// `resolved`, resolved) now: on a lossy link that is too strong, since passive
+    /// observation of failures (RFC 6762 §10.5) rightly drops records whose answers
+    /// were lost. Instances whose deadline is after `now` are not judged yet. (For
+    /// services published by something other than an engine's responder.)
+    pub fn check_found(
+        &self,
+        browsers: &[HostId],
+        live: &[(Name, Instant)],
+        bound: Duration,
+        resolved: bool,
+        now: Instant,
+    ) -> Result<(), String> {
+        self.check_found_ext(browsers, live, bound, resolved, true, now)
+    }
+
+    /// [`check_found`](Self::check_found) with `steady` chosen.
+    pub fn check_found_ext(
+        &self,
+        browsers: &[HostId],
+        live: &[(Name, Instant)],
+        bound: Duration,
+        resolved: bool,
+        steady: bool,
+        now: Instant,
+    ) -> Result<(), String> {
         let mut errors = Vec::new();
-        for r in self.live_registered() {
-            if r.name.parent() != *service_type {
-                continue;
-            }
-            let start = since.max(r.registered_at.unwrap_or(r.since));
-            let deadline = start + bound;
+        for (name, start) in live {
+            let deadline = *start + bound;
             if deadline > now {
                 continue;
             }
             for &b in browsers.iter().filter(|&&b| self.live(b)) {
-                let s = self.seen(b, &r.name);
-                if s.found_ms == NEVER || at_ms(s.found_ms) > deadline {
+                let s = self.seen(b, name);
+                if s.first_found_ms == NEVER || at_ms(s.first_found_ms) > deadline {
                     errors.push(format!(
-                        "{b} had not found {} (of {}, registered {:?}) by {:?}{}",
-                        r.name,
-                        r.host,
-                        r.registered_at,
-                        deadline,
-                        if s.found_ms == NEVER {
+                        "{b} had not found {name} (available from {start:?}) by {deadline:?}{}",
+                        if s.first_found_ms == NEVER {
                             String::new()
                         } else {
-                            format!(", found at {} ms", s.found_ms)
+                            format!(", found at {} ms", s.first_found_ms)
                         }
                     ));
-                } else if s.seen_by == 0 {
+                } else if resolved
+                    && (s.first_resolved_ms == NEVER || at_ms(s.first_resolved_ms) > deadline)
+                {
+                    errors.push(format!("{b} had not resolved {name} by {deadline:?}"));
+                } else if steady && s.seen_by == 0 {
                     errors.push(format!(
-                        "{b} found {} but then removed it at {} ms although it is live",
-                        r.name, s.removed_ms
+                        "{b} found {name} but then removed it at {} ms although it is live",
+                        s.removed_ms
                     ));
-                } else if resolved && (s.resolved_ms == NEVER || at_ms(s.resolved_ms) > deadline) {
+                } else if steady && resolved && s.resolved_ms == NEVER {
                     errors.push(format!(
-                        "{b} had not resolved {} (of {}) by {:?}",
-                        r.name, r.host, deadline
+                        "{b} resolved {name} but then lost it at {} ms although it is live",
+                        s.lost_ms
+                    ));
+                }
+            }
+        }
+        collect(errors)
+    }
+
+    /// Every instance in `gone` (name, when it went away, and the bound) that a
+    /// running browser in `browsers` had found has been reported removed by it within
+    /// the bound. Departures whose deadline is after `now` are not judged yet.
+    pub fn check_removed(
+        &self,
+        browsers: &[HostId],
+        gone: &[(Name, Instant, Duration)],
+        now: Instant,
+    ) -> Result<(), String> {
+        let mut errors = Vec::new();
+        for (name, left, bound) in gone {
+            let deadline = *left + *bound;
+            if deadline > now {
+                continue;
+            }
+            for &b in browsers.iter().filter(|&&b| self.live(b)) {
+                let s = self.seen(b, name);
+                if s.found_ms == NEVER {
+                    continue;
+                }
+                if s.seen_by > 0 {
+                    errors.push(format!(
+                        "{b} still sees {name} (gone at {left:?}, deadline {deadline:?})"
+                    ));
+                } else if at_ms(s.removed_ms) > deadline {
+                    errors.push(format!(
+                        "{b} removed {name} only at {} ms (gone at {left:?}, deadline {deadline:?})",
+                        s.removed_ms
                     ));
                 }
             }
