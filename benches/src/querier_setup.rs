@@ -93,7 +93,6 @@ pub fn browse_with_known_answers() -> (Engine, Instant) {
     (e, t)
 }
 
-
 /// Sends the next continuous query (all its packets) of a browse, jumping time to
 /// it. Returns the number of packets and bytes.
 pub fn next_query(e: &mut Engine, now: &mut Instant, buf: &mut [u8]) -> (usize, usize) {
