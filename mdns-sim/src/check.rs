@@ -323,7 +323,12 @@ impl Tracker {
         let live: Vec<(Name, Instant)> = self
             .live_registered()
             .filter(|r| r.name.parent() == *service_type)
-            .map(|r| (r.name.clone(), since.max(r.registered_at.unwrap_or(r.since))))
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    since.max(r.registered_at.unwrap_or(r.since)),
+                )
+            })
             .collect();
         self.check_found(browsers, &live, bound, resolved, now)
     }
