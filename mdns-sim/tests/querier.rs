@@ -375,7 +375,6 @@ fn goodbye_removes_within_a_second() {
 }
 
 #[test]
-#[ignore = "fails: engine bug, renewed records are never refreshed (Cache::receive checks the new refresh point against the old expiry); run with --include-ignored"]
 fn crash_without_goodbye_removes_within_ttl() {
     sweep("crash_without_goodbye_removes_within_ttl", 4, |seed| {
         departure_scenario(seed, false)
@@ -476,7 +475,6 @@ fn garbage_on_the_link_does_not_hurt() {
 /// its expiry, 247.21 s, and the resolve reports `ServiceLost` for a live service;
 /// only the next backoff query (255 s) finds it again.
 #[test]
-#[ignore = "fails: engine bug, renewed records are never refreshed (Cache::receive checks the new refresh point against the old expiry); run with --include-ignored"]
 fn renewed_record_is_refreshed_before_it_expires() {
     sweep("renewed_record_is_refreshed_before_it_expires", 4, |seed| {
         let mut sim = Sim::new(SimConfig::seeded(seed));
