@@ -9,7 +9,8 @@
 #
 # Output: one line per case, `PASS name (timing)` / `FAIL name: why` / `SKIP name: why`,
 # then `N skipped` and, last, `N passed, N failed`. Exit status 0 only if nothing failed.
-# Logs and the capture: $INTEROP_OUT (default interop/out/), one folder per case.
+# Logs and the capture: $INTEROP_OUT (default interop/out/run-*, out/latest), a folder per case.
+# Env: MDNS_BIN, INTEROP_OUT, INTEROP_TIMEOUT_SCALE (multiplies every case timeout), LAN_ID.
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
@@ -102,16 +103,31 @@ for p in $(pgrep -x avahi-daemon || true); do
     fi
 done
 
-export OUT=${INTEROP_OUT:-$HERE/out}
-rm -rf "$OUT"; mkdir -p "$OUT/cases"
 export INTEROP_STATE=${INTEROP_STATE:-/tmp/mdns-interop}
 export LAN_ID=${LAN_ID:-r$$}
+if [ -n "${INTEROP_OUT:-}" ]; then
+    export OUT=$INTEROP_OUT
+else   # one folder per run (parallel runs don't mix), out/latest -> the newest, keep 5
+    export OUT=$HERE/out/run-$(date +%Y%m%d-%H%M%S)-$LAN_ID
+    mkdir -p "$HERE/out"
+    ls -1d "$HERE"/out/run-* 2>/dev/null | head -n -4 | xargs -r rm -rf
+    ln -sfn "$(basename "$OUT")" "$HERE/out/latest"
+fi
+rm -rf "$OUT"; mkdir -p "$OUT/cases"
 export LAN_OWNER_PID=$$
 export MODE
 T_SUITE=$(date +%s.%N)
 
 # ---------------------------------------------------------------- the lab (whole suite)
-TSHARK_PID=""
+TSHARK_PID="" CASE_PID=""
+interrupted() {
+    echo "run.sh: interrupted, tearing down the lab" >&2
+    if [ -n "$CASE_PID" ]; then
+        kill -TERM "$CASE_PID" 2>/dev/null
+        for _ in $(seq 30); do kill -0 "$CASE_PID" 2>/dev/null || break; sleep 0.1; done
+    fi
+    exit "$1"
+}
 teardown() {
     trap - EXIT INT TERM
     if [ -n "$TSHARK_PID" ] && kill -0 "$TSHARK_PID" 2>/dev/null; then
@@ -130,8 +146,8 @@ teardown() {
 }
 if [ $need_lab = yes ]; then
     trap teardown EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
+    trap 'interrupted 130' INT
+    trap 'interrupted 143' TERM
     "$HERE/lan.sh" gc >/dev/null 2>&1 || true     # labs of dead runs
     "$HERE/lan.sh" up 5 > "$OUT/lab.log" 2>&1 || { cat "$OUT/lab.log"; echo "run.sh: lab setup failed"; exit 2; }
     "$HERE/avahi.sh" start h3 >> "$OUT/lab.log" 2>&1 && "$HERE/avahi.sh" wait h3 15 >> "$OUT/lab.log" 2>&1 ||
@@ -146,35 +162,57 @@ if [ $need_lab = yes ]; then
 fi
 
 # ---------------------------------------------------------------- run the cases
+# between cases: end whatever a case left in the lab, except the suite's own
+# avahi-daemon + dbus-daemon (h3) and tshark (bridge namespace)
+sweep() {
+    local keep=" $TSHARK_PID $(cat "$INTEROP_STATE/$LAN_ID/avahi/h3/avahi.pid" "$INTEROP_STATE/$LAN_ID/avahi/h3/dbus.pid" 2>/dev/null | tr '\n' ' ') "
+    local h ns p left=()
+    for h in h1 h2 h3 h4 h5; do
+        ns=$("$HERE/lan.sh" ns $h)
+        for p in $(ip netns pids "$ns" 2>/dev/null); do
+            [[ "$keep" == *" $p "* ]] || left+=("$p")
+        done
+    done
+    [ ${#left[@]} -eq 0 ] && return 0
+    echo "[sweep] left over: $(ps -o pid=,args= -p "${left[*]}" | tr '\n' ';')" >> "$CDIR/case.log"
+    kill -TERM "${left[@]}" 2>/dev/null; sleep 1; kill -KILL "${left[@]}" 2>/dev/null
+    return 0
+}
+say() { echo "$*" | tee -a "$OUT/summary.txt"; }
 PASSED=0 FAILED=0 SKIPPED=0
-echo "interop: mode=$MODE lab=$LAN_ID mdns=$MDNS_BIN ($([ $HAVE_MDNS = yes ] && echo found || echo 'not found')) logs=$OUT"
+say "interop: mode=$MODE lab=$LAN_ID mdns=$MDNS_BIN ($([ $HAVE_MDNS = yes ] && echo found || echo 'not found')) logs=$OUT"
 for i in "${!CASE_NAMES[@]}"; do
     selected "$i" || continue
-    name=${CASE_NAMES[$i]} group=${CASE_GROUPS[$i]} tmo=${CASE_TMO[$i]}
+    name=${CASE_NAMES[$i]} group=${CASE_GROUPS[$i]}
+    tmo=$(python3 -c "print(max(1, round(${CASE_TMO[$i]} * float('${INTEROP_TIMEOUT_SCALE:-1}'))))")
     if [ "$group" = mdns ] && [ $HAVE_MDNS = no ]; then
-        echo "SKIP $name: MDNS_BIN $MDNS_BIN not found (build it: cargo build --release -p mdns-cli)"
+        say "SKIP $name: MDNS_BIN $MDNS_BIN not found (build it: cargo build --release -p mdns-cli)"
         SKIPPED=$((SKIPPED + 1)); continue
     fi
     if [ $need_lab = no ]; then
-        echo "SKIP $name: nothing ran"; SKIPPED=$((SKIPPED + 1)); continue
+        say "SKIP $name: nothing ran"; SKIPPED=$((SKIPPED + 1)); continue
     fi
     export CDIR=$OUT/cases/$name
     mkdir -p "$CDIR"
     t0=$(date +%s.%N)
-    eval "timeout -k 5 $tmo \"\$0\" __case ${CASE_CMD[$i]}" > "$CDIR/case.log" 2>&1
-    rc=$?
+    # in the background + `wait`, so that a SIGINT/SIGTERM to the runner is handled at once
+    eval "timeout -k 5 $tmo \"\$0\" __case ${CASE_CMD[$i]}" > "$CDIR/case.log" 2>&1 &
+    CASE_PID=$!
+    wait "$CASE_PID"; rc=$?
+    CASE_PID=""
+    sweep
     dt=$(python3 -c "print(f'{$(date +%s.%N) - $t0:.1f}')")
     notes=$(sed -n 's/^NOTE: //p' "$CDIR/case.log" | paste -sd ';' | sed 's/;/; /g')
     why=$(sed -n 's/^WHY: //p' "$CDIR/case.log" | tail -1)
     case $rc in
-        0) echo "PASS $name (${dt}s${notes:+; $notes})"; PASSED=$((PASSED + 1)) ;;
-        77) echo "SKIP $name: $(sed -n 's/^SKIP-WHY: //p' "$CDIR/case.log" | tail -1)"; SKIPPED=$((SKIPPED + 1)) ;;
-        124|137) echo "FAIL $name: timed out after ${tmo}s${why:+ ($why)} [log: $CDIR/case.log]"; FAILED=$((FAILED + 1)) ;;
-        *) echo "FAIL $name: ${why:-exit $rc: $(grep -v '^\[' "$CDIR/case.log" | tail -1)} (${dt}s) [log: $CDIR/case.log]"; FAILED=$((FAILED + 1)) ;;
+        0) say "PASS $name (${dt}s${notes:+; $notes})"; PASSED=$((PASSED + 1)) ;;
+        77) say "SKIP $name: $(sed -n 's/^SKIP-WHY: //p' "$CDIR/case.log" | tail -1)"; SKIPPED=$((SKIPPED + 1)) ;;
+        124|137) say "FAIL $name: timed out after ${tmo}s${why:+ ($why)} [log: $CDIR/case.log]"; FAILED=$((FAILED + 1)) ;;
+        *) say "FAIL $name: ${why:-exit $rc: $(grep -v '^\[' "$CDIR/case.log" | tail -1)} (${dt}s) [log: $CDIR/case.log]"; FAILED=$((FAILED + 1)) ;;
     esac
 done
 [ $need_lab = yes ] && teardown
 echo "suite took $(python3 -c "print(f'{$(date +%s.%N) - $T_SUITE:.1f}')")s; logs in $OUT"
-echo "$SKIPPED skipped"
-echo "$PASSED passed, $FAILED failed"
+say "$SKIPPED skipped"
+say "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

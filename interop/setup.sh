@@ -43,8 +43,7 @@ if [ -d /run/systemd/system ] && command -v systemctl >/dev/null; then
     systemctl stop avahi-daemon.socket avahi-daemon.service 2>/dev/null || true
     systemctl mask avahi-daemon.socket avahi-daemon.service >/dev/null 2>&1 || true
 fi
-# sysvinit/no-init images: make sure the init script does not start it either
-if [ -f /etc/default/avahi-daemon ] && ! grep -q '^AVAHI_DAEMON_DETECT_LOCAL=' /etc/default/avahi-daemon; then :; fi
+# sysvinit images: keep the init script from starting it at boot
 update-rc.d avahi-daemon disable >/dev/null 2>&1 || true
 
 PY=${PYTHON:-python3}

@@ -55,13 +55,13 @@ case_register() {
     local b w seen=() r
     for b in av zb; do
         w=$(browser_wait $b found "$name" 10) || fail "$b browser never saw '$name': $w"
-        seen+=("$b $($EV delta "${P_T0[s]}" "$w")s")
+        seen+=("$(bname $b) $($EV delta "${P_T0[s]}" "$w")s")
         browser_wait $b resolved "$name" 5 >/dev/null || fail "$b browser never resolved '$name'"
         r=$(browser_check_resolved $b "$name" --host "$target" --port $port --txt path=/interop --txt ver=1 \
             --addr "$(ip4_of $host)") || fail "$b browser resolved wrongly: $r"
         log "$b resolved: $r"
     done
-    note "register->seen: ${seen[*]}"
+    note "register->seen: $(join_by ", " "${seen[@]}")"
     # the one-shot form the spec names: avahi-browse -rpt (here -rpkt: raw type names)
     "$HERE/avahi.sh" client h3 timeout 10 avahi-browse -rpkt "$type" > "$CDIR/avahi-browse-rpt.out" 2>&1
     r=$($EV check-resolved avahi "$CDIR/avahi-browse-rpt.out" "$name" --host "$target" --port $port \
@@ -76,7 +76,7 @@ case_register() {
         w=$(browser_wait $b removed "$name" 3 "$STOP_WALL") || fail "$b browser saw no removal of '$name' within 3 s of SIGTERM"
         local d; d=$($EV delta "$STOP_WALL" "$w")
         python3 -c "import sys; sys.exit(0 if $d <= 2.0 else 1)" || fail "$b browser saw the removal only after ${d}s (> 2 s)"
-        gone+=("$b ${d}s")
+        gone+=("$(bname $b) ${d}s")
     done
     # nothing of it may stay (avahi-browse has one entry per IPv4/IPv6 protocol)
     sleep "$(python3 -c "print(max(0, $STOP_WALL + 2.05 - $(now)))")"
@@ -84,7 +84,7 @@ case_register() {
         r=$($EV names "${B_KIND[$b]}" "${B_OUT[$b]}" "$name")
         [ "$r" = "[]" ] || fail "$b browser still lists $r 2 s after SIGTERM"
     done
-    note "SIGTERM->removed: ${gone[*]}"
+    note "SIGTERM->removed: $(join_by ", " "${gone[@]}")"
 }
 
 # ------------------------------------------------------------------------------
@@ -132,9 +132,9 @@ case_browse() {
         party_stop $id
         n=$([ $id = av ] && echo "$an" || echo "$zn")
         w=$(browser_wait b removed "$n" 4 "$STOP_WALL") || fail "removal of '$n' not seen within 4 s"
-        times+=("$id removed after $($EV delta "$STOP_WALL" "$w")s")
+        times+=("$(bname $id) removed after $($EV delta "$STOP_WALL" "$w")s")
     done
-    note "${times[*]}"
+    note "$(join_by ", " "${times[@]}")"
 }
 
 # ------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ case_legacy() {
     out=$CDIR/legacy-srv-v6.out
     lx h5 python3 "$HERE/peers/legacy_query.py" "$fq" SRV --to "fd99::${host#h}" --until-from "fd99::${host#h}" > "$out" 2>&1
     if $EV legacy-check "$out" "$fq" SRV --port $port --target "$target" >/dev/null; then res+=("v6 ok"); else res+=("v6: no valid reply (not required)"); fi
-    note "${res[*]}"
+    note "$(join_by ", " "${res[@]}")"
 }
 
 # ------------------------------------------------------------------------------

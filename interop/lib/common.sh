@@ -20,6 +20,8 @@ avahi_host_of() { echo "avahi-$1"; }             # avahi-daemon host-name on HOS
 fail() { echo "WHY: $*"; exit 1; }
 skip() { echo "SKIP-WHY: $*"; exit 77; }
 note() { echo "NOTE: $*"; }                      # shown in the PASS line (timings)
+join_by() { local d=$1; shift; local f=${1-}; shift || true; printf %s "$f" "${@/#/$d}"; }
+bname() { case $1 in av) echo avahi ;; zb|zc) echo zeroconf ;; *) echo "$1" ;; esac; }
 log() { echo "[$(date +%T.%3N)] $*"; }
 
 # ---- background processes of a case (all killed when the case ends) -------------
