@@ -5,6 +5,7 @@
 #   MDNS_BIN=target/release/mdns interop/run.sh      the mdns cases (SKIP if MDNS_BIN is missing)
 #   interop/run.sh --self-test                       peer-vs-peer equivalents (no mdns needed)
 #   interop/run.sh --all                             both
+# Env: INTEROP_LEAK_CHECK=0 turns off the root-namespace tcpdump safety net.
 #   options: --only REGEX (case names)  --list  --keep (leave the lab up at the end, for debugging)
 #
 # Output: one line per case, `PASS name (timing)` / `FAIL name: why` / `SKIP name: why`,
@@ -119,7 +120,7 @@ export MODE
 T_SUITE=$(date +%s.%N)
 
 # ---------------------------------------------------------------- the lab (whole suite)
-TSHARK_PID="" CASE_PID=""
+TSHARK_PID="" CASE_PID="" LEAK_PID=""
 interrupted() {
     echo "run.sh: interrupted, tearing down the lab" >&2
     if [ -n "$CASE_PID" ]; then
@@ -133,6 +134,10 @@ teardown() {
     if [ -n "$TSHARK_PID" ] && kill -0 "$TSHARK_PID" 2>/dev/null; then
         kill -INT "$TSHARK_PID" 2>/dev/null
         for _ in $(seq 30); do kill -0 "$TSHARK_PID" 2>/dev/null || break; sleep 0.1; done
+    fi
+    if [ -n "$LEAK_PID" ] && kill -0 "$LEAK_PID" 2>/dev/null; then
+        kill -INT "$LEAK_PID" 2>/dev/null
+        for _ in $(seq 30); do kill -0 "$LEAK_PID" 2>/dev/null || break; sleep 0.1; done
     fi
     if [ $KEEP = yes ] && [ $need_lab = yes ]; then
         echo "lab kept: LAN_ID=$LAN_ID $HERE/lan.sh down   (to remove it)"
@@ -149,6 +154,15 @@ if [ $need_lab = yes ]; then
     trap 'interrupted 130' INT
     trap 'interrupted 143' TERM
     "$HERE/lan.sh" gc >/dev/null 2>&1 || true     # labs of dead runs
+    # safety net: a passive capture of what the ROOT namespace *sends* on port 5353 /
+    # to the mDNS groups during the suite (must stay empty; checked by the last case)
+    if [ "${INTEROP_LEAK_CHECK:-1}" != 0 ] && command -v tcpdump >/dev/null; then
+        tcpdump -i any -Q out --immediate-mode -n -U -w "$OUT/root-ns-sent.pcap" \
+            'udp port 5353 or host 224.0.0.251 or host ff02::fb' > "$OUT/root-tcpdump.log" 2>&1 &
+        LEAK_PID=$!
+        echo "$LEAK_PID" > "$OUT/leak.pid"
+        for _ in $(seq 50); do grep -qs 'listening on' "$OUT/root-tcpdump.log" && break; sleep 0.1; done
+    fi
     "$HERE/lan.sh" up 5 > "$OUT/lab.log" 2>&1 || { cat "$OUT/lab.log"; echo "run.sh: lab setup failed"; exit 2; }
     "$HERE/avahi.sh" start h3 >> "$OUT/lab.log" 2>&1 && "$HERE/avahi.sh" wait h3 15 >> "$OUT/lab.log" 2>&1 ||
         { "$HERE/avahi.sh" log h3 | tail -5; echo "run.sh: avahi-daemon in h3 did not start"; exit 2; }

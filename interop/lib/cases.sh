@@ -29,6 +29,7 @@ define_cases() {
     add_case self-legacy-unicast-avahi      self 30 case_legacy avahi
     # --- last, in every mode
     add_case capture-no-malformed          final 30 case_capture
+    add_case root-namespace-sent-no-mdns   final 15 case_no_leak
 }
 
 # expected SRV target / address of a party KIND on HOST
@@ -241,4 +242,19 @@ case_capture() {
     [ "$ours" -gt 0 ] || fail "no packet from $who in the capture"
     [ "$bad" -eq 0 ] || fail "$bad malformed packet(s) from $who, e.g. $(head -1 "$CDIR/malformed.txt")"
     note "$total packets, $ours from $who, 0 malformed from them ($badall malformed in all)"
+}
+
+# ------------------------------------------------------------------------------
+# Safety net: the passive tcpdump in the ROOT namespace (-i any -Q out) must have seen
+# this machine send nothing to port 5353 / 224.0.0.251 / ff02::fb during the suite.
+case_no_leak() {
+    local pid n
+    pid=$(cat "$OUT/leak.pid" 2>/dev/null) || skip "no root-namespace capture (INTEROP_LEAK_CHECK=0 or no tcpdump)"
+    sleep 0.5
+    kill -INT "$pid" 2>/dev/null
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    [ -f "$OUT/root-ns-sent.pcap" ] || fail "root-namespace capture did not run: $(tail -1 "$OUT/root-tcpdump.log")"
+    n=$(tcpdump -n -r "$OUT/root-ns-sent.pcap" 2>/dev/null | tee "$CDIR/leaked.txt" | wc -l)
+    [ "$n" -eq 0 ] || fail "the root namespace SENT $n mDNS packet(s) during the suite, e.g. $(head -1 "$CDIR/leaked.txt")"
+    note "0 mDNS packets sent from the root namespace"
 }
