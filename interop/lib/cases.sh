@@ -174,7 +174,7 @@ import json, sys
 seen = set(json.loads(sys.argv[1]))
 sys.exit(0 if seen == {sys.argv[2], sys.argv[3]} else 1)
 PY
-    note "$s: '$na' ($($EV delta "${P_T0[a]}" "$ta")s), $p: '$nb' ($($EV delta "${P_T0[b]}" "$tb")s)"
+    note "$s@h1 '$na' ($($EV delta "${P_T0[a]}" "$ta")s), $p@$phost '$nb' ($($EV delta "${P_T0[b]}" "$tb")s)"
 }
 
 # ------------------------------------------------------------------------------
