@@ -55,7 +55,8 @@ case_register() {
     party_start s "$kind" "$host" "$name" "$type" "$port" path=/interop ver=1
     local b w seen=() r
     for b in av zb; do
-        w=$(browser_wait $b found "$name" 10) || fail "$b browser never saw '$name': $w"
+        w=$(browser_wait $b found "$name" 10 "" s) ||
+            fail "$(bname $b) browser never saw '$name': $w; $(tail -2 "${P_OUT[s]}" | cut -d' ' -f2- | tr '\n' '|')"
         seen+=("$(bname $b) $($EV delta "${P_T0[s]}" "$w")s")
         browser_wait $b resolved "$name" 5 >/dev/null || fail "$b browser never resolved '$name'"
         r=$(browser_check_resolved $b "$name" --host "$target" --port $port --txt path=/interop --txt ver=1 \
@@ -93,10 +94,10 @@ case_register() {
 # and resolve both (Avahi's before the browser starts: query path; zeroconf's after:
 # announcement path), and see both removed when they stop. Plus a one-shot resolve.
 case_browse() {
-    local kind=$1 type=_ibrw._tcp
+    local kind=$1 type=_ibrw._tcp r
     local an="Avahi pub for $1" zn="Zc pub for $1"
     party_start av avahi h3 "$an" "$type" 8201 a=1 src=avahi
-    party_wait_registered av 10 >/dev/null || fail "avahi-publish did not establish '$an'"
+    r=$(party_wait_registered av 10) || fail "avahi-publish did not establish '$an': $r"
     browser_start b "$kind" h1 "$type"
     local tb; tb=$(now)
     browser_ready b
@@ -107,7 +108,7 @@ case_browse() {
     w=$(browser_wait b resolved "$an" 5) || fail "did not resolve Avahi's '$an'"
     r=$(browser_check_resolved b "$an" --host avahi-h3.local --port 8201 --txt a=1 --txt src=avahi --addr 10.99.0.3) ||
         fail "Avahi's service resolved wrongly: $r"
-    w=$(browser_wait b found "$zn" 10) || fail "did not find python-zeroconf's '$zn': $w"
+    w=$(browser_wait b found "$zn" 10 "" zc) || fail "did not find python-zeroconf's '$zn': $w"
     times+=("zeroconf found $($EV delta "${P_T0[zc]}" "$w")s after its start")
     browser_wait b resolved "$zn" 5 >/dev/null || fail "did not resolve python-zeroconf's '$zn'"
     r=$(browser_check_resolved b "$zn" --host zc-h4.local --port 8202 --txt b=2 --txt src=zeroconf --addr 10.99.0.4) ||
@@ -146,18 +147,17 @@ case_browse() {
 case_conflict() {
     local s=$1 p=$2 order=$3 type=_icfl._tcp
     local name="Dup $1 $2 $3" phost; phost=$(host_for "$p" h2)
-    local a b
+    local ta tb
     case $order in
         first) party_start a "$s" h1 "$name" "$type" 8301 who=subject
-               party_wait_registered a 10 >/dev/null || fail "$(party_wait_registered a 0)"
+               ta=$(party_wait_registered a 10) || fail "$ta"
                party_start b "$p" "$phost" "$name" "$type" 8302 who=peer ;;
         second) party_start b "$p" "$phost" "$name" "$type" 8302 who=peer
-                party_wait_registered b 10 >/dev/null || fail "$(party_wait_registered b 0)"
+                tb=$(party_wait_registered b 10) || fail "$tb"
                 party_start a "$s" h1 "$name" "$type" 8301 who=subject ;;
         together) party_start a "$s" h1 "$name" "$type" 8301 who=subject
                   party_start b "$p" "$phost" "$name" "$type" 8302 who=peer ;;
     esac
-    local ta tb
     ta=$(party_wait_registered a 12) || fail "$ta"
     tb=$(party_wait_registered b 12) || fail "$tb"
     sleep 2   # late conflicts (after announcing) must have been settled by now
@@ -186,11 +186,11 @@ case_legacy() {
     local type=_ileg._tcp name="Legacy-$1" port=8401
     local addr; addr=$(ip4_of "$host")
     local target; target=$(target_of "$kind" "$host")
-    local fq="$name.$type.local."
+    local fq="$name.$type.local." r
     party_start r "$kind" "$host" "$name" "$type" $port k=v
-    party_wait_registered r 10 >/dev/null || fail "$(party_wait_registered r 0)"
+    r=$(party_wait_registered r 10) || fail "$r"
     sleep 0.5
-    local out r res=()
+    local out res=()
     out=$CDIR/legacy-srv-unicast.out
     lx h5 python3 "$HERE/peers/legacy_query.py" "$fq" SRV --to "$addr" --until-from "$addr" > "$out" 2>&1
     r=$($EV legacy-check "$out" "$fq" SRV --src "$addr" --port $port --target "$target") || fail "SRV to $addr: $r"

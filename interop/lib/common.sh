@@ -62,9 +62,9 @@ ev_kind() { case $1 in avahi) echo avahipub ;; *) echo "$1" ;; esac; }
 # party_wait_registered ID [TIMEOUT] -> prints wall of the registered event
 party_wait_registered() {
     local id=$1 r
-    if ! r=$($EV wait "$(ev_kind "${P_KIND[$id]}")" "${P_OUT[$id]}" registered '*' --timeout "${2:-10}"); then
-        kill -0 "${P_PID[$id]}" 2>/dev/null || r="$r (process exited)"
-        echo "party $id (${P_KIND[$id]}) did not register: $r; last output: $(tail -3 "${P_OUT[$id]}" | tr '\n' '|')"
+    if ! r=$($EV wait "$(ev_kind "${P_KIND[$id]}")" "${P_OUT[$id]}" registered '*' --timeout "${2:-10}" \
+            --alive "${P_PID[$id]}"); then
+        echo "party $id (${P_KIND[$id]}) did not register: $r; last output: $(tail -3 "${P_OUT[$id]}" | cut -d' ' -f2- | tr '\n' '|')"
         return 1
     fi
     echo "$r"
@@ -105,8 +105,13 @@ browser_ready() {  # wait until a browser has started (zc prints "browsing"; oth
         *) sleep 0.5; kill -0 "${B_PID[$id]}" 2>/dev/null || fail "browser $id exited: $(tail -3 "${B_OUT[$id]}")" ;;
     esac
 }
-# browser_wait ID EVENT NAME TIMEOUT [AFTER_WALL] -> prints wall
-browser_wait() { $EV wait "${B_KIND[$1]}" "${B_OUT[$1]}" "$2" "$3" --timeout "$4" ${5:+--after "$5"}; }
+# browser_wait ID EVENT NAME TIMEOUT [AFTER_WALL [PARTY_ID]] -> prints wall. Gives up early if
+# the browser, or the party PARTY_ID (the one that should appear), has exited.
+browser_wait() {
+    local alive=(--alive "${B_PID[$1]}")
+    [ -n "${6:-}" ] && alive+=(--alive "${P_PID[$6]}")
+    $EV wait "${B_KIND[$1]}" "${B_OUT[$1]}" "$2" "$3" --timeout "$4" ${5:+--after "$5"} "${alive[@]}"
+}
 browser_check_resolved() { local id=$1; shift; $EV check-resolved "${B_KIND[$id]}" "${B_OUT[$id]}" "$@"; }
 browser_stop() { kill -TERM "${B_PID[$1]}" 2>/dev/null || true; wait "${B_PID[$1]}" 2>/dev/null || true; }
 

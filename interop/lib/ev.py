@@ -15,7 +15,8 @@ Normalized events (JSON): {"event": found|removed|resolved|registered|renamed|er
 
 Subcommands (exit 0 = yes/ok, 1 = no/failed, message on stdout):
   norm KIND FILE
-  wait KIND FILE EVENT NAME [--timeout S] [--after WALL]   -> prints wall of first match
+  wait KIND FILE EVENT NAME [--timeout S] [--after WALL] [--alive PID]...
+                                                           -> prints wall of first match
   final-name KIND FILE                                     -> last registered/renamed name
   check-resolved KIND FILE NAME [--host H] [--port P] [--txt k=v]... [--addr A]...
   names KIND FILE BASE                                     -> JSON list of live names starting with BASE
@@ -24,6 +25,7 @@ Subcommands (exit 0 = yes/ok, 1 = no/failed, message on stdout):
 """
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -146,15 +148,29 @@ def matches(o, event, name):
     return o["event"] == event and (name in ("*", None) or o.get("name") == name)
 
 
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
 def cmd_wait(a):
     end = time.monotonic() + a.timeout
     while True:
+        dead = [p for p in (a.alive or []) if not alive(p)]
         for o in norm_lines(a.kind, a.file):
             if matches(o, a.event, a.name) and (a.after is None or (o["wall"] or 0) >= a.after):
                 print(f"{o['wall']:.6f}" if o["wall"] else "0")
                 return 0
+        if dead:
+            print(f"no '{a.event}' for {a.name!r} in {os.path.basename(a.file)}: process {dead[0]} exited")
+            return 1
         if time.monotonic() >= end:
-            print(f"no '{a.event}' for {a.name!r} in {a.file} within {a.timeout}s")
+            print(f"no '{a.event}' for {a.name!r} in {os.path.basename(a.file)} within {a.timeout}s")
             return 1
         time.sleep(0.05)
 
@@ -273,6 +289,7 @@ def main():
     p = sp.add_parser("norm"); p.add_argument("kind"); p.add_argument("file")
     p = sp.add_parser("wait"); p.add_argument("kind"); p.add_argument("file"); p.add_argument("event")
     p.add_argument("name"); p.add_argument("--timeout", type=float, default=10); p.add_argument("--after", type=float)
+    p.add_argument("--alive", type=int, action="append", help="give up early when this PID has exited")
     p = sp.add_parser("final-name"); p.add_argument("kind"); p.add_argument("file")
     p = sp.add_parser("check-resolved"); p.add_argument("kind"); p.add_argument("file"); p.add_argument("name")
     p.add_argument("--host"); p.add_argument("--port", type=int); p.add_argument("--txt", action="append")
