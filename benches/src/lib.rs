@@ -1,1 +1,4 @@
-//! Benchmarks live in benches/benches/.
+//! Shared set-up for the benchmarks in `benches/benches/` and the callgrind drivers in
+//! `src/bin/`.
+
+pub mod querier_setup;

@@ -2,6 +2,9 @@
 //! send one-shot queries on the local network.
 
 mod args;
+// Used by the command handlers, which land with the blocking adapter.
+#[allow(dead_code)]
+mod output;
 
 use clap::Parser;
 

@@ -1,170 +1,14 @@
 //! Querier rules, one test each, named for the rule and citing its RFC 6762 section.
 //! The engine is driven with crafted packets and simulated time; nothing sleeps.
 
-use mdns_proto::engine::{
-    Config, Destination, Engine, Event, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit,
-};
-use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{Instant, Name, ServiceType};
+mod harness;
+
+use harness::*;
+use mdns_proto::engine::{Config, Destination, Event, IfAddr, SourcePort};
+use mdns_proto::wire::{Class, MessageWriter, RecordData, Rtype, Section};
+use mdns_proto::Instant;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
-
-const IF1: InterfaceId = InterfaceId(1);
-const PEER: &str = "10.0.0.2:5353";
-
-fn n(s: &str) -> Name {
-    Name::parse(s).unwrap()
-}
-
-fn ms(v: u64) -> Instant {
-    Instant::from_millis(v)
-}
-
-/// One engine on one interface, with everything it sent.
-struct Host {
-    e: Engine,
-    now: Instant,
-    sent: Vec<(Instant, Transmit, Vec<u8>)>,
-    events: Vec<(Instant, Event)>,
-}
-
-impl Host {
-    fn new(seed: u64) -> Self {
-        Self::with_config(Config {
-            seed,
-            ..Config::default()
-        })
-    }
-
-    fn with_config(config: Config) -> Self {
-        let mut e = Engine::new(config);
-        let addrs = [IfAddr {
-            addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
-            prefix_len: 24,
-        }];
-        e.interface_up(Instant::ZERO, IF1, &addrs);
-        let mut h = Host {
-            e,
-            now: Instant::ZERO,
-            sent: Vec::new(),
-            events: Vec::new(),
-        };
-        h.drain();
-        h
-    }
-
-    fn drain(&mut self) {
-        let mut buf = [0u8; 9000];
-        while let Some(t) = self.e.poll_transmit(self.now, &mut buf) {
-            self.sent.push((self.now, t, buf[..t.size].to_vec()));
-        }
-        while let Some(ev) = self.e.poll_event() {
-            self.events.push((self.now, ev));
-        }
-    }
-
-    /// Runs timers up to `t`.
-    fn run_until(&mut self, t: Instant) {
-        while let Some(next) = self.e.poll_timeout() {
-            if next > t {
-                break;
-            }
-            self.now = self.now.max(next);
-            self.e.handle_timeout(self.now);
-            self.drain();
-        }
-        self.now = t;
-        self.e.handle_timeout(t);
-        self.drain();
-    }
-
-    fn deliver_from(&mut self, bytes: &[u8], source: &str, multicast: bool) {
-        let meta = RecvMeta {
-            source: source.parse().unwrap(),
-            interface: IF1,
-            multicast,
-            ttl: Some(255),
-        };
-        self.e.handle_datagram(self.now, meta, bytes);
-        self.drain();
-    }
-
-    fn deliver(&mut self, bytes: &[u8]) {
-        self.deliver_from(bytes, PEER, true);
-    }
-
-    /// Queries sent so far: (time, questions as "name type QU?", known-answer count, TC).
-    fn queries(&self) -> Vec<(Instant, Vec<String>, usize, bool)> {
-        self.sent
-            .iter()
-            .filter_map(|(t, _, bytes)| {
-                let m = Message::parse(bytes).unwrap();
-                if m.header().is_response() {
-                    return None;
-                }
-                let qs = m
-                    .questions()
-                    .map(|q| {
-                        let q = q.unwrap();
-                        format!(
-                            "{} {}{}",
-                            q.name,
-                            q.qtype,
-                            if q.unicast_response { " QU" } else { "" }
-                        )
-                    })
-                    .collect();
-                Some((*t, qs, m.records().count(), m.header().truncated()))
-            })
-            .collect()
-    }
-
-    fn take_events(&mut self) -> Vec<Event> {
-        std::mem::take(&mut self.events)
-            .into_iter()
-            .map(|(_, e)| e)
-            .collect()
-    }
-}
-
-type Rec = (&'static str, u32, bool, RecordData);
-
-fn response(records: &[Rec]) -> Vec<u8> {
-    let mut buf = vec![0u8; 9000];
-    let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-    for (name, ttl, flush, data) in records {
-        w.push_record(Section::Answer, &n(name), Class::IN, *flush, *ttl, data)
-            .unwrap();
-    }
-    let len = w.finish();
-    buf.truncate(len);
-    buf
-}
-
-fn ptr(target: &str) -> RecordData {
-    RecordData::Ptr(n(target))
-}
-
-fn srv(port: u16, target: &str) -> RecordData {
-    RecordData::Srv {
-        priority: 0,
-        weight: 0,
-        port,
-        target: n(target),
-    }
-}
-
-fn txt(s: &[u8]) -> RecordData {
-    RecordData::Txt(s.into())
-}
-
-fn a(last: u8) -> RecordData {
-    RecordData::A(Ipv4Addr::new(10, 0, 0, last))
-}
-
-fn http() -> ServiceType {
-    ServiceType::new("_http._tcp").unwrap()
-}
 
 /// The first minute of a browse, as a readable transcript: query times in
 /// milliseconds, the question with its QU mark, and the known-answer count.
@@ -872,4 +716,68 @@ mod cache_model {
             }
         }
     }
+}
+
+#[test]
+fn cache_eviction_takes_the_oldest_of_equal_expiry_and_reports_wanted_records_gone() {
+    let mut h = Host::with_config(Config {
+        seed: 26,
+        cache_capacity: 2,
+        ..Config::default()
+    });
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200));
+    // Three instances in one packet: all expire together, the first to arrive goes.
+    h.deliver(&response(&[
+        ("_http._tcp.local", 4500, false, ptr("A._http._tcp.local")),
+        ("_http._tcp.local", 4500, false, ptr("B._http._tcp.local")),
+        ("_http._tcp.local", 4500, false, ptr("C._http._tcp.local")),
+    ]));
+    let found: Vec<String> = h
+        .take_events()
+        .iter()
+        .filter_map(|e| match e {
+            Event::ServiceFound { instance, .. } => Some(instance.to_string()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(found, ["B._http._tcp.local.", "C._http._tcp.local."]);
+    // A fourth, later: B (the oldest) is evicted and reported removed.
+    h.run_until(ms(300));
+    h.deliver(&response(&[(
+        "_http._tcp.local",
+        4500,
+        false,
+        ptr("D._http._tcp.local"),
+    )]));
+    let evs = h.take_events();
+    assert!(
+        matches!(&evs[..], [Event::ServiceRemoved { instance: r, .. }, Event::ServiceFound { instance: f, .. }]
+        if *r == n("B._http._tcp.local") && *f == n("D._http._tcp.local")),
+        "{evs:?}"
+    );
+}
+
+/// Found by the simulator (seed 0): a record renewed before its 80 % point must get
+/// refresh points for its new lifetime.
+#[test]
+fn rfc6762_5_2_a_renewed_record_is_refreshed_before_its_new_expiry() {
+    let mut h = Host::new(27);
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[("box.local", 100, true, a(5))]));
+    h.run_until(Instant::from_secs(50));
+    h.deliver(&response(&[("box.local", 100, true, a(5))])); // renewed at 50 s
+    h.sent.clear();
+    h.run_until(Instant::from_secs(149));
+    // Refresh queries for the renewed record at 80-97 % of its new lifetime: 130-147 s.
+    let asked_a: Vec<u64> = h
+        .queries()
+        .iter()
+        .filter(|q| q.1.iter().any(|s| s == "box.local. A"))
+        .map(|q| q.0.as_millis())
+        .filter(|t| (130_000..=147_000).contains(t))
+        .collect();
+    assert_eq!(asked_a.len(), 4, "{asked_a:?}");
+    assert_eq!(h.e.cache_len(), 1);
 }

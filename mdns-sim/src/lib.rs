@@ -1,1 +1,80 @@
-//! mdns-sim: placeholder, filled in by its own issue.
+//! `mdns-sim`: a deterministic simulator for [`mdns_proto::Engine`], in the spirit of
+//! turmoil and madsim, with a link emulator after str0m's netem.
+//!
+//! A [`Sim`] is a set of LANs ([links](LinkId)) with hosts on them; every host runs
+//! its own [`Engine`](mdns_proto::Engine) with its own seed, interface ids and
+//! addresses (IPv4 `10.L.0.0/16`, IPv6 `fe80::/64` and `fd00::/64`). Multicast reaches
+//! every host on the link that has an address of its family, the sender included (its
+//! own copy loops back at once, never lost); unicast reaches the one host owning the
+//! address, if it listens on that port (5353, or the host's ephemeral port).
+//! [`RecvMeta`](mdns_proto::engine::RecvMeta) carries the sender's address and port,
+//! the receiving interface, the multicast flag and a TTL of 255.
+//!
+//! Time is simulated and jumps from event to event: the earliest engine
+//! `poll_timeout`, the next datagram arrival, or a scheduled fault. After every input
+//! to an engine, its transmits and events are drained. Everything random (link loss,
+//! delay, engine seeds) derives from one seed, so a run replays exactly; the
+//! [`Transcript`] keeps every datagram and a digest of the whole run to prove it.
+//!
+//! # Faults
+//! [`LinkModel`]: loss, Gilbert–Elliott burst loss, delay and jitter, duplication,
+//! reordering. [`Sim::partition`] / [`Sim::heal`]; [`Sim::add_host`] at any time;
+//! [`Sim::leave_with`] (shutdown, goodbyes, gone); [`Sim::crash`] (gone without a
+//! word); [`Sim::interface_down`], [`Sim::interface_up`], [`Sim::bounce`];
+//! [`Sim::at`] schedules any of these.
+//!
+//! # Checks
+//! The simulator flags engine panics (each engine call runs under `catch_unwind`),
+//! busy loops, sends on a down interface, caches over capacity and records multicast
+//! twice within a second ([`Sim::check`]). The [`Tracker`] tests name uniqueness,
+//! discovery and departure bounds from the engines' events.
+//!
+//! # Seeds
+//! [`sweep`] runs a scenario over seeds from the environment: `MDNS_SIM_SEED=N` replays
+//! one, `MDNS_SIM_SEEDS=K` sweeps `K` (default per test, small for CI),
+//! `MDNS_SIM_SEED_BASE=B` starts the sweep at `B`. A failure prints the command that
+//! replays it. [`assert_deterministic`] runs a scenario twice and compares transcripts.
+//!
+//! A large sweep (release build, thousands of seeds per scenario):
+//!
+//! ```text
+//! MDNS_SIM_SEEDS=5000 cargo test --release -p mdns-sim --test scenarios -- --include-ignored
+//! ```
+//!
+//! # pcap
+//! [`Sim::write_pcap`] writes the recorded datagrams as a classic pcap file with IPv4 /
+//! IPv6 and UDP headers that Wireshark and tshark decode as mDNS.
+//!
+//! # Example
+//!
+//! ```
+//! use core::time::Duration;
+//! use mdns_sim::{LinkModel, Sim, SimConfig};
+//!
+//! let mut sim = Sim::new(SimConfig::seeded(7).with_link(LinkModel::lossy(10)));
+//! let hosts = sim.add_hosts(3);
+//! sim.run_for(Duration::from_secs(10));
+//! assert!(sim.check().is_ok());
+//! assert_eq!(sim.live_hosts(), hosts);
+//! ```
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod apps;
+pub mod check;
+pub mod link;
+pub mod pcap;
+pub mod seeds;
+mod sim;
+pub mod transcript;
+
+pub use apps::AutoResolve;
+pub use check::{RateMonitor, RegState, Registration, Seen, Tracker};
+pub use link::{GilbertElliott, LinkModel, Prob};
+pub use seeds::{assert_deterministic, repro_command, seeds, sweep};
+pub use sim::{
+    derive_seed, App, Departure, EventRecord, HostId, HostSpec, IfaceSpec, LinkId, Sim, SimConfig,
+    SimStats, Tap, Violation, ViolationKind,
+};
+pub use transcript::{DeliveryRecord, DisplayPacket, Fate, PacketRecord, Transcript};

@@ -23,7 +23,7 @@ use super::io::InterfaceId;
 use crate::name::Name;
 use crate::rand::Rng;
 use crate::time::Instant;
-use crate::util::FixedState;
+use crate::util::{FixedState, KeyRef};
 use crate::wire::{RData, RecordData, Rtype};
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
@@ -67,6 +67,8 @@ pub struct Entry {
     pub expires: Instant,
     /// Who sent it last.
     pub source: SocketAddr,
+    /// Arrival order, for eviction ties.
+    seq: u64,
     /// Index into [`REFRESH_PERCENTS`] of the next refresh point.
     refresh_step: u8,
     next_refresh: Option<Instant>,
@@ -107,13 +109,15 @@ pub struct Cache {
     entries: Vec<Option<Entry>>,
     free: Vec<EntryId>,
     by_key: HashMap<(Name, Rtype), SmallVec<[EntryId; 4]>, FixedState>,
-    expiry: BTreeSet<(Instant, EntryId)>,
-    evictable: BTreeSet<(Instant, EntryId)>,
+    expiry: BTreeSet<(Instant, u64, EntryId)>,
+    evictable: BTreeSet<(Instant, u64, EntryId)>,
     refresh: BTreeSet<(Instant, EntryId)>,
     poof: BTreeSet<(Instant, EntryId)>,
     capacity: usize,
     len: usize,
     evictions: u64,
+    next_seq: u64,
+    evicted: Vec<Entry>,
 }
 
 impl Cache {
@@ -130,6 +134,8 @@ impl Cache {
             capacity: capacity.max(1),
             len: 0,
             evictions: 0,
+            next_seq: 0,
+            evicted: Vec::new(),
         }
     }
 
@@ -162,7 +168,7 @@ impl Cache {
     pub fn get<'a>(&'a self, name: &Name, rtype: Rtype) -> impl Iterator<Item = &'a Entry> + 'a {
         let ids = self
             .by_key
-            .get(&(name.clone(), rtype))
+            .get(&KeyRef(name, rtype))
             .map(|v| v.as_slice())
             .unwrap_or(&[]);
         ids.iter().filter_map(move |&id| self.entry(id))
@@ -171,7 +177,7 @@ impl Cache {
     /// Ids of the records of a name and type.
     pub fn ids(&self, name: &Name, rtype: Rtype) -> SmallVec<[EntryId; 4]> {
         self.by_key
-            .get(&(name.clone(), rtype))
+            .get(&KeyRef(name, rtype))
             .cloned()
             .unwrap_or_default()
     }
@@ -185,7 +191,7 @@ impl Cache {
         data: &RData<'_>,
     ) -> Option<EntryId> {
         self.by_key
-            .get(&(name.clone(), rtype))?
+            .get(&KeyRef(name, rtype))?
             .iter()
             .copied()
             .find(|&id| {
@@ -202,9 +208,9 @@ impl Cache {
                 if e.interested != interested {
                     e.interested = interested;
                     if interested {
-                        self.evictable.remove(&(e.expires, id));
+                        self.evictable.remove(&(e.expires, e.seq, id));
                     } else {
-                        self.evictable.insert((e.expires, id));
+                        self.evictable.insert((e.expires, e.seq, id));
                     }
                 }
             }
@@ -268,6 +274,7 @@ impl Cache {
                     received: now,
                     expires,
                     source,
+                    seq: self.next_seq,
                     refresh_step: 0,
                     next_refresh: None,
                     poof_queries: 0,
@@ -289,14 +296,15 @@ impl Cache {
                     .or_default()
                     .push(id);
                 self.len += 1;
-                self.expiry.insert((expires, id));
+                self.expiry.insert((expires, self.next_seq, id));
                 if !interested {
-                    self.evictable.insert((expires, id));
+                    self.evictable.insert((expires, self.next_seq, id));
                 }
+                self.next_seq += 1;
                 (Change::Added, id)
             }
         };
-        let refresh = self.refresh_point(rng, id, now);
+        let refresh = self.refresh_point(rng, id, now, expires);
         self.reschedule(id, expires, refresh);
         (change, Some(id))
     }
@@ -366,7 +374,7 @@ impl Cache {
                 e.poof_queries = 0;
             }
         }
-        while let Some(&(t, id)) = self.expiry.first() {
+        while let Some(&(t, _, id)) = self.expiry.first() {
             if t > now {
                 break;
             }
@@ -390,7 +398,8 @@ impl Cache {
             e.next_refresh = None;
             e.refresh_step += 1;
             out.push(id);
-            if let Some(next) = self.refresh_point(rng, id, now) {
+            let expires = e.expires;
+            if let Some(next) = self.refresh_point(rng, id, now, expires) {
                 self.entries[id as usize]
                     .as_mut()
                     .expect("live")
@@ -412,7 +421,15 @@ impl Cache {
         }
     }
 
-    fn refresh_point(&self, rng: &mut Rng, id: EntryId, now: Instant) -> Option<Instant> {
+    /// The next refresh point of `id` after `now`, for a record that expires at
+    /// `expires` (passed in: on renewal the entry still holds its old expiry).
+    fn refresh_point(
+        &self,
+        rng: &mut Rng,
+        id: EntryId,
+        now: Instant,
+        expires: Instant,
+    ) -> Option<Instant> {
         let e = self.entry(id)?;
         let pct = *REFRESH_PERCENTS.get(usize::from(e.refresh_step))?;
         if e.ttl == 0 {
@@ -421,45 +438,53 @@ impl Cache {
         let ttl_us = u64::from(e.ttl) * 1_000_000;
         let jitter = rng.range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
         let at = e.received + Duration::from_micros(ttl_us * pct / 100 + jitter);
-        (at > now && at < e.expires).then_some(at)
+        (at > now && at < expires).then_some(at)
     }
 
     fn reschedule(&mut self, id: EntryId, expires: Instant, refresh: Option<Instant>) {
         let Some(e) = self.entries[id as usize].as_mut() else {
             return;
         };
-        self.expiry.remove(&(e.expires, id));
+        self.expiry.remove(&(e.expires, e.seq, id));
         if !e.interested {
-            self.evictable.remove(&(e.expires, id));
-            self.evictable.insert((expires, id));
+            self.evictable.remove(&(e.expires, e.seq, id));
+            self.evictable.insert((expires, e.seq, id));
         }
         if let Some(r) = e.next_refresh {
             self.refresh.remove(&(r, id));
         }
         e.expires = expires;
         e.next_refresh = refresh;
-        self.expiry.insert((expires, id));
+        self.expiry.insert((expires, e.seq, id));
         if let Some(r) = refresh {
             self.refresh.insert((r, id));
         }
     }
 
+    /// Evicts one record: the soonest-expiring that nobody wants, else the
+    /// soonest-expiring of all; ties go to the one that arrived first.
     fn evict_one(&mut self) {
         let victim = self
             .evictable
             .first()
             .or_else(|| self.expiry.first())
-            .map(|x| x.1);
-        if let Some(id) = victim {
-            self.remove(id);
+            .map(|x| x.2);
+        if let Some(e) = victim.and_then(|id| self.remove(id)) {
             self.evictions += 1;
+            self.evicted.push(e);
         }
+    }
+
+    /// Hands out the records evicted since the last call, so that whoever reported
+    /// them can report them gone.
+    pub fn take_evicted(&mut self, out: &mut Vec<Entry>) {
+        out.append(&mut self.evicted);
     }
 
     fn remove(&mut self, id: EntryId) -> Option<Entry> {
         let e = self.entries.get_mut(id as usize)?.take()?;
-        self.expiry.remove(&(e.expires, id));
-        self.evictable.remove(&(e.expires, id));
+        self.expiry.remove(&(e.expires, e.seq, id));
+        self.evictable.remove(&(e.expires, e.seq, id));
         if let Some(r) = e.next_refresh {
             self.refresh.remove(&(r, id));
         }

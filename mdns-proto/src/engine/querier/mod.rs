@@ -21,7 +21,7 @@ use super::io::{InterfaceId, SourcePort, Transmit};
 use super::{Ctx, Incoming};
 use crate::name::Name;
 use crate::time::Instant;
-use crate::util::FixedState;
+use crate::util::{FixedState, KeyRef};
 use crate::wire::{Class, RecordData, Rtype, Section};
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
@@ -201,7 +201,7 @@ impl Querier {
     }
 
     fn is_interesting(&self, name: &Name, rtype: Rtype) -> bool {
-        self.questions.contains_key(&(name.clone(), rtype))
+        self.interest.contains_key(&KeyRef(name, rtype))
     }
 
     fn expect_unicast(&mut self, until: Instant) {
@@ -260,6 +260,10 @@ impl Querier {
                 changed.insert((name, record.rtype));
             }
         }
+        let mut evicted = core::mem::take(&mut self.scratch);
+        self.cache.take_evicted(&mut evicted);
+        changed.extend(evicted.drain(..).map(|e| (e.name, e.rtype)));
+        self.scratch = evicted;
         for (name, rtype) in changed {
             self.notify(ctx, &name, rtype);
         }
@@ -274,7 +278,7 @@ impl Querier {
         source: core::net::SocketAddr,
     ) {
         for rtype in [record.rtype, Rtype::ANY] {
-            let Some(ids) = self.interest.get(&(name.clone(), rtype)) else {
+            let Some(ids) = self.interest.get(&KeyRef(name, rtype)) else {
                 continue;
             };
             for id in ids {
@@ -486,7 +490,7 @@ impl Querier {
 
     /// Records of (name, type) changed: the operations that want them report.
     fn notify(&mut self, ctx: &mut Ctx<'_>, name: &Name, rtype: Rtype) {
-        let Some(ids) = self.interest.get(&(name.clone(), rtype)) else {
+        let Some(ids) = self.interest.get(&KeyRef(name, rtype)) else {
             return;
         };
         let ids: SmallVec<[QueryId; 4]> = ids.iter().copied().collect();

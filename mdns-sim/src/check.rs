@@ -1,0 +1,586 @@
+//! Invariant checkers, fed by the simulator as the run goes (so that even a
+//! 1,000-host run needs no event log):
+//!
+//! - [`Tracker`] follows every registration (from `ProbingStarted`, `Registered`,
+//!   `Renamed`, `RegistrationFailed`, `Unregistered`) and, per host, every service
+//!   instance it has found, resolved, and seen removed or lost. Its `check_*` methods
+//!   test the name-uniqueness, discovery and departure invariants at any moment.
+//! - [`RateMonitor`] parses every multicast datagram and flags a record multicast
+//!   twice within one second on one interface (RFC 6762 §6), unless a probe for its
+//!   name was seen on the link in between (probe defence, RFC 6762 §8.1).
+//!
+//! Engine panics, busy loops, sends on a down interface and caches over capacity are
+//! caught by the simulator itself (see [`ViolationKind`](crate::ViolationKind)).
+
+use crate::sim::{Departure, HostId, LinkId};
+use core::time::Duration;
+use mdns_proto::engine::{Family, InterfaceId, RegistrationFailure, RegistrationId};
+use mdns_proto::name::Name;
+use mdns_proto::util::Fnv;
+use mdns_proto::wire::{Message, NameRef, Section};
+use mdns_proto::{Event, Instant};
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hasher;
+
+/// Where a registration stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RegState {
+    /// Probing (first time or after a rename).
+    Probing,
+    /// Published under its name.
+    Registered,
+    /// Gave up.
+    Failed(RegistrationFailure),
+    /// Withdrawn (goodbyes sent).
+    Unregistered,
+}
+
+/// One registration as seen from its host's events.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Registration {
+    /// The host that made it.
+    pub host: HostId,
+    /// Its id on that host.
+    pub id: RegistrationId,
+    /// The name it has (or is probing for).
+    pub name: Name,
+    /// Where it stands.
+    pub state: RegState,
+    /// When it got to that state.
+    pub since: Instant,
+    /// How many times it was renamed.
+    pub renames: u32,
+    /// When it was registered under its current name.
+    pub registered_at: Option<Instant>,
+}
+
+/// What one host has seen of one service instance. Times in milliseconds;
+/// `u32::MAX` means never.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Seen {
+    /// When it was last found (went from unseen to seen).
+    pub found_ms: u32,
+    /// When it was first found.
+    pub first_found_ms: u32,
+    /// When it was first resolved.
+    pub first_resolved_ms: u32,
+    /// When it was first resolved since it was last found or lost.
+    pub resolved_ms: u32,
+    /// When a resolve last reported an update.
+    pub updated_ms: u32,
+    /// When it was last removed (went from seen to unseen).
+    pub removed_ms: u32,
+    /// When a resolve last reported it lost.
+    pub lost_ms: u32,
+    /// How many (browse, interface) pairs see it now.
+    pub seen_by: u16,
+}
+
+const NEVER: u32 = u32::MAX;
+
+impl Default for Seen {
+    fn default() -> Self {
+        Seen {
+            found_ms: NEVER,
+            first_found_ms: NEVER,
+            first_resolved_ms: NEVER,
+            resolved_ms: NEVER,
+            updated_ms: NEVER,
+            removed_ms: NEVER,
+            lost_ms: NEVER,
+            seen_by: 0,
+        }
+    }
+}
+
+fn ms(t: Instant) -> u32 {
+    u32::try_from(t.as_millis()).unwrap_or(NEVER - 1)
+}
+
+fn at_ms(m: u32) -> Instant {
+    Instant::from_millis(u64::from(m))
+}
+
+/// Follows registrations and discoveries through events.
+#[derive(Debug, Default)]
+pub struct Tracker {
+    regs: BTreeMap<(HostId, RegistrationId), Registration>,
+    gone: BTreeMap<HostId, (Instant, Departure)>,
+    instance_ids: HashMap<Name, u32>,
+    instances: Vec<Name>,
+    /// Per host, per instance id.
+    seen: Vec<Vec<Seen>>,
+}
+
+impl Tracker {
+    pub(crate) fn add_host(&mut self) {
+        self.seen.push(Vec::new());
+    }
+
+    pub(crate) fn on_gone(&mut self, now: Instant, host: HostId, how: Departure) {
+        self.gone.entry(host).or_insert((now, how));
+    }
+
+    fn instance(&mut self, name: &Name) -> u32 {
+        if let Some(&i) = self.instance_ids.get(name) {
+            return i;
+        }
+        let i = self.instances.len() as u32;
+        self.instances.push(name.clone());
+        self.instance_ids.insert(name.clone(), i);
+        i
+    }
+
+    fn seen_mut(&mut self, host: HostId, name: &Name) -> &mut Seen {
+        let i = self.instance(name) as usize;
+        let v = &mut self.seen[host.0 as usize];
+        if v.len() <= i {
+            v.resize(i + 1, Seen::default());
+        }
+        &mut v[i]
+    }
+
+    pub(crate) fn on_event(&mut self, now: Instant, host: HostId, event: &Event) {
+        let t = ms(now);
+        match event {
+            Event::ProbingStarted { id, name } => {
+                let r = self
+                    .regs
+                    .entry((host, *id))
+                    .or_insert_with(|| Registration {
+                        host,
+                        id: *id,
+                        name: name.clone(),
+                        state: RegState::Probing,
+                        since: now,
+                        renames: 0,
+                        registered_at: None,
+                    });
+                r.name = name.clone();
+                r.state = RegState::Probing;
+                r.since = now;
+            }
+            Event::Registered { id, name } => {
+                let r = self.reg(host, *id, name, now);
+                r.name = name.clone();
+                r.state = RegState::Registered;
+                r.since = now;
+                r.registered_at = Some(now);
+            }
+            Event::Renamed { id, to, .. } => {
+                let r = self.reg(host, *id, to, now);
+                r.name = to.clone();
+                r.state = RegState::Probing;
+                r.since = now;
+                r.renames += 1;
+                r.registered_at = None;
+            }
+            Event::RegistrationFailed { id, reason } => {
+                if let Some(r) = self.regs.get_mut(&(host, *id)) {
+                    r.state = RegState::Failed(reason.clone());
+                    r.since = now;
+                }
+            }
+            Event::Unregistered { id } => {
+                if let Some(r) = self.regs.get_mut(&(host, *id)) {
+                    r.state = RegState::Unregistered;
+                    r.since = now;
+                }
+            }
+            Event::ServiceFound { instance, .. } => {
+                let s = self.seen_mut(host, instance);
+                if s.seen_by == 0 {
+                    s.found_ms = t;
+                }
+                if s.first_found_ms == NEVER {
+                    s.first_found_ms = t;
+                }
+                s.seen_by = s.seen_by.saturating_add(1);
+            }
+            Event::ServiceRemoved { instance, .. } => {
+                let s = self.seen_mut(host, instance);
+                if s.seen_by > 0 {
+                    s.seen_by -= 1;
+                    if s.seen_by == 0 {
+                        s.removed_ms = t;
+                    }
+                }
+            }
+            Event::ServiceResolved { service, .. } => {
+                let s = self.seen_mut(host, &service.instance);
+                if s.resolved_ms == NEVER {
+                    s.resolved_ms = t;
+                }
+                if s.first_resolved_ms == NEVER {
+                    s.first_resolved_ms = t;
+                }
+            }
+            Event::ServiceUpdated { service, .. } => {
+                self.seen_mut(host, &service.instance).updated_ms = t;
+            }
+            Event::ServiceLost { instance, .. } => {
+                let s = self.seen_mut(host, instance);
+                s.lost_ms = t;
+                s.resolved_ms = NEVER;
+            }
+            _ => {}
+        }
+    }
+
+    fn reg(
+        &mut self,
+        host: HostId,
+        id: RegistrationId,
+        name: &Name,
+        now: Instant,
+    ) -> &mut Registration {
+        self.regs.entry((host, id)).or_insert_with(|| Registration {
+            host,
+            id,
+            name: name.clone(),
+            state: RegState::Probing,
+            since: now,
+            renames: 0,
+            registered_at: None,
+        })
+    }
+
+    /// Every registration seen, by host and id.
+    pub fn registrations(&self) -> impl Iterator<Item = &Registration> + '_ {
+        self.regs.values()
+    }
+
+    /// When and how a host went away.
+    pub fn departure(&self, host: HostId) -> Option<(Instant, Departure)> {
+        self.gone.get(&host).copied()
+    }
+
+    /// What `host` has seen of `instance`.
+    pub fn seen(&self, host: HostId, instance: &Name) -> Seen {
+        self.instance_ids
+            .get(instance)
+            .and_then(|&i| self.seen.get(host.0 as usize)?.get(i as usize).copied())
+            .unwrap_or_default()
+    }
+
+    fn live(&self, host: HostId) -> bool {
+        !self.gone.contains_key(&host)
+    }
+
+    /// Registrations of running hosts that are published now.
+    pub fn live_registered(&self) -> impl Iterator<Item = &Registration> + '_ {
+        self.regs
+            .values()
+            .filter(|r| self.live(r.host) && r.state == RegState::Registered)
+    }
+
+    /// Once probing has settled: every registration of a running host is registered
+    /// (none still probing, none failed), and no two of them have the same name
+    /// (names compare case-insensitively).
+    pub fn check_names(&self) -> Result<(), String> {
+        let mut errors = Vec::new();
+        let mut owners: BTreeMap<String, Vec<&Registration>> = BTreeMap::new();
+        for r in self.regs.values().filter(|r| self.live(r.host)) {
+            match &r.state {
+                RegState::Registered => owners
+                    .entry(r.name.to_string().to_ascii_lowercase())
+                    .or_default()
+                    .push(r),
+                RegState::Probing => errors.push(format!(
+                    "{} registration {:?} still probing for {} (since {:?})",
+                    r.host, r.id, r.name, r.since
+                )),
+                RegState::Failed(why) => errors.push(format!(
+                    "{} registration {:?} failed: {why:?} (last name {})",
+                    r.host, r.id, r.name
+                )),
+                RegState::Unregistered => {}
+            }
+        }
+        for (name, rs) in owners {
+            if rs.len() > 1 {
+                let who: Vec<String> = rs.iter().map(|r| r.host.to_string()).collect();
+                errors.push(format!("{name} is owned by {}", who.join(", ")));
+            }
+        }
+        collect(errors)
+    }
+
+    /// Every registered service of type `service_type` (its name's parent) on a
+    /// running host has been found by every browser in `browsers` — and resolved, if
+    /// `resolved` — within `bound` of the later of `since` (when browsing began) and
+    /// its registration, and is still seen now. Services whose deadline is after `now`
+    /// are not judged yet.
+    pub fn check_discovery(
+        &self,
+        browsers: &[HostId],
+        service_type: &Name,
+        since: Instant,
+        bound: Duration,
+        resolved: bool,
+        now: Instant,
+    ) -> Result<(), String> {
+        let live: Vec<(Name, Instant)> = self
+            .live_registered()
+            .filter(|r| r.name.parent() == *service_type)
+            .map(|r| {
+                (
+                    r.name.clone(),
+                    since.max(r.registered_at.unwrap_or(r.since)),
+                )
+            })
+            .collect();
+        self.check_found(browsers, &live, bound, resolved, now)
+    }
+
+    /// Every instance in `live` (name, and when it could first be found) has been
+    /// found by every running browser in `browsers` — and resolved, if `resolved` —
+    /// within `bound` of that time. With `steady`, it must also be seen (and, with
+    /// `resolved`, resolved) now: on a lossy link that is too strong, since passive
+    /// observation of failures (RFC 6762 §10.5) rightly drops records whose answers
+    /// were lost. Instances whose deadline is after `now` are not judged yet. (For
+    /// services published by something other than an engine's responder.)
+    pub fn check_found(
+        &self,
+        browsers: &[HostId],
+        live: &[(Name, Instant)],
+        bound: Duration,
+        resolved: bool,
+        now: Instant,
+    ) -> Result<(), String> {
+        self.check_found_ext(browsers, live, bound, resolved, true, now)
+    }
+
+    /// [`check_found`](Self::check_found) with `steady` chosen.
+    pub fn check_found_ext(
+        &self,
+        browsers: &[HostId],
+        live: &[(Name, Instant)],
+        bound: Duration,
+        resolved: bool,
+        steady: bool,
+        now: Instant,
+    ) -> Result<(), String> {
+        let mut errors = Vec::new();
+        for (name, start) in live {
+            let deadline = *start + bound;
+            if deadline > now {
+                continue;
+            }
+            for &b in browsers.iter().filter(|&&b| self.live(b)) {
+                let s = self.seen(b, name);
+                if s.first_found_ms == NEVER || at_ms(s.first_found_ms) > deadline {
+                    errors.push(format!(
+                        "{b} had not found {name} (available from {start:?}) by {deadline:?}{}",
+                        if s.first_found_ms == NEVER {
+                            String::new()
+                        } else {
+                            format!(", found at {} ms", s.first_found_ms)
+                        }
+                    ));
+                } else if resolved
+                    && (s.first_resolved_ms == NEVER || at_ms(s.first_resolved_ms) > deadline)
+                {
+                    errors.push(format!("{b} had not resolved {name} by {deadline:?}"));
+                } else if steady && s.seen_by == 0 {
+                    errors.push(format!(
+                        "{b} found {name} but then removed it at {} ms although it is live",
+                        s.removed_ms
+                    ));
+                } else if steady && resolved && s.resolved_ms == NEVER {
+                    errors.push(format!(
+                        "{b} resolved {name} but then lost it at {} ms although it is live",
+                        s.lost_ms
+                    ));
+                }
+            }
+        }
+        collect(errors)
+    }
+
+    /// Every instance in `gone` (name, when it went away, and the bound) that a
+    /// running browser in `browsers` had found has been reported removed by it within
+    /// the bound. Departures whose deadline is after `now` are not judged yet.
+    pub fn check_removed(
+        &self,
+        browsers: &[HostId],
+        gone: &[(Name, Instant, Duration)],
+        now: Instant,
+    ) -> Result<(), String> {
+        let mut errors = Vec::new();
+        for (name, left, bound) in gone {
+            let deadline = *left + *bound;
+            if deadline > now {
+                continue;
+            }
+            for &b in browsers.iter().filter(|&&b| self.live(b)) {
+                let s = self.seen(b, name);
+                if s.found_ms == NEVER {
+                    continue;
+                }
+                if s.seen_by > 0 {
+                    errors.push(format!(
+                        "{b} still sees {name} (gone at {left:?}, deadline {deadline:?})"
+                    ));
+                } else if at_ms(s.removed_ms) > deadline {
+                    errors.push(format!(
+                        "{b} removed {name} only at {} ms (gone at {left:?}, deadline {deadline:?})",
+                        s.removed_ms
+                    ));
+                }
+            }
+        }
+        collect(errors)
+    }
+
+    /// Every service of type `service_type` whose host crashed or left, or that was
+    /// unregistered, and that a browser in `browsers` had found, has been reported
+    /// removed by that browser within `goodbye_bound` of a graceful departure or
+    /// `crash_bound` of a crash. Departures whose deadline is after `now` are not
+    /// judged yet.
+    pub fn check_departures(
+        &self,
+        browsers: &[HostId],
+        service_type: &Name,
+        goodbye_bound: Duration,
+        crash_bound: Duration,
+        now: Instant,
+    ) -> Result<(), String> {
+        let mut errors = Vec::new();
+        for r in self.regs.values() {
+            if r.name.parent() != *service_type
+                || r.registered_at.is_none() && r.state != RegState::Unregistered
+            {
+                continue;
+            }
+            let (left, bound, how) = match (self.gone.get(&r.host), &r.state) {
+                (Some(&(t, Departure::Crash)), _) => (t, crash_bound, "crashed"),
+                (Some(&(t, Departure::Leave)), _) => (t, goodbye_bound, "left"),
+                (None, RegState::Unregistered) => (r.since, goodbye_bound, "unregistered"),
+                _ => continue,
+            };
+            let deadline = left + bound;
+            if deadline > now {
+                continue;
+            }
+            for &b in browsers.iter().filter(|&&b| self.live(b) && b != r.host) {
+                let s = self.seen(b, &r.name);
+                if s.found_ms == NEVER {
+                    continue;
+                }
+                if s.seen_by > 0 {
+                    errors.push(format!(
+                        "{b} still sees {} ({} {how} at {left:?}, deadline {deadline:?})",
+                        r.name, r.host
+                    ));
+                } else if at_ms(s.removed_ms) > deadline {
+                    errors.push(format!(
+                        "{b} removed {} only at {} ms ({} {how} at {left:?}, deadline {deadline:?})",
+                        r.name, s.removed_ms, r.host
+                    ));
+                }
+            }
+        }
+        collect(errors)
+    }
+}
+
+fn collect(errors: Vec<String>) -> Result<(), String> {
+    if errors.is_empty() {
+        return Ok(());
+    }
+    let n = errors.len();
+    let mut out = errors.into_iter().take(30).collect::<Vec<_>>().join("\n");
+    if n > 30 {
+        out.push_str(&format!("\n… {} more", n - 30));
+    }
+    Err(out)
+}
+
+/// Checks RFC 6762 §6: a record is not multicast on an interface (per family) more
+/// than once a second, except to defend a name against a probe.
+#[derive(Debug, Default)]
+pub struct RateMonitor {
+    /// Per host: record key → last multicast.
+    last: Vec<HashMap<u64, Instant>>,
+    /// (link, name key) → last probe seen for that name.
+    probes: HashMap<(LinkId, u64), Instant>,
+    scratch: Vec<u8>,
+}
+
+fn name_key(h: &mut Fnv, name: &NameRef<'_>) {
+    for label in name.labels() {
+        h.write_u8(label.len() as u8);
+        for b in label {
+            h.write_u8(b.to_ascii_lowercase());
+        }
+    }
+    h.write_u8(0);
+}
+
+impl RateMonitor {
+    pub(crate) fn add_host(&mut self) {
+        self.last.push(HashMap::new());
+    }
+
+    /// An interface went down or came up: announcing afresh is allowed.
+    pub(crate) fn reset_host(&mut self, host: HostId) {
+        self.last[host.0 as usize].clear();
+    }
+
+    /// Looks at one multicast datagram; describes a violation if there is one.
+    pub(crate) fn on_multicast(
+        &mut self,
+        now: Instant,
+        host: HostId,
+        link: LinkId,
+        interface: InterfaceId,
+        family: Family,
+        data: &[u8],
+    ) -> Option<String> {
+        let msg = Message::parse(data).ok()?;
+        let response = msg.header().is_response();
+        let mut bad = Vec::new();
+        for r in msg.records().flatten() {
+            let mut nk = Fnv::default();
+            name_key(&mut nk, &r.name);
+            let nkey = nk.finish();
+            if !response {
+                if r.section == Section::Authority {
+                    self.probes.insert((link, nkey), now);
+                }
+                continue;
+            }
+            if r.section != Section::Answer || r.ttl == 0 {
+                continue;
+            }
+            let mut k = Fnv::default();
+            k.write_u64(nkey);
+            k.write_u32(interface.0);
+            k.write_u8(family as u8);
+            k.write_u16(r.rtype.0);
+            k.write_u16(r.class.0);
+            self.scratch.clear();
+            r.rdata.write_canonical(&mut self.scratch);
+            k.write(&self.scratch);
+            let key = k.finish();
+            let last = &mut self.last[host.0 as usize];
+            if let Some(prev) = last.insert(key, now) {
+                let gap = now - prev;
+                let defended = self
+                    .probes
+                    .get(&(link, nkey))
+                    .is_some_and(|&p| p >= prev && now - p < Duration::from_secs(1));
+                if gap < Duration::from_secs(1) && !defended {
+                    bad.push(format!(
+                        "{} {} multicast again after {} ms",
+                        r.name,
+                        r.rtype,
+                        gap.as_millis()
+                    ));
+                }
+            }
+        }
+        (!bad.is_empty()).then(|| format!("{:?}/{:?}: {}", interface, family, bad.join("; ")))
+    }
+}

@@ -1,0 +1,124 @@
+//! Whole-LAN scenarios with engines on every host.
+//!
+//! Seeds: `MDNS_SIM_SEED=N` replays one seed, `MDNS_SIM_SEEDS=K` sweeps K seeds,
+//! `MDNS_SIM_SEED_BASE=B` starts the sweep at B. A failure prints the exact command.
+//!
+//! Querier scenarios against a scripted responder are in `tests/querier.rs`.
+//!
+//! NOT YET POSSIBLE (the engine's responder, `Engine::register_service` and friends,
+//! is still a stub in mdns-proto); to be written when it lands:
+//! - 2, 5, 20, 50 hosts registering the same instance name and host name at once
+//!   (`Tracker::check_names`);
+//! - two partitions each with an owner of the same name, healing (RFC 6762 §9);
+//! - browsing engine-registered services with 0 / 10 / 30 % loss
+//!   (`Tracker::check_discovery`);
+//! - a host that crashes without goodbyes, one that leaves with goodbyes
+//!   (`Sim::crash`, `Sim::leave_with(.., |e, now| e.shutdown(now))`,
+//!   `Tracker::check_departures`);
+//! - TXT updates (`update_txt`) reaching every browser;
+//! - 1,000 hosts with 5 services each, all browsing one type.
+
+use core::time::Duration;
+use mdns_proto::ServiceType;
+use mdns_sim::*;
+
+fn browsing_lan(seed: u64, hosts: usize, minutes: u64, link: LinkModel, lean: bool) -> Sim {
+    let mut cfg = SimConfig::seeded(seed).with_link(link);
+    if lean {
+        cfg = cfg.lean();
+    }
+    let mut sim = Sim::new(cfg);
+    let ty = ServiceType::new("_http._tcp").unwrap();
+    for i in 0..hosts {
+        let h = sim.add_host_with(HostSpec {
+            app: Some(Box::new(AutoResolve::default())),
+            ..Default::default()
+        });
+        // Hosts join over the first ten seconds.
+        let at = mdns_proto::Instant::from_millis((i as u64 * 10_000) / hosts as u64);
+        let ty = ty.clone();
+        sim.at(at, move |s| {
+            s.with_engine(h, |e, now| e.browse(now, &ty).unwrap());
+        });
+    }
+    sim.run_for(Duration::from_secs(60 * minutes));
+    sim
+}
+
+/// 20 browsing hosts on a hostile link (loss, bursts, jitter, duplicates,
+/// reordering), with a partition, a crash and a link bounce: no violation, and two
+/// runs of one seed give the same transcript byte for byte.
+#[test]
+fn browsing_lan_with_faults_is_deterministic_and_clean() {
+    sweep(
+        "browsing_lan_with_faults_is_deterministic_and_clean",
+        4,
+        |seed| {
+            let run = |seed| {
+                let mut cfg = SimConfig::seeded(seed).with_link(LinkModel::hostile(10));
+                cfg.record_deliveries = true;
+                let mut sim = Sim::new(cfg);
+                let ty = ServiceType::new("_http._tcp").unwrap();
+                let hosts = sim.add_hosts(20);
+                for &h in &hosts {
+                    sim.with_engine(h, |e, now| e.browse(now, &ty).unwrap());
+                }
+                let (a, b, c) = (hosts[0], hosts[1], hosts[2]);
+                let half: Vec<HostId> = hosts[..10].to_vec();
+                sim.at(mdns_proto::Instant::from_secs(5), move |s| {
+                    s.partition(&[&half])
+                });
+                sim.at(mdns_proto::Instant::from_secs(20), |s| s.heal());
+                sim.at(mdns_proto::Instant::from_secs(30), move |s| s.crash(a));
+                sim.at(mdns_proto::Instant::from_secs(40), move |s| {
+                    s.bounce(
+                        b,
+                        mdns_proto::engine::InterfaceId(2),
+                        Duration::from_secs(3),
+                    )
+                });
+                sim.at(mdns_proto::Instant::from_secs(50), move |s| {
+                    s.add_host();
+                    s.with_engine(c, |e, now| e.browse_types(now).unwrap());
+                });
+                sim.run_for(Duration::from_secs(300));
+                sim
+            };
+            let sim = assert_deterministic(seed, run)?;
+            sim.check()
+        },
+    );
+}
+
+/// 1,000 hosts browsing one type (and resolving whatever they find) for ten
+/// simulated minutes; prints the simulation speed. Too slow for CI in debug builds:
+///
+/// ```text
+/// cargo test --release -p mdns-sim --test scenarios lan_1000_hosts -- --ignored --nocapture
+/// ```
+#[test]
+#[ignore = "heavy in debug builds; run in release (see doc comment)"]
+fn lan_1000_hosts_browsing_ten_minutes() {
+    let wall = std::time::Instant::now();
+    let sim = browsing_lan(1, 1000, 10, LinkModel::lossy(10), true);
+    let secs = wall.elapsed().as_secs_f64();
+    println!(
+        "1000 hosts x 10 min: {secs:.2} s wall, {:.0} simulated host-seconds per wall second, {:?}",
+        sim.host_seconds() / secs,
+        sim.stats()
+    );
+    sim.check().unwrap();
+}
+
+/// A small version of the above that runs in CI and prints the speed.
+#[test]
+fn lan_100_hosts_browsing_speed() {
+    let wall = std::time::Instant::now();
+    let sim = browsing_lan(1, 100, 10, LinkModel::lossy(10), true);
+    let secs = wall.elapsed().as_secs_f64();
+    println!(
+        "100 hosts x 10 min: {secs:.2} s wall, {:.0} simulated host-seconds per wall second",
+        sim.host_seconds() / secs
+    );
+    sim.check().unwrap();
+}
