@@ -523,6 +523,29 @@ impl<C: Core> Driver<C> {
     }
 }
 
+/// The protocol engine is the core every adapter runs. `interface_up` on an address
+/// change replaces the engine's address list for that interface.
+impl Core for mdns_proto::Engine {
+    fn handle_datagram(&mut self, now: Instant, meta: RecvMeta, data: &[u8]) {
+        mdns_proto::Engine::handle_datagram(self, now, meta, data)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        mdns_proto::Engine::handle_timeout(self, now)
+    }
+    fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        mdns_proto::Engine::poll_transmit(self, now, buf)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        mdns_proto::Engine::poll_timeout(self)
+    }
+    fn interface_up(&mut self, now: Instant, id: InterfaceId, addrs: &[IfAddr]) {
+        mdns_proto::Engine::interface_up(self, now, id, addrs)
+    }
+    fn interface_down(&mut self, now: Instant, id: InterfaceId) {
+        mdns_proto::Engine::interface_down(self, now, id)
+    }
+}
+
 fn family_of(t: &Transmit) -> Family {
     match t.destination {
         Destination::MulticastV4 => Family::V4,

@@ -17,6 +17,9 @@
 //!   maps OS time to the core's [`Instant`](mdns_proto::Instant), and the [`Driver`]
 //!   pump with its [`Driver::poll_io`] → [`Next`] contract.
 //! - [`poll`]: `poll(2)` waiting and a cross-thread [`Waker`] for the blocking adapter.
+//! - [`service`]: the layer above the pump that all adapters share: the loop state
+//!   ([`service::Service`]) with command channel and event routing, the handles the
+//!   application holds, and the public types (config, service info, events, error).
 //!
 //! ## OS facilities used (Linux)
 //! - **Packet info**: `IP_PKTINFO` and `IP_RECVTTL` on IPv4, `IPV6_RECVPKTINFO` and
@@ -50,6 +53,7 @@ pub mod cmsg;
 pub mod driver;
 pub mod iface;
 pub mod poll;
+pub mod service;
 pub mod socket;
 
 pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats, MAX_DATAGRAM};

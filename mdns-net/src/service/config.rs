@@ -1,0 +1,150 @@
+//! [`MdnsConfig`]: what an `Mdns` instance runs on and as.
+
+use std::io::Read;
+
+use mdns_proto::Name;
+
+use super::Error;
+use crate::iface::{InterfaceConfig, InterfaceSelector};
+
+/// Settings of an `Mdns` instance, shared by every adapter.
+#[derive(Clone, Debug)]
+pub struct MdnsConfig {
+    /// Only these interfaces; empty means every multicast-capable one (loopback aside).
+    pub interfaces: Vec<InterfaceSelector>,
+    /// Use IPv4 (224.0.0.251).
+    pub ipv4: bool,
+    /// Use IPv6 (ff02::fb).
+    pub ipv6: bool,
+    /// Also run on the loopback interface (it must have `IFF_MULTICAST`).
+    pub include_loopback: bool,
+    /// The host name registered services point at (`myhost.local.`). `None`: the
+    /// machine's host name with `-mdns` appended, see [`default_host_name`]. The
+    /// machine's own name is not claimed by default: the OS responder (Avahi) already
+    /// owns it and would rename itself on the conflict.
+    pub host_name: Option<Name>,
+    /// Seed of the engine's randomness. `None`: from the OS random source.
+    pub seed: Option<u64>,
+    /// Engine settings (its `seed` is replaced by [`MdnsConfig::seed`]).
+    pub engine: mdns_proto::Config,
+}
+
+impl Default for MdnsConfig {
+    fn default() -> Self {
+        MdnsConfig {
+            interfaces: Vec::new(),
+            ipv4: true,
+            ipv6: true,
+            include_loopback: false,
+            host_name: None,
+            seed: None,
+            engine: mdns_proto::Config::default(),
+        }
+    }
+}
+
+impl MdnsConfig {
+    /// The driver's interface selection.
+    pub fn interface_config(&self) -> InterfaceConfig {
+        InterfaceConfig {
+            only: self.interfaces.clone(),
+            ipv4: self.ipv4,
+            ipv6: self.ipv6,
+            include_loopback: self.include_loopback,
+        }
+    }
+
+    /// The host name to use: the configured one (a single label gets `.local.`
+    /// appended), or [`default_host_name`].
+    pub fn resolved_host_name(&self) -> Result<Name, Error> {
+        match &self.host_name {
+            Some(n) if n.label_count() == 1 => n
+                .concat(&Name::parse("local.").expect("valid"))
+                .map_err(Error::InvalidHostName),
+            Some(n) => Ok(n.clone()),
+            None => Ok(default_host_name()),
+        }
+    }
+
+    /// The seed to use.
+    pub fn resolved_seed(&self) -> u64 {
+        self.seed.unwrap_or_else(os_seed)
+    }
+}
+
+/// Parses a host name as given by a user: `box` means `box.local.`.
+pub fn host_name(text: &str) -> Result<Name, Error> {
+    let n = Name::parse(text).map_err(Error::InvalidHostName)?;
+    if n.label_count() == 1 {
+        n.concat(&Name::parse("local.").expect("valid"))
+            .map_err(Error::InvalidHostName)
+    } else {
+        Ok(n)
+    }
+}
+
+/// `<machine host name>-mdns.local.`: the first label of `gethostname(2)`, reduced to
+/// letters, digits and hyphens (`mdns` if nothing is left).
+pub fn default_host_name() -> Name {
+    let mut buf = [0u8; 256];
+    // SAFETY: writes at most buf.len() bytes into a live buffer.
+    let r = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
+    let raw = if r == 0 {
+        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+        String::from_utf8_lossy(&buf[..end]).into_owned()
+    } else {
+        String::new()
+    };
+    let first = raw.split('.').next().unwrap_or("");
+    let mut label: String = first
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect::<String>()
+        .trim_matches('-')
+        .to_string();
+    if label.is_empty() {
+        label = "mdns".into();
+    }
+    label.truncate(63 - "-mdns".len());
+    Name::parse(&format!("{label}-mdns.local.")).expect("a letters-digits-hyphens label")
+}
+
+/// 64 bits from the OS random source, or from the clock and pid if that fails.
+fn os_seed() -> u64 {
+    let mut b = [0u8; 8];
+    if std::fs::File::open("/dev/urandom")
+        .and_then(|mut f| f.read_exact(&mut b))
+        .is_ok()
+    {
+        return u64::from_ne_bytes(b);
+    }
+    let t = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    t ^ (u64::from(std::process::id()) << 32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_host_name_is_not_the_machine_name() {
+        let n = default_host_name();
+        let text = n.to_string();
+        assert!(text.ends_with("-mdns.local."), "{text}");
+        assert_eq!(n.label_count(), 2);
+    }
+
+    #[test]
+    fn single_label_host_gets_local() {
+        assert_eq!(host_name("box").unwrap().to_string(), "box.local.");
+        assert_eq!(host_name("box.local").unwrap().to_string(), "box.local.");
+        let c = MdnsConfig {
+            host_name: Some(Name::parse("box").unwrap()),
+            ..Default::default()
+        };
+        assert_eq!(c.resolved_host_name().unwrap().to_string(), "box.local.");
+    }
+}

@@ -1,0 +1,85 @@
+//! The shared namespace scenarios (mdns-net/tests/scenarios) run through the smol
+//! adapter.
+
+#[path = "../../mdns-net/tests/scenarios/mod.rs"]
+mod scenarios;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use mdns_smol::{
+    BrowseEvent, Browser, Error, InstanceName, InterfaceInfo, Mdns, MdnsConfig, Name, Registration,
+    RegistrationEvent, ResolvedService, ServiceInfo, ServiceType,
+};
+use smol::Timer;
+
+fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+    smol::block_on(f)
+}
+
+fn timed<T>(
+    d: Duration,
+    f: impl std::future::Future<Output = Result<T, Error>>,
+) -> Result<T, Error> {
+    block_on(futures_lite::future::or(f, async {
+        Timer::after(d).await;
+        Err(Error::Timeout)
+    }))
+}
+
+struct Smol;
+
+impl scenarios::Api for Smol {
+    type Mdns = Mdns;
+    type Browser = Browser;
+    type Registration = Registration;
+    fn new(cfg: MdnsConfig) -> Result<Mdns, Error> {
+        Mdns::new(cfg)
+    }
+    fn browse(m: &Mdns, ty: &ServiceType, resolving: bool) -> Result<Browser, Error> {
+        block_on(async {
+            if resolving {
+                m.browse_resolving(ty).await
+            } else {
+                m.browse(ty).await
+            }
+        })
+    }
+    fn next(b: &mut Browser, timeout: Duration) -> Result<BrowseEvent, Error> {
+        timed(timeout, b.next_event())
+    }
+    fn resolve(
+        m: &Mdns,
+        i: &InstanceName,
+        ty: &ServiceType,
+        timeout: Duration,
+    ) -> Result<ResolvedService, Error> {
+        block_on(m.resolve(i, ty, timeout))
+    }
+    fn lookup_host(m: &Mdns, host: &Name, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
+        block_on(m.lookup_host(host, timeout))
+    }
+    fn interfaces(m: &Mdns) -> Result<Vec<InterfaceInfo>, Error> {
+        block_on(m.interfaces())
+    }
+    fn register(m: &Mdns, info: ServiceInfo) -> Result<Registration, Error> {
+        block_on(m.register(info))
+    }
+    fn reg_next(r: &mut Registration, timeout: Duration) -> Result<RegistrationEvent, Error> {
+        timed(timeout, r.next_event())
+    }
+    fn reg_name(r: &Registration) -> InstanceName {
+        r.name()
+    }
+    fn unregister(r: Registration) -> Result<(), Error> {
+        block_on(r.unregister())
+    }
+    fn shutdown(mut m: Mdns) -> Result<(), Error> {
+        block_on(async {
+            m.shutdown().await?;
+            m.wait().await
+        })
+    }
+}
+
+scenario_tests!(Smol);
