@@ -1,18 +1,25 @@
 //! The `mdns` command: browse, resolve, register, look up hosts, list service types and
-//! send one-shot queries on the local network.
+//! send one-shot queries on the local network, on the blocking adapter.
+//!
+//! Exit status: 0 on success (and after SIGINT / SIGTERM, once goodbyes are out), 1 when
+//! the network part fails (nothing resolved in time, a registration failed, a socket
+//! error), 2 for bad arguments.
 
 mod args;
-// Used by the command handlers, which land with the blocking adapter.
-#[allow(dead_code)]
+mod commands;
 mod output;
 
 use clap::Parser;
 
 fn main() {
     let cli = args::Cli::parse();
-    eprintln!(
-        "mdns: {:?} is not wired to the network yet",
-        cli.command.common()
-    );
-    std::process::exit(2);
+    let printer = output::Printer::new(cli.command.common().json);
+    let code = match commands::run(cli.command, &printer) {
+        Ok(()) => 0,
+        Err(message) => {
+            printer.print(&output::Line::Error(message));
+            1
+        }
+    };
+    std::process::exit(code);
 }

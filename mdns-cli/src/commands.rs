@@ -1,0 +1,394 @@
+//! The subcommands, each a loop over the blocking adapter's events that prints lines
+//! until its deadline, the end of its answers, or SIGINT / SIGTERM.
+
+use crate::args::{Command, Common};
+use crate::output::{Line, Printer, Resolved};
+use mdns_blocking::{
+    AnswerRecord, BrowseEvent, Error, InterfaceId, InterfaceSelector, Mdns, MdnsConfig,
+    RegistrationEvent, ResolvedService, ServiceInfo, Txt, TypeEvent,
+};
+use mdns_proto::wire::RecordData;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How long one-shot commands (resolve, lookup) wait when no `--timeout` is given.
+const DEFAULT_ONE_SHOT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How often a waiting loop checks for a termination signal.
+const SIGNAL_CHECK: Duration = Duration::from_millis(100);
+
+/// Runs a command; the error is the message to print.
+pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
+    let common = command.common().clone();
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register(signal, Arc::clone(&stop))
+            .map_err(|e| format!("cannot install a signal handler: {e}"))?;
+    }
+    let mut config = config_from(&common);
+    if let Command::Register {
+        host: Some(host), ..
+    } = &command
+    {
+        config.host_name = Some(host.clone());
+    }
+    let mdns = Mdns::new(config).map_err(|e| e.to_string())?;
+    let mut cx = Context {
+        mdns: &mdns,
+        printer,
+        stop: &stop,
+        deadline: common
+            .timeout
+            .map(|s| Instant::now() + Duration::from_secs_f64(s)),
+        names: BTreeMap::new(),
+    };
+    let result = match command {
+        Command::Browse {
+            service_type,
+            resolve,
+            ..
+        } => cx.browse(&service_type, resolve),
+        Command::Resolve {
+            instance,
+            service_type,
+            ..
+        } => {
+            let timeout = cx.one_shot_timeout();
+            match mdns.resolve(&instance, &service_type, timeout) {
+                Ok(s) => {
+                    let line = cx.resolved_line(&s);
+                    printer.print(&line);
+                    Ok(())
+                }
+                Err(Error::Timeout) => Err(format!(
+                    "could not resolve \"{instance}\" {service_type} within {} s",
+                    timeout.as_secs_f64()
+                )),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Command::Register {
+            instance,
+            service_type,
+            port,
+            txt,
+            subtypes,
+            ..
+        } => {
+            let mut record = Txt::new();
+            for entry in txt {
+                record.push(entry).map_err(|e| e.to_string())?;
+            }
+            let mut builder =
+                ServiceInfo::builder(instance.as_str(), &service_type.to_string(), port)
+                    .txt_record(record);
+            for sub in &subtypes {
+                builder = builder.subtype(sub.as_bytes());
+            }
+            let info = builder.build().map_err(|e| e.to_string())?;
+            cx.register(info)
+        }
+        Command::Lookup { host, .. } => {
+            let timeout = cx.one_shot_timeout();
+            match mdns.lookup_host(&host, timeout) {
+                Ok(addrs) => {
+                    for addr in addrs {
+                        printer.print(&Line::Address {
+                            host: host.to_string(),
+                            addr,
+                            interface: String::new(),
+                        });
+                    }
+                    Ok(())
+                }
+                Err(Error::Timeout) => Err(format!(
+                    "no address for {host} within {} s",
+                    timeout.as_secs_f64()
+                )),
+                Err(e) => Err(e.to_string()),
+            }
+        }
+        Command::Types { .. } => cx.types(),
+        Command::Query { name, rtype, .. } => cx.query(&name, rtype),
+    };
+    // Goodbyes for anything still registered, then the service thread ends.
+    let shut = mdns.shutdown().map_err(|e| e.to_string());
+    result.and(shut)
+}
+
+fn config_from(common: &Common) -> MdnsConfig {
+    let interfaces = common
+        .interfaces
+        .iter()
+        .map(|s| match s.parse::<u32>() {
+            Ok(index) => InterfaceSelector::Index(index),
+            Err(_) => InterfaceSelector::Name(s.clone()),
+        })
+        .collect();
+    MdnsConfig {
+        interfaces,
+        ipv4: !common.ipv6_only,
+        ipv6: !common.ipv4_only,
+        ..MdnsConfig::default()
+    }
+}
+
+/// What every loop needs.
+struct Context<'a> {
+    mdns: &'a Mdns,
+    printer: &'a Printer,
+    stop: &'a AtomicBool,
+    deadline: Option<Instant>,
+    names: BTreeMap<InterfaceId, String>,
+}
+
+/// What waiting for the next event gave.
+enum Wait<E> {
+    Event(E),
+    /// Deadline passed or a signal came: finish normally.
+    Done,
+    /// The stream ended (the service shut down or the query finished).
+    Ended,
+}
+
+impl Context<'_> {
+    fn one_shot_timeout(&self) -> Duration {
+        self.deadline
+            .map(|d| d.saturating_duration_since(Instant::now()))
+            .unwrap_or(DEFAULT_ONE_SHOT_TIMEOUT)
+    }
+
+    /// Waits for the next event, checking for signals and the deadline.
+    fn wait<E>(
+        &self,
+        mut recv: impl FnMut(Duration) -> Result<E, Error>,
+    ) -> Result<Wait<E>, String> {
+        loop {
+            if self.stop.load(Ordering::Relaxed) {
+                return Ok(Wait::Done);
+            }
+            let slice = match self.deadline {
+                Some(d) => match d.checked_duration_since(Instant::now()) {
+                    Some(left) if !left.is_zero() => left.min(SIGNAL_CHECK),
+                    _ => return Ok(Wait::Done),
+                },
+                None => SIGNAL_CHECK,
+            };
+            match recv(slice) {
+                Ok(e) => return Ok(Wait::Event(e)),
+                Err(Error::Timeout) => {}
+                Err(Error::Shutdown) => return Ok(Wait::Ended),
+                Err(e) => return Err(e.to_string()),
+            }
+        }
+    }
+
+    fn interface_name(&mut self, id: InterfaceId) -> String {
+        if !self.names.contains_key(&id) {
+            if let Ok(list) = self.mdns.interfaces() {
+                for i in list {
+                    self.names.insert(i.id, i.interface.name.clone());
+                }
+            }
+        }
+        self.names
+            .get(&id)
+            .cloned()
+            .unwrap_or_else(|| id.0.to_string())
+    }
+
+    fn resolved_line(&mut self, s: &ResolvedService) -> Line {
+        let addresses = s
+            .addresses
+            .iter()
+            .map(|(a, i)| (*a, self.interface_name(*i)))
+            .collect();
+        Line::Resolved(Resolved {
+            name: s.instance.as_str().to_string(),
+            service_type: s.service_type.to_string(),
+            host: s.host.to_string(),
+            port: s.port,
+            addresses,
+            txt: s
+                .txt
+                .iter()
+                .map(|e| (e.key().to_string(), e.value().map(<[u8]>::to_vec)))
+                .collect(),
+        })
+    }
+
+    fn browse(&mut self, ty: &mdns_blocking::ServiceType, resolve: bool) -> Result<(), String> {
+        let browser = if resolve {
+            self.mdns.browse_resolving(ty)
+        } else {
+            self.mdns.browse(ty)
+        }
+        .map_err(|e| e.to_string())?;
+        while let Wait::Event(ev) = self.wait(|t| browser.recv_timeout(t))? {
+            let line = match ev {
+                BrowseEvent::Found {
+                    instance,
+                    service_type,
+                    interface,
+                } => Line::Found {
+                    name: instance.as_str().to_string(),
+                    service_type: service_type.to_string(),
+                    interface: self.interface_name(interface),
+                },
+                BrowseEvent::Removed {
+                    instance,
+                    service_type,
+                    interface,
+                } => Line::Removed {
+                    name: instance.as_str().to_string(),
+                    service_type: service_type.to_string(),
+                    interface: self.interface_name(interface),
+                },
+                BrowseEvent::Resolved(s) | BrowseEvent::Updated(s) => self.resolved_line(&s),
+            };
+            self.printer.print(&line);
+        }
+        Ok(())
+    }
+
+    fn register(&mut self, info: ServiceInfo) -> Result<(), String> {
+        let service_type = info.service_type.to_string();
+        let registration = self.mdns.register(info).map_err(|e| e.to_string())?;
+        loop {
+            match self.wait(|t| registration.recv_timeout(t))? {
+                Wait::Event(RegistrationEvent::Registered { name }) => {
+                    self.printer.print(&Line::Registered {
+                        name: name.as_str().to_string(),
+                        service_type: service_type.clone(),
+                    })
+                }
+                Wait::Event(RegistrationEvent::Renamed { from, to }) => {
+                    self.printer.print(&Line::Renamed {
+                        from: from.as_str().to_string(),
+                        to: to.as_str().to_string(),
+                    })
+                }
+                Wait::Event(RegistrationEvent::Probing { .. }) => {}
+                Wait::Event(RegistrationEvent::Failed(why)) => {
+                    return Err(format!("registration failed: {why}"))
+                }
+                Wait::Done | Wait::Ended => break,
+            }
+        }
+        // RFC 6762 §10.1: goodbyes before we go.
+        registration.unregister().map_err(|e| e.to_string())
+    }
+
+    fn types(&mut self) -> Result<(), String> {
+        let types = self.mdns.service_types().map_err(|e| e.to_string())?;
+        while let Wait::Event(ev) = self.wait(|t| types.recv_timeout(t))? {
+            let line = match ev {
+                TypeEvent::Found(ty, i) => Line::Found {
+                    name: ty.to_string(),
+                    service_type: "_services._dns-sd._udp".into(),
+                    interface: self.interface_name(i),
+                },
+                TypeEvent::Removed(ty, i) => Line::Removed {
+                    name: ty.to_string(),
+                    service_type: "_services._dns-sd._udp".into(),
+                    interface: self.interface_name(i),
+                },
+            };
+            self.printer.print(&line);
+        }
+        Ok(())
+    }
+
+    fn query(
+        &mut self,
+        name: &mdns_proto::Name,
+        rtype: mdns_proto::wire::Rtype,
+    ) -> Result<(), String> {
+        let answers = self.mdns.query(name, rtype).map_err(|e| e.to_string())?;
+        while let Wait::Event(r) = self.wait(|t| answers.recv_timeout(t))? {
+            self.printer.print(&record_line(&r));
+        }
+        Ok(())
+    }
+}
+
+fn record_line(r: &AnswerRecord) -> Line {
+    Line::Record {
+        name: r.name.to_string(),
+        rtype: r.rtype.to_string(),
+        ttl: r.ttl,
+        data: rdata_text(&r.data),
+        source: r.source.to_string(),
+    }
+}
+
+/// Record data in presentation form, as dig prints it.
+fn rdata_text(data: &RecordData) -> String {
+    match data {
+        RecordData::A(a) => a.to_string(),
+        RecordData::Aaaa(a) => a.to_string(),
+        RecordData::Ptr(n) | RecordData::Cname(n) => n.to_string(),
+        RecordData::Srv {
+            priority,
+            weight,
+            port,
+            target,
+        } => format!("{priority} {weight} {port} {target}"),
+        RecordData::Txt(raw) => Txt::decode(raw)
+            .iter()
+            .map(|e| format!("\"{e}\""))
+            .collect::<Vec<_>>()
+            .join(" "),
+        RecordData::Hinfo { cpu, os } => format!(
+            "\"{}\" \"{}\"",
+            String::from_utf8_lossy(cpu),
+            String::from_utf8_lossy(os)
+        ),
+        RecordData::Nsec { next, types } => {
+            let bitmap = mdns_proto::wire::NsecBitmap::new(types);
+            let listed: Vec<String> = (1..256u16)
+                .map(mdns_proto::wire::Rtype)
+                .filter(|t| bitmap.is_some_and(|b| b.contains(*t)))
+                .map(|t| t.to_string())
+                .collect();
+            format!("{next} {}", listed.join(" "))
+        }
+        RecordData::Opt(b) | RecordData::Other(b) => {
+            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+            format!("\\# {} {hex}", b.len())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_data_prints_like_dig() {
+        let srv = RecordData::Srv {
+            priority: 0,
+            weight: 5,
+            port: 80,
+            target: mdns_proto::Name::parse("box.local").unwrap(),
+        };
+        assert_eq!(rdata_text(&srv), "0 5 80 box.local.");
+        assert_eq!(
+            rdata_text(&RecordData::Txt(b"\x03a=b\x01c".as_slice().into())),
+            "\"a=b\" \"c\""
+        );
+        let nsec = RecordData::Nsec {
+            next: mdns_proto::Name::parse("box.local").unwrap(),
+            types: mdns_proto::wire::NsecBitmap::build(&[
+                mdns_proto::wire::Rtype::A,
+                mdns_proto::wire::Rtype::TXT,
+            ]),
+        };
+        assert_eq!(rdata_text(&nsec), "box.local. A TXT");
+        assert_eq!(
+            rdata_text(&RecordData::Other([1, 2].as_slice().into())),
+            "\\# 2 0102"
+        );
+    }
+}
