@@ -8,8 +8,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use mdns_blocking::{
-    BrowseEvent, Browser, Error, InstanceName, InterfaceInfo, Mdns, MdnsConfig, Name, Registration,
-    RegistrationEvent, ResolvedService, ServiceInfo, ServiceType,
+    AnswerRecord, BrowseEvent, Browser, Error, HostEvent, InstanceName, InterfaceInfo, Mdns,
+    MdnsConfig, Name, Registration, RegistrationEvent, ResolvedService, Rtype, ServiceInfo,
+    ServiceType, TypeEvent,
 };
 
 struct Blocking;
@@ -59,6 +60,33 @@ impl scenarios::Api for Blocking {
     }
     fn shutdown(m: Mdns) -> Result<(), Error> {
         m.shutdown()
+    }
+    fn watch_host_first(m: &Mdns, host: &Name, timeout: Duration) -> Result<HostEvent, Error> {
+        m.watch_host(host)?.recv_timeout(timeout)
+    }
+    fn service_types_first(m: &Mdns, timeout: Duration) -> Result<TypeEvent, Error> {
+        m.service_types()?.recv_timeout(timeout)
+    }
+    fn query_all(
+        m: &Mdns,
+        name: &Name,
+        rtype: Rtype,
+        timeout: Duration,
+    ) -> Result<Vec<AnswerRecord>, Error> {
+        let q = m.query(name, rtype)?;
+        let mut v = Vec::new();
+        loop {
+            match q.recv_timeout(timeout) {
+                Ok(a) => v.push(a),
+                Err(Error::Closed) => return Ok(v),
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    fn stop_and_wait(m: Mdns) -> Result<(), Error> {
+        let s = m.stopper();
+        std::thread::spawn(move || s.stop()).join().unwrap();
+        m.wait()
     }
 }
 

@@ -8,8 +8,9 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use mdns_smol::{
-    BrowseEvent, Browser, Error, InstanceName, InterfaceInfo, Mdns, MdnsConfig, Name, Registration,
-    RegistrationEvent, ResolvedService, ServiceInfo, ServiceType,
+    AnswerRecord, BrowseEvent, Browser, Error, HostEvent, InstanceName, InterfaceInfo, Mdns,
+    MdnsConfig, Name, Registration, RegistrationEvent, ResolvedService, Rtype, ServiceInfo,
+    ServiceType, TypeEvent,
 };
 use smol::Timer;
 
@@ -79,6 +80,33 @@ impl scenarios::Api for Smol {
             m.shutdown().await?;
             m.wait().await
         })
+    }
+    fn watch_host_first(m: &Mdns, host: &Name, timeout: Duration) -> Result<HostEvent, Error> {
+        timed(timeout, async {
+            m.watch_host(host).await?.next_event().await
+        })
+    }
+    fn service_types_first(m: &Mdns, timeout: Duration) -> Result<TypeEvent, Error> {
+        timed(timeout, async {
+            m.service_types().await?.next_event().await
+        })
+    }
+    fn query_all(
+        m: &Mdns,
+        name: &Name,
+        rtype: Rtype,
+        timeout: Duration,
+    ) -> Result<Vec<AnswerRecord>, Error> {
+        use futures_lite::StreamExt;
+        timed(timeout, async {
+            let q = m.query(name, rtype).await?;
+            Ok(q.collect::<Vec<_>>().await)
+        })
+    }
+    fn stop_and_wait(mut m: Mdns) -> Result<(), Error> {
+        let s = m.stopper();
+        std::thread::spawn(move || s.stop()).join().unwrap();
+        block_on(m.wait())
     }
 }
 

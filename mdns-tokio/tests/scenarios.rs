@@ -9,8 +9,9 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use mdns_tokio::{
-    BrowseEvent, Browser, Error, InstanceName, InterfaceInfo, Mdns, MdnsConfig, Name, Registration,
-    RegistrationEvent, ResolvedService, ServiceInfo, ServiceType,
+    AnswerRecord, BrowseEvent, Browser, Error, HostEvent, InstanceName, InterfaceInfo, Mdns,
+    MdnsConfig, Name, Registration, RegistrationEvent, ResolvedService, Rtype, ServiceInfo,
+    ServiceType, TypeEvent,
 };
 use tokio::runtime::Runtime;
 
@@ -89,6 +90,33 @@ impl scenarios::Api for Tokio {
             m.shutdown().await?;
             m.wait().await
         })
+    }
+    fn watch_host_first(m: &Mdns, host: &Name, timeout: Duration) -> Result<HostEvent, Error> {
+        timed(timeout, async {
+            m.watch_host(host).await?.next_event().await
+        })
+    }
+    fn service_types_first(m: &Mdns, timeout: Duration) -> Result<TypeEvent, Error> {
+        timed(timeout, async {
+            m.service_types().await?.next_event().await
+        })
+    }
+    fn query_all(
+        m: &Mdns,
+        name: &Name,
+        rtype: Rtype,
+        timeout: Duration,
+    ) -> Result<Vec<AnswerRecord>, Error> {
+        use futures_lite::StreamExt;
+        timed(timeout, async {
+            let q = m.query(name, rtype).await?;
+            Ok(q.collect::<Vec<_>>().await)
+        })
+    }
+    fn stop_and_wait(mut m: Mdns) -> Result<(), Error> {
+        let s = m.stopper();
+        std::thread::spawn(move || s.stop()).join().unwrap();
+        rt().block_on(m.wait())
     }
 }
 

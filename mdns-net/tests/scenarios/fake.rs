@@ -61,6 +61,14 @@ impl FakeService {
             4500,
             RecordData::Ptr(self.instance.clone()),
         );
+        // Service type enumeration (RFC 6763 §9).
+        push(
+            &mut w,
+            &Name::parse("_services._dns-sd._udp.local.").unwrap(),
+            false,
+            4500,
+            RecordData::Ptr(self.service_type.clone()),
+        );
         push(
             &mut w,
             &self.instance,

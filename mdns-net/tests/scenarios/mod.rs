@@ -10,11 +10,14 @@ pub mod fake;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use mdns_net::service::{BrowseEvent, Error, InterfaceInfo, MdnsConfig, RegistrationEvent};
+use mdns_net::service::{
+    BrowseEvent, Error, HostEvent, InterfaceInfo, MdnsConfig, RegistrationEvent, TypeEvent,
+};
 use mdns_net::service::{ResolvedService, ServiceInfo};
 use mdns_net::InterfaceSelector;
-use mdns_proto::engine::InterfaceId;
+use mdns_proto::engine::{AnswerRecord, InterfaceId};
 use mdns_proto::sd::{InstanceName, ServiceType};
+use mdns_proto::wire::{RecordData, Rtype};
 use mdns_proto::Name;
 use mdns_testnet::{capable, Lan, Netns};
 
@@ -45,6 +48,21 @@ pub trait Api {
     fn reg_name(r: &Self::Registration) -> InstanceName;
     fn unregister(r: Self::Registration) -> Result<(), Error>;
     fn shutdown(m: Self::Mdns) -> Result<(), Error>;
+    /// The first event of `watch_host`.
+    fn watch_host_first(m: &Self::Mdns, host: &Name, timeout: Duration)
+        -> Result<HostEvent, Error>;
+    /// The first event of `service_types`.
+    fn service_types_first(m: &Self::Mdns, timeout: Duration) -> Result<TypeEvent, Error>;
+    /// Every answer of a one-shot query, until its stream ends.
+    fn query_all(
+        m: &Self::Mdns,
+        name: &Name,
+        rtype: Rtype,
+        timeout: Duration,
+    ) -> Result<Vec<AnswerRecord>, Error>;
+    /// Stops the instance through its stopper (as a signal handler would) and waits
+    /// until it has ended.
+    fn stop_and_wait(m: Self::Mdns) -> Result<(), Error>;
 }
 
 /// Writes one `#[test]` per scenario for an [`Api`] implementation.
@@ -70,6 +88,10 @@ macro_rules! scenario_tests {
         #[test]
         fn interface_added_is_used_and_removed_is_dropped_ipv6_only() {
             scenarios::interface_added_and_removed::<$api>(false);
+        }
+        #[test]
+        fn watch_host_types_one_shot_query_and_stopper() {
+            scenarios::watch_types_query_stop::<$api>();
         }
         #[test]
         fn resolve_and_lookup_time_out() {
@@ -266,4 +288,45 @@ pub fn timeouts<A: Api>() {
     let r = lan.host(1).run_in(|| A::new(cfg).map(|_| ()));
     assert!(matches!(r, Err(Error::NoUsableInterface)), "{r:?}");
     A::shutdown(m).unwrap();
+}
+
+/// Host watching, type enumeration, a one-shot query that ends by itself, and a stop
+/// through the stopper that ends a running browse with `Shutdown`.
+pub fn watch_types_query_stop<A: Api>() {
+    if !capable("watch_types_query_stop") {
+        return;
+    }
+    let lan = Lan::new(2);
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let _fake = FakeResponder::start(h1, "eth0", &FakeService::kitchen(true, true));
+    let mut cfg = config("hostb", true, true);
+    cfg.engine.one_shot_timeout = Duration::from_millis(500);
+    let m = start::<A>(h2, cfg);
+    let eth0 = InterfaceId(h2.ifindex("eth0"));
+    let host = Name::parse("hosta.local.").unwrap();
+
+    let ev = A::watch_host_first(&m, &host, WAIT).unwrap();
+    assert!(matches!(ev, HostEvent::Added(_, i) if i == eth0), "{ev:?}");
+    let ev = A::service_types_first(&m, WAIT).unwrap();
+    assert_eq!(ev, TypeEvent::Found(ty(), eth0));
+
+    let t = Instant::now();
+    let answers = A::query_all(&m, &host, Rtype::A, WAIT).unwrap();
+    assert!(
+        t.elapsed() >= Duration::from_millis(400),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(
+        answers
+            .iter()
+            .any(|a| a.name == host && a.data == RecordData::A("10.77.0.1".parse().unwrap())),
+        "{answers:?}"
+    );
+
+    let mut b = A::browse(&m, &ty(), false).unwrap();
+    wait_browse::<A>(&mut b, "Found", |e| is_found(e, "Kitchen", Some(eth0)));
+    A::stop_and_wait(m).unwrap();
+    let r = A::next(&mut b, WAIT);
+    assert!(matches!(r, Err(Error::Shutdown)), "{r:?}");
 }
