@@ -89,7 +89,9 @@ fn avahi_service_probe_is_an_any_question_with_authority_records() {
     let recs = records(p);
     assert!(recs.iter().all(|r| r.section == Section::Authority));
     assert!(recs.iter().all(|r| !r.cache_flush), "no flush in a probe");
-    assert!(recs.iter().any(|r| matches!(r.rdata, RData::Srv { port: 8080, .. })));
+    assert!(recs
+        .iter()
+        .any(|r| matches!(r.rdata, RData::Srv { port: 8080, .. })));
     assert!(recs.iter().any(|r| r.rtype == Rtype::TXT));
 }
 

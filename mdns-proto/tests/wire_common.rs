@@ -226,3 +226,225 @@ fn fixtures_are_present() {
     assert_eq!(CAPTURED.len(), 10);
     assert!(CORPUS.iter().chain(CAPTURED).all(|(_, p)| p.len() >= 12));
 }
+
+/// Generated message content for the property tests.
+pub mod gen {
+    use mdns_proto::wire::{Class, MessageWriter, NsecBitmap, RecordData, Rtype, Section};
+    use mdns_proto::Name;
+    use proptest::prelude::*;
+    use smallvec::SmallVec;
+
+    /// Labels that repeat (so compression has work to do), in mixed case and UTF-8, with
+    /// dots and spaces inside.
+    const POOL: &[&str] = &[
+        "local",
+        "LOCAL",
+        "Local",
+        "_http",
+        "_tcp",
+        "_udp",
+        "_ipp",
+        "_services",
+        "_dns-sd",
+        "My Box",
+        "café",
+        "Ünïcødé 💡 Printer",
+        "host",
+        "a.b",
+        "x",
+        "\\",
+    ];
+
+    pub fn label() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            6 => proptest::sample::select(POOL).prop_map(|s| s.as_bytes().to_vec()),
+            2 => "[a-zA-Z0-9 _.-]{1,16}".prop_map(String::into_bytes),
+            1 => proptest::collection::vec(any::<u8>(), 1..=63),
+        ]
+    }
+
+    pub fn name() -> impl Strategy<Value = Name> {
+        proptest::collection::vec(label(), 0..6).prop_filter_map("name too long", |ls| {
+            Name::from_labels(ls.iter().map(Vec::as_slice)).ok()
+        })
+    }
+
+    /// Record types we do not type: kept as opaque bytes.
+    pub const OTHER_TYPES: &[u16] = &[3, 10, 65, 99, 256, 4000, 65280, 65534];
+
+    pub fn txt() -> impl Strategy<Value = SmallVec<[u8; 32]>> {
+        proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..5).prop_map(
+            |strings| {
+                let mut raw = SmallVec::new();
+                for s in strings {
+                    raw.push(s.len() as u8);
+                    raw.extend_from_slice(&s);
+                }
+                raw
+            },
+        )
+    }
+
+    pub fn nsec_bitmap() -> impl Strategy<Value = SmallVec<[u8; 8]>> {
+        prop_oneof![
+            proptest::collection::vec(0u16..300, 0..8)
+                .prop_map(|t| { NsecBitmap::build(&t.into_iter().map(Rtype).collect::<Vec<_>>()) }),
+            proptest::collection::btree_map(
+                any::<u8>(),
+                proptest::collection::vec(any::<u8>(), 1..=32),
+                0..3
+            )
+            .prop_map(|windows| {
+                let mut raw = SmallVec::new();
+                for (w, bits) in windows {
+                    raw.push(w);
+                    raw.push(bits.len() as u8);
+                    raw.extend_from_slice(&bits);
+                }
+                raw
+            }),
+        ]
+    }
+
+    /// (type, data): every typed variant, OPT, and opaque types.
+    pub fn rdata() -> impl Strategy<Value = (Rtype, RecordData)> {
+        prop_oneof![
+            any::<[u8; 4]>().prop_map(|a| (Rtype::A, RecordData::A(a.into()))),
+            any::<[u8; 16]>().prop_map(|a| (Rtype::AAAA, RecordData::Aaaa(a.into()))),
+            name().prop_map(|n| (Rtype::PTR, RecordData::Ptr(n))),
+            name().prop_map(|n| (Rtype::CNAME, RecordData::Cname(n))),
+            (any::<u16>(), any::<u16>(), any::<u16>(), name()).prop_map(|(p, w, port, t)| (
+                Rtype::SRV,
+                RecordData::Srv {
+                    priority: p,
+                    weight: w,
+                    port,
+                    target: t
+                }
+            )),
+            txt().prop_map(|t| (Rtype::TXT, RecordData::Txt(t))),
+            (
+                proptest::collection::vec(any::<u8>(), 0..20),
+                proptest::collection::vec(any::<u8>(), 0..20)
+            )
+                .prop_map(|(c, o)| (
+                    Rtype::HINFO,
+                    RecordData::Hinfo {
+                        cpu: SmallVec::from_vec(c),
+                        os: SmallVec::from_vec(o)
+                    }
+                )),
+            (name(), nsec_bitmap())
+                .prop_map(|(n, t)| (Rtype::NSEC, RecordData::Nsec { next: n, types: t })),
+            proptest::collection::vec(any::<u8>(), 0..20)
+                .prop_map(|b| (Rtype::OPT, RecordData::Opt(SmallVec::from_vec(b)))),
+            (
+                proptest::sample::select(OTHER_TYPES),
+                proptest::collection::vec(any::<u8>(), 0..30)
+            )
+                .prop_map(|(t, b)| (Rtype(t), RecordData::Other(SmallVec::from_vec(b)))),
+        ]
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct Q {
+        pub name: Name,
+        pub qtype: Rtype,
+        pub qclass: Class,
+        pub qu: bool,
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct R {
+        pub section: Section,
+        pub name: Name,
+        pub rtype: Rtype,
+        /// Without the top bit, except for OPT (the UDP payload size).
+        pub class: Class,
+        pub flush: bool,
+        pub ttl: u32,
+        pub data: RecordData,
+    }
+
+    #[derive(Clone, Debug)]
+    pub struct Spec {
+        pub id: u16,
+        pub flags: u16,
+        pub questions: Vec<Q>,
+        pub records: Vec<R>,
+    }
+
+    pub fn question() -> impl Strategy<Value = Q> {
+        (name(), any::<u16>(), 0u16..0x8000, any::<bool>()).prop_map(|(name, t, c, qu)| Q {
+            name,
+            qtype: Rtype(t),
+            qclass: Class(c),
+            qu,
+        })
+    }
+
+    pub fn record() -> impl Strategy<Value = R> {
+        (
+            prop_oneof![
+                Just(Section::Answer),
+                Just(Section::Authority),
+                Just(Section::Additional)
+            ],
+            name(),
+            rdata(),
+            0u16..0x8000,
+            any::<u16>(),
+            any::<bool>(),
+            any::<u32>(),
+        )
+            .prop_map(|(section, name, (rtype, data), c, opt_class, flush, ttl)| {
+                let opt = rtype == Rtype::OPT;
+                R {
+                    section,
+                    name,
+                    rtype,
+                    class: Class(if opt { opt_class } else { c }),
+                    flush: flush && !opt,
+                    ttl,
+                    data,
+                }
+            })
+    }
+
+    pub fn spec() -> impl Strategy<Value = Spec> {
+        (
+            any::<u16>(),
+            any::<u16>(),
+            proptest::collection::vec(question(), 0..6),
+            proptest::collection::vec(record(), 0..14),
+        )
+            .prop_map(|(id, flags, questions, mut records)| {
+                records.sort_by_key(|r| r.section);
+                Spec {
+                    id,
+                    flags,
+                    questions,
+                    records,
+                }
+            })
+    }
+
+    /// Writes `spec`; every push must fit (the buffer is 64 KiB).
+    pub fn build(spec: &Spec, compress: bool) -> Vec<u8> {
+        let mut buf = vec![0u8; 65535];
+        let mut w = MessageWriter::new(&mut buf, spec.id, spec.flags).unwrap();
+        w.set_compression(compress);
+        for q in &spec.questions {
+            w.push_question(&q.name, q.qtype, q.qclass, q.qu).unwrap();
+        }
+        for r in &spec.records {
+            w.push_record_typed(
+                r.section, &r.name, r.rtype, r.class, r.flush, r.ttl, &r.data,
+            )
+            .unwrap();
+        }
+        let len = w.finish();
+        buf.truncate(len);
+        buf
+    }
+}

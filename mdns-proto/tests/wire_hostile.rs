@@ -111,7 +111,10 @@ fn pointer_past_the_end() {
     let m = msg(1, 0, 0, 0, b"\xc0\xff\x00\x01\x00\x01");
     assert_eq!(
         first_question_err(&m),
-        ParseError::BadPointer { at: 12, target: 255 }
+        ParseError::BadPointer {
+            at: 12,
+            target: 255
+        }
     );
     // the 14-bit offset uses the low 6 bits of the first byte
     let m = msg(1, 0, 0, 0, b"\xff\xff\x00\x01\x00\x01");
@@ -375,7 +378,11 @@ fn truncated_question() {
 #[test]
 fn truncated_record() {
     let mut body = rr(HOST, 1, &[10, 0, 0, 1]);
-    body.extend(rr(b"\xc0\x0c", 28, &[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]));
+    body.extend(rr(
+        b"\xc0\x0c",
+        28,
+        &[0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1],
+    ));
     let full = msg(0, 2, 0, 0, &body);
     let first_end = 12 + HOST.len() + 10 + 4;
     for cut in first_end..full.len() {
@@ -390,7 +397,13 @@ fn truncated_record() {
 #[test]
 fn counts_larger_than_the_message() {
     // header claims 65535 of everything; a few bytes follow
-    let m = msg(u16::MAX, u16::MAX, u16::MAX, u16::MAX, b"\x00\x00\x01\x00\x01");
+    let m = msg(
+        u16::MAX,
+        u16::MAX,
+        u16::MAX,
+        u16::MAX,
+        b"\x00\x00\x01\x00\x01",
+    );
     let d = decode_all(&m);
     assert_eq!(d.questions, 1);
     assert!(d.errors >= 1);
@@ -411,11 +424,11 @@ fn every_truncation_of_every_fixture_terminates() {
 #[test]
 fn bad_srv_rdata_between_two_good_a_records() {
     for srv in [
-        &b"\x00\x00\x00\x00\x00\x50"[..],      // no target at all (6 bytes)
-        b"\x00\x00\x00\x00\x00\x50\x04host",     // target runs past the rdata
+        &b"\x00\x00\x00\x00\x00\x50"[..],    // no target at all (6 bytes)
+        b"\x00\x00\x00\x00\x00\x50\x04host", // target runs past the rdata
         b"\x00\x00\x00\x00\x00\x50\x00\x00\x00", // bytes after the target
-        b"\x00\x00\x00\x00\x00\x50\xc0\x02",     // target points into the header
-        b"\x00\x00",                             // far too short
+        b"\x00\x00\x00\x00\x00\x50\xc0\x02", // target points into the header
+        b"\x00\x00",                         // far too short
     ] {
         let mut body = rr(HOST, 1, &[10, 0, 0, 1]);
         body.extend(rr(b"\xc0\x0c", 33, srv));
@@ -433,11 +446,11 @@ fn bad_srv_rdata_between_two_good_a_records() {
 #[test]
 fn bad_ptr_rdata_between_two_good_a_records() {
     for ptr in [
-        &b""[..],          // empty
-        b"\x04host",       // name runs past the rdata into the next record
-        b"\xc0\x0c\x00",   // a byte after the name
-        b"\x40abc",        // reserved label type
-        b"\xff\xff",       // pointer past the end of the message
+        &b""[..],           // empty
+        b"\x04host",        // name runs past the rdata into the next record
+        b"\xc0\x0c\x00",    // a byte after the name
+        b"\x40abc",         // reserved label type
+        b"\xff\xff",        // pointer past the end of the message
         b"\x03abc\xc0\x2d", // pointer to itself (offset patched below)
     ] {
         let mut body = rr(HOST, 1, &[10, 0, 0, 1]);
@@ -527,7 +540,10 @@ fn bad_question_name_does_not_lose_later_questions_or_records() {
     let q = qs[1].as_ref().unwrap();
     assert_eq!(q.name.to_string(), "host.local.");
     assert!(q.unicast_response);
-    assert_eq!(a_of(&msg.records().next().unwrap()), Ipv4Addr::new(10, 0, 0, 1));
+    assert_eq!(
+        a_of(&msg.records().next().unwrap()),
+        Ipv4Addr::new(10, 0, 0, 1)
+    );
 }
 
 #[test]
@@ -549,7 +565,11 @@ fn loop_free_forward_pointer_is_accepted() {
     let target = 12 + body.len();
     body.truncate(body.len() - 2);
     body.extend_from_slice(&(0xC000u16 | target as u16).to_be_bytes());
-    body.extend(rr(b"\x02my\xc0\x0c", 33, b"\x00\x00\x00\x00\x00\x50\xc0\x12"));
+    body.extend(rr(
+        b"\x02my\xc0\x0c",
+        33,
+        b"\x00\x00\x00\x00\x00\x50\xc0\x12",
+    ));
     let m = msg(0, 2, 0, 0, &body);
     assert_eq!(m[ptr_rdata_at], 0xC0);
     let recs = records(&m);
@@ -585,13 +605,25 @@ fn rfc1035_example() -> Vec<u8> {
 fn rfc1035_compression_example() {
     let m = rfc1035_example();
     let (f, end) = NameRef::read(&m, 20).unwrap();
-    assert_eq!((f.to_string().as_str(), end, f.wire_len()), ("F.ISI.ARPA.", 32, 12));
+    assert_eq!(
+        (f.to_string().as_str(), end, f.wire_len()),
+        ("F.ISI.ARPA.", 32, 12)
+    );
     let (foo, end) = NameRef::read(&m, 40).unwrap();
-    assert_eq!((foo.to_string().as_str(), end, foo.wire_len()), ("FOO.F.ISI.ARPA.", 46, 16));
+    assert_eq!(
+        (foo.to_string().as_str(), end, foo.wire_len()),
+        ("FOO.F.ISI.ARPA.", 46, 16)
+    );
     let (arpa, end) = NameRef::read(&m, 64).unwrap();
-    assert_eq!((arpa.to_string().as_str(), end, arpa.wire_len()), ("ARPA.", 66, 6));
+    assert_eq!(
+        (arpa.to_string().as_str(), end, arpa.wire_len()),
+        ("ARPA.", 66, 6)
+    );
     let (root, end) = NameRef::read(&m, 92).unwrap();
-    assert_eq!((root.to_string().as_str(), end, root.wire_len()), (".", 93, 1));
+    assert_eq!(
+        (root.to_string().as_str(), end, root.wire_len()),
+        (".", 93, 1)
+    );
     assert_eq!(root.label_count(), 0);
     let labels: Vec<&[u8]> = foo.labels().collect();
     assert_eq!(labels, [&b"FOO"[..], b"F", b"ISI", b"ARPA"]);
