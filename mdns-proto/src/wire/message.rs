@@ -111,9 +111,13 @@ impl<'a> Iterator for Questions<'a> {
             return None;
         }
         self.left -= 1;
-        let name = NameRef::read(self.buf, self.at);
-        // Framing first: where does this question end?
-        let end = match NameRef::skip(self.buf, self.at) {
+        // One walk gives both the name and where it ends; only a name that does not
+        // read needs a second, framing-only walk to find the next question.
+        let (name, end) = match NameRef::read(self.buf, self.at) {
+            Ok((name, end)) => (Ok(name), Ok(end)),
+            Err(e) => (Err(e), NameRef::skip(self.buf, self.at)),
+        };
+        let end = match end {
             Ok(end) if end + 4 <= self.buf.len() => end,
             _ => {
                 self.left = 0;
@@ -122,7 +126,7 @@ impl<'a> Iterator for Questions<'a> {
         };
         self.at = end + 4;
         let name = match name {
-            Ok((name, _)) => name,
+            Ok(name) => name,
             Err(e) => return Some(Err(e)),
         };
         let qtype = u16::from_be_bytes([self.buf[end], self.buf[end + 1]]);
@@ -191,11 +195,18 @@ impl<'a> Iterator for Records<'a> {
         self.counts[self.section] -= 1;
         let section = [Section::Answer, Section::Authority, Section::Additional][self.section];
         let start = self.at;
-        let fixed = match NameRef::skip(self.buf, start) {
-            Ok(end) if end + 10 <= self.buf.len() => end,
-            Ok(_) => return self.lose(ParseError::Truncated { at: start }),
-            Err(e) => return self.lose(e),
+        // One walk gives the owner name and where it ends; a name that does not read
+        // gets a framing-only walk so the records after it can still be read.
+        let (name, fixed) = match NameRef::read(self.buf, start) {
+            Ok((name, end)) => (Ok(name), end),
+            Err(e) => match NameRef::skip(self.buf, start) {
+                Ok(end) => (Err(e), end),
+                Err(e) => return self.lose(e),
+            },
         };
+        if fixed + 10 > self.buf.len() {
+            return self.lose(ParseError::Truncated { at: start });
+        }
         let b = self.buf;
         let w = |i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
         let rtype = Rtype(w(fixed));
@@ -211,8 +222,8 @@ impl<'a> Iterator for Records<'a> {
             });
         }
         self.at = rdata_end;
-        let name = match NameRef::read(b, start) {
-            Ok((name, _)) => name,
+        let name = match name {
+            Ok(name) => name,
             Err(e) => return Some(Err(e)),
         };
         let rdata = match RData::parse(b, rdata_at, usize::from(rdlength), rtype) {

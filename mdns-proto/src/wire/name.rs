@@ -9,7 +9,7 @@
 //! labels without checks failing and without allocating.
 
 use super::error::ParseError;
-use crate::name::{label_eq, labels_eq, Name, MAX_LABEL_LEN, MAX_NAME_LEN};
+use crate::name::{label_eq, labels_eq, Name, MAX_NAME_LEN};
 use core::fmt;
 
 /// Most compression pointers one name may follow. A valid name has at most 127 labels,
@@ -104,6 +104,7 @@ impl<'a> NameRef<'a> {
         NameLabels {
             msg: self.msg,
             at: usize::from(self.start),
+            hops: MAX_POINTER_HOPS as u8,
         }
     }
 
@@ -191,31 +192,35 @@ impl fmt::Debug for NameRef<'_> {
 pub struct NameLabels<'a> {
     msg: &'a [u8],
     at: usize,
+    /// Pointers still allowed: bounds the walk even if the invariant were broken.
+    hops: u8,
 }
 
 impl<'a> Iterator for NameLabels<'a> {
     type Item = &'a [u8];
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         // The name was validated by `NameRef::read`; every access is still checked, so a
         // broken invariant ends the iteration instead of panicking.
-        for _ in 0..=MAX_POINTER_HOPS {
+        loop {
             let len = *self.msg.get(self.at)?;
-            match len & 0xC0 {
-                0x00 if len == 0 => return None,
-                0x00 => {
-                    let len = usize::from(len).min(MAX_LABEL_LEN);
-                    let label = self.msg.get(self.at + 1..self.at + 1 + len)?;
-                    self.at += 1 + len;
-                    return Some(label);
+            if len < 0x40 {
+                if len == 0 {
+                    return None;
                 }
-                0xC0 => {
-                    let lo = *self.msg.get(self.at + 1)?;
-                    self.at = (usize::from(len & 0x3F) << 8) | usize::from(lo);
-                }
-                _ => return None,
+                let start = self.at + 1;
+                let end = start + usize::from(len);
+                let label = self.msg.get(start..end)?;
+                self.at = end;
+                return Some(label);
             }
+            if len < 0xC0 || self.hops == 0 {
+                return None;
+            }
+            self.hops -= 1;
+            let lo = *self.msg.get(self.at + 1)?;
+            self.at = (usize::from(len & 0x3F) << 8) | usize::from(lo);
         }
-        None
     }
 }
 

@@ -43,15 +43,11 @@ impl ToLabels for super::name::NameRef<'_> {
     }
 }
 
-#[derive(Clone, Copy)]
-struct Slot {
-    hash: u32,
-    /// Offset of the suffix in the buffer; 0 marks an empty slot (no name starts inside
-    /// the header).
-    offset: u16,
+/// The upper 16 bits of a suffix hash, kept per slot to skip most mismatches without
+/// looking at the buffer (the lower bits choose the slot).
+fn tag(hash: u32) -> u16 {
+    (hash >> 16) as u16
 }
-
-const EMPTY: Slot = Slot { hash: 0, offset: 0 };
 
 /// Writes one DNS message into a borrowed buffer.
 pub struct MessageWriter<'b> {
@@ -61,7 +57,11 @@ pub struct MessageWriter<'b> {
     /// 0 = questions, 1 = answers, 2 = authority, 3 = additional.
     section: u8,
     compress: bool,
-    table: [Slot; TABLE_SLOTS],
+    /// Offset of the suffix in the buffer per slot; 0 marks an empty slot (no name
+    /// starts inside the header). Two small arrays rather than one of structs keep the
+    /// writer small (it is built and moved once per message).
+    offsets: [u16; TABLE_SLOTS],
+    tags: [u16; TABLE_SLOTS],
     used: usize,
     undo: SmallVec<[u16; 32]>,
 }
@@ -69,6 +69,7 @@ pub struct MessageWriter<'b> {
 impl<'b> MessageWriter<'b> {
     /// Starts a message with the given ID and flags. `None` if `buf` cannot even hold a
     /// header.
+    #[inline]
     pub fn new(buf: &'b mut [u8], id: u16, flags: u16) -> Option<Self> {
         if buf.len() < HEADER_LEN {
             return None;
@@ -83,7 +84,8 @@ impl<'b> MessageWriter<'b> {
             },
             section: 0,
             compress: true,
-            table: [EMPTY; TABLE_SLOTS],
+            offsets: [0; TABLE_SLOTS],
+            tags: [0; TABLE_SLOTS],
             used: 0,
             undo: SmallVec::new(),
         })
@@ -259,7 +261,7 @@ impl<'b> MessageWriter<'b> {
             // Undo insertions newest first: with linear probing this restores the table
             // exactly.
             while let Some(slot) = self.undo.pop() {
-                self.table[usize::from(slot)] = EMPTY;
+                self.offsets[usize::from(slot)] = 0;
                 self.used -= 1;
             }
         }
@@ -354,12 +356,12 @@ impl<'b> MessageWriter<'b> {
     fn find(&self, hash: u32, labels: &[&[u8]]) -> Option<u16> {
         let mut i = hash as usize & (TABLE_SLOTS - 1);
         loop {
-            let slot = self.table[i];
-            if slot.offset == 0 {
+            let offset = self.offsets[i];
+            if offset == 0 {
                 return None;
             }
-            if slot.hash == hash && self.suffix_matches(usize::from(slot.offset), labels) {
-                return Some(slot.offset);
+            if self.tags[i] == tag(hash) && self.suffix_matches(usize::from(offset), labels) {
+                return Some(offset);
             }
             i = (i + 1) & (TABLE_SLOTS - 1);
         }
@@ -370,13 +372,11 @@ impl<'b> MessageWriter<'b> {
             return;
         }
         let mut i = hash as usize & (TABLE_SLOTS - 1);
-        while self.table[i].offset != 0 {
+        while self.offsets[i] != 0 {
             i = (i + 1) & (TABLE_SLOTS - 1);
         }
-        self.table[i] = Slot {
-            hash,
-            offset: at as u16,
-        };
+        self.offsets[i] = at as u16;
+        self.tags[i] = tag(hash);
         self.used += 1;
         self.undo.push(i as u16);
     }
