@@ -395,3 +395,34 @@ pub fn response(answers: &[R]) -> Vec<u8> {
 pub fn ms(at: Instant) -> u64 {
     at.as_millis()
 }
+
+impl Net {
+    /// Steps timers (at most `limit_ms` of simulated time) until a datagram matching
+    /// `pred` is sent; returns it.
+    pub fn run_until_sent(&mut self, limit_ms: u64, pred: impl Fn(&Sent) -> bool) -> Sent {
+        let start = self.sent.len();
+        let until = Instant::from_micros(self.now.as_micros() + limit_ms * 1000);
+        loop {
+            if let Some(s) = self.sent[start..].iter().find(|s| pred(s)) {
+                return s.clone();
+            }
+            match self.engine.poll_timeout() {
+                Some(t) if t <= until => {
+                    self.now = self.now.max(t);
+                    self.engine.handle_timeout(self.now);
+                    self.drain();
+                }
+                _ => panic!("nothing matching sent within {limit_ms} ms"),
+            }
+        }
+    }
+}
+
+/// True if the datagram is a probe whose first question is `owner`.
+pub fn probe_for(s: &Sent, owner: &str) -> bool {
+    s.is_probe()
+        && s.msg()
+            .questions()
+            .flatten()
+            .any(|q| q.name.to_string().eq_ignore_ascii_case(owner))
+}

@@ -81,8 +81,8 @@ pub struct Responder {
     /// Per interface, when the next first probe is due, so names registered together
     /// are probed together (RFC 6762 §8.1: one packet where they fit).
     probe_start: BTreeMap<InterfaceId, Instant>,
-    /// The last conflicts, for the §8.1 rate limit.
-    conflicts: VecDeque<Instant>,
+    /// Recent conflicts, for the §8.1 rate limit.
+    conflicts: Conflicts,
     pub(crate) sched: Schedule,
     pub(crate) outbox: VecDeque<Job>,
     /// Goodbye jobs still to go out per unregistration, to report `Unregistered`.
@@ -95,7 +95,7 @@ impl Responder {
             registry: Registry::new(),
             timers: BTreeSet::new(),
             probe_start: BTreeMap::new(),
-            conflicts: VecDeque::new(),
+            conflicts: Conflicts::default(),
             sched: Schedule::default(),
             outbox: VecDeque::new(),
             goodbyes_left: BTreeMap::new(),
@@ -280,6 +280,15 @@ impl Responder {
             }
         }
     }
+}
+
+/// Conflicts counted for the probe rate limit (RFC 6762 §8.1).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Conflicts {
+    /// Conflicts since the last quiet period of [`CONFLICT_WINDOW`].
+    pub count: usize,
+    /// The latest one.
+    pub last: Option<Instant>,
 }
 
 /// The families multicast goes out in on `iface` (those it has an address of).

@@ -59,16 +59,25 @@ impl Responder {
         t
     }
 
+    /// §8.1: after fifteen conflicts within ten seconds, probes slow down. The count
+    /// only resets after ten quiet seconds, so the limit holds for as long as the
+    /// conflicts keep coming (rather than lifting once the slowed-down conflicts spread
+    /// out over more than ten seconds).
     fn rate_limited(&self, now: Instant) -> bool {
-        self.conflicts.len() >= CONFLICT_LIMIT
-            && now - self.conflicts[self.conflicts.len() - CONFLICT_LIMIT] <= CONFLICT_WINDOW
+        self.conflicts.count >= CONFLICT_LIMIT
+            && self
+                .conflicts
+                .last
+                .is_some_and(|t| now - t <= CONFLICT_WINDOW)
     }
 
     fn note_conflict(&mut self, now: Instant) {
-        self.conflicts.push_back(now);
-        while self.conflicts.len() > CONFLICT_LIMIT {
-            self.conflicts.pop_front();
+        let c = &mut self.conflicts;
+        if c.last.is_some_and(|t| now - t > CONFLICT_WINDOW) {
+            c.count = 0;
         }
+        c.count = c.count.saturating_add(1);
+        c.last = Some(now);
     }
 
     /// Another host probes `name` (its records in Authority). If we are probing the same
