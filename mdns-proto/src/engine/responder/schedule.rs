@@ -184,9 +184,8 @@ impl Schedule {
                     MULTICAST_MIN_GAP
                 };
                 g.answers.retain(|k| {
-                    self.last_multicast
-                        .get(&(*k, g.iface, family))
-                        .map_or(true, |t| now - *t >= gap)
+                    !matches!(self.last_multicast.get(&(*k, g.iface, family)),
+                        Some(t) if now - *t < gap)
                 });
                 self.note_multicast(now, &g.answers, g.iface, family);
             }
