@@ -1,40 +1,311 @@
 //! The publishing half (RFC 6762 §6, §8, §9, §10; RFC 6763): probing, conflict
-//! resolution and renaming, announcing, answering, goodbyes. Filled in by the responder
-//! issue; this stub answers nothing.
+//! resolution and renaming, announcing, answering, goodbyes.
+//!
+//! - [`api`]: the public commands on [`Engine`](super::Engine) and their typed inputs
+//!   and errors.
+//! - [`registry`]: the records we own and the name index answering looks them up in.
+//! - [`probe`]: probing, conflicts, renaming (§8.1, §8.2, §9).
+//! - [`tiebreak`]: simultaneous probe tiebreaking (§8.2, §8.2.1).
+//! - [`announce`]: announcements, updates and goodbyes (§8.3, §8.4, §10.1).
+//! - [`answer`]: which records answer a question, additional records, NSEC (§6,
+//!   §6.1, RFC 6763 §12).
+//! - [`schedule`]: response delays, aggregation, rate limits, multi-packet known answers
+//!   (§6, §6.3, §6.4, §7.1, §7.2, §7.4).
+//! - [`incoming`]: received queries (known answers, probes from others, questions) and
+//!   responses (conflicts, cooperating responders).
+//! - [`legacy`]: replies to one-shot queriers (§6.7).
+//! - [`write`]: turning jobs into datagrams within the payload limit (§17).
+//!
+//! Input flows through `handle_query` / `handle_response`; timers advance in
+//! `advance`, which both `handle_timeout` and `poll_transmit` run, so a transmit is
+//! never missed because a timeout call came late. Everything to send waits in an
+//! ordered outbox of [`Job`]s.
+
+pub mod announce;
+pub mod answer;
+pub mod api;
+pub mod incoming;
+pub mod legacy;
+pub mod probe;
+pub mod registry;
+pub mod schedule;
+pub mod tiebreak;
+pub mod write;
+
+pub use api::{
+    HostBuilder, HostRegistration, InterfaceSelection, RegisterError, RegistrationError,
+    ServiceBuilder, ServiceRegistration,
+};
 
 use super::config::Config;
-use super::io::{InterfaceId, Transmit};
+use super::event::{Event, RegistrationId};
+use super::io::{Destination, Family, InterfaceId, Transmit};
 use super::{Ctx, Incoming};
 use crate::time::Instant;
+use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use core::time::Duration;
+use registry::{Phase, Registry};
+use schedule::Schedule;
+use write::Job;
+
+/// Probing starts after a random delay of 0 to this (RFC 6762 §8.1).
+pub const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
+/// Gap between probes, and the wait after the last one (RFC 6762 §8.1).
+pub const PROBE_INTERVAL: Duration = Duration::from_millis(250);
+/// Probes sent before a name is ours (RFC 6762 §8.1).
+pub const PROBE_COUNT: u8 = 3;
+/// Wait after losing a simultaneous-probe tiebreak before probing again (§8.2).
+pub const TIEBREAK_DEFER: Duration = Duration::from_secs(1);
+/// Conflicts within [`CONFLICT_WINDOW`] after which probing slows down (§8.1).
+pub const CONFLICT_LIMIT: usize = 15;
+/// See [`CONFLICT_LIMIT`] (§8.1: "fifteen conflicts ... within any ten-second period").
+pub const CONFLICT_WINDOW: Duration = Duration::from_secs(10);
+/// The wait before each probe attempt while rate-limited (§8.1).
+pub const CONFLICT_BACKOFF: Duration = Duration::from_secs(5);
+/// Unsolicited announcements (RFC 6762 §8.3: at least two).
+pub const ANNOUNCE_COUNT: u8 = 2;
+/// Gap before the second announcement, doubling after (RFC 6762 §8.3: one second).
+pub const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(1);
+/// Renames after which a registration gives up with `NoFreeName`.
+pub const MAX_RENAMES: u32 = 64;
+/// Most jobs waiting in the outbox; further legacy replies are dropped.
+pub const MAX_OUTBOX: usize = 256;
 
 /// The responder state.
-#[derive(Debug, Default)]
-pub struct Responder {}
+#[derive(Debug)]
+pub struct Responder {
+    pub(crate) registry: Registry,
+    /// Registration timers `(due, registration, interface)`; an entry is stale (and
+    /// skipped) unless the link's `at` still equals it.
+    timers: BTreeSet<(Instant, RegistrationId, InterfaceId)>,
+    /// Per interface, when the next first probe is due, so names registered together
+    /// are probed together (RFC 6762 §8.1: one packet where they fit).
+    probe_start: BTreeMap<InterfaceId, Instant>,
+    /// Recent conflicts, for the §8.1 rate limit.
+    conflicts: Conflicts,
+    pub(crate) sched: Schedule,
+    pub(crate) outbox: VecDeque<Job>,
+    /// Goodbye jobs still to go out per unregistration, to report `Unregistered`.
+    goodbyes_left: BTreeMap<RegistrationId, usize>,
+}
 
 impl Responder {
     pub(crate) fn new(_config: &Config) -> Self {
-        Responder {}
+        Responder {
+            registry: Registry::new(),
+            timers: BTreeSet::new(),
+            probe_start: BTreeMap::new(),
+            conflicts: Conflicts::default(),
+            sched: Schedule::default(),
+            outbox: VecDeque::new(),
+            goodbyes_left: BTreeMap::new(),
+        }
     }
 
-    pub(crate) fn handle_query(&mut self, _ctx: &mut Ctx<'_>, _incoming: &Incoming<'_>) {}
+    pub(crate) fn handle_query(&mut self, ctx: &mut Ctx<'_>, incoming: &Incoming<'_>) {
+        if incoming.own {
+            return;
+        }
+        self.query(ctx, incoming);
+    }
 
-    pub(crate) fn handle_response(&mut self, _ctx: &mut Ctx<'_>, _incoming: &Incoming<'_>) {}
+    pub(crate) fn handle_response(&mut self, ctx: &mut Ctx<'_>, incoming: &Incoming<'_>) {
+        if incoming.own {
+            return;
+        }
+        self.response(ctx, incoming);
+    }
 
-    pub(crate) fn handle_timeout(&mut self, _ctx: &mut Ctx<'_>) {}
+    pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
+        self.advance(ctx);
+    }
 
-    pub(crate) fn interface_up(&mut self, _ctx: &mut Ctx<'_>, _id: InterfaceId) {}
+    /// RFC 6762 §8.3, §13: on a new or changed interface every name is probed and
+    /// announced again before it is used there.
+    pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId) {
+        let ids: alloc::vec::Vec<RegistrationId> = self
+            .registry
+            .regs
+            .values()
+            .filter(|r| r.interfaces.includes(id))
+            .map(|r| r.id)
+            .collect();
+        for reg in ids {
+            self.start_probing(ctx, reg, id);
+        }
+    }
 
-    pub(crate) fn interface_down(&mut self, _ctx: &mut Ctx<'_>, _id: InterfaceId) {}
+    /// The interface is gone: nothing more is sent on it.
+    pub(crate) fn interface_down(&mut self, _ctx: &mut Ctx<'_>, id: InterfaceId) {
+        for reg in self.registry.regs.values_mut() {
+            reg.links.retain(|l| l.iface != id);
+        }
+        self.probe_start.remove(&id);
+        self.sched.interface_down(id);
+        let mut done = alloc::vec::Vec::new();
+        self.outbox.retain(|j| {
+            if j.iface() == id {
+                if let Job::Goodbye(g) = j {
+                    done.extend(g.notify.iter().copied());
+                }
+                false
+            } else {
+                true
+            }
+        });
+        for reg in done {
+            self.goodbye_sent(_ctx, reg);
+        }
+    }
 
-    pub(crate) fn poll_transmit(
-        &mut self,
-        _ctx: &mut Ctx<'_>,
-        _buf: &mut [u8],
-    ) -> Option<Transmit> {
+    pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
+        self.advance(ctx);
+        while let Some(job) = self.outbox.front_mut() {
+            let (t, done) = write::write_job(&self.registry, ctx, job, buf);
+            if done {
+                if let Some(Job::Goodbye(g)) = self.outbox.pop_front() {
+                    for reg in g.notify {
+                        self.goodbye_sent(ctx, reg);
+                    }
+                }
+            }
+            if t.is_some() {
+                return t;
+            }
+        }
         None
     }
 
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        None
+        let timer = self.timers.first().map(|t| t.0);
+        [timer, self.sched.next_due()].into_iter().flatten().min()
+    }
+
+    /// Runs everything due by `ctx.now`: held multi-packet queries, probe and announce
+    /// steps, and answers whose delay is over.
+    fn advance(&mut self, ctx: &mut Ctx<'_>) {
+        for tc in self.sched.take_due_tc(ctx.now) {
+            self.answer_held(ctx, tc);
+        }
+        let mut probes: BTreeMap<InterfaceId, alloc::vec::Vec<(RegistrationId, bool)>> =
+            BTreeMap::new();
+        let mut announces: BTreeMap<InterfaceId, alloc::vec::Vec<RegistrationId>> = BTreeMap::new();
+        while let Some(&(t, id, iface)) = self.timers.first() {
+            if t > ctx.now {
+                break;
+            }
+            self.timers.pop_first();
+            let Some(reg) = self.registry.regs.get_mut(&id) else {
+                continue;
+            };
+            let Some(link) = reg.link_mut(iface) else {
+                continue;
+            };
+            if link.at != Some(t) {
+                continue;
+            }
+            link.at = None;
+            match link.phase {
+                Phase::Probing { sent } if sent < PROBE_COUNT => {
+                    // RFC 6762 §8.1: QU on the first probe only.
+                    probes.entry(iface).or_default().push((id, sent == 0));
+                    link.phase = Phase::Probing { sent: sent + 1 };
+                    self.set_timer(id, iface, ctx.now + PROBE_INTERVAL);
+                }
+                Phase::Probing { .. } => {
+                    // §8.1: no conflict within 250 ms of the third probe: the name is
+                    // ours. Announce at once (§8.3).
+                    link.phase = Phase::Announcing { sent: 0 };
+                    if !reg.registered {
+                        reg.registered = true;
+                        ctx.events.push(Event::Registered {
+                            id,
+                            name: reg.name.clone(),
+                        });
+                    }
+                    self.set_timer(id, iface, ctx.now);
+                }
+                Phase::Announcing { sent } => {
+                    announces.entry(iface).or_default().push(id);
+                    link.announced = true;
+                    let sent = sent + 1;
+                    if sent < ANNOUNCE_COUNT {
+                        link.phase = Phase::Announcing { sent };
+                        // §8.3: one second, then (if more) at least doubling.
+                        let gap = ANNOUNCE_INTERVAL * (1u32 << (sent - 1).min(8));
+                        self.set_timer(id, iface, ctx.now + gap);
+                    } else {
+                        link.phase = Phase::Established;
+                    }
+                }
+                Phase::Established => {}
+            }
+        }
+        for (iface, regs) in probes {
+            for family in families(ctx, iface) {
+                self.outbox.push_back(Job::Probe(write::ProbeJob {
+                    iface,
+                    family,
+                    regs: regs.clone(),
+                }));
+            }
+        }
+        for (iface, regs) in announces {
+            self.announce(ctx, iface, &regs);
+        }
+        for job in self.sched.take_due_groups(ctx.now) {
+            self.outbox.push_back(job);
+        }
+    }
+
+    pub(crate) fn set_timer(&mut self, id: RegistrationId, iface: InterfaceId, at: Instant) {
+        if let Some(link) = self
+            .registry
+            .regs
+            .get_mut(&id)
+            .and_then(|r| r.link_mut(iface))
+        {
+            link.at = Some(at);
+            self.timers.insert((at, id, iface));
+        }
+    }
+
+    /// A goodbye job of `reg` is out (or dropped with its interface).
+    fn goodbye_sent(&mut self, ctx: &mut Ctx<'_>, reg: RegistrationId) {
+        if let Some(n) = self.goodbyes_left.get_mut(&reg) {
+            *n -= 1;
+            if *n == 0 {
+                self.goodbyes_left.remove(&reg);
+                ctx.events.push(Event::Unregistered { id: reg });
+            }
+        }
+    }
+}
+
+/// Conflicts counted for the probe rate limit (RFC 6762 §8.1).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Conflicts {
+    /// Conflicts since the last quiet period of [`CONFLICT_WINDOW`].
+    pub count: usize,
+    /// The latest one.
+    pub last: Option<Instant>,
+}
+
+/// The families multicast goes out in on `iface` (those it has an address of).
+pub(crate) fn families(ctx: &Ctx<'_>, iface: InterfaceId) -> impl Iterator<Item = Family> {
+    let i = ctx.ifaces.get(iface);
+    let v4 = i.is_some_and(|i| i.has(Family::V4));
+    let v6 = i.is_some_and(|i| i.has(Family::V6));
+    [(Family::V4, v4), (Family::V6, v6)]
+        .into_iter()
+        .filter(|f| f.1)
+        .map(|f| f.0)
+}
+
+/// The multicast destination of a family.
+pub(crate) fn multicast(family: Family) -> Destination {
+    match family {
+        Family::V4 => Destination::MulticastV4,
+        Family::V6 => Destination::MulticastV6,
     }
 }

@@ -1,0 +1,129 @@
+//! Which of our records answer a question (RFC 6762 §6, §6.5), the additional records
+//! that go with them (RFC 6763 §12, RFC 6762 §6.2), and negative answers (NSEC,
+//! RFC 6762 §6.1). Pure functions of the registry and an interface's addresses.
+//!
+//! Names match case-insensitively and are answered in the case they were registered in
+//! (RFC 6762 §16). Only names whose probing is over on the interface are answered.
+//! There is no NXDOMAIN: a name we do not own gets no answer at all (§6).
+
+use super::registry::{host_types, RecKey, Registry};
+use crate::engine::io::{IfAddr, InterfaceId};
+use crate::wire::{Class, NameRef, Rtype};
+use smallvec::SmallVec;
+
+/// Appends the records of ours answering (`qname`, `qtype`, `qclass`) on `iface`.
+pub(crate) fn answer_question(
+    registry: &Registry,
+    iface: InterfaceId,
+    addrs: &[IfAddr],
+    qname: &NameRef<'_>,
+    qtype: Rtype,
+    qclass: Class,
+    out: &mut impl Extend<RecKey>,
+) {
+    if !qclass.matches(Class::IN) {
+        return;
+    }
+    // RFC 6763 §9: the type enumeration name lists each type once.
+    if qtype.matches(Rtype::PTR) && registry.is_enum_name(qname) {
+        for ty in registry.types.keys() {
+            if let Some(rep) = registry.enum_rep(ty, iface) {
+                out.extend([RecKey::EnumPtr(rep)]);
+            }
+        }
+        return;
+    }
+    let Some(node) = registry.node(qname) else {
+        return;
+    };
+    // Service type and subtype names (RFC 6763 §4, §7.1): shared PTRs.
+    if qtype.matches(Rtype::PTR) {
+        for &id in &node.ptr {
+            if registry.regs.get(&id).is_some_and(|r| r.answerable(iface)) {
+                if let Some(k) = registry.ptr_key(id, qname) {
+                    out.extend([k]);
+                }
+            }
+        }
+    }
+    if let Some(id) = node.host {
+        if registry.regs.get(&id).is_some_and(|r| r.answerable(iface)) {
+            let types = host_types(addrs);
+            if qtype == Rtype::ANY {
+                Registry::host_addrs(id, addrs, out);
+            } else if types.contains(&qtype) {
+                let mut all: SmallVec<[RecKey; 4]> = SmallVec::new();
+                Registry::host_addrs(id, addrs, &mut all);
+                out.extend(all.into_iter().filter(|k| match k {
+                    RecKey::A(..) => qtype == Rtype::A,
+                    _ => qtype == Rtype::AAAA,
+                }));
+            } else {
+                // §6.1: a name we own, a type it lacks: say so with NSEC.
+                out.extend([RecKey::Nsec(id)]);
+            }
+        }
+    }
+    if let Some(id) = node.instance {
+        if registry.regs.get(&id).is_some_and(|r| r.answerable(iface)) {
+            match qtype {
+                Rtype::ANY => out.extend([RecKey::Srv(id), RecKey::Txt(id)]),
+                Rtype::SRV => out.extend([RecKey::Srv(id)]),
+                Rtype::TXT => out.extend([RecKey::Txt(id)]),
+                // §6.1: NSEC for the types the instance name does not have.
+                _ => out.extend([RecKey::Nsec(id)]),
+            }
+        }
+    }
+}
+
+/// The additional records for `answers` (RFC 6763 §12): PTR → SRV, TXT and the target
+/// host's addresses; SRV → addresses; A ↔ AAAA; the host's NSEC when it lacks one
+/// family on this interface (RFC 6762 §6.2). Sorted, without duplicates and without
+/// anything already among the answers.
+pub(crate) fn additionals(
+    registry: &Registry,
+    iface: InterfaceId,
+    answers: &[RecKey],
+    addrs: &[IfAddr],
+    out: &mut SmallVec<[RecKey; 16]>,
+) {
+    let host_of = |id| {
+        let s = registry.regs.get(&id)?.service()?;
+        let h = registry.node_by_name(&s.host)?.host?;
+        registry.regs.get(&h)?.answerable(iface).then_some(h)
+    };
+    let add_host = |h, out: &mut SmallVec<[RecKey; 16]>| {
+        Registry::host_addrs(h, addrs, out);
+        if host_types(addrs).len() == 1 {
+            out.push(RecKey::Nsec(h));
+        }
+    };
+    for &k in answers {
+        match k {
+            RecKey::Ptr(id, _) => {
+                out.push(RecKey::Srv(id));
+                out.push(RecKey::Txt(id));
+                if let Some(h) = host_of(id) {
+                    add_host(h, out);
+                }
+            }
+            RecKey::Srv(id) => {
+                if let Some(h) = host_of(id) {
+                    add_host(h, out);
+                }
+            }
+            RecKey::A(h, _) | RecKey::Aaaa(h, _) => add_host(h, out),
+            RecKey::EnumPtr(_) | RecKey::Txt(_) | RecKey::Nsec(_) => {}
+        }
+    }
+    out.sort_unstable();
+    out.dedup();
+    out.retain(|k| !answers.contains(k));
+}
+
+/// True if any record is shared (a PTR): its answer must wait 20–120 ms (RFC 6762 §6).
+pub(crate) fn any_shared(keys: &[RecKey]) -> bool {
+    keys.iter()
+        .any(|k| matches!(k, RecKey::Ptr(..) | RecKey::EnumPtr(_)))
+}

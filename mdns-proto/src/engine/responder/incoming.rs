@@ -1,0 +1,341 @@
+//! Received datagrams: queries (known answers §7.1, multi-packet known answers §7.2,
+//! probes from other hosts §8.2, questions §6, QU §5.4, legacy §6.7) and responses
+//! (conflicts §8.1 and §9, cooperating responders §6.6, goodbyes for our records
+//! §10.1, duplicate answer suppression §7.4).
+
+use super::answer::{answer_question, any_shared};
+use super::registry::{Phase, RecKey};
+use super::schedule::{answer_delay, HeldQuery, HeldQuestion, MAX_HELD_QUESTIONS};
+use super::schedule::{MULTICAST_MIN_GAP, TC_DELAY_MAX, TC_DELAY_MIN};
+use super::{legacy, multicast, Responder, MAX_OUTBOX};
+use crate::engine::event::RegistrationId;
+use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, MDNS_PORT};
+use crate::engine::{Ctx, Incoming};
+use crate::wire::{Class, NameRef, RData, Rtype, Section};
+
+use alloc::vec::Vec;
+use core::net::{IpAddr, SocketAddr};
+use smallvec::SmallVec;
+
+/// A question as answering needs it.
+#[derive(Clone, Copy)]
+pub(crate) struct Q<'a> {
+    pub name: NameRef<'a>,
+    pub qtype: Rtype,
+    pub qclass: Class,
+    pub unicast_response: bool,
+}
+
+/// Where a query came from and what kind it is.
+#[derive(Clone, Copy)]
+pub(crate) struct From {
+    pub iface: InterfaceId,
+    pub source: SocketAddr,
+    /// The query ID of a legacy query (RFC 6762 §6.7), `None` for an mDNS query.
+    pub legacy: Option<u16>,
+    /// The query waited 400–500 ms for its known answers already (§7.2): no further
+    /// delay.
+    pub held: bool,
+}
+
+impl Responder {
+    pub(super) fn query(&mut self, ctx: &mut Ctx<'_>, inc: &Incoming<'_>) {
+        let iface = inc.meta.interface;
+        let Some(addrs) = ctx.ifaces.get(iface).map(|i| i.addrs.clone()) else {
+            return;
+        };
+        let msg = &inc.msg;
+        let source = inc.meta.source;
+        // §8.2: Authority records make the query a probe for their names.
+        let mut probed: SmallVec<[NameRef<'_>; 4]> = SmallVec::new();
+        for r in msg.records().flatten() {
+            if r.section == Section::Authority && !probed.iter().any(|n| n.eq_ref(&r.name)) {
+                probed.push(r.name);
+            }
+        }
+        for name in &probed {
+            self.probe_from_other(ctx, iface, &addrs, msg, name);
+        }
+        // §7.1: known answers with at least half our TTL suppress our answer.
+        let mut suppressed: SmallVec<[RecKey; 16]> = SmallVec::new();
+        for r in msg.records().flatten() {
+            if r.section != Section::Answer {
+                continue;
+            }
+            let Some(k) = self
+                .registry
+                .find(&r.name, r.rtype, &r.rdata, iface, &addrs)
+            else {
+                continue;
+            };
+            if let Some(rec) = self.registry.rec(k, &addrs, ctx.config) {
+                if u64::from(r.ttl) * 2 >= u64::from(rec.ttl) && !suppressed.contains(&k) {
+                    suppressed.push(k);
+                }
+            }
+        }
+        let header = msg.header();
+        if header.qdcount == 0 {
+            // §7.2: a continuation packet adds known answers to the held query from the
+            // same source, and more to come (TC) extends the wait.
+            let tc = header.truncated();
+            let delay = ctx.rng.duration_between(TC_DELAY_MIN, TC_DELAY_MAX);
+            if let Some(h) = self.sched.held_mut(source, iface) {
+                for k in suppressed {
+                    if !h.suppressed.contains(&k) {
+                        h.suppressed.push(k);
+                    }
+                }
+                if tc {
+                    h.at = ctx.now + delay;
+                }
+            }
+            return;
+        }
+        if header.truncated() && !inc.legacy {
+            // §6, §7.2: wait 400–500 ms for the rest of the known answers.
+            let questions = msg
+                .questions()
+                .flatten()
+                .take(MAX_HELD_QUESTIONS)
+                .map(|q| HeldQuestion {
+                    name: q.name.to_name(),
+                    qtype: q.qtype,
+                    qclass: q.qclass,
+                    unicast_response: q.unicast_response,
+                })
+                .collect();
+            let held = HeldQuery {
+                source,
+                iface,
+                at: ctx.now + ctx.rng.duration_between(TC_DELAY_MIN, TC_DELAY_MAX),
+                questions,
+                suppressed: suppressed.to_vec(),
+            };
+            if self.sched.hold(held) {
+                return;
+            }
+        }
+        let questions: SmallVec<[Q<'_>; 4]> = msg
+            .questions()
+            .flatten()
+            .map(|q| Q {
+                name: q.name,
+                qtype: q.qtype,
+                qclass: q.qclass,
+                unicast_response: q.unicast_response,
+            })
+            .collect();
+        let from = From {
+            iface,
+            source,
+            legacy: inc.legacy.then_some(header.id),
+            held: false,
+        };
+        self.answer(ctx, from, &addrs, &questions, &suppressed, &probed);
+    }
+
+    /// Answers a held query whose wait for known answers is over (§7.2).
+    pub(super) fn answer_held(&mut self, ctx: &mut Ctx<'_>, h: HeldQuery) {
+        let Some(addrs) = ctx.ifaces.get(h.iface).map(|i| i.addrs.clone()) else {
+            return;
+        };
+        let questions: SmallVec<[Q<'_>; 4]> = h
+            .questions
+            .iter()
+            .filter_map(|q| {
+                let (name, _) = NameRef::read(q.name.as_wire(), 0).ok()?;
+                Some(Q {
+                    name,
+                    qtype: q.qtype,
+                    qclass: q.qclass,
+                    unicast_response: q.unicast_response,
+                })
+            })
+            .collect();
+        let from = From {
+            iface: h.iface,
+            source: h.source,
+            legacy: None,
+            held: true,
+        };
+        self.answer(ctx, from, &addrs, &questions, &h.suppressed, &[]);
+    }
+
+    /// Works out the answers to `questions` and schedules them.
+    fn answer(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        from: From,
+        addrs: &[IfAddr],
+        questions: &[Q<'_>],
+        suppressed: &[RecKey],
+        probed: &[NameRef<'_>],
+    ) {
+        let family = Family::of(&from.source.ip());
+        let mut mc: SmallVec<[RecKey; 16]> = SmallVec::new();
+        let mut uc: SmallVec<[RecKey; 16]> = SmallVec::new();
+        let mut defence: SmallVec<[RecKey; 8]> = SmallVec::new();
+        let mut keys: SmallVec<[RecKey; 16]> = SmallVec::new();
+        for q in questions {
+            keys.clear();
+            answer_question(
+                &self.registry,
+                from.iface,
+                addrs,
+                &q.name,
+                q.qtype,
+                q.qclass,
+                &mut keys,
+            );
+            keys.retain(|k| !suppressed.contains(k));
+            if from.legacy.is_some() {
+                mc.extend(keys.iter().copied());
+            } else if probed.iter().any(|p| p.eq_ref(&q.name)) {
+                // §6, §8.1: a probe for a name we own is answered at once, by multicast.
+                defence.extend(keys.iter().copied());
+            } else if q.unicast_response {
+                // §5.4: QU gets a unicast answer, unless the record was not multicast on
+                // this interface within a quarter of its TTL.
+                for &k in &keys {
+                    let quarter = self
+                        .registry
+                        .rec(k, addrs, ctx.config)
+                        .map_or(0, |r| u64::from(r.ttl) * 250);
+                    let recent = self.sched.multicast_within(
+                        ctx.now,
+                        k,
+                        from.iface,
+                        family,
+                        core::time::Duration::from_millis(quarter),
+                    );
+                    if recent {
+                        uc.push(k);
+                    } else {
+                        mc.push(k);
+                    }
+                }
+            } else {
+                mc.extend(keys.iter().copied());
+            }
+        }
+        let now = ctx.now;
+        if let Some(id) = from.legacy {
+            if !mc.is_empty() && self.outbox.len() < MAX_OUTBOX {
+                self.outbox
+                    .push_back(legacy::reply(from.iface, from.source, id, questions, &mc));
+            }
+            return;
+        }
+        let dest = multicast(family);
+        self.sched.add(now, from.iface, dest, now, &defence, true);
+        let shared = any_shared(&mc) || any_shared(&uc);
+        let delay = if from.held {
+            core::time::Duration::ZERO
+        } else {
+            answer_delay(ctx.rng, shared, questions.len())
+        };
+        self.sched
+            .add(now, from.iface, dest, now + delay, &mc, false);
+        let mut to = from.source;
+        to.set_port(MDNS_PORT);
+        self.sched.add(
+            now,
+            from.iface,
+            Destination::Unicast(to),
+            now + delay,
+            &uc,
+            false,
+        );
+    }
+
+    pub(super) fn response(&mut self, ctx: &mut Ctx<'_>, inc: &Incoming<'_>) {
+        let iface = inc.meta.interface;
+        let Some(addrs) = ctx.ifaces.get(iface).map(|i| i.addrs.clone()) else {
+            return;
+        };
+        let family = Family::of(&inc.meta.source.ip());
+        let mut conflicts: SmallVec<[RegistrationId; 2]> = SmallVec::new();
+        let mut reannounce: SmallVec<[RecKey; 8]> = SmallVec::new();
+        for r in inc.msg.records().flatten() {
+            if r.rtype == Rtype::OPT {
+                continue;
+            }
+            let Some(node) = self.registry.node(&r.name) else {
+                continue;
+            };
+            let found = self
+                .registry
+                .find(&r.name, r.rtype, &r.rdata, iface, &addrs);
+            if let Some(owner) = node.owner() {
+                let reg = &self.registry.regs[&owner];
+                if let Some(link) = reg.link(iface) {
+                    let own_addr = match r.rdata {
+                        RData::A(a) => ctx.ifaces.is_own_address(&IpAddr::V4(a)),
+                        RData::Aaaa(a) => ctx.ifaces.is_own_address(&IpAddr::V6(a)),
+                        _ => false,
+                    } && reg.is_host();
+                    let ours = own_addr || found.is_some_and(|k| k.reg() == owner);
+                    let owned_type = if reg.is_host() {
+                        matches!(r.rtype, Rtype::A | Rtype::AAAA)
+                    } else {
+                        matches!(r.rtype, Rtype::SRV | Rtype::TXT)
+                    };
+                    let conflict = match link.phase {
+                        // §8.1: conflicts before our first probe are ignored.
+                        Phase::Probing { sent: 0 } => false,
+                        // §8.1: while probing, any record of the name that is not
+                        // ours, of any type, is a conflict.
+                        Phase::Probing { .. } => !ours,
+                        // §9: after probing, a record of one of our types with other
+                        // data. Identical data is a cooperating responder (§6.6).
+                        _ => !ours && owned_type,
+                    };
+                    if conflict && !conflicts.contains(&owner) {
+                        conflicts.push(owner);
+                    }
+                }
+            }
+            let Some(k) = found else {
+                continue;
+            };
+            if !self
+                .registry
+                .regs
+                .get(&k.reg())
+                .is_some_and(|r| r.answerable(iface))
+            {
+                continue;
+            }
+            let Some(ours) = self.registry.rec(k, &addrs, ctx.config) else {
+                continue;
+            };
+            if u64::from(r.ttl) * 2 < u64::from(ours.ttl) {
+                // §6.6: our record with less than half our TTL (a goodbye, §10.1,
+                // included): re-announce it so caches keep it.
+                reannounce.push(k);
+            } else {
+                // §7.4: someone else just sent our answer.
+                self.sched.suppress_duplicate(ctx.now, k, iface, family);
+            }
+        }
+        for id in conflicts {
+            self.conflict(ctx, id, iface);
+        }
+        if !reannounce.is_empty() {
+            let at = self
+                .sched
+                .ready_at(ctx.now, &reannounce, iface, family, MULTICAST_MIN_GAP);
+            self.sched
+                .add(ctx.now, iface, multicast(family), at, &reannounce, false);
+        }
+    }
+}
+
+/// Questions echoed by a legacy reply.
+pub(crate) fn owned_questions(questions: &[Q<'_>]) -> Vec<(crate::name::Name, Rtype, Class)> {
+    questions
+        .iter()
+        .map(|q| (q.name.to_name(), q.qtype, q.qclass))
+        .collect()
+}

@@ -1,0 +1,43 @@
+//! Replies to legacy unicast queries (RFC 6762 §6.7): one-shot resolvers asking from a
+//! port other than 5353. The reply goes by unicast to the source address and port, with
+//! the query ID and questions echoed, no cache-flush bits, TTLs of at most ten seconds,
+//! an uncompressed SRV target, and TC when it does not fit (the writing rules are in
+//! [`write`](super::write)).
+//!
+//! Bound on amplification: a reply is at most [`LEGACY_MAX_REPLY`] (512) bytes, what a
+//! resolver without EDNS0 accepts (RFC 1035 §4.2.1). The smallest query carrying a
+//! question is 17 bytes, so a reply is never more than ~30× its query, whatever it asks.
+
+use super::incoming::{owned_questions, Q};
+use super::registry::RecKey;
+use super::write::{Job, LegacyQuery, ResponseJob};
+use crate::engine::io::{Destination, InterfaceId};
+use alloc::boxed::Box;
+use core::net::SocketAddr;
+
+pub use super::write::{LEGACY_MAX_REPLY, LEGACY_MAX_TTL};
+
+/// The reply job to a legacy query with ID `id` from `source`: `answers` (sorted,
+/// without duplicates), then their additional records.
+pub(crate) fn reply(
+    iface: InterfaceId,
+    source: SocketAddr,
+    id: u16,
+    questions: &[Q<'_>],
+    answers: &[RecKey],
+) -> Job {
+    let mut answers = answers.to_vec();
+    answers.sort_unstable();
+    answers.dedup();
+    Job::Response(ResponseJob {
+        iface,
+        dest: Destination::Unicast(source),
+        answers,
+        additionals: alloc::vec::Vec::new(),
+        auto_additionals: true,
+        legacy: Some(Box::new(LegacyQuery {
+            id,
+            questions: owned_questions(questions),
+        })),
+    })
+}

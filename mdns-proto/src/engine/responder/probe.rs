@@ -1,0 +1,274 @@
+//! Probing and conflict resolution (RFC 6762 §8.1, §8.2, §9): when probing starts, the
+//! conflict rate limit, simultaneous probes from other hosts, and renaming.
+
+use super::registry::{Kind, Phase};
+use super::tiebreak::{compare, TieRecord, Tiebreak};
+use super::{
+    Responder, CONFLICT_BACKOFF, CONFLICT_LIMIT, CONFLICT_WINDOW, MAX_RENAMES, PROBE_WAIT_MAX,
+    TIEBREAK_DEFER,
+};
+use crate::engine::event::{Event, RegistrationFailure, RegistrationId};
+use crate::engine::io::{IfAddr, InterfaceId};
+use crate::engine::Ctx;
+use crate::name::Name;
+use crate::sd::{next_host_label, next_service_name};
+use crate::time::Instant;
+use crate::wire::{Message, NameRef, Section};
+use alloc::vec::Vec;
+use core::time::Duration;
+
+impl Responder {
+    /// (Re)starts probing `id` on `iface` from the first probe (RFC 6762 §8.1).
+    pub(super) fn start_probing(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        id: RegistrationId,
+        iface: InterfaceId,
+    ) {
+        let at = self.probe_time(ctx, iface);
+        let Some(reg) = self.registry.regs.get_mut(&id) else {
+            return;
+        };
+        match reg.link_mut(iface) {
+            Some(link) => link.phase = Phase::Probing { sent: 0 },
+            None => reg.links.push(super::registry::Link {
+                iface,
+                phase: Phase::Probing { sent: 0 },
+                at: None,
+                announced: false,
+            }),
+        }
+        self.set_timer(id, iface, at);
+    }
+
+    /// When a new probe sequence on `iface` may start: after a random 0–250 ms
+    /// (§8.1), joining one already planned on the interface so names go out together,
+    /// or 5 s from now after 15 conflicts within 10 s (§8.1).
+    fn probe_time(&mut self, ctx: &mut Ctx<'_>, iface: InterfaceId) -> Instant {
+        let now = ctx.now;
+        if self.rate_limited(now) {
+            return now + CONFLICT_BACKOFF;
+        }
+        if let Some(&t) = self.probe_start.get(&iface) {
+            if t > now {
+                return t;
+            }
+        }
+        let t = now + ctx.rng.duration_between(Duration::ZERO, PROBE_WAIT_MAX);
+        self.probe_start.insert(iface, t);
+        t
+    }
+
+    /// §8.1: after fifteen conflicts within ten seconds, probes slow down. The count
+    /// only resets after ten quiet seconds, so the limit holds for as long as the
+    /// conflicts keep coming (rather than lifting once the slowed-down conflicts spread
+    /// out over more than ten seconds).
+    fn rate_limited(&self, now: Instant) -> bool {
+        self.conflicts.count >= CONFLICT_LIMIT
+            && self
+                .conflicts
+                .last
+                .is_some_and(|t| now - t <= CONFLICT_WINDOW)
+    }
+
+    fn note_conflict(&mut self, now: Instant) {
+        let c = &mut self.conflicts;
+        if c.last.is_some_and(|t| now - t > CONFLICT_WINDOW) {
+            c.count = 0;
+        }
+        c.count = c.count.saturating_add(1);
+        c.last = Some(now);
+    }
+
+    /// Another host probes `name` (its records in Authority). If we are probing the same
+    /// name, the §8.2 tiebreak decides: the loser waits one second and probes again.
+    /// (Defending an established name is done by answering the probe's question.)
+    pub(super) fn probe_from_other(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        iface: InterfaceId,
+        addrs: &[IfAddr],
+        msg: &Message<'_>,
+        name: &NameRef<'_>,
+    ) {
+        let Some(owner) = self.registry.node(name).and_then(|n| n.owner()) else {
+            return;
+        };
+        let probing = self.registry.regs[&owner]
+            .link(iface)
+            .is_some_and(|l| matches!(l.phase, Phase::Probing { .. }));
+        if !probing {
+            return;
+        }
+        let mut ours: Vec<TieRecord> = self
+            .registry
+            .proposed(owner, addrs)
+            .into_iter()
+            .filter_map(|k| self.registry.rec(k, addrs, ctx.config))
+            .map(|r| {
+                let d = r.data.get();
+                let mut rdata = Vec::new();
+                d.write_canonical(&mut rdata);
+                TieRecord {
+                    class: 1,
+                    rtype: d.rtype().map_or(0, |t| t.0),
+                    rdata,
+                }
+            })
+            .collect();
+        let mut theirs: Vec<TieRecord> = msg
+            .records()
+            .flatten()
+            .filter(|r| r.section == Section::Authority && r.name.eq_ref(name))
+            .map(|r| {
+                let mut rdata = Vec::new();
+                r.rdata.write_canonical(&mut rdata);
+                TieRecord {
+                    class: r.class.0,
+                    rtype: r.rtype.0,
+                    rdata,
+                }
+            })
+            .collect();
+        if compare(&mut ours, &mut theirs) == Tiebreak::Lose {
+            // §8.2: the loser defers one second and probes again; no rename yet.
+            self.note_conflict(ctx.now);
+            if let Some(link) = self
+                .registry
+                .regs
+                .get_mut(&owner)
+                .and_then(|r| r.link_mut(iface))
+            {
+                link.phase = Phase::Probing { sent: 0 };
+            }
+            self.set_timer(owner, iface, ctx.now + TIEBREAK_DEFER);
+        }
+    }
+
+    /// A conflicting response for `id`'s name on `iface`: while probing, rename (§8.1);
+    /// once established, probe again first (§9).
+    pub(super) fn conflict(&mut self, ctx: &mut Ctx<'_>, id: RegistrationId, iface: InterfaceId) {
+        self.note_conflict(ctx.now);
+        let Some(link) = self.registry.regs.get(&id).and_then(|r| r.link(iface)) else {
+            return;
+        };
+        if matches!(link.phase, Phase::Probing { .. }) {
+            self.rename(ctx, id);
+        } else {
+            self.start_probing(ctx, id, iface);
+        }
+    }
+
+    /// Picks a new name after a conflict (§9): goodbyes for the old name's records, a
+    /// new name, probing on every interface. A host rename moves the SRV target of our
+    /// services on it. Without permission to rename, the registration fails.
+    pub(super) fn rename(&mut self, ctx: &mut Ctx<'_>, id: RegistrationId) {
+        let Some(reg) = self.registry.regs.get(&id) else {
+            return;
+        };
+        if !reg.allow_rename {
+            self.fail(ctx, id, RegistrationFailure::Conflict);
+            return;
+        }
+        if reg.renames >= MAX_RENAMES {
+            self.fail(ctx, id, RegistrationFailure::NoFreeName);
+            return;
+        }
+        self.send_goodbyes(ctx, id, false);
+        self.registry.unindex(id);
+        self.sched.forget(id);
+        let reg = &self.registry.regs[&id];
+        let old = reg.name.clone();
+        let mut candidate = reg.clone();
+        let mut new_name = old.clone();
+        for _ in 0..MAX_RENAMES {
+            new_name = match &mut candidate.kind {
+                Kind::Service(s) => {
+                    s.instance = next_service_name(&s.instance);
+                    s.type_name
+                        .prepend(s.instance.as_str().as_bytes())
+                        .expect("an instance label and a type name fit in a name")
+                }
+                Kind::Host => {
+                    let label = next_host_label(candidate.name.first_label());
+                    let n = candidate
+                        .name
+                        .parent()
+                        .prepend(&label)
+                        .unwrap_or_else(|_| candidate.name.clone());
+                    candidate.name = n.clone();
+                    n
+                }
+            };
+            if !self.registry.name_taken(&new_name) {
+                break;
+            }
+        }
+        candidate.name = new_name.clone();
+        if let Kind::Service(s) = &mut candidate.kind {
+            s.set_srv(&new_name);
+        }
+        candidate.renames += 1;
+        candidate.registered = false;
+        for l in &mut candidate.links {
+            l.announced = false;
+        }
+        let ifaces: Vec<InterfaceId> = candidate.links.iter().map(|l| l.iface).collect();
+        let is_host = candidate.is_host();
+        self.registry.regs.insert(id, candidate);
+        self.registry.reindex(id);
+        if is_host {
+            self.retarget_services(ctx, &old, &new_name);
+        }
+        ctx.events.push(Event::Renamed {
+            id,
+            from: old,
+            to: new_name.clone(),
+        });
+        ctx.events
+            .push(Event::ProbingStarted { id, name: new_name });
+        for iface in ifaces {
+            self.start_probing(ctx, id, iface);
+        }
+    }
+
+    /// Our services whose SRV pointed at host `old` now point at `new` (RFC 6762 §9):
+    /// their SRV changed, so they announce it again (§8.4).
+    fn retarget_services(&mut self, ctx: &mut Ctx<'_>, old: &Name, new: &Name) {
+        let mut changed = Vec::new();
+        for reg in self.registry.regs.values_mut() {
+            let name = reg.name.clone();
+            if let Kind::Service(s) = &mut reg.kind {
+                if s.host == *old {
+                    s.host = new.clone();
+                    s.set_srv(&name);
+                    changed.push(reg.id);
+                }
+            }
+        }
+        for id in changed {
+            self.sched.forget(id);
+            self.reannounce(ctx, id);
+        }
+    }
+
+    /// Gives up on a registration: goodbyes, then `RegistrationFailed`.
+    pub(super) fn fail(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        id: RegistrationId,
+        reason: RegistrationFailure,
+    ) {
+        self.send_goodbyes(ctx, id, false);
+        self.remove(id);
+        ctx.events.push(Event::RegistrationFailed { id, reason });
+    }
+
+    /// Drops a registration and everything scheduled for it (goodbyes already queued
+    /// carry their own copies of the records).
+    pub(super) fn remove(&mut self, id: RegistrationId) {
+        self.registry.unindex(id);
+        self.sched.forget(id);
+        self.registry.regs.remove(&id);
+    }
+}

@@ -1,0 +1,561 @@
+//! The records we own: registrations, their state on each interface, and an index from
+//! owner name to the registrations holding records there, so that answering a question
+//! costs one hash lookup, never a scan of every service.
+//!
+//! Records are not stored one by one: a [`RecKey`] names a record by its registration
+//! and kind, and [`Registry::rec`] materialises it. Host address records are read from
+//! the engine's interface table at that moment, so only the addresses valid on the
+//! interface an answer goes out on are used (RFC 6762 §6.2).
+
+use super::api::InterfaceSelection;
+use crate::engine::config::Config;
+use crate::engine::event::RegistrationId;
+use crate::engine::io::{IfAddr, InterfaceId};
+use crate::name::Name;
+use crate::sd::InstanceName;
+use crate::time::Instant;
+use crate::util::FixedState;
+use crate::wire::{NameRef, NsecBitmap, RData, RecordData, Rtype};
+use alloc::boxed::Box;
+use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
+use core::hash::{Hash, Hasher};
+use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use hashbrown::HashMap;
+use smallvec::SmallVec;
+
+/// Where a registration stands on one interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Phase {
+    /// Probing (RFC 6762 §8.1): `sent` probes are out; the next step is due at the
+    /// link's `at`.
+    Probing { sent: u8 },
+    /// Announcing (§8.3): `sent` announcements are out.
+    Announcing { sent: u8 },
+    /// Done: the records are answered and defended, and sent only when asked for.
+    Established,
+}
+
+/// A registration's state on one interface.
+#[derive(Clone, Debug)]
+pub(crate) struct Link {
+    pub iface: InterfaceId,
+    pub phase: Phase,
+    /// When the next step of `phase` is due.
+    pub at: Option<Instant>,
+    /// At least one announcement of the current name went out here (so a goodbye is
+    /// owed on unregistering or renaming, RFC 6762 §10.1).
+    pub announced: bool,
+}
+
+impl Link {
+    /// True once the name is ours on this link: its records are answered.
+    pub fn answerable(&self) -> bool {
+        !matches!(self.phase, Phase::Probing { .. })
+    }
+}
+
+/// The data of a registered service, its records prebuilt so answering never encodes.
+#[derive(Clone, Debug)]
+pub(crate) struct Service {
+    pub instance: InstanceName,
+    /// `_http._tcp.local.`.
+    pub type_name: Name,
+    /// Subtype names, `_printer._sub._http._tcp.local.` (RFC 6763 §7.1).
+    pub subtypes: Vec<Name>,
+    /// SRV target.
+    pub host: Name,
+    pub port: u16,
+    /// PTR rdata: the instance name.
+    pub ptr: RecordData,
+    /// PTR rdata of the type enumeration record: the type name (RFC 6763 §9).
+    pub type_ptr: RecordData,
+    pub srv: RecordData,
+    pub txt: RecordData,
+    /// NSEC rdata: SRV and TXT exist (RFC 6762 §6.1).
+    pub nsec: RecordData,
+}
+
+impl Service {
+    pub fn set_srv(&mut self, instance_name: &Name) {
+        self.srv = RecordData::Srv {
+            priority: 0,
+            weight: 0,
+            port: self.port,
+            target: self.host.clone(),
+        };
+        self.ptr = RecordData::Ptr(instance_name.clone());
+        self.nsec = RecordData::Nsec {
+            next: instance_name.clone(),
+            types: NsecBitmap::build(&[Rtype::TXT, Rtype::SRV]),
+        };
+    }
+}
+
+/// A service or a host name.
+#[derive(Clone, Debug)]
+pub(crate) enum Kind {
+    Service(Box<Service>),
+    Host,
+}
+
+/// One registration.
+#[derive(Clone, Debug)]
+pub(crate) struct Registration {
+    pub id: RegistrationId,
+    /// The full name probed and owned: the instance name or the host name.
+    pub name: Name,
+    pub kind: Kind,
+    pub allow_rename: bool,
+    pub interfaces: InterfaceSelection,
+    pub links: SmallVec<[Link; 2]>,
+    /// `Registered` was reported for the current name.
+    pub registered: bool,
+    /// Renames so far (bounded, see `MAX_RENAMES`).
+    pub renames: u32,
+}
+
+impl Registration {
+    pub fn link(&self, iface: InterfaceId) -> Option<&Link> {
+        self.links.iter().find(|l| l.iface == iface)
+    }
+
+    pub fn link_mut(&mut self, iface: InterfaceId) -> Option<&mut Link> {
+        self.links.iter_mut().find(|l| l.iface == iface)
+    }
+
+    pub fn answerable(&self, iface: InterfaceId) -> bool {
+        self.link(iface).is_some_and(Link::answerable)
+    }
+
+    pub fn service(&self) -> Option<&Service> {
+        match &self.kind {
+            Kind::Service(s) => Some(s),
+            Kind::Host => None,
+        }
+    }
+
+    pub fn is_host(&self) -> bool {
+        matches!(self.kind, Kind::Host)
+    }
+}
+
+/// One record we own, named by its registration and kind. `Ord` gives the order records
+/// go out in: PTRs first, then SRV, TXT, addresses, NSEC.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum RecKey {
+    /// PTR from the type name (0) or subtype name `n` (n ≥ 1) to the instance.
+    Ptr(RegistrationId, u8),
+    /// `_services._dns-sd._udp.local.` PTR to the type of this (representative) service.
+    EnumPtr(RegistrationId),
+    Srv(RegistrationId),
+    Txt(RegistrationId),
+    A(RegistrationId, Ipv4Addr),
+    Aaaa(RegistrationId, Ipv6Addr),
+    Nsec(RegistrationId),
+}
+
+impl RecKey {
+    pub fn reg(self) -> RegistrationId {
+        match self {
+            RecKey::Ptr(r, _)
+            | RecKey::EnumPtr(r)
+            | RecKey::Srv(r)
+            | RecKey::Txt(r)
+            | RecKey::A(r, _)
+            | RecKey::Aaaa(r, _)
+            | RecKey::Nsec(r) => r,
+        }
+    }
+}
+
+/// Record data, borrowed from a registration or built on the spot.
+pub(crate) enum Data<'a> {
+    Borrowed(&'a RecordData),
+    Owned(RecordData),
+}
+
+impl Data<'_> {
+    pub fn get(&self) -> &RecordData {
+        match self {
+            Data::Borrowed(d) => d,
+            Data::Owned(d) => d,
+        }
+    }
+}
+
+/// A materialised record.
+pub(crate) struct Rec<'a> {
+    pub name: &'a Name,
+    pub data: Data<'a>,
+    /// Unique (cache-flush bit in responses) or shared (PTR).
+    pub unique: bool,
+    pub ttl: u32,
+}
+
+/// Registrations with records at one owner name.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Node {
+    /// A host registration owns this name (A, AAAA, NSEC).
+    pub host: Option<RegistrationId>,
+    /// A service registration owns this instance name (SRV, TXT, NSEC).
+    pub instance: Option<RegistrationId>,
+    /// Services with a PTR here (a type or subtype name), in id order.
+    pub ptr: Vec<RegistrationId>,
+}
+
+impl Node {
+    fn is_empty(&self) -> bool {
+        self.host.is_none() && self.instance.is_none() && self.ptr.is_empty()
+    }
+
+    /// The registration owning unique records here.
+    pub fn owner(&self) -> Option<RegistrationId> {
+        self.host.or(self.instance)
+    }
+}
+
+/// Looks a received name up in a map keyed by [`Name`] without building one: hashes
+/// exactly as `Name`'s `Hash` does and compares case-insensitively.
+struct RefKey<'a>(NameRef<'a>);
+
+impl Hash for RefKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.wire_len());
+        for label in self.0.labels() {
+            state.write_u8(label.len() as u8);
+            for b in label {
+                state.write_u8(b.to_ascii_lowercase());
+            }
+        }
+        state.write_u8(0);
+    }
+}
+
+impl hashbrown::Equivalent<Name> for RefKey<'_> {
+    fn equivalent(&self, key: &Name) -> bool {
+        self.0.eq_name(key)
+    }
+}
+
+/// All registrations and the name index.
+#[derive(Debug)]
+pub(crate) struct Registry {
+    pub regs: BTreeMap<RegistrationId, Registration>,
+    index: HashMap<Name, Node, FixedState>,
+    /// Service type names in use, with how many services have each (RFC 6763 §9).
+    pub types: BTreeMap<Name, u32>,
+    /// `_services._dns-sd._udp.local.`.
+    pub enum_name: Name,
+    next_id: u32,
+}
+
+impl Registry {
+    pub fn new() -> Self {
+        Registry {
+            regs: BTreeMap::new(),
+            index: HashMap::with_hasher(FixedState),
+            types: BTreeMap::new(),
+            enum_name: crate::sd::service_enumeration_name(),
+            next_id: 1,
+        }
+    }
+
+    pub fn next_id(&mut self) -> RegistrationId {
+        let id = RegistrationId(self.next_id);
+        self.next_id = self.next_id.wrapping_add(1).max(1);
+        id
+    }
+
+    pub fn node(&self, name: &NameRef<'_>) -> Option<&Node> {
+        self.index.get(&RefKey(*name))
+    }
+
+    pub fn node_by_name(&self, name: &Name) -> Option<&Node> {
+        self.index.get(name)
+    }
+
+    /// True if a registration of ours owns unique records at `name`.
+    pub fn name_taken(&self, name: &Name) -> bool {
+        self.index.get(name).is_some_and(|n| n.owner().is_some())
+    }
+
+    /// True if `name` is `_services._dns-sd._udp.local.`.
+    pub fn is_enum_name(&self, name: &NameRef<'_>) -> bool {
+        name.eq_name(&self.enum_name)
+    }
+
+    /// Adds `reg` and indexes its names.
+    pub fn insert(&mut self, reg: Registration) {
+        let id = reg.id;
+        self.index_reg(&reg);
+        self.regs.insert(id, reg);
+    }
+
+    /// Removes a registration from the name index (it stays in `regs`).
+    pub fn unindex(&mut self, id: RegistrationId) {
+        let Some(reg) = self.regs.get(&id) else {
+            return;
+        };
+        let name = reg.name.clone();
+        let service = reg
+            .service()
+            .map(|s| (s.type_name.clone(), s.subtypes.clone()));
+        let host = reg.is_host();
+        self.edit(&name, |n| {
+            if host {
+                n.host = None;
+            } else {
+                n.instance = None;
+            }
+        });
+        if let Some((ty, subs)) = service {
+            for ptr_name in core::iter::once(&ty).chain(subs.iter()) {
+                self.edit(ptr_name, |n| {
+                    n.ptr.retain(|r| *r != id);
+                });
+            }
+            if let Some(c) = self.types.get_mut(&ty) {
+                *c -= 1;
+                if *c == 0 {
+                    self.types.remove(&ty);
+                }
+            }
+        }
+    }
+
+    /// Indexes a registration (after a rename).
+    pub fn reindex(&mut self, id: RegistrationId) {
+        if let Some(reg) = self.regs.remove(&id) {
+            self.index_reg(&reg);
+            self.regs.insert(id, reg);
+        }
+    }
+
+    fn index_reg(&mut self, reg: &Registration) {
+        let id = reg.id;
+        let node = self.index.entry(reg.name.clone()).or_default();
+        match &reg.kind {
+            Kind::Host => node.host = Some(id),
+            Kind::Service(s) => {
+                node.instance = Some(id);
+                for ptr_name in core::iter::once(&s.type_name).chain(s.subtypes.iter()) {
+                    let n = self.index.entry(ptr_name.clone()).or_default();
+                    if let Err(at) = n.ptr.binary_search(&id) {
+                        n.ptr.insert(at, id);
+                    }
+                }
+                *self.types.entry(s.type_name.clone()).or_insert(0) += 1;
+            }
+        }
+    }
+
+    fn edit(&mut self, name: &Name, f: impl FnOnce(&mut Node)) {
+        if let Some(n) = self.index.get_mut(name) {
+            f(n);
+            if n.is_empty() {
+                self.index.remove(name);
+            }
+        }
+    }
+
+    /// The service answering for type enumeration of `type_name` on `iface`: the first
+    /// (lowest id) answerable service of that type. One record per type, whatever the
+    /// number of services (RFC 6763 §9).
+    pub fn enum_rep(&self, type_name: &Name, iface: InterfaceId) -> Option<RegistrationId> {
+        let node = self.index.get(type_name)?;
+        node.ptr.iter().copied().find(|id| {
+            self.regs.get(id).is_some_and(|r| {
+                r.answerable(iface) && r.service().is_some_and(|s| s.type_name == *type_name)
+            })
+        })
+    }
+
+    /// The PTR key of service `id` at `ptr_name` (its type name or one of its subtypes).
+    pub fn ptr_key(&self, id: RegistrationId, ptr_name: &NameRef<'_>) -> Option<RecKey> {
+        let s = self.regs.get(&id)?.service()?;
+        if ptr_name.eq_name(&s.type_name) {
+            return Some(RecKey::Ptr(id, 0));
+        }
+        let i = s.subtypes.iter().position(|n| ptr_name.eq_name(n))?;
+        Some(RecKey::Ptr(id, (i + 1) as u8))
+    }
+
+    /// Materialises a record as sent on an interface with addresses `addrs`. `None` if
+    /// it no longer exists (registration gone, address removed).
+    pub fn rec<'a>(&'a self, key: RecKey, addrs: &[IfAddr], config: &Config) -> Option<Rec<'a>> {
+        let reg = self.regs.get(&key.reg())?;
+        let host_ttl = config.host_ttl;
+        let other_ttl = config.other_ttl;
+        let svc = reg.service();
+        Some(match key {
+            RecKey::Ptr(_, i) => {
+                let s = svc?;
+                let name = if i == 0 {
+                    &s.type_name
+                } else {
+                    s.subtypes.get(usize::from(i) - 1)?
+                };
+                Rec {
+                    name,
+                    data: Data::Borrowed(&s.ptr),
+                    unique: false,
+                    ttl: other_ttl,
+                }
+            }
+            RecKey::EnumPtr(_) => Rec {
+                name: &self.enum_name,
+                data: Data::Borrowed(&svc?.type_ptr),
+                unique: false,
+                ttl: other_ttl,
+            },
+            RecKey::Srv(_) => Rec {
+                name: &reg.name,
+                data: Data::Borrowed(&svc?.srv),
+                unique: true,
+                ttl: host_ttl,
+            },
+            RecKey::Txt(_) => Rec {
+                name: &reg.name,
+                data: Data::Borrowed(&svc?.txt),
+                unique: true,
+                ttl: other_ttl,
+            },
+            RecKey::A(_, a) => {
+                if !reg.is_host() || !addrs.iter().any(|x| x.addr == IpAddr::V4(a)) {
+                    return None;
+                }
+                Rec {
+                    name: &reg.name,
+                    data: Data::Owned(RecordData::A(a)),
+                    unique: true,
+                    ttl: host_ttl,
+                }
+            }
+            RecKey::Aaaa(_, a) => {
+                if !reg.is_host() || !addrs.iter().any(|x| x.addr == IpAddr::V6(a)) {
+                    return None;
+                }
+                Rec {
+                    name: &reg.name,
+                    data: Data::Owned(RecordData::Aaaa(a)),
+                    unique: true,
+                    ttl: host_ttl,
+                }
+            }
+            RecKey::Nsec(_) => match svc {
+                Some(s) => Rec {
+                    name: &reg.name,
+                    data: Data::Borrowed(&s.nsec),
+                    unique: true,
+                    ttl: other_ttl,
+                },
+                None => {
+                    let types = host_types(addrs);
+                    if types.is_empty() {
+                        return None;
+                    }
+                    Rec {
+                        name: &reg.name,
+                        data: Data::Owned(RecordData::Nsec {
+                            next: reg.name.clone(),
+                            types: NsecBitmap::build(&types),
+                        }),
+                        unique: true,
+                        ttl: host_ttl,
+                    }
+                }
+            },
+        })
+    }
+
+    /// The address records of host `id` on an interface with `addrs`, A before AAAA.
+    pub fn host_addrs(id: RegistrationId, addrs: &[IfAddr], out: &mut impl Extend<RecKey>) {
+        out.extend(addrs.iter().filter_map(|a| match a.addr {
+            IpAddr::V4(v4) => Some(RecKey::A(id, v4)),
+            IpAddr::V6(_) => None,
+        }));
+        out.extend(addrs.iter().filter_map(|a| match a.addr {
+            IpAddr::V6(v6) => Some(RecKey::Aaaa(id, v6)),
+            IpAddr::V4(_) => None,
+        }));
+    }
+
+    /// The unique records proposed for `id`'s name on an interface (probe Authority,
+    /// RFC 6762 §8.1): SRV and TXT of a service, the addresses of a host.
+    pub fn proposed(&self, id: RegistrationId, addrs: &[IfAddr]) -> SmallVec<[RecKey; 4]> {
+        let mut out = SmallVec::new();
+        match self.regs.get(&id).map(|r| &r.kind) {
+            Some(Kind::Service(_)) => {
+                out.push(RecKey::Srv(id));
+                out.push(RecKey::Txt(id));
+            }
+            Some(Kind::Host) => Self::host_addrs(id, addrs, &mut out),
+            None => {}
+        }
+        out
+    }
+
+    /// Finds the record of ours that a received record (name, type, data) is a copy of.
+    /// Costs a few hash lookups whatever the number of services.
+    pub fn find(
+        &self,
+        name: &NameRef<'_>,
+        rtype: Rtype,
+        rdata: &RData<'_>,
+        iface: InterfaceId,
+        addrs: &[IfAddr],
+    ) -> Option<RecKey> {
+        let node = self.node(name);
+        match (rtype, rdata) {
+            (Rtype::PTR, RData::Ptr(target)) => {
+                if self.is_enum_name(name) {
+                    let ty = self.types.get_key_value(&target.to_name())?.0;
+                    return self.enum_rep(ty, iface).map(RecKey::EnumPtr);
+                }
+                let node = node?;
+                let inst = self.node(target)?.instance?;
+                node.ptr.binary_search(&inst).ok()?;
+                self.ptr_key(inst, name)
+            }
+            (Rtype::SRV | Rtype::TXT, _) => {
+                let id = node?.instance?;
+                let s = self.regs.get(&id)?.service()?;
+                if rtype == Rtype::SRV && s.srv.matches(rdata) {
+                    Some(RecKey::Srv(id))
+                } else if rtype == Rtype::TXT && s.txt.matches(rdata) {
+                    Some(RecKey::Txt(id))
+                } else {
+                    None
+                }
+            }
+            (Rtype::A, RData::A(a)) => {
+                let id = node?.host?;
+                addrs
+                    .iter()
+                    .any(|x| x.addr == IpAddr::V4(*a))
+                    .then_some(RecKey::A(id, *a))
+            }
+            (Rtype::AAAA, RData::Aaaa(a)) => {
+                let id = node?.host?;
+                addrs
+                    .iter()
+                    .any(|x| x.addr == IpAddr::V6(*a))
+                    .then_some(RecKey::Aaaa(id, *a))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The address types a host has on an interface with `addrs`.
+pub(crate) fn host_types(addrs: &[IfAddr]) -> SmallVec<[Rtype; 2]> {
+    let mut t = SmallVec::new();
+    if addrs.iter().any(|a| a.addr.is_ipv4()) {
+        t.push(Rtype::A);
+    }
+    if addrs.iter().any(|a| a.addr.is_ipv6()) {
+        t.push(Rtype::AAAA);
+    }
+    t
+}

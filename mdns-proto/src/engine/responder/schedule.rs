@@ -1,0 +1,352 @@
+//! When answers go out: response delays (RFC 6762 §6, §6.3), aggregation into one
+//! datagram (§6.4), the per-record per-interface multicast rate limit (§6), queries
+//! held for their multi-packet known answers (§7.2), and duplicate answer suppression
+//! (§7.4).
+//!
+//! Every table here is bounded, so a flood of queries cannot grow memory: at most
+//! [`MAX_GROUPS`] pending answer groups (each holding distinct records of ours only),
+//! at most [`MAX_HELD_QUERIES`] queries waiting for known answers, each with at most
+//! [`MAX_HELD_QUESTIONS`] questions. The multicast-time table holds at most one entry
+//! per record of ours, interface and family.
+
+use super::registry::RecKey;
+use super::write::{Job, ResponseJob};
+use crate::engine::io::{Destination, Family, InterfaceId};
+use crate::name::Name;
+use crate::rand::Rng;
+use crate::time::Instant;
+use crate::util::FixedState;
+use crate::wire::{Class, Rtype};
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+use core::time::Duration;
+use hashbrown::HashMap;
+use smallvec::SmallVec;
+
+/// Shortest delay of an answer that may collide with other responders' (RFC 6762 §6).
+pub const SHARED_DELAY_MIN: Duration = Duration::from_millis(20);
+/// Longest such delay (RFC 6762 §6).
+pub const SHARED_DELAY_MAX: Duration = Duration::from_millis(120);
+/// Shortest wait for the rest of a multi-packet known-answer list (RFC 6762 §6, §7.2).
+pub const TC_DELAY_MIN: Duration = Duration::from_millis(400);
+/// Longest such wait (RFC 6762 §7.2).
+pub const TC_DELAY_MAX: Duration = Duration::from_millis(500);
+/// How much longer an earlier response may wait to be merged with a later one
+/// (RFC 6762 §6.4).
+pub const AGGREGATE_MAX: Duration = Duration::from_millis(500);
+/// A record is multicast on an interface at most once per this (RFC 6762 §6)…
+pub const MULTICAST_MIN_GAP: Duration = Duration::from_secs(1);
+/// …or per this when defending a name against a probe (RFC 6762 §6).
+pub const DEFENCE_MIN_GAP: Duration = Duration::from_millis(250);
+/// Most answer groups pending across interfaces.
+pub const MAX_GROUPS: usize = 64;
+/// Most queries held waiting for known-answer continuation packets (one per source).
+pub const MAX_HELD_QUERIES: usize = 32;
+/// Most questions kept of a held query.
+pub const MAX_HELD_QUESTIONS: usize = 32;
+
+/// Answers waiting for their send time, for one interface and destination.
+#[derive(Clone, Debug)]
+pub(crate) struct Group {
+    pub iface: InterfaceId,
+    pub dest: Destination,
+    pub at: Instant,
+    /// When the group was first scheduled (aggregation may delay it by up to
+    /// [`AGGREGATE_MAX`]).
+    pub first_at: Instant,
+    /// Distinct records, sorted.
+    pub answers: Vec<RecKey>,
+    /// Defending a name against a probe: sent at once, 250 ms rate limit.
+    pub defence: bool,
+}
+
+/// A question kept while its query waits for more known answers.
+#[derive(Clone, Debug)]
+pub(crate) struct HeldQuestion {
+    pub name: Name,
+    pub qtype: Rtype,
+    pub qclass: Class,
+    pub unicast_response: bool,
+}
+
+/// A query with the TC bit, waiting for the rest of its known answers (RFC 6762 §7.2).
+#[derive(Clone, Debug)]
+pub(crate) struct HeldQuery {
+    pub source: SocketAddr,
+    pub iface: InterfaceId,
+    pub at: Instant,
+    pub questions: SmallVec<[HeldQuestion; 2]>,
+    /// Records of ours the known answers so far cover (RFC 6762 §7.1).
+    pub suppressed: Vec<RecKey>,
+}
+
+/// The scheduling state.
+#[derive(Debug, Default)]
+pub(crate) struct Schedule {
+    groups: Vec<Group>,
+    held: Vec<HeldQuery>,
+    /// When each record was last multicast, per interface and family.
+    last_multicast: HashMap<(RecKey, InterfaceId, Family), Instant, FixedState>,
+}
+
+/// The delay before answering (RFC 6762 §6, §6.3): none when every answer is unique and
+/// the query had one question, else uniform 20–120 ms.
+pub(crate) fn answer_delay(rng: &mut Rng, shared: bool, questions: usize) -> Duration {
+    if !shared && questions <= 1 {
+        Duration::ZERO
+    } else {
+        rng.duration_between(SHARED_DELAY_MIN, SHARED_DELAY_MAX)
+    }
+}
+
+impl Schedule {
+    /// Queues `keys` for `dest` on `iface` at `at`, merging into a pending group where
+    /// that keeps every answer's delay rule (RFC 6762 §6.4). Dropped when the table is
+    /// full.
+    pub fn add(
+        &mut self,
+        now: Instant,
+        iface: InterfaceId,
+        dest: Destination,
+        at: Instant,
+        keys: &[RecKey],
+        defence: bool,
+    ) {
+        if keys.is_empty() {
+            return;
+        }
+        let min_ok = if at == now {
+            now
+        } else {
+            now + SHARED_DELAY_MIN
+        };
+        let group = self.groups.iter_mut().find(|g| {
+            let timing = if at <= now {
+                // Immediate answers only join a group that is due anyway.
+                g.at <= now
+            } else {
+                // Joining must not send these answers earlier than their rule allows,
+                // nor hold the group more than AGGREGATE_MAX past its first time, nor
+                // delay answers that are due now.
+                g.at > now && (g.at >= min_ok || at <= g.first_at + AGGREGATE_MAX)
+            };
+            g.iface == iface && g.dest == dest && g.defence == defence && timing
+        });
+        let group = match group {
+            Some(g) => {
+                if g.at < min_ok {
+                    g.at = at;
+                }
+                g
+            }
+            None => {
+                if self.groups.len() >= MAX_GROUPS {
+                    return;
+                }
+                self.groups.push(Group {
+                    iface,
+                    dest,
+                    at,
+                    first_at: at,
+                    answers: Vec::new(),
+                    defence,
+                });
+                self.groups.last_mut().expect("just pushed")
+            }
+        };
+        for &k in keys {
+            if let Err(i) = group.answers.binary_search(&k) {
+                group.answers.insert(i, k);
+            }
+        }
+    }
+
+    /// Groups due by `now`, as response jobs, in schedule order. Records multicast on
+    /// the interface too recently are left out (RFC 6762 §6); the rest are noted as
+    /// multicast now.
+    pub fn take_due_groups(&mut self, now: Instant) -> Vec<Job> {
+        let mut due = Vec::new();
+        let mut i = 0;
+        while i < self.groups.len() {
+            if self.groups[i].at <= now {
+                due.push(self.groups.remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        due.sort_by_key(|g| g.at);
+        let mut jobs = Vec::new();
+        for mut g in due {
+            if let Some(family) = multicast_family(g.dest) {
+                let gap = if g.defence {
+                    DEFENCE_MIN_GAP
+                } else {
+                    MULTICAST_MIN_GAP
+                };
+                g.answers.retain(|k| {
+                    !matches!(self.last_multicast.get(&(*k, g.iface, family)),
+                        Some(t) if now - *t < gap)
+                });
+                self.note_multicast(now, &g.answers, g.iface, family);
+            }
+            if g.answers.is_empty() {
+                continue;
+            }
+            jobs.push(Job::Response(ResponseJob {
+                iface: g.iface,
+                dest: g.dest,
+                answers: g.answers,
+                additionals: Vec::new(),
+                auto_additionals: true,
+                legacy: None,
+            }));
+        }
+        jobs
+    }
+
+    /// Records that `keys` were multicast on `iface` in `family` at `now`.
+    pub fn note_multicast(
+        &mut self,
+        now: Instant,
+        keys: &[RecKey],
+        iface: InterfaceId,
+        family: Family,
+    ) {
+        for &k in keys {
+            self.last_multicast.insert((k, iface, family), now);
+        }
+    }
+
+    /// The earliest time all of `keys` may be multicast again on `iface` in `family`,
+    /// `gap` after each one's last multicast, and not before `now`.
+    pub fn ready_at(
+        &self,
+        now: Instant,
+        keys: &[RecKey],
+        iface: InterfaceId,
+        family: Family,
+        gap: Duration,
+    ) -> Instant {
+        keys.iter()
+            .filter_map(|k| self.last_multicast.get(&(*k, iface, family)))
+            .map(|t| *t + gap)
+            .fold(now, core::cmp::max)
+    }
+
+    /// True if `key` was multicast on `iface` in `family` within `within` of `now`.
+    pub fn multicast_within(
+        &self,
+        now: Instant,
+        key: RecKey,
+        iface: InterfaceId,
+        family: Family,
+        within: Duration,
+    ) -> bool {
+        self.last_multicast
+            .get(&(key, iface, family))
+            .is_some_and(|t| now - *t < within)
+    }
+
+    /// Another host multicast `key` with a TTL at least half ours: our pending
+    /// multicast answer of it is treated as sent (RFC 6762 §7.4).
+    pub fn suppress_duplicate(
+        &mut self,
+        now: Instant,
+        key: RecKey,
+        iface: InterfaceId,
+        family: Family,
+    ) {
+        let dest = match family {
+            Family::V4 => Destination::MulticastV4,
+            Family::V6 => Destination::MulticastV6,
+        };
+        let mut cancelled = false;
+        for g in self
+            .groups
+            .iter_mut()
+            .filter(|g| g.iface == iface && g.dest == dest && !g.defence)
+        {
+            if let Ok(i) = g.answers.binary_search(&key) {
+                g.answers.remove(i);
+                cancelled = true;
+            }
+        }
+        self.groups.retain(|g| !g.answers.is_empty());
+        if cancelled {
+            self.note_multicast(now, &[key], iface, family);
+        }
+    }
+
+    /// Holds a query with the TC bit until `at`. `false` if the table is full (the
+    /// caller then answers it at once with the known answers it has).
+    pub fn hold(&mut self, q: HeldQuery) -> bool {
+        if let Some(h) = self
+            .held
+            .iter_mut()
+            .find(|h| h.source == q.source && h.iface == q.iface)
+        {
+            // A new query from the same source replaces the old one.
+            *h = q;
+            return true;
+        }
+        if self.held.len() >= MAX_HELD_QUERIES {
+            return false;
+        }
+        self.held.push(q);
+        true
+    }
+
+    /// The held query from `source` on `iface`, if any (for a continuation packet).
+    pub fn held_mut(&mut self, source: SocketAddr, iface: InterfaceId) -> Option<&mut HeldQuery> {
+        self.held
+            .iter_mut()
+            .find(|h| h.source == source && h.iface == iface)
+    }
+
+    /// Held queries whose wait is over, oldest first.
+    pub fn take_due_tc(&mut self, now: Instant) -> Vec<HeldQuery> {
+        let mut due = Vec::new();
+        let mut i = 0;
+        while i < self.held.len() {
+            if self.held[i].at <= now {
+                due.push(self.held.remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        due.sort_by_key(|h| h.at);
+        due
+    }
+
+    /// The earliest pending group or held query.
+    pub fn next_due(&self) -> Option<Instant> {
+        let g = self.groups.iter().map(|g| g.at).min();
+        let h = self.held.iter().map(|h| h.at).min();
+        [g, h].into_iter().flatten().min()
+    }
+
+    /// Forgets everything about an interface that went down.
+    pub fn interface_down(&mut self, iface: InterfaceId) {
+        self.groups.retain(|g| g.iface != iface);
+        self.held.retain(|h| h.iface != iface);
+        self.last_multicast.retain(|k, _| k.1 != iface);
+    }
+
+    /// Forgets a registration's records (unregistered or renamed).
+    pub fn forget(&mut self, reg: crate::engine::event::RegistrationId) {
+        for g in &mut self.groups {
+            g.answers.retain(|k| k.reg() != reg);
+        }
+        self.groups.retain(|g| !g.answers.is_empty());
+        self.last_multicast.retain(|k, _| k.0.reg() != reg);
+    }
+}
+
+/// The family of a multicast destination; `None` for unicast.
+pub(crate) fn multicast_family(dest: Destination) -> Option<Family> {
+    match dest {
+        Destination::MulticastV4 => Some(Family::V4),
+        Destination::MulticastV6 => Some(Family::V6),
+        Destination::Unicast(_) => None,
+    }
+}

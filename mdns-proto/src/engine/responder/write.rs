@@ -1,0 +1,292 @@
+//! Turning queued jobs (probes, responses, goodbyes) into datagrams within the payload
+//! limit (RFC 6762 §17). What does not fit goes in the next datagram; a record too big
+//! even alone is dropped; a legacy reply that does not fit is cut and marked TC (§6.7).
+
+use super::answer;
+use super::registry::{Rec, RecKey, Registry};
+use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, SourcePort, Transmit};
+use crate::engine::Ctx;
+use crate::name::Name;
+use crate::wire::{Class, MessageWriter, RecordData, Rtype, Section, WriteError};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use smallvec::SmallVec;
+
+/// Largest legacy unicast reply, in bytes. A one-shot resolver that sent no EDNS0 OPT
+/// accepts 512 bytes over UDP (RFC 1035 §4.2.1); the cap also bounds amplification: a
+/// query has at least 17 bytes (header and a one-label question), so a reply is at most
+/// ~30× its query, whatever the number of records matched.
+pub const LEGACY_MAX_REPLY: usize = 512;
+/// TTL cap in legacy unicast replies (RFC 6762 §6.7: "no greater than ten seconds").
+pub const LEGACY_MAX_TTL: u32 = 10;
+
+/// A probe datagram to write: these registrations' names, on one interface and family.
+#[derive(Clone, Debug)]
+pub(crate) struct ProbeJob {
+    pub iface: InterfaceId,
+    pub family: Family,
+    /// (registration, QU bit) still to go.
+    pub regs: Vec<(RegistrationId, bool)>,
+}
+
+/// A response to write: answers, then additionals.
+#[derive(Clone, Debug)]
+pub(crate) struct ResponseJob {
+    pub iface: InterfaceId,
+    pub dest: Destination,
+    /// Answers still to go, in order.
+    pub answers: Vec<RecKey>,
+    /// Fixed additionals (announcements), sent with the last datagram.
+    pub additionals: Vec<RecKey>,
+    /// Work out additional records per datagram (RFC 6763 §12).
+    pub auto_additionals: bool,
+    /// Set for legacy unicast replies (RFC 6762 §6.7).
+    pub legacy: Option<Box<LegacyQuery>>,
+}
+
+/// What a legacy reply echoes (RFC 6762 §6.7).
+#[derive(Clone, Debug)]
+pub(crate) struct LegacyQuery {
+    pub id: u16,
+    pub questions: Vec<(Name, Rtype, Class)>,
+}
+
+/// An owned record for a goodbye: its registration may be gone by the time it is sent.
+#[derive(Clone, Debug)]
+pub(crate) struct OwnedRec {
+    pub name: Name,
+    pub data: RecordData,
+    pub unique: bool,
+}
+
+/// Goodbye records (TTL 0, RFC 6762 §10.1).
+#[derive(Clone, Debug)]
+pub(crate) struct GoodbyeJob {
+    pub iface: InterfaceId,
+    pub family: Family,
+    pub records: Vec<OwnedRec>,
+    /// Registrations to report `Unregistered` for once this job is out.
+    pub notify: SmallVec<[RegistrationId; 1]>,
+}
+
+use crate::engine::event::RegistrationId;
+
+/// Something to send.
+#[derive(Clone, Debug)]
+pub(crate) enum Job {
+    Probe(ProbeJob),
+    Response(ResponseJob),
+    Goodbye(GoodbyeJob),
+}
+
+impl Job {
+    pub fn iface(&self) -> InterfaceId {
+        match self {
+            Job::Probe(p) => p.iface,
+            Job::Response(r) => r.iface,
+            Job::Goodbye(g) => g.iface,
+        }
+    }
+}
+
+/// Writes the next datagram of `job`. Returns it (if any) and whether the job is done.
+pub(crate) fn write_job(
+    registry: &Registry,
+    ctx: &mut Ctx<'_>,
+    job: &mut Job,
+    buf: &mut [u8],
+) -> (Option<Transmit>, bool) {
+    let Some(iface) = ctx.ifaces.get(job.iface()) else {
+        return (None, true);
+    };
+    let addrs: SmallVec<[IfAddr; 4]> = iface.addrs.clone();
+    match job {
+        Job::Probe(p) => write_probe(registry, ctx, p, &addrs, buf),
+        Job::Response(r) => write_response(registry, ctx, r, &addrs, buf),
+        Job::Goodbye(g) => write_goodbye(g, buf),
+    }
+}
+
+fn transmit(iface: InterfaceId, destination: Destination, size: usize) -> Transmit {
+    Transmit {
+        destination,
+        interface: iface,
+        // All responder traffic leaves from port 5353 (RFC 6762 §5.2, §6, §6.7).
+        source_port: SourcePort::Mdns,
+        size,
+    }
+}
+
+/// Pushes one record. Legacy replies carry no cache-flush bits, TTLs of at most ten
+/// seconds and an uncompressed SRV target (RFC 6762 §6.7, §18.14).
+pub(crate) fn push(
+    w: &mut MessageWriter<'_>,
+    section: Section,
+    rec: &Rec<'_>,
+    ttl: Option<u32>,
+    legacy: bool,
+) -> Result<(), WriteError> {
+    let data = rec.data.get();
+    let mut ttl = ttl.unwrap_or(rec.ttl);
+    if legacy {
+        ttl = ttl.min(LEGACY_MAX_TTL);
+    }
+    let srv = matches!(data, RecordData::Srv { .. });
+    if legacy && srv {
+        w.set_compression(false);
+    }
+    let r = w.push_record(
+        section,
+        rec.name,
+        Class::IN,
+        rec.unique && !legacy,
+        ttl,
+        data,
+    );
+    if legacy && srv {
+        w.set_compression(true);
+    }
+    r
+}
+
+fn write_probe(
+    registry: &Registry,
+    ctx: &mut Ctx<'_>,
+    p: &mut ProbeJob,
+    addrs: &[IfAddr],
+    buf: &mut [u8],
+) -> (Option<Transmit>, bool) {
+    p.regs.retain(|(id, _)| registry.regs.contains_key(id));
+    let mut k = p.regs.len();
+    while k > 0 {
+        // RFC 6762 §8.1: questions for every name (qtype ANY, QU on the first probe),
+        // then all proposed records in Authority, no cache-flush bit (§8.2).
+        let Some(mut w) = MessageWriter::query(buf) else {
+            return (None, true);
+        };
+        let mut ok = true;
+        for (id, qu) in &p.regs[..k] {
+            let name = &registry.regs[id].name;
+            ok &= w.push_question(name, Rtype::ANY, Class::IN, *qu).is_ok();
+        }
+        for (id, _) in &p.regs[..k] {
+            for key in registry.proposed(*id, addrs) {
+                if let Some(rec) = registry.rec(key, addrs, ctx.config) {
+                    let data = rec.data.get();
+                    ok &= w
+                        .push_record(
+                            Section::Authority,
+                            rec.name,
+                            Class::IN,
+                            false,
+                            rec.ttl,
+                            data,
+                        )
+                        .is_ok();
+                }
+            }
+        }
+        if ok || k == 1 {
+            let size = w.finish();
+            p.regs.drain(..k);
+            let dest = super::multicast(p.family);
+            return (Some(transmit(p.iface, dest, size)), p.regs.is_empty());
+        }
+        k /= 2;
+    }
+    (None, true)
+}
+
+fn write_response(
+    registry: &Registry,
+    ctx: &mut Ctx<'_>,
+    r: &mut ResponseJob,
+    addrs: &[IfAddr],
+    buf: &mut [u8],
+) -> (Option<Transmit>, bool) {
+    let legacy = r.legacy.is_some();
+    let limit = if legacy {
+        buf.len().min(LEGACY_MAX_REPLY)
+    } else {
+        buf.len()
+    };
+    let id = r.legacy.as_ref().map_or(0, |l| l.id);
+    let Some(mut w) = MessageWriter::response(&mut buf[..limit], id) else {
+        return (None, true);
+    };
+    if let Some(l) = &r.legacy {
+        // §6.7: the question is repeated in a legacy reply.
+        for (name, qtype, qclass) in &l.questions {
+            let _ = w.push_question(name, *qtype, *qclass, false);
+        }
+    }
+    let mut written: SmallVec<[RecKey; 16]> = SmallVec::new();
+    let mut i = 0;
+    while i < r.answers.len() {
+        let key = r.answers[i];
+        let Some(rec) = registry.rec(key, addrs, ctx.config) else {
+            i += 1;
+            continue;
+        };
+        match push(&mut w, Section::Answer, &rec, None, legacy) {
+            Ok(()) => {
+                written.push(key);
+                i += 1;
+            }
+            Err(WriteError::NoSpace) if !written.is_empty() || legacy => break,
+            // Too big even alone (or unwritable): drop it (RFC 6762 §17).
+            Err(_) => i += 1,
+        }
+    }
+    let mut done = i >= r.answers.len();
+    if legacy && !done {
+        // §6.7 / RFC 1035 §4.1.1: the rest does not fit: say so with TC.
+        w.set_truncated(true);
+        done = true;
+    }
+    r.answers.drain(..i);
+    let mut extra: SmallVec<[RecKey; 16]> = SmallVec::new();
+    if r.auto_additionals {
+        answer::additionals(registry, r.iface, &written, addrs, &mut extra);
+    } else if done {
+        extra.extend(r.additionals.iter().copied());
+    }
+    for key in extra {
+        if let Some(rec) = registry.rec(key, addrs, ctx.config) {
+            // Additionals are optional: one that does not fit is left out.
+            let _ = push(&mut w, Section::Additional, &rec, None, legacy);
+        }
+    }
+    let header = w.header();
+    if header.ancount == 0 && header.arcount == 0 {
+        return (None, done);
+    }
+    let size = w.finish();
+    (Some(transmit(r.iface, r.dest, size)), done)
+}
+
+fn write_goodbye(g: &mut GoodbyeJob, buf: &mut [u8]) -> (Option<Transmit>, bool) {
+    let Some(mut w) = MessageWriter::response(buf, 0) else {
+        return (None, true);
+    };
+    let mut i = 0;
+    while i < g.records.len() {
+        let r = &g.records[i];
+        // RFC 6762 §10.1: a goodbye is the record with TTL zero.
+        match w.push_record(Section::Answer, &r.name, Class::IN, r.unique, 0, &r.data) {
+            Ok(()) => i += 1,
+            Err(WriteError::NoSpace) if i > 0 => break,
+            Err(_) => i += 1,
+        }
+    }
+    g.records.drain(..i);
+    let done = g.records.is_empty();
+    if w.header().ancount == 0 {
+        return (None, done);
+    }
+    let size = w.finish();
+    (
+        Some(transmit(g.iface, super::multicast(g.family), size)),
+        done,
+    )
+}

@@ -1,0 +1,441 @@
+//! One test per responder rule, named after it, citing the RFC section.
+
+mod common;
+use common::*;
+use mdns_proto::engine::responder::{
+    HostRegistration, InterfaceSelection, RegisterError, RegistrationError, ServiceRegistration,
+};
+use mdns_proto::engine::{Config, Destination, Event, RegistrationFailure};
+use mdns_proto::wire::{Rtype, Section};
+use mdns_proto::{InstanceName, Instant, ServiceType, Txt};
+
+const HOST: &str = "myhost.local.";
+const INST: &str = "Kitchen._http._tcp.local.";
+const TYPE: &str = "_http._tcp.local.";
+
+/// RFC 6762 §5.4: a QU question is answered by unicast to the querier's port 5353 when
+/// the record was multicast within a quarter of its TTL; otherwise by multicast.
+#[test]
+fn rfc6762_5_4_qu_answered_by_unicast_when_recently_multicast() {
+    let mut net = Net::new(1);
+    net.established();
+    net.recv(&query(&[(HOST, Rtype::A, true)], &[], &[]));
+    assert_eq!(
+        net.sent.last().unwrap().dest,
+        Destination::Unicast(peer(5353))
+    );
+    // 31 s later (quarter of 120 s is 30 s), the answer is multicast instead.
+    net.run_ms(31_000);
+    net.recv(&query(&[(HOST, Rtype::A, true)], &[], &[]));
+    assert_eq!(net.sent.last().unwrap().dest, Destination::MulticastV4);
+}
+
+/// RFC 6762 §6.1: a name we own, asked for a type it lacks → NSEC with the flush bit,
+/// next name = own name, the types it has.
+#[test]
+fn rfc6762_6_1_nsec_for_absent_types() {
+    let mut net = Net::new(2);
+    net.established();
+    net.recv(&query(&[(HOST, Rtype::AAAA, false)], &[], &[]));
+    let r = net.sent.last().unwrap();
+    assert_eq!(
+        r.answers(),
+        [(HOST.into(), Rtype::NSEC, 120, true, format!("{HOST} A"))]
+    );
+    net.recv(&query(&[(INST, Rtype::A, false)], &[], &[]));
+    let r = net.sent.last().unwrap();
+    assert_eq!(r.answers()[0].4, format!("{INST} TXT SRV"));
+}
+
+/// RFC 6762 §6 and §16: names match case-insensitively; answers use the registered
+/// case. ANY returns every record of the name (§6.5).
+#[test]
+fn rfc6762_6_case_insensitive_match_answered_in_registered_case() {
+    let mut net = Net::new(3);
+    net.established();
+    net.recv(&query(
+        &[("kITCHEN._HTTP._tcp.LOCAL.", Rtype::ANY, false)],
+        &[],
+        &[],
+    ));
+    let r = net.sent.last().unwrap();
+    let owners: Vec<String> = r.answers().into_iter().map(|a| a.0).collect();
+    assert_eq!(owners, [INST, INST]);
+}
+
+/// RFC 6763 §12: PTR → SRV, TXT, A (and NSEC for the absent family, RFC 6762 §6.2);
+/// nothing already in the answers is repeated.
+#[test]
+fn rfc6763_12_additional_records() {
+    let mut net = Net::new(4);
+    net.established();
+    net.recv(&query(&[(TYPE, Rtype::PTR, false)], &[], &[]));
+    let r = net.run_until_sent(200, |s| s.is_response());
+    let extra: Vec<Rtype> = r.records(Section::Additional).iter().map(|x| x.1).collect();
+    assert_eq!(extra, [Rtype::SRV, Rtype::TXT, Rtype::A, Rtype::NSEC]);
+    net.run_ms(1100);
+    net.recv(&query(
+        &[(INST, Rtype::SRV, false), (HOST, Rtype::A, false)],
+        &[],
+        &[],
+    ));
+    let r = net.run_until_sent(200, |s| s.is_response());
+    let extra: Vec<Rtype> = r.records(Section::Additional).iter().map(|x| x.1).collect();
+    assert_eq!(extra, [Rtype::NSEC], "A already answered is not repeated");
+}
+
+/// RFC 6763 §9 and §7.1: the type enumeration and subtype PTRs are answered.
+#[test]
+fn rfc6763_9_type_enumeration_and_subtypes() {
+    let mut net = Net::new(5);
+    let reg = ServiceRegistration::builder(
+        InstanceName::new("Printer").unwrap(),
+        ServiceType::new("_ipp._tcp").unwrap(),
+    )
+    .port(631)
+    .host(name(HOST))
+    .subtype("_color")
+    .build()
+    .unwrap();
+    net.engine.register_service(net.now, reg).unwrap();
+    net.established();
+    net.recv(&query(
+        &[("_services._dns-sd._udp.local.", Rtype::PTR, false)],
+        &[],
+        &[],
+    ));
+    let r = net.run_until_sent(200, |s| s.is_response());
+    let targets: Vec<String> = r.answers().into_iter().map(|a| a.4).collect();
+    assert_eq!(targets, ["_ipp._tcp.local.", TYPE]);
+    net.recv(&query(
+        &[("_color._sub._ipp._tcp.local.", Rtype::PTR, false)],
+        &[],
+        &[],
+    ));
+    let r = net.run_until_sent(200, |s| {
+        s.is_response() && s.has_answer("_color._sub._ipp._tcp.local.", Rtype::PTR)
+    });
+    assert_eq!(r.answers()[0].4, "Printer._ipp._tcp.local.");
+}
+
+/// RFC 6762 §6: no answers for names we do not own, never NXDOMAIN, never from cache.
+#[test]
+fn rfc6762_6_silence_for_unknown_names() {
+    let mut net = Net::new(6);
+    net.established();
+    net.recv(&query(
+        &[
+            ("other.local.", Rtype::A, false),
+            ("_ipp._tcp.local.", Rtype::PTR, false),
+        ],
+        &[],
+        &[],
+    ));
+    net.run_ms(1000);
+    assert!(net.sent.is_empty());
+}
+
+/// RFC 6762 §6: a record is multicast at most once per second per interface.
+#[test]
+fn rfc6762_6_multicast_rate_limit_one_second() {
+    let mut net = Net::new(7);
+    net.established();
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    net.run_ms(500);
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    assert_eq!(net.sent.len(), 1, "not again within a second");
+    net.run_ms(600);
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    assert_eq!(net.sent.len(), 2);
+}
+
+/// RFC 6762 §6, §8.1: a probe for an established name is answered at once, by
+/// multicast, despite the one-second limit (250 ms instead).
+#[test]
+fn rfc6762_8_1_probe_defended_at_once() {
+    let mut net = Net::new(8);
+    net.established();
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    net.run_ms(300);
+    let probe = query(
+        &[(HOST, Rtype::ANY, true)],
+        &[],
+        &[a(HOST, "10.0.0.9", 120)],
+    );
+    net.recv(&probe);
+    let r = net.sent.last().unwrap();
+    assert_eq!((r.at, r.dest), (net.now, Destination::MulticastV4));
+    assert!(r.has_answer(HOST, Rtype::A));
+    net.run_ms(100);
+    net.recv(&probe);
+    assert_eq!(net.sent.len(), 2, "defence limited to once per 250 ms");
+}
+
+/// RFC 6762 §7.4: another host multicasting our pending answer (TTL ≥ half ours)
+/// cancels it.
+#[test]
+fn rfc6762_7_4_duplicate_answer_suppression() {
+    let mut net = Net::new(9);
+    net.established();
+    net.recv(&query(&[(TYPE, Rtype::PTR, false)], &[], &[]));
+    net.recv(&response(&[ptr(TYPE, INST, 4500)]));
+    net.run_ms(500);
+    assert!(net.sent.is_empty());
+}
+
+/// RFC 6762 §6.6, §10.1: our record sent by another host with less than half our TTL,
+/// or a goodbye for it, is re-announced; identical data is no conflict.
+#[test]
+fn rfc6762_6_6_reannounce_low_ttl_and_goodbyes() {
+    let mut net = Net::new(10);
+    net.established();
+    net.recv(&response(&[a(HOST, OUR_V4, 0)]));
+    net.run_ms(10);
+    let r = net.sent.last().expect("re-announced");
+    assert_eq!(
+        r.answers(),
+        [(HOST.into(), Rtype::A, 120, true, OUR_V4.into())]
+    );
+    net.run_ms(2000);
+    net.recv(&response(&[a(HOST, OUR_V4, 120)]));
+    net.run_ms(500);
+    assert!(!net
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Renamed { .. })));
+}
+
+/// RFC 6762 §10.1: unregistering sends goodbyes (TTL 0) and reports `Unregistered`
+/// once they are handed out; shutdown does it for everything.
+#[test]
+fn rfc6762_10_1_goodbyes_on_unregister_and_shutdown() {
+    let mut net = Net::new(11);
+    let (h, s) = net.established();
+    net.engine.unregister(net.now, s).unwrap();
+    assert!(
+        net.engine.poll_event().is_none(),
+        "not before the goodbye is out"
+    );
+    net.drain();
+    let g = net.sent.last().unwrap();
+    assert!(g.answers().iter().all(|r| r.2 == 0));
+    let types: Vec<Rtype> = g.answers().iter().map(|r| r.1).collect();
+    assert_eq!(types, [Rtype::PTR, Rtype::PTR, Rtype::SRV, Rtype::TXT]);
+    assert_eq!(net.events, [Event::Unregistered { id: s }]);
+    assert_eq!(
+        net.engine.unregister(net.now, s),
+        Err(RegistrationError::Unknown(s))
+    );
+    net.engine.shutdown(net.now);
+    net.drain();
+    assert!(net.events.contains(&Event::Unregistered { id: h }));
+    assert_eq!(net.sent.last().unwrap().answers()[0].2, 0);
+}
+
+/// RFC 6762 §8.4: a TXT or port update is announced again without probing.
+#[test]
+fn rfc6762_8_4_update_reannounces_without_probing() {
+    let mut net = Net::new(12);
+    let (h, s) = net.established();
+    let txt = Txt::builder().entry("v", "2").build().unwrap();
+    net.engine.update_txt(net.now, s, txt).unwrap();
+    net.engine.update_port(net.now, s, 9090).unwrap();
+    net.run_ms(3000);
+    assert!(!net.sent.iter().any(|x| x.is_probe()));
+    let anns: Vec<_> = net
+        .sent
+        .iter()
+        .filter(|x| x.has_answer(INST, Rtype::TXT))
+        .collect();
+    assert_eq!(anns.len(), 2);
+    assert!(anns[0].answers().iter().any(|r| r.4 == "\"v=2\""));
+    assert!(anns[0]
+        .answers()
+        .iter()
+        .any(|r| r.4 == "0 0 9090 myhost.local."));
+    assert_eq!(
+        net.engine.update_port(net.now, h, 1),
+        Err(RegistrationError::NotAService(h))
+    );
+}
+
+/// RFC 6762 §9: with renaming not allowed, a conflict fails the registration.
+#[test]
+fn rfc6762_9_no_rename_gives_registration_failed() {
+    let mut net = Net::new(13);
+    let id = net
+        .engine
+        .register_host(
+            net.now,
+            HostRegistration::builder(name(HOST))
+                .allow_rename(false)
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+    net.run_until_sent(300, |s| s.is_probe());
+    net.recv(&response(&[a(HOST, "10.0.0.9", 120)]));
+    assert!(net.events.contains(&Event::RegistrationFailed {
+        id,
+        reason: RegistrationFailure::Conflict
+    }));
+    net.run_ms(3000);
+    assert_eq!(net.sent.iter().filter(|s| s.is_probe()).count(), 1);
+}
+
+/// RFC 6762 §8.1: conflicts arriving before our first probe are ignored.
+#[test]
+fn rfc6762_8_1_conflict_before_first_probe_ignored() {
+    let mut net = Net::new(14);
+    net.register_host_and_service();
+    net.recv(&response(&[a(HOST, "10.0.0.9", 120)]));
+    net.run_ms(3000);
+    assert!(!net
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Renamed { .. })));
+}
+
+/// RFC 6762 §6.7, §17: a legacy reply that does not fit is cut and marked TC, never
+/// over 512 bytes; multicast answers are split across datagrams within the limit.
+#[test]
+fn rfc6762_17_payload_limit_split_and_legacy_tc() {
+    let mut net = Net::with_config(Config {
+        seed: 15,
+        max_payload: 512,
+        ..Config::default()
+    });
+    for i in 0..30 {
+        net.engine
+            .register_service(
+                net.now,
+                service(&format!("Service number {i:02}"), "_http._tcp", 80),
+            )
+            .unwrap();
+    }
+    net.established();
+    net.recv(&query(&[(TYPE, Rtype::PTR, false)], &[], &[]));
+    net.run_ms(200);
+    assert!(net.sent.len() > 1);
+    let total: usize = net
+        .sent
+        .iter()
+        .map(|s| s.msg().header().ancount as usize)
+        .sum();
+    assert_eq!(total, 31, "every PTR once");
+    net.recv_from(
+        &query_id(7, false, &[(TYPE, Rtype::PTR, false)], &[], &[]),
+        peer(40000),
+        true,
+    );
+    let r = net.sent.last().unwrap();
+    assert!(r.msg().header().truncated() && r.bytes.len() <= 512);
+}
+
+/// Bounds: a flood of QU queries from 2000 sources, half with TC, keeps the pending
+/// state bounded: at most 64 answer groups and 32 held queries, so at most that many
+/// datagrams come out of it.
+#[test]
+fn flood_of_queries_keeps_state_bounded() {
+    let mut net = Net::new(16);
+    net.established();
+    net.run_ms(40_000);
+    for i in 0..2000u32 {
+        let ip = std::net::Ipv4Addr::new(10, 0, (i / 250) as u8, (i % 250) as u8 + 2);
+        let src = std::net::SocketAddr::new(ip.into(), 5353);
+        net.engine.handle_datagram(
+            net.now,
+            mdns_proto::engine::RecvMeta {
+                source: src,
+                interface: IF,
+                multicast: true,
+                ttl: None,
+            },
+            &query_id(0, i % 2 == 0, &[(TYPE, Rtype::PTR, true)], &[], &[]),
+        );
+    }
+    net.drain();
+    net.run_ms(1000);
+    assert!(
+        net.sent.len() <= 64 + 32 + 2,
+        "{} datagrams",
+        net.sent.len()
+    );
+}
+
+/// RFC 6762 §6.2: an interface outside a registration's selection gets nothing.
+#[test]
+fn rfc6762_6_2_interface_selection() {
+    let mut net = Net::new(17);
+    let reg = HostRegistration::builder(name(HOST))
+        .interfaces(InterfaceSelection::Only(vec![
+            mdns_proto::engine::InterfaceId(9),
+        ]))
+        .build()
+        .unwrap();
+    net.engine.register_host(net.now, reg).unwrap();
+    net.run_ms(3000);
+    assert!(net.sent.is_empty());
+}
+
+/// Typed errors say what is wrong.
+#[test]
+fn builder_errors() {
+    let b = || {
+        ServiceRegistration::builder(
+            InstanceName::new("X").unwrap(),
+            ServiceType::new("_http._tcp").unwrap(),
+        )
+    };
+    assert_eq!(
+        b().host(name(HOST)).build().unwrap_err(),
+        RegisterError::MissingPort
+    );
+    assert_eq!(b().port(1).build().unwrap_err(), RegisterError::MissingHost);
+    let e = b()
+        .port(1)
+        .host(name("host.example.com."))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "SRV target host.example.com. is not in the local. domain"
+    );
+    assert!(matches!(
+        b().port(1).host(name(HOST)).subtype("").build(),
+        Err(RegisterError::Subtype(_))
+    ));
+    assert_eq!(
+        HostRegistration::builder(name("a.b.local."))
+            .build()
+            .unwrap_err(),
+        RegisterError::HostNameShape {
+            name: name("a.b.local.")
+        }
+    );
+    let mut net = Net::new(18);
+    net.register_host_and_service();
+    assert_eq!(
+        net.engine
+            .register_service(net.now, service("Kitchen", "_http._tcp", 1)),
+        Err(RegisterError::NameInUse { name: name(INST) })
+    );
+}
+
+/// Same seed and inputs → byte-identical outputs.
+#[test]
+fn deterministic_outputs() {
+    let run = || {
+        let mut net = Net::new(99);
+        net.register_host_and_service();
+        net.run_ms(4000);
+        net.recv(&query(&[(TYPE, Rtype::PTR, false)], &[], &[]));
+        net.run_ms(500);
+        net.sent
+            .iter()
+            .map(|s| (s.at, s.bytes.clone()))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run(), run());
+    let _ = Instant::ZERO;
+}
