@@ -39,6 +39,9 @@ pub enum Error {
     Closed,
     /// The engine refused to start a query.
     Query(QueryError),
+    /// The engine refused a registration (a missing port or host, a bad subtype, a
+    /// name this instance already publishes…).
+    Register(mdns_proto::engine::responder::RegisterError),
     /// The engine refused a request for another reason.
     Engine(String),
 }
@@ -69,6 +72,7 @@ impl fmt::Display for Error {
             Error::Shutdown => f.write_str("the mDNS service has stopped"),
             Error::Closed => f.write_str("the operation has ended"),
             Error::Query(e) => write!(f, "query refused: {e}"),
+            Error::Register(e) => write!(f, "registration refused: {e}"),
             Error::Engine(e) => write!(f, "engine: {e}"),
         }
     }
@@ -83,6 +87,7 @@ impl std::error::Error for Error {
             Error::InvalidHostName(e) => Some(e),
             Error::Io { source, .. } => Some(source),
             Error::Query(e) => Some(e),
+            Error::Register(e) => Some(e),
             _ => None,
         }
     }

@@ -76,8 +76,6 @@ pub(crate) enum Command {
     Stop {
         id: SubId,
     },
-    // TODO(responder): read once registration is wired to the engine.
-    #[allow(dead_code)]
     Register {
         id: SubId,
         info: ServiceInfo,
@@ -85,7 +83,6 @@ pub(crate) enum Command {
         name: Arc<Mutex<InstanceName>>,
         ack: Ack,
     },
-    #[allow(dead_code)]
     UpdateTxt {
         id: SubId,
         txt: Txt,

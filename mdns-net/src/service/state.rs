@@ -12,13 +12,17 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
 
+use std::sync::Mutex;
+
 use flume::{Receiver, Sender, TryRecvError};
-use mdns_proto::engine::{AnswerRecord, Event, QueryId};
+use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
+use mdns_proto::engine::{AnswerRecord, Event, QueryId, RegistrationFailure, RegistrationId};
 use mdns_proto::sd::{InstanceName, ServiceType};
 use mdns_proto::{Engine, Name};
 
-use super::events::{BrowseEvent, HostEvent, ResolvedService, TypeEvent};
+use super::events::{BrowseEvent, HostEvent, RegistrationEvent, ResolvedService, TypeEvent};
 use super::handle::{Ack, Command, Handle, InterfaceInfo, Shared, SubId};
+use super::info::ServiceInfo;
 use super::{Error, MdnsConfig};
 use crate::driver::{Config as DriverConfig, Driver, Next, SourceId};
 use crate::poll::Waker;
@@ -61,6 +65,13 @@ enum Sub {
         query: QueryId,
         events: Sender<AnswerRecord>,
     },
+    /// A published service, and the host name registration it points at.
+    Registration {
+        reg: RegistrationId,
+        host: Name,
+        events: Sender<RegistrationEvent>,
+        name: Arc<Mutex<InstanceName>>,
+    },
 }
 
 impl Sub {
@@ -87,6 +98,7 @@ impl Sub {
             | Sub::Host { query, .. }
             | Sub::Types { query, .. }
             | Sub::Query { query, .. } => vec![*query],
+            Sub::Registration { .. } => Vec::new(),
         }
     }
 }
@@ -111,6 +123,12 @@ pub struct Service {
     shutting_down: Option<ShuttingDown>,
     /// Set when routing changed the engine, so the driver must run again.
     touched: bool,
+    /// Engine registration → the subscription of the service it publishes.
+    regs: HashMap<RegistrationId, SubId>,
+    /// Host names published for services: registration and how many services use it.
+    hosts: HashMap<Name, (RegistrationId, usize)>,
+    /// Registrations whose goodbyes are going out, with whoever waits for them.
+    leaving: HashMap<RegistrationId, Vec<Ack>>,
 }
 
 impl std::fmt::Debug for Service {
@@ -164,6 +182,9 @@ impl Service {
                 queries: HashMap::new(),
                 shutting_down: None,
                 touched: false,
+                regs: HashMap::new(),
+                hosts: HashMap::new(),
+                leaving: HashMap::new(),
             },
             handle,
         ))
@@ -394,17 +415,41 @@ impl Service {
                 self.start(id, r, ack, |query| Sub::Query { query, events });
             }
             Command::Stop { id } => self.stop(id),
-            Command::Register { ack, .. } | Command::UpdateTxt { ack, .. } => {
-                // TODO(responder): wire Engine::register_service / update_txt once the
-                // responder lands in mdns-proto.
-                let _ = ack.send(Err(Error::Engine(
-                    "registration is not available: the engine has no responder yet".into(),
-                )));
+            Command::Register {
+                id,
+                info,
+                events,
+                name,
+                ack,
+            } => {
+                tracing::debug!(instance = %info.instance, ty = %info.service_type, "register");
+                let r = self.register(id, info, events, name);
+                let _ = ack.send(r);
             }
-            Command::Unregister { id, done } => {
-                self.stop(id);
-                let _ = done.send(Ok(()));
+            Command::UpdateTxt { id, txt, ack } => {
+                let r = match self.subs.get(&id) {
+                    Some(Sub::Registration { reg, .. }) => self
+                        .driver
+                        .core_mut()
+                        .update_txt(now, *reg, txt)
+                        .map_err(|e| Error::Engine(e.to_string())),
+                    _ => Err(Error::Closed),
+                };
+                self.touched = true;
+                let _ = ack.send(r);
             }
+            Command::Unregister { id, done } => match self.subs.get(&id) {
+                Some(Sub::Registration { reg, .. }) => {
+                    let reg = *reg;
+                    self.stop(id);
+                    // Answered when the engine reports the goodbyes are out.
+                    self.leaving.entry(reg).or_default().push(done);
+                }
+                _ => {
+                    self.stop(id);
+                    let _ = done.send(Ok(()));
+                }
+            },
             Command::Interfaces { reply } => {
                 let list = self
                     .driver
@@ -440,7 +485,75 @@ impl Service {
         }
     }
 
-    /// Ends a subscription and every engine query it runs.
+    /// Publishes a service, and the host name it points at if no other service of
+    /// ours published it yet.
+    fn register(
+        &mut self,
+        id: SubId,
+        info: ServiceInfo,
+        events: Sender<RegistrationEvent>,
+        name: Arc<Mutex<InstanceName>>,
+    ) -> Result<(), Error> {
+        let now = self.now();
+        let host = info.host.clone().unwrap_or_else(|| self.host_name.clone());
+        if !self.hosts.contains_key(&host) {
+            let reg = HostRegistration::builder(host.clone())
+                .build()
+                .and_then(|h| self.driver.core_mut().register_host(now, h))
+                .map_err(Error::Register)?;
+            self.hosts.insert(host.clone(), (reg, 0));
+        }
+        let mut builder = ServiceRegistration::builder(info.instance, info.service_type)
+            .port(info.port)
+            .host(host.clone())
+            .txt(info.txt);
+        for sub in &info.subtypes {
+            builder = builder.subtype(sub);
+        }
+        let registered = builder
+            .build()
+            .and_then(|s| self.driver.core_mut().register_service(now, s));
+        let reg = match registered {
+            Ok(reg) => reg,
+            Err(e) => {
+                self.release_host(&host);
+                return Err(Error::Register(e));
+            }
+        };
+        if let Some(h) = self.hosts.get_mut(&host) {
+            h.1 += 1;
+        }
+        self.regs.insert(reg, id);
+        self.subs.insert(
+            id,
+            Sub::Registration {
+                reg,
+                host,
+                events,
+                name,
+            },
+        );
+        self.touched = true;
+        Ok(())
+    }
+
+    /// A service stopped using `host`: the last one takes the host name down too.
+    fn release_host(&mut self, host: &Name) {
+        let Some((reg, users)) = self.hosts.get_mut(host) else {
+            return;
+        };
+        *users = users.saturating_sub(1);
+        if *users == 0 {
+            let reg = *reg;
+            self.hosts.remove(host);
+            let now = self.now();
+            let _ = self.driver.core_mut().unregister(now, reg);
+            self.leaving.entry(reg).or_default();
+        }
+    }
+
+    /// Ends a subscription and every engine query it runs; a registration is
+    /// withdrawn with goodbyes (RFC 6762 §10.1).
     fn stop(&mut self, id: SubId) {
         let Some(sub) = self.subs.remove(&id) else {
             return;
@@ -448,6 +561,14 @@ impl Service {
         for q in sub.queries() {
             self.queries.remove(&q);
             self.driver.core_mut().stop_query(q);
+        }
+        if let Sub::Registration { reg, host, .. } = sub {
+            self.regs.remove(&reg);
+            let now = self.now();
+            if self.driver.core_mut().unregister(now, reg).is_ok() {
+                self.leaving.entry(reg).or_default();
+            }
+            self.release_host(&host);
         }
         self.touched = true;
     }
@@ -462,8 +583,11 @@ impl Service {
         for id in ids {
             self.stop(id);
         }
-        // TODO(responder): Engine::shutdown (goodbyes for every registration) once the
-        // responder lands; `goodbyes_done` then waits for its Unregistered events.
+        // Goodbyes for whatever is left (RFC 6762 §10.1); `goodbyes_done` waits for
+        // the engine's Unregistered events.
+        let now = self.now();
+        self.driver.core_mut().shutdown(now);
+        self.touched = true;
         self.shutting_down = Some(ShuttingDown {
             waiters: done.into_iter().collect(),
             until: StdInstant::now() + SHUTDOWN_BOUND,
@@ -471,7 +595,7 @@ impl Service {
     }
 
     fn goodbyes_done(&self) -> bool {
-        true
+        self.leaving.is_empty()
     }
 
     /// The loop is over: subscriptions see Shutdown, shutdown waiters are told.
@@ -479,6 +603,11 @@ impl Service {
         self.shared.stopped.store(true, Ordering::Release);
         self.subs.clear();
         self.queries.clear();
+        for (_, waiters) in self.leaving.drain() {
+            for w in waiters {
+                let _ = w.send(Ok(()));
+            }
+        }
         if let Some(sd) = self.shutting_down.take() {
             for w in sd.waiters {
                 let _ = w.send(Ok(()));
@@ -503,8 +632,11 @@ impl Service {
             | Event::ServiceTypeRemoved { query, .. }
             | Event::QueryAnswer { query, .. }
             | Event::QueryDone { query } => *query,
-            // TODO(responder): registration events, routed by RegistrationId.
-            _ => return,
+            Event::ProbingStarted { .. }
+            | Event::Registered { .. }
+            | Event::Renamed { .. }
+            | Event::RegistrationFailed { .. }
+            | Event::Unregistered { .. } => return self.route_registration(ev),
         };
         let Some((id, of_instance)) = self.queries.get(&query).cloned() else {
             return;
@@ -668,6 +800,66 @@ impl Service {
         }
         if dead || done {
             self.stop(id);
+        }
+    }
+
+    /// Registration events, routed by registration.
+    fn route_registration(&mut self, ev: Event) {
+        let label = |name: &Name| InstanceName::split(name).ok().map(|(i, _)| i);
+        let (reg, out) = match ev {
+            Event::Unregistered { id } => {
+                for w in self.leaving.remove(&id).unwrap_or_default() {
+                    let _ = w.send(Ok(()));
+                }
+                return;
+            }
+            Event::ProbingStarted { id, name } => (
+                id,
+                label(&name).map(|name| RegistrationEvent::Probing { name }),
+            ),
+            Event::Registered { id, name } => {
+                tracing::info!(%name, "registered");
+                (
+                    id,
+                    label(&name).map(|name| RegistrationEvent::Registered { name }),
+                )
+            }
+            Event::Renamed { id, from, to } => {
+                tracing::info!(%from, %to, "renamed after a conflict");
+                let out = match (label(&from), label(&to)) {
+                    (Some(from), Some(to)) => Some(RegistrationEvent::Renamed { from, to }),
+                    _ => None,
+                };
+                (id, out)
+            }
+            Event::RegistrationFailed { id, reason } => {
+                let why = match reason {
+                    RegistrationFailure::Conflict => "name conflict and renaming not allowed",
+                    RegistrationFailure::NoFreeName => "no free name found after many renames",
+                };
+                tracing::warn!(registration = id.0, why, "registration failed");
+                (id, Some(RegistrationEvent::Failed(why.to_string())))
+            }
+            _ => return,
+        };
+        // Host name registrations have no subscriber; their renames show in the SRV.
+        let Some(&sub) = self.regs.get(&reg) else {
+            return;
+        };
+        let Some(Sub::Registration { events, name, .. }) = self.subs.get(&sub) else {
+            return;
+        };
+        let Some(out) = out else { return };
+        match &out {
+            RegistrationEvent::Registered { name: n }
+            | RegistrationEvent::Renamed { to: n, .. } => {
+                *name.lock().unwrap_or_else(|p| p.into_inner()) = n.clone();
+            }
+            _ => {}
+        }
+        let failed = matches!(out, RegistrationEvent::Failed(_));
+        if events.send(out).is_err() || failed {
+            self.stop(sub);
         }
     }
 
