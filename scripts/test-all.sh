@@ -1,7 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test of the project: the workspace's unit, integration and doc tests
-# (namespace tests included when run as root).
+# Runs every test of the project: the workspace's unit, integration, simulation and doc
+# tests (network-namespace tests included when run as root), then, as root, the interop
+# suite against Avahi and python-zeroconf (interop/, in namespaces it makes and removes).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+if [ "$(id -u)" = 0 ]; then
+  bash interop/setup.sh
+  cargo build --release -p mdns-cli
+  MDNS_BIN="$PWD/target/release/mdns" bash interop/run.sh --all
+else
+  echo "interop suite skipped: it needs root to create network namespaces (sudo bash $0)"
+fi
