@@ -398,6 +398,9 @@ impl Querier {
 
     pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, _id: InterfaceId) {
         // A link change restarts every question, QU first (§5.2, §5.4).
+        if self.questions.is_empty() {
+            return;
+        }
         let first = send::first_query_time(ctx);
         for q in self.questions.values_mut() {
             q.restart(first);

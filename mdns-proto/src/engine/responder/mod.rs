@@ -136,7 +136,7 @@ impl Responder {
     }
 
     /// The interface is gone: nothing more is sent on it.
-    pub(crate) fn interface_down(&mut self, _ctx: &mut Ctx<'_>, id: InterfaceId) {
+    pub(crate) fn interface_down(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId) {
         for reg in self.registry.regs.values_mut() {
             reg.links.retain(|l| l.iface != id);
         }
@@ -154,7 +154,7 @@ impl Responder {
             }
         });
         for reg in done {
-            self.goodbye_sent(_ctx, reg);
+            self.goodbye_sent(ctx, reg);
         }
     }
 

@@ -20,6 +20,10 @@ pub const LEGACY_MAX_REPLY: usize = 512;
 /// TTL cap in legacy unicast replies (RFC 6762 §6.7: "no greater than ten seconds").
 pub const LEGACY_MAX_TTL: u32 = 10;
 
+/// Most names tried in one probe datagram before halving (a 1440-byte datagram holds
+/// about a dozen service probes).
+const PROBE_BATCH: usize = 16;
+
 /// A probe datagram to write: these registrations' names, on one interface and family.
 #[derive(Clone, Debug)]
 pub(crate) struct ProbeJob {
@@ -157,7 +161,8 @@ fn write_probe(
     buf: &mut [u8],
 ) -> (Option<Transmit>, bool) {
     p.regs.retain(|(id, _)| registry.regs.contains_key(id));
-    let mut k = p.regs.len();
+    // Try a batch of names that usually fits, halving until it does.
+    let mut k = p.regs.len().min(PROBE_BATCH);
     while k > 0 {
         // RFC 6762 §8.1: questions for every name (qtype ANY, QU on the first probe),
         // then all proposed records in Authority, no cache-flush bit (§8.2).

@@ -1,0 +1,27 @@
+//! Responder cost per query: handle_datagram + poll_transmit until the answer is out,
+//! for 10, 100, 1,000 and 10,000 services. See benches/README.md (## Responder).
+
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
+
+#[path = "../src/responder_setup.rs"]
+mod setup;
+use setup::{Bench, Query};
+
+fn responder(c: &mut Criterion) {
+    let mut group = c.benchmark_group("responder");
+    for types in [1, 10, 100, 1000] {
+        let mut bench = Bench::new(types);
+        for q in Query::ALL {
+            let bytes = q.bytes();
+            group.bench_with_input(
+                BenchmarkId::new(q.label(), types * 10),
+                &bytes,
+                |b, bytes| b.iter(|| bench.answer(bytes)),
+            );
+        }
+    }
+    group.finish();
+}
+
+criterion_group!(benches, responder);
+criterion_main!(benches);

@@ -1,0 +1,39 @@
+//! Callgrind driver for the responder: builds an engine with `SERVICES` services, then
+//! answers one query kind `RUNS` times inside `measured`, so that
+//!
+//! ```text
+//! valgrind --tool=callgrind --toggle-collect='*measured*' \
+//!     target/release/responder_callgrind ptr_10_answers 100 1000
+//! ```
+//!
+//! counts only the query handling (divide the total by RUNS).
+
+#[path = "../responder_setup.rs"]
+mod setup;
+use setup::{Bench, Query};
+
+#[inline(never)]
+fn measured(bench: &mut Bench, query: &[u8], runs: usize) -> usize {
+    let mut sent = 0;
+    for _ in 0..runs {
+        sent += bench.answer(query);
+    }
+    sent
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let label = args.get(1).map_or("ptr_10_answers", String::as_str);
+    let services: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
+    let runs: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1000);
+    let q = Query::ALL
+        .into_iter()
+        .find(|q| q.label() == label)
+        .expect("query: ptr_10_answers | srv_txt | host_a | unknown_type | ptr_10_known_answers");
+    let mut bench = Bench::new(services.div_ceil(10));
+    let bytes = q.bytes();
+    // Warm up once outside the measured function.
+    let first = bench.answer(&bytes);
+    let sent = measured(&mut bench, &bytes, runs);
+    println!("{label} services={services} runs={runs} bytes_first={first} bytes_total={sent}");
+}
