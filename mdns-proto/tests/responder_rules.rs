@@ -8,6 +8,7 @@ use mdns_proto::engine::responder::{
 use mdns_proto::engine::{Config, Destination, Event, RegistrationFailure};
 use mdns_proto::wire::{Rtype, Section};
 use mdns_proto::{InstanceName, Instant, ServiceType, Txt};
+use std::net::SocketAddr;
 
 const HOST: &str = "myhost.local.";
 const INST: &str = "Kitchen._http._tcp.local.";
@@ -171,8 +172,8 @@ fn rfc6762_8_1_probe_defended_at_once() {
     assert_eq!(net.sent.len(), 2, "defence limited to once per 250 ms");
 }
 
-/// RFC 6762 §7.4: another host multicasting our pending answer (TTL ≥ half ours)
-/// cancels it.
+/// RFC 6762 §7.4: another host multicasting our pending answer with a TTL not less
+/// than ours cancels it.
 #[test]
 fn rfc6762_7_4_duplicate_answer_suppression() {
     let mut net = Net::new(9);
@@ -181,6 +182,81 @@ fn rfc6762_7_4_duplicate_answer_suppression() {
     net.recv(&response(&[ptr(TYPE, INST, 4500)]));
     net.run_ms(500);
     assert!(net.sent.is_empty());
+}
+
+/// RFC 6762 §7.4: a copy with a TTL lower than ours (here exactly half) does not count
+/// as our answer: ours still goes out.
+#[test]
+fn rfc6762_7_4_a_lower_ttl_copy_does_not_suppress_our_answer() {
+    let mut net = Net::new(9);
+    net.established();
+    net.recv(&query(&[(TYPE, Rtype::PTR, false)], &[], &[]));
+    net.recv(&response(&[ptr(TYPE, INST, 2250)]));
+    net.run_ms(500);
+    assert!(net.sent.iter().any(|s| s.has_answer(TYPE, Rtype::PTR)));
+}
+
+/// Our own continuous query, looped back by the network stack, is answered by
+/// multicast (never unicast to ourselves), so a browse of this engine finds the
+/// services it publishes; our own probes looped back are neither answered nor taken
+/// for a conflict.
+#[test]
+fn own_looped_back_query_is_answered_by_multicast() {
+    let mut net = Net::new(12);
+    net.established();
+    net.take_sent();
+    let own = SocketAddr::new(OUR_V4.parse().unwrap(), 5353);
+    let ty = ServiceType::new("_http._tcp").unwrap();
+    let browse = net.engine.browse(net.now, &ty).unwrap();
+    net.run_ms(150);
+    let ours = net.take_sent();
+    let q = ours
+        .iter()
+        .find(|s| s.is_query())
+        .expect("the browse query");
+    assert!(q.text().contains("QU"), "{}", q.text());
+    net.recv_from(&q.bytes, own, true);
+    net.run_ms(200);
+    let sent = net.take_sent();
+    let answer = sent
+        .iter()
+        .find(|s| s.has_answer(TYPE, Rtype::PTR))
+        .expect("answered");
+    assert!(
+        sent.iter().all(|s| s.dest == Destination::MulticastV4),
+        "multicast only"
+    );
+    // Looped back too, the answer makes the browse find our own service.
+    let answer = answer.bytes.clone();
+    net.recv_from(&answer, own, true);
+    assert!(net
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::ServiceFound { query, .. } if *query == browse)));
+    // A new registration's probe looped back: no answer, no conflict.
+    net.run_ms(2000);
+    net.take_sent();
+    let id = net
+        .engine
+        .register_service(net.now, service("Den", "_http._tcp", 81))
+        .unwrap();
+    for _ in 0..10 {
+        net.run_ms(100);
+        for s in net.take_sent() {
+            if s.is_probe() {
+                net.recv_from(&s.bytes, own, true);
+            }
+        }
+    }
+    net.run_ms(1000);
+    assert!(net
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Registered { id: r, .. } if *r == id)));
+    assert!(!net
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Renamed { .. })));
 }
 
 /// RFC 6762 §6.6, §10.1: our record sent by another host with less than half our TTL,

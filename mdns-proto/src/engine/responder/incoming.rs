@@ -102,7 +102,8 @@ impl Responder {
                     name: q.name.to_name(),
                     qtype: q.qtype,
                     qclass: q.qclass,
-                    unicast_response: q.unicast_response,
+                    // Our own looped-back queries are answered by multicast only.
+                    unicast_response: q.unicast_response && !inc.own,
                 })
                 .collect();
             let held = HeldQuery {
@@ -123,7 +124,8 @@ impl Responder {
                 name: q.name,
                 qtype: q.qtype,
                 qclass: q.qclass,
-                unicast_response: q.unicast_response,
+                // Our own looped-back queries are answered by multicast only.
+                unicast_response: q.unicast_response && !inc.own,
             })
             .collect();
         let from = From {
@@ -314,8 +316,9 @@ impl Responder {
                 // §6.6: our record with less than half our TTL (a goodbye, §10.1,
                 // included): re-announce it so caches keep it.
                 reannounce.push(k);
-            } else {
-                // §7.4: someone else just sent our answer.
+            } else if r.ttl >= ours.ttl {
+                // §7.4: someone else just sent our answer with a TTL not less than
+                // ours: ours counts as sent.
                 self.sched.suppress_duplicate(ctx.now, k, iface, family);
             }
         }

@@ -102,8 +102,11 @@ impl Responder {
         }
     }
 
+    /// A query. Our own looped-back probes are ignored; our own other queries are
+    /// answered like anyone's (by multicast), so that a browse by this engine finds the
+    /// services it publishes, as Bonjour and Avahi users expect.
     pub(crate) fn handle_query(&mut self, ctx: &mut Ctx<'_>, incoming: &Incoming<'_>) {
-        if incoming.own {
+        if incoming.own && incoming.msg.header().nscount > 0 {
             return;
         }
         self.query(ctx, incoming);

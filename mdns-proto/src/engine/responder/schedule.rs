@@ -247,7 +247,7 @@ impl Schedule {
             .is_some_and(|t| now - *t < within)
     }
 
-    /// Another host multicast `key` with a TTL at least half ours: our pending
+    /// Another host multicast `key` with a TTL not less than ours: our pending
     /// multicast answer of it is treated as sent (RFC 6762 §7.4).
     pub fn suppress_duplicate(
         &mut self,
