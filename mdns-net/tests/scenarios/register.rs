@@ -355,6 +355,7 @@ pub fn update_txt<A: Api>() {
     assert_eq!(s.txt, txt);
     A::unregister(reg).unwrap();
     A::shutdown(a).unwrap();
+    A::shutdown(b).unwrap();
 }
 
 /// Bad input fails with its own error; a second registration of a name the instance
@@ -398,9 +399,17 @@ pub fn registration_errors<A: Api>() {
     let e = A::register(&a, info).map(|_| ()).unwrap_err();
     assert!(matches!(e, Error::Register(_)), "{e:?}");
 
-    // The registration is still there and unregisters.
+    // The refusals withdrew nothing: the service and its host name still answer a
+    // host that starts now (and so has cached nothing of A's announcements).
+    let b = start::<A>(lan.host(2), config("hostb", true, true));
+    let s = A::resolve(&b, &name("Kitchen"), &ty(), WAIT).unwrap();
+    assert_eq!(s.port, 8080);
+    let addrs = A::lookup_host(&b, &Name::parse("hosta.local.").unwrap(), WAIT).unwrap();
+    assert!(!addrs.is_empty());
+    // And the registration still works: no event pending, unregister completes.
     let r = A::reg_name(&reg);
     assert_eq!(r, name("Kitchen"));
     A::unregister(reg).unwrap();
     A::shutdown(a).unwrap();
+    A::shutdown(b).unwrap();
 }
