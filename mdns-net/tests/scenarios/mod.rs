@@ -32,7 +32,7 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub trait Api {
     type Mdns: Send;
     type Browser;
-    type Registration;
+    type Registration: Send + 'static;
     /// Called on a thread inside the namespace.
     fn new(cfg: MdnsConfig) -> Result<Self::Mdns, Error>;
     fn browse(m: &Self::Mdns, ty: &ServiceType, resolving: bool) -> Result<Self::Browser, Error>;
@@ -119,6 +119,10 @@ macro_rules! scenario_tests {
         #[test]
         fn update_txt_reaches_a_resolving_browser() {
             scenarios::update_txt::<$api>();
+        }
+        #[test]
+        fn registration_lifecycle_early_unregister_reregister_drop() {
+            scenarios::registration_lifecycle::<$api>();
         }
         #[test]
         fn registration_errors_are_typed() {

@@ -406,10 +406,69 @@ pub fn registration_errors<A: Api>() {
     assert_eq!(s.port, 8080);
     let addrs = A::lookup_host(&b, &Name::parse("hosta.local.").unwrap(), WAIT).unwrap();
     assert!(!addrs.is_empty());
-    // And the registration still works: no event pending, unregister completes.
-    let r = A::reg_name(&reg);
-    assert_eq!(r, name("Kitchen"));
+    // And the registration still works: no new event, unregister completes.
+    assert_eq!(A::reg_name(&reg), name("Kitchen"));
+    let mut reg = reg;
+    let r = A::reg_next(&mut reg, Duration::from_millis(200));
+    assert!(matches!(r, Err(Error::Timeout)), "{r:?}");
     A::unregister(reg).unwrap();
+    A::shutdown(a).unwrap();
+    A::shutdown(b).unwrap();
+}
+
+/// Runs `f` on its own thread and fails the test if it takes longer than `bound`
+/// (a hang shows as a failure, not as a stuck test).
+fn bounded<R: Send + 'static>(
+    what: &str,
+    bound: Duration,
+    f: impl FnOnce() -> R + Send + 'static,
+) -> R {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(bound)
+        .unwrap_or_else(|_| panic!("{what} did not complete in {bound:?}"))
+}
+
+/// Withdrawing while still probing completes; the same name registers again right
+/// after its goodbyes and a browser sees it come back; dropping a registration
+/// withdraws it too.
+pub fn registration_lifecycle<A: Api>() {
+    if !capable("registration_lifecycle") {
+        return;
+    }
+    let lan = Lan::new(2);
+    let (ha, hb) = (lan.host(1), lan.host(2));
+    let a = start::<A>(ha, config("hosta", true, true));
+    let b = start::<A>(hb, config("hostb", true, true));
+    let eth0 = InterfaceId(hb.ifindex("eth0"));
+    let mut br = A::browse(&b, &ty(), false).unwrap();
+
+    // Unregistered before probing is over: nothing was announced, nothing to wait for.
+    let early = ServiceInfo::builder("Early", "_http._tcp", 1)
+        .build()
+        .unwrap();
+    let r = A::register(&a, early).unwrap();
+    bounded("unregister while probing", WAIT, move || A::unregister(r)).unwrap();
+
+    let reg = register_clean::<A>(&a, kitchen());
+    wait_browse::<A>(&mut br, "Found", |e| is_found(e, "Kitchen", Some(eth0)));
+    A::unregister(reg).unwrap();
+    wait_browse::<A>(&mut br, "Removed", |e| is_removed(e, "Kitchen", Some(eth0)));
+    // The same name again, at once: no conflict with its own goodbyes.
+    let reg = register_clean::<A>(&a, kitchen());
+    wait_browse::<A>(&mut br, "Found again", |e| {
+        is_found(e, "Kitchen", Some(eth0))
+    });
+    let s = A::resolve(&b, &name("Kitchen"), &ty(), WAIT).unwrap();
+    assert_eq!(s.port, 8080);
+
+    // Dropping the registration withdraws it.
+    drop(reg);
+    wait_browse::<A>(&mut br, "Removed on drop", |e| {
+        is_removed(e, "Kitchen", Some(eth0))
+    });
     A::shutdown(a).unwrap();
     A::shutdown(b).unwrap();
 }
