@@ -10,7 +10,7 @@ use std::time::Duration;
 use mdns_blocking::{
     AnswerRecord, BrowseEvent, Browser, Error, HostEvent, InstanceName, InterfaceInfo, Mdns,
     MdnsConfig, Name, Registration, RegistrationEvent, ResolvedService, Rtype, ServiceInfo,
-    ServiceType, TypeEvent,
+    ServiceType, Txt, TypeEvent,
 };
 
 struct Blocking;
@@ -57,6 +57,9 @@ impl scenarios::Api for Blocking {
     }
     fn unregister(r: Registration) -> Result<(), Error> {
         r.unregister()
+    }
+    fn update_txt(r: &Registration, txt: Txt) -> Result<(), Error> {
+        r.update_txt(txt)
     }
     fn shutdown(m: Mdns) -> Result<(), Error> {
         m.shutdown()

@@ -10,7 +10,7 @@ use std::time::Duration;
 use mdns_smol::{
     AnswerRecord, BrowseEvent, Browser, Error, HostEvent, InstanceName, InterfaceInfo, Mdns,
     MdnsConfig, Name, Registration, RegistrationEvent, ResolvedService, Rtype, ServiceInfo,
-    ServiceType, TypeEvent,
+    ServiceType, Txt, TypeEvent,
 };
 use smol::Timer;
 
@@ -74,6 +74,9 @@ impl scenarios::Api for Smol {
     }
     fn unregister(r: Registration) -> Result<(), Error> {
         block_on(r.unregister())
+    }
+    fn update_txt(r: &Registration, txt: Txt) -> Result<(), Error> {
+        block_on(r.update_txt(txt))
     }
     fn shutdown(mut m: Mdns) -> Result<(), Error> {
         block_on(async {

@@ -11,7 +11,7 @@ use std::time::Duration;
 use mdns_tokio::{
     AnswerRecord, BrowseEvent, Browser, Error, HostEvent, InstanceName, InterfaceInfo, Mdns,
     MdnsConfig, Name, Registration, RegistrationEvent, ResolvedService, Rtype, ServiceInfo,
-    ServiceType, TypeEvent,
+    ServiceType, Txt, TypeEvent,
 };
 use tokio::runtime::Runtime;
 
@@ -84,6 +84,9 @@ impl scenarios::Api for Tokio {
     }
     fn unregister(r: Registration) -> Result<(), Error> {
         rt().block_on(r.unregister())
+    }
+    fn update_txt(r: &Registration, txt: Txt) -> Result<(), Error> {
+        rt().block_on(r.update_txt(txt))
     }
     fn shutdown(mut m: Mdns) -> Result<(), Error> {
         rt().block_on(async {

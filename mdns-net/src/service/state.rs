@@ -503,6 +503,11 @@ impl Service {
                 .map_err(Error::Register)?;
             self.hosts.insert(host.clone(), (reg, 0));
         }
+        // Counted now, so that a refused service gives back only its own use of the
+        // host name (not the one of a service already published on it).
+        if let Some(h) = self.hosts.get_mut(&host) {
+            h.1 += 1;
+        }
         let mut builder = ServiceRegistration::builder(info.instance, info.service_type)
             .port(info.port)
             .host(host.clone())
@@ -520,9 +525,6 @@ impl Service {
                 return Err(Error::Register(e));
             }
         };
-        if let Some(h) = self.hosts.get_mut(&host) {
-            h.1 += 1;
-        }
         self.regs.insert(reg, id);
         self.subs.insert(
             id,

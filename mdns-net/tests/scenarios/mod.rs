@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub mod fake;
+pub mod register;
 
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
@@ -16,12 +17,13 @@ use mdns_net::service::{
 use mdns_net::service::{ResolvedService, ServiceInfo};
 use mdns_net::InterfaceSelector;
 use mdns_proto::engine::{AnswerRecord, InterfaceId};
-use mdns_proto::sd::{InstanceName, ServiceType};
+use mdns_proto::sd::{InstanceName, ServiceType, Txt};
 use mdns_proto::wire::{RecordData, Rtype};
 use mdns_proto::Name;
 use mdns_testnet::{capable, Lan, Netns};
 
 pub use fake::{FakeResponder, FakeService};
+pub use register::*;
 
 /// Longest wait for one expected event.
 pub const WAIT: Duration = Duration::from_secs(5);
@@ -30,7 +32,7 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub trait Api {
     type Mdns: Send;
     type Browser;
-    type Registration;
+    type Registration: Send + 'static;
     /// Called on a thread inside the namespace.
     fn new(cfg: MdnsConfig) -> Result<Self::Mdns, Error>;
     fn browse(m: &Self::Mdns, ty: &ServiceType, resolving: bool) -> Result<Self::Browser, Error>;
@@ -47,6 +49,7 @@ pub trait Api {
     fn reg_next(r: &mut Self::Registration, timeout: Duration) -> Result<RegistrationEvent, Error>;
     fn reg_name(r: &Self::Registration) -> InstanceName;
     fn unregister(r: Self::Registration) -> Result<(), Error>;
+    fn update_txt(r: &Self::Registration, txt: Txt) -> Result<(), Error>;
     fn shutdown(m: Self::Mdns) -> Result<(), Error>;
     /// The first event of `watch_host`.
     fn watch_host_first(m: &Self::Mdns, host: &Name, timeout: Duration)
@@ -96,6 +99,34 @@ macro_rules! scenario_tests {
         #[test]
         fn resolve_and_lookup_time_out() {
             scenarios::timeouts::<$api>();
+        }
+        #[test]
+        fn register_browse_resolve_unregister_v4_v6() {
+            scenarios::register_browse_resolve_unregister::<$api>(true);
+        }
+        #[test]
+        fn register_browse_resolve_unregister_ipv6_only() {
+            scenarios::register_browse_resolve_unregister::<$api>(false);
+        }
+        #[test]
+        fn two_instances_in_one_namespace_register() {
+            scenarios::two_instances_register::<$api>();
+        }
+        #[test]
+        fn conflict_across_hosts_ends_with_two_names() {
+            scenarios::conflict_across_hosts::<$api>();
+        }
+        #[test]
+        fn update_txt_reaches_a_resolving_browser() {
+            scenarios::update_txt::<$api>();
+        }
+        #[test]
+        fn registration_lifecycle_early_unregister_reregister_drop() {
+            scenarios::registration_lifecycle::<$api>();
+        }
+        #[test]
+        fn registration_errors_are_typed() {
+            scenarios::registration_errors::<$api>();
         }
     };
 }
