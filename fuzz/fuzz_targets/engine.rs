@@ -147,6 +147,10 @@ impl World {
         while let Some(t) = self.e.poll_transmit(self.now, &mut buf) {
             assert!(t.size <= limit, "transmit of {} bytes over the limit {limit}", t.size);
             let msg = Message::parse(&buf[..t.size]).expect("we send parsable packets");
+            if trace() {
+                eprintln!("{:>8} ms sent {:?} {:?}", self.now.as_millis(), t.destination, t.interface);
+                print_msg(&msg);
+            }
             assert!(msg.questions().all(|q| q.is_ok()), "our questions parse");
             assert!(msg.records().all(|r| r.is_ok()), "our records parse");
             let v4 = match t.destination {
@@ -223,12 +227,22 @@ impl World {
                 }
             }
         }
+        if trace() {
+            eprintln!("{:>8} ms recv from {} on {:?} mcast={}", self.now.as_millis(), meta.source, meta.interface, meta.multicast);
+            if let Ok(m) = Message::parse(bytes) {
+                print_msg(&m);
+            }
+        }
         self.e.handle_datagram(self.now, meta, bytes);
         Some(())
     }
 
     fn step(&mut self, inp: &mut Input<'_>) -> Option<()> {
-        match inp.byte()? % 12 {
+        let op = inp.byte()? % 12;
+        if trace() && !matches!(op, 0..=3) {
+            eprintln!("{:>8} ms step {op} ({})", self.now.as_millis(), ["", "", "", "", "time", "time", "next timer", "register", "unregister", "update txt", "query", "interface"][usize::from(op)]);
+        }
+        match op {
             0 | 1 => {
                 let len = usize::from(inp.byte()?) * 2;
                 let bytes = inp.bytes(len).to_vec();
@@ -297,6 +311,22 @@ impl World {
         }
         self.drain();
         Some(())
+    }
+}
+
+/// `ENGINE_FUZZ_TRACE=1 cargo fuzz run engine ARTIFACT` prints every packet.
+fn trace() -> bool {
+    std::env::var_os("ENGINE_FUZZ_TRACE").is_some()
+}
+
+fn print_msg(m: &Message<'_>) {
+    let h = m.header();
+    eprintln!("    {} tc={}", if h.is_response() { "response" } else { "query" }, h.truncated());
+    for q in m.questions().flatten() {
+        eprintln!("    Q  {} {}{}", q.name, q.qtype, if q.unicast_response { " QU" } else { "" });
+    }
+    for r in m.records().flatten() {
+        eprintln!("    {:?} {} {} ttl={} flush={}", r.section, r.name, r.rtype, r.ttl, r.cache_flush);
     }
 }
 

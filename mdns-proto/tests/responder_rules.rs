@@ -335,6 +335,41 @@ fn rfc6762_8_4_update_reannounces_without_probing() {
     );
 }
 
+/// RFC 6762 §6, §8.4 (found by the engine fuzzer): an update right after an
+/// announcement does not multicast the unchanged records again within the second; the
+/// new TXT still goes out, once a second has passed since the old one.
+#[test]
+fn rfc6762_6_update_right_after_an_announcement_keeps_the_one_second_rule() {
+    let mut net = Net::new(13);
+    let (_, s) = net.register_host_and_service();
+    // Run until the first announcement has gone out.
+    while !net.sent.iter().any(|x| x.has_answer(INST, Rtype::SRV)) {
+        net.run_ms(10);
+    }
+    let announced = net
+        .sent
+        .iter()
+        .find(|x| x.has_answer(INST, Rtype::SRV))
+        .map(|x| x.at)
+        .unwrap();
+    let txt = Txt::builder().entry("v", "2").build().unwrap();
+    net.engine.update_txt(net.now, s, txt).unwrap();
+    net.run_ms(3000);
+    let mut last: std::collections::BTreeMap<(String, Rtype, String), Instant> = Default::default();
+    for x in net.sent_since(announced) {
+        for r in x.answers() {
+            let key = (r.0.clone(), r.1, r.4.clone());
+            if let Some(t) = last.insert(key.clone(), x.at) {
+                assert!(ms(x.at) - ms(t) >= 1000, "{key:?} twice within a second");
+            }
+        }
+    }
+    assert!(net
+        .sent_since(announced)
+        .iter()
+        .any(|x| x.answers().iter().any(|r| r.4 == "\"v=2\"")));
+}
+
 /// RFC 6762 §9: with renaming not allowed, a conflict fails the registration.
 #[test]
 fn rfc6762_9_no_rename_gives_registration_failed() {

@@ -8,6 +8,7 @@
 //! Additional. Nothing is announced periodically.
 
 use super::registry::{Kind, Phase, RecKey, Registry};
+use super::schedule::MULTICAST_MIN_GAP;
 use super::write::{GoodbyeJob, Job, OwnedRec, ResponseJob};
 use super::{families, multicast, Responder};
 use crate::engine::event::{Event, RegistrationId};
@@ -55,11 +56,28 @@ impl Responder {
         answers.dedup();
         additionals.sort_unstable();
         for family in families(ctx, iface) {
-            self.sched.note_multicast(ctx.now, &answers, iface, family);
+            // §6: no record is multicast twice within a second on an interface. What
+            // went out too recently (an update right after an announcement, records
+            // shared by several registrations) waits until it may go again.
+            let (recent, fresh): (Vec<RecKey>, Vec<RecKey>) = answers.iter().partition(|k| {
+                self.sched
+                    .multicast_within(ctx.now, **k, iface, family, MULTICAST_MIN_GAP)
+            });
+            if !recent.is_empty() {
+                let at = self
+                    .sched
+                    .ready_at(ctx.now, &recent, iface, family, MULTICAST_MIN_GAP);
+                self.sched
+                    .add(ctx.now, iface, multicast(family), at, &recent, false);
+            }
+            if fresh.is_empty() {
+                continue;
+            }
+            self.sched.note_multicast(ctx.now, &fresh, iface, family);
             self.outbox.push_back(Job::Response(ResponseJob {
                 iface,
                 dest: multicast(family),
-                answers: answers.clone(),
+                answers: fresh,
                 additionals: additionals.clone(),
                 auto_additionals: false,
                 legacy: None,
