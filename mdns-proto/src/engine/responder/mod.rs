@@ -164,7 +164,7 @@ impl Responder {
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
         self.advance(ctx);
         while let Some(job) = self.outbox.front_mut() {
-            let (t, done) = write::write_job(&self.registry, ctx, job, buf);
+            let (t, done) = write::write_job(&self.registry, &mut self.sched, ctx, job, buf);
             if done {
                 if let Some(Job::Goodbye(g)) = self.outbox.pop_front() {
                     for reg in g.notify {

@@ -4,6 +4,7 @@
 
 use super::answer;
 use super::registry::{Rec, RecKey, Registry};
+use super::schedule::{multicast_family, Schedule, MULTICAST_MIN_GAP};
 use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, SourcePort, Transmit};
 use crate::engine::Ctx;
 use crate::name::Name;
@@ -96,6 +97,7 @@ impl Job {
 /// Writes the next datagram of `job`. Returns it (if any) and whether the job is done.
 pub(crate) fn write_job(
     registry: &Registry,
+    sched: &mut Schedule,
     ctx: &mut Ctx<'_>,
     job: &mut Job,
     buf: &mut [u8],
@@ -106,7 +108,7 @@ pub(crate) fn write_job(
     let addrs: SmallVec<[IfAddr; 4]> = iface.addrs.clone();
     match job {
         Job::Probe(p) => write_probe(registry, ctx, p, &addrs, buf),
-        Job::Response(r) => write_response(registry, ctx, r, &addrs, buf),
+        Job::Response(r) => write_response(registry, sched, ctx, r, &addrs, buf),
         Job::Goodbye(g) => write_goodbye(g, buf),
     }
 }
@@ -204,6 +206,7 @@ fn write_probe(
 
 fn write_response(
     registry: &Registry,
+    sched: &mut Schedule,
     ctx: &mut Ctx<'_>,
     r: &mut ResponseJob,
     addrs: &[IfAddr],
@@ -256,10 +259,22 @@ fn write_response(
     } else if done {
         extra.extend(r.additionals.iter().copied());
     }
+    let family = multicast_family(r.dest);
     for key in extra {
+        // §6: the one-second rule holds for additional records too; being optional,
+        // one multicast too recently is left out.
+        if let Some(f) = family {
+            if sched.multicast_within(ctx.now, key, r.iface, f, MULTICAST_MIN_GAP) {
+                continue;
+            }
+        }
         if let Some(rec) = registry.rec(key, addrs, ctx.config) {
             // Additionals are optional: one that does not fit is left out.
-            let _ = push(&mut w, Section::Additional, &rec, None, legacy);
+            if push(&mut w, Section::Additional, &rec, None, legacy).is_ok() {
+                if let Some(f) = family {
+                    sched.note_multicast(ctx.now, &[key], r.iface, f);
+                }
+            }
         }
     }
     let header = w.header();
