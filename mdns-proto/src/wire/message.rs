@@ -7,7 +7,7 @@
 
 use super::error::ParseError;
 use super::header::{Header, HEADER_LEN};
-use super::name::NameRef;
+use super::name::{NameRef, Suffixes};
 use super::rdata::RData;
 use super::rtype::{Class, Rtype};
 
@@ -52,6 +52,7 @@ impl<'a> Message<'a> {
             buf: self.buf,
             at: HEADER_LEN,
             left: self.header.qdcount,
+            memo: Suffixes::new(),
         }
     }
 
@@ -69,16 +70,18 @@ impl<'a> Message<'a> {
                 }
             }
         }
+        let (an, ns, ar) = (
+            u32::from(self.header.ancount),
+            u32::from(self.header.nscount),
+            u32::from(self.header.arcount),
+        );
         Records {
             buf: self.buf,
             at,
-            counts: [
-                self.header.ancount,
-                self.header.nscount,
-                self.header.arcount,
-            ],
-            section: 0,
-            done: lost,
+            left: if lost { 0 } else { an + ns + ar },
+            after_answers: ns + ar,
+            additional: ar,
+            memo: Suffixes::new(),
         }
     }
 }
@@ -102,6 +105,8 @@ pub struct Questions<'a> {
     buf: &'a [u8],
     at: usize,
     left: u16,
+    /// Suffixes already validated, so later names stop at a pointer to one of them.
+    memo: Suffixes,
 }
 
 impl<'a> Iterator for Questions<'a> {
@@ -113,24 +118,25 @@ impl<'a> Iterator for Questions<'a> {
         self.left -= 1;
         // One walk gives both the name and where it ends; only a name that does not
         // read needs a second, framing-only walk to find the next question.
-        let (name, end) = match NameRef::read(self.buf, self.at) {
+        let (name, end) = match NameRef::read_in(self.buf, self.at, &mut self.memo) {
             Ok((name, end)) => (Ok(name), Ok(end)),
             Err(e) => (Err(e), NameRef::skip(self.buf, self.at)),
         };
-        let end = match end {
-            Ok(end) if end + 4 <= self.buf.len() => end,
-            _ => {
-                self.left = 0;
-                return Some(Err(ParseError::Truncated { at: self.at }));
-            }
+        let fixed: Option<&[u8; 4]> = match end {
+            Ok(end) => self.buf.get(end..).and_then(|b| b.first_chunk()),
+            Err(_) => None,
         };
-        self.at = end + 4;
+        let Some(&[t0, t1, c0, c1]) = fixed else {
+            self.left = 0;
+            return Some(Err(ParseError::Truncated { at: self.at }));
+        };
+        self.at = end.unwrap_or(0) + 4;
         let name = match name {
             Ok(name) => name,
             Err(e) => return Some(Err(e)),
         };
-        let qtype = u16::from_be_bytes([self.buf[end], self.buf[end + 1]]);
-        let (qclass, qu) = Class::split(u16::from_be_bytes([self.buf[end + 2], self.buf[end + 3]]));
+        let qtype = u16::from_be_bytes([t0, t1]);
+        let (qclass, qu) = Class::split(u16::from_be_bytes([c0, c1]));
         Some(Ok(Question {
             name,
             qtype: Rtype(qtype),
@@ -167,66 +173,74 @@ pub struct Record<'a> {
 pub struct Records<'a> {
     buf: &'a [u8],
     at: usize,
-    counts: [u16; 3],
-    section: usize,
-    done: bool,
+    /// Records still to read (0 once framing is lost).
+    left: u32,
+    /// Records in the authority and additional sections.
+    after_answers: u32,
+    /// Records in the additional section.
+    additional: u32,
+    /// Suffixes already validated, so later names stop at a pointer to one of them.
+    memo: Suffixes,
 }
 
 impl<'a> Records<'a> {
+    #[cold]
     fn lose(&mut self, e: ParseError) -> Option<Result<Record<'a>, ParseError>> {
-        self.done = true;
+        self.left = 0;
         Some(Err(e))
     }
 }
 
 impl<'a> Iterator for Records<'a> {
     type Item = Result<Record<'a>, ParseError>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.done {
+        if self.left == 0 {
             return None;
         }
-        while self.section < 3 && self.counts[self.section] == 0 {
-            self.section += 1;
-        }
-        if self.section == 3 {
-            self.done = true;
-            return None;
-        }
-        self.counts[self.section] -= 1;
-        let section = [Section::Answer, Section::Authority, Section::Additional][self.section];
+        let section = if self.left > self.after_answers {
+            Section::Answer
+        } else if self.left > self.additional {
+            Section::Authority
+        } else {
+            Section::Additional
+        };
+        self.left -= 1;
         let start = self.at;
+        let b = self.buf;
         // One walk gives the owner name and where it ends; a name that does not read
         // gets a framing-only walk so the records after it can still be read.
-        let (name, fixed) = match NameRef::read(self.buf, start) {
+        let (name, fixed) = match NameRef::read_in(b, start, &mut self.memo) {
             Ok((name, end)) => (Ok(name), end),
-            Err(e) => match NameRef::skip(self.buf, start) {
+            Err(e) => match NameRef::skip(b, start) {
                 Ok(end) => (Err(e), end),
                 Err(e) => return self.lose(e),
             },
         };
-        if fixed + 10 > self.buf.len() {
+        // Type, class, TTL, rdlength: one bounds check for the ten bytes.
+        let Some(&[t0, t1, c0, c1, l0, l1, l2, l3, r0, r1]) =
+            b.get(fixed..).and_then(|f| f.first_chunk::<10>())
+        else {
             return self.lose(ParseError::Truncated { at: start });
-        }
-        let b = self.buf;
-        let w = |i: usize| u16::from_be_bytes([b[i], b[i + 1]]);
-        let rtype = Rtype(w(fixed));
-        let raw_class = w(fixed + 2);
-        let ttl = u32::from_be_bytes([b[fixed + 4], b[fixed + 5], b[fixed + 6], b[fixed + 7]]);
-        let rdlength = w(fixed + 8);
+        };
+        let rtype = Rtype(u16::from_be_bytes([t0, t1]));
+        let raw_class = u16::from_be_bytes([c0, c1]);
+        let ttl = u32::from_be_bytes([l0, l1, l2, l3]);
+        let rdlength = u16::from_be_bytes([r0, r1]);
         let rdata_at = fixed + 10;
         let rdata_end = rdata_at + usize::from(rdlength);
-        if rdata_end > b.len() {
+        let Some(raw_rdata) = b.get(rdata_at..rdata_end) else {
             return self.lose(ParseError::RdataOverrun {
                 at: rdata_at,
                 rdlength,
             });
-        }
+        };
         self.at = rdata_end;
         let name = match name {
             Ok(name) => name,
             Err(e) => return Some(Err(e)),
         };
-        let rdata = match RData::parse(b, rdata_at, usize::from(rdlength), rtype) {
+        let rdata = match RData::parse_in(b, rdata_at, raw_rdata, rtype, &mut self.memo) {
             Ok(r) => r,
             Err(e) => return Some(Err(e)),
         };
@@ -243,7 +257,7 @@ impl<'a> Iterator for Records<'a> {
             cache_flush,
             ttl,
             rdata,
-            raw_rdata: &b[rdata_at..rdata_end],
+            raw_rdata,
         }))
     }
 }

@@ -29,52 +29,74 @@ impl<'a> NameRef<'a> {
     /// Reads the name starting at `pos` in `msg`. Returns it and the offset just past
     /// its in-place part (where the next field begins).
     pub fn read(msg: &'a [u8], pos: usize) -> Result<(NameRef<'a>, usize), ParseError> {
+        Self::read_in(msg, pos, &mut Suffixes::new())
+    }
+
+    /// [`NameRef::read`] with a memo of the suffixes of `msg` already validated: a
+    /// pointer to one of them adds its known length and ends the walk there. Gives
+    /// exactly the result of `read` (the memo only holds suffixes that read cleanly,
+    /// and the limits on length and pointer count are checked against the totals).
+    #[inline(always)]
+    pub(crate) fn read_in(
+        msg: &'a [u8],
+        pos: usize,
+        memo: &mut Suffixes,
+    ) -> Result<(NameRef<'a>, usize), ParseError> {
         let mut at = pos;
-        let mut end = None;
         let mut wire_len = 1usize; // the root label
-        let mut hops = 0;
-        loop {
+                                   // The labels in place, up to the root label or the first pointer.
+        let target = loop {
             let len = *msg.get(at).ok_or(ParseError::Truncated { at })?;
-            match len & 0xC0 {
-                0x00 if len == 0 => {
-                    let end = end.unwrap_or(at + 1);
-                    return Ok((
-                        NameRef {
-                            msg,
-                            start: pos as u16,
-                            wire_len: wire_len as u8,
-                        },
-                        end,
-                    ));
+            if len < 0x40 {
+                if len == 0 {
+                    if at != pos {
+                        memo.put(pos, wire_len, 0);
+                    }
+                    return Ok((NameRef::new(msg, pos, wire_len), at + 1));
                 }
-                0x00 => {
-                    let len = usize::from(len);
-                    if at + 1 + len >= msg.len() {
-                        return Err(ParseError::Truncated { at });
-                    }
-                    wire_len += 1 + len;
-                    if wire_len > MAX_NAME_LEN {
-                        return Err(ParseError::NameTooLong { at: pos });
-                    }
-                    at += 1 + len;
+                let len = usize::from(len);
+                if at + 1 + len >= msg.len() {
+                    return Err(ParseError::Truncated { at });
                 }
-                0xC0 => {
-                    let lo = *msg.get(at + 1).ok_or(ParseError::Truncated { at })?;
-                    let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
-                    if end.is_none() {
-                        end = Some(at + 2);
-                    }
-                    if target < super::HEADER_LEN || target >= msg.len() || target == at {
-                        return Err(ParseError::BadPointer { at, target });
-                    }
-                    hops += 1;
-                    if hops > MAX_POINTER_HOPS {
-                        return Err(ParseError::PointerLoop { at: pos });
-                    }
-                    at = target;
+                wire_len += 1 + len;
+                if wire_len > MAX_NAME_LEN {
+                    return Err(ParseError::NameTooLong { at: pos });
                 }
-                _ => return Err(ParseError::BadLabel { at, byte: len }),
+                at += 1 + len;
+            } else if len >= 0xC0 {
+                let lo = *msg.get(at + 1).ok_or(ParseError::Truncated { at })?;
+                let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
+                if target < super::HEADER_LEN || target >= msg.len() || target == at {
+                    return Err(ParseError::BadPointer { at, target });
+                }
+                break target;
+            } else {
+                return Err(ParseError::BadLabel { at, byte: len });
             }
+        };
+        let end = at + 2;
+        let (total, hops) = match memo.get(target) {
+            Some((len, hops)) if wire_len - 1 + len <= MAX_NAME_LEN && hops < MAX_POINTER_HOPS => {
+                (wire_len - 1 + len, hops + 1)
+            }
+            _ => {
+                let (total, hops) = walk_from(msg, pos, target, wire_len, memo)?;
+                memo.put(target, total + 1 - wire_len, hops - 1);
+                (total, hops)
+            }
+        };
+        if at != pos {
+            memo.put(pos, total, hops);
+        }
+        Ok((NameRef::new(msg, pos, total), end))
+    }
+
+    #[inline(always)]
+    fn new(msg: &'a [u8], pos: usize, wire_len: usize) -> Self {
+        NameRef {
+            msg,
+            start: pos as u16,
+            wire_len: wire_len as u8,
         }
     }
 
@@ -103,7 +125,7 @@ impl<'a> NameRef<'a> {
     pub fn labels(&self) -> NameLabels<'a> {
         NameLabels {
             msg: self.msg,
-            at: usize::from(self.start),
+            rest: self.msg.get(usize::from(self.start)..).unwrap_or(&[]),
             hops: MAX_POINTER_HOPS as u8,
         }
     }
@@ -187,11 +209,104 @@ impl fmt::Debug for NameRef<'_> {
     }
 }
 
+/// The rest of [`NameRef::read_in`]'s walk, from the first pointer's `target` on, with
+/// `wire_len` bytes counted so far; returns the name's total wire length and pointer
+/// count. Checks in the same order as a walk from the start, so errors are the same.
+#[inline(never)]
+fn walk_from(
+    msg: &[u8],
+    pos: usize,
+    mut at: usize,
+    mut wire_len: usize,
+    memo: &Suffixes,
+) -> Result<(usize, usize), ParseError> {
+    let mut hops = 1;
+    loop {
+        let len = *msg.get(at).ok_or(ParseError::Truncated { at })?;
+        match len & 0xC0 {
+            0x00 if len == 0 => return Ok((wire_len, hops)),
+            0x00 => {
+                let len = usize::from(len);
+                if at + 1 + len >= msg.len() {
+                    return Err(ParseError::Truncated { at });
+                }
+                wire_len += 1 + len;
+                if wire_len > MAX_NAME_LEN {
+                    return Err(ParseError::NameTooLong { at: pos });
+                }
+                at += 1 + len;
+            }
+            0xC0 => {
+                let lo = *msg.get(at + 1).ok_or(ParseError::Truncated { at })?;
+                let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
+                if target < super::HEADER_LEN || target >= msg.len() || target == at {
+                    return Err(ParseError::BadPointer { at, target });
+                }
+                hops += 1;
+                if hops > MAX_POINTER_HOPS {
+                    return Err(ParseError::PointerLoop { at: pos });
+                }
+                if let Some((len, more)) = memo.get(target) {
+                    if wire_len - 1 + len <= MAX_NAME_LEN && hops + more <= MAX_POINTER_HOPS {
+                        return Ok((wire_len - 1 + len, hops + more));
+                    }
+                }
+                at = target;
+            }
+            _ => return Err(ParseError::BadLabel { at, byte: len }),
+        }
+    }
+}
+
+/// Slots of the [`Suffixes`] memo (a power of two).
+const SUFFIX_SLOTS: usize = 64;
+
+/// The suffixes of one message already read cleanly: offset, wire length (root
+/// included) and pointers followed from there, in a small direct-mapped table (a
+/// newer entry replaces an older one in its slot). No allocation; 256 bytes.
+#[derive(Clone)]
+pub(crate) struct Suffixes {
+    /// `offset << 16 | wire_len << 8 | hops`; 0 is empty (no name starts at 0).
+    slots: [u32; SUFFIX_SLOTS],
+}
+
+impl Suffixes {
+    #[inline(always)]
+    pub(crate) const fn new() -> Self {
+        Suffixes {
+            slots: [0; SUFFIX_SLOTS],
+        }
+    }
+
+    #[inline(always)]
+    fn get(&self, at: usize) -> Option<(usize, usize)> {
+        let e = self.slots[at % SUFFIX_SLOTS];
+        ((e >> 16) as usize == at).then_some((((e >> 8) & 0xFF) as usize, (e & 0xFF) as usize))
+    }
+
+    #[inline(always)]
+    fn put(&mut self, at: usize, wire_len: usize, hops: usize) {
+        // Pointers reach 14 bits; wire_len <= 255 and hops <= 32 by validation.
+        if at <= 0x3FFF {
+            self.slots[at % SUFFIX_SLOTS] =
+                ((at as u32) << 16) | ((wire_len as u32) << 8) | hops as u32;
+        }
+    }
+}
+
+impl fmt::Debug for Suffixes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let known = self.slots.iter().filter(|&&e| e != 0).count();
+        write!(f, "Suffixes({known} known)")
+    }
+}
+
 /// Iterator over the labels of a [`NameRef`], following pointers.
 #[derive(Clone)]
 pub struct NameLabels<'a> {
     msg: &'a [u8],
-    at: usize,
+    /// The message from the next length byte on.
+    rest: &'a [u8],
     /// Pointers still allowed: bounds the walk even if the invariant were broken.
     hops: u8,
 }
@@ -203,23 +318,23 @@ impl<'a> Iterator for NameLabels<'a> {
         // The name was validated by `NameRef::read`; every access is still checked, so a
         // broken invariant ends the iteration instead of panicking.
         loop {
-            let len = *self.msg.get(self.at)?;
+            let (&len, tail) = self.rest.split_first()?;
             if len < 0x40 {
                 if len == 0 {
                     return None;
                 }
-                let start = self.at + 1;
-                let end = start + usize::from(len);
-                let label = self.msg.get(start..end)?;
-                self.at = end;
+                let (label, rest) = tail.split_at_checked(usize::from(len))?;
+                self.rest = rest;
                 return Some(label);
             }
             if len < 0xC0 || self.hops == 0 {
                 return None;
             }
             self.hops -= 1;
-            let lo = *self.msg.get(self.at + 1)?;
-            self.at = (usize::from(len & 0x3F) << 8) | usize::from(lo);
+            let lo = *tail.first()?;
+            self.rest = self
+                .msg
+                .get((usize::from(len & 0x3F) << 8) | usize::from(lo)..)?;
         }
     }
 }
@@ -299,6 +414,62 @@ mod tests {
         assert_eq!(
             NameRef::read(&m, 12).unwrap_err(),
             ParseError::Truncated { at: 12 }
+        );
+    }
+
+    #[test]
+    fn the_suffix_memo_never_changes_a_result() {
+        // Random messages dense in labels and pointers (backward, forward, looping),
+        // each read at every offset in a scrambled order with one shared memo: the
+        // result must equal a read without memo, error included.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let (mut total_ok, mut total_long) = (0, 0);
+        for round in 0..400 {
+            let len = 14 + (rnd() % 300) as usize;
+            let mut m = alloc::vec![0u8; len];
+            for b in m.iter_mut().skip(12) {
+                *b = match rnd() % 8 {
+                    0 => 0,
+                    1 | 2 => 0xC0 | (rnd() % 2) as u8,
+                    3 => (rnd() % 64) as u8,
+                    _ => (rnd() % 6) as u8,
+                };
+            }
+            // most pointers land inside the message, past the header
+            for i in 12..len - 1 {
+                if m[i] >= 0xC0 && rnd() % 4 != 0 {
+                    m[i] = 0xC0;
+                    m[i + 1] = (12 + rnd() as usize % (len.min(256) - 12)) as u8;
+                }
+            }
+            let (mut ok, mut hits) = (0, 0);
+            let mut memo = Suffixes::new();
+            let step = 1 + 2 * (round % 7);
+            for k in 0..len {
+                let pos = 12 + (k * step) % (len - 12);
+                let plain = NameRef::read(&m, pos).map(|(n, e)| (n.offset(), n.wire_len(), e));
+                let memo_r = NameRef::read_in(&m, pos, &mut memo)
+                    .map(|(n, e)| (n.offset(), n.wire_len(), e));
+                assert_eq!(plain, memo_r, "round {round} pos {pos}");
+                if let Ok((n, _)) = NameRef::read_in(&m, pos, &mut memo) {
+                    let walked: usize = n.labels().map(|l| l.len() + 1).sum::<usize>() + 1;
+                    assert_eq!(walked, n.wire_len());
+                    ok += 1;
+                    hits += usize::from(n.wire_len() > 1);
+                }
+            }
+            total_ok += ok;
+            total_long += hits;
+        }
+        assert!(
+            total_ok > 10_000 && total_long > 5_000,
+            "{total_ok} {total_long}"
         );
     }
 

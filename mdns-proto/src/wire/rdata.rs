@@ -6,7 +6,7 @@
 //! kept as opaque bytes.
 
 use super::error::ParseError;
-use super::name::NameRef;
+use super::name::{NameRef, Suffixes};
 use super::rtype::Rtype;
 use crate::name::Name;
 use alloc::vec::Vec;
@@ -66,24 +66,33 @@ impl<'a> RData<'a> {
         len: usize,
         rtype: Rtype,
     ) -> Result<Self, ParseError> {
-        let end = start + len;
+        let raw = msg.get(start..start + len).ok_or(ParseError::BadRdata {
+            at: start,
+            rtype: rtype.0,
+        })?;
+        Self::parse_in(msg, start, raw, rtype, &mut Suffixes::new())
+    }
+
+    /// [`RData::parse`] of `raw` (= `msg[start..start + raw.len()]`), with the
+    /// message's memo of validated suffixes.
+    #[inline(always)]
+    pub(crate) fn parse_in(
+        msg: &'a [u8],
+        start: usize,
+        raw: &'a [u8],
+        rtype: Rtype,
+        memo: &mut Suffixes,
+    ) -> Result<Self, ParseError> {
+        let end = start + raw.len();
         let bad = ParseError::BadRdata {
             at: start,
             rtype: rtype.0,
-        };
-        let raw = msg.get(start..end).ok_or(bad)?;
-        let name_in = |pos: usize| -> Result<(NameRef<'a>, usize), ParseError> {
-            let (name, after) = NameRef::read(msg, pos)?;
-            if after > end {
-                return Err(bad);
-            }
-            Ok((name, after))
         };
         Ok(match rtype {
             Rtype::A => RData::A(Ipv4Addr::from(<[u8; 4]>::try_from(raw).map_err(|_| bad)?)),
             Rtype::AAAA => RData::Aaaa(Ipv6Addr::from(<[u8; 16]>::try_from(raw).map_err(|_| bad)?)),
             Rtype::PTR | Rtype::CNAME => {
-                let (name, after) = name_in(start)?;
+                let (name, after) = NameRef::read_in(msg, start, memo)?;
                 if after != end {
                     return Err(bad);
                 }
@@ -94,18 +103,17 @@ impl<'a> RData<'a> {
                 }
             }
             Rtype::SRV => {
-                if len < 7 {
+                let Some(&[p0, p1, w0, w1, o0, o1, _]) = raw.first_chunk::<7>() else {
                     return Err(bad);
-                }
-                let w = |i: usize| u16::from_be_bytes([raw[i], raw[i + 1]]);
-                let (target, after) = name_in(start + 6)?;
+                };
+                let (target, after) = NameRef::read_in(msg, start + 6, memo)?;
                 if after != end {
                     return Err(bad);
                 }
                 RData::Srv {
-                    priority: w(0),
-                    weight: w(2),
-                    port: w(4),
+                    priority: u16::from_be_bytes([p0, p1]),
+                    weight: u16::from_be_bytes([w0, w1]),
+                    port: u16::from_be_bytes([o0, o1]),
                     target,
                 }
             }
@@ -120,7 +128,10 @@ impl<'a> RData<'a> {
                 RData::Hinfo { cpu, os }
             }
             Rtype::NSEC => {
-                let (next, after) = name_in(start)?;
+                let (next, after) = NameRef::read_in(msg, start, memo)?;
+                if after > end {
+                    return Err(bad);
+                }
                 let bitmap = msg.get(after..end).ok_or(bad)?;
                 RData::Nsec {
                     next,
@@ -338,6 +349,7 @@ pub struct TxtStrings<'a> {
 
 impl<'a> TxtStrings<'a> {
     /// `None` if a length byte runs past the end.
+    #[inline]
     pub fn new(raw: &'a [u8]) -> Option<Self> {
         let mut at = 0;
         while at < raw.len() {
@@ -354,6 +366,7 @@ impl<'a> TxtStrings<'a> {
 
 impl<'a> Iterator for TxtStrings<'a> {
     type Item = &'a [u8];
+    #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
         let (&len, tail) = self.rest.split_first()?;
         let len = usize::from(len).min(tail.len());

@@ -6,9 +6,13 @@
 //! can stop at a size limit (RFC 6762 §17) or carry on in the next packet (§7.2).
 //!
 //! Compression only reuses a suffix that was written with exactly the same bytes, so
-//! every name goes out in the case it was given. Known suffixes sit in a fixed-size
-//! open-addressing table keyed by a hash of the suffix; a hit is checked against the
-//! buffer before a pointer is written, and every pointer points backward.
+//! every name goes out in the case it was given. Every label written in place is an
+//! entry of a fixed-size open-addressing table, keyed by its bytes and by where the rest
+//! of its name continues (the offset of the next label, a pointer's target, or the
+//! root). A name is looked up from its last label to its first: a suffix is known when
+//! its first label was written followed by the suffix already found, so each hit is
+//! verified exactly by comparing one label with the buffer, and every pointer points
+//! backward.
 
 use super::error::WriteError;
 use super::header::{Header, HEADER_LEN};
@@ -29,11 +33,23 @@ const MAX_POINTER_TARGET: usize = 0x3FFF;
 pub trait ToLabels {
     /// The labels, root excluded.
     fn for_labels(&self) -> impl Iterator<Item = &[u8]>;
+
+    /// The uncompressed wire form in one piece (length-prefixed labels, then the root
+    /// label), if the name holds it so; the writer then copies it without walking the
+    /// labels. `None` (the default) makes the writer assemble it from `for_labels`.
+    fn wire_form(&self) -> Option<&[u8]> {
+        None
+    }
 }
 
 impl ToLabels for Name {
     fn for_labels(&self) -> impl Iterator<Item = &[u8]> {
         self.labels()
+    }
+
+    #[inline]
+    fn wire_form(&self) -> Option<&[u8]> {
+        Some(self.as_wire())
     }
 }
 
@@ -43,10 +59,16 @@ impl ToLabels for super::name::NameRef<'_> {
     }
 }
 
-/// The upper 16 bits of a suffix hash, kept per slot to skip most mismatches without
-/// looking at the buffer (the lower bits choose the slot).
-fn tag(hash: u32) -> u16 {
-    (hash >> 16) as u16
+/// A table entry: the label at `offset` (14 bits), the offset where its name goes on
+/// (`rest`, 14 bits; 0 for the root label) and 4 bits of the key's hash that the slot
+/// index does not use. 0 is an empty slot: no label starts inside the header.
+fn entry(offset: usize, rest: u16, hash: u32) -> u32 {
+    offset as u32 | (u32::from(rest) << 14) | (hash & 0xF000_0000)
+}
+
+/// The part of an entry that a lookup for (`rest`, `hash`) must match exactly.
+fn entry_key(rest: u16, hash: u32) -> u32 {
+    (u32::from(rest) << 14) | (hash & 0xF000_0000)
 }
 
 /// Writes one DNS message into a borrowed buffer.
@@ -57,11 +79,8 @@ pub struct MessageWriter<'b> {
     /// 0 = questions, 1 = answers, 2 = authority, 3 = additional.
     section: u8,
     compress: bool,
-    /// Offset of the suffix in the buffer per slot; 0 marks an empty slot (no name
-    /// starts inside the header). Two small arrays rather than one of structs keep the
-    /// writer small (it is built and moved once per message).
-    offsets: [u16; TABLE_SLOTS],
-    tags: [u16; TABLE_SLOTS],
+    /// Labels written in place, see [`entry`]; 2 KB, zeroed once per message.
+    table: [u32; TABLE_SLOTS],
     used: usize,
     undo: SmallVec<[u16; 32]>,
 }
@@ -84,8 +103,7 @@ impl<'b> MessageWriter<'b> {
             },
             section: 0,
             compress: true,
-            offsets: [0; TABLE_SLOTS],
-            tags: [0; TABLE_SLOTS],
+            table: [0; TABLE_SLOTS],
             used: 0,
             undo: SmallVec::new(),
         })
@@ -210,18 +228,19 @@ impl<'b> MessageWriter<'b> {
         if count == u16::MAX {
             return Err(WriteError::OutOfOrder);
         }
+        let raw_class = if rtype == Rtype::OPT {
+            class.0
+        } else {
+            class.with_top_bit(cache_flush)
+        };
+        let [t0, t1] = rtype.0.to_be_bytes();
+        let [c0, c1] = raw_class.to_be_bytes();
+        let [l0, l1, l2, l3] = ttl.to_be_bytes();
         self.transaction(|w| {
             w.put_name(name)?;
-            w.put(&rtype.0.to_be_bytes())?;
-            let raw_class = if rtype == Rtype::OPT {
-                class.0
-            } else {
-                class.with_top_bit(cache_flush)
-            };
-            w.put(&raw_class.to_be_bytes())?;
-            w.put(&ttl.to_be_bytes())?;
-            let len_at = w.pos;
-            w.put(&[0, 0])?;
+            // Type, class, TTL and an rdlength filled in below.
+            let len_at = w.pos + 8;
+            w.put(&[t0, t1, c0, c1, l0, l1, l2, l3, 0, 0])?;
             w.put_rdata(rdata)?;
             let rdlen = u16::try_from(w.pos - len_at - 2).map_err(|_| WriteError::RdataTooLong)?;
             w.buf[len_at..len_at + 2].copy_from_slice(&rdlen.to_be_bytes());
@@ -261,13 +280,14 @@ impl<'b> MessageWriter<'b> {
             // Undo insertions newest first: with linear probing this restores the table
             // exactly.
             while let Some(slot) = self.undo.pop() {
-                self.offsets[usize::from(slot)] = 0;
+                self.table[usize::from(slot)] = 0;
                 self.used -= 1;
             }
         }
         result
     }
 
+    #[inline]
     fn put(&mut self, bytes: &[u8]) -> Result<(), WriteError> {
         let end = self.pos + bytes.len();
         if end > self.buf.len() {
@@ -289,9 +309,10 @@ impl<'b> MessageWriter<'b> {
                 port,
                 target,
             } => {
-                self.put(&priority.to_be_bytes())?;
-                self.put(&weight.to_be_bytes())?;
-                self.put(&port.to_be_bytes())?;
+                let [p0, p1] = priority.to_be_bytes();
+                let [w0, w1] = weight.to_be_bytes();
+                let [o0, o1] = port.to_be_bytes();
+                self.put(&[p0, p1, w0, w1, o0, o1])?;
                 self.put_name(target)
             }
             RecordData::Txt(b) => {
@@ -320,106 +341,203 @@ impl<'b> MessageWriter<'b> {
 
     /// Writes a name, reusing the longest suffix already in the message.
     fn put_name(&mut self, name: &impl ToLabels) -> Result<(), WriteError> {
-        let labels: SmallVec<[&[u8]; 16]> = name.for_labels().collect();
-        // hashes[i] = hash of the suffix starting at label i.
-        let mut hashes: SmallVec<[u32; 16]> = SmallVec::from_elem(0, labels.len());
-        let mut h = 0x811C_9DC5u32;
-        for i in (0..labels.len()).rev() {
-            h = hash_label(h, labels[i]);
-            hashes[i] = h;
+        if let Some(wire) = name.wire_form() {
+            return self.put_wire_name(wire);
         }
-        let mut pointer = None;
-        let mut literal = labels.len();
-        if self.compress {
-            for i in 0..labels.len() {
-                if let Some(off) = self.find(hashes[i], &labels[i..]) {
-                    pointer = Some(off);
-                    literal = i;
+        // Assemble the wire form on the stack (a name is at most 255 bytes).
+        let mut wire = [0u8; 256];
+        let mut len = 0;
+        for label in name.for_labels() {
+            let l = label.len();
+            if l == 0 || l > 63 || len + 2 + l > 255 {
+                return Err(WriteError::RdataTooLong);
+            }
+            wire[len] = l as u8;
+            wire[len + 1..len + 1 + l].copy_from_slice(label);
+            len += 1 + l;
+        }
+        self.put_wire_name(&wire[..=len])
+    }
+
+    /// Writes the name whose uncompressed wire form is `wire`.
+    #[inline]
+    fn put_wire_name(&mut self, wire: &[u8]) -> Result<(), WriteError> {
+        if !self.compress {
+            return self.put(wire);
+        }
+        // Where each label starts in `wire`, leftmost first; `root` is the root label's.
+        let mut starts = [0u8; 128];
+        let mut n = 0;
+        let mut root = 0;
+        loop {
+            let len = *wire.get(root).ok_or(WriteError::RdataTooLong)?;
+            if len == 0 {
+                break;
+            }
+            if len > 63 || n == starts.len() || root > 255 {
+                return Err(WriteError::RdataTooLong);
+            }
+            starts[n] = root as u8;
+            n += 1;
+            root += 1 + usize::from(len);
+        }
+        if root + 1 != wire.len() {
+            return Err(WriteError::RdataTooLong);
+        }
+        let end_of = |k: usize| {
+            if k + 1 < n {
+                usize::from(starts[k + 1])
+            } else {
+                root
+            }
+        };
+        // The longest known suffix, from the right: label k is known if it was written
+        // followed by what was found for the labels after it (`rest`, 0 for the root).
+        let mut rest = 0u16;
+        let mut known = n;
+        let mut missed_hash = 0;
+        while known > 0 {
+            let k = known - 1;
+            let label = &wire[usize::from(starts[k])..end_of(k)];
+            let hash = hash_label(label, rest);
+            match self.find(hash, label, rest) {
+                Some(at) => {
+                    rest = at;
+                    known = k;
+                }
+                None => {
+                    missed_hash = hash;
                     break;
                 }
             }
         }
-        for i in 0..literal {
-            let at = self.pos;
-            self.put(&[labels[i].len() as u8])?;
-            self.put(labels[i])?;
-            if self.compress {
-                self.insert(hashes[i], at);
+        // Labels before `known` go out in place, then a pointer or the root label.
+        let base = self.pos;
+        if known == n {
+            self.put(wire)?;
+        } else {
+            let literal = usize::from(starts[known]);
+            let end = base + literal + 2;
+            if end > self.buf.len() {
+                return Err(WriteError::NoSpace);
             }
+            self.buf[base..base + literal].copy_from_slice(&wire[..literal]);
+            self.buf[base + literal..end].copy_from_slice(&(0xC000 | rest).to_be_bytes());
+            self.pos = end;
         }
-        match pointer {
-            Some(off) => self.put(&(0xC000u16 | off).to_be_bytes()),
-            None => self.put(&[0]),
+        // Offer the labels written in place, right to left: each one's rest is known.
+        for k in (0..known).rev() {
+            let at = base + usize::from(starts[k]);
+            if at > MAX_POINTER_TARGET || self.used >= TABLE_MAX {
+                break;
+            }
+            let hash = if k + 1 == known {
+                missed_hash
+            } else {
+                hash_label(&wire[usize::from(starts[k])..end_of(k)], rest)
+            };
+            self.insert(hash, at, rest);
+            rest = at as u16;
         }
+        Ok(())
     }
 
-    fn find(&self, hash: u32, labels: &[&[u8]]) -> Option<u16> {
+    /// The offset of `label` (length byte included) written followed by `rest`.
+    #[inline]
+    fn find(&self, hash: u32, label: &[u8], rest: u16) -> Option<u16> {
+        let key = entry_key(rest, hash);
         let mut i = hash as usize & (TABLE_SLOTS - 1);
         loop {
-            let offset = self.offsets[i];
-            if offset == 0 {
+            let e = self.table[i];
+            if e == 0 {
                 return None;
             }
-            if self.tags[i] == tag(hash) && self.suffix_matches(usize::from(offset), labels) {
-                return Some(offset);
+            if e & !0x3FFF == key {
+                let at = (e & 0x3FFF) as usize;
+                if self.buf[..self.pos]
+                    .get(at..at + label.len())
+                    .is_some_and(|have| same_bytes(have, label))
+                {
+                    return Some(at as u16);
+                }
             }
             i = (i + 1) & (TABLE_SLOTS - 1);
         }
     }
 
-    fn insert(&mut self, hash: u32, at: usize) {
-        if at > MAX_POINTER_TARGET || self.used >= TABLE_MAX {
-            return;
-        }
+    #[inline]
+    fn insert(&mut self, hash: u32, at: usize, rest: u16) {
         let mut i = hash as usize & (TABLE_SLOTS - 1);
-        while self.offsets[i] != 0 {
+        while self.table[i] != 0 {
             i = (i + 1) & (TABLE_SLOTS - 1);
         }
-        self.offsets[i] = at as u16;
-        self.tags[i] = tag(hash);
+        self.table[i] = entry(at, rest, hash);
         self.used += 1;
         self.undo.push(i as u16);
     }
+}
 
-    /// True if the name written at `at` has exactly `labels` (bytes equal, case too).
-    fn suffix_matches(&self, mut at: usize, labels: &[&[u8]]) -> bool {
-        let buf = &self.buf[..self.pos];
-        let mut labels = labels.iter();
-        // Everything here was written by us: pointers go backward, so this terminates;
-        // the hop bound is belt and braces.
-        for _ in 0..256 {
-            let Some(&len) = buf.get(at) else {
+/// `a == b` for slices of the same length up to 64 bytes, inline, a word at a time
+/// (cheaper than a `memcmp` call for labels).
+#[inline]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk::<8>()).copied();
+    let half = |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk::<4>()).copied();
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if word(a, at) != word(b, at) {
                 return false;
-            };
-            if len & 0xC0 == 0xC0 {
-                let Some(&lo) = buf.get(at + 1) else {
-                    return false;
-                };
-                at = (usize::from(len & 0x3F) << 8) | usize::from(lo);
-                continue;
             }
-            let len = usize::from(len);
-            if len == 0 {
-                return labels.next().is_none();
-            }
-            match (labels.next(), buf.get(at + 1..at + 1 + len)) {
-                (Some(want), Some(have)) if *want == have => at += 1 + len,
-                _ => return false,
-            }
+            at += 8;
         }
-        false
+        word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        a == b
     }
 }
 
-fn hash_label(mut h: u32, label: &[u8]) -> u32 {
-    // FNV-1a over the label and its length; exact bytes, so case is distinct.
-    h ^= label.len() as u32;
-    h = h.wrapping_mul(0x0100_0193);
-    for &b in label {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
+/// Hash of a label (its length byte included) and the offset its name goes on at, read
+/// a word at a time. Exact bytes, so case is distinct.
+#[inline]
+fn hash_label(label: &[u8], rest: u16) -> u32 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let n = label.len();
+    let mut h = u64::from(rest).wrapping_mul(K);
+    let word = |b: &[u8]| -> u64 {
+        match b.first_chunk::<8>() {
+            Some(w) => u64::from_le_bytes(*w),
+            None => 0,
+        }
+    };
+    let half = |b: &[u8]| -> u64 {
+        match b.first_chunk::<4>() {
+            Some(w) => u64::from(u32::from_le_bytes(*w)),
+            None => 0,
+        }
+    };
+    if n >= 8 {
+        // Whole words, then the last eight bytes (overlapping; the length byte in front
+        // makes the split unambiguous).
+        let mut at = 0;
+        while at + 8 < n {
+            h = (h ^ word(&label[at..])).wrapping_mul(K);
+            at += 8;
+        }
+        h = (h ^ word(&label[n - 8..])).wrapping_mul(K);
+    } else if n >= 4 {
+        h = (h ^ (half(label) | half(&label[n - 4..]) << 32)).wrapping_mul(K);
+    } else if n > 0 {
+        let w = u64::from(label[0]) | u64::from(label[n / 2]) << 8 | u64::from(label[n - 1]) << 16;
+        h = (h ^ w).wrapping_mul(K);
     }
-    h
+    (h ^ (h >> 29)) as u32 ^ (h >> 32) as u32
 }
 
 #[cfg(test)]
@@ -560,6 +678,76 @@ mod tests {
             w.push_question(&name("h.local"), Rtype::A, Class::IN, false),
             Err(WriteError::OutOfOrder)
         );
+    }
+
+    /// The simplest compressor: every suffix written in place, by its exact bytes.
+    fn reference(names: &[Name]) -> vec::Vec<u8> {
+        let mut out = vec![0u8; HEADER_LEN];
+        let mut known: vec::Vec<(vec::Vec<u8>, usize)> = vec::Vec::new();
+        for name in names {
+            let wire = name.as_wire();
+            let mut at = 0;
+            loop {
+                let suffix = &wire[at..];
+                if suffix == [0] {
+                    out.push(0);
+                    break;
+                }
+                if let Some((_, off)) = known.iter().find(|(s, _)| s == suffix) {
+                    out.extend_from_slice(&(0xC000 | *off as u16).to_be_bytes());
+                    break;
+                }
+                known.push((suffix.to_vec(), out.len()));
+                let len = usize::from(wire[at]);
+                out.extend_from_slice(&wire[at..at + 1 + len]);
+                at += 1 + len;
+            }
+            out.extend_from_slice(&[0, 1, 0, 1]);
+        }
+        out
+    }
+
+    #[test]
+    fn compresses_exactly_like_a_search_of_every_suffix() {
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let pool = [
+            "a", "A", "local", "LOCAL", "_tcp", "_http", "x", "host-1", "b.c",
+        ];
+        let mut buf = [0u8; 4096];
+        for _ in 0..300 {
+            let names: vec::Vec<Name> = (0..1 + rnd(40))
+                .map(|_| {
+                    let labels: vec::Vec<&str> = (0..rnd(6))
+                        .map(|_| pool[rnd(pool.len() as u64) as usize])
+                        .collect();
+                    name(&labels.join("."))
+                })
+                .collect();
+            let mut w = MessageWriter::query(&mut buf).unwrap();
+            for n in &names {
+                w.push_question(n, Rtype::A, Class::IN, false).unwrap();
+            }
+            let len = w.finish();
+            let want = reference(&names);
+            assert_eq!(&buf[HEADER_LEN..len], &want[HEADER_LEN..], "{names:?}");
+            // names read in place (NameRef, assembled on the stack) give the same bytes
+            let copy = buf[..len].to_vec();
+            let msg = Message::parse(&copy).unwrap();
+            let mut buf2 = [0u8; 4096];
+            let mut w = MessageWriter::query(&mut buf2).unwrap();
+            for q in msg.questions() {
+                w.push_question(&q.unwrap().name, Rtype::A, Class::IN, false)
+                    .unwrap();
+            }
+            let len2 = w.finish();
+            assert_eq!(&buf2[HEADER_LEN..len2], &want[HEADER_LEN..]);
+        }
     }
 
     #[test]
