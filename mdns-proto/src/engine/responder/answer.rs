@@ -7,6 +7,7 @@
 //! There is no NXDOMAIN: a name we do not own gets no answer at all (§6).
 
 use super::registry::{host_types, RecKey, Registry};
+use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
 use crate::wire::{Class, NameRef, Rtype};
 use smallvec::SmallVec;
@@ -86,17 +87,18 @@ pub(crate) fn additionals(
     iface: InterfaceId,
     answers: &[RecKey],
     addrs: &[IfAddr],
-    out: &mut SmallVec<[RecKey; 16]>,
+    out: &mut SmallVec<[RecKey; 32]>,
 ) {
     let host_of = |id| {
         let s = registry.regs.get(&id)?.service()?;
         let h = registry.node_by_name(&s.host)?.host?;
         registry.regs.get(&h)?.answerable(iface).then_some(h)
     };
-    let add_host = |h, out: &mut SmallVec<[RecKey; 16]>| {
-        Registry::host_addrs(h, addrs, out);
-        if host_types(addrs).len() == 1 {
-            out.push(RecKey::Nsec(h));
+    // Hosts are collected first: ten services on one host add its records once.
+    let mut hosts: SmallVec<[RegistrationId; 4]> = SmallVec::new();
+    let mut add_host = |h| {
+        if !hosts.contains(&h) {
+            hosts.push(h);
         }
     };
     for &k in answers {
@@ -105,16 +107,22 @@ pub(crate) fn additionals(
                 out.push(RecKey::Srv(id));
                 out.push(RecKey::Txt(id));
                 if let Some(h) = host_of(id) {
-                    add_host(h, out);
+                    add_host(h);
                 }
             }
             RecKey::Srv(id) => {
                 if let Some(h) = host_of(id) {
-                    add_host(h, out);
+                    add_host(h);
                 }
             }
-            RecKey::A(h, _) | RecKey::Aaaa(h, _) => add_host(h, out),
+            RecKey::A(h, _) | RecKey::Aaaa(h, _) => add_host(h),
             RecKey::EnumPtr(_) | RecKey::Txt(_) | RecKey::Nsec(_) => {}
+        }
+    }
+    for h in hosts {
+        Registry::host_addrs(h, addrs, out);
+        if host_types(addrs).len() == 1 {
+            out.push(RecKey::Nsec(h));
         }
     }
     out.sort_unstable();
