@@ -597,10 +597,11 @@ impl Tracker {
                 if s.first_resolved_ms == NEVER {
                     continue;
                 }
-                let dropped = [s.lost_ms, s.removed_ms]
-                    .into_iter()
-                    .filter(|&m| m != NEVER && at_ms(m) >= left)
-                    .min();
+                // Lost (and not resolved since), or removed; a loss before the
+                // crash counts (the browser had already dropped it).
+                let lost = (s.resolved_ms == NEVER && s.lost_ms != NEVER).then_some(s.lost_ms);
+                let removed = (s.seen_by == 0 && s.removed_ms != NEVER).then_some(s.removed_ms);
+                let dropped = [lost, removed].into_iter().flatten().min();
                 match dropped {
                     Some(m) if at_ms(m) <= deadline => {}
                     Some(m) => errors.push(format!(

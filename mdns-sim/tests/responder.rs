@@ -101,7 +101,9 @@ fn discovery_bound(loss: u32) -> Duration {
     match loss {
         0 => Duration::from_secs(2),
         1..=10 => Duration::from_secs(35),
-        _ => Duration::from_secs(130),
+        // Seed 4 (300-seed release sweep) needed more than 130 s: six misses in a
+        // row of the queries at 1, 3, 7, 15, 31, 63 s.
+        _ => Duration::from_secs(260),
     }
 }
 
@@ -263,7 +265,7 @@ fn browse_real(seed: u64, loss: u32) -> Result<Lan, String> {
     for (i, h) in lan.hosts.clone().into_iter().enumerate() {
         lan.register(h, &format!("host{i}"), &format!("Web {i}"), 80);
     }
-    lan.run_for(Duration::from_secs(300));
+    lan.run_for(Duration::from_secs(if loss >= 30 { 600 } else { 300 }));
     invariants(&lan)?;
     Ok(lan)
 }
