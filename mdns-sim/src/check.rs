@@ -6,8 +6,9 @@
 //!   instance it has found, resolved, and seen removed or lost. Its `check_*` methods
 //!   test the name-uniqueness, discovery and departure invariants at any moment.
 //! - [`RateMonitor`] parses every multicast datagram and flags a record multicast
-//!   twice within one second on one interface (RFC 6762 §6), unless a probe for its
-//!   name was seen on the link in between (probe defence, RFC 6762 §8.1).
+//!   twice within one second on one interface (RFC 6762 §6); the first multicast of
+//!   a record within 300 ms of a probe for its name is a defence (§8.1), allowed at
+//!   any time and not counted.
 //!
 //! Engine panics, busy loops, sends on a down interface and caches over capacity are
 //! caught by the simulator itself (see [`ViolationKind`](crate::ViolationKind)).
@@ -110,6 +111,10 @@ pub struct Tracker {
     instances: Vec<Name>,
     /// Per host, per instance id.
     seen: Vec<Vec<Seen>>,
+    /// (host, instance id) → (when, TXT rdata) of the last resolve or update.
+    txt: HashMap<(u32, u32), (Instant, Vec<u8>)>,
+    /// (host, name) → when the host's registration gave the name up (renamed).
+    released: HashMap<(HostId, Name), Instant>,
 }
 
 impl Tracker {
@@ -167,7 +172,8 @@ impl Tracker {
                 r.since = now;
                 r.registered_at = Some(now);
             }
-            Event::Renamed { id, to, .. } => {
+            Event::Renamed { id, from, to } => {
+                self.released.insert((host, from.clone()), now);
                 let r = self.reg(host, *id, to, now);
                 r.name = to.clone();
                 r.state = RegState::Probing;
@@ -207,6 +213,8 @@ impl Tracker {
                 }
             }
             Event::ServiceResolved { service, .. } => {
+                let i = self.instance(&service.instance);
+                self.txt.insert((host.0, i), (now, service.txt.clone()));
                 let s = self.seen_mut(host, &service.instance);
                 if s.resolved_ms == NEVER {
                     s.resolved_ms = t;
@@ -216,6 +224,8 @@ impl Tracker {
                 }
             }
             Event::ServiceUpdated { service, .. } => {
+                let i = self.instance(&service.instance);
+                self.txt.insert((host.0, i), (now, service.txt.clone()));
                 self.seen_mut(host, &service.instance).updated_ms = t;
             }
             Event::ServiceLost { instance, .. } => {
@@ -263,6 +273,40 @@ impl Tracker {
             .unwrap_or_default()
     }
 
+    /// The TXT rdata `host` last got for `instance` from a resolve (resolved or
+    /// updated), and when.
+    pub fn last_txt(&self, host: HostId, instance: &Name) -> Option<(Instant, &[u8])> {
+        let i = *self.instance_ids.get(instance)?;
+        self.txt.get(&(host.0, i)).map(|(t, d)| (*t, d.as_slice()))
+    }
+
+    /// Every running browser in `browsers` (other than the publisher) has been told
+    /// `txt` (TXT rdata as on the wire) for `instance` by a resolve by `deadline`, and
+    /// nothing since. Not judged before `deadline`.
+    pub fn check_txt(
+        &self,
+        browsers: &[HostId],
+        instance: &Name,
+        txt: &[u8],
+        deadline: Instant,
+        now: Instant,
+    ) -> Result<(), String> {
+        if deadline > now {
+            return Ok(());
+        }
+        let mut errors = Vec::new();
+        for &b in browsers.iter().filter(|&&b| self.live(b)) {
+            match self.last_txt(b, instance) {
+                Some((t, d)) if d == txt && t <= deadline => {}
+                Some((t, d)) => errors.push(format!(
+                    "{b}: last TXT of {instance} is {d:?} (at {t:?}), want {txt:?} by {deadline:?}"
+                )),
+                None => errors.push(format!("{b}: never resolved {instance}")),
+            }
+        }
+        collect(errors)
+    }
+
     fn live(&self, host: HostId) -> bool {
         !self.gone.contains_key(&host)
     }
@@ -308,7 +352,7 @@ impl Tracker {
 
     /// Every registered service of type `service_type` (its name's parent) on a
     /// running host has been found by every browser in `browsers` — and resolved, if
-    /// `resolved` — within `bound` of the later of `since` (when browsing began) and
+    /// `resolved`, by every browser but its publisher — within `bound` of the later of `since` (when browsing began) and
     /// its registration, and is still seen now. Services whose deadline is after `now`
     /// are not judged yet.
     pub fn check_discovery(
@@ -320,17 +364,56 @@ impl Tracker {
         resolved: bool,
         now: Instant,
     ) -> Result<(), String> {
-        let live: Vec<(Name, Instant)> = self
+        self.check_discovery_ext(browsers, service_type, since, bound, resolved, true, now)
+    }
+
+    /// [`check_discovery`](Self::check_discovery) with `steady` chosen (see
+    /// [`check_found`](Self::check_found): on a lossy link, a browser may rightly drop
+    /// a live service for a while).
+    #[allow(clippy::too_many_arguments)]
+    pub fn check_discovery_ext(
+        &self,
+        browsers: &[HostId],
+        service_type: &Name,
+        since: Instant,
+        bound: Duration,
+        resolved: bool,
+        steady: bool,
+        now: Instant,
+    ) -> Result<(), String> {
+        // The publisher itself must find its service but need not resolve it.
+        let mut errors = Vec::new();
+        for r in self
             .live_registered()
             .filter(|r| r.name.parent() == *service_type)
-            .map(|r| {
-                (
-                    r.name.clone(),
-                    since.max(r.registered_at.unwrap_or(r.since)),
-                )
-            })
-            .collect();
-        self.check_found(browsers, &live, bound, resolved, now)
+        {
+            let start = since.max(r.registered_at.unwrap_or(r.since));
+            let live = [(r.name.clone(), start)];
+            let (mut plain, mut renamed) = (Vec::new(), Vec::new());
+            for &b in browsers.iter().filter(|&&b| b != r.host) {
+                // A browser that held the name itself only looks for it once it let
+                // it go.
+                match self.released.get(&(b, r.name.clone())) {
+                    Some(&t) if t > start => renamed.push((b, t)),
+                    _ => plain.push(b),
+                }
+            }
+            if let Err(e) = self.check_found_ext(&plain, &live, bound, resolved, steady, now) {
+                errors.push(e);
+            }
+            for (b, t) in renamed {
+                let live = [(r.name.clone(), t)];
+                if let Err(e) = self.check_found_ext(&[b], &live, bound, resolved, steady, now) {
+                    errors.push(e);
+                }
+            }
+            if browsers.contains(&r.host) {
+                if let Err(e) = self.check_found_ext(&[r.host], &live, bound, false, steady, now) {
+                    errors.push(e);
+                }
+            }
+        }
+        collect(errors)
     }
 
     /// Every instance in `live` (name, and when it could first be found) has been
@@ -485,6 +568,57 @@ impl Tracker {
     }
 }
 
+impl Tracker {
+    /// Every service of type `service_type` whose host crashed, and that a browser in
+    /// `browsers` had resolved, has been reported lost (its SRV record expired,
+    /// `ServiceLost`) or removed by that browser within `bound` of the crash
+    /// (the SRV's TTL plus a second). Not judged before the deadline.
+    pub fn check_crash_lost(
+        &self,
+        browsers: &[HostId],
+        service_type: &Name,
+        bound: Duration,
+        now: Instant,
+    ) -> Result<(), String> {
+        let mut errors = Vec::new();
+        for r in self.regs.values() {
+            if r.name.parent() != *service_type || r.registered_at.is_none() {
+                continue;
+            }
+            let Some(&(left, Departure::Crash)) = self.gone.get(&r.host) else {
+                continue;
+            };
+            let deadline = left + bound;
+            if deadline > now {
+                continue;
+            }
+            for &b in browsers.iter().filter(|&&b| self.live(b) && b != r.host) {
+                let s = self.seen(b, &r.name);
+                if s.first_resolved_ms == NEVER {
+                    continue;
+                }
+                // Lost (and not resolved since), or removed; a loss before the
+                // crash counts (the browser had already dropped it).
+                let lost = (s.resolved_ms == NEVER && s.lost_ms != NEVER).then_some(s.lost_ms);
+                let removed = (s.seen_by == 0 && s.removed_ms != NEVER).then_some(s.removed_ms);
+                let dropped = [lost, removed].into_iter().flatten().min();
+                match dropped {
+                    Some(m) if at_ms(m) <= deadline => {}
+                    Some(m) => errors.push(format!(
+                        "{b} dropped {} only at {m} ms ({} crashed at {left:?}, deadline {deadline:?})",
+                        r.name, r.host
+                    )),
+                    None => errors.push(format!(
+                        "{b} still has {} ({} crashed at {left:?}, deadline {deadline:?})",
+                        r.name, r.host
+                    )),
+                }
+            }
+        }
+        collect(errors)
+    }
+}
+
 fn collect(errors: Vec<String>) -> Result<(), String> {
     if errors.is_empty() {
         return Ok(());
@@ -497,6 +631,9 @@ fn collect(errors: Vec<String>) -> Result<(), String> {
     Err(out)
 }
 
+/// How long after a probe a multicast of the probed name counts as its defence.
+const DEFENCE_WINDOW: Duration = Duration::from_millis(300);
+
 /// Checks RFC 6762 §6: a record is not multicast on an interface (per family) more
 /// than once a second, except to defend a name against a probe.
 #[derive(Debug, Default)]
@@ -505,6 +642,8 @@ pub struct RateMonitor {
     last: Vec<HashMap<u64, Instant>>,
     /// (link, name key) → last probe seen for that name.
     probes: HashMap<(LinkId, u64), Instant>,
+    /// Per host: record key → the probe its last defence answered.
+    defended: Vec<HashMap<u64, Instant>>,
     scratch: Vec<u8>,
 }
 
@@ -521,6 +660,7 @@ fn name_key(h: &mut Fnv, name: &NameRef<'_>) {
 impl RateMonitor {
     pub(crate) fn add_host(&mut self) {
         self.last.push(HashMap::new());
+        self.defended.push(HashMap::new());
     }
 
     /// An interface went down or came up: announcing afresh is allowed.
@@ -564,14 +704,28 @@ impl RateMonitor {
             r.rdata.write_canonical(&mut self.scratch);
             k.write(&self.scratch);
             let key = k.finish();
+            // The first multicast of a record within 300 ms of a probe for its name
+            // (RFC 6762 §6: defences go within 250 ms; plus link delay) is a defence
+            // (§6, §8.1): allowed at any time, and not counted as the record's last
+            // multicast, so that the responder's own schedule (the second
+            // announcement one second after the first) is judged against its own
+            // previous multicasts, not against the defence.
             let last = &mut self.last[host.0 as usize];
-            if let Some(prev) = last.insert(key, now) {
+            let prev = last.get(&key).copied();
+            let defended = &mut self.defended[host.0 as usize];
+            let probe = self
+                .probes
+                .get(&(link, nkey))
+                .copied()
+                .filter(|&p| now - p <= DEFENCE_WINDOW && defended.get(&key) != Some(&p));
+            if let Some(p) = probe {
+                defended.insert(key, p);
+                continue;
+            }
+            last.insert(key, now);
+            if let Some(prev) = prev {
                 let gap = now - prev;
-                let defended = self
-                    .probes
-                    .get(&(link, nkey))
-                    .is_some_and(|&p| p >= prev && now - p < Duration::from_secs(1));
-                if gap < Duration::from_secs(1) && !defended {
+                if gap < Duration::from_secs(1) {
                     bad.push(format!(
                         "{} {} multicast again after {} ms",
                         r.name,
@@ -582,5 +736,93 @@ impl RateMonitor {
             }
         }
         (!bad.is_empty()).then(|| format!("{:?}/{:?}: {}", interface, family, bad.join("; ")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mdns_proto::wire::{Class, MessageWriter, RecordData, Rtype};
+    use std::net::Ipv4Addr;
+
+    const IF: InterfaceId = InterfaceId(2);
+
+    fn a_record() -> (Name, RecordData) {
+        (
+            Name::parse("box.local.").unwrap(),
+            RecordData::A(Ipv4Addr::new(10, 0, 0, 1)),
+        )
+    }
+
+    fn response(ttl: u32) -> Vec<u8> {
+        let (name, data) = a_record();
+        let mut buf = vec![0; 512];
+        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+        w.push_record(Section::Answer, &name, Class::IN, true, ttl, &data)
+            .unwrap();
+        let n = w.finish();
+        buf.truncate(n);
+        buf
+    }
+
+    fn probe() -> Vec<u8> {
+        let (name, data) = a_record();
+        let mut buf = vec![0; 512];
+        let mut w = MessageWriter::query(&mut buf).unwrap();
+        w.push_question(&name, Rtype::ANY, Class::IN, true).unwrap();
+        w.push_record(Section::Authority, &name, Class::IN, false, 120, &data)
+            .unwrap();
+        let n = w.finish();
+        buf.truncate(n);
+        buf
+    }
+
+    fn monitor() -> RateMonitor {
+        let mut m = RateMonitor::default();
+        m.add_host();
+        m.add_host();
+        m
+    }
+
+    fn send(m: &mut RateMonitor, ms: u64, host: u32, data: &[u8]) -> Option<String> {
+        m.on_multicast(
+            Instant::from_millis(ms),
+            HostId(host),
+            LinkId(0),
+            IF,
+            Family::V4,
+            data,
+        )
+    }
+
+    #[test]
+    fn twice_within_a_second_is_flagged() {
+        let mut m = monitor();
+        assert_eq!(send(&mut m, 0, 0, &response(120)), None);
+        assert!(send(&mut m, 999, 0, &response(120)).is_some());
+        assert_eq!(send(&mut m, 2000, 0, &response(120)), None);
+        // Goodbyes and other hosts are not counted.
+        assert_eq!(send(&mut m, 2100, 0, &response(0)), None);
+        assert_eq!(send(&mut m, 2200, 1, &response(120)), None);
+    }
+
+    /// A probe defence may come at any time, and the responder's next scheduled
+    /// multicast (its second announcement) is judged against the multicast before the
+    /// defence, not against the defence (found with real responders: the second
+    /// announcement came 244 ms after a defence, one second after the first).
+    #[test]
+    fn probe_defence_is_exempt_and_not_counted() {
+        let mut m = monitor();
+        assert_eq!(send(&mut m, 0, 0, &response(120)), None); // first announcement
+        assert_eq!(send(&mut m, 750, 1, &probe()), None); // someone probes
+        assert_eq!(send(&mut m, 752, 0, &response(120)), None); // defence
+        assert_eq!(send(&mut m, 1000, 0, &response(120)), None); // second announcement
+                                                                 // Without a new probe, another multicast within a second is flagged.
+        assert!(send(&mut m, 1300, 0, &response(120)).is_some());
+        // A probe seen before the last counted multicast does not excuse a later one.
+        assert_eq!(send(&mut m, 2350, 1, &probe()), None);
+        assert_eq!(send(&mut m, 2400, 0, &response(120)), None); // defence
+        assert_eq!(send(&mut m, 3400, 0, &response(120)), None);
+        assert!(send(&mut m, 3500, 0, &response(120)).is_some());
     }
 }

@@ -16,10 +16,17 @@
 //! delay, engine seeds) derives from one seed, so a run replays exactly; the
 //! [`Transcript`] keeps every datagram and a digest of the whole run to prove it.
 //!
+//! # Publishing
+//! [`Sim::register_host_name`] and [`Sim::register_service`] publish through the
+//! host's engine (its responder: probing, announcing, renaming on conflicts);
+//! [`Sim::update_txt`] changes a service's TXT; [`Sim::leave`] shuts the engine down
+//! (goodbyes) and removes the host; [`Sim::check_names`] checks that probing settled
+//! on unique names every host knows.
+//!
 //! # Faults
 //! [`LinkModel`]: loss, Gilbert–Elliott burst loss, delay and jitter, duplication,
 //! reordering. [`Sim::partition`] / [`Sim::heal`]; [`Sim::add_host`] at any time;
-//! [`Sim::leave_with`] (shutdown, goodbyes, gone); [`Sim::crash`] (gone without a
+//! [`Sim::leave`] / [`Sim::leave_with`] (shutdown, goodbyes, gone); [`Sim::crash`] (gone without a
 //! word); [`Sim::interface_down`], [`Sim::interface_up`], [`Sim::bounce`];
 //! [`Sim::at`] schedules any of these.
 //!
@@ -75,6 +82,6 @@ pub use link::{GilbertElliott, LinkModel, Prob};
 pub use seeds::{assert_deterministic, repro_command, seeds, sweep};
 pub use sim::{
     derive_seed, App, Departure, EventRecord, HostId, HostSpec, IfaceSpec, LinkId, Sim, SimConfig,
-    SimStats, Tap, Violation, ViolationKind,
+    SimStats, Tap, Violation, ViolationKind, LEAVE_GRACE,
 };
 pub use transcript::{DeliveryRecord, DisplayPacket, Fate, PacketRecord, Transcript};

@@ -7,9 +7,12 @@ use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
 use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
-use mdns_proto::engine::{Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort};
+use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
+use mdns_proto::engine::{
+    Destination, Family, IfAddr, InterfaceId, RecvMeta, RegistrationId, SourcePort,
+};
 use mdns_proto::rand::Rng;
-use mdns_proto::{Config, Engine, Event, Instant};
+use mdns_proto::{Config, Engine, Event, InstanceName, Instant, Name, ServiceType, Txt};
 use std::any::Any;
 use std::collections::{BinaryHeap, HashMap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -241,6 +244,10 @@ pub struct SimStats {
     pub steps: u64,
 }
 
+/// How long [`Sim::leave`] keeps a host running after `shutdown` so that its
+/// goodbyes go out.
+pub const LEAVE_GRACE: Duration = Duration::from_secs(2);
+
 /// Most datagrams one drain may produce before it is called a storm.
 const MAX_TRANSMITS_PER_DRAIN: usize = 50_000;
 /// Most consecutive wake-ups at one instant before it is called a busy loop.
@@ -281,6 +288,9 @@ struct Host {
     joined: Instant,
     gone_at: Option<Instant>,
     cache_flagged: bool,
+    /// The host name registered by [`Sim::register_host_name`] (the SRV target of
+    /// services registered by [`Sim::register_service`]).
+    host_name: Option<(RegistrationId, Name)>,
 }
 
 struct Link {
@@ -675,6 +685,7 @@ impl Sim {
             joined: self.now,
             gone_at: None,
             cache_flagged: false,
+            host_name: None,
         });
         self.rate.add_host();
         self.tracker.add_host();
@@ -709,6 +720,141 @@ impl Sim {
         let mut out = None;
         self.input(host, |e, now| out = Some(f(e, now)));
         out
+    }
+
+    // ----- publishing -----
+
+    /// Registers the host name `label.local.` on `host` (all interfaces, renaming
+    /// allowed: `label-2.local.` … on a conflict). The services later registered with
+    /// [`register_service`](Self::register_service) on this host point at it (and
+    /// follow it if it is renamed). Errors if the host is gone, the label is not a
+    /// valid host name, or the host already registered a host name here.
+    pub fn register_host_name(
+        &mut self,
+        host: HostId,
+        label: &str,
+    ) -> Result<RegistrationId, String> {
+        if self.hosts[host.ix()].host_name.is_some() {
+            return Err(format!("{host} already has a host name"));
+        }
+        let name =
+            Name::parse(&format!("{label}.local.")).map_err(|e| format!("{label:?}: {e:?}"))?;
+        let reg = HostRegistration::builder(name.clone())
+            .build()
+            .map_err(|e| e.to_string())?;
+        let id = self
+            .with_engine(host, |e, now| e.register_host(now, reg))
+            .ok_or_else(|| format!("{host} is gone"))?
+            .map_err(|e| e.to_string())?;
+        self.hosts[host.ix()].host_name = Some((id, name));
+        Ok(id)
+    }
+
+    /// The host name registered on `host` with [`register_host_name`](Self::register_host_name)
+    /// (its registration, and the name it has now, after any renames).
+    pub fn host_name(&self, host: HostId) -> Option<(RegistrationId, Name)> {
+        let (id, asked) = self.hosts.get(host.ix())?.host_name.clone()?;
+        let now = self
+            .engine(host)
+            .and_then(|e| e.registered_name(id).cloned())
+            .unwrap_or(asked);
+        Some((id, now))
+    }
+
+    /// Registers service `instance` of `service_type` (like `_http._tcp`) on `host`,
+    /// at `port`, with TXT entries `txt` (`key=value`, or a bare `key` for a flag),
+    /// pointing at the host's name, on all interfaces, renaming allowed
+    /// (`Name (2)` … on a conflict). If the host has no host name yet, `h<N>` is
+    /// registered first (see [`register_host_name`](Self::register_host_name)).
+    /// Progress shows in the host's events and in [`Tracker::registrations`].
+    ///
+    /// ```
+    /// use core::time::Duration;
+    /// use mdns_sim::{Sim, SimConfig};
+    ///
+    /// let mut sim = Sim::new(SimConfig::seeded(1));
+    /// let [a, b] = [sim.add_host(), sim.add_host()];
+    /// sim.register_host_name(a, "printer").unwrap();
+    /// sim.register_service(a, "Office", "_ipp._tcp", 631, &["rp=queue"]).unwrap();
+    /// sim.register_service(b, "Office", "_ipp._tcp", 631, &[]).unwrap(); // same name
+    /// sim.run_for(Duration::from_secs(10));
+    /// sim.check_names().unwrap(); // one of them was renamed "Office (2)"
+    /// sim.leave(a); // goodbyes
+    /// sim.run_for(Duration::from_secs(3));
+    /// assert!(sim.check().is_ok());
+    /// ```
+    pub fn register_service(
+        &mut self,
+        host: HostId,
+        instance: &str,
+        service_type: &str,
+        port: u16,
+        txt: &[&str],
+    ) -> Result<RegistrationId, String> {
+        if self.hosts[host.ix()].host_name.is_none() {
+            self.register_host_name(host, &format!("h{}", host.0))?;
+        }
+        let (_, target) = self.host_name(host).expect("just registered");
+        let reg = ServiceRegistration::builder(
+            InstanceName::new(instance).map_err(|e| format!("{instance:?}: {e:?}"))?,
+            ServiceType::new(service_type).map_err(|e| format!("{service_type:?}: {e:?}"))?,
+        )
+        .port(port)
+        .host(target)
+        .txt(make_txt(txt)?)
+        .build()
+        .map_err(|e| e.to_string())?;
+        self.with_engine(host, |e, now| e.register_service(now, reg))
+            .ok_or_else(|| format!("{host} is gone"))?
+            .map_err(|e| e.to_string())
+    }
+
+    /// Replaces the TXT entries of a service registered on `host` (announced again
+    /// without probing, RFC 6762 §8.4).
+    pub fn update_txt(
+        &mut self,
+        host: HostId,
+        id: RegistrationId,
+        txt: &[&str],
+    ) -> Result<(), String> {
+        let txt = make_txt(txt)?;
+        self.with_engine(host, |e, now| e.update_txt(now, id, txt))
+            .ok_or_else(|| format!("{host} is gone"))?
+            .map_err(|e| e.to_string())
+    }
+
+    /// Once probing has settled: the [`Tracker`]'s view (every registration of a
+    /// running host registered, no name owned twice, see [`Tracker::check_names`]),
+    /// and every running host knows its final names through its events: the name
+    /// its last `Registered` / `Renamed` event gave is the one its engine holds.
+    pub fn check_names(&self) -> Result<(), String> {
+        let mut errors = Vec::new();
+        if let Err(e) = self.tracker.check_names() {
+            errors.push(e);
+        }
+        for r in self.tracker.registrations() {
+            if r.state != crate::check::RegState::Registered {
+                continue;
+            }
+            let Some(engine) = self.engine(r.host) else {
+                continue;
+            };
+            if !self.is_alive(r.host) {
+                continue;
+            }
+            match engine.registered_name(r.id) {
+                Some(n) if n.to_string().eq_ignore_ascii_case(&r.name.to_string()) => {}
+                other => errors.push(format!(
+                    "{} registration {:?}: events say {}, the engine holds {:?}",
+                    r.host, r.id, r.name, other
+                )),
+            }
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors.join("\n"))
+        }
     }
 
     /// Puts a datagram on `host`'s interface as if its stack had sent it (for
@@ -843,6 +989,13 @@ impl Sim {
         self.input(host, shutdown);
         self.hosts[host.ix()].state = State::Leaving;
         self.schedule(self.now + grace, What::FinishLeave { host });
+    }
+
+    /// `host` leaves gracefully: [`Engine::shutdown`] withdraws every registration
+    /// (goodbyes, RFC 6762 §10.1), the host keeps running for [`LEAVE_GRACE`] so that
+    /// they go out, then it is removed. Trackers date the departure now.
+    pub fn leave(&mut self, host: HostId) {
+        self.leave_with(host, LEAVE_GRACE, |e, now| e.shutdown(now));
     }
 
     /// Takes one of `host`'s interfaces down (the engine is told).
@@ -1318,6 +1471,20 @@ impl Sim {
         }
         self.input(to, |e, now| e.handle_datagram(now, meta, &pkt.data));
     }
+}
+
+fn make_txt(entries: &[&str]) -> Result<Txt, String> {
+    let mut txt = Txt::new();
+    for e in entries {
+        let entry = match e.split_once('=') {
+            Some((k, v)) => mdns_proto::sd::TxtEntry::new(k, v),
+            None => mdns_proto::sd::TxtEntry::flag(e),
+        }
+        .map_err(|err| format!("TXT {e:?}: {err:?}"))?;
+        txt.push(entry)
+            .map_err(|err| format!("TXT {e:?}: {err:?}"))?;
+    }
+    Ok(txt)
 }
 
 /// The address a stack would send from to reach `dst`: same family; for IPv6 a

@@ -5,18 +5,9 @@
 //!
 //! Querier scenarios against a scripted responder are in `tests/querier.rs`.
 //!
-//! NOT YET POSSIBLE (the engine's responder, `Engine::register_service` and friends,
-//! is still a stub in mdns-proto); to be written when it lands:
-//! - 2, 5, 20, 50 hosts registering the same instance name and host name at once
-//!   (`Tracker::check_names`);
-//! - two partitions each with an owner of the same name, healing (RFC 6762 §9);
-//! - browsing engine-registered services with 0 / 10 / 30 % loss
-//!   (`Tracker::check_discovery`);
-//! - a host that crashes without goodbyes, one that leaves with goodbyes
-//!   (`Sim::crash`, `Sim::leave_with(.., |e, now| e.shutdown(now))`,
-//!   `Tracker::check_departures`);
-//! - TXT updates (`update_txt`) reaching every browser;
-//! - 1,000 hosts with 5 services each, all browsing one type.
+//! Scenarios with the engines' own responders (name conflicts, partition healing,
+//! browsing real responders under loss, crash, goodbyes, TXT updates, link bounce,
+//! 1,000 hosts with 5 services each) are in `tests/responder.rs`.
 
 use core::time::Duration;
 use mdns_proto::ServiceType;
