@@ -595,7 +595,6 @@ fn short_ttls_crash_and_leave() {
 /// by passive observation of failures (RFC 6762 §10.5): `ServiceLost` for a live
 /// service at ~12 s on every peer, on every seed.
 #[test]
-#[ignore = "engine bug: own-record queries go unanswered, peers POOF-flush live records"]
 fn resolving_own_service_gets_it_flushed_by_peers() {
     sweep(
         "resolving_own_service_gets_it_flushed_by_peers",
@@ -624,7 +623,6 @@ fn resolving_own_service_gets_it_flushed_by_peers() {
 /// 224.026 s). POOF should count one query per interface, not per family, and not
 /// count queries for a record received by multicast within the last second.
 #[test]
-#[ignore = "engine bug: POOF flushes live records (per-family double count, no grace after a fresh answer)"]
 fn live_service_stays_resolved() {
     sweep("live_service_stays_resolved", 8, |seed| {
         let mut lan = Lan::new(seed, 12, 0, "_http._tcp");

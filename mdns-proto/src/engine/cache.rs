@@ -38,6 +38,10 @@ pub const FLUSH_DELAY: Duration = Duration::from_secs(1);
 pub const POOF_WINDOW: Duration = Duration::from_secs(10);
 /// Unanswered queries needed before POOF flushes a record (RFC 6762 §10.5).
 pub const POOF_QUERIES: u8 = 2;
+/// Queries for a record within this long of each other, or of the record's last
+/// arrival, count once towards POOF: a querier's IPv4 and IPv6 copies of one query, or
+/// a query that crossed a fresh answer on the wire, are not two unanswered queries.
+pub const POOF_QUERY_GAP: Duration = Duration::from_secs(1);
 /// Refresh points, in percent of the TTL (RFC 6762 §5.2).
 pub const REFRESH_PERCENTS: [u64; 4] = [80, 85, 90, 95];
 /// Random jitter added to each refresh point, in percent of the TTL (RFC 6762 §5.2).
@@ -74,6 +78,7 @@ pub struct Entry {
     next_refresh: Option<Instant>,
     poof_queries: u8,
     poof_deadline: Option<Instant>,
+    poof_last: Option<Instant>,
     interested: bool,
 }
 
@@ -255,6 +260,7 @@ impl Cache {
                 e.source = source;
                 e.refresh_step = 0;
                 e.poof_queries = 0;
+                e.poof_last = None;
                 if let Some(d) = e.poof_deadline.take() {
                     self.poof.remove(&(d, id));
                 }
@@ -279,6 +285,7 @@ impl Cache {
                     next_refresh: None,
                     poof_queries: 0,
                     poof_deadline: None,
+                    poof_last: None,
                     interested,
                 };
                 let id = match self.free.pop() {
@@ -335,6 +342,11 @@ impl Cache {
         let Some(e) = self.entries.get_mut(id as usize).and_then(Option::as_mut) else {
             return;
         };
+        let recent = |t: Instant| now.saturating_duration_since(t) < POOF_QUERY_GAP;
+        if recent(e.received) || e.poof_last.is_some_and(recent) {
+            return;
+        }
+        e.poof_last = Some(now);
         e.poof_queries = e.poof_queries.saturating_add(1);
         if e.poof_deadline.is_none() {
             let d = now + POOF_WINDOW;
@@ -366,6 +378,7 @@ impl Cache {
                 continue;
             };
             e.poof_deadline = None;
+            e.poof_last = None;
             if e.poof_queries >= POOF_QUERIES {
                 if let Some(e) = self.remove(id) {
                     out.push(e);
