@@ -162,7 +162,7 @@ impl World {
                 continue;
             }
             for r in msg.records().flatten() {
-                if r.ttl == 0 || r.section == Section::Authority {
+                if r.section == Section::Authority {
                     continue;
                 }
                 let mut key = Vec::new();
@@ -170,6 +170,16 @@ impl World {
                 key.extend_from_slice(&r.rtype.0.to_be_bytes());
                 r.rdata.write_canonical(&mut key);
                 let k = (t.interface, v4, key);
+                if r.ttl == 0 {
+                    // A goodbye ends the life of the name's records (its NSEC goes
+                    // with them): announcing them again after a re-registration starts
+                    // a new one.
+                    let mut owner = Vec::new();
+                    r.name.write_uncompressed(&mut owner);
+                    self.sent
+                        .retain(|(i, f, key), _| !(*i == t.interface && *f == v4 && key.starts_with(&owner)));
+                    continue;
+                }
                 if let Some(&last) = self.sent.get(&k) {
                     let gap = self.now - last;
                     let name = r.name.to_string().to_ascii_lowercase();

@@ -1,7 +1,7 @@
 //! Probing and conflict resolution (RFC 6762 §8.1, §8.2, §9): when probing starts, the
 //! conflict rate limit, simultaneous probes from other hosts, and renaming.
 
-use super::registry::{Kind, Phase, RecKey};
+use super::registry::{Kind, Phase};
 use super::tiebreak::{compare, TieRecord, Tiebreak};
 use super::{
     Responder, CONFLICT_BACKOFF, CONFLICT_LIMIT, CONFLICT_WINDOW, MAX_RENAMES, PROBE_WAIT_MAX,
@@ -176,7 +176,6 @@ impl Responder {
         }
         self.send_goodbyes(ctx, id, false);
         self.registry.unindex(id);
-        self.hand_over_enum_ptr(id);
         self.sched.forget(id);
         let reg = &self.registry.regs[&id];
         let old = reg.name.clone();
@@ -247,8 +246,9 @@ impl Responder {
                 }
             }
         }
+        // Their SRV changed; their other records did not, and keep their multicast
+        // history (RFC 6762 §6): the re-announcement sends each when it may.
         for id in changed {
-            self.sched.forget(id);
             self.reannounce(ctx, id);
         }
     }
@@ -269,30 +269,7 @@ impl Responder {
     /// carry their own copies of the records).
     pub(super) fn remove(&mut self, id: RegistrationId) {
         self.registry.unindex(id);
-        self.hand_over_enum_ptr(id);
         self.sched.forget(id);
         self.registry.regs.remove(&id);
-    }
-
-    /// The type-enumeration PTR (RFC 6763 §9) is one record shared by every service of
-    /// a type, kept under the first registration of that type. When that one leaves the
-    /// index, the next one takes over its multicast history, so that the one-second
-    /// rule (RFC 6762 §6) still holds for the record. Call after `unindex(id)`.
-    fn hand_over_enum_ptr(&mut self, id: RegistrationId) {
-        let Some(type_name) = self
-            .registry
-            .regs
-            .get(&id)
-            .and_then(|r| r.service())
-            .map(|s| s.type_name.clone())
-        else {
-            return;
-        };
-        for (iface, family) in self.sched.multicast_history(RecKey::EnumPtr(id)) {
-            if let Some(next) = self.registry.enum_rep(&type_name, iface) {
-                self.sched
-                    .hand_over(RecKey::EnumPtr(id), RecKey::EnumPtr(next), iface, family);
-            }
-        }
     }
 }

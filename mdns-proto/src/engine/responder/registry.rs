@@ -146,7 +146,7 @@ impl Registration {
 pub(crate) enum RecKey {
     /// PTR from the type name (0) or subtype name `n` (n ≥ 1) to the instance.
     Ptr(RegistrationId, u8),
-    /// `_services._dns-sd._udp.local.` PTR to the type of this (representative) service.
+    /// `_services._dns-sd._udp.local.` PTR to a type, by the type's token.
     EnumPtr(RegistrationId),
     Srv(RegistrationId),
     Txt(RegistrationId),
@@ -245,6 +245,11 @@ pub(crate) struct Registry {
     index: HashMap<Name, Node, FixedState>,
     /// Service type names in use, with how many services have each (RFC 6763 §9).
     pub types: BTreeMap<Name, u32>,
+    /// Per type in use: the key its type-enumeration PTR is known by (the first
+    /// registration of the type; it stays while the type has services, so that the
+    /// record keeps one multicast history however registrations come and go) and the
+    /// PTR's data.
+    type_tokens: BTreeMap<Name, (RegistrationId, RecordData)>,
     /// `_services._dns-sd._udp.local.`.
     pub enum_name: Name,
     next_id: u32,
@@ -256,6 +261,7 @@ impl Registry {
             regs: BTreeMap::new(),
             index: HashMap::with_hasher(FixedState),
             types: BTreeMap::new(),
+            type_tokens: BTreeMap::new(),
             enum_name: crate::sd::service_enumeration_name(),
             next_id: 1,
         }
@@ -319,6 +325,7 @@ impl Registry {
                 *c -= 1;
                 if *c == 0 {
                     self.types.remove(&ty);
+                    self.type_tokens.remove(&ty);
                 }
             }
         }
@@ -346,6 +353,9 @@ impl Registry {
                     }
                 }
                 *self.types.entry(s.type_name.clone()).or_insert(0) += 1;
+                self.type_tokens
+                    .entry(s.type_name.clone())
+                    .or_insert_with(|| (id, s.type_ptr.clone()));
             }
         }
     }
@@ -359,16 +369,19 @@ impl Registry {
         }
     }
 
-    /// The service answering for type enumeration of `type_name` on `iface`: the first
-    /// (lowest id) answerable service of that type. One record per type, whatever the
-    /// number of services (RFC 6763 §9).
+    /// The key of the type-enumeration PTR of `type_name` on `iface` (RFC 6763 §9), if
+    /// a service of that type answers there: one record per type, whatever the number
+    /// of services, known by the type's token (see `type_tokens`).
     pub fn enum_rep(&self, type_name: &Name, iface: InterfaceId) -> Option<RegistrationId> {
         let node = self.index.get(type_name)?;
-        node.ptr.iter().copied().find(|id| {
+        let answered = node.ptr.iter().any(|id| {
             self.regs.get(id).is_some_and(|r| {
                 r.answerable(iface) && r.service().is_some_and(|s| s.type_name == *type_name)
             })
-        })
+        });
+        answered
+            .then(|| self.type_tokens.get(type_name).map(|t| t.0))
+            .flatten()
     }
 
     /// The PTR key of service `id` at `ptr_name` (its type name or one of its subtypes).
@@ -384,6 +397,15 @@ impl Registry {
     /// Materialises a record as sent on an interface with addresses `addrs`. `None` if
     /// it no longer exists (registration gone, address removed).
     pub fn rec<'a>(&'a self, key: RecKey, addrs: &[IfAddr], config: &Config) -> Option<Rec<'a>> {
+        if let RecKey::EnumPtr(token) = key {
+            let (_, data) = self.type_tokens.values().find(|t| t.0 == token)?;
+            return Some(Rec {
+                name: &self.enum_name,
+                data: Data::Borrowed(data),
+                unique: false,
+                ttl: config.other_ttl,
+            });
+        }
         let reg = self.regs.get(&key.reg())?;
         let host_ttl = config.host_ttl;
         let other_ttl = config.other_ttl;
@@ -403,12 +425,7 @@ impl Registry {
                     ttl: other_ttl,
                 }
             }
-            RecKey::EnumPtr(_) => Rec {
-                name: &self.enum_name,
-                data: Data::Borrowed(&svc?.type_ptr),
-                unique: false,
-                ttl: other_ttl,
-            },
+            RecKey::EnumPtr(_) => return None, // handled above
             RecKey::Srv(_) => Rec {
                 name: &reg.name,
                 data: Data::Borrowed(&svc?.srv),

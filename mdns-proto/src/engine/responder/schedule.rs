@@ -332,34 +332,15 @@ impl Schedule {
         self.last_multicast.retain(|k, _| k.1 != iface);
     }
 
-    /// The interfaces and families on which `key` has a multicast history.
-    pub fn multicast_history(&self, key: RecKey) -> Vec<(InterfaceId, Family)> {
-        let mut v: Vec<(InterfaceId, Family)> = self
-            .last_multicast
-            .keys()
-            .filter(|k| k.0 == key)
-            .map(|k| (k.1, k.2))
-            .collect();
-        v.sort_unstable();
-        v
-    }
-
-    /// Gives `to` the multicast history of `from` on `iface` (the same record now
-    /// answered under another key), keeping the later time.
-    pub fn hand_over(&mut self, from: RecKey, to: RecKey, iface: InterfaceId, family: Family) {
-        if let Some(&t) = self.last_multicast.get(&(from, iface, family)) {
-            let e = self.last_multicast.entry((to, iface, family)).or_insert(t);
-            *e = (*e).max(t);
-        }
-    }
-
     /// Forgets a registration's records (unregistered or renamed).
     pub fn forget(&mut self, reg: crate::engine::event::RegistrationId) {
+        // A type-enumeration PTR is the type's, not the registration's: it stays.
+        let keep = |k: &RecKey| k.reg() != reg || matches!(k, RecKey::EnumPtr(_));
         for g in &mut self.groups {
-            g.answers.retain(|k| k.reg() != reg);
+            g.answers.retain(keep);
         }
         self.groups.retain(|g| !g.answers.is_empty());
-        self.last_multicast.retain(|k, _| k.0.reg() != reg);
+        self.last_multicast.retain(|k, _| keep(&k.0));
     }
 }
 
