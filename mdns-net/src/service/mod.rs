@@ -17,6 +17,7 @@
 //!   [`Error`], and the events ([`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
 //!   [`TypeEvent`], [`RegistrationEvent`]).
 
+mod async_api;
 mod config;
 mod error;
 mod events;
@@ -24,6 +25,10 @@ mod handle;
 mod info;
 mod state;
 
+pub use async_api::{
+    AsyncMdns, Browser, Events, HostWatcher, QueryAnswers, Registration as AsyncRegistration,
+    TypeBrowser,
+};
 pub use config::{default_host_name, host_name, MdnsConfig};
 pub use error::Error;
 pub use events::{BrowseEvent, HostEvent, RegistrationEvent, ResolvedService, TypeEvent};
