@@ -14,7 +14,7 @@
 pub mod api;
 pub(crate) mod send;
 
-use super::cache::{Cache, Change, Entry, EntryId};
+use super::cache::{Cache, Change, Entry};
 use super::config::Config;
 use super::event::{AnswerRecord, Event, QueryId, ResolvedService};
 use super::io::{InterfaceId, SourcePort, Transmit};
@@ -311,31 +311,23 @@ impl Querier {
             let name = q.name.to_name();
             // §10.5 POOF: a QM question our cache would answer, whose answer they do
             // not already know, counts towards flushing it if nobody answers.
-            if !q.unicast_response {
-                let types: SmallVec<[Rtype; 2]> = if q.qtype == Rtype::ANY {
-                    SmallVec::new()
-                } else {
-                    [q.qtype].into_iter().collect()
-                };
-                for rtype in types {
-                    let ids: SmallVec<[EntryId; 4]> = self.cache.ids(&name, rtype);
-                    for id in ids {
-                        let Some(e) = self.cache.entry(id) else {
-                            continue;
-                        };
-                        if e.interface != iface {
-                            continue;
-                        }
-                        let data = e.data.clone();
-                        let known = msg.records().flatten().any(|r| {
-                            r.section == Section::Answer
-                                && r.rtype == rtype
-                                && r.name.eq_name(&name)
-                                && data.matches(&r.rdata)
-                        });
-                        if !known {
-                            self.cache.poof_query(now, id);
-                        }
+            if !q.unicast_response && q.qtype != Rtype::ANY {
+                let rtype = q.qtype;
+                for id in self.cache.ids(&name, rtype) {
+                    let Some(e) = self.cache.entry(id) else {
+                        continue;
+                    };
+                    if e.interface != iface {
+                        continue;
+                    }
+                    let known = msg.records().flatten().any(|r| {
+                        r.section == Section::Answer
+                            && r.rtype == rtype
+                            && r.name.eq_name(&name)
+                            && e.data.matches(&r.rdata)
+                    });
+                    if !known {
+                        self.cache.poof_query(now, id);
                     }
                 }
             }
