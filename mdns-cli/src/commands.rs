@@ -97,7 +97,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
                         printer.print(&Line::Address {
                             host: host.to_string(),
                             addr,
-                            interface: String::new(),
+                            interface: None,
                         });
                     }
                     Ok(())

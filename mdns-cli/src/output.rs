@@ -68,8 +68,8 @@ pub enum Line {
         host: String,
         /// Address.
         addr: IpAddr,
-        /// Interface name.
-        interface: String,
+        /// Interface name, when known.
+        interface: Option<String>,
     },
     /// A record received for `mdns query`.
     Record {
@@ -185,7 +185,10 @@ impl Line {
                 host,
                 addr,
                 interface,
-            } => format!("{host}\t{addr}\t{interface}"),
+            } => match interface {
+                Some(i) => format!("{host}\t{addr}\t{i}"),
+                None => format!("{host}\t{addr}"),
+            },
             Line::Record {
                 name,
                 rtype,
