@@ -120,7 +120,7 @@ impl Mdns {
         })
     }
 
-    /// Waits until the service task has ended (after [`shutdown`](Self::shutdown) or a
+    /// Waits until the service task has ended (after [`shutdown`](AsyncMdns::shutdown) or a
     /// [`Stopper`]) and returns how its loop ended.
     pub async fn wait(&mut self) -> Result<(), Error> {
         match self.task.take() {
