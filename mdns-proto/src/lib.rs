@@ -9,8 +9,7 @@
 //! Layout:
 //! - [`wire`]: the DNS message format, read zero-copy and written into caller buffers.
 //! - [`name`]: the owned, case-preserving, case-insensitively compared domain [`Name`].
-//! - [`sd`]: DNS-SD names and data: [`ServiceType`](sd::ServiceType),
-//!   [`InstanceName`](sd::InstanceName), [`Txt`](sd::Txt).
+//! - [`sd`]: DNS-SD names and data: [`ServiceType`], [`InstanceName`], [`Txt`].
 //! - [`time`] and [`rand`]: the core's own clock type and seeded random numbers.
 #![no_std]
 #![forbid(unsafe_code)]

@@ -90,7 +90,7 @@ pub struct RecvMeta {
 pub enum Destination {
     /// 224.0.0.251:5353 on the interface.
     MulticastV4,
-    /// [ff02::fb]:5353 on the interface.
+    /// `[ff02::fb]:5353` on the interface.
     MulticastV6,
     /// A unicast address and port (QU answers, legacy unicast replies).
     Unicast(SocketAddr),

@@ -2,7 +2,7 @@
 //! operations (browse, resolve, host lookup, type enumeration, one-shot queries), the
 //! questions they keep asking, the cache they read, and the events they report.
 //!
-//! - [`send`]: question timing, known-answer lists, multi-packet queries.
+//! - `send`: question timing, known-answer lists, multi-packet queries.
 //! - [`api`]: the public methods on [`Engine`](super::Engine).
 //! - The cache itself is [`super::cache`].
 //!

@@ -14,12 +14,12 @@
 //! - [`incoming`]: received queries (known answers, probes from others, questions) and
 //!   responses (conflicts, cooperating responders).
 //! - [`legacy`]: replies to one-shot queriers (§6.7).
-//! - [`write`]: turning jobs into datagrams within the payload limit (§17).
+//! - [`write`](mod@write): turning jobs into datagrams within the payload limit (§17).
 //!
 //! Input flows through `handle_query` / `handle_response`; timers advance in
 //! `advance`, which both `handle_timeout` and `poll_transmit` run, so a transmit is
 //! never missed because a timeout call came late. Everything to send waits in an
-//! ordered outbox of [`Job`]s.
+//! ordered outbox of `Job`s.
 
 pub mod announce;
 pub mod answer;

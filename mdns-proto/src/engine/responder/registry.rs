@@ -2,8 +2,8 @@
 //! owner name to the registrations holding records there, so that answering a question
 //! costs one hash lookup, never a scan of every service.
 //!
-//! Records are not stored one by one: a [`RecKey`] names a record by its registration
-//! and kind, and [`Registry::rec`] materialises it. Host address records are read from
+//! Records are not stored one by one: a `RecKey` names a record by its registration
+//! and kind, and `Registry::rec` materialises it. Host address records are read from
 //! the engine's interface table at that moment, so only the addresses valid on the
 //! interface an answer goes out on are used (RFC 6762 §6.2).
 
