@@ -1,7 +1,7 @@
 //! Runs one querier workload N times, for `valgrind --tool=callgrind` (instructions are
 //! stable where nanoseconds are not), and prints memory per cached record.
 //!
-//! Usage: querier_callgrind (cache1k | cache100k | ka100 | memory) [N]
+//! Usage: querier_callgrind (cache1k | cache100k | ka100 | memory) `[N]`
 
 use mdns_benches::querier_setup::{browse_with_known_answers, engine, fill, next_query, peer_meta};
 use mdns_proto::Instant;
