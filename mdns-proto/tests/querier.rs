@@ -806,3 +806,22 @@ fn rfc6762_5_2_a_renewed_record_is_refreshed_before_its_new_expiry() {
     assert_eq!(asked_a.len(), 4, "{asked_a:?}");
     assert_eq!(h.e.cache_len(), 1);
 }
+
+/// RFC 6762 §15.1: with unicast responses turned off (another mDNS socket holds port
+/// 5353 on this host), no query carries the QU bit.
+#[test]
+fn rfc6762_15_1_no_qu_when_the_port_is_shared() {
+    let mut h = Host::with_config(Config {
+        seed: 29,
+        request_unicast_responses: false,
+        ..Config::default()
+    });
+    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.run_until(ms(5000));
+    let qs = h.queries();
+    assert!(!qs.is_empty());
+    assert!(
+        qs.iter().all(|q| q.1.iter().all(|s| !s.ends_with("QU"))),
+        "{qs:?}"
+    );
+}

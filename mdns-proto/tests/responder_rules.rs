@@ -550,3 +550,31 @@ fn deterministic_outputs() {
     assert_eq!(run(), run());
     let _ = Instant::ZERO;
 }
+
+/// RFC 6762 §15.1: a QU query from another mDNS process on this host (our own address,
+/// port 5353, not a packet we sent) is answered by multicast, since a unicast reply to
+/// port 5353 would reach only one of the sockets sharing it.
+#[test]
+fn rfc6762_15_1_qu_from_this_host_is_answered_by_multicast() {
+    let mut net = Net::new(41);
+    net.established();
+    net.run_ms(2000);
+    net.take_sent();
+    let here = SocketAddr::new(OUR_V4.parse().unwrap(), 5353);
+    net.recv_from(&query(&[(INST, Rtype::SRV, true)], &[], &[]), here, true);
+    net.run_ms(200);
+    let sent = net.take_sent();
+    assert!(sent.iter().any(|s| s.has_answer(INST, Rtype::SRV)));
+    assert!(sent.iter().all(|s| s.dest == Destination::MulticastV4));
+    // The same query from another host is answered by unicast (recently multicast, §5.4).
+    net.recv_from(
+        &query(&[(INST, Rtype::SRV, true)], &[], &[]),
+        peer(5353),
+        true,
+    );
+    net.run_ms(200);
+    assert!(net
+        .take_sent()
+        .iter()
+        .any(|s| matches!(s.dest, Destination::Unicast(_))));
+}

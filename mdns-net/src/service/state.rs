@@ -27,6 +27,15 @@ use super::{Error, MdnsConfig};
 use crate::driver::{Config as DriverConfig, Driver, Next, SourceId};
 use crate::poll::Waker;
 
+/// True if another socket already holds UDP port 5353 on this host: a bind without
+/// SO_REUSEADDR / SO_REUSEPORT fails (the test RFC 6762 §15.1 suggests).
+fn port_5353_shared() -> bool {
+    matches!(
+        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_proto::engine::io::MDNS_PORT)),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse
+    )
+}
+
 /// How long `lookup_host` keeps collecting after the first address.
 pub const LOOKUP_LINGER: Duration = Duration::from_millis(100);
 /// Longest a shutdown waits for goodbyes to go out.
@@ -151,6 +160,12 @@ impl Service {
         let host_name = config.resolved_host_name()?;
         let mut engine_config = config.engine.clone();
         engine_config.seed = config.resolved_seed();
+        if port_5353_shared() {
+            // RFC 6762 §15.1: another mDNS socket holds the port, so a unicast reply to
+            // it would reach only one of us: ask for multicast replies only.
+            tracing::debug!("port 5353 already in use on this host: not asking for QU replies");
+            engine_config.request_unicast_responses = false;
+        }
         let engine = Engine::new(engine_config);
         let driver = Driver::new(
             engine,

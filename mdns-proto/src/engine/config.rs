@@ -33,6 +33,10 @@ pub struct Config {
     /// Drop received packets whose IP TTL / hop limit is known and not 255 (RFC 6762 §11
     /// permits it; off by default because some stacks send other values).
     pub require_ttl_255: bool,
+    /// Ask for unicast responses (the QU bit) on a question's first query (RFC 6762
+    /// §5.4). Drivers turn this off when another mDNS socket already holds port 5353 on
+    /// the host, since unicast replies then reach only one of the sockets (§15.1).
+    pub request_unicast_responses: bool,
 }
 
 impl Default for Config {
@@ -46,6 +50,7 @@ impl Default for Config {
             max_queries: 256,
             one_shot_timeout: Duration::from_secs(3),
             require_ttl_255: false,
+            request_unicast_responses: true,
         }
     }
 }

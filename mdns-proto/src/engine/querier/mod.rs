@@ -440,7 +440,7 @@ impl Querier {
             if q.next_send > now {
                 continue;
             }
-            let unicast = q.unicast_next;
+            let unicast = q.unicast_next && ctx.config.request_unicast_responses;
             q.sent(now);
             if send::denied_by_nsec(&self.cache, name, *rtype) {
                 continue;

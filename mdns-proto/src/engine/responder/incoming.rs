@@ -46,6 +46,10 @@ impl Responder {
         };
         let msg = &inc.msg;
         let source = inc.meta.source;
+        // Queries from this host (our own looped back, or another mDNS process here) are
+        // answered by multicast: a unicast reply to port 5353 would reach only one of
+        // the sockets sharing it (RFC 6762 §15.1).
+        let local = inc.own || ctx.ifaces.is_own_address(&source.ip());
         // §8.2: Authority records make the query a probe for their names.
         let mut probed: SmallVec<[NameRef<'_>; 4]> = SmallVec::new();
         for r in msg.records().flatten() {
@@ -102,8 +106,7 @@ impl Responder {
                     name: q.name.to_name(),
                     qtype: q.qtype,
                     qclass: q.qclass,
-                    // Our own looped-back queries are answered by multicast only.
-                    unicast_response: q.unicast_response && !inc.own,
+                    unicast_response: q.unicast_response && !local,
                 })
                 .collect();
             let held = HeldQuery {
@@ -124,8 +127,7 @@ impl Responder {
                 name: q.name,
                 qtype: q.qtype,
                 qclass: q.qclass,
-                // Our own looped-back queries are answered by multicast only.
-                unicast_response: q.unicast_response && !inc.own,
+                unicast_response: q.unicast_response && !local,
             })
             .collect();
         let from = From {
