@@ -169,10 +169,10 @@ impl Engine {
     /// counted in [`stats`](Self::stats), never reported as errors.
     pub fn handle_datagram(&mut self, now: Instant, meta: RecvMeta, data: &[u8]) {
         self.stats.received += 1;
-        let Some(_) = self.ifaces.get(meta.interface) else {
+        if self.ifaces.get(meta.interface).is_none() {
             self.stats.unknown_interface += 1;
             return;
-        };
+        }
         if self.config.require_ttl_255 && meta.ttl.is_some_and(|t| t != 255) {
             self.stats.low_ttl += 1;
             return;
