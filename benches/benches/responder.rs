@@ -23,5 +23,14 @@ fn responder(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, responder);
+/// 1,000 queries of a 20,000-a-second flood (the five queries in turn) per iteration.
+fn flood(c: &mut Criterion) {
+    let queries: Vec<Vec<u8>> = Query::ALL.iter().map(|q| q.bytes()).collect();
+    let mut bench = Bench::new(10);
+    c.bench_function("responder/flood_1000_queries", |b| {
+        b.iter(|| bench.flood(&queries, 1000))
+    });
+}
+
+criterion_group!(benches, responder, flood);
 criterion_main!(benches);
