@@ -318,24 +318,29 @@ impl Querier {
                     [q.qtype].into_iter().collect()
                 };
                 for rtype in types {
+                    // Their known answers, found in our cache by index: one pass over
+                    // the message, not one per cached record (thousands of PTRs
+                    // under one browsed type on a big LAN, and as many known answers).
+                    let mut known: SmallVec<[EntryId; 8]> = msg
+                        .records()
+                        .flatten()
+                        .filter(|r| {
+                            r.section == Section::Answer
+                                && r.rtype == rtype
+                                && r.name.eq_name(&name)
+                        })
+                        .filter_map(|r| self.cache.find(&name, rtype, iface, &r.rdata))
+                        .collect();
+                    known.sort_unstable();
                     let ids: SmallVec<[EntryId; 4]> = self.cache.ids(&name, rtype);
                     for id in ids {
                         let Some(e) = self.cache.entry(id) else {
                             continue;
                         };
-                        if e.interface != iface {
+                        if e.interface != iface || known.binary_search(&id).is_ok() {
                             continue;
                         }
-                        let data = e.data.clone();
-                        let known = msg.records().flatten().any(|r| {
-                            r.section == Section::Answer
-                                && r.rtype == rtype
-                                && r.name.eq_name(&name)
-                                && data.matches(&r.rdata)
-                        });
-                        if !known {
-                            self.cache.poof_query(now, id);
-                        }
+                        self.cache.poof_query(now, id);
                     }
                 }
             }
