@@ -14,9 +14,11 @@
 //!   soonest-expiring one that no operation is interested in, else the soonest-expiring
 //!   of all.
 //!
-//! Every lookup goes through a hash map keyed by (name, type), and every timer through
-//! ordered sets, so the cost per received record does not grow linearly with the
-//! cache. Which records answer which questions is the querier's business, not this
+//! Every lookup goes through a hash map keyed by (name, type), finding one record by
+//! its data through a second one keyed by a fingerprint of (name, type, interface,
+//! data), and every timer through ordered sets, so the cost per received record does
+//! not grow linearly with the cache, nor with the number of records sharing a name and
+//! type (a browsed service type's PTRs: thousands on a big LAN). Which records answer which questions is the querier's business, not this
 //! module's.
 
 use super::io::InterfaceId;
@@ -27,6 +29,7 @@ use crate::util::{FixedState, KeyRef};
 use crate::wire::{RData, RecordData, Rtype};
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
+use core::hash::{BuildHasher, Hash, Hasher};
 use core::net::SocketAddr;
 use core::time::Duration;
 use hashbrown::HashMap;
@@ -114,6 +117,9 @@ pub struct Cache {
     entries: Vec<Option<Entry>>,
     free: Vec<EntryId>,
     by_key: HashMap<(Name, Rtype), SmallVec<[EntryId; 4]>, FixedState>,
+    /// [`fingerprint`] of (name, type, interface, data) to the records with it (almost
+    /// always one; a collision only costs a comparison).
+    by_data: HashMap<u64, SmallVec<[EntryId; 1]>, FixedState>,
     expiry: BTreeSet<(Instant, u64, EntryId)>,
     evictable: BTreeSet<(Instant, u64, EntryId)>,
     refresh: BTreeSet<(Instant, EntryId)>,
@@ -132,6 +138,7 @@ impl Cache {
             entries: Vec::new(),
             free: Vec::new(),
             by_key: HashMap::with_hasher(FixedState),
+            by_data: HashMap::with_hasher(FixedState),
             expiry: BTreeSet::new(),
             evictable: BTreeSet::new(),
             refresh: BTreeSet::new(),
@@ -187,21 +194,27 @@ impl Cache {
             .unwrap_or_default()
     }
 
-    /// Records of a name and type on one interface, looked up by a name read in place.
-    fn find(
+    /// The record of a name and type on one interface with data read in place (names
+    /// in it compared case-insensitively), without scanning the other records of that
+    /// name and type.
+    pub fn find(
         &self,
         name: &Name,
         rtype: Rtype,
         iface: InterfaceId,
         data: &RData<'_>,
     ) -> Option<EntryId> {
-        self.by_key
-            .get(&KeyRef(name, rtype))?
+        self.by_data
+            .get(&fingerprint(name, rtype, iface, FpData::Wire(data)))?
             .iter()
             .copied()
             .find(|&id| {
-                self.entry(id)
-                    .is_some_and(|e| e.interface == iface && e.data.matches(data))
+                self.entry(id).is_some_and(|e| {
+                    e.interface == iface
+                        && e.rtype == rtype
+                        && e.name == *name
+                        && e.data.matches(data)
+                })
             })
     }
 
@@ -302,6 +315,8 @@ impl Cache {
                     .entry((name.clone(), rtype))
                     .or_default()
                     .push(id);
+                let fp = fingerprint(name, rtype, interface, FpData::Wire(data));
+                self.by_data.entry(fp).or_default().push(id);
                 self.len += 1;
                 self.expiry.insert((expires, self.next_seq, id));
                 if !interested {
@@ -511,8 +526,234 @@ impl Cache {
                 self.by_key.remove(&key);
             }
         }
+        let fp = fingerprint(&e.name, e.rtype, e.interface, FpData::Owned(&e.data));
+        if let Some(ids) = self.by_data.get_mut(&fp) {
+            ids.retain(|x| *x != id);
+            if ids.is_empty() {
+                self.by_data.remove(&fp);
+            }
+        }
         self.free.push(id);
         self.len -= 1;
         Some(e)
+    }
+}
+
+/// Record data to fingerprint: owned (in the cache) or read in place (from a packet).
+#[derive(Clone, Copy)]
+enum FpData<'a, 'b> {
+    Owned(&'a RecordData),
+    Wire(&'a RData<'b>),
+}
+
+/// A hash of (name, type, interface, data) that is equal for an owned record and a
+/// record read in place whenever [`RecordData::matches`] says they are the same: names
+/// are fed label by label, lower-cased, whether owned or compressed in a packet.
+fn fingerprint(name: &Name, rtype: Rtype, iface: InterfaceId, data: FpData<'_, '_>) -> u64 {
+    fn labels<'l>(h: &mut impl Hasher, it: impl Iterator<Item = &'l [u8]>) {
+        for l in it {
+            h.write_u8(l.len() as u8);
+            for b in l {
+                h.write_u8(b.to_ascii_lowercase());
+            }
+        }
+        h.write_u8(0);
+    }
+    fn bytes(h: &mut impl Hasher, tag: u8, b: &[u8]) {
+        h.write_u8(tag);
+        h.write_usize(b.len());
+        h.write(b);
+    }
+    fn srv(h: &mut impl Hasher, priority: u16, weight: u16, port: u16) {
+        h.write_u8(4);
+        h.write_u16(priority);
+        h.write_u16(weight);
+        h.write_u16(port);
+    }
+    let mut h = FixedState.build_hasher();
+    name.hash(&mut h);
+    rtype.hash(&mut h);
+    iface.hash(&mut h);
+    match data {
+        FpData::Owned(d) => match d {
+            RecordData::A(a) => bytes(&mut h, 1, &a.octets()),
+            RecordData::Aaaa(a) => bytes(&mut h, 2, &a.octets()),
+            RecordData::Ptr(n) | RecordData::Cname(n) => {
+                h.write_u8(3);
+                labels(&mut h, n.labels());
+            }
+            RecordData::Srv {
+                priority,
+                weight,
+                port,
+                target,
+            } => {
+                srv(&mut h, *priority, *weight, *port);
+                labels(&mut h, target.labels());
+            }
+            RecordData::Txt(b) => bytes(&mut h, 5, b),
+            RecordData::Hinfo { cpu, os } => {
+                bytes(&mut h, 6, cpu);
+                bytes(&mut h, 6, os);
+            }
+            RecordData::Nsec { next, types } => {
+                h.write_u8(7);
+                labels(&mut h, next.labels());
+                bytes(&mut h, 7, types);
+            }
+            RecordData::Opt(b) | RecordData::Other(b) => bytes(&mut h, 8, b),
+        },
+        FpData::Wire(d) => match d {
+            RData::A(a) => bytes(&mut h, 1, &a.octets()),
+            RData::Aaaa(a) => bytes(&mut h, 2, &a.octets()),
+            RData::Ptr(n) | RData::Cname(n) => {
+                h.write_u8(3);
+                labels(&mut h, n.labels());
+            }
+            RData::Srv {
+                priority,
+                weight,
+                port,
+                target,
+            } => {
+                srv(&mut h, *priority, *weight, *port);
+                labels(&mut h, target.labels());
+            }
+            RData::Txt(t) => bytes(&mut h, 5, t.raw()),
+            RData::Hinfo { cpu, os } => {
+                bytes(&mut h, 6, cpu);
+                bytes(&mut h, 6, os);
+            }
+            RData::Nsec { next, types } => {
+                h.write_u8(7);
+                labels(&mut h, next.labels());
+                bytes(&mut h, 7, types.raw());
+            }
+            RData::Opt(b) | RData::Other(b) => bytes(&mut h, 8, b),
+        },
+    }
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::wire::NameRef;
+    use core::net::{Ipv4Addr, SocketAddrV4};
+
+    const IF: InterfaceId = InterfaceId(1);
+
+    fn src() -> SocketAddr {
+        SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::new(10, 0, 0, 1), 5353))
+    }
+
+    /// `Svc <i>.<ty>` as a packet would carry it: the instance label, then a
+    /// compression pointer to the type's name after a 12-byte header (upper-cased if
+    /// `upper`).
+    fn packet(ty: &Name, i: usize, upper: bool) -> Vec<u8> {
+        let mut msg: Vec<u8> = [0; 12]
+            .into_iter()
+            .chain(ty.as_wire().iter().copied())
+            .collect();
+        if upper {
+            msg.make_ascii_uppercase();
+        }
+        let label = alloc::format!("Svc {i}");
+        msg.push(label.len() as u8);
+        msg.extend_from_slice(label.as_bytes());
+        msg.extend_from_slice(&[0xc0, 12]);
+        msg
+    }
+
+    fn ptr<'a>(msg: &'a [u8], ty: &Name) -> RData<'a> {
+        RData::Ptr(NameRef::read(msg, 12 + ty.wire_len()).unwrap().0)
+    }
+
+    #[test]
+    fn find_by_data_among_thousands_under_one_key() {
+        let ty = Name::parse("_x._tcp.local").unwrap();
+        let mut cache = Cache::new(10_000);
+        let mut rng = Rng::new(1);
+        let now = Instant::ZERO;
+        for i in 0..3000 {
+            let msg = packet(&ty, i, false);
+            let (c, _) = cache.receive(
+                now,
+                &mut rng,
+                &ty,
+                Rtype::PTR,
+                &ptr(&msg, &ty),
+                4500,
+                false,
+                IF,
+                src(),
+                true,
+            );
+            assert_eq!(c, Change::Added);
+        }
+        assert_eq!(cache.len(), 3000);
+        // Found by data, names compared case-insensitively through compression.
+        let msg = packet(&ty, 1234, true);
+        let id = cache.find(&ty, Rtype::PTR, IF, &ptr(&msg, &ty)).unwrap();
+        let e = cache.entry(id).unwrap();
+        assert!(e.data.matches(&ptr(&msg, &ty)));
+        assert_eq!(
+            e.data,
+            RecordData::Ptr(Name::parse("Svc 1234._x._tcp.local").unwrap())
+        );
+        // Not on another interface, type or owner name.
+        assert_eq!(
+            cache.find(&ty, Rtype::PTR, InterfaceId(2), &ptr(&msg, &ty)),
+            None
+        );
+        assert_eq!(cache.find(&ty, Rtype::CNAME, IF, &ptr(&msg, &ty)), None);
+        let other = Name::parse("_y._tcp.local").unwrap();
+        assert_eq!(cache.find(&other, Rtype::PTR, IF, &ptr(&msg, &ty)), None);
+        // Receiving it again renews the one record.
+        let (c, again) = cache.receive(
+            now,
+            &mut rng,
+            &ty,
+            Rtype::PTR,
+            &ptr(&msg, &ty),
+            4500,
+            false,
+            IF,
+            src(),
+            true,
+        );
+        assert_eq!((c, again), (Change::Renewed, Some(id)));
+        assert_eq!(cache.len(), 3000);
+        // Gone after expiry: the index forgets it, and a new copy is added afresh.
+        let mut out = Vec::new();
+        cache.expire(now + Duration::from_secs(4501), &mut out);
+        assert_eq!((out.len(), cache.len()), (3000, 0));
+        assert!(cache.by_data.is_empty() && cache.by_key.is_empty());
+        assert_eq!(cache.find(&ty, Rtype::PTR, IF, &ptr(&msg, &ty)), None);
+    }
+
+    #[test]
+    fn owned_and_wire_fingerprints_agree() {
+        let name = Name::parse("Host.local").unwrap();
+        let msg = packet(&Name::parse("_x._tcp.local").unwrap(), 7, true);
+        let ty = Name::parse("_x._tcp.local").unwrap();
+        let target = NameRef::read(&msg, 12 + ty.wire_len()).unwrap().0;
+        let owned = RecordData::Srv {
+            priority: 1,
+            weight: 2,
+            port: 80,
+            target: Name::parse("svc 7._X._tcp.local").unwrap(),
+        };
+        let wire = RData::Srv {
+            priority: 1,
+            weight: 2,
+            port: 80,
+            target,
+        };
+        assert!(owned.matches(&wire));
+        assert_eq!(
+            fingerprint(&name, Rtype::SRV, IF, FpData::Owned(&owned)),
+            fingerprint(&name, Rtype::SRV, IF, FpData::Wire(&wire))
+        );
     }
 }

@@ -14,7 +14,7 @@
 pub mod api;
 pub(crate) mod send;
 
-use super::cache::{Cache, Change, Entry};
+use super::cache::{Cache, Change, Entry, EntryId};
 use super::config::Config;
 use super::event::{AnswerRecord, Event, QueryId, ResolvedService};
 use super::io::{InterfaceId, SourcePort, Transmit};
@@ -313,22 +313,26 @@ impl Querier {
             // not already know, counts towards flushing it if nobody answers.
             if !q.unicast_response && q.qtype != Rtype::ANY {
                 let rtype = q.qtype;
+                // Their known answers, found in our cache by index: one pass over the
+                // message, not one per cached record (thousands of PTRs under one
+                // browsed type on a big LAN, and as many known answers).
+                let mut known: SmallVec<[EntryId; 8]> = msg
+                    .records()
+                    .flatten()
+                    .filter(|r| {
+                        r.section == Section::Answer && r.rtype == rtype && r.name.eq_name(&name)
+                    })
+                    .filter_map(|r| self.cache.find(&name, rtype, iface, &r.rdata))
+                    .collect();
+                known.sort_unstable();
                 for id in self.cache.ids(&name, rtype) {
                     let Some(e) = self.cache.entry(id) else {
                         continue;
                     };
-                    if e.interface != iface {
+                    if e.interface != iface || known.binary_search(&id).is_ok() {
                         continue;
                     }
-                    let known = msg.records().flatten().any(|r| {
-                        r.section == Section::Answer
-                            && r.rtype == rtype
-                            && r.name.eq_name(&name)
-                            && e.data.matches(&r.rdata)
-                    });
-                    if !known {
-                        self.cache.poof_query(now, id);
-                    }
+                    self.cache.poof_query(now, id);
                 }
             }
             // §7.3 duplicate question suppression: another host's QM question whose

@@ -228,6 +228,7 @@ pub fn we_would_list(
     rdata: &RData<'_>,
 ) -> bool {
     cache
-        .get(name, rtype)
-        .any(|e| e.interface == iface && !e.unique && e.half_ttl_left(now) && e.data.matches(rdata))
+        .find(name, rtype, iface, rdata)
+        .and_then(|id| cache.entry(id))
+        .is_some_and(|e| !e.unique && e.half_ttl_left(now))
 }
