@@ -490,9 +490,11 @@ fn link_bounce_reprobes_and_reannounces() {
 /// would exceed its query limit). Hosts join over the first ten seconds.
 fn big_lan(seed: u64, n: usize, minutes: u64) -> Result<(Sim, f64), String> {
     let wall = std::time::Instant::now();
-    let cfg = SimConfig::seeded(seed)
+    let mut cfg = SimConfig::seeded(seed)
         .with_link(LinkModel::lossy(1))
         .lean();
+    // Each host caches about 4.8 records per service on the LAN: room for all of them.
+    cfg.engine.cache_capacity = (n * 5 * 5).max(cfg.engine.cache_capacity);
     let mut sim = Sim::new(cfg);
     let ty = ServiceType::new("_http._tcp").unwrap();
     let types = [
