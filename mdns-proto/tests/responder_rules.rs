@@ -578,3 +578,44 @@ fn rfc6762_15_1_qu_from_this_host_is_answered_by_multicast() {
         .iter()
         .any(|s| matches!(s.dest, Destination::Unicast(_))));
 }
+
+/// RFC 6762 §6, §10.1: a goodbye from another host for one of our records is answered
+/// by re-announcing it, but not within a second of its last multicast; the rescue still
+/// lands before the goodbye's one-second expiry in others' caches.
+#[test]
+fn rfc6762_10_1_goodbye_rescue_keeps_the_one_second_rule() {
+    let mut net = Net::new(42);
+    net.established();
+    net.run_ms(3000);
+    net.take_sent();
+    // Make our PTR go out now, in answer to a query.
+    net.recv(&query(&[(TYPE, Rtype::PTR, false)], &[], &[]));
+    net.run_ms(150);
+    let answered = net
+        .sent
+        .iter()
+        .find(|s| s.has_answer(TYPE, Rtype::PTR))
+        .map(|s| s.at)
+        .expect("answered");
+    // 200 ms later another host sends a goodbye for that very PTR.
+    net.run_ms(200);
+    let goodbye_at = net.now;
+    net.recv(&response(&[ptr(TYPE, INST, 0)]));
+    net.run_ms(1500);
+    let rescue = net
+        .sent
+        .iter()
+        .filter(|s| s.at > answered && s.has_answer(TYPE, Rtype::PTR))
+        .map(|s| s.at)
+        .next()
+        .expect("re-announced");
+    assert!(
+        ms(rescue) - ms(answered) >= 1000,
+        "{} ms after the last",
+        ms(rescue) - ms(answered)
+    );
+    assert!(
+        ms(rescue) - ms(goodbye_at) <= 1000,
+        "before the goodbye expires"
+    );
+}
