@@ -245,10 +245,11 @@ pub(crate) struct Registry {
     index: HashMap<Name, Node, FixedState>,
     /// Service type names in use, with how many services have each (RFC 6763 §9).
     pub types: BTreeMap<Name, u32>,
-    /// Per type in use: the key its type-enumeration PTR is known by (the first
-    /// registration of the type; it stays while the type has services, so that the
-    /// record keeps one multicast history however registrations come and go) and the
-    /// PTR's data.
+    /// Per type ever registered: the key its type-enumeration PTR is known by (the
+    /// first registration of the type; kept for the engine's life, so that the record
+    /// keeps one multicast history however registrations come and go) and the PTR's
+    /// data. Types come only from the caller, so this grows only with what it
+    /// registers.
     type_tokens: BTreeMap<Name, (RegistrationId, RecordData)>,
     /// `_services._dns-sd._udp.local.`.
     pub enum_name: Name,
@@ -324,8 +325,9 @@ impl Registry {
             if let Some(c) = self.types.get_mut(&ty) {
                 *c -= 1;
                 if *c == 0 {
+                    // The token stays: a service of this type registered again later
+                    // inherits the record's multicast history (RFC 6762 §6).
                     self.types.remove(&ty);
-                    self.type_tokens.remove(&ty);
                 }
             }
         }
