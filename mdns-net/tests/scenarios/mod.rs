@@ -309,8 +309,8 @@ pub fn timeouts<A: Api>() {
         Duration::from_millis(300),
     );
     assert!(matches!(r, Err(Error::Timeout)), "{r:?}");
+    // Neither gave up early (a lower bound only: no speed threshold).
     assert!(t.elapsed() >= Duration::from_millis(600));
-    assert!(t.elapsed() < Duration::from_secs(3));
     // Interfaces by name: a missing one is refused.
     let cfg = MdnsConfig {
         interfaces: vec![InterfaceSelector::Name("nope0".into())],
