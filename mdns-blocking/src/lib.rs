@@ -119,7 +119,9 @@ impl Mdns {
         Ok(Events(self.handle.browse(service_type, true).wait()?))
     }
 
-    /// Resolves one instance to host, port, TXT and addresses.
+    /// Resolves one instance to host, port, TXT and addresses: returns at once when it
+    /// has addresses of both families, else 250 ms after the first complete answer
+    /// with the latest one; [`Error::Timeout`] if none comes within `timeout`.
     pub fn resolve(
         &self,
         instance: &InstanceName,
@@ -130,7 +132,7 @@ impl Mdns {
     }
 
     /// A host's addresses: returns once the first is known plus any that arrive within
-    /// 100 ms after it; [`Error::Timeout`] if none comes within `timeout`.
+    /// 250 ms after it; [`Error::Timeout`] if none comes within `timeout`.
     pub fn lookup_host(&self, host: &Name, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
         self.handle.lookup_host(host, timeout).wait()
     }

@@ -174,7 +174,9 @@ impl Handle {
         }
     }
 
-    /// Resolves one instance: the first complete answer, or [`Error::Timeout`].
+    /// Resolves one instance: the first complete answer with both IPv4 and IPv6
+    /// addresses, else the latest complete answer [`ANSWER_LINGER`](super::ANSWER_LINGER)
+    /// after the first one, or [`Error::Timeout`] if none comes in `timeout`.
     pub fn resolve(
         &self,
         instance: &InstanceName,
@@ -192,7 +194,7 @@ impl Handle {
     }
 
     /// Looks up a host's addresses: returns once the first is known plus whatever
-    /// arrives in the next 100 ms, or [`Error::Timeout`] if none comes in `timeout`.
+    /// arrives in the next [`ANSWER_LINGER`](super::ANSWER_LINGER) (250 ms), or [`Error::Timeout`] if none comes in `timeout`.
     pub fn lookup_host(&self, host: &Name, timeout: Duration) -> Pending<Vec<IpAddr>> {
         let (reply, rx) = flume::bounded(1);
         self.send(Command::LookupHost {

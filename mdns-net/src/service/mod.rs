@@ -34,4 +34,4 @@ pub use error::Error;
 pub use events::{BrowseEvent, HostEvent, RegistrationEvent, ResolvedService, TypeEvent};
 pub use handle::{Handle, InterfaceInfo, Pending, Registration, Starting, Stopper, Subscription};
 pub use info::{ServiceInfo, ServiceInfoBuilder};
-pub use state::{Service, LOOKUP_LINGER, SHUTDOWN_BOUND};
+pub use state::{Service, ANSWER_LINGER, SHUTDOWN_BOUND};

@@ -2,7 +2,7 @@
 //! [`Engine`], takes [`Command`]s from the channel, and after every step drains
 //! `Engine::poll_event` and routes each event to the subscriber of its query or
 //! registration. It also keeps the few timers of its own (resolve and lookup
-//! timeouts, the 100 ms lookup linger, the shutdown bound) and folds them into the
+//! timeouts, the 250 ms answer linger of resolve and lookup, the shutdown bound) and folds them into the
 //! deadline it returns.
 
 use std::collections::{BTreeSet, HashMap};
@@ -36,8 +36,14 @@ fn port_5353_shared() -> bool {
     )
 }
 
-/// How long `lookup_host` keeps collecting after the first address.
-pub const LOOKUP_LINGER: Duration = Duration::from_millis(100);
+/// How long `resolve` and `lookup_host` keep collecting after their first answer.
+///
+/// Responders answer a query on IPv4 and on IPv6 separately, and Avahi by default
+/// puts only AAAA records in its IPv6 answers: the first complete answer often has the
+/// addresses of one family only. The engine asks for the other family's records
+/// 20-120 ms after it learns the host name (RFC 6762 §5.2), so a quarter second gives
+/// both answers time to arrive. `resolve` returns sooner once it has both families.
+pub const ANSWER_LINGER: Duration = Duration::from_millis(250);
 /// Longest a shutdown waits for goodbyes to go out.
 pub const SHUTDOWN_BOUND: Duration = Duration::from_secs(3);
 
@@ -54,6 +60,9 @@ enum Sub {
         query: QueryId,
         reply: Sender<Result<ResolvedService, Error>>,
         deadline: StdInstant,
+        /// The latest complete answer, returned when `linger` passes.
+        best: Option<ResolvedService>,
+        linger: Option<StdInstant>,
     },
     Lookup {
         query: QueryId,
@@ -86,8 +95,10 @@ enum Sub {
 impl Sub {
     fn timer(&self) -> Option<StdInstant> {
         match self {
-            Sub::Resolve { deadline, .. } => Some(*deadline),
-            Sub::Lookup {
+            Sub::Resolve {
+                deadline, linger, ..
+            }
+            | Sub::Lookup {
                 deadline, linger, ..
             } => Some(linger.map_or(*deadline, |l| l.min(*deadline))),
             _ => None,
@@ -369,6 +380,8 @@ impl Service {
                                 query,
                                 reply,
                                 deadline: StdInstant::now() + timeout,
+                                best: None,
+                                linger: None,
                             },
                         );
                     }
@@ -733,10 +746,25 @@ impl Service {
                 }
                 _ => {}
             },
-            (Sub::Resolve { reply, .. }, Event::ServiceResolved { service, .. }) => {
+            (
+                Sub::Resolve {
+                    reply,
+                    best,
+                    linger,
+                    ..
+                },
+                Event::ServiceResolved { service, .. } | Event::ServiceUpdated { service, .. },
+            ) => {
                 if let Some(s) = ResolvedService::from_engine(service) {
-                    let _ = reply.send(Ok(s));
-                    done = true;
+                    let v4 = s.addresses.iter().any(|(a, _)| a.is_ipv4());
+                    let v6 = s.addresses.iter().any(|(a, _)| a.is_ipv6());
+                    if v4 && v6 {
+                        let _ = reply.send(Ok(s));
+                        done = true;
+                    } else {
+                        *best = Some(s);
+                        linger.get_or_insert(StdInstant::now() + ANSWER_LINGER);
+                    }
                 }
             }
             (Sub::Lookup { addrs, linger, .. }, Event::HostAddressAdded { addr, .. }) => {
@@ -744,7 +772,7 @@ impl Service {
                     addrs.push(addr);
                 }
                 if linger.is_none() {
-                    *linger = Some(StdInstant::now() + LOOKUP_LINGER);
+                    *linger = Some(StdInstant::now() + ANSWER_LINGER);
                 }
             }
             (
@@ -889,8 +917,8 @@ impl Service {
             .collect();
         for id in due {
             match self.subs.get_mut(&id) {
-                Some(Sub::Resolve { reply, .. }) => {
-                    let _ = reply.send(Err(Error::Timeout));
+                Some(Sub::Resolve { reply, best, .. }) => {
+                    let _ = reply.send(best.take().ok_or(Error::Timeout));
                 }
                 Some(Sub::Lookup { reply, addrs, .. }) => {
                     let r = if addrs.is_empty() {
