@@ -3,6 +3,7 @@
 //! questions they keep asking, the cache they read, and the events they report.
 //!
 //! - `send`: question timing, known-answer lists, multi-packet queries.
+//! - `observed`: other hosts' queries, followed until their known answers are complete.
 //! - [`api`]: the public methods on [`Engine`](super::Engine).
 //! - The cache itself is [`super::cache`].
 //!
@@ -12,9 +13,10 @@
 //! interested in it recompute what they report and emit the difference as events.
 
 pub mod api;
+pub(crate) mod observed;
 pub(crate) mod send;
 
-use super::cache::{Cache, Change, Entry, EntryId};
+use super::cache::{Cache, Change, Entry};
 use super::config::Config;
 use super::event::{AnswerRecord, Event, QueryId, ResolvedService};
 use super::io::{InterfaceId, SourcePort, Transmit};
@@ -28,6 +30,7 @@ use alloc::vec::Vec;
 use core::net::IpAddr;
 use core::time::Duration;
 use hashbrown::HashMap;
+use observed::{Observed, ObservedQuery};
 use send::{Asked, Question, SendJob};
 use smallvec::SmallVec;
 
@@ -74,6 +77,7 @@ pub struct Querier {
     unicast_until: Option<Instant>,
     deadlines: BTreeSet<(Instant, QueryId)>,
     scratch: Vec<Entry>,
+    observed: Observed,
 }
 
 impl Querier {
@@ -88,6 +92,7 @@ impl Querier {
             unicast_until: None,
             deadlines: BTreeSet::new(),
             scratch: Vec::new(),
+            observed: Observed::default(),
         }
     }
 
@@ -306,56 +311,65 @@ impl Querier {
         }
         let now = ctx.now;
         let iface = incoming.meta.interface;
+        let source = incoming.meta.source;
         let msg = &incoming.msg;
-        for q in msg.questions().flatten() {
-            let name = q.name.to_name();
+        let truncated = msg.header().truncated();
+        if msg.header().qdcount == 0 {
+            // §7.2: more known answers of a query with TC from the same source.
+            let Some(mut q) = self.observed.take(source, iface) else {
+                return;
+            };
+            q.add_known_answers(&self.cache, now, msg);
+            if truncated {
+                q.extend(now);
+                if let Err(q) = self.observed.wait(q) {
+                    self.complete_query(now, q);
+                }
+            } else {
+                self.complete_query(now, q);
+            }
+            return;
+        }
+        let mut q = ObservedQuery::new(source, iface, now, msg);
+        if let Some(old) = self.observed.take(source, iface) {
+            self.complete_query(now, old);
+        }
+        if q.questions.is_empty() {
+            return;
+        }
+        q.add_known_answers(&self.cache, now, msg);
+        if truncated {
+            // With too many multi-packet queries followed at once this one is not: it
+            // then neither counts as a failure to answer nor suppresses our question.
+            let _ = self.observed.wait(q);
+        } else {
+            self.complete_query(now, q);
+        }
+    }
+
+    /// Another host's query with all its known answers: what it says about our cache
+    /// and our own questions.
+    fn complete_query(&mut self, now: Instant, q: ObservedQuery) {
+        for oq in &q.questions {
             // §10.5 POOF: a QM question our cache would answer, whose answer they do
             // not already know, counts towards flushing it if nobody answers.
-            if !q.unicast_response && q.qtype != Rtype::ANY {
-                let rtype = q.qtype;
-                // Their known answers, found in our cache by index: one pass over the
-                // message, not one per cached record (thousands of PTRs under one
-                // browsed type on a big LAN, and as many known answers).
-                let mut known: SmallVec<[EntryId; 8]> = msg
-                    .records()
-                    .flatten()
-                    .filter(|r| {
-                        r.section == Section::Answer && r.rtype == rtype && r.name.eq_name(&name)
-                    })
-                    .filter_map(|r| self.cache.find(&name, rtype, iface, &r.rdata))
-                    .collect();
-                known.sort_unstable();
-                for id in self.cache.ids(&name, rtype) {
-                    let Some(e) = self.cache.entry(id) else {
-                        continue;
-                    };
-                    if e.interface != iface || known.binary_search(&id).is_ok() {
-                        continue;
-                    }
-                    self.cache.poof_query(now, id);
+            for id in self.cache.ids(&oq.name, oq.rtype) {
+                let Some(e) = self.cache.entry(id) else {
+                    continue;
+                };
+                if e.interface != q.iface || oq.known.binary_search(&id).is_ok() {
+                    continue;
                 }
+                self.cache.poof_query(now, id);
             }
             // §7.3 duplicate question suppression: another host's QM question whose
             // known answers are all ones we would list too counts as our own query.
-            if q.unicast_response || msg.header().truncated() {
+            if !oq.all_ours {
                 continue;
             }
-            let key = (name.clone(), q.qtype);
-            if !self.questions.contains_key(&key) {
-                continue;
-            }
-            let theirs_ok = msg
-                .records()
-                .flatten()
-                .filter(|r| {
-                    r.section == Section::Answer && r.rtype == q.qtype && r.name.eq_name(&name)
-                })
-                .all(|r| send::we_would_list(&self.cache, now, iface, &name, q.qtype, &r.rdata));
-            if theirs_ok {
-                if let Some(question) = self.questions.get_mut(&key) {
-                    if !question.unicast_next && question.next_send > now {
-                        question.sent(now);
-                    }
+            if let Some(question) = self.questions.get_mut(&(oq.name.clone(), oq.rtype)) {
+                if !question.unicast_next && question.next_send > now {
+                    question.sent(now);
                 }
             }
         }
@@ -363,6 +377,11 @@ impl Querier {
 
     pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
+        let mut done = Vec::new();
+        self.observed.take_due(now, &mut done);
+        for q in done {
+            self.complete_query(now, q);
+        }
         let mut removed = core::mem::take(&mut self.scratch);
         self.cache.expire(now, &mut removed);
         let changed: BTreeSet<Key> = removed.drain(..).map(|e| (e.name, e.rtype)).collect();
@@ -407,6 +426,7 @@ impl Querier {
         for job in &mut self.jobs {
             job.forget_interface(id);
         }
+        self.observed.interface_down(id);
         let mut removed = Vec::new();
         self.cache.remove_interface(id, &mut removed);
         let changed: BTreeSet<Key> = removed.into_iter().map(|e| (e.name, e.rtype)).collect();
@@ -479,6 +499,7 @@ impl Querier {
             self.cache.next_timeout(),
             self.questions.values().map(|q| q.next_send).min(),
             self.deadlines.first().map(|d| d.0),
+            self.observed.next_due(),
         ]
         .into_iter()
         .flatten()

@@ -1,0 +1,168 @@
+//! Other hosts' queries as the querier sees them, kept until their known-answer lists
+//! are complete: a query with the TC bit continues in packets from the same source that
+//! hold only known answers (RFC 6762 §7.2). Only a whole list can say which cached
+//! records the asker already knows (§10.5 passive observation of failures) and whether
+//! it knows nothing we would not list ourselves (§7.3 duplicate question suppression).
+//!
+//! What the querier does with a completed query lives in its `handle_query`; answering
+//! queries is the responder's business.
+
+use super::send;
+use crate::engine::cache::{Cache, EntryId};
+use crate::engine::io::InterfaceId;
+use crate::name::Name;
+use crate::time::Instant;
+use crate::wire::{Message, Rtype, Section};
+use alloc::vec::Vec;
+use core::net::SocketAddr;
+use core::time::Duration;
+use smallvec::SmallVec;
+
+/// How long a query with the TC bit waits for its next packet. Responders wait
+/// 400-500 ms (§7.2); an observer waits as long as the longest of them.
+pub const CONTINUATION_WAIT: Duration = Duration::from_millis(500);
+/// How long one query may keep being continued in all: a source that keeps sending
+/// packets with TC cannot hold its slot for ever.
+pub const MAX_OBSERVE: Duration = Duration::from_secs(2);
+/// How many multi-packet queries are followed at once. A further one is not
+/// followed: it neither counts towards §10.5 nor suppresses our own question.
+pub const MAX_OBSERVED: usize = 32;
+/// Questions followed per query; the rest are not (a real query asks a few).
+const MAX_QUESTIONS: usize = 8;
+
+/// One question of another host's QM query, with what its known answers said so far.
+#[derive(Debug)]
+pub(crate) struct ObservedQuestion {
+    pub name: Name,
+    pub rtype: Rtype,
+    /// Cached records (ours) they listed, sorted, no duplicates.
+    pub known: Vec<EntryId>,
+    /// Every record they listed is one we would list too (§7.3).
+    pub all_ours: bool,
+}
+
+/// Another host's query, complete or still waiting for packets.
+#[derive(Debug)]
+pub(crate) struct ObservedQuery {
+    pub source: SocketAddr,
+    pub iface: InterfaceId,
+    /// When it is taken as complete if no packet without TC came.
+    pub until: Instant,
+    /// When its first packet came.
+    started: Instant,
+    pub questions: SmallVec<[ObservedQuestion; 2]>,
+}
+
+impl ObservedQuery {
+    /// The QM questions of a query's first packet (QU and ANY questions do not take
+    /// part in §7.3 or §10.5).
+    pub fn new(source: SocketAddr, iface: InterfaceId, now: Instant, msg: &Message<'_>) -> Self {
+        let questions = msg
+            .questions()
+            .flatten()
+            .filter(|q| !q.unicast_response && q.qtype != Rtype::ANY)
+            .take(MAX_QUESTIONS)
+            .map(|q| ObservedQuestion {
+                name: q.name.to_name(),
+                rtype: q.qtype,
+                known: Vec::new(),
+                all_ours: true,
+            })
+            .collect();
+        ObservedQuery {
+            source,
+            iface,
+            until: now + CONTINUATION_WAIT,
+            started: now,
+            questions,
+        }
+    }
+
+    /// Adds the known answers of one packet of this query.
+    pub fn add_known_answers(&mut self, cache: &Cache, now: Instant, msg: &Message<'_>) {
+        for r in msg.records().flatten() {
+            if r.section != Section::Answer {
+                continue;
+            }
+            for q in &mut self.questions {
+                if r.rtype != q.rtype || !r.name.eq_name(&q.name) {
+                    continue;
+                }
+                if let Some(id) = cache.find(&q.name, q.rtype, self.iface, &r.rdata) {
+                    if let Err(at) = q.known.binary_search(&id) {
+                        q.known.insert(at, id);
+                    }
+                }
+                if q.all_ours
+                    && !send::we_would_list(cache, now, self.iface, &q.name, q.rtype, &r.rdata)
+                {
+                    q.all_ours = false;
+                }
+            }
+        }
+    }
+
+    /// A packet with TC came: wait for the next one, within [`MAX_OBSERVE`] in all.
+    pub fn extend(&mut self, now: Instant) {
+        self.until = (now + CONTINUATION_WAIT).min(self.started + MAX_OBSERVE);
+    }
+}
+
+/// The multi-packet queries being followed.
+#[derive(Debug, Default)]
+pub(crate) struct Observed {
+    waiting: Vec<ObservedQuery>,
+}
+
+impl Observed {
+    /// Starts following a query whose first packet had TC. A new query from the same
+    /// source replaces its previous one, which is returned to be taken as complete.
+    /// `Err` gives the query back when [`MAX_OBSERVED`] are already followed.
+    pub fn wait(&mut self, q: ObservedQuery) -> Result<Option<ObservedQuery>, ObservedQuery> {
+        if let Some(old) = self
+            .waiting
+            .iter_mut()
+            .find(|w| w.source == q.source && w.iface == q.iface)
+        {
+            return Ok(Some(core::mem::replace(old, q)));
+        }
+        if self.waiting.len() >= MAX_OBSERVED {
+            return Err(q);
+        }
+        self.waiting.push(q);
+        Ok(None)
+    }
+
+    /// Takes the query waiting for packets from `source` on `iface`.
+    pub fn take(&mut self, source: SocketAddr, iface: InterfaceId) -> Option<ObservedQuery> {
+        let i = self
+            .waiting
+            .iter()
+            .position(|w| w.source == source && w.iface == iface)?;
+        Some(self.waiting.swap_remove(i))
+    }
+
+    /// Takes every query whose wait is over, in the order they were due.
+    pub fn take_due(&mut self, now: Instant, out: &mut Vec<ObservedQuery>) {
+        let mut i = 0;
+        let start = out.len();
+        while i < self.waiting.len() {
+            if self.waiting[i].until <= now {
+                out.push(self.waiting.swap_remove(i));
+            } else {
+                i += 1;
+            }
+        }
+        out[start..].sort_by_key(|q| q.until);
+    }
+
+    /// When the next wait is over.
+    pub fn next_due(&self) -> Option<Instant> {
+        self.waiting.iter().map(|q| q.until).min()
+    }
+
+    /// Forgets the queries seen on an interface that went down.
+    pub fn interface_down(&mut self, iface: InterfaceId) {
+        self.waiting.retain(|q| q.iface != iface);
+    }
+}
