@@ -226,6 +226,112 @@ fn rfc6762_7_3_a_question_with_known_answers_we_lack_does_not_suppress_ours() {
     assert_eq!(h.queries().len(), sent_before + 1);
 }
 
+/// A query for `_http._tcp.local` PTR whose known answers are the PTRs to `first`,
+/// then one packet per further list in `rest` (no question); every packet but the last
+/// has TC (RFC 6762 §7.2).
+fn multi_packet_query(first: &[&str], rest: &[&[&str]]) -> Vec<Vec<u8>> {
+    let mut packets = Vec::new();
+    let lists = std::iter::once(first).chain(rest.iter().copied());
+    let count = rest.len() + 1;
+    for (i, list) in lists.enumerate() {
+        let mut buf = vec![0u8; 1500];
+        let mut w = MessageWriter::query(&mut buf).unwrap();
+        if i == 0 {
+            w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
+                .unwrap();
+        }
+        for target in list {
+            w.push_record(
+                Section::Answer,
+                &n("_http._tcp.local"),
+                Class::IN,
+                false,
+                4500,
+                &ptr(target),
+            )
+            .unwrap();
+        }
+        w.set_truncated(i + 1 < count);
+        let len = w.finish();
+        buf.truncate(len);
+        packets.push(buf);
+    }
+    packets
+}
+
+/// A browse holding the PTRs of services A and B.
+fn browsing_a_and_b(seed: u64) -> Host {
+    let mut h = Host::new(seed);
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200));
+    h.deliver(&response(&[
+        ("_http._tcp.local", 4500, false, ptr("A._http._tcp.local")),
+        ("_http._tcp.local", 4500, false, ptr("B._http._tcp.local")),
+    ]));
+    h.take_events();
+    h
+}
+
+/// Found by the simulator (100 hosts × 5 services): a known answer in the second packet
+/// of a query still says the asker knows that record, so nobody answering it is no
+/// failure (RFC 6762 §10.5). Counting only the first packet flushed live services on
+/// every big LAN.
+#[test]
+fn rfc6762_7_2_known_answers_in_a_later_packet_do_not_count_towards_poof() {
+    let mut h = browsing_a_and_b(40);
+    let packets = multi_packet_query(&["A._http._tcp.local"], &[&["B._http._tcp.local"]]);
+    for (at, from) in [(1500, "10.0.0.3:5353"), (3000, "10.0.0.4:5353")] {
+        h.run_until(ms(at));
+        for p in &packets {
+            h.deliver_from(p, from, true);
+        }
+    }
+    h.run_until(ms(20_000));
+    assert!(h.take_events().is_empty());
+    assert_eq!(h.e.cache_len(), 2);
+}
+
+/// The same query whose second packet never comes is taken as complete after the wait
+/// (§7.2): B was not listed, nobody answered twice, B is flushed (§10.5).
+#[test]
+fn rfc6762_10_5_a_query_whose_continuation_never_comes_counts_after_the_wait() {
+    let mut h = browsing_a_and_b(41);
+    let packets = multi_packet_query(&["A._http._tcp.local"], &[&["B._http._tcp.local"]]);
+    for (at, from) in [(1500, "10.0.0.3:5353"), (3000, "10.0.0.4:5353")] {
+        h.run_until(ms(at));
+        h.deliver_from(&packets[0], from, true);
+    }
+    h.run_until(ms(20_000));
+    let events = h.take_events();
+    assert!(
+        matches!(&events[..], [Event::ServiceRemoved { instance, .. }] if *instance == n("B._http._tcp.local")),
+        "{events:?}"
+    );
+    assert_eq!(h.e.cache_len(), 1);
+}
+
+/// §7.3 over a multi-packet query: all of its known answers, gathered from both
+/// packets, are ones we would list, so our own next query counts as sent; one more
+/// record we lack in the second packet and it does not.
+#[test]
+fn rfc6762_7_3_a_multi_packet_query_suppresses_ours_only_when_all_its_known_answers_are_ours() {
+    for (extra, suppressed) in [(None, true), (Some("C._http._tcp.local"), false)] {
+        let mut h = browsing_a_and_b(42);
+        let first_sent = h.queries()[0].0;
+        let next_due = first_sent + Duration::from_secs(1);
+        h.run_until(next_due - Duration::from_millis(300));
+        let sent_before = h.queries().len();
+        let mut second = vec!["B._http._tcp.local"];
+        second.extend(extra);
+        for p in multi_packet_query(&["A._http._tcp.local"], &[&second]) {
+            h.deliver_from(&p, "10.0.0.3:5353", true);
+        }
+        h.run_until(next_due + Duration::from_millis(50));
+        let sent = h.queries().len() - sent_before;
+        assert_eq!(sent == 0, suppressed, "extra {extra:?}: {sent} sent");
+    }
+}
+
 #[test]
 fn rfc6762_10_1_goodbye_removes_a_record_one_second_later() {
     let mut h = Host::new(10);
