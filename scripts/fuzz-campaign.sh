@@ -57,10 +57,12 @@ while kill -0 "$runner" 2>/dev/null; do
     used=$((used + $(cpu_of "$p")))
   done
   if [ "$used" -ge "$cpu_limit" ]; then
-    # The libFuzzer parent is the runner's descendant whose command is the target binary.
+    # The libFuzzer parent and its job are the runner's descendants whose command is
+    # the target binary. SIGTERM, not SIGINT: the parent runs each job with system(),
+    # which ignores SIGINT while the job runs.
     for p in $(tree_of "$runner"); do
       if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = "$target" ]; then
-        kill -INT "$p" 2>/dev/null || true
+        kill -TERM "$p" 2>/dev/null || true
       fi
     done
     break
@@ -72,5 +74,6 @@ echo "fuzz-campaign: $target used about $used CPU seconds"
 grep -E '^#[0-9]+' "$log" | tail -n 1 || true
 grep -E 'INFO: fuzzed for|DONE' "$log" | tail -n 2 || true
 echo "corpus files: $(find "corpus/$target" -type f | wc -l)"
-crashes=$(find "$out" -maxdepth 1 -name 'crash-*' -o -maxdepth 1 -name 'timeout-*' -o -maxdepth 1 -name 'oom-*' | wc -l)
+crashes=$(find "$out" -maxdepth 1 \( -name 'crash-*' -o -name 'timeout-*' -o -name 'oom-*' \) | wc -l)
 echo "crash/timeout/oom inputs kept in $out: $crashes"
+echo "crash/timeout/oom reported in the log: $(grep -cE '^==[0-9]+== ERROR|^CRASH|deadly signal' "$log" || true)"

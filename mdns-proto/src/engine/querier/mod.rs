@@ -261,7 +261,16 @@ impl Querier {
                 self.cache
                     .flush_others(now, &name, record.rtype, meta.interface);
             }
-            if change != Change::None {
+            // A renewal changes nothing an operation reports, except which of several
+            // TXT records is the newest (a resolve reports that one). Not recomputing
+            // on every renewal keeps a browse of a type with thousands of instances
+            // from scanning all of them for each answer.
+            let reportable = match change {
+                Change::None => false,
+                Change::Renewed => record.rtype == Rtype::TXT,
+                Change::Added | Change::Goodbye => true,
+            };
+            if reportable {
                 changed.insert((name, record.rtype));
             }
         }
