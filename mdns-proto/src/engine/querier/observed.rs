@@ -115,22 +115,15 @@ pub(crate) struct Observed {
 }
 
 impl Observed {
-    /// Starts following a query whose first packet had TC. A new query from the same
-    /// source replaces its previous one, which is returned to be taken as complete.
-    /// `Err` gives the query back when [`MAX_OBSERVED`] are already followed.
-    pub fn wait(&mut self, q: ObservedQuery) -> Result<Option<ObservedQuery>, ObservedQuery> {
-        if let Some(old) = self
-            .waiting
-            .iter_mut()
-            .find(|w| w.source == q.source && w.iface == q.iface)
-        {
-            return Ok(Some(core::mem::replace(old, q)));
-        }
+    /// Follows a query whose last packet so far had TC (callers first
+    /// [`take`](Self::take) the one from the same source). `false` when
+    /// [`MAX_OBSERVED`] are followed already: this one is then dropped.
+    pub fn wait(&mut self, q: ObservedQuery) -> bool {
         if self.waiting.len() >= MAX_OBSERVED {
-            return Err(q);
+            return false;
         }
         self.waiting.push(q);
-        Ok(None)
+        true
     }
 
     /// Takes the query waiting for packets from `source` on `iface`.
