@@ -105,7 +105,10 @@ fn craft(
     };
     if kind != 0 {
         let qtype = inp.pick(&[Rtype::ANY, Rtype::SRV, Rtype::TXT, Rtype::A, Rtype::PTR, Rtype::AAAA])?;
-        msg.push_question(&name, qtype, Class::IN, flags & 1 != 0).ok()?;
+        // Bit 3: a later packet of a multi-packet query, known answers only (§7.2).
+        if flags & 8 == 0 {
+            msg.push_question(&name, qtype, Class::IN, flags & 1 != 0).ok()?;
+        }
         msg.set_truncated(flags & 2 != 0);
     }
     let records = inp.byte()? % 4;
