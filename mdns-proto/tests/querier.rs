@@ -199,6 +199,33 @@ fn rfc6762_7_3_another_hosts_identical_question_counts_as_ours() {
     assert_eq!(h.queries().len(), sent_before, "our query was suppressed");
 }
 
+/// Found by a 5,000-seed simulator sweep: one query reaching us over IPv4 and over
+/// IPv6 (or several hosts asking at once) stands in for our next query once, not once
+/// per copy. Counting each copy doubled the gap again and again: a browser that kept
+/// hearing a faster peer's queries stopped asking for minutes, and on a lossy link
+/// found a new service only after 511 s.
+#[test]
+fn rfc6762_7_3_copies_of_another_hosts_question_count_once() {
+    let mut h = Host::new(43);
+    h.e.browse(h.now, &http()).unwrap();
+    h.run_until(ms(200));
+    let first = h.queries()[0].0;
+    let heard = first + Duration::from_millis(900);
+    h.run_until(heard);
+    let mut buf = vec![0u8; 512];
+    let mut w = MessageWriter::query(&mut buf).unwrap();
+    w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
+        .unwrap();
+    let len = w.finish();
+    for from in ["10.0.0.3:5353", "[fe80::3]:5353", "10.0.0.4:5353"] {
+        h.deliver_from(&buf[..len], from, true);
+    }
+    // Counted as sent at `heard`: the next gap is 2 s.
+    h.run_until(heard + Duration::from_millis(2100));
+    let times: Vec<Instant> = h.queries().iter().map(|q| q.0).skip(1).collect();
+    assert_eq!(times, vec![heard + Duration::from_secs(2)]);
+}
+
 #[test]
 fn rfc6762_7_3_a_question_with_known_answers_we_lack_does_not_suppress_ours() {
     let mut h = Host::new(9);

@@ -394,6 +394,40 @@ fn rfc6762_9_no_rename_gives_registration_failed() {
     assert_eq!(net.sent.iter().filter(|s| s.is_probe()).count(), 1);
 }
 
+/// RFC 6762 §9, §10.1: a goodbye (TTL 0) with other data for our name withdraws the
+/// sender's record and claims nothing: no new probe once established, no rename while
+/// probing. Found by a 1,000-seed simulator sweep (partition healing, seed 115): the
+/// loser's goodbyes for the name it gave up made the winner probe again and rename too.
+#[test]
+fn rfc6762_9_a_goodbye_for_our_name_is_no_conflict() {
+    let mut net = Net::new(16);
+    net.established();
+    net.recv(&response(&[
+        a(HOST, "10.0.0.9", 0),
+        srv(INST, 9999, "other.local.", 0),
+    ]));
+    net.run_ms(3000);
+    assert!(
+        !net.sent.iter().any(|s| s.is_probe()),
+        "re-probed after a goodbye"
+    );
+    assert!(!net
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Renamed { .. })));
+
+    let mut net = Net::new(17);
+    let (host, _) = net.register_host_and_service();
+    net.run_until_sent(300, |s| s.is_probe());
+    net.recv(&response(&[a(HOST, "10.0.0.9", 0)]));
+    net.run_ms(3000);
+    assert!(!net
+        .events
+        .iter()
+        .any(|e| matches!(e, Event::Renamed { .. })));
+    assert_eq!(net.registered(host), Some(name(HOST)));
+}
+
 /// RFC 6762 §8.1: conflicts arriving before our first probe are ignored.
 #[test]
 fn rfc6762_8_1_conflict_before_first_probe_ignored() {

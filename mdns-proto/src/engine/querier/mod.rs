@@ -376,7 +376,7 @@ impl Querier {
                 continue;
             }
             if let Some(question) = self.questions.get_mut(&(oq.name.clone(), oq.rtype)) {
-                if !question.unicast_next && question.next_send > now {
+                if question.suppressible(now) {
                     question.sent(now);
                 }
             }

@@ -40,6 +40,8 @@ pub struct Question {
     pub interval: Duration,
     /// Set the QU bit on the next send (first query, RFC 6762 §5.4).
     pub unicast_next: bool,
+    /// When it was last sent or counted as sent.
+    pub last_sent: Option<Instant>,
 }
 
 impl Question {
@@ -50,6 +52,7 @@ impl Question {
             next_send: first,
             interval: FIRST_QUERY_INTERVAL,
             unicast_next: true,
+            last_sent: None,
         }
     }
 
@@ -67,6 +70,25 @@ impl Question {
         self.next_send = now + self.interval;
         self.interval = (self.interval * 2).min(MAX_QUERY_INTERVAL);
         self.unicast_next = false;
+        self.last_sent = Some(now);
+    }
+
+    /// Whether another host's identical question at `now` stands in for our next
+    /// query (RFC 6762 §7.3: a host "planning to transmit" a query): only in the second
+    /// half of the gap before it, and never for our first (QU) query. One query reaching
+    /// us over IPv4 and IPv6, or several hosts asking at once, then count once, rather
+    /// than each doubling the gap again until we stop asking for hours.
+    pub fn suppressible(&self, now: Instant) -> bool {
+        if self.unicast_next || self.next_send <= now {
+            return false;
+        }
+        match self.last_sent {
+            None => true,
+            Some(last) => {
+                let gap = self.next_send.saturating_duration_since(last);
+                now.saturating_duration_since(last) * 2 >= gap
+            }
+        }
     }
 }
 

@@ -286,6 +286,11 @@ impl Responder {
                         matches!(r.rtype, Rtype::SRV | Rtype::TXT)
                     };
                     let conflict = match link.phase {
+                        // §10.1: a goodbye withdraws the sender's record; it claims
+                        // nothing. (A loser's goodbyes for the name it gives up used to
+                        // make the winner probe again and, seeing more goodbyes while
+                        // probing, rename too: both ended up renamed.)
+                        _ if r.ttl == 0 => false,
                         // §8.1: conflicts before our first probe are ignored.
                         Phase::Probing { sent: 0 } => false,
                         // §8.1: while probing, any record of the name that is not
