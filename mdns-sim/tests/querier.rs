@@ -255,11 +255,16 @@ fn browse_scenario(seed: u64, loss: u32) -> (Sim, Result<(), String>) {
     let bound = match loss {
         0 => Duration::from_secs(2),
         1..=10 => Duration::from_secs(20),
-        // Queries back off 1, 3, 7, 15, 31, 63 s: one unlucky miss at 31 s costs
-        // 32 s (seed 700 finds a service only at 63.2 s).
-        _ => Duration::from_secs(70),
+        // Queries back off 1, 3, 7, 15, 31, 63, 127 s, and at 30 % loss one browser's
+        // round fails about half the time (its query or the answer lost; the doubles
+        // answer IPv4 only): seed 700 finds a service at 63.2 s, and in a 5,000-seed
+        // sweep seed 1618 loses both announcements and six rounds and finds two at
+        // 127.1 s. The bound is the seventh round. (Seeds 653 and 1400 of the same
+        // sweep, at 127 s and 511 s, were an engine bug: §7.3 counted the IPv4 and IPv6
+        // copies of a peer's query twice.)
+        _ => Duration::from_secs(130),
     };
-    drive(&mut sim, &w, Instant::from_secs(120));
+    drive(&mut sim, &w, Instant::from_secs(180));
     let res = sim
         .tracker()
         .check_found_ext(
