@@ -49,7 +49,9 @@ fn pointers_backward(msg: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(msg) = Message::parse(data) else { return };
+    let Ok(msg) = Message::parse(data) else {
+        return;
+    };
     let h = msg.header();
     let mut buf = vec![0u8; 65535];
     let mut w = MessageWriter::new(&mut buf, h.id, h.flags).unwrap();
@@ -64,7 +66,10 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let mut nr = 0;
-    for r in &records {
+    // Records go in only when every question fitted: a question that did not fit
+    // must not be followed by a smaller record that does (found by the campaign).
+    let all_questions = nq == questions.len();
+    for r in records.iter().filter(|_| all_questions) {
         let data = r.rdata.to_owned();
         match w.push_record_typed(
             r.section,
@@ -79,9 +84,6 @@ fuzz_target!(|data: &[u8]| {
             Err(WriteError::NoSpace) => break,
             Err(e) => panic!("record: {e}"),
         }
-    }
-    if nq < questions.len() {
-        nr = 0;
     }
     records.truncate(nr);
     let len = w.finish();
