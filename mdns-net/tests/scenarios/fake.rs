@@ -171,9 +171,14 @@ impl FakeResponder {
     }
 
     /// Stops answering and sends the records with TTL 0 (RFC 6762 §10.1).
-    pub fn goodbye(&self) {
+    /// Stops answering, then sends the goodbye: an answer still being written when the
+    /// goodbye went out used to follow it and renew the records it withdrew.
+    pub fn goodbye(&mut self) {
         self.stop.store(true, Ordering::Release);
         self.waker.wake();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
         let bye = self.svc.response(0);
         for s in self.sockets.iter() {
             send(s, self.ifindex, &bye);

@@ -192,7 +192,7 @@ pub fn browse_resolve_lookup_and_goodbye<A: Api>(v4: bool, v6: bool) {
     let lan = Lan::new(2);
     let (h1, h2) = (lan.host(1), lan.host(2));
     let svc = FakeService::kitchen(v4, v6);
-    let fake = FakeResponder::start(h1, "eth0", &svc);
+    let mut fake = FakeResponder::start(h1, "eth0", &svc);
     let m = start::<A>(h2, config("hostb", v4, v6));
     let eth0 = InterfaceId(h2.ifindex("eth0"));
 
@@ -243,7 +243,7 @@ pub fn two_instances_in_one_namespace<A: Api>() {
     }
     let lan = Lan::new(2);
     let (h1, h2) = (lan.host(1), lan.host(2));
-    let fake = FakeResponder::start(h1, "eth0", &FakeService::kitchen(true, true));
+    let mut fake = FakeResponder::start(h1, "eth0", &FakeService::kitchen(true, true));
     let m1 = start::<A>(h2, config("one", true, true));
     let m2 = start::<A>(h2, config("two", true, true));
     let mut b1 = A::browse(&m1, &ty(), false).unwrap();
