@@ -120,7 +120,7 @@ impl Mdns {
     }
 
     /// Resolves one instance to host, port, TXT and addresses: returns at once when it
-    /// has addresses of both families, else 250 ms after the first complete answer
+    /// has addresses of both families, else 1.1 s after the first complete answer
     /// with the latest one; [`Error::Timeout`] if none comes within `timeout`.
     pub fn resolve(
         &self,
@@ -132,7 +132,7 @@ impl Mdns {
     }
 
     /// A host's addresses: returns once the first is known plus any that arrive within
-    /// 250 ms after it; [`Error::Timeout`] if none comes within `timeout`.
+    /// 1.1 s after it; [`Error::Timeout`] if none comes within `timeout`.
     pub fn lookup_host(&self, host: &Name, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
         self.handle.lookup_host(host, timeout).wait()
     }

@@ -61,7 +61,7 @@ impl AsyncMdns {
     }
 
     /// Resolves one instance to host, port, TXT and addresses: returns at once when it
-    /// has addresses of both families, else 250 ms after the first complete answer
+    /// has addresses of both families, else 1.1 s after the first complete answer
     /// with the latest one; [`Error::Timeout`] if none comes within `timeout`.
     pub async fn resolve(
         &self,
@@ -75,7 +75,7 @@ impl AsyncMdns {
             .await
     }
 
-    /// A host's addresses: once the first is known plus any that arrive within 250 ms
+    /// A host's addresses: once the first is known plus any that arrive within 1.1 s
     /// after it; [`Error::Timeout`] if none comes within `timeout`.
     pub async fn lookup_host(&self, host: &Name, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
         self.handle.lookup_host(host, timeout).wait_async().await

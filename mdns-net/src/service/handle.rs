@@ -194,7 +194,7 @@ impl Handle {
     }
 
     /// Looks up a host's addresses: returns once the first is known plus whatever
-    /// arrives in the next [`ANSWER_LINGER`](super::ANSWER_LINGER) (250 ms), or [`Error::Timeout`] if none comes in `timeout`.
+    /// arrives in the next [`ANSWER_LINGER`](super::ANSWER_LINGER) (1.1 s), or [`Error::Timeout`] if none comes in `timeout`.
     pub fn lookup_host(&self, host: &Name, timeout: Duration) -> Pending<Vec<IpAddr>> {
         let (reply, rx) = flume::bounded(1);
         self.send(Command::LookupHost {

@@ -2,7 +2,7 @@
 //! [`Engine`], takes [`Command`]s from the channel, and after every step drains
 //! `Engine::poll_event` and routes each event to the subscriber of its query or
 //! registration. It also keeps the few timers of its own (resolve and lookup
-//! timeouts, the 250 ms answer linger of resolve and lookup, the shutdown bound) and folds them into the
+//! timeouts, the 1.1 s answer linger of resolve and lookup, the shutdown bound) and folds them into the
 //! deadline it returns.
 
 use std::collections::{BTreeSet, HashMap};
@@ -40,10 +40,10 @@ fn port_5353_shared() -> bool {
 ///
 /// Responders answer a query on IPv4 and on IPv6 separately, and Avahi by default
 /// puts only AAAA records in its IPv6 answers: the first complete answer often has the
-/// addresses of one family only. The engine asks for the other family's records
-/// 20-120 ms after it learns the host name (RFC 6762 §5.2), so a quarter second gives
-/// both answers time to arrive. `resolve` returns sooner once it has both families.
-pub const ANSWER_LINGER: Duration = Duration::from_millis(250);
+/// addresses of one family only. The other family's answer can be held back by the
+/// responder's once-a-second multicast limit (RFC 6762 §6), so the wait is just over a
+/// second. `resolve` returns sooner once it has both families.
+pub const ANSWER_LINGER: Duration = Duration::from_millis(1100);
 /// Longest a shutdown waits for goodbyes to go out.
 pub const SHUTDOWN_BOUND: Duration = Duration::from_secs(3);
 
