@@ -212,13 +212,9 @@ fn rfc6762_7_3_copies_of_another_hosts_question_count_once() {
     let first = h.queries()[0].0;
     let heard = first + Duration::from_millis(900);
     h.run_until(heard);
-    let mut buf = vec![0u8; 512];
-    let mut w = MessageWriter::query(&mut buf).unwrap();
-    w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
-        .unwrap();
-    let len = w.finish();
+    let query = multi_packet_query(&[], &[]).remove(0);
     for from in ["10.0.0.3:5353", "[fe80::3]:5353", "10.0.0.4:5353"] {
-        h.deliver_from(&buf[..len], from, true);
+        h.deliver_from(&query, from, true);
     }
     // Counted as sent at `heard`: the next gap is 2 s.
     h.run_until(heard + Duration::from_millis(2100));
