@@ -308,6 +308,39 @@ fn rfc6762_10_1_goodbyes_on_unregister_and_shutdown() {
     assert_eq!(net.sent.last().unwrap().answers()[0].2, 0);
 }
 
+/// A host name is not withdrawn while a service's SRV record points at it (its
+/// goodbyes would leave the SRV target unanswered); shutdown withdraws services first,
+/// so it takes down a host registered before its services.
+#[test]
+fn host_in_use_is_not_unregistered_and_shutdown_goes_services_first() {
+    let mut net = Net::new(13);
+    let (h, s) = net.established();
+    assert!(h < s, "the host is registered first");
+    let before = net.sent.len();
+    assert_eq!(
+        net.engine.unregister(net.now, h),
+        Err(RegistrationError::HostInUse { id: h, services: 1 })
+    );
+    net.drain();
+    assert_eq!(
+        net.sent.len(),
+        before,
+        "nothing sent for a refused unregister"
+    );
+    assert!(net.events.is_empty());
+    net.engine.shutdown(net.now);
+    net.drain();
+    assert!(net.events.contains(&Event::Unregistered { id: s }));
+    assert!(net.events.contains(&Event::Unregistered { id: h }));
+    let goodbyes: Vec<Rtype> = net.sent[before..]
+        .iter()
+        .flat_map(|x| x.answers())
+        .filter(|r| r.2 == 0)
+        .map(|r| r.1)
+        .collect();
+    assert!(goodbyes.contains(&Rtype::SRV) && goodbyes.contains(&Rtype::A));
+}
+
 /// RFC 6762 §8.4: a TXT or port update is announced again without probing.
 #[test]
 fn rfc6762_8_4_update_reannounces_without_probing() {

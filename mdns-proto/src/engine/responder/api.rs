@@ -129,6 +129,14 @@ pub enum RegistrationError {
     Unknown(RegistrationId),
     /// The registration is a host name; TXT and port belong to services.
     NotAService(RegistrationId),
+    /// The host name still has services whose SRV records point at it: unregister them
+    /// first (or shut the engine down, which does so in that order).
+    HostInUse {
+        /// The host registration.
+        id: RegistrationId,
+        /// How many registered services point at it.
+        services: usize,
+    },
 }
 
 impl fmt::Display for RegistrationError {
@@ -138,6 +146,12 @@ impl fmt::Display for RegistrationError {
             RegistrationError::NotAService(id) => {
                 write!(f, "registration {} is a host name, not a service", id.0)
             }
+            RegistrationError::HostInUse { id, services } => write!(
+                f,
+                "host registration {} is the SRV target of {services} registered service(s); \
+                 unregister them first",
+                id.0
+            ),
         }
     }
 }
@@ -405,7 +419,9 @@ impl Engine {
 
     /// Withdraws a registration: goodbyes (TTL 0, RFC 6762 §10.1) go out on every
     /// interface it was announced on; `Unregistered` follows once `poll_transmit` has
-    /// handed them all out.
+    /// handed them all out. A host name that registered services still point at is
+    /// refused with [`RegistrationError::HostInUse`]: withdrawing its addresses would
+    /// leave their SRV records pointing at a name nobody answers.
     pub fn unregister(
         &mut self,
         now: Instant,
@@ -415,11 +431,18 @@ impl Engine {
         responder.unregister(&mut ctx, id)
     }
 
-    /// Unregisters everything (see [`unregister`](Self::unregister)).
+    /// Unregisters everything (see [`unregister`](Self::unregister)): services first,
+    /// then host names.
     pub fn shutdown(&mut self, now: Instant) {
         let (mut ctx, _, responder) = self.split(now);
-        let ids: Vec<RegistrationId> = responder.registry.regs.keys().copied().collect();
-        for id in ids {
+        let mut ids: Vec<(bool, RegistrationId)> = responder
+            .registry
+            .regs
+            .values()
+            .map(|r| (r.is_host(), r.id))
+            .collect();
+        ids.sort_unstable();
+        for (_, id) in ids {
             let _ = responder.unregister(&mut ctx, id);
         }
     }
@@ -536,8 +559,22 @@ impl Responder {
         ctx: &mut Ctx<'_>,
         id: RegistrationId,
     ) -> Result<(), RegistrationError> {
-        if !self.registry.regs.contains_key(&id) {
-            return Err(RegistrationError::Unknown(id));
+        let reg = self
+            .registry
+            .regs
+            .get(&id)
+            .ok_or(RegistrationError::Unknown(id))?;
+        if reg.is_host() {
+            let services = self
+                .registry
+                .regs
+                .values()
+                .filter_map(Registration::service)
+                .filter(|s| s.host == reg.name)
+                .count();
+            if services > 0 {
+                return Err(RegistrationError::HostInUse { id, services });
+            }
         }
         self.send_goodbyes(ctx, id, true);
         self.remove(id);
