@@ -7,7 +7,7 @@
 
 use super::error::ParseError;
 use super::header::{Header, HEADER_LEN};
-use super::name::{NameRef, Suffixes};
+use super::name::{NameRef, Suffixes, QUESTION_SUFFIX_SLOTS};
 use super::rdata::RData;
 use super::rtype::{Class, Rtype};
 
@@ -47,6 +47,7 @@ impl<'a> Message<'a> {
     }
 
     /// The questions.
+    #[inline]
     pub fn questions(&self) -> Questions<'a> {
         Questions {
             buf: self.buf,
@@ -57,6 +58,7 @@ impl<'a> Message<'a> {
     }
 
     /// The records of the answer, authority and additional sections, in order.
+    #[inline]
     pub fn records(&self) -> Records<'a> {
         // Skip the questions by framing alone; no pointer is followed.
         let mut at = HEADER_LEN;
@@ -106,7 +108,7 @@ pub struct Questions<'a> {
     at: usize,
     left: u16,
     /// Suffixes already validated, so later names stop at a pointer to one of them.
-    memo: Suffixes,
+    memo: Suffixes<QUESTION_SUFFIX_SLOTS>,
 }
 
 impl<'a> Iterator for Questions<'a> {

@@ -29,7 +29,7 @@ impl<'a> NameRef<'a> {
     /// Reads the name starting at `pos` in `msg`. Returns it and the offset just past
     /// its in-place part (where the next field begins).
     pub fn read(msg: &'a [u8], pos: usize) -> Result<(NameRef<'a>, usize), ParseError> {
-        Self::read_in(msg, pos, &mut Suffixes::new())
+        Self::read_in(msg, pos, &mut Suffixes::<1>::new())
     }
 
     /// [`NameRef::read`] with a memo of the suffixes of `msg` already validated: a
@@ -37,10 +37,10 @@ impl<'a> NameRef<'a> {
     /// exactly the result of `read` (the memo only holds suffixes that read cleanly,
     /// and the limits on length and pointer count are checked against the totals).
     #[inline(always)]
-    pub(crate) fn read_in(
+    pub(crate) fn read_in<const N: usize>(
         msg: &'a [u8],
         pos: usize,
-        memo: &mut Suffixes,
+        memo: &mut Suffixes<N>,
     ) -> Result<(NameRef<'a>, usize), ParseError> {
         let mut at = pos;
         let mut wire_len = 1usize; // the root label
@@ -213,12 +213,12 @@ impl fmt::Debug for NameRef<'_> {
 /// `wire_len` bytes counted so far; returns the name's total wire length and pointer
 /// count. Checks in the same order as a walk from the start, so errors are the same.
 #[inline(never)]
-fn walk_from(
+fn walk_from<const N: usize>(
     msg: &[u8],
     pos: usize,
     mut at: usize,
     mut wire_len: usize,
-    memo: &Suffixes,
+    memo: &Suffixes<N>,
 ) -> Result<(usize, usize), ParseError> {
     let mut hops = 1;
     loop {
@@ -258,29 +258,32 @@ fn walk_from(
     }
 }
 
-/// Slots of the [`Suffixes`] memo (a power of two).
-const SUFFIX_SLOTS: usize = 64;
+/// Slots of the [`Suffixes`] memo of the records (a power of two): 256 bytes.
+pub(crate) const SUFFIX_SLOTS: usize = 64;
+
+/// Slots of the memo of the questions: a message has few, and a small memo keeps the
+/// fixed cost of a tiny query low (it is built, and moved, with the iterator).
+pub(crate) const QUESTION_SUFFIX_SLOTS: usize = 8;
 
 /// The suffixes of one message already read cleanly: offset, wire length (root
-/// included) and pointers followed from there, in a small direct-mapped table (a
-/// newer entry replaces an older one in its slot). No allocation; 256 bytes.
+/// included) and pointers followed from there, in a small direct-mapped table of `N`
+/// slots, a power of two (a newer entry replaces an older one in its slot). No
+/// allocation.
 #[derive(Clone)]
-pub(crate) struct Suffixes {
+pub(crate) struct Suffixes<const N: usize = SUFFIX_SLOTS> {
     /// `offset << 16 | wire_len << 8 | hops`; 0 is empty (no name starts at 0).
-    slots: [u32; SUFFIX_SLOTS],
+    slots: [u32; N],
 }
 
-impl Suffixes {
+impl<const N: usize> Suffixes<N> {
     #[inline(always)]
     pub(crate) const fn new() -> Self {
-        Suffixes {
-            slots: [0; SUFFIX_SLOTS],
-        }
+        Suffixes { slots: [0; N] }
     }
 
     #[inline(always)]
     fn get(&self, at: usize) -> Option<(usize, usize)> {
-        let e = self.slots[at % SUFFIX_SLOTS];
+        let e = self.slots[at % N];
         ((e >> 16) as usize == at).then_some((((e >> 8) & 0xFF) as usize, (e & 0xFF) as usize))
     }
 
@@ -288,13 +291,12 @@ impl Suffixes {
     fn put(&mut self, at: usize, wire_len: usize, hops: usize) {
         // Pointers reach 14 bits; wire_len <= 255 and hops <= 32 by validation.
         if at <= 0x3FFF {
-            self.slots[at % SUFFIX_SLOTS] =
-                ((at as u32) << 16) | ((wire_len as u32) << 8) | hops as u32;
+            self.slots[at % N] = ((at as u32) << 16) | ((wire_len as u32) << 8) | hops as u32;
         }
     }
 }
 
-impl fmt::Debug for Suffixes {
+impl<const N: usize> fmt::Debug for Suffixes<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let known = self.slots.iter().filter(|&&e| e != 0).count();
         write!(f, "Suffixes({known} known)")
@@ -449,7 +451,7 @@ mod tests {
                 }
             }
             let (mut ok, mut hits) = (0, 0);
-            let mut memo = Suffixes::new();
+            let mut memo = Suffixes::<SUFFIX_SLOTS>::new();
             let step = 1 + 2 * (round % 7);
             for k in 0..len {
                 let pos = 12 + (k * step) % (len - 12);

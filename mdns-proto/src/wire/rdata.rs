@@ -70,18 +70,18 @@ impl<'a> RData<'a> {
             at: start,
             rtype: rtype.0,
         })?;
-        Self::parse_in(msg, start, raw, rtype, &mut Suffixes::new())
+        Self::parse_in(msg, start, raw, rtype, &mut Suffixes::<1>::new())
     }
 
     /// [`RData::parse`] of `raw` (= `msg[start..start + raw.len()]`), with the
     /// message's memo of validated suffixes.
     #[inline(always)]
-    pub(crate) fn parse_in(
+    pub(crate) fn parse_in<const N: usize>(
         msg: &'a [u8],
         start: usize,
         raw: &'a [u8],
         rtype: Rtype,
-        memo: &mut Suffixes,
+        memo: &mut Suffixes<N>,
     ) -> Result<Self, ParseError> {
         let end = start + raw.len();
         let bad = ParseError::BadRdata {
