@@ -23,6 +23,22 @@ fn responder(c: &mut Criterion) {
     group.finish();
 }
 
+/// The same queries as legacy unicast ones (from port 40000, answered at once by
+/// unicast), as the peers' figures in shared/corpus/README.md were taken; 100 services.
+fn legacy(c: &mut Criterion) {
+    let mut group = c.benchmark_group("responder_legacy");
+    let mut bench = Bench::new(10);
+    bench.legacy();
+    for q in Query::ALL {
+        let mut bytes = q.bytes();
+        bytes[..2].copy_from_slice(&0x1234u16.to_be_bytes());
+        group.bench_with_input(BenchmarkId::new(q.label(), 100), &bytes, |b, bytes| {
+            b.iter(|| bench.answer(bytes))
+        });
+    }
+    group.finish();
+}
+
 /// 1,000 queries of a 20,000-a-second flood (the five queries in turn) per iteration.
 fn flood(c: &mut Criterion) {
     let queries: Vec<Vec<u8>> = Query::ALL.iter().map(|q| q.bytes()).collect();
@@ -32,5 +48,5 @@ fn flood(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, responder, flood);
+criterion_group!(benches, responder, legacy, flood);
 criterion_main!(benches);

@@ -157,6 +157,14 @@ impl Bench {
     /// One query: the datagram in, time past the response delay, the answer out.
     /// Time then moves on by over a second so the next run is not rate-limited.
     /// Returns the bytes sent.
+    /// From now on the queries come from an ephemeral port, as legacy unicast queries
+    /// (RFC 6762 §6.7), sent straight to us: the way the peers' figures in
+    /// shared/corpus/README.md were taken. They are answered at once, by unicast.
+    pub fn legacy(&mut self) {
+        self.meta.source.set_port(40_000);
+        self.meta.multicast = false;
+    }
+
     #[inline(never)]
     pub fn answer(&mut self, query: &[u8]) -> usize {
         self.engine.handle_datagram(self.now, self.meta, query);

@@ -1,10 +1,11 @@
 //! Small helpers with no protocol meaning: a fixed-seed hasher, so that hash maps in
 //! the core behave the same in every run (their iteration order never reaches a
 //! packet anyway; the fixed seed keeps even timing and memory identical), and a
-//! borrowed form of the (name, type) key for lookups without cloning the name.
+//! borrowed forms of the name and (name, type) keys for lookups without cloning a name
+//! or building one from a received message.
 
 use crate::name::Name;
-use crate::wire::Rtype;
+use crate::wire::{NameRef, Rtype};
 use core::hash::{BuildHasher, Hash, Hasher};
 
 /// A borrowed `(Name, Rtype)` key: hashes and compares like the owned tuple.
@@ -22,6 +23,48 @@ impl Hash for KeyRef<'_> {
 impl hashbrown::Equivalent<(Name, Rtype)> for KeyRef<'_> {
     fn equivalent(&self, key: &(Name, Rtype)) -> bool {
         self.1 == key.1 && *self.0 == key.0
+    }
+}
+
+/// A name read in place, looked up in a map keyed by [`Name`] without building one:
+/// hashes exactly as `Name`'s `Hash` does (its wire form, lower-cased) and compares
+/// case-insensitively.
+#[derive(Clone, Copy, Debug)]
+pub struct RefKey<'a>(pub NameRef<'a>);
+
+impl Hash for RefKey<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_usize(self.0.wire_len());
+        for label in self.0.labels() {
+            state.write_u8(label.len() as u8);
+            for b in label {
+                state.write_u8(b.to_ascii_lowercase());
+            }
+        }
+        state.write_u8(0);
+    }
+}
+
+impl hashbrown::Equivalent<Name> for RefKey<'_> {
+    fn equivalent(&self, key: &Name) -> bool {
+        self.0.eq_name(key)
+    }
+}
+
+/// A `(name read in place, type)` key: hashes and compares like `(Name, Rtype)`.
+#[derive(Clone, Copy, Debug)]
+pub struct RefKeyType<'a>(pub NameRef<'a>, pub Rtype);
+
+impl Hash for RefKeyType<'_> {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        RefKey(self.0).hash(state);
+        self.1.hash(state);
+    }
+}
+
+impl hashbrown::Equivalent<(Name, Rtype)> for RefKeyType<'_> {
+    fn equivalent(&self, key: &(Name, Rtype)) -> bool {
+        self.1 == key.1 && self.0.eq_name(&key.0)
     }
 }
 
@@ -70,5 +113,25 @@ mod tests {
         let probe = Name::parse("box.LOCAL").unwrap();
         assert_eq!(m.get(&KeyRef(&probe, Rtype::A)), Some(&7));
         assert_eq!(m.get(&KeyRef(&probe, Rtype::AAAA)), None);
+    }
+
+    #[test]
+    fn names_read_in_place_find_the_owned_keys() {
+        // "\x03Box\x05local\x00" at 12, then "\x05other" + a pointer to "local" at 16.
+        let mut msg = alloc::vec![0u8; 12];
+        msg.extend_from_slice(b"\x03Box\x05local\x00\x05other\xc0\x10");
+        let (boxed, _) = NameRef::read(&msg, 12).unwrap();
+        let (other, _) = NameRef::read(&msg, 23).unwrap();
+        let mut pairs: hashbrown::HashMap<(Name, Rtype), u8, FixedState> =
+            hashbrown::HashMap::with_hasher(FixedState);
+        pairs.insert((Name::parse("box.LOCAL").unwrap(), Rtype::A), 7);
+        assert_eq!(pairs.get(&RefKeyType(boxed, Rtype::A)), Some(&7));
+        assert_eq!(pairs.get(&RefKeyType(boxed, Rtype::AAAA)), None);
+        assert_eq!(pairs.get(&RefKeyType(other, Rtype::A)), None);
+        let mut names: hashbrown::HashMap<Name, u8, FixedState> =
+            hashbrown::HashMap::with_hasher(FixedState);
+        names.insert(Name::parse("OTHER.local").unwrap(), 9);
+        assert_eq!(names.get(&RefKey(other)), Some(&9));
+        assert_eq!(names.get(&RefKey(boxed)), None);
     }
 }

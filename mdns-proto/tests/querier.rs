@@ -475,6 +475,28 @@ fn rfc6762_10_5_poof_flushes_after_two_unanswered_queries() {
     ));
 }
 
+/// §10.5 holds for every cached record, not only those an operation asks for: two
+/// unanswered queries for a record cached from someone else's answer flush it too.
+/// (Questions about names the cache does not hold are not followed at all.)
+#[test]
+fn rfc6762_10_5_poof_also_flushes_a_record_nobody_asks_for() {
+    let mut h = Host::new(15);
+    h.run_until(ms(200));
+    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    assert_eq!(h.e.cache_len(), 1);
+    let q = a_query("box.local");
+    let other = a_query("other.local");
+    h.run_until(ms(1500));
+    h.deliver_from(&q, "10.0.0.3:5353", true);
+    h.deliver_from(&other, "10.0.0.3:5353", true);
+    h.run_until(ms(3000));
+    h.deliver_from(&q, "10.0.0.4:5353", true);
+    h.run_until(ms(11_499));
+    assert_eq!(h.e.cache_len(), 1);
+    h.run_until(ms(11_500));
+    assert_eq!(h.e.cache_len(), 0);
+}
+
 fn a_query(name: &str) -> Vec<u8> {
     let mut buf = vec![0u8; 512];
     let mut w = MessageWriter::query(&mut buf).unwrap();

@@ -39,12 +39,23 @@ fn main() {
         println!("flood services={services} queries={runs} datagrams_sent={datagrams} bytes_sent={bytes}");
         return;
     }
-    let q = Query::ALL
-        .into_iter()
-        .find(|q| q.label() == label)
-        .expect("query: ptr_10_answers | srv_txt | host_a | unknown_type | ptr_10_known_answers");
+    // `legacy_<query>`: the same query as a legacy unicast one (from port 40000).
+    let (legacy, name) = match label.strip_prefix("legacy_") {
+        Some(rest) => (true, rest),
+        None => (false, label),
+    };
+    let q = Query::ALL.into_iter().find(|q| q.label() == name).expect(
+        "query: [legacy_]ptr_10_answers | srv_txt | host_a | unknown_type | ptr_10_known_answers",
+    );
     let mut bench = Bench::new(services.div_ceil(10));
-    let bytes = q.bytes();
+    if legacy {
+        bench.legacy();
+    }
+    let mut bytes = q.bytes();
+    if legacy {
+        // A legacy resolver's query carries a non-zero ID, echoed in the reply.
+        bytes[..2].copy_from_slice(&0x1234u16.to_be_bytes());
+    }
     // Warm up once outside the measured function.
     let first = bench.answer(&bytes);
     let sent = measured(&mut bench, &bytes, runs);

@@ -25,8 +25,8 @@ use super::io::InterfaceId;
 use crate::name::Name;
 use crate::rand::Rng;
 use crate::time::Instant;
-use crate::util::{FixedState, KeyRef};
-use crate::wire::{RData, RecordData, Rtype};
+use crate::util::{FixedState, KeyRef, RefKeyType};
+use crate::wire::{NameRef, RData, RecordData, Rtype};
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::hash::{BuildHasher, Hash, Hasher};
@@ -184,6 +184,11 @@ impl Cache {
             .map(|v| v.as_slice())
             .unwrap_or(&[]);
         ids.iter().filter_map(move |&id| self.entry(id))
+    }
+
+    /// True if some record of a name read in place and a type is cached.
+    pub fn holds(&self, name: &NameRef<'_>, rtype: Rtype) -> bool {
+        !self.by_key.is_empty() && self.by_key.contains_key(&RefKeyType(*name, rtype))
     }
 
     /// Ids of the records of a name and type.

@@ -23,7 +23,7 @@ use super::io::{InterfaceId, SourcePort, Transmit};
 use super::{Ctx, Incoming};
 use crate::name::Name;
 use crate::time::Instant;
-use crate::util::{FixedState, KeyRef};
+use crate::util::{FixedState, KeyRef, RefKeyType};
 use crate::wire::{Class, RecordData, Rtype, Section};
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
@@ -338,7 +338,12 @@ impl Querier {
             }
             return;
         }
-        let mut q = ObservedQuery::new(source, iface, now, msg);
+        // Only questions about records we cache or ask for can matter to us.
+        let mut q = ObservedQuery::new(source, iface, now, msg, |name, rtype| {
+            self.cache.holds(name, rtype)
+                || (!self.interest.is_empty()
+                    && self.interest.contains_key(&RefKeyType(*name, rtype)))
+        });
         if let Some(old) = self.observed.take(source, iface) {
             self.complete_query(now, old);
         }

@@ -12,7 +12,7 @@ use crate::engine::cache::{Cache, EntryId};
 use crate::engine::io::InterfaceId;
 use crate::name::Name;
 use crate::time::Instant;
-use crate::wire::{Message, Rtype, Section};
+use crate::wire::{Message, NameRef, Rtype, Section};
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::time::Duration;
@@ -55,12 +55,19 @@ pub(crate) struct ObservedQuery {
 
 impl ObservedQuery {
     /// The QM questions of a query's first packet (QU and ANY questions do not take
-    /// part in §7.3 or §10.5).
-    pub fn new(source: SocketAddr, iface: InterfaceId, now: Instant, msg: &Message<'_>) -> Self {
+    /// part in §7.3 or §10.5) for which `relevant` (records we cache or ask for) holds.
+    pub fn new(
+        source: SocketAddr,
+        iface: InterfaceId,
+        now: Instant,
+        msg: &Message<'_>,
+        relevant: impl Fn(&NameRef<'_>, Rtype) -> bool,
+    ) -> Self {
         let questions = msg
             .questions()
             .flatten()
             .filter(|q| !q.unicast_response && q.qtype != Rtype::ANY)
+            .filter(|q| relevant(&q.name, q.qtype))
             .take(MAX_QUESTIONS)
             .map(|q| ObservedQuestion {
                 name: q.name.to_name(),

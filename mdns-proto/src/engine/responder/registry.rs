@@ -14,12 +14,12 @@ use crate::engine::io::{IfAddr, InterfaceId};
 use crate::name::Name;
 use crate::sd::InstanceName;
 use crate::time::Instant;
-use crate::util::FixedState;
+use crate::util::{FixedState, RefKey};
 use crate::wire::{NameRef, NsecBitmap, RData, RecordData, Rtype};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
-use core::hash::{Hash, Hasher};
+use core::hash::Hash;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use hashbrown::HashMap;
 use smallvec::SmallVec;
@@ -212,29 +212,6 @@ impl Node {
     /// The registration owning unique records here.
     pub fn owner(&self) -> Option<RegistrationId> {
         self.host.or(self.instance)
-    }
-}
-
-/// Looks a received name up in a map keyed by [`Name`] without building one: hashes
-/// exactly as `Name`'s `Hash` does and compares case-insensitively.
-struct RefKey<'a>(NameRef<'a>);
-
-impl Hash for RefKey<'_> {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        state.write_usize(self.0.wire_len());
-        for label in self.0.labels() {
-            state.write_u8(label.len() as u8);
-            for b in label {
-                state.write_u8(b.to_ascii_lowercase());
-            }
-        }
-        state.write_u8(0);
-    }
-}
-
-impl hashbrown::Equivalent<Name> for RefKey<'_> {
-    fn equivalent(&self, key: &Name) -> bool {
-        self.0.eq_name(key)
     }
 }
 
