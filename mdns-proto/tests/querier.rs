@@ -894,6 +894,85 @@ mod cache_model {
     }
 }
 
+mod eviction_model {
+    //! proptest: a full cache evicts exactly the record a reference model picks (the
+    //! soonest to expire among those nobody wants, else among all; ties to the first
+    //! arrival), whatever renewals with longer or shorter TTLs moved expiries before
+    //! (the cache files renewed records lazily).
+
+    use super::*;
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    const CAPACITY: usize = 3;
+
+    /// (wanted, addr) → (expires in microseconds, arrival order).
+    type Model = BTreeMap<(bool, u8), (u64, u64)>;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn evictions_match_the_model(
+            steps in proptest::collection::vec(
+                (prop_oneof![Just(0u64), 1..3000u64], any::<bool>(), 1u8..5,
+                 prop_oneof![Just(1u32), Just(3u32), Just(10u32), Just(60u32)]),
+                1..60,
+            )
+        ) {
+            let mut h = Host::with_config(Config {
+                seed: 43,
+                cache_capacity: CAPACITY,
+                ..Config::default()
+            });
+            h.e.lookup_host(h.now, &n("box.local")).unwrap();
+            let mut model = Model::new();
+            let mut next_seq = 0u64;
+            let mut reported: BTreeSet<u8> = BTreeSet::new();
+            for (advance_ms, wanted, addr, ttl) in steps {
+                let t = h.now + Duration::from_millis(advance_ms);
+                h.run_until(t);
+                let now = h.now.as_micros();
+                model.retain(|_, e| e.0 > now);
+                let name = if wanted { "box.local" } else { "other.local" };
+                h.deliver(&response(&[(name, ttl, false, a(addr))]));
+                let expires = now + u64::from(ttl) * 1_000_000;
+                if let Some(e) = model.get_mut(&(wanted, addr)) {
+                    e.0 = expires;
+                } else {
+                    if model.len() >= CAPACITY {
+                        let pick = |only_unwanted: bool| {
+                            model
+                                .iter()
+                                .filter(|(k, _)| !only_unwanted || !k.0)
+                                .min_by_key(|(_, v)| **v)
+                                .map(|(k, _)| *k)
+                        };
+                        let victim = pick(true).or_else(|| pick(false)).unwrap();
+                        model.remove(&victim);
+                    }
+                    model.insert((wanted, addr), (expires, next_seq));
+                    next_seq += 1;
+                }
+                for ev in h.take_events() {
+                    match ev {
+                        Event::HostAddressAdded { addr: IpAddr::V4(v4), .. } => {
+                            prop_assert!(reported.insert(v4.octets()[3]));
+                        }
+                        Event::HostAddressRemoved { addr: IpAddr::V4(v4), .. } => {
+                            prop_assert!(reported.remove(&v4.octets()[3]));
+                        }
+                        _ => {}
+                    }
+                }
+                let live: BTreeSet<u8> =
+                    model.keys().filter(|k| k.0).map(|k| k.1).collect();
+                prop_assert_eq!(&reported, &live, "at {} us", now);
+                prop_assert_eq!(h.e.cache_len(), model.len());
+            }
+        }
+    }
+}
+
 #[test]
 fn cache_eviction_takes_the_oldest_of_equal_expiry_and_reports_wanted_records_gone() {
     let mut h = Host::with_config(Config {

@@ -14,6 +14,13 @@
 //!   soonest-expiring one that no operation is interested in, else the soonest-expiring
 //!   of all.
 //!
+//! Timers are filed lazily: a renewal only ever moves a record's expiry and refresh
+//! point later, so it leaves the record where it is filed in the ordered sets (filed
+//! time <= true time, always) and the record is re-filed when that earlier time comes
+//! round. A renewal, the common case, then costs no ordered-set operation, and the cost
+//! per received record does not grow with the size of the cache. A change to an
+//! earlier time (a goodbye, a flush, a shorter TTL) is filed at once.
+//!
 //! Every lookup goes through a hash map keyed by (name, type), finding one record by
 //! its data through a second one keyed by a fingerprint of (name, type, interface,
 //! data), and every timer through ordered sets, so the cost per received record does
@@ -76,9 +83,13 @@ pub struct Entry {
     pub source: SocketAddr,
     /// Arrival order, for eviction ties.
     seq: u64,
+    /// The time it is filed under in `expiry` (and `evictable`): never after `expires`.
+    filed: Instant,
     /// Index into [`REFRESH_PERCENTS`] of the next refresh point.
     refresh_step: u8,
     next_refresh: Option<Instant>,
+    /// The time it is filed under in `refresh`, if it is: never after `next_refresh`.
+    refresh_filed: Option<Instant>,
     poof_queries: u8,
     poof_deadline: Option<Instant>,
     poof_last: Option<Instant>,
@@ -231,9 +242,9 @@ impl Cache {
                 if e.interested != interested {
                     e.interested = interested;
                     if interested {
-                        self.evictable.remove(&(e.expires, e.seq, id));
+                        self.evictable.remove(&(e.filed, e.seq, id));
                     } else {
-                        self.evictable.insert((e.expires, e.seq, id));
+                        self.evictable.insert((e.filed, e.seq, id));
                     }
                 }
             }
@@ -299,8 +310,10 @@ impl Cache {
                     expires,
                     source,
                     seq: self.next_seq,
+                    filed: expires,
                     refresh_step: 0,
                     next_refresh: None,
+                    refresh_filed: None,
                     poof_queries: 0,
                     poof_deadline: None,
                     poof_last: None,
@@ -411,6 +424,9 @@ impl Cache {
             if t > now {
                 break;
             }
+            if self.refile_if_later(id, now) {
+                continue;
+            }
             if let Some(e) = self.remove(id) {
                 out.push(e);
             }
@@ -428,15 +444,26 @@ impl Cache {
             let Some(e) = self.entries[id as usize].as_mut() else {
                 continue;
             };
+            e.refresh_filed = None;
+            match e.next_refresh {
+                // Filed before a renewal moved it: file it where it is now.
+                Some(r) if r > now => {
+                    e.refresh_filed = Some(r);
+                    self.refresh.insert((r, id));
+                    continue;
+                }
+                Some(_) => {}
+                // No refresh point any more (renewed past its last one).
+                None => continue,
+            }
             e.next_refresh = None;
             e.refresh_step += 1;
             out.push(id);
             let expires = e.expires;
             if let Some(next) = self.refresh_point(rng, id, now, expires) {
-                self.entries[id as usize]
-                    .as_mut()
-                    .expect("live")
-                    .next_refresh = Some(next);
+                let e = self.entries[id as usize].as_mut().expect("live");
+                e.next_refresh = Some(next);
+                e.refresh_filed = Some(next);
                 self.refresh.insert((next, id));
             }
         }
@@ -474,34 +501,82 @@ impl Cache {
         (at > now && at < expires).then_some(at)
     }
 
+    /// Sets when `id` expires and its next refresh point. A later time leaves it filed
+    /// where it is (see the module docs); an earlier one re-files it at once.
     fn reschedule(&mut self, id: EntryId, expires: Instant, refresh: Option<Instant>) {
         let Some(e) = self.entries[id as usize].as_mut() else {
             return;
         };
-        self.expiry.remove(&(e.expires, e.seq, id));
-        if !e.interested {
-            self.evictable.remove(&(e.expires, e.seq, id));
-            self.evictable.insert((expires, e.seq, id));
-        }
-        if let Some(r) = e.next_refresh {
-            self.refresh.remove(&(r, id));
+        if expires < e.filed {
+            self.expiry.remove(&(e.filed, e.seq, id));
+            self.expiry.insert((expires, e.seq, id));
+            if !e.interested {
+                self.evictable.remove(&(e.filed, e.seq, id));
+                self.evictable.insert((expires, e.seq, id));
+            }
+            e.filed = expires;
         }
         e.expires = expires;
         e.next_refresh = refresh;
-        self.expiry.insert((expires, e.seq, id));
         if let Some(r) = refresh {
-            self.refresh.insert((r, id));
+            if e.refresh_filed.is_none_or(|f| r < f) {
+                if let Some(f) = e.refresh_filed {
+                    self.refresh.remove(&(f, id));
+                }
+                e.refresh_filed = Some(r);
+                self.refresh.insert((r, id));
+            }
         }
     }
 
+    /// If `id` is filed before it really expires and that is after `now`, files it
+    /// at its expiry and says so.
+    fn refile_if_later(&mut self, id: EntryId, now: Instant) -> bool {
+        let Some(e) = self.entries[id as usize].as_mut() else {
+            return false;
+        };
+        if e.filed == e.expires || e.expires <= now {
+            return false;
+        }
+        self.expiry.remove(&(e.filed, e.seq, id));
+        self.expiry.insert((e.expires, e.seq, id));
+        if !e.interested {
+            self.evictable.remove(&(e.filed, e.seq, id));
+            self.evictable.insert((e.expires, e.seq, id));
+        }
+        e.filed = e.expires;
+        true
+    }
+
     /// Evicts one record: the soonest-expiring that nobody wants, else the
-    /// soonest-expiring of all; ties go to the one that arrived first.
+    /// soonest-expiring of all; ties go to the one that arrived first. Records filed
+    /// early are re-filed first, so the choice is made on true expiry times.
     fn evict_one(&mut self) {
-        let victim = self
-            .evictable
-            .first()
-            .or_else(|| self.expiry.first())
-            .map(|x| x.2);
+        let victim = loop {
+            let first = self
+                .evictable
+                .first()
+                .or_else(|| self.expiry.first())
+                .copied();
+            let Some((_, _, id)) = first else {
+                break None;
+            };
+            // The first filed time is before every true expiry: re-filing this record
+            // at its true, later time cannot skip another.
+            if self.entry(id).is_some_and(|e| e.expires > e.filed) {
+                let e = self.entries[id as usize].as_mut().expect("live");
+                let (filed, seq, interested, expires) = (e.filed, e.seq, e.interested, e.expires);
+                e.filed = expires;
+                self.expiry.remove(&(filed, seq, id));
+                self.expiry.insert((expires, seq, id));
+                if !interested {
+                    self.evictable.remove(&(filed, seq, id));
+                    self.evictable.insert((expires, seq, id));
+                }
+                continue;
+            }
+            break Some(id);
+        };
         if let Some(e) = victim.and_then(|id| self.remove(id)) {
             self.evictions += 1;
             self.evicted.push(e);
@@ -516,9 +591,9 @@ impl Cache {
 
     fn remove(&mut self, id: EntryId) -> Option<Entry> {
         let e = self.entries.get_mut(id as usize)?.take()?;
-        self.expiry.remove(&(e.expires, e.seq, id));
-        self.evictable.remove(&(e.expires, e.seq, id));
-        if let Some(r) = e.next_refresh {
+        self.expiry.remove(&(e.filed, e.seq, id));
+        self.evictable.remove(&(e.filed, e.seq, id));
+        if let Some(r) = e.refresh_filed {
             self.refresh.remove(&(r, id));
         }
         if let Some(d) = e.poof_deadline {
