@@ -507,15 +507,7 @@ impl Cache {
         let Some(e) = self.entries[id as usize].as_mut() else {
             return;
         };
-        if expires < e.filed {
-            self.expiry.remove(&(e.filed, e.seq, id));
-            self.expiry.insert((expires, e.seq, id));
-            if !e.interested {
-                self.evictable.remove(&(e.filed, e.seq, id));
-                self.evictable.insert((expires, e.seq, id));
-            }
-            e.filed = expires;
-        }
+        let earlier = expires < e.filed;
         e.expires = expires;
         e.next_refresh = refresh;
         if let Some(r) = refresh {
@@ -527,25 +519,36 @@ impl Cache {
                 self.refresh.insert((r, id));
             }
         }
+        if earlier {
+            self.refile(id);
+        }
     }
 
     /// If `id` is filed before it really expires and that is after `now`, files it
     /// at its expiry and says so.
     fn refile_if_later(&mut self, id: EntryId, now: Instant) -> bool {
+        let stale = self
+            .entry(id)
+            .is_some_and(|e| e.filed != e.expires && e.expires > now);
+        if stale {
+            self.refile(id);
+        }
+        stale
+    }
+
+    /// Files `id` in `expiry` (and `evictable`) at its true expiry.
+    fn refile(&mut self, id: EntryId) {
         let Some(e) = self.entries[id as usize].as_mut() else {
-            return false;
+            return;
         };
-        if e.filed == e.expires || e.expires <= now {
-            return false;
+        let (filed, seq, interested, expires) = (e.filed, e.seq, e.interested, e.expires);
+        e.filed = expires;
+        self.expiry.remove(&(filed, seq, id));
+        self.expiry.insert((expires, seq, id));
+        if !interested {
+            self.evictable.remove(&(filed, seq, id));
+            self.evictable.insert((expires, seq, id));
         }
-        self.expiry.remove(&(e.filed, e.seq, id));
-        self.expiry.insert((e.expires, e.seq, id));
-        if !e.interested {
-            self.evictable.remove(&(e.filed, e.seq, id));
-            self.evictable.insert((e.expires, e.seq, id));
-        }
-        e.filed = e.expires;
-        true
     }
 
     /// Evicts one record: the soonest-expiring that nobody wants, else the
@@ -564,15 +567,7 @@ impl Cache {
             // The first filed time is before every true expiry: re-filing this record
             // at its true, later time cannot skip another.
             if self.entry(id).is_some_and(|e| e.expires > e.filed) {
-                let e = self.entries[id as usize].as_mut().expect("live");
-                let (filed, seq, interested, expires) = (e.filed, e.seq, e.interested, e.expires);
-                e.filed = expires;
-                self.expiry.remove(&(filed, seq, id));
-                self.expiry.insert((expires, seq, id));
-                if !interested {
-                    self.evictable.remove(&(filed, seq, id));
-                    self.evictable.insert((expires, seq, id));
-                }
+                self.refile(id);
                 continue;
             }
             break Some(id);
