@@ -322,6 +322,11 @@ impl Querier {
         let iface = incoming.meta.interface;
         let source = incoming.meta.source;
         let msg = &incoming.msg;
+        // Nothing cached, asked for or followed: no question of theirs can matter to us
+        // (§7.3, §10.5), whatever it asks. (What follows would come to the same.)
+        if self.cache.is_empty() && self.interest.is_empty() && self.observed.is_empty() {
+            return;
+        }
         let truncated = msg.header().truncated();
         if msg.header().qdcount == 0 {
             // §7.2: more known answers of a query with TC from the same source.

@@ -156,6 +156,11 @@ impl Observed {
         out[start..].sort_by_key(|q| q.until);
     }
 
+    /// True if no query is being followed.
+    pub fn is_empty(&self) -> bool {
+        self.waiting.is_empty()
+    }
+
     /// When the next wait is over.
     pub fn next_due(&self) -> Option<Instant> {
         self.waiting.iter().map(|q| q.until).min()

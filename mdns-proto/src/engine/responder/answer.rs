@@ -9,6 +9,7 @@
 use super::registry::{host_types, RecKey, Registry};
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
+use crate::name::Name;
 use crate::wire::{Class, NameRef, Rtype};
 use smallvec::SmallVec;
 
@@ -20,7 +21,7 @@ pub(crate) fn answer_question(
     qname: &NameRef<'_>,
     qtype: Rtype,
     qclass: Class,
-    out: &mut impl Extend<RecKey>,
+    out: &mut SmallVec<[RecKey; 16]>,
 ) {
     if !qclass.matches(Class::IN) {
         return;
@@ -29,7 +30,7 @@ pub(crate) fn answer_question(
     if qtype.matches(Rtype::PTR) && registry.is_enum_name(qname) {
         for ty in registry.types.keys() {
             if let Some(rep) = registry.enum_rep(ty, iface) {
-                out.extend([RecKey::EnumPtr(rep)]);
+                out.push(RecKey::EnumPtr(rep));
             }
         }
         return;
@@ -39,11 +40,10 @@ pub(crate) fn answer_question(
     };
     // Service type and subtype names (RFC 6763 §4, §7.1): shared PTRs.
     if qtype.matches(Rtype::PTR) {
-        for &id in &node.ptr {
+        // The node says which PTR of each service is here: no name comparison.
+        for &(id, i) in &node.ptr {
             if registry.regs.get(&id).is_some_and(|r| r.answerable(iface)) {
-                if let Some(k) = registry.ptr_key(id, qname) {
-                    out.extend([k]);
-                }
+                out.push(RecKey::Ptr(id, i));
             }
         }
     }
@@ -61,18 +61,21 @@ pub(crate) fn answer_question(
                 }));
             } else {
                 // §6.1: a name we own, a type it lacks: say so with NSEC.
-                out.extend([RecKey::Nsec(id)]);
+                out.push(RecKey::Nsec(id));
             }
         }
     }
     if let Some(id) = node.instance {
         if registry.regs.get(&id).is_some_and(|r| r.answerable(iface)) {
             match qtype {
-                Rtype::ANY => out.extend([RecKey::Srv(id), RecKey::Txt(id)]),
-                Rtype::SRV => out.extend([RecKey::Srv(id)]),
-                Rtype::TXT => out.extend([RecKey::Txt(id)]),
+                Rtype::ANY => {
+                    out.push(RecKey::Srv(id));
+                    out.push(RecKey::Txt(id));
+                }
+                Rtype::SRV => out.push(RecKey::Srv(id)),
+                Rtype::TXT => out.push(RecKey::Txt(id)),
                 // §6.1: NSEC for the types the instance name does not have.
-                _ => out.extend([RecKey::Nsec(id)]),
+                _ => out.push(RecKey::Nsec(id)),
             }
         }
     }
@@ -82,6 +85,9 @@ pub(crate) fn answer_question(
 /// host's addresses; SRV → addresses; A ↔ AAAA; the host's NSEC when it lacks one
 /// family on this interface (RFC 6762 §6.2). Sorted, without duplicates and without
 /// anything already among the answers.
+///
+/// Built in `RecKey` order (all SRVs, all TXTs, then each host's addresses and NSEC),
+/// so that for answers in order (as responses hold them) no sort is needed.
 pub(crate) fn additionals(
     registry: &Registry,
     iface: InterfaceId,
@@ -89,45 +95,70 @@ pub(crate) fn additionals(
     addrs: &[IfAddr],
     out: &mut SmallVec<[RecKey; 32]>,
 ) {
-    let host_of = |id| {
+    // The host of the last service looked up: ten services on one host cost one
+    // lookup of its name.
+    let mut last: Option<(&Name, Option<RegistrationId>)> = None;
+    let mut host_of = |id| {
         let s = registry.regs.get(&id)?.service()?;
-        let h = registry.node_by_name(&s.host)?.host?;
-        registry.regs.get(&h)?.answerable(iface).then_some(h)
+        let h = match last {
+            Some((name, h)) if *name == s.host => h,
+            _ => {
+                let h = registry
+                    .node_by_name(&s.host)
+                    .and_then(|n| n.host)
+                    .filter(|h| registry.regs.get(h).is_some_and(|r| r.answerable(iface)));
+                last = Some((&s.host, h));
+                h
+            }
+        };
+        h
     };
     // Hosts are collected first: ten services on one host add its records once.
     let mut hosts: SmallVec<[RegistrationId; 4]> = SmallVec::new();
-    let mut add_host = |h| {
-        if !hosts.contains(&h) {
-            hosts.push(h);
+    let mut add_host = |h: Option<RegistrationId>| {
+        if let Some(h) = h {
+            if !hosts.contains(&h) {
+                hosts.push(h);
+            }
         }
     };
     for &k in answers {
         match k {
             RecKey::Ptr(id, _) => {
                 out.push(RecKey::Srv(id));
-                out.push(RecKey::Txt(id));
-                if let Some(h) = host_of(id) {
-                    add_host(h);
-                }
+                add_host(host_of(id));
             }
-            RecKey::Srv(id) => {
-                if let Some(h) = host_of(id) {
-                    add_host(h);
-                }
-            }
-            RecKey::A(h, _) | RecKey::Aaaa(h, _) => add_host(h),
+            RecKey::Srv(id) => add_host(host_of(id)),
+            RecKey::A(h, _) | RecKey::Aaaa(h, _) => add_host(Some(h)),
             RecKey::EnumPtr(_) | RecKey::Txt(_) | RecKey::Nsec(_) => {}
         }
     }
+    for &k in answers {
+        if let RecKey::Ptr(id, _) = k {
+            out.push(RecKey::Txt(id));
+        }
+    }
+    let one_family = host_types(addrs).len() == 1;
     for h in hosts {
         Registry::host_addrs(h, addrs, out);
-        if host_types(addrs).len() == 1 {
+        if one_family {
             out.push(RecKey::Nsec(h));
         }
     }
-    out.sort_unstable();
+    if !is_sorted(out) {
+        out.sort_unstable();
+    }
     out.dedup();
-    out.retain(|k| !answers.contains(k));
+    if is_sorted(answers) {
+        out.retain(|k| answers.binary_search(k).is_err());
+    } else {
+        out.retain(|k| !answers.contains(k));
+    }
+}
+
+/// True if `keys` is in ascending order.
+fn is_sorted(keys: &[RecKey]) -> bool {
+    keys.windows(2).all(|w| w[0] <= w[1])
 }
 
 /// True if any record is shared (a PTR): its answer must wait 20–120 ms (RFC 6762 §6).

@@ -3,6 +3,7 @@
 //!
 //! - [`api`]: the public commands on [`Engine`](super::Engine) and their typed inputs
 //!   and errors.
+//! - [`fold`]: names folded to lower case and a fast hasher, the keys of its tables.
 //! - [`registry`]: the records we own and the name index answering looks them up in.
 //! - [`probe`]: probing, conflicts, renaming (§8.1, §8.2, §9).
 //! - [`tiebreak`]: simultaneous probe tiebreaking (§8.2, §8.2.1).
@@ -24,6 +25,7 @@
 pub mod announce;
 pub mod answer;
 pub mod api;
+pub mod fold;
 pub mod incoming;
 pub mod legacy;
 pub mod probe;
@@ -187,6 +189,10 @@ impl Responder {
     /// Runs everything due by `ctx.now`: held multi-packet queries, probe and announce
     /// steps, and answers whose delay is over.
     fn advance(&mut self, ctx: &mut Ctx<'_>) {
+        // Nothing due (the usual case on every `poll_transmit`): nothing to do.
+        if !matches!(self.poll_timeout(), Some(t) if t <= ctx.now) {
+            return;
+        }
         for tc in self.sched.take_due_tc(ctx.now) {
             self.answer_held(ctx, tc);
         }

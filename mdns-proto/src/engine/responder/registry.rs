@@ -8,13 +8,13 @@
 //! interface an answer goes out on are used (RFC 6762 §6.2).
 
 use super::api::InterfaceSelection;
+use super::fold::{Folded, WordState};
 use crate::engine::config::Config;
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
 use crate::name::Name;
 use crate::sd::InstanceName;
 use crate::time::Instant;
-use crate::util::{FixedState, RefKey};
 use crate::wire::{NameRef, NsecBitmap, RData, RecordData, Rtype};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
@@ -200,8 +200,10 @@ pub(crate) struct Node {
     pub host: Option<RegistrationId>,
     /// A service registration owns this instance name (SRV, TXT, NSEC).
     pub instance: Option<RegistrationId>,
-    /// Services with a PTR here (a type or subtype name), in id order.
-    pub ptr: Vec<RegistrationId>,
+    /// Services with a PTR here (a type or subtype name), in id order, each with the
+    /// index of its PTR (0: the type name, n ≥ 1: subtype n), so that answering needs
+    /// no name comparison.
+    pub ptr: Vec<(RegistrationId, u8)>,
 }
 
 impl Node {
@@ -219,7 +221,8 @@ impl Node {
 #[derive(Debug)]
 pub(crate) struct Registry {
     pub regs: BTreeMap<RegistrationId, Registration>,
-    index: HashMap<Name, Node, FixedState>,
+    /// Keyed by the name folded to lower case (see [`Folded`]).
+    index: HashMap<Box<[u8]>, Node, WordState>,
     /// Service type names in use, with how many services have each (RFC 6763 §9).
     pub types: BTreeMap<Name, u32>,
     /// Per type ever registered: the key its type-enumeration PTR is known by (the
@@ -237,7 +240,7 @@ impl Registry {
     pub fn new() -> Self {
         Registry {
             regs: BTreeMap::new(),
-            index: HashMap::with_hasher(FixedState),
+            index: HashMap::with_hasher(WordState),
             types: BTreeMap::new(),
             type_tokens: BTreeMap::new(),
             enum_name: crate::sd::service_enumeration_name(),
@@ -252,16 +255,16 @@ impl Registry {
     }
 
     pub fn node(&self, name: &NameRef<'_>) -> Option<&Node> {
-        self.index.get(&RefKey(*name))
+        self.index.get(Folded::of_ref(name).as_bytes())
     }
 
     pub fn node_by_name(&self, name: &Name) -> Option<&Node> {
-        self.index.get(name)
+        self.index.get(Folded::of_name(name).as_bytes())
     }
 
     /// True if a registration of ours owns unique records at `name`.
     pub fn name_taken(&self, name: &Name) -> bool {
-        self.index.get(name).is_some_and(|n| n.owner().is_some())
+        self.node_by_name(name).is_some_and(|n| n.owner().is_some())
     }
 
     /// True if `name` is `_services._dns-sd._udp.local.`.
@@ -296,7 +299,7 @@ impl Registry {
         if let Some((ty, subs)) = service {
             for ptr_name in core::iter::once(&ty).chain(subs.iter()) {
                 self.edit(ptr_name, |n| {
-                    n.ptr.retain(|r| *r != id);
+                    n.ptr.retain(|r| r.0 != id);
                 });
             }
             if let Some(c) = self.types.get_mut(&ty) {
@@ -320,15 +323,20 @@ impl Registry {
 
     fn index_reg(&mut self, reg: &Registration) {
         let id = reg.id;
-        let node = self.index.entry(reg.name.clone()).or_default();
+        let node = self.index.entry(index_key(&reg.name)).or_default();
         match &reg.kind {
             Kind::Host => node.host = Some(id),
             Kind::Service(s) => {
                 node.instance = Some(id);
-                for ptr_name in core::iter::once(&s.type_name).chain(s.subtypes.iter()) {
-                    let n = self.index.entry(ptr_name.clone()).or_default();
-                    if let Err(at) = n.ptr.binary_search(&id) {
-                        n.ptr.insert(at, id);
+                for (i, ptr_name) in core::iter::once(&s.type_name)
+                    .chain(s.subtypes.iter())
+                    .enumerate()
+                {
+                    let n = self.index.entry(index_key(ptr_name)).or_default();
+                    if let Err(at) = n.ptr.binary_search_by_key(&id, |p| p.0) {
+                        // At most `MAX_SUBTYPES` (32) subtypes: the index fits.
+                        let Ok(i) = u8::try_from(i) else { break };
+                        n.ptr.insert(at, (id, i));
                     }
                 }
                 *self.types.entry(s.type_name.clone()).or_insert(0) += 1;
@@ -340,10 +348,11 @@ impl Registry {
     }
 
     fn edit(&mut self, name: &Name, f: impl FnOnce(&mut Node)) {
-        if let Some(n) = self.index.get_mut(name) {
+        let key = Folded::of_name(name);
+        if let Some(n) = self.index.get_mut(key.as_bytes()) {
             f(n);
             if n.is_empty() {
-                self.index.remove(name);
+                self.index.remove(key.as_bytes());
             }
         }
     }
@@ -352,8 +361,8 @@ impl Registry {
     /// a service of that type answers there: one record per type, whatever the number
     /// of services, known by the type's token (see `type_tokens`).
     pub fn enum_rep(&self, type_name: &Name, iface: InterfaceId) -> Option<RegistrationId> {
-        let node = self.index.get(type_name)?;
-        let answered = node.ptr.iter().any(|id| {
+        let node = self.node_by_name(type_name)?;
+        let answered = node.ptr.iter().any(|(id, _)| {
             self.regs.get(id).is_some_and(|r| {
                 r.answerable(iface) && r.service().is_some_and(|s| s.type_name == *type_name)
             })
@@ -361,16 +370,6 @@ impl Registry {
         answered
             .then(|| self.type_tokens.get(type_name).map(|t| t.0))
             .flatten()
-    }
-
-    /// The PTR key of service `id` at `ptr_name` (its type name or one of its subtypes).
-    pub fn ptr_key(&self, id: RegistrationId, ptr_name: &NameRef<'_>) -> Option<RecKey> {
-        let s = self.regs.get(&id)?.service()?;
-        if ptr_name.eq_name(&s.type_name) {
-            return Some(RecKey::Ptr(id, 0));
-        }
-        let i = s.subtypes.iter().position(|n| ptr_name.eq_name(n))?;
-        Some(RecKey::Ptr(id, (i + 1) as u8))
     }
 
     /// Materialises a record as sent on an interface with addresses `addrs`. `None` if
@@ -511,8 +510,8 @@ impl Registry {
                 }
                 let node = node?;
                 let inst = self.node(target)?.instance?;
-                node.ptr.binary_search(&inst).ok()?;
-                self.ptr_key(inst, name)
+                let at = node.ptr.binary_search_by_key(&inst, |p| p.0).ok()?;
+                Some(RecKey::Ptr(inst, node.ptr[at].1))
             }
             (Rtype::SRV | Rtype::TXT, _) => {
                 let id = node?.instance?;
@@ -542,6 +541,11 @@ impl Registry {
             _ => None,
         }
     }
+}
+
+/// The name index's key for `name`.
+fn index_key(name: &Name) -> Box<[u8]> {
+    Box::from(Folded::of_name(name).as_bytes())
 }
 
 /// The address types a host has on an interface with `addrs`.

@@ -9,13 +9,13 @@
 //! [`MAX_HELD_QUESTIONS`] questions. The multicast-time table holds at most one entry
 //! per record of ours, interface and family.
 
+use super::fold::WordState;
 use super::registry::RecKey;
 use super::write::{Job, ResponseJob};
 use crate::engine::io::{Destination, Family, InterfaceId};
 use crate::name::Name;
 use crate::rand::Rng;
 use crate::time::Instant;
-use crate::util::FixedState;
 use crate::wire::{Class, Rtype};
 use alloc::vec::Vec;
 use core::net::SocketAddr;
@@ -86,7 +86,7 @@ pub(crate) struct Schedule {
     groups: Vec<Group>,
     held: Vec<HeldQuery>,
     /// When each record was last multicast, per interface and family.
-    last_multicast: HashMap<(RecKey, InterfaceId, Family), Instant, FixedState>,
+    last_multicast: HashMap<(RecKey, InterfaceId, Family), Instant, WordState>,
 }
 
 /// The delay before answering (RFC 6762 §6, §6.3): none when every answer is unique and
@@ -154,6 +154,11 @@ impl Schedule {
                 self.groups.last_mut().expect("just pushed")
             }
         };
+        if group.answers.is_empty() && keys.windows(2).all(|w| w[0] < w[1]) {
+            // A new group of answers in order (one question's, the usual case).
+            group.answers.extend_from_slice(keys);
+            return;
+        }
         for &k in keys {
             if let Err(i) = group.answers.binary_search(&k) {
                 group.answers.insert(i, k);

@@ -1,0 +1,147 @@
+//! Keys for the responder's tables: a name folded to lower case (RFC 6762 §16: names
+//! match case-insensitively), the key of the registry's name index, and a fast hasher
+//! with a fixed seed for it and for the multicast-time table.
+//!
+//! A received name is folded once into a buffer on the stack; it is then hashed a word
+//! at a time and compared with `memcmp`, instead of walking its labels (and following
+//! its compression pointers) again for every byte hashed and every comparison.
+
+use crate::name::Name;
+use crate::wire::NameRef;
+use core::hash::{BuildHasher, Hasher};
+
+/// Longest name in wire form (RFC 1035 §2.3.4: 255 bytes), root label included.
+const MAX_WIRE: usize = 255;
+
+/// A name in uncompressed wire form, ASCII lower-cased.
+pub(crate) struct Folded {
+    buf: [u8; MAX_WIRE],
+    len: usize,
+}
+
+impl Folded {
+    /// Folds a name read in place from a message.
+    #[inline]
+    pub fn of_ref(name: &NameRef<'_>) -> Self {
+        let mut f = Folded {
+            buf: [0; MAX_WIRE],
+            len: 0,
+        };
+        for label in name.labels() {
+            let at = f.len;
+            // Validated on read: the whole name fits, root label included.
+            let Some(out) = f.buf.get_mut(at..at + 1 + label.len()) else {
+                break;
+            };
+            out[0] = label.len() as u8;
+            out[1..].copy_from_slice(label);
+            out[1..].make_ascii_lowercase();
+            f.len = at + 1 + label.len();
+        }
+        // The root label: the buffer is zeroed.
+        f.len = (f.len + 1).min(MAX_WIRE);
+        f
+    }
+
+    /// Folds an owned name.
+    #[inline]
+    pub fn of_name(name: &Name) -> Self {
+        let wire = name.as_wire();
+        let len = wire.len().min(MAX_WIRE);
+        let mut f = Folded {
+            buf: [0; MAX_WIRE],
+            len,
+        };
+        f.buf[..len].copy_from_slice(&wire[..len]);
+        // Length bytes are at most 63: lower-casing leaves them as they are.
+        f.buf[..len].make_ascii_lowercase();
+        f
+    }
+
+    /// The folded wire form.
+    #[inline]
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+/// Builds [`WordHasher`]s: the same in every run (no iteration order of the table it
+/// serves ever reaches a packet).
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct WordState;
+
+impl BuildHasher for WordState {
+    type Hasher = WordHasher;
+    fn build_hasher(&self) -> WordHasher {
+        WordHasher(0)
+    }
+}
+
+/// A multiply-rotate hasher taking each integer whole and bytes eight at a time (as
+/// FxHash does): the multicast table is keyed by a few small integers and the name
+/// index by names, which byte-at-a-time FNV hashed at several times the cost.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct WordHasher(u64);
+
+impl WordHasher {
+    /// The FxHash multiplier.
+    const K: u64 = 0x517c_c1b7_2722_0a95;
+
+    #[inline]
+    fn mix(&mut self, w: u64) {
+        self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(Self::K);
+    }
+}
+
+impl Hasher for WordHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        // Eight bytes at a time, then the tail (zero-padded: the length is hashed
+        // first by every caller here, `[u8]`'s `Hash`).
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.mix(u64::from_le_bytes(w));
+        }
+        let tail = chunks.remainder();
+        if !tail.is_empty() {
+            let mut w = [0u8; 8];
+            w[..tail.len()].copy_from_slice(tail);
+            self.mix(u64::from_le_bytes(w));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, i: u8) {
+        self.mix(u64::from(i));
+    }
+    #[inline]
+    fn write_u16(&mut self, i: u16) {
+        self.mix(u64::from(i));
+    }
+    #[inline]
+    fn write_u32(&mut self, i: u32) {
+        self.mix(u64::from(i));
+    }
+    #[inline]
+    fn write_u64(&mut self, i: u64) {
+        self.mix(i);
+    }
+    #[inline]
+    fn write_u128(&mut self, i: u128) {
+        self.mix(i as u64);
+        self.mix((i >> 64) as u64);
+    }
+    #[inline]
+    fn write_usize(&mut self, i: usize) {
+        self.mix(i as u64);
+    }
+    #[inline]
+    fn write_isize(&mut self, i: isize) {
+        self.mix(i as u64);
+    }
+}
