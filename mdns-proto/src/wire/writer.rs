@@ -13,6 +13,14 @@
 //! its first label was written followed by the suffix already found, so each hit is
 //! verified exactly by comparing one label with the buffer, and every pointer points
 //! backward.
+//!
+//! A response repeats whole names (ten PTRs of one type name, an instance name as PTR
+//! data then as the SRV and TXT owner, one host as every SRV target). A second,
+//! direct-mapped table remembers where each whole name written or found so far begins,
+//! keyed by a hash of its wire form; a hit is verified by reading the name back from
+//! the buffer and costs one pointer, without the label-by-label lookups. It gives
+//! exactly the bytes those lookups give: a (label, rest) pair is in the label table at
+//! most once, so a name whose every label is there has one chain, the one remembered.
 
 use super::error::WriteError;
 use super::header::{Header, HEADER_LEN};
@@ -22,12 +30,23 @@ use super::rtype::{Class, Rtype};
 use crate::name::Name;
 use smallvec::SmallVec;
 
-/// Slots in the compression table (a power of two). Once it is half full, further
-/// names are still written, only not offered for reuse.
-const TABLE_SLOTS: usize = 512;
-const TABLE_MAX: usize = TABLE_SLOTS / 2;
+/// Slots of the writer's one table: label slots, then whole-name slots. 2 KB, so that
+/// zeroing it per message stays in `memset`'s vector path (above 2 KB glibc switches
+/// to `rep stosb`, several times the cost here).
+const TABLE_SLOTS: usize = LABEL_SLOTS + NAME_SLOTS;
+/// Slots for labels. Once [`TABLE_MAX`] labels are in, further names are still
+/// written, only not offered for reuse.
+const LABEL_SLOTS: usize = 448;
+/// Most labels offered for reuse in one message.
+const TABLE_MAX: usize = 256;
 /// Compression pointers carry 14 bits of offset.
 const MAX_POINTER_TARGET: usize = 0x3FFF;
+/// Slots for whole names (a power of two; a colliding name replaces the one there,
+/// which only costs a later lookup label by label).
+const NAME_SLOTS: usize = 64;
+/// Most pointers followed when reading a remembered name back (a name has at most 127
+/// labels, so a correct chain never needs more).
+const MAX_READBACK_HOPS: usize = 127;
 
 /// Anything that can be written as a name: a label sequence, leftmost first.
 pub trait ToLabels {
@@ -79,10 +98,16 @@ pub struct MessageWriter<'b> {
     /// 0 = questions, 1 = answers, 2 = authority, 3 = additional.
     section: u8,
     compress: bool,
-    /// Labels written in place, see [`entry`]; 2 KB, zeroed once per message.
+    /// Labels written in place (the first [`LABEL_SLOTS`], see [`entry`]), then whole
+    /// names written or found (a hash of the wire form above bit 14, where the name
+    /// begins below; 0 for an empty slot, as no name begins inside the header). 2 KB,
+    /// zeroed once per message.
     table: [u32; TABLE_SLOTS],
     used: usize,
     undo: SmallVec<[u16; 32]>,
+    /// Whole-name slots of `table` set in the current transaction, cleared if it
+    /// fails.
+    names_undo: SmallVec<[u8; 8]>,
 }
 
 impl<'b> MessageWriter<'b> {
@@ -106,6 +131,7 @@ impl<'b> MessageWriter<'b> {
             table: [0; TABLE_SLOTS],
             used: 0,
             undo: SmallVec::new(),
+            names_undo: SmallVec::new(),
         })
     }
 
@@ -274,9 +300,13 @@ impl<'b> MessageWriter<'b> {
     ) -> Result<(), WriteError> {
         let pos = self.pos;
         self.undo.clear();
+        self.names_undo.clear();
         let result = f(self);
         if result.is_err() {
             self.pos = pos;
+            for &slot in &self.names_undo {
+                self.table[LABEL_SLOTS + usize::from(slot)] = 0;
+            }
             // Undo insertions newest first: with linear probing this restores the table
             // exactly.
             while let Some(slot) = self.undo.pop() {
@@ -365,6 +395,12 @@ impl<'b> MessageWriter<'b> {
         if !self.compress {
             return self.put(wire);
         }
+        // The same name written before: a pointer to it.
+        let whole = hash_name(wire);
+        let slot = whole as usize & (NAME_SLOTS - 1);
+        if let Some(at) = self.remembered(whole, wire) {
+            return self.put(&(0xC000 | at).to_be_bytes());
+        }
         // Where each label starts in `wire`, leftmost first; `root` is the root label's.
         let mut starts = [0u8; 128];
         let mut n = 0;
@@ -396,6 +432,15 @@ impl<'b> MessageWriter<'b> {
         let mut rest = 0u16;
         let mut known = n;
         let mut missed_hash = 0;
+        // The name after its first label written before (an instance's type name): all
+        // but the first label are known at once.
+        if n >= 2 {
+            let parent = &wire[usize::from(starts[1])..];
+            if let Some(at) = self.remembered(hash_name(parent), parent) {
+                rest = at;
+                known = 1;
+            }
+        }
         while known > 0 {
             let k = known - 1;
             let label = &wire[usize::from(starts[k])..end_of(k)];
@@ -429,7 +474,8 @@ impl<'b> MessageWriter<'b> {
         for k in (0..known).rev() {
             let at = base + usize::from(starts[k]);
             if at > MAX_POINTER_TARGET || self.used >= TABLE_MAX {
-                break;
+                // Not every label is in the table: the name is not remembered whole.
+                return Ok(());
             }
             let hash = if k + 1 == known {
                 missed_hash
@@ -439,14 +485,68 @@ impl<'b> MessageWriter<'b> {
             self.insert(hash, at, rest);
             rest = at as u16;
         }
+        // Every label is in the table, the first at `rest`: remember the whole name.
+        if n > 0 {
+            self.table[LABEL_SLOTS + slot] = (whole & !0x3FFF) | u32::from(rest);
+            self.names_undo.push(slot as u8);
+        }
         Ok(())
+    }
+
+    /// Where the whole name `wire` (hashed `whole`) begins in the message, if it is
+    /// remembered (every label of it in the label table).
+    #[inline]
+    fn remembered(&self, whole: u32, wire: &[u8]) -> Option<u16> {
+        let e = self.table[LABEL_SLOTS + (whole as usize & (NAME_SLOTS - 1))];
+        let at = (e & 0x3FFF) as u16;
+        (at != 0 && e & !0x3FFF == whole & !0x3FFF && self.reads_back(usize::from(at), wire))
+            .then_some(at)
+    }
+
+    /// True if the name at `at` in the message, pointers followed, is exactly `wire`.
+    /// Each run of labels in place is compared in one piece.
+    fn reads_back(&self, mut at: usize, wire: &[u8]) -> bool {
+        let msg = &self.buf[..self.pos];
+        let mut i = 0;
+        for _ in 0..=MAX_READBACK_HOPS {
+            // The labels in place from `at`, up to a pointer or the root label.
+            let start = at;
+            let mut len = match msg.get(at) {
+                Some(&l) => l,
+                None => return false,
+            };
+            while len != 0 && len < 0xC0 {
+                at += 1 + usize::from(len);
+                len = match msg.get(at) {
+                    Some(&l) => l,
+                    None => return false,
+                };
+            }
+            let run = at - start;
+            let same = match (msg.get(start..at), wire.get(i..i + run)) {
+                (Some(have), Some(want)) => same_bytes(have, want),
+                _ => false,
+            };
+            if !same {
+                return false;
+            }
+            i += run;
+            if len == 0 {
+                return i + 1 == wire.len() && wire[i] == 0;
+            }
+            let Some(&lo) = msg.get(at + 1) else {
+                return false;
+            };
+            at = (usize::from(len & 0x3F) << 8) | usize::from(lo);
+        }
+        false
     }
 
     /// The offset of `label` (length byte included) written followed by `rest`.
     #[inline]
     fn find(&self, hash: u32, label: &[u8], rest: u16) -> Option<u16> {
         let key = entry_key(rest, hash);
-        let mut i = hash as usize & (TABLE_SLOTS - 1);
+        let mut i = label_slot(hash);
         loop {
             let e = self.table[i];
             if e == 0 {
@@ -461,20 +561,27 @@ impl<'b> MessageWriter<'b> {
                     return Some(at as u16);
                 }
             }
-            i = (i + 1) & (TABLE_SLOTS - 1);
+            i = if i + 1 == LABEL_SLOTS { 0 } else { i + 1 };
         }
     }
 
     #[inline]
     fn insert(&mut self, hash: u32, at: usize, rest: u16) {
-        let mut i = hash as usize & (TABLE_SLOTS - 1);
+        let mut i = label_slot(hash);
         while self.table[i] != 0 {
-            i = (i + 1) & (TABLE_SLOTS - 1);
+            i = if i + 1 == LABEL_SLOTS { 0 } else { i + 1 };
         }
         self.table[i] = entry(at, rest, hash);
         self.used += 1;
         self.undo.push(i as u16);
     }
+}
+
+/// The first slot probed for a label whose hash is `hash`: its low 28 bits (the top
+/// four are kept in the entry) scaled to [`LABEL_SLOTS`].
+#[inline]
+fn label_slot(hash: u32) -> usize {
+    ((u64::from(hash & 0x0FFF_FFFF) * LABEL_SLOTS as u64) >> 28) as usize
 }
 
 /// `a == b` for slices of the same length up to 64 bytes, inline, a word at a time
@@ -501,6 +608,32 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     } else {
         a == b
     }
+}
+
+/// Hash of a whole name's wire form, a word at a time. Exact bytes, so case is
+/// distinct.
+#[inline]
+fn hash_name(wire: &[u8]) -> u32 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let n = wire.len();
+    let mut h = (n as u64).wrapping_mul(K);
+    let word = |at: usize| match wire.get(at..).and_then(|s| s.first_chunk::<8>()) {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
+    };
+    if n >= 8 {
+        // Whole words, then the last eight bytes (overlapping; the length is mixed in).
+        let mut at = 0;
+        while at + 8 < n {
+            h = (h ^ word(at)).wrapping_mul(K);
+            at += 8;
+        }
+        h = (h ^ word(n - 8)).wrapping_mul(K);
+    } else {
+        let w = wire.iter().fold(0u64, |w, &b| w << 8 | u64::from(b));
+        h = (h ^ w).wrapping_mul(K);
+    }
+    (h ^ (h >> 29)) as u32 ^ (h >> 32) as u32
 }
 
 /// Hash of a label (its length byte included) and the offset its name goes on at, read

@@ -100,19 +100,22 @@ impl Hasher for WordHasher {
     }
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        // Eight bytes at a time, then the tail (zero-padded: the length is hashed
-        // first by every caller here, `[u8]`'s `Hash`).
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.mix(u64::from_le_bytes(w));
-        }
-        let tail = chunks.remainder();
-        if !tail.is_empty() {
-            let mut w = [0u8; 8];
-            w[..tail.len()].copy_from_slice(tail);
-            self.mix(u64::from_le_bytes(w));
+        // Eight bytes at a time, the last eight overlapping, short inputs byte by byte
+        // (the length is hashed first by every caller here, `[u8]`'s `Hash`).
+        let n = bytes.len();
+        let word = |at: usize| match bytes.get(at..).and_then(|s| s.first_chunk::<8>()) {
+            Some(w) => u64::from_le_bytes(*w),
+            None => 0,
+        };
+        if n >= 8 {
+            let mut at = 0;
+            while at + 8 < n {
+                self.mix(word(at));
+                at += 8;
+            }
+            self.mix(word(n - 8));
+        } else {
+            self.mix(bytes.iter().fold(0u64, |w, &b| w << 8 | u64::from(b)));
         }
     }
     #[inline]
