@@ -6,11 +6,12 @@
 //! (RFC 6762 §16). Only names whose probing is over on the interface are answered.
 //! There is no NXDOMAIN: a name we do not own gets no answer at all (§6).
 
+use super::fold::Folded;
 use super::registry::{host_types, RecKey, Registry};
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
 use crate::name::Name;
-use crate::wire::{Class, NameRef, Rtype};
+use crate::wire::{Class, Rtype};
 use smallvec::SmallVec;
 
 /// Appends the records of ours answering (`qname`, `qtype`, `qclass`) on `iface`.
@@ -18,7 +19,7 @@ pub(crate) fn answer_question(
     registry: &Registry,
     iface: InterfaceId,
     addrs: &[IfAddr],
-    qname: &NameRef<'_>,
+    qname: &Folded,
     qtype: Rtype,
     qclass: Class,
     out: &mut SmallVec<[RecKey; 16]>,
@@ -27,7 +28,7 @@ pub(crate) fn answer_question(
         return;
     }
     // RFC 6763 §9: the type enumeration name lists each type once.
-    if qtype.matches(Rtype::PTR) && registry.is_enum_name(qname) {
+    if qtype.matches(Rtype::PTR) && registry.is_enum_folded(qname) {
         for ty in registry.types.keys() {
             if let Some(rep) = registry.enum_rep(ty, iface) {
                 out.push(RecKey::EnumPtr(rep));
@@ -35,7 +36,7 @@ pub(crate) fn answer_question(
         }
         return;
     }
-    let Some(node) = registry.node(qname) else {
+    let Some(node) = registry.node_folded(qname) else {
         return;
     };
     // Service type and subtype names (RFC 6763 §4, §7.1): shared PTRs.
@@ -150,6 +151,11 @@ pub(crate) fn additionals(
     }
     out.dedup();
     if is_sorted(answers) {
+        // Answers of other kinds, all before the first additional (PTRs then SRV,
+        // TXT…, the usual case): none to take out.
+        if !matches!((answers.last(), out.first()), (Some(a), Some(o)) if a >= o) {
+            return;
+        }
         out.retain(|k| answers.binary_search(k).is_err());
     } else {
         out.retain(|k| !answers.contains(k));

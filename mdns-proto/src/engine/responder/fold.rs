@@ -34,8 +34,10 @@ impl Folded {
                 break;
             };
             out[0] = label.len() as u8;
-            out[1..].copy_from_slice(label);
-            out[1..].make_ascii_lowercase();
+            // Byte by byte: labels are short, a `memcpy` call per label cost more.
+            for (o, &b) in out[1..].iter_mut().zip(label) {
+                *o = b.to_ascii_lowercase();
+            }
             f.len = at + 1 + label.len();
         }
         // The root label: the buffer is zeroed.
@@ -52,9 +54,10 @@ impl Folded {
             buf: [0; MAX_WIRE],
             len,
         };
-        f.buf[..len].copy_from_slice(&wire[..len]);
         // Length bytes are at most 63: lower-casing leaves them as they are.
-        f.buf[..len].make_ascii_lowercase();
+        for (o, &b) in f.buf[..len].iter_mut().zip(wire) {
+            *o = b.to_ascii_lowercase();
+        }
         f
     }
 

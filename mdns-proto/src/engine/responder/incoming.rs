@@ -4,6 +4,7 @@
 //! §10.1, duplicate answer suppression §7.4).
 
 use super::answer::{answer_question, any_shared};
+use super::fold::Folded;
 use super::registry::{Phase, RecKey};
 use super::schedule::{answer_delay, HeldQuery, HeldQuestion, MAX_HELD_QUESTIONS};
 use super::schedule::{MULTICAST_MIN_GAP, TC_DELAY_MAX, TC_DELAY_MIN};
@@ -41,7 +42,9 @@ pub(crate) struct From {
 impl Responder {
     pub(super) fn query(&mut self, ctx: &mut Ctx<'_>, inc: &Incoming<'_>) {
         let iface = inc.meta.interface;
-        let Some(addrs) = ctx.ifaces.get(iface).map(|i| i.addrs.clone()) else {
+        // The interface table outlives `ctx`'s borrow: its addresses need no copy.
+        let ifaces = ctx.ifaces;
+        let Some(addrs) = ifaces.get(iface).map(|i| i.addrs.as_slice()) else {
             return;
         };
         let msg = &inc.msg;
@@ -51,8 +54,12 @@ impl Responder {
         // the sockets sharing it (RFC 6762 §15.1).
         let local = inc.own || ctx.ifaces.is_own_address(&source.ip());
         // §8.2: Authority records make the query a probe for their names.
+        let header = msg.header();
         let mut probed: SmallVec<[NameRef<'_>; 4]> = SmallVec::new();
-        for r in msg.records().flatten() {
+        // (The record sections are walked only when they hold something: the walk
+        // starts by reading past the questions.)
+        let records = |n: u16| msg.records().flatten().filter(move |_| n > 0);
+        for r in records(header.nscount) {
             if r.section == Section::Authority && !probed.iter().any(|n| n.eq_ref(&r.name)) {
                 probed.push(r.name);
             }
@@ -62,7 +69,7 @@ impl Responder {
         }
         // §7.1: known answers with at least half our TTL suppress our answer.
         let mut suppressed: SmallVec<[RecKey; 16]> = SmallVec::new();
-        for r in msg.records().flatten() {
+        for r in msg.records().flatten().take_while(|_| header.ancount > 0) {
             if r.section != Section::Answer {
                 continue;
             }
@@ -78,7 +85,6 @@ impl Responder {
                 }
             }
         }
-        let header = msg.header();
         if header.qdcount == 0 {
             // §7.2: a continuation packet adds known answers to the held query from the
             // same source, and more to come (TC) extends the wait.
@@ -141,7 +147,8 @@ impl Responder {
 
     /// Answers a held query whose wait for known answers is over (§7.2).
     pub(super) fn answer_held(&mut self, ctx: &mut Ctx<'_>, h: HeldQuery) {
-        let Some(addrs) = ctx.ifaces.get(h.iface).map(|i| i.addrs.clone()) else {
+        let ifaces = ctx.ifaces;
+        let Some(addrs) = ifaces.get(h.iface).map(|i| i.addrs.as_slice()) else {
             return;
         };
         let questions: SmallVec<[Q<'_>; 4]> = h
@@ -183,11 +190,13 @@ impl Responder {
         let mut keys: SmallVec<[RecKey; 16]> = SmallVec::new();
         for q in questions {
             keys.clear();
+            // Folded once per question: hashed and compared in one piece.
+            let qname = Folded::of_ref(&q.name);
             answer_question(
                 &self.registry,
                 from.iface,
                 addrs,
-                &q.name,
+                &qname,
                 q.qtype,
                 q.qclass,
                 &mut keys,
@@ -255,7 +264,9 @@ impl Responder {
 
     pub(super) fn response(&mut self, ctx: &mut Ctx<'_>, inc: &Incoming<'_>) {
         let iface = inc.meta.interface;
-        let Some(addrs) = ctx.ifaces.get(iface).map(|i| i.addrs.clone()) else {
+        // The interface table outlives `ctx`'s borrow: its addresses need no copy.
+        let ifaces = ctx.ifaces;
+        let Some(addrs) = ifaces.get(iface).map(|i| i.addrs.as_slice()) else {
             return;
         };
         let family = Family::of(&inc.meta.source.ip());

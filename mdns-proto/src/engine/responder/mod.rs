@@ -262,9 +262,7 @@ impl Responder {
         for (iface, regs) in announces {
             self.announce(ctx, iface, &regs);
         }
-        for job in self.sched.take_due_groups(ctx.now) {
-            self.outbox.push_back(job);
-        }
+        self.sched.take_due_groups(ctx.now, &mut self.outbox);
     }
 
     pub(crate) fn set_timer(&mut self, id: RegistrationId, iface: InterfaceId, at: Instant) {

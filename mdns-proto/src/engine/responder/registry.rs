@@ -255,7 +255,12 @@ impl Registry {
     }
 
     pub fn node(&self, name: &NameRef<'_>) -> Option<&Node> {
-        self.index.get(Folded::of_ref(name).as_bytes())
+        self.node_folded(&Folded::of_ref(name))
+    }
+
+    /// The node of a name already folded.
+    pub fn node_folded(&self, name: &Folded) -> Option<&Node> {
+        self.index.get(name.as_bytes())
     }
 
     pub fn node_by_name(&self, name: &Name) -> Option<&Node> {
@@ -270,6 +275,12 @@ impl Registry {
     /// True if `name` is `_services._dns-sd._udp.local.`.
     pub fn is_enum_name(&self, name: &NameRef<'_>) -> bool {
         name.eq_name(&self.enum_name)
+    }
+
+    /// True if `name` (folded) is `_services._dns-sd._udp.local.`.
+    pub fn is_enum_folded(&self, name: &Folded) -> bool {
+        // The enumeration name is all lower case already.
+        name.as_bytes() == self.enum_name.as_wire()
     }
 
     /// Adds `reg` and indexes its names.

@@ -17,6 +17,7 @@ use crate::name::Name;
 use crate::rand::Rng;
 use crate::time::Instant;
 use crate::wire::{Class, Rtype};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::time::Duration;
@@ -166,11 +167,11 @@ impl Schedule {
         }
     }
 
-    /// Groups due by `now`, as response jobs, in schedule order. Records multicast on
-    /// the interface too recently are left out (RFC 6762 §6); the rest are noted as
-    /// multicast now.
-    pub fn take_due_groups(&mut self, now: Instant) -> Vec<Job> {
-        let mut due = Vec::new();
+    /// Appends the groups due by `now` to `out`, as response jobs, in schedule order.
+    /// Records multicast on the interface too recently are left out (RFC 6762 §6); the
+    /// rest are noted as multicast now.
+    pub fn take_due_groups(&mut self, now: Instant, out: &mut VecDeque<Job>) {
+        let mut due: SmallVec<[Group; 4]> = SmallVec::new();
         let mut i = 0;
         while i < self.groups.len() {
             if self.groups[i].at <= now {
@@ -180,7 +181,6 @@ impl Schedule {
             }
         }
         due.sort_by_key(|g| g.at);
-        let mut jobs = Vec::new();
         for mut g in due {
             if let Some(family) = multicast_family(g.dest) {
                 let gap = if g.defence {
@@ -197,7 +197,7 @@ impl Schedule {
             if g.answers.is_empty() {
                 continue;
             }
-            jobs.push(Job::Response(ResponseJob {
+            out.push_back(Job::Response(ResponseJob {
                 iface: g.iface,
                 dest: g.dest,
                 answers: g.answers,
@@ -206,7 +206,6 @@ impl Schedule {
                 legacy: None,
             }));
         }
-        jobs
     }
 
     /// Records that `keys` were multicast on `iface` in `family` at `now`.

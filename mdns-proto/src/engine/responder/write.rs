@@ -102,13 +102,15 @@ pub(crate) fn write_job(
     job: &mut Job,
     buf: &mut [u8],
 ) -> (Option<Transmit>, bool) {
-    let Some(iface) = ctx.ifaces.get(job.iface()) else {
+    // The interface table outlives `ctx`'s borrow: its addresses need no copy.
+    let ifaces = ctx.ifaces;
+    let Some(iface) = ifaces.get(job.iface()) else {
         return (None, true);
     };
-    let addrs: SmallVec<[IfAddr; 4]> = iface.addrs.clone();
+    let addrs: &[IfAddr] = &iface.addrs;
     match job {
-        Job::Probe(p) => write_probe(registry, ctx, p, &addrs, buf),
-        Job::Response(r) => write_response(registry, sched, ctx, r, &addrs, buf),
+        Job::Probe(p) => write_probe(registry, ctx, p, addrs, buf),
+        Job::Response(r) => write_response(registry, sched, ctx, r, addrs, buf),
         Job::Goodbye(g) => write_goodbye(g, buf),
     }
 }
