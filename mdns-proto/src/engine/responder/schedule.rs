@@ -21,6 +21,7 @@ use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::time::Duration;
+use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 use smallvec::SmallVec;
 
@@ -188,11 +189,21 @@ impl Schedule {
                 } else {
                     MULTICAST_MIN_GAP
                 };
-                g.answers.retain(|k| {
-                    !matches!(self.last_multicast.get(&(*k, g.iface, family)),
-                        Some(t) if now - *t < gap)
-                });
-                self.note_multicast(now, &g.answers, g.iface, family);
+                // One table lookup per answer: left out if multicast within `gap`,
+                // else noted as multicast now.
+                let last = &mut self.last_multicast;
+                g.answers
+                    .retain(|k| match last.entry((*k, g.iface, family)) {
+                        Entry::Occupied(e) if now - *e.get() < gap => false,
+                        Entry::Occupied(mut e) => {
+                            e.insert(now);
+                            true
+                        }
+                        Entry::Vacant(e) => {
+                            e.insert(now);
+                            true
+                        }
+                    });
             }
             if g.answers.is_empty() {
                 continue;
@@ -206,6 +217,17 @@ impl Schedule {
                 legacy: None,
             }));
         }
+    }
+
+    /// The slot of `key`'s last multicast time on `iface` in `family`, to check and
+    /// update with one lookup.
+    pub fn multicast_slot(
+        &mut self,
+        key: RecKey,
+        iface: InterfaceId,
+        family: Family,
+    ) -> Entry<'_, (RecKey, InterfaceId, Family), Instant, WordState> {
+        self.last_multicast.entry((key, iface, family))
     }
 
     /// Records that `keys` were multicast on `iface` in `family` at `now`.

@@ -11,6 +11,7 @@ use crate::name::Name;
 use crate::wire::{Class, MessageWriter, RecordData, Rtype, Section, WriteError};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use hashbrown::hash_map::Entry;
 use smallvec::SmallVec;
 
 /// Largest legacy unicast reply, in bytes. A one-shot resolver that sent no EDNS0 OPT
@@ -262,19 +263,28 @@ fn write_response(
         extra.extend(r.additionals.iter().copied());
     }
     let family = multicast_family(r.dest);
+    let now = ctx.now;
     for key in extra {
-        // §6: the one-second rule holds for additional records too; being optional,
-        // one multicast too recently is left out.
-        if let Some(f) = family {
-            if sched.multicast_within(ctx.now, key, r.iface, f, MULTICAST_MIN_GAP) {
-                continue;
-            }
-        }
-        if let Some(rec) = registry.rec(key, addrs, ctx.config) {
+        let Some(rec) = registry.rec(key, addrs, ctx.config) else {
+            continue;
+        };
+        let Some(f) = family else {
             // Additionals are optional: one that does not fit is left out.
-            if push(&mut w, Section::Additional, &rec, None, legacy).is_ok() {
-                if let Some(f) = family {
-                    sched.note_multicast(ctx.now, &[key], r.iface, f);
+            let _ = push(&mut w, Section::Additional, &rec, None, legacy);
+            continue;
+        };
+        // §6: the one-second rule holds for additional records too; being optional,
+        // one multicast too recently is left out. One table lookup checks and notes.
+        match sched.multicast_slot(key, r.iface, f) {
+            Entry::Occupied(e) if now - *e.get() < MULTICAST_MIN_GAP => {}
+            Entry::Occupied(mut e) => {
+                if push(&mut w, Section::Additional, &rec, None, legacy).is_ok() {
+                    e.insert(now);
+                }
+            }
+            Entry::Vacant(e) => {
+                if push(&mut w, Section::Additional, &rec, None, legacy).is_ok() {
+                    e.insert(now);
                 }
             }
         }
