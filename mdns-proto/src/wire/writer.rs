@@ -509,7 +509,17 @@ impl<'b> MessageWriter<'b> {
         let msg = &self.buf[..self.pos];
         let mut i = 0;
         for _ in 0..=MAX_READBACK_HOPS {
-            // The labels in place from `at`, up to a pointer or the root label.
+            // What is left of the name written in place in one piece (a name written
+            // whole, or the suffix a pointer leads to): one comparison. `wire` ends in
+            // the root label, so equal bytes are the same name.
+            let rest = &wire[i..];
+            if msg
+                .get(at..at + rest.len())
+                .is_some_and(|have| same_bytes(have, rest))
+            {
+                return true;
+            }
+            // Else the labels in place from `at`, up to a pointer or the root label.
             let start = at;
             let mut len = match msg.get(at) {
                 Some(&l) => l,

@@ -20,17 +20,31 @@ pub(crate) struct Folded {
 }
 
 impl Folded {
+    /// An empty buffer, to fold names into with [`set_ref`](Self::set_ref) (one buffer
+    /// for several names saves zeroing and moving it for each).
+    #[inline]
+    pub fn new() -> Self {
+        Folded {
+            buf: [0; MAX_WIRE],
+            len: 0,
+        }
+    }
+
     /// Folds a name read in place from a message.
     #[inline]
     pub fn of_ref(name: &NameRef<'_>) -> Self {
-        let mut f = Folded {
-            buf: [0; MAX_WIRE],
-            len: 0,
-        };
+        let mut f = Folded::new();
+        f.set_ref(name);
+        f
+    }
+
+    /// Replaces the content with `name` (read in place from a message), folded.
+    #[inline]
+    pub fn set_ref(&mut self, name: &NameRef<'_>) {
+        let mut len = 0;
         for label in name.labels() {
-            let at = f.len;
             // Validated on read: the whole name fits, root label included.
-            let Some(out) = f.buf.get_mut(at..at + 1 + label.len()) else {
+            let Some(out) = self.buf.get_mut(len..len + 1 + label.len()) else {
                 break;
             };
             out[0] = label.len() as u8;
@@ -38,11 +52,12 @@ impl Folded {
             for (o, &b) in out[1..].iter_mut().zip(label) {
                 *o = b.to_ascii_lowercase();
             }
-            f.len = at + 1 + label.len();
+            len += 1 + label.len();
         }
-        // The root label: the buffer is zeroed.
-        f.len = (f.len + 1).min(MAX_WIRE);
-        f
+        // The root label.
+        len = len.min(MAX_WIRE - 1);
+        self.buf[len] = 0;
+        self.len = len + 1;
     }
 
     /// Folds an owned name.

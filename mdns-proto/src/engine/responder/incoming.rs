@@ -58,7 +58,12 @@ impl Responder {
         let mut probed: SmallVec<[NameRef<'_>; 4]> = SmallVec::new();
         // (The record sections are walked only when they hold something: the walk
         // starts by reading past the questions.)
-        let records = |n: u16| msg.records().flatten().filter(move |_| n > 0);
+        let records = |n: u16| {
+            (n > 0)
+                .then(|| msg.records().flatten())
+                .into_iter()
+                .flatten()
+        };
         for r in records(header.nscount) {
             if r.section == Section::Authority && !probed.iter().any(|n| n.eq_ref(&r.name)) {
                 probed.push(r.name);
@@ -69,7 +74,7 @@ impl Responder {
         }
         // §7.1: known answers with at least half our TTL suppress our answer.
         let mut suppressed: SmallVec<[RecKey; 16]> = SmallVec::new();
-        for r in msg.records().flatten().take_while(|_| header.ancount > 0) {
+        for r in records(header.ancount) {
             if r.section != Section::Answer {
                 continue;
             }
@@ -188,10 +193,11 @@ impl Responder {
         let mut uc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut defence: SmallVec<[RecKey; 8]> = SmallVec::new();
         let mut keys: SmallVec<[RecKey; 16]> = SmallVec::new();
+        // Each question's name folded once: hashed and compared in one piece.
+        let mut qname = Folded::new();
         for q in questions {
             keys.clear();
-            // Folded once per question: hashed and compared in one piece.
-            let qname = Folded::of_ref(&q.name);
+            qname.set_ref(&q.name);
             answer_question(
                 &self.registry,
                 from.iface,

@@ -19,6 +19,7 @@ use crate::time::Instant;
 use crate::wire::{Class, Rtype};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
+use core::hash::{Hash, Hasher};
 use core::net::SocketAddr;
 use core::time::Duration;
 use hashbrown::hash_map::Entry;
@@ -88,7 +89,46 @@ pub(crate) struct Schedule {
     groups: Vec<Group>,
     held: Vec<HeldQuery>,
     /// When each record was last multicast, per interface and family.
-    last_multicast: HashMap<(RecKey, InterfaceId, Family), Instant, WordState>,
+    last_multicast: HashMap<McKey, Instant, WordState>,
+}
+
+/// A key of the multicast-time table: a record of ours, an interface, a family.
+/// Hashed as two or three words (the derived `Hash` fed each field and each address
+/// byte to the hasher apart, several times the cost).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct McKey {
+    pub key: RecKey,
+    pub iface: InterfaceId,
+    pub family: Family,
+}
+
+impl McKey {
+    pub fn new(key: RecKey, iface: InterfaceId, family: Family) -> Self {
+        McKey { key, iface, family }
+    }
+}
+
+impl Hash for McKey {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        let (kind, extra): (u64, u128) = match self.key {
+            RecKey::Ptr(_, i) => (0, u128::from(i)),
+            RecKey::EnumPtr(_) => (1, 0),
+            RecKey::Srv(_) => (2, 0),
+            RecKey::Txt(_) => (3, 0),
+            RecKey::A(_, a) => (4, u128::from(u32::from(a))),
+            RecKey::Aaaa(_, a) => (5, u128::from(a)),
+            RecKey::Nsec(_) => (6, 0),
+        };
+        let family = match self.family {
+            Family::V4 => 0,
+            Family::V6 => 1,
+        };
+        state.write_u64(u64::from(self.key.reg().0) | kind << 32 | family << 35);
+        state.write_u64(u64::from(self.iface.0) ^ (extra as u64).rotate_left(32));
+        if kind == 5 {
+            state.write_u64((extra >> 64) as u64);
+        }
+    }
 }
 
 /// The delay before answering (RFC 6762 §6, §6.3): none when every answer is unique and
@@ -193,7 +233,7 @@ impl Schedule {
                 // else noted as multicast now.
                 let last = &mut self.last_multicast;
                 g.answers
-                    .retain(|k| match last.entry((*k, g.iface, family)) {
+                    .retain(|k| match last.entry(McKey::new(*k, g.iface, family)) {
                         Entry::Occupied(e) if now - *e.get() < gap => false,
                         Entry::Occupied(mut e) => {
                             e.insert(now);
@@ -226,8 +266,8 @@ impl Schedule {
         key: RecKey,
         iface: InterfaceId,
         family: Family,
-    ) -> Entry<'_, (RecKey, InterfaceId, Family), Instant, WordState> {
-        self.last_multicast.entry((key, iface, family))
+    ) -> Entry<'_, McKey, Instant, WordState> {
+        self.last_multicast.entry(McKey::new(key, iface, family))
     }
 
     /// Records that `keys` were multicast on `iface` in `family` at `now`.
@@ -239,7 +279,8 @@ impl Schedule {
         family: Family,
     ) {
         for &k in keys {
-            self.last_multicast.insert((k, iface, family), now);
+            self.last_multicast
+                .insert(McKey::new(k, iface, family), now);
         }
     }
 
@@ -254,7 +295,7 @@ impl Schedule {
         gap: Duration,
     ) -> Instant {
         keys.iter()
-            .filter_map(|k| self.last_multicast.get(&(*k, iface, family)))
+            .filter_map(|k| self.last_multicast.get(&McKey::new(*k, iface, family)))
             .map(|t| *t + gap)
             .fold(now, core::cmp::max)
     }
@@ -269,7 +310,7 @@ impl Schedule {
         within: Duration,
     ) -> bool {
         self.last_multicast
-            .get(&(key, iface, family))
+            .get(&McKey::new(key, iface, family))
             .is_some_and(|t| now - *t < within)
     }
 
@@ -355,7 +396,7 @@ impl Schedule {
     pub fn interface_down(&mut self, iface: InterfaceId) {
         self.groups.retain(|g| g.iface != iface);
         self.held.retain(|h| h.iface != iface);
-        self.last_multicast.retain(|k, _| k.1 != iface);
+        self.last_multicast.retain(|k, _| k.iface != iface);
     }
 
     /// Forgets a registration's records (unregistered or renamed).
@@ -366,7 +407,7 @@ impl Schedule {
             g.answers.retain(keep);
         }
         self.groups.retain(|g| !g.answers.is_empty());
-        self.last_multicast.retain(|k, _| keep(&k.0));
+        self.last_multicast.retain(|k, _| keep(&k.key));
     }
 }
 
