@@ -70,7 +70,7 @@ impl Responder {
             }
         }
         for name in &probed {
-            self.probe_from_other(ctx, iface, &addrs, msg, name);
+            self.probe_from_other(ctx, iface, addrs, msg, name);
         }
         // §7.1: known answers with at least half our TTL suppress our answer.
         let mut suppressed: SmallVec<[RecKey; 16]> = SmallVec::new();
@@ -78,13 +78,10 @@ impl Responder {
             if r.section != Section::Answer {
                 continue;
             }
-            let Some(k) = self
-                .registry
-                .find(&r.name, r.rtype, &r.rdata, iface, &addrs)
-            else {
+            let Some(k) = self.registry.find(&r.name, r.rtype, &r.rdata, iface, addrs) else {
                 continue;
             };
-            if let Some(rec) = self.registry.rec(k, &addrs, ctx.config) {
+            if let Some(rec) = self.registry.rec(k, addrs, ctx.config) {
                 if u64::from(r.ttl) * 2 >= u64::from(rec.ttl) && !suppressed.contains(&k) {
                     suppressed.push(k);
                 }
@@ -147,7 +144,7 @@ impl Responder {
             legacy: inc.legacy.then_some(header.id),
             held: false,
         };
-        self.answer(ctx, from, &addrs, &questions, &suppressed, &probed);
+        self.answer(ctx, from, addrs, &questions, &suppressed, &probed);
     }
 
     /// Answers a held query whose wait for known answers is over (§7.2).
@@ -175,7 +172,7 @@ impl Responder {
             legacy: None,
             held: true,
         };
-        self.answer(ctx, from, &addrs, &questions, &h.suppressed, &[]);
+        self.answer(ctx, from, addrs, &questions, &h.suppressed, &[]);
     }
 
     /// Works out the answers to `questions` and schedules them.
@@ -285,9 +282,7 @@ impl Responder {
             let Some(node) = self.registry.node(&r.name) else {
                 continue;
             };
-            let found = self
-                .registry
-                .find(&r.name, r.rtype, &r.rdata, iface, &addrs);
+            let found = self.registry.find(&r.name, r.rtype, &r.rdata, iface, addrs);
             if let Some(owner) = node.owner() {
                 let reg = &self.registry.regs[&owner];
                 if let Some(link) = reg.link(iface) {
@@ -333,7 +328,7 @@ impl Responder {
             {
                 continue;
             }
-            let Some(ours) = self.registry.rec(k, &addrs, ctx.config) else {
+            let Some(ours) = self.registry.rec(k, addrs, ctx.config) else {
                 continue;
             };
             if u64::from(r.ttl) * 2 < u64::from(ours.ttl) {
