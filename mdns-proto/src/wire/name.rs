@@ -125,7 +125,7 @@ impl<'a> NameRef<'a> {
     pub fn labels(&self) -> NameLabels<'a> {
         NameLabels {
             msg: self.msg,
-            rest: self.msg.get(usize::from(self.start)..).unwrap_or(&[]),
+            at: u32::from(self.start),
             hops: MAX_POINTER_HOPS as u8,
         }
     }
@@ -307,8 +307,8 @@ impl<const N: usize> fmt::Debug for Suffixes<N> {
 #[derive(Clone)]
 pub struct NameLabels<'a> {
     msg: &'a [u8],
-    /// The message from the next length byte on.
-    rest: &'a [u8],
+    /// Offset of the next length byte.
+    at: u32,
     /// Pointers still allowed: bounds the walk even if the invariant were broken.
     hops: u8,
 }
@@ -320,23 +320,23 @@ impl<'a> Iterator for NameLabels<'a> {
         // The name was validated by `NameRef::read`; every access is still checked, so a
         // broken invariant ends the iteration instead of panicking.
         loop {
-            let (&len, tail) = self.rest.split_first()?;
+            let at = self.at as usize;
+            let len = *self.msg.get(at)?;
             if len < 0x40 {
                 if len == 0 {
                     return None;
                 }
-                let (label, rest) = tail.split_at_checked(usize::from(len))?;
-                self.rest = rest;
+                let end = at + 1 + usize::from(len);
+                let label = self.msg.get(at + 1..end)?;
+                self.at = end as u32;
                 return Some(label);
             }
             if len < 0xC0 || self.hops == 0 {
                 return None;
             }
             self.hops -= 1;
-            let lo = *tail.first()?;
-            self.rest = self
-                .msg
-                .get((usize::from(len & 0x3F) << 8) | usize::from(lo)..)?;
+            let lo = *self.msg.get(at + 1)?;
+            self.at = (u32::from(len & 0x3F) << 8) | u32::from(lo);
         }
     }
 }
