@@ -126,7 +126,7 @@ impl<'a> NameRef<'a> {
         NameLabels {
             msg: self.msg,
             at: u32::from(self.start),
-            hops: MAX_POINTER_HOPS as u8,
+            hops: MAX_POINTER_HOPS as u32 + 1,
         }
     }
 
@@ -309,8 +309,9 @@ pub struct NameLabels<'a> {
     msg: &'a [u8],
     /// Offset of the next length byte.
     at: u32,
-    /// Pointers still allowed: bounds the walk even if the invariant were broken.
-    hops: u8,
+    /// One more than the pointers still allowed: bounds the walk even if the invariant
+    /// were broken.
+    hops: u32,
 }
 
 impl<'a> Iterator for NameLabels<'a> {
@@ -331,10 +332,13 @@ impl<'a> Iterator for NameLabels<'a> {
                 self.at = end as u32;
                 return Some(label);
             }
-            if len < 0xC0 || self.hops == 0 {
+            if len < 0xC0 {
                 return None;
             }
             self.hops -= 1;
+            if self.hops == 0 {
+                return None;
+            }
             let lo = *self.msg.get(at + 1)?;
             self.at = (u32::from(len & 0x3F) << 8) | u32::from(lo);
         }
