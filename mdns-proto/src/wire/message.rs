@@ -31,6 +31,7 @@ pub struct Message<'a> {
 
 impl<'a> Message<'a> {
     /// Wraps a datagram; only the header is read here.
+    #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Self, ParseError> {
         let header = Header::parse(buf).ok_or(ParseError::ShortHeader { len: buf.len() })?;
         Ok(Message { buf, header })
@@ -113,6 +114,7 @@ pub struct Questions<'a> {
 
 impl<'a> Iterator for Questions<'a> {
     type Item = Result<Question<'a>, ParseError>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.left == 0 {
             return None;
