@@ -347,6 +347,11 @@ impl<'a> Iterator for NameLabels<'a> {
                     return None;
                 }
                 let end = at + 1 + usize::from(len);
+                // A length byte follows every label of a valid name: checking for it
+                // here covers this slice and the next read.
+                if end >= self.msg.len() {
+                    return None;
+                }
                 let label = self.msg.get(at + 1..end)?;
                 self.at = end as u32;
                 return Some(label);
