@@ -223,7 +223,7 @@ impl<'a> Iterator for Records<'a> {
         };
         // Type, class, TTL, rdlength: one bounds check for the ten bytes.
         let Some(&[t0, t1, c0, c1, l0, l1, l2, l3, r0, r1]) =
-            b.get(fixed..).and_then(|f| f.first_chunk::<10>())
+            b.get(fixed..fixed + 10).and_then(|f| f.first_chunk::<10>())
         else {
             return self.lose(ParseError::Truncated { at: start });
         };
