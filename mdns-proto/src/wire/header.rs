@@ -32,6 +32,7 @@ impl Header {
     pub const RD: u16 = 0x0100;
 
     /// Reads a header; `None` if `buf` is shorter than 12 bytes.
+    #[inline]
     pub fn parse(buf: &[u8]) -> Option<Header> {
         let b = buf.get(..HEADER_LEN)?;
         let w = |i: usize| u16::from_be_bytes([b[i], b[i + 1]]);

@@ -31,6 +31,7 @@ pub struct Message<'a> {
 
 impl<'a> Message<'a> {
     /// Wraps a datagram; only the header is read here.
+    #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Self, ParseError> {
         let header = Header::parse(buf).ok_or(ParseError::ShortHeader { len: buf.len() })?;
         Ok(Message { buf, header })
@@ -113,6 +114,7 @@ pub struct Questions<'a> {
 
 impl<'a> Iterator for Questions<'a> {
     type Item = Result<Question<'a>, ParseError>;
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.left == 0 {
             return None;
@@ -221,7 +223,7 @@ impl<'a> Iterator for Records<'a> {
         };
         // Type, class, TTL, rdlength: one bounds check for the ten bytes.
         let Some(&[t0, t1, c0, c1, l0, l1, l2, l3, r0, r1]) =
-            b.get(fixed..).and_then(|f| f.first_chunk::<10>())
+            b.get(fixed..fixed + 10).and_then(|f| f.first_chunk::<10>())
         else {
             return self.lose(ParseError::Truncated { at: start });
         };

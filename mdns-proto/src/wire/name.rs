@@ -42,11 +42,28 @@ impl<'a> NameRef<'a> {
         pos: usize,
         memo: &mut Suffixes<N>,
     ) -> Result<(NameRef<'a>, usize), ParseError> {
+        let mut len = *msg.get(pos).ok_or(ParseError::Truncated { at: pos })?;
+        // The common case in a compressed message: the whole name is one pointer to a
+        // suffix already read. A memo entry exists only for a suffix that read cleanly,
+        // so the pointer is known to be good (inside the message, not to itself); only
+        // the pointer count is left to check, and that it is past the header (an empty
+        // slot reads as offset 0).
+        if len >= 0xC0 {
+            if let Some(&lo) = msg.get(pos + 1) {
+                let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
+                if let Some((total, hops)) =
+                    memo.get(target).filter(|_| target >= super::HEADER_LEN)
+                {
+                    if hops < MAX_POINTER_HOPS {
+                        return Ok((NameRef::new(msg, pos, total), pos + 2));
+                    }
+                }
+            }
+        }
         let mut at = pos;
         let mut wire_len = 1usize; // the root label
                                    // The labels in place, up to the root label or the first pointer.
         let target = loop {
-            let len = *msg.get(at).ok_or(ParseError::Truncated { at })?;
             if len < 0x40 {
                 if len == 0 {
                     if at != pos {
@@ -54,15 +71,17 @@ impl<'a> NameRef<'a> {
                     }
                     return Ok((NameRef::new(msg, pos, wire_len), at + 1));
                 }
-                let len = usize::from(len);
-                if at + 1 + len >= msg.len() {
+                let l = usize::from(len);
+                // The label, and the length byte after it.
+                let Some(&next) = msg.get(at + 1 + l) else {
                     return Err(ParseError::Truncated { at });
-                }
-                wire_len += 1 + len;
+                };
+                wire_len += 1 + l;
                 if wire_len > MAX_NAME_LEN {
                     return Err(ParseError::NameTooLong { at: pos });
                 }
-                at += 1 + len;
+                at += 1 + l;
+                len = next;
             } else if len >= 0xC0 {
                 let lo = *msg.get(at + 1).ok_or(ParseError::Truncated { at })?;
                 let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
@@ -125,8 +144,8 @@ impl<'a> NameRef<'a> {
     pub fn labels(&self) -> NameLabels<'a> {
         NameLabels {
             msg: self.msg,
-            rest: self.msg.get(usize::from(self.start)..).unwrap_or(&[]),
-            hops: MAX_POINTER_HOPS as u8,
+            at: u32::from(self.start),
+            hops: MAX_POINTER_HOPS as u32 + 1,
         }
     }
 
@@ -307,10 +326,11 @@ impl<const N: usize> fmt::Debug for Suffixes<N> {
 #[derive(Clone)]
 pub struct NameLabels<'a> {
     msg: &'a [u8],
-    /// The message from the next length byte on.
-    rest: &'a [u8],
-    /// Pointers still allowed: bounds the walk even if the invariant were broken.
-    hops: u8,
+    /// Offset of the next length byte.
+    at: u32,
+    /// One more than the pointers still allowed: bounds the walk even if the invariant
+    /// were broken.
+    hops: u32,
 }
 
 impl<'a> Iterator for NameLabels<'a> {
@@ -320,23 +340,31 @@ impl<'a> Iterator for NameLabels<'a> {
         // The name was validated by `NameRef::read`; every access is still checked, so a
         // broken invariant ends the iteration instead of panicking.
         loop {
-            let (&len, tail) = self.rest.split_first()?;
+            let at = self.at as usize;
+            let len = *self.msg.get(at)?;
             if len < 0x40 {
                 if len == 0 {
                     return None;
                 }
-                let (label, rest) = tail.split_at_checked(usize::from(len))?;
-                self.rest = rest;
+                let end = at + 1 + usize::from(len);
+                // A length byte follows every label of a valid name: checking for it
+                // here covers this slice and the next read.
+                if end >= self.msg.len() {
+                    return None;
+                }
+                let label = self.msg.get(at + 1..end)?;
+                self.at = end as u32;
                 return Some(label);
             }
-            if len < 0xC0 || self.hops == 0 {
+            if len < 0xC0 {
                 return None;
             }
             self.hops -= 1;
-            let lo = *tail.first()?;
-            self.rest = self
-                .msg
-                .get((usize::from(len & 0x3F) << 8) | usize::from(lo)..)?;
+            if self.hops == 0 {
+                return None;
+            }
+            let lo = *self.msg.get(at + 1)?;
+            self.at = (u32::from(len & 0x3F) << 8) | u32::from(lo);
         }
     }
 }
