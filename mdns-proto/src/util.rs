@@ -68,6 +68,29 @@ impl hashbrown::Equivalent<(Name, Rtype)> for RefKeyType<'_> {
     }
 }
 
+/// Feeds `bytes` to `mix` eight at a time (little-endian words), the last word
+/// overlapping the one before it; an input shorter than eight bytes is one word of its
+/// bytes. For the word-at-a-time hashes of names and labels; callers mix the length in
+/// themselves, as the overlap makes the words alone ambiguous.
+#[inline]
+pub fn for_each_word(bytes: &[u8], mut mix: impl FnMut(u64)) {
+    let n = bytes.len();
+    let word = |at: usize| match bytes.get(at..).and_then(|s| s.first_chunk::<8>()) {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
+    };
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            mix(word(at));
+            at += 8;
+        }
+        mix(word(n - 8));
+    } else {
+        mix(bytes.iter().fold(0u64, |w, &b| w << 8 | u64::from(b)));
+    }
+}
+
 /// FNV-1a, 64 bit.
 #[derive(Clone, Copy, Debug)]
 pub struct Fnv(u64);

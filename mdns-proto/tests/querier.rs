@@ -806,6 +806,32 @@ fn same_seed_same_packets() {
     assert_ne!(run(99), run(100));
 }
 
+/// Applies a host lookup's address events to the set of reported addresses (last
+/// octets): an address is never reported added twice, nor removed unless reported.
+fn track_addresses(
+    events: Vec<Event>,
+    reported: &mut std::collections::BTreeSet<u8>,
+) -> Result<(), proptest::test_runner::TestCaseError> {
+    for ev in events {
+        match ev {
+            Event::HostAddressAdded {
+                addr: IpAddr::V4(v4),
+                ..
+            } => {
+                proptest::prop_assert!(reported.insert(v4.octets()[3]));
+            }
+            Event::HostAddressRemoved {
+                addr: IpAddr::V4(v4),
+                ..
+            } => {
+                proptest::prop_assert!(reported.remove(&v4.octets()[3]));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 mod cache_model {
     //! proptest: against a reference model of RFC 6762 §10 (TTL expiry, goodbye one
     //! second later, cache-flush of records older than one second), the addresses a
@@ -876,17 +902,7 @@ mod cache_model {
                 h.deliver(&response(&[("box.local", s.ttl, s.flush, a(s.addr))]));
                 model_receive(&mut model, now, s);
                 model.retain(|_, e| e.1 > now);
-                for ev in h.take_events() {
-                    match ev {
-                        Event::HostAddressAdded { addr: IpAddr::V4(v4), .. } => {
-                            prop_assert!(reported.insert(v4.octets()[3]));
-                        }
-                        Event::HostAddressRemoved { addr: IpAddr::V4(v4), .. } => {
-                            prop_assert!(reported.remove(&v4.octets()[3]));
-                        }
-                        _ => {}
-                    }
-                }
+                track_addresses(h.take_events(), &mut reported)?;
                 let live: BTreeSet<u8> = model.keys().copied().collect();
                 prop_assert_eq!(&reported, &live, "at {} us", now);
             }
@@ -953,17 +969,7 @@ mod eviction_model {
                     model.insert((wanted, addr), (expires, next_seq));
                     next_seq += 1;
                 }
-                for ev in h.take_events() {
-                    match ev {
-                        Event::HostAddressAdded { addr: IpAddr::V4(v4), .. } => {
-                            prop_assert!(reported.insert(v4.octets()[3]));
-                        }
-                        Event::HostAddressRemoved { addr: IpAddr::V4(v4), .. } => {
-                            prop_assert!(reported.remove(&v4.octets()[3]));
-                        }
-                        _ => {}
-                    }
-                }
+                track_addresses(h.take_events(), &mut reported)?;
                 let live: BTreeSet<u8> =
                     model.keys().filter(|k| k.0).map(|k| k.1).collect();
                 prop_assert_eq!(&reported, &live, "at {} us", now);

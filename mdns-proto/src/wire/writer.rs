@@ -28,6 +28,7 @@ use super::message::Section;
 use super::rdata::RecordData;
 use super::rtype::{Class, Rtype};
 use crate::name::Name;
+use crate::util::for_each_word;
 use smallvec::SmallVec;
 
 /// Slots of the writer's one table: label slots, then whole-name slots. 2 KB, so that
@@ -626,23 +627,9 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
 fn hash_name(wire: &[u8]) -> u32 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let n = wire.len();
+    // The length first: the last word overlaps the one before it.
     let mut h = (n as u64).wrapping_mul(K);
-    let word = |at: usize| match wire.get(at..).and_then(|s| s.first_chunk::<8>()) {
-        Some(w) => u64::from_le_bytes(*w),
-        None => 0,
-    };
-    if n >= 8 {
-        // Whole words, then the last eight bytes (overlapping; the length is mixed in).
-        let mut at = 0;
-        while at + 8 < n {
-            h = (h ^ word(at)).wrapping_mul(K);
-            at += 8;
-        }
-        h = (h ^ word(n - 8)).wrapping_mul(K);
-    } else {
-        let w = wire.iter().fold(0u64, |w, &b| w << 8 | u64::from(b));
-        h = (h ^ w).wrapping_mul(K);
-    }
+    for_each_word(wire, |w| h = (h ^ w).wrapping_mul(K));
     (h ^ (h >> 29)) as u32 ^ (h >> 32) as u32
 }
 

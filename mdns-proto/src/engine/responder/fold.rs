@@ -7,6 +7,7 @@
 //! its compression pointers) again for every byte hashed and every comparison.
 
 use crate::name::Name;
+use crate::util::for_each_word;
 use crate::wire::NameRef;
 use core::hash::{BuildHasher, Hasher};
 
@@ -118,23 +119,9 @@ impl Hasher for WordHasher {
     }
     #[inline]
     fn write(&mut self, bytes: &[u8]) {
-        // Eight bytes at a time, the last eight overlapping, short inputs byte by byte
-        // (the length is hashed first by every caller here, `[u8]`'s `Hash`).
-        let n = bytes.len();
-        let word = |at: usize| match bytes.get(at..).and_then(|s| s.first_chunk::<8>()) {
-            Some(w) => u64::from_le_bytes(*w),
-            None => 0,
-        };
-        if n >= 8 {
-            let mut at = 0;
-            while at + 8 < n {
-                self.mix(word(at));
-                at += 8;
-            }
-            self.mix(word(n - 8));
-        } else {
-            self.mix(bytes.iter().fold(0u64, |w, &b| w << 8 | u64::from(b)));
-        }
+        // Eight bytes at a time (the length is hashed first by every caller here,
+        // `[u8]`'s `Hash`).
+        for_each_word(bytes, |w| self.mix(w));
     }
     #[inline]
     fn write_u8(&mut self, i: u8) {
