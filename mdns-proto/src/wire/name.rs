@@ -20,6 +20,7 @@ pub const MAX_POINTER_HOPS: usize = 32;
 #[derive(Clone, Copy)]
 pub struct NameRef<'a> {
     msg: &'a [u8],
+    /// Where the labels are read from (a leading pointer already followed).
     start: u16,
     /// Uncompressed wire length, root label included.
     wire_len: u8,
@@ -55,7 +56,7 @@ impl<'a> NameRef<'a> {
                     memo.get(target).filter(|_| target >= super::HEADER_LEN)
                 {
                     if hops < MAX_POINTER_HOPS {
-                        return Ok((NameRef::new(msg, pos, total), pos + 2));
+                        return Ok((NameRef::new(msg, target, total), pos + 2));
                     }
                 }
             }
@@ -106,8 +107,12 @@ impl<'a> NameRef<'a> {
         };
         if at != pos {
             memo.put(pos, total, hops);
+            Ok((NameRef::new(msg, pos, total), end))
+        } else {
+            // A name that starts with a pointer is kept from its target: its walk
+            // saves that hop.
+            Ok((NameRef::new(msg, target, total), end))
         }
-        Ok((NameRef::new(msg, pos, total), end))
     }
 
     #[inline(always)]
@@ -154,7 +159,8 @@ impl<'a> NameRef<'a> {
         usize::from(self.wire_len)
     }
 
-    /// Offset of the name's first byte in the message.
+    /// Offset in the message where the name's labels are read from: its first byte,
+    /// or, for a name that starts with a compression pointer, where that pointer leads.
     pub fn offset(&self) -> usize {
         usize::from(self.start)
     }
