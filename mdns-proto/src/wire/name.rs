@@ -45,19 +45,15 @@ impl<'a> NameRef<'a> {
     ) -> Result<(NameRef<'a>, usize), ParseError> {
         let mut len = *msg.get(pos).ok_or(ParseError::Truncated { at: pos })?;
         // The common case in a compressed message: the whole name is one pointer to a
-        // suffix already read. A memo entry exists only for a suffix that read cleanly,
-        // so the pointer is known to be good (inside the message, not to itself); only
-        // the pointer count is left to check, and that it is past the header (an empty
-        // slot reads as offset 0).
+        // suffix already read. A memo entry exists only for a suffix that read cleanly
+        // and can still be pointed to, so the pointer is known to be good (inside the
+        // message, past the header, not to itself) and the pointer count to stay within
+        // bounds.
         if len >= 0xC0 {
             if let Some(&lo) = msg.get(pos + 1) {
                 let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
-                if let Some((total, hops)) =
-                    memo.get(target).filter(|_| target >= super::HEADER_LEN)
-                {
-                    if hops < MAX_POINTER_HOPS {
-                        return Ok((NameRef::new(msg, target, total), pos + 2));
-                    }
+                if let Some((total, _)) = memo.get(target) {
+                    return Ok((NameRef::new(msg, target, total), pos + 2));
                 }
             }
         }
@@ -85,21 +81,21 @@ impl<'a> NameRef<'a> {
                 len = next;
             } else if len >= 0xC0 {
                 let lo = *msg.get(at + 1).ok_or(ParseError::Truncated { at })?;
-                let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
-                if target < super::HEADER_LEN || target >= msg.len() || target == at {
-                    return Err(ParseError::BadPointer { at, target });
-                }
-                break target;
+                // Checked below: a pointer to a suffix in the memo is good.
+                break (usize::from(len & 0x3F) << 8) | usize::from(lo);
             } else {
                 return Err(ParseError::BadLabel { at, byte: len });
             }
         };
         let end = at + 2;
         let (total, hops) = match memo.get(target) {
-            Some((len, hops)) if wire_len - 1 + len <= MAX_NAME_LEN && hops < MAX_POINTER_HOPS => {
+            Some((len, hops)) if wire_len - 1 + len <= MAX_NAME_LEN => {
                 (wire_len - 1 + len, hops + 1)
             }
             _ => {
+                if target < super::HEADER_LEN || target >= msg.len() || target == at {
+                    return Err(ParseError::BadPointer { at, target });
+                }
                 let (total, hops) = walk_from(msg, pos, target, wire_len, memo)?;
                 memo.put(target, total + 1 - wire_len, hops - 1);
                 (total, hops)
@@ -296,14 +292,17 @@ pub(crate) const QUESTION_SUFFIX_SLOTS: usize = 8;
 /// allocation.
 #[derive(Clone)]
 pub(crate) struct Suffixes<const N: usize = SUFFIX_SLOTS> {
-    /// `offset << 16 | wire_len << 8 | hops`; 0 is empty (no name starts at 0).
+    /// `offset << 16 | wire_len << 8 | hops`; 0 is empty (no name starts at 0, and
+    /// slot 0, where offset 0 would go, starts as `u32::MAX`, which no offset matches).
     slots: [u32; N],
 }
 
 impl<const N: usize> Suffixes<N> {
     #[inline(always)]
     pub(crate) const fn new() -> Self {
-        Suffixes { slots: [0; N] }
+        let mut slots = [0; N];
+        slots[0] = u32::MAX;
+        Suffixes { slots }
     }
 
     #[inline(always)]
@@ -312,10 +311,13 @@ impl<const N: usize> Suffixes<N> {
         ((e >> 16) as usize == at).then_some((((e >> 8) & 0xFF) as usize, (e & 0xFF) as usize))
     }
 
+    /// Files the suffix at `at`, unless no pointer can reach it (past 14 bits) or a
+    /// pointer to it would follow too many (`hops` is already the most allowed): so a
+    /// memo hit always vouches for the pointer that found it.
     #[inline(always)]
     fn put(&mut self, at: usize, wire_len: usize, hops: usize) {
-        // Pointers reach 14 bits; wire_len <= 255 and hops <= 32 by validation.
-        if at <= 0x3FFF {
+        // wire_len <= 255 and hops <= 32 by validation.
+        if at <= 0x3FFF && hops < MAX_POINTER_HOPS {
             self.slots[at % N] = ((at as u32) << 16) | ((wire_len as u32) << 8) | hops as u32;
         }
     }
@@ -323,7 +325,11 @@ impl<const N: usize> Suffixes<N> {
 
 impl<const N: usize> fmt::Debug for Suffixes<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let known = self.slots.iter().filter(|&&e| e != 0).count();
+        let known = self
+            .slots
+            .iter()
+            .filter(|&&e| e != 0 && e != u32::MAX)
+            .count();
         write!(f, "Suffixes({known} known)")
     }
 }
