@@ -57,27 +57,27 @@ impl<'a> NameRef<'a> {
                 }
             }
         }
+        // The labels in place, up to the root label or the first pointer. The wire
+        // length so far is that of the labels passed plus the root label: at - pos + 1.
         let mut at = pos;
-        let mut wire_len = 1usize; // the root label
-                                   // The labels in place, up to the root label or the first pointer.
         let target = loop {
             if len < 0x40 {
                 if len == 0 {
+                    let wire_len = at - pos + 1;
                     if at != pos {
                         memo.put(pos, wire_len, 0);
                     }
                     return Ok((NameRef::new(msg, pos, wire_len), at + 1));
                 }
-                let l = usize::from(len);
+                let next_at = at + 1 + usize::from(len);
                 // The label, and the length byte after it.
-                let Some(&next) = msg.get(at + 1 + l) else {
+                let Some(&next) = msg.get(next_at) else {
                     return Err(ParseError::Truncated { at });
                 };
-                wire_len += 1 + l;
-                if wire_len > MAX_NAME_LEN {
+                if next_at - pos + 1 > MAX_NAME_LEN {
                     return Err(ParseError::NameTooLong { at: pos });
                 }
-                at += 1 + l;
+                at = next_at;
                 len = next;
             } else if len >= 0xC0 {
                 let lo = *msg.get(at + 1).ok_or(ParseError::Truncated { at })?;
@@ -88,6 +88,7 @@ impl<'a> NameRef<'a> {
             }
         };
         let end = at + 2;
+        let wire_len = at - pos + 1;
         let (total, hops) = match memo.get(target) {
             Some((len, hops)) if wire_len - 1 + len <= MAX_NAME_LEN => {
                 (wire_len - 1 + len, hops + 1)
