@@ -7,6 +7,12 @@
 //! because the walk is bounded: a chain of more than [`MAX_POINTER_HOPS`] jumps is
 //! reported as a loop, so no input can make it hang. Once read, a `NameRef` iterates its
 //! labels without checks failing and without allocating.
+//!
+//! The iterators of a [`Message`](super::Message) keep a memo of the suffixes already
+//! read cleanly: a name whose pointer lands on one of them takes its length from the
+//! memo instead of walking on, and a name that is nothing but such a pointer costs one
+//! look-up. A name that starts with a pointer is kept from the pointer's target, so
+//! walking its labels saves that hop.
 
 use super::error::ParseError;
 use crate::name::{label_eq, labels_eq, Name, MAX_NAME_LEN};
@@ -35,8 +41,9 @@ impl<'a> NameRef<'a> {
 
     /// [`NameRef::read`] with a memo of the suffixes of `msg` already validated: a
     /// pointer to one of them adds its known length and ends the walk there. Gives
-    /// exactly the result of `read` (the memo only holds suffixes that read cleanly,
-    /// and the limits on length and pointer count are checked against the totals).
+    /// exactly the result of `read` (the memo only holds suffixes that read cleanly and
+    /// that a pointer can still reach within [`MAX_POINTER_HOPS`], and the length limit
+    /// is checked against the total).
     #[inline(always)]
     pub(crate) fn read_in<const N: usize>(
         msg: &'a [u8],
