@@ -7,6 +7,12 @@
 //! because the walk is bounded: a chain of more than [`MAX_POINTER_HOPS`] jumps is
 //! reported as a loop, so no input can make it hang. Once read, a `NameRef` iterates its
 //! labels without checks failing and without allocating.
+//!
+//! The iterators of a [`Message`](super::Message) keep a memo of the suffixes already
+//! read cleanly: a name whose pointer lands on one of them takes its length from the
+//! memo instead of walking on, and a name that is nothing but such a pointer costs one
+//! look-up. A name that starts with a pointer is kept from the pointer's target, so
+//! walking its labels saves that hop.
 
 use super::error::ParseError;
 use crate::name::{label_eq, labels_eq, Name, MAX_NAME_LEN};
@@ -20,6 +26,7 @@ pub const MAX_POINTER_HOPS: usize = 32;
 #[derive(Clone, Copy)]
 pub struct NameRef<'a> {
     msg: &'a [u8],
+    /// Where the labels are read from (a leading pointer already followed).
     start: u16,
     /// Uncompressed wire length, root label included.
     wire_len: u8,
@@ -34,8 +41,9 @@ impl<'a> NameRef<'a> {
 
     /// [`NameRef::read`] with a memo of the suffixes of `msg` already validated: a
     /// pointer to one of them adds its known length and ends the walk there. Gives
-    /// exactly the result of `read` (the memo only holds suffixes that read cleanly,
-    /// and the limits on length and pointer count are checked against the totals).
+    /// exactly the result of `read` (the memo only holds suffixes that read cleanly and
+    /// that a pointer can still reach within [`MAX_POINTER_HOPS`], and the length limit
+    /// is checked against the total).
     #[inline(always)]
     pub(crate) fn read_in<const N: usize>(
         msg: &'a [u8],
@@ -44,61 +52,58 @@ impl<'a> NameRef<'a> {
     ) -> Result<(NameRef<'a>, usize), ParseError> {
         let mut len = *msg.get(pos).ok_or(ParseError::Truncated { at: pos })?;
         // The common case in a compressed message: the whole name is one pointer to a
-        // suffix already read. A memo entry exists only for a suffix that read cleanly,
-        // so the pointer is known to be good (inside the message, not to itself); only
-        // the pointer count is left to check, and that it is past the header (an empty
-        // slot reads as offset 0).
+        // suffix already read. A memo entry exists only for a suffix that read cleanly
+        // and can still be pointed to, so the pointer is known to be good (inside the
+        // message, past the header, not to itself) and the pointer count to stay within
+        // bounds.
         if len >= 0xC0 {
             if let Some(&lo) = msg.get(pos + 1) {
                 let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
-                if let Some((total, hops)) =
-                    memo.get(target).filter(|_| target >= super::HEADER_LEN)
-                {
-                    if hops < MAX_POINTER_HOPS {
-                        return Ok((NameRef::new(msg, pos, total), pos + 2));
-                    }
+                if let Some((total, _)) = memo.get(target) {
+                    return Ok((NameRef::new(msg, target, total), pos + 2));
                 }
             }
         }
+        // The labels in place, up to the root label or the first pointer. The wire
+        // length so far is that of the labels passed plus the root label: at - pos + 1.
         let mut at = pos;
-        let mut wire_len = 1usize; // the root label
-                                   // The labels in place, up to the root label or the first pointer.
         let target = loop {
             if len < 0x40 {
                 if len == 0 {
+                    let wire_len = at - pos + 1;
                     if at != pos {
                         memo.put(pos, wire_len, 0);
                     }
                     return Ok((NameRef::new(msg, pos, wire_len), at + 1));
                 }
-                let l = usize::from(len);
+                let next_at = at + 1 + usize::from(len);
                 // The label, and the length byte after it.
-                let Some(&next) = msg.get(at + 1 + l) else {
+                let Some(&next) = msg.get(next_at) else {
                     return Err(ParseError::Truncated { at });
                 };
-                wire_len += 1 + l;
-                if wire_len > MAX_NAME_LEN {
+                if next_at - pos + 1 > MAX_NAME_LEN {
                     return Err(ParseError::NameTooLong { at: pos });
                 }
-                at += 1 + l;
+                at = next_at;
                 len = next;
             } else if len >= 0xC0 {
                 let lo = *msg.get(at + 1).ok_or(ParseError::Truncated { at })?;
-                let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
-                if target < super::HEADER_LEN || target >= msg.len() || target == at {
-                    return Err(ParseError::BadPointer { at, target });
-                }
-                break target;
+                // Checked below: a pointer to a suffix in the memo is good.
+                break (usize::from(len & 0x3F) << 8) | usize::from(lo);
             } else {
                 return Err(ParseError::BadLabel { at, byte: len });
             }
         };
         let end = at + 2;
+        let wire_len = at - pos + 1;
         let (total, hops) = match memo.get(target) {
-            Some((len, hops)) if wire_len - 1 + len <= MAX_NAME_LEN && hops < MAX_POINTER_HOPS => {
+            Some((len, hops)) if wire_len - 1 + len <= MAX_NAME_LEN => {
                 (wire_len - 1 + len, hops + 1)
             }
             _ => {
+                if target < super::HEADER_LEN || target >= msg.len() || target == at {
+                    return Err(ParseError::BadPointer { at, target });
+                }
                 let (total, hops) = walk_from(msg, pos, target, wire_len, memo)?;
                 memo.put(target, total + 1 - wire_len, hops - 1);
                 (total, hops)
@@ -106,8 +111,12 @@ impl<'a> NameRef<'a> {
         };
         if at != pos {
             memo.put(pos, total, hops);
+            Ok((NameRef::new(msg, pos, total), end))
+        } else {
+            // A name that starts with a pointer is kept from its target: its walk
+            // saves that hop.
+            Ok((NameRef::new(msg, target, total), end))
         }
-        Ok((NameRef::new(msg, pos, total), end))
     }
 
     #[inline(always)]
@@ -154,7 +163,8 @@ impl<'a> NameRef<'a> {
         usize::from(self.wire_len)
     }
 
-    /// Offset of the name's first byte in the message.
+    /// Offset in the message where the name's labels are read from: its first byte,
+    /// or, for a name that starts with a compression pointer, where that pointer leads.
     pub fn offset(&self) -> usize {
         usize::from(self.start)
     }
@@ -290,14 +300,17 @@ pub(crate) const QUESTION_SUFFIX_SLOTS: usize = 8;
 /// allocation.
 #[derive(Clone)]
 pub(crate) struct Suffixes<const N: usize = SUFFIX_SLOTS> {
-    /// `offset << 16 | wire_len << 8 | hops`; 0 is empty (no name starts at 0).
+    /// `offset << 16 | wire_len << 8 | hops`; 0 is empty (no name starts at 0, and
+    /// slot 0, where offset 0 would go, starts as `u32::MAX`, which no offset matches).
     slots: [u32; N],
 }
 
 impl<const N: usize> Suffixes<N> {
     #[inline(always)]
     pub(crate) const fn new() -> Self {
-        Suffixes { slots: [0; N] }
+        let mut slots = [0; N];
+        slots[0] = u32::MAX;
+        Suffixes { slots }
     }
 
     #[inline(always)]
@@ -306,10 +319,13 @@ impl<const N: usize> Suffixes<N> {
         ((e >> 16) as usize == at).then_some((((e >> 8) & 0xFF) as usize, (e & 0xFF) as usize))
     }
 
+    /// Files the suffix at `at`, unless no pointer can reach it (past 14 bits) or a
+    /// pointer to it would follow too many (`hops` is already the most allowed): so a
+    /// memo hit always vouches for the pointer that found it.
     #[inline(always)]
     fn put(&mut self, at: usize, wire_len: usize, hops: usize) {
-        // Pointers reach 14 bits; wire_len <= 255 and hops <= 32 by validation.
-        if at <= 0x3FFF {
+        // wire_len <= 255 and hops <= 32 by validation.
+        if at <= 0x3FFF && hops < MAX_POINTER_HOPS {
             self.slots[at % N] = ((at as u32) << 16) | ((wire_len as u32) << 8) | hops as u32;
         }
     }
@@ -317,7 +333,11 @@ impl<const N: usize> Suffixes<N> {
 
 impl<const N: usize> fmt::Debug for Suffixes<N> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let known = self.slots.iter().filter(|&&e| e != 0).count();
+        let known = self
+            .slots
+            .iter()
+            .filter(|&&e| e != 0 && e != u32::MAX)
+            .count();
         write!(f, "Suffixes({known} known)")
     }
 }

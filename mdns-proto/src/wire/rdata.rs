@@ -368,9 +368,9 @@ impl<'a> Iterator for TxtStrings<'a> {
     type Item = &'a [u8];
     #[inline]
     fn next(&mut self) -> Option<&'a [u8]> {
+        // Framed exactly by `new`, so a string never runs past the end.
         let (&len, tail) = self.rest.split_first()?;
-        let len = usize::from(len).min(tail.len());
-        let (s, rest) = tail.split_at(len);
+        let (s, rest) = tail.split_at_checked(usize::from(len))?;
         self.rest = rest;
         Some(s)
     }
