@@ -2,7 +2,7 @@
 //! RFC 6762 §11.
 
 use super::io::{Family, IfAddr, InterfaceId};
-use alloc::collections::BTreeMap;
+use alloc::vec::Vec;
 use core::net::IpAddr;
 use smallvec::SmallVec;
 
@@ -21,9 +21,11 @@ impl Interface {
 }
 
 /// All interfaces the engine runs on, in index order (so iteration is deterministic).
+/// A sorted vector: a host has a handful of interfaces, and every datagram looks its
+/// interface up, so a binary search over a contiguous array beats a tree.
 #[derive(Clone, Debug, Default)]
 pub struct Interfaces {
-    map: BTreeMap<InterfaceId, Interface>,
+    list: Vec<(InterfaceId, Interface)>,
 }
 
 impl Interfaces {
@@ -32,22 +34,42 @@ impl Interfaces {
         let mut a: SmallVec<[IfAddr; 4]> = addrs.iter().copied().collect();
         a.sort();
         a.dedup();
-        self.map.insert(id, Interface { addrs: a }).is_none()
+        let iface = Interface { addrs: a };
+        match self.find(id) {
+            Ok(i) => {
+                self.list[i].1 = iface;
+                false
+            }
+            Err(i) => {
+                self.list.insert(i, (id, iface));
+                true
+            }
+        }
+    }
+
+    fn find(&self, id: InterfaceId) -> Result<usize, usize> {
+        self.list.binary_search_by_key(&id, |e| e.0)
     }
 
     /// Removes an interface. Returns true if it was there.
     pub fn down(&mut self, id: InterfaceId) -> bool {
-        self.map.remove(&id).is_some()
+        match self.find(id) {
+            Ok(i) => {
+                self.list.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
     }
 
     /// One interface.
     pub fn get(&self, id: InterfaceId) -> Option<&Interface> {
-        self.map.get(&id)
+        self.find(id).ok().map(|i| &self.list[i].1)
     }
 
     /// All interfaces in index order.
     pub fn iter(&self) -> impl Iterator<Item = (InterfaceId, &Interface)> {
-        self.map.iter().map(|(k, v)| (*k, v))
+        self.list.iter().map(|(k, v)| (*k, v))
     }
 
     /// Every (interface, family) pair multicast can go out on, in order.
@@ -66,7 +88,7 @@ impl Interfaces {
     pub fn is_on_link(&self, id: InterfaceId, source: &IpAddr) -> bool {
         if let IpAddr::V6(v6) = source {
             if (v6.segments()[0] & 0xffc0) == 0xfe80 {
-                return self.map.contains_key(&id);
+                return self.find(id).is_ok();
             }
         }
         self.get(id)
@@ -75,8 +97,8 @@ impl Interfaces {
 
     /// True if `addr` is one of our own addresses on any interface.
     pub fn is_own_address(&self, addr: &IpAddr) -> bool {
-        self.map
-            .values()
-            .any(|i| i.addrs.iter().any(|a| a.addr == *addr))
+        self.list
+            .iter()
+            .any(|(_, i)| i.addrs.iter().any(|a| a.addr == *addr))
     }
 }

@@ -128,13 +128,15 @@ impl Responder {
     /// RFC 6762 §8.3, §13: on a new or changed interface every name is probed and
     /// announced again before it is used there.
     pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId) {
-        let ids: alloc::vec::Vec<RegistrationId> = self
+        let mut ids: alloc::vec::Vec<RegistrationId> = self
             .registry
             .regs
             .values()
             .filter(|r| r.interfaces.includes(id))
             .map(|r| r.id)
             .collect();
+        // In registration order, whatever the table's.
+        ids.sort_unstable();
         for reg in ids {
             self.start_probing(ctx, reg, id);
         }

@@ -247,7 +247,9 @@ impl Responder {
             }
         }
         // Their SRV changed; their other records did not, and keep their multicast
-        // history (RFC 6762 §6): the re-announcement sends each when it may.
+        // history (RFC 6762 §6): the re-announcement sends each when it may, in
+        // registration order.
+        changed.sort_unstable();
         for id in changed {
             self.reannounce(ctx, id);
         }

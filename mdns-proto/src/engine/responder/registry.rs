@@ -220,7 +220,9 @@ impl Node {
 /// All registrations and the name index.
 #[derive(Debug)]
 pub(crate) struct Registry {
-    pub regs: BTreeMap<RegistrationId, Registration>,
+    /// By id. Hashed: every record written looks its registration up, and a tree
+    /// walk cost several times a hash lookup. Where order matters, callers sort ids.
+    pub regs: HashMap<RegistrationId, Registration, WordState>,
     /// Keyed by the name folded to lower case (see [`Folded`]).
     index: HashMap<Box<[u8]>, Node, WordState>,
     /// Service type names in use, with how many services have each (RFC 6763 §9).
@@ -239,7 +241,7 @@ pub(crate) struct Registry {
 impl Registry {
     pub fn new() -> Self {
         Registry {
-            regs: BTreeMap::new(),
+            regs: HashMap::with_hasher(WordState),
             index: HashMap::with_hasher(WordState),
             types: BTreeMap::new(),
             type_tokens: BTreeMap::new(),
