@@ -66,6 +66,8 @@ pub(crate) struct Incoming<'a> {
     pub msg: Message<'a>,
     /// A datagram this engine sent, looped back by the network stack.
     pub own: bool,
+    /// Sent from one of this host's addresses (by us or another process here).
+    pub local: bool,
     /// A query from a port other than 5353: a legacy unicast (one-shot) querier
     /// (RFC 6762 §6.7).
     pub legacy: bool,
@@ -193,12 +195,14 @@ impl Engine {
             self.stats.off_link += 1;
             return;
         }
-        let own = self.is_own(now, &meta, data);
+        let local = self.ifaces.is_own_address(&meta.source.ip());
+        let own = local && self.is_own(now, data);
         let legacy = meta.source.port() != io::MDNS_PORT;
         let incoming = Incoming {
             meta,
             msg,
             own,
+            local,
             legacy,
         };
         let (mut ctx, querier, responder) = self.split(now);
@@ -278,11 +282,8 @@ impl Engine {
     }
 
     /// True if `data` is a datagram we sent ourselves in the last two seconds, looped
-    /// back to us (it comes from one of our addresses with the same bytes).
-    fn is_own(&self, now: Instant, meta: &RecvMeta, data: &[u8]) -> bool {
-        if !self.ifaces.is_own_address(&meta.source.ip()) {
-            return false;
-        }
+    /// back to us (the caller checked it comes from one of our addresses).
+    fn is_own(&self, now: Instant, data: &[u8]) -> bool {
         let hash = hash_bytes(data);
         self.recent_sent
             .iter()

@@ -395,6 +395,15 @@ impl Querier {
 
     pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
+        // Nothing of the querier's due (the usual case when the timer was the
+        // responder's): nothing to do.
+        let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
+        if !(due(self.observed.next_due())
+            || due(self.cache.next_timeout())
+            || due(self.deadlines.first().map(|d| d.0)))
+        {
+            return;
+        }
         let mut done = Vec::new();
         self.observed.take_due(now, &mut done);
         for q in done {

@@ -52,7 +52,7 @@ impl Responder {
         // Queries from this host (our own looped back, or another mDNS process here) are
         // answered by multicast: a unicast reply to port 5353 would reach only one of
         // the sockets sharing it (RFC 6762 §15.1).
-        let local = inc.own || ctx.ifaces.is_own_address(&source.ip());
+        let local = inc.local;
         // §8.2: Authority records make the query a probe for their names.
         let header = msg.header();
         let mut probed: SmallVec<[NameRef<'_>; 4]> = SmallVec::new();
