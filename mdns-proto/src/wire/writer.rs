@@ -137,11 +137,13 @@ impl<'b> MessageWriter<'b> {
     }
 
     /// A multicast mDNS query: ID 0, all flags clear (RFC 6762 §18).
+    #[inline]
     pub fn query(buf: &'b mut [u8]) -> Option<Self> {
         Self::new(buf, 0, 0)
     }
 
     /// An mDNS response: QR and AA set (RFC 6762 §18.2, §18.4).
+    #[inline]
     pub fn response(buf: &'b mut [u8], id: u16) -> Option<Self> {
         Self::new(buf, id, Header::QR | Header::AA)
     }

@@ -264,7 +264,7 @@ fn write_response(
     }
     let family = multicast_family(r.dest);
     let now = ctx.now;
-    for key in extra {
+    for &key in &extra {
         let Some(rec) = registry.rec(key, addrs, ctx.config) else {
             continue;
         };
