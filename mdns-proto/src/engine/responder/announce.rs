@@ -48,7 +48,7 @@ impl Responder {
                     answers.push(RecKey::Srv(id));
                     answers.push(RecKey::Txt(id));
                 }
-                Kind::Host => Registry::host_addrs(id, &addrs, &mut answers),
+                Kind::Host(_) => Registry::host_addrs(id, &addrs, &mut answers),
             }
             additionals.push(RecKey::Nsec(id));
         }
@@ -138,7 +138,7 @@ impl Responder {
                         });
                     }
                 }
-                Kind::Host => {
+                Kind::Host(_) => {
                     for a in &addrs {
                         let data = match a.addr {
                             core::net::IpAddr::V4(v4) => RecordData::A(v4),

@@ -23,7 +23,7 @@
 //! # let _ = id;
 //! ```
 
-use super::registry::{Kind, Registration, Service};
+use super::registry::{HostRecords, Kind, Registration, Service};
 use super::Responder;
 use crate::engine::event::{Event, RegistrationId};
 use crate::engine::io::InterfaceId;
@@ -500,7 +500,8 @@ impl Responder {
         if self.registry.name_taken(&r.name) {
             return Err(RegisterError::NameInUse { name: r.name });
         }
-        Ok(self.add(ctx, r.name, Kind::Host, r.interfaces, r.allow_rename))
+        let kind = Kind::Host(HostRecords::new(&r.name));
+        Ok(self.add(ctx, r.name, kind, r.interfaces, r.allow_rename))
     }
 
     fn add(

@@ -1,7 +1,7 @@
 //! Probing and conflict resolution (RFC 6762 §8.1, §8.2, §9): when probing starts, the
 //! conflict rate limit, simultaneous probes from other hosts, and renaming.
 
-use super::registry::{Kind, Phase};
+use super::registry::{HostRecords, Kind, Phase};
 use super::tiebreak::{compare, TieRecord, Tiebreak};
 use super::{
     Responder, CONFLICT_BACKOFF, CONFLICT_LIMIT, CONFLICT_WINDOW, MAX_RENAMES, PROBE_WAIT_MAX,
@@ -189,7 +189,7 @@ impl Responder {
                         .prepend(s.instance.as_str().as_bytes())
                         .expect("an instance label and a type name fit in a name")
                 }
-                Kind::Host => {
+                Kind::Host(_) => {
                     let label = next_host_label(candidate.name.first_label());
                     let n = candidate
                         .name
@@ -205,8 +205,9 @@ impl Responder {
             }
         }
         candidate.name = new_name.clone();
-        if let Kind::Service(s) = &mut candidate.kind {
-            s.set_srv(&new_name);
+        match &mut candidate.kind {
+            Kind::Service(s) => s.set_srv(&new_name),
+            Kind::Host(h) => *h = HostRecords::new(&new_name),
         }
         candidate.renames += 1;
         candidate.registered = false;

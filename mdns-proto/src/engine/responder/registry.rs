@@ -92,11 +92,37 @@ impl Service {
     }
 }
 
+/// A host name's NSEC records, prebuilt for the current name (RFC 6762 §6.1, §6.2):
+/// the one an interface gets depends on the address families it has there.
+#[derive(Clone, Debug)]
+pub(crate) struct HostRecords {
+    /// Only IPv4 addresses on the interface: NSEC says A.
+    pub nsec_v4: RecordData,
+    /// Only IPv6: AAAA.
+    pub nsec_v6: RecordData,
+    /// Both: A and AAAA.
+    pub nsec_both: RecordData,
+}
+
+impl HostRecords {
+    pub fn new(name: &Name) -> Box<Self> {
+        let nsec = |types: &[Rtype]| RecordData::Nsec {
+            next: name.clone(),
+            types: NsecBitmap::build(types),
+        };
+        Box::new(HostRecords {
+            nsec_v4: nsec(&[Rtype::A]),
+            nsec_v6: nsec(&[Rtype::AAAA]),
+            nsec_both: nsec(&[Rtype::A, Rtype::AAAA]),
+        })
+    }
+}
+
 /// A service or a host name.
 #[derive(Clone, Debug)]
 pub(crate) enum Kind {
     Service(Box<Service>),
-    Host,
+    Host(Box<HostRecords>),
 }
 
 /// One registration.
@@ -131,12 +157,12 @@ impl Registration {
     pub fn service(&self) -> Option<&Service> {
         match &self.kind {
             Kind::Service(s) => Some(s),
-            Kind::Host => None,
+            Kind::Host(_) => None,
         }
     }
 
     pub fn is_host(&self) -> bool {
-        matches!(self.kind, Kind::Host)
+        matches!(self.kind, Kind::Host(_))
     }
 }
 
@@ -338,7 +364,7 @@ impl Registry {
         let id = reg.id;
         let node = self.index.entry(index_key(&reg.name)).or_default();
         match &reg.kind {
-            Kind::Host => node.host = Some(id),
+            Kind::Host(_) => node.host = Some(id),
             Kind::Service(s) => {
                 node.instance = Some(id);
                 for (i, ptr_name) in core::iter::once(&s.type_name)
@@ -451,24 +477,25 @@ impl Registry {
                     ttl: host_ttl,
                 }
             }
-            RecKey::Nsec(_) => match svc {
-                Some(s) => Rec {
+            RecKey::Nsec(_) => match &reg.kind {
+                Kind::Service(s) => Rec {
                     name: &reg.name,
                     data: Data::Borrowed(&s.nsec),
                     unique: true,
                     ttl: other_ttl,
                 },
-                None => {
-                    let types = host_types(addrs);
-                    if types.is_empty() {
-                        return None;
-                    }
+                Kind::Host(h) => {
+                    let v4 = addrs.iter().any(|a| a.addr.is_ipv4());
+                    let v6 = addrs.iter().any(|a| a.addr.is_ipv6());
+                    let data = match (v4, v6) {
+                        (true, true) => &h.nsec_both,
+                        (true, false) => &h.nsec_v4,
+                        (false, true) => &h.nsec_v6,
+                        (false, false) => return None,
+                    };
                     Rec {
                         name: &reg.name,
-                        data: Data::Owned(RecordData::Nsec {
-                            next: reg.name.clone(),
-                            types: NsecBitmap::build(&types),
-                        }),
+                        data: Data::Borrowed(data),
                         unique: true,
                         ttl: host_ttl,
                     }
@@ -498,7 +525,7 @@ impl Registry {
                 out.push(RecKey::Srv(id));
                 out.push(RecKey::Txt(id));
             }
-            Some(Kind::Host) => Self::host_addrs(id, addrs, &mut out),
+            Some(Kind::Host(_)) => Self::host_addrs(id, addrs, &mut out),
             None => {}
         }
         out
