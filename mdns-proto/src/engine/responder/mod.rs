@@ -198,6 +198,14 @@ impl Responder {
         for tc in self.sched.take_due_tc(ctx.now) {
             self.answer_held(ctx, tc);
         }
+        if self.timers.first().is_some_and(|t| t.0 <= ctx.now) {
+            self.run_timers(ctx);
+        }
+        self.sched.take_due_groups(ctx.now, &mut self.outbox);
+    }
+
+    /// Probe and announce steps whose time has come.
+    fn run_timers(&mut self, ctx: &mut Ctx<'_>) {
         let mut probes: BTreeMap<InterfaceId, alloc::vec::Vec<(RegistrationId, bool)>> =
             BTreeMap::new();
         let mut announces: BTreeMap<InterfaceId, alloc::vec::Vec<RegistrationId>> = BTreeMap::new();
@@ -264,7 +272,6 @@ impl Responder {
         for (iface, regs) in announces {
             self.announce(ctx, iface, &regs);
         }
-        self.sched.take_due_groups(ctx.now, &mut self.outbox);
     }
 
     pub(crate) fn set_timer(&mut self, id: RegistrationId, iface: InterfaceId, at: Instant) {
