@@ -49,10 +49,7 @@ impl Folded {
                 break;
             };
             out[0] = label.len() as u8;
-            // Byte by byte: labels are short, a `memcpy` call per label cost more.
-            for (o, &b) in out[1..].iter_mut().zip(label) {
-                *o = b.to_ascii_lowercase();
-            }
+            fold_into(&mut out[1..], label);
             len += 1 + label.len();
         }
         // The root label.
@@ -71,9 +68,7 @@ impl Folded {
             len,
         };
         // Length bytes are at most 63: lower-casing leaves them as they are.
-        for (o, &b) in f.buf[..len].iter_mut().zip(wire) {
-            *o = b.to_ascii_lowercase();
-        }
+        fold_into(&mut f.buf[..len], &wire[..len]);
         f
     }
 
@@ -81,6 +76,59 @@ impl Folded {
     #[inline]
     pub fn as_bytes(&self) -> &[u8] {
         &self.buf[..self.len]
+    }
+}
+
+/// Eight bytes ASCII lower-cased at once: each byte in `A..=Z` gets bit 5 set, every
+/// other byte (non-ASCII ones included) is left as it is.
+#[inline]
+fn lower_word(x: u64) -> u64 {
+    const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let low = x & LOW7;
+    // Per byte, no carry between bytes (at most 0x7f + 0x3f): the high bit says
+    // `b >= b'A'`, then `b > b'Z'`.
+    let at_least_a = low + 0x3f3f_3f3f_3f3f_3f3f;
+    let past_z = low + 0x2525_2525_2525_2525;
+    let upper = at_least_a & !past_z & !x & HIGH;
+    x | (upper >> 2)
+}
+
+/// `dst = src` ASCII lower-cased, a word at a time (both the same length; a label or a
+/// name in wire form, so short). Overlapping words are fine: folding is idempotent.
+#[inline]
+fn fold_into(dst: &mut [u8], src: &[u8]) {
+    let n = src.len().min(dst.len());
+    let (dst, src) = (&mut dst[..n], &src[..n]);
+    let put = |dst: &mut [u8], at: usize, w: &[u8; 8]| {
+        if let Some(d) = dst.get_mut(at..at + 8) {
+            d.copy_from_slice(&lower_word(u64::from_le_bytes(*w)).to_le_bytes());
+        }
+    };
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if let Some(w) = src[at..].first_chunk::<8>() {
+                put(dst, at, w);
+            }
+            at += 8;
+        }
+        if let Some(w) = src[n - 8..].first_chunk::<8>() {
+            put(dst, n - 8, w);
+        }
+    } else if n >= 4 {
+        for at in [0, n - 4] {
+            if let (Some(w), Some(d)) = (src[at..].first_chunk::<4>(), dst.get_mut(at..at + 4)) {
+                let mut b = [0u8; 8];
+                b[..4].copy_from_slice(w);
+                let l = lower_word(u64::from_le_bytes(b)).to_le_bytes();
+                d.copy_from_slice(&l[..4]);
+            }
+        }
+    } else {
+        for (o, &b) in dst.iter_mut().zip(src) {
+            *o = b.to_ascii_lowercase();
+        }
     }
 }
 
@@ -151,5 +199,25 @@ impl Hasher for WordHasher {
     #[inline]
     fn write_isize(&mut self, i: isize) {
         self.mix(i as u64);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fold_into_lowers_ascii_only_at_every_length() {
+        // Every byte value, at every length and offset a label can have.
+        let all: alloc::vec::Vec<u8> = (0..=255u8).chain(0..=255u8).collect();
+        for len in 0..=63 {
+            for start in 0..(all.len() - len) {
+                let src = &all[start..start + len];
+                let mut dst = [0u8; 63];
+                fold_into(&mut dst[..len], src);
+                let want: alloc::vec::Vec<u8> = src.iter().map(u8::to_ascii_lowercase).collect();
+                assert_eq!(&dst[..len], &want[..], "len {len} start {start}");
+            }
+        }
     }
 }
