@@ -10,7 +10,6 @@ use super::fold::Folded;
 use super::registry::{host_types, RecKey, Registry};
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
-use crate::name::Name;
 use crate::wire::{Class, Rtype};
 use smallvec::SmallVec;
 
@@ -98,17 +97,17 @@ pub(crate) fn additionals(
 ) {
     // The host of the last service looked up: ten services on one host cost one
     // lookup of its name.
-    let mut last: Option<(&Name, Option<RegistrationId>)> = None;
+    let mut last: Option<(&[u8], Option<RegistrationId>)> = None;
     let mut host_of = |id| {
         let s = registry.regs.get(&id)?.service()?;
         let h = match last {
-            Some((name, h)) if *name == s.host => h,
+            Some((key, h)) if *key == *s.host_key => h,
             _ => {
                 let h = registry
-                    .node_by_name(&s.host)
+                    .node_by_key(&s.host_key)
                     .and_then(|n| n.host)
                     .filter(|h| registry.regs.get(h).is_some_and(|r| r.answerable(iface)));
-                last = Some((&s.host, h));
+                last = Some((&s.host_key, h));
                 h
             }
         };

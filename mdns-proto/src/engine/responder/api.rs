@@ -476,6 +476,7 @@ impl Responder {
             type_name,
             subtypes: r.subtypes,
             host: r.host,
+            host_key: Box::default(),
             port: r.port,
             ptr: RecordData::Ptr(full.clone()),
             srv: RecordData::Txt(SmallVec::new()),

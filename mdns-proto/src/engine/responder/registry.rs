@@ -65,6 +65,9 @@ pub(crate) struct Service {
     pub subtypes: Vec<Name>,
     /// SRV target.
     pub host: Name,
+    /// `host` as the name index's key (folded), kept by [`Service::set_srv`]: finding
+    /// the target's registration for the additional records costs a lookup, no fold.
+    pub host_key: Box<[u8]>,
     pub port: u16,
     /// PTR rdata: the instance name.
     pub ptr: RecordData,
@@ -84,6 +87,7 @@ impl Service {
             port: self.port,
             target: self.host.clone(),
         };
+        self.host_key = index_key(&self.host);
         self.ptr = RecordData::Ptr(instance_name.clone());
         self.nsec = RecordData::Nsec {
             next: instance_name.clone(),
@@ -289,6 +293,11 @@ impl Registry {
     /// The node of a name already folded.
     pub fn node_folded(&self, name: &Folded) -> Option<&Node> {
         self.index.get(name.as_bytes())
+    }
+
+    /// The node of a name already in index-key form (see [`Service::host_key`]).
+    pub fn node_by_key(&self, key: &[u8]) -> Option<&Node> {
+        self.index.get(key)
     }
 
     pub fn node_by_name(&self, name: &Name) -> Option<&Node> {
