@@ -60,26 +60,39 @@ impl Responder {
             // went out too recently (an update right after an announcement, records
             // shared by several registrations) waits until it may go again.
             let (recent, fresh): (Vec<RecKey>, Vec<RecKey>) = answers.iter().partition(|k| {
-                self.sched
-                    .multicast_within(ctx.now, **k, iface, family, MULTICAST_MIN_GAP)
+                self.sched.multicast_within(
+                    &self.registry,
+                    ctx.now,
+                    **k,
+                    iface,
+                    family,
+                    MULTICAST_MIN_GAP,
+                )
             });
             if !recent.is_empty() {
-                let at = self
-                    .sched
-                    .ready_at(ctx.now, &recent, iface, family, MULTICAST_MIN_GAP);
+                let at = self.sched.ready_at(
+                    &self.registry,
+                    ctx.now,
+                    &recent,
+                    iface,
+                    family,
+                    MULTICAST_MIN_GAP,
+                );
                 self.sched
                     .add(ctx.now, iface, multicast(family), at, &recent, false);
             }
             if fresh.is_empty() {
                 continue;
             }
-            self.sched.note_multicast(ctx.now, &fresh, iface, family);
+            self.sched
+                .note_multicast(&self.registry, ctx.now, &fresh, iface, family);
             self.outbox.push_back(Job::Response(ResponseJob {
                 iface,
                 dest: multicast(family),
                 answers: fresh,
                 additionals: additionals.clone(),
                 auto_additionals: false,
+                gap: None,
                 legacy: None,
             }));
         }

@@ -219,6 +219,7 @@ impl Responder {
                         .rec(k, addrs, ctx.config)
                         .map_or(0, |r| u64::from(r.ttl) * 250);
                     let recent = self.sched.multicast_within(
+                        &self.registry,
                         ctx.now,
                         k,
                         from.iface,
@@ -338,16 +339,22 @@ impl Responder {
             } else if r.ttl >= ours.ttl {
                 // §7.4: someone else just sent our answer with a TTL not less than
                 // ours: ours counts as sent.
-                self.sched.suppress_duplicate(ctx.now, k, iface, family);
+                self.sched
+                    .suppress_duplicate(&self.registry, ctx.now, k, iface, family);
             }
         }
         for id in conflicts {
             self.conflict(ctx, id, iface);
         }
         if !reannounce.is_empty() {
-            let at = self
-                .sched
-                .ready_at(ctx.now, &reannounce, iface, family, MULTICAST_MIN_GAP);
+            let at = self.sched.ready_at(
+                &self.registry,
+                ctx.now,
+                &reannounce,
+                iface,
+                family,
+                MULTICAST_MIN_GAP,
+            );
             self.sched
                 .add(ctx.now, iface, multicast(family), at, &reannounce, false);
         }

@@ -35,6 +35,7 @@ pub(crate) fn reply(
         answers,
         additionals: alloc::vec::Vec::new(),
         auto_additionals: true,
+        gap: None,
         legacy: Some(Box::new(LegacyQuery {
             id,
             questions: owned_questions(questions),

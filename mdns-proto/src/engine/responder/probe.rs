@@ -31,12 +31,16 @@ impl Responder {
         };
         match reg.link_mut(iface) {
             Some(link) => link.phase = Phase::Probing { sent: 0 },
-            None => reg.links.push(super::registry::Link {
-                iface,
-                phase: Phase::Probing { sent: 0 },
-                at: None,
-                announced: false,
-            }),
+            None => {
+                let multicast = super::registry::McTimes::for_kind(&reg.kind);
+                reg.links.push(super::registry::Link {
+                    iface,
+                    phase: Phase::Probing { sent: 0 },
+                    at: None,
+                    announced: false,
+                    multicast,
+                });
+            }
         }
         self.set_timer(id, iface, at);
     }
@@ -213,6 +217,8 @@ impl Responder {
         candidate.registered = false;
         for l in &mut candidate.links {
             l.announced = false;
+            // New name, new records: no multicast history (as `Schedule::forget`).
+            l.multicast.clear();
         }
         let ifaces: Vec<InterfaceId> = candidate.links.iter().map(|l| l.iface).collect();
         let is_host = candidate.is_host();

@@ -11,7 +11,7 @@ use super::api::InterfaceSelection;
 use super::fold::{Folded, WordState};
 use crate::engine::config::Config;
 use crate::engine::event::RegistrationId;
-use crate::engine::io::{IfAddr, InterfaceId};
+use crate::engine::io::{Family, IfAddr, InterfaceId};
 use crate::name::Name;
 use crate::sd::InstanceName;
 use crate::time::Instant;
@@ -19,6 +19,7 @@ use crate::wire::{NameRef, NsecBitmap, RData, RecordData, Rtype};
 use alloc::boxed::Box;
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
+use core::cell::Cell;
 use core::hash::Hash;
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use hashbrown::HashMap;
@@ -46,6 +47,56 @@ pub(crate) struct Link {
     /// At least one announcement of the current name went out here (so a goodbye is
     /// owed on unregistering or renaming, RFC 6762 §10.1).
     pub announced: bool,
+    /// When the registration's own records were last multicast here.
+    pub multicast: McTimes,
+}
+
+/// When each of a registration's records was last multicast on one link, per family
+/// (RFC 6762 §6 allows once a second): SRV, TXT and NSEC, then the PTRs (type name,
+/// then each subtype). Kept here, next to the registration, so that checking the rate
+/// limit of a record being written costs no table lookup; address records and the
+/// type-enumeration PTR are kept in the schedule's table instead. `Cell`s: a record is
+/// noted as sent while the registry is only borrowed for writing it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct McTimes {
+    /// `slot * 2 + family` (0 for IPv4, 1 for IPv6).
+    slots: SmallVec<[Cell<Option<Instant>>; 8]>,
+}
+
+impl McTimes {
+    /// Slots for a registration of `kind`.
+    pub fn for_kind(kind: &Kind) -> Self {
+        let ptrs = match kind {
+            Kind::Service(s) => 1 + s.subtypes.len(),
+            Kind::Host(_) => 0,
+        };
+        McTimes {
+            slots: (0..(3 + ptrs) * 2).map(|_| Cell::new(None)).collect(),
+        }
+    }
+
+    /// The slot of `key` for `family`, if it is one kept here.
+    pub fn get(&self, key: RecKey, family: Family) -> Option<&Cell<Option<Instant>>> {
+        let slot = match key {
+            RecKey::Srv(_) => 0,
+            RecKey::Txt(_) => 1,
+            RecKey::Nsec(_) => 2,
+            RecKey::Ptr(_, i) => 3 + usize::from(i),
+            RecKey::EnumPtr(_) | RecKey::A(..) | RecKey::Aaaa(..) => return None,
+        };
+        let f = match family {
+            Family::V4 => 0,
+            Family::V6 => 1,
+        };
+        self.slots.get(slot * 2 + f)
+    }
+
+    /// Forgets every time (the records are new: a new name).
+    pub fn clear(&self) {
+        for c in &self.slots {
+            c.set(None);
+        }
+    }
 }
 
 impl Link {
@@ -216,11 +267,26 @@ impl Data<'_> {
 
 /// A materialised record.
 pub(crate) struct Rec<'a> {
+    /// The registration it belongs to (`None` for a type-enumeration PTR).
+    pub reg: Option<&'a Registration>,
     pub name: &'a Name,
     pub data: Data<'a>,
     /// Unique (cache-flush bit in responses) or shared (PTR).
     pub unique: bool,
     pub ttl: u32,
+}
+
+impl Rec<'_> {
+    /// Where the record's last multicast on `iface` in `family` is kept in its
+    /// registration, if it is (see [`McTimes`]), as [`Registry::multicast_cell`].
+    pub fn multicast_cell(
+        &self,
+        key: RecKey,
+        iface: InterfaceId,
+        family: Family,
+    ) -> Option<&Cell<Option<Instant>>> {
+        self.reg?.link(iface)?.multicast.get(key, family)
+    }
 }
 
 /// Registrations with records at one owner name.
@@ -420,12 +486,32 @@ impl Registry {
             .flatten()
     }
 
+    /// Where `key`'s last multicast on `iface` in `family` is kept in its
+    /// registration, if it is (see [`McTimes`]). Costs a lookup of the registration;
+    /// [`Rec::multicast_cell`] does not.
+    pub fn multicast_cell(
+        &self,
+        key: RecKey,
+        iface: InterfaceId,
+        family: Family,
+    ) -> Option<&Cell<Option<Instant>>> {
+        if matches!(key, RecKey::EnumPtr(_) | RecKey::A(..) | RecKey::Aaaa(..)) {
+            return None;
+        }
+        self.regs
+            .get(&key.reg())?
+            .link(iface)?
+            .multicast
+            .get(key, family)
+    }
+
     /// Materialises a record as sent on an interface with addresses `addrs`. `None` if
     /// it no longer exists (registration gone, address removed).
     pub fn rec<'a>(&'a self, key: RecKey, addrs: &[IfAddr], config: &Config) -> Option<Rec<'a>> {
         if let RecKey::EnumPtr(token) = key {
             let (_, data) = self.type_tokens.values().find(|t| t.0 == token)?;
             return Some(Rec {
+                reg: None,
                 name: &self.enum_name,
                 data: Data::Borrowed(data),
                 unique: false,
@@ -445,6 +531,7 @@ impl Registry {
                     s.subtypes.get(usize::from(i) - 1)?
                 };
                 Rec {
+                    reg: Some(reg),
                     name,
                     data: Data::Borrowed(&s.ptr),
                     unique: false,
@@ -453,12 +540,14 @@ impl Registry {
             }
             RecKey::EnumPtr(_) => return None, // handled above
             RecKey::Srv(_) => Rec {
+                reg: Some(reg),
                 name: &reg.name,
                 data: Data::Borrowed(&svc?.srv),
                 unique: true,
                 ttl: host_ttl,
             },
             RecKey::Txt(_) => Rec {
+                reg: Some(reg),
                 name: &reg.name,
                 data: Data::Borrowed(&svc?.txt),
                 unique: true,
@@ -469,6 +558,7 @@ impl Registry {
                     return None;
                 }
                 Rec {
+                    reg: Some(reg),
                     name: &reg.name,
                     data: Data::Owned(RecordData::A(a)),
                     unique: true,
@@ -480,6 +570,7 @@ impl Registry {
                     return None;
                 }
                 Rec {
+                    reg: Some(reg),
                     name: &reg.name,
                     data: Data::Owned(RecordData::Aaaa(a)),
                     unique: true,
@@ -488,6 +579,7 @@ impl Registry {
             }
             RecKey::Nsec(_) => match &reg.kind {
                 Kind::Service(s) => Rec {
+                    reg: Some(reg),
                     name: &reg.name,
                     data: Data::Borrowed(&s.nsec),
                     unique: true,
@@ -503,6 +595,7 @@ impl Registry {
                         (false, false) => return None,
                     };
                     Rec {
+                        reg: Some(reg),
                         name: &reg.name,
                         data: Data::Borrowed(data),
                         unique: true,

@@ -10,7 +10,7 @@
 //! per record of ours, interface and family.
 
 use super::fold::WordState;
-use super::registry::RecKey;
+use super::registry::{RecKey, Registry};
 use super::write::{Job, ResponseJob};
 use crate::engine::io::{Destination, Family, InterfaceId};
 use crate::name::Name;
@@ -19,10 +19,10 @@ use crate::time::Instant;
 use crate::wire::{Class, Rtype};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
+use core::cell::Cell;
 use core::hash::{Hash, Hasher};
 use core::net::SocketAddr;
 use core::time::Duration;
-use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 use smallvec::SmallVec;
 
@@ -209,8 +209,8 @@ impl Schedule {
     }
 
     /// Appends the groups due by `now` to `out`, as response jobs, in schedule order.
-    /// Records multicast on the interface too recently are left out (RFC 6762 §6); the
-    /// rest are noted as multicast now.
+    /// Their records multicast on the interface too recently are left out when the
+    /// job is written (RFC 6762 §6).
     pub fn take_due_groups(&mut self, now: Instant, out: &mut VecDeque<Job>) {
         let mut due: SmallVec<[Group; 4]> = SmallVec::new();
         let mut i = 0;
@@ -222,65 +222,90 @@ impl Schedule {
             }
         }
         due.sort_by_key(|g| g.at);
-        for mut g in due {
-            if let Some(family) = multicast_family(g.dest) {
-                let gap = if g.defence {
-                    DEFENCE_MIN_GAP
-                } else {
-                    MULTICAST_MIN_GAP
-                };
-                // One table lookup per answer: left out if multicast within `gap`,
-                // else noted as multicast now.
-                let last = &mut self.last_multicast;
-                g.answers
-                    .retain(|k| match last.entry(McKey::new(*k, g.iface, family)) {
-                        Entry::Occupied(e) if now - *e.get() < gap => false,
-                        Entry::Occupied(mut e) => {
-                            e.insert(now);
-                            true
-                        }
-                        Entry::Vacant(e) => {
-                            e.insert(now);
-                            true
-                        }
-                    });
-            }
-            if g.answers.is_empty() {
-                continue;
-            }
+        for g in due {
+            // The one-second rule (§6) is applied as the answers are written.
+            let gap = if g.defence {
+                DEFENCE_MIN_GAP
+            } else {
+                MULTICAST_MIN_GAP
+            };
             out.push_back(Job::Response(ResponseJob {
                 iface: g.iface,
                 dest: g.dest,
                 answers: g.answers,
                 additionals: Vec::new(),
                 auto_additionals: true,
+                gap: multicast_family(g.dest).map(|_| gap),
                 legacy: None,
             }));
         }
     }
 
-    /// The slot of `key`'s last multicast time on `iface` in `family`, to check and
-    /// update with one lookup.
-    pub fn multicast_slot(
-        &mut self,
+    /// When `key` was last multicast on `iface` in `family`: in its registration's
+    /// link where it is kept there, else in the table.
+    fn last_multicast(
+        &self,
+        registry: &Registry,
         key: RecKey,
         iface: InterfaceId,
         family: Family,
-    ) -> Entry<'_, McKey, Instant, WordState> {
-        self.last_multicast.entry(McKey::new(key, iface, family))
+    ) -> Option<Instant> {
+        self.last_multicast_in(
+            registry.multicast_cell(key, iface, family),
+            key,
+            iface,
+            family,
+        )
+    }
+
+    /// [`last_multicast`](Self::last_multicast) with the record's cell (see
+    /// [`Registry::multicast_cell`]) already found.
+    pub fn last_multicast_in(
+        &self,
+        cell: Option<&Cell<Option<Instant>>>,
+        key: RecKey,
+        iface: InterfaceId,
+        family: Family,
+    ) -> Option<Instant> {
+        match cell {
+            Some(cell) => cell.get(),
+            None => self
+                .last_multicast
+                .get(&McKey::new(key, iface, family))
+                .copied(),
+        }
+    }
+
+    /// Notes `key` as multicast at `now`, in its cell if it has one.
+    pub fn note_multicast_in(
+        &mut self,
+        cell: Option<&Cell<Option<Instant>>>,
+        now: Instant,
+        key: RecKey,
+        iface: InterfaceId,
+        family: Family,
+    ) {
+        match cell {
+            Some(cell) => cell.set(Some(now)),
+            None => {
+                self.last_multicast
+                    .insert(McKey::new(key, iface, family), now);
+            }
+        }
     }
 
     /// Records that `keys` were multicast on `iface` in `family` at `now`.
     pub fn note_multicast(
         &mut self,
+        registry: &Registry,
         now: Instant,
         keys: &[RecKey],
         iface: InterfaceId,
         family: Family,
     ) {
         for &k in keys {
-            self.last_multicast
-                .insert(McKey::new(k, iface, family), now);
+            let cell = registry.multicast_cell(k, iface, family);
+            self.note_multicast_in(cell, now, k, iface, family);
         }
     }
 
@@ -288,6 +313,7 @@ impl Schedule {
     /// `gap` after each one's last multicast, and not before `now`.
     pub fn ready_at(
         &self,
+        registry: &Registry,
         now: Instant,
         keys: &[RecKey],
         iface: InterfaceId,
@@ -295,29 +321,30 @@ impl Schedule {
         gap: Duration,
     ) -> Instant {
         keys.iter()
-            .filter_map(|k| self.last_multicast.get(&McKey::new(*k, iface, family)))
-            .map(|t| *t + gap)
+            .filter_map(|k| self.last_multicast(registry, *k, iface, family))
+            .map(|t| t + gap)
             .fold(now, core::cmp::max)
     }
 
     /// True if `key` was multicast on `iface` in `family` within `within` of `now`.
     pub fn multicast_within(
         &self,
+        registry: &Registry,
         now: Instant,
         key: RecKey,
         iface: InterfaceId,
         family: Family,
         within: Duration,
     ) -> bool {
-        self.last_multicast
-            .get(&McKey::new(key, iface, family))
-            .is_some_and(|t| now - *t < within)
+        self.last_multicast(registry, key, iface, family)
+            .is_some_and(|t| now - t < within)
     }
 
     /// Another host multicast `key` with a TTL not less than ours: our pending
     /// multicast answer of it is treated as sent (RFC 6762 §7.4).
     pub fn suppress_duplicate(
         &mut self,
+        registry: &Registry,
         now: Instant,
         key: RecKey,
         iface: InterfaceId,
@@ -340,7 +367,7 @@ impl Schedule {
         }
         self.groups.retain(|g| !g.answers.is_empty());
         if cancelled {
-            self.note_multicast(now, &[key], iface, family);
+            self.note_multicast(registry, now, &[key], iface, family);
         }
     }
 

@@ -11,7 +11,7 @@ use crate::name::Name;
 use crate::wire::{Class, MessageWriter, RecordData, Rtype, Section, WriteError};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use hashbrown::hash_map::Entry;
+use core::time::Duration;
 use smallvec::SmallVec;
 
 /// Largest legacy unicast reply, in bytes. A one-shot resolver that sent no EDNS0 OPT
@@ -46,6 +46,11 @@ pub(crate) struct ResponseJob {
     pub additionals: Vec<RecKey>,
     /// Work out additional records per datagram (RFC 6763 §12).
     pub auto_additionals: bool,
+    /// For answers to queries sent by multicast: an answer multicast on the interface
+    /// within this long is left out, and one written is noted as multicast (RFC 6762
+    /// §6: once a second, or 250 ms when defending a name). Checked when the datagram
+    /// is written, where the record is looked up anyway.
+    pub gap: Option<Duration>,
     /// Set for legacy unicast replies (RFC 6762 §6.7).
     pub legacy: Option<Box<LegacyQuery>>,
 }
@@ -231,6 +236,9 @@ fn write_response(
             let _ = w.push_question(name, *qtype, *qclass, false);
         }
     }
+    let family = multicast_family(r.dest);
+    let now = ctx.now;
+    let limit = r.gap.zip(family);
     let mut written: SmallVec<[RecKey; 16]> = SmallVec::new();
     let mut i = 0;
     while i < r.answers.len() {
@@ -239,8 +247,21 @@ fn write_response(
             i += 1;
             continue;
         };
+        let cell = limit.and_then(|(_, f)| rec.multicast_cell(key, r.iface, f));
+        if let Some((gap, f)) = limit {
+            if sched
+                .last_multicast_in(cell, key, r.iface, f)
+                .is_some_and(|t| now - t < gap)
+            {
+                i += 1;
+                continue;
+            }
+        }
         match push(&mut w, Section::Answer, &rec, None, legacy) {
             Ok(()) => {
+                if let Some((_, f)) = limit {
+                    sched.note_multicast_in(cell, now, key, r.iface, f);
+                }
                 written.push(key);
                 i += 1;
             }
@@ -262,8 +283,6 @@ fn write_response(
     } else if done {
         extra.extend(r.additionals.iter().copied());
     }
-    let family = multicast_family(r.dest);
-    let now = ctx.now;
     for &key in &extra {
         let Some(rec) = registry.rec(key, addrs, ctx.config) else {
             continue;
@@ -274,19 +293,13 @@ fn write_response(
             continue;
         };
         // §6: the one-second rule holds for additional records too; being optional,
-        // one multicast too recently is left out. One table lookup checks and notes.
-        match sched.multicast_slot(key, r.iface, f) {
-            Entry::Occupied(e) if now - *e.get() < MULTICAST_MIN_GAP => {}
-            Entry::Occupied(mut e) => {
-                if push(&mut w, Section::Additional, &rec, None, legacy).is_ok() {
-                    e.insert(now);
-                }
-            }
-            Entry::Vacant(e) => {
-                if push(&mut w, Section::Additional, &rec, None, legacy).is_ok() {
-                    e.insert(now);
-                }
-            }
+        // one multicast too recently is left out.
+        let cell = rec.multicast_cell(key, r.iface, f);
+        let recent = sched
+            .last_multicast_in(cell, key, r.iface, f)
+            .is_some_and(|t| now - t < MULTICAST_MIN_GAP);
+        if !recent && push(&mut w, Section::Additional, &rec, None, legacy).is_ok() {
+            sched.note_multicast_in(cell, now, key, r.iface, f);
         }
     }
     let header = w.header();
