@@ -110,14 +110,15 @@ impl Responder {
             .into_iter()
             .filter_map(|k| self.registry.rec(k, addrs, ctx.config))
             .map(|r| {
-                let d = r.data.get();
-                let mut rdata = Vec::new();
-                d.write_canonical(&mut rdata);
-                TieRecord {
-                    class: 1,
-                    rtype: d.rtype().map_or(0, |t| t.0),
-                    rdata,
-                }
+                r.data.with(|d| {
+                    let mut rdata = Vec::new();
+                    d.write_canonical(&mut rdata);
+                    TieRecord {
+                        class: 1,
+                        rtype: d.rtype().map_or(0, |t| t.0),
+                        rdata,
+                    }
+                })
             })
             .collect();
         let mut theirs: Vec<TieRecord> = msg

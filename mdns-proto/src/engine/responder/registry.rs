@@ -250,17 +250,23 @@ impl RecKey {
     }
 }
 
-/// Record data, borrowed from a registration or built on the spot.
+/// Record data: borrowed from a registration, or an address of the interface (built
+/// as `RecordData` only where it is used, so a `Rec` stays small and needs no drop).
+#[derive(Clone, Copy)]
 pub(crate) enum Data<'a> {
     Borrowed(&'a RecordData),
-    Owned(RecordData),
+    A(Ipv4Addr),
+    Aaaa(Ipv6Addr),
 }
 
 impl Data<'_> {
-    pub fn get(&self) -> &RecordData {
-        match self {
-            Data::Borrowed(d) => d,
-            Data::Owned(d) => d,
+    /// Runs `f` on the data.
+    #[inline]
+    pub fn with<R>(&self, f: impl FnOnce(&RecordData) -> R) -> R {
+        match *self {
+            Data::Borrowed(d) => f(d),
+            Data::A(a) => f(&RecordData::A(a)),
+            Data::Aaaa(a) => f(&RecordData::Aaaa(a)),
         }
     }
 }
@@ -560,7 +566,7 @@ impl Registry {
                 Rec {
                     reg: Some(reg),
                     name: &reg.name,
-                    data: Data::Owned(RecordData::A(a)),
+                    data: Data::A(a),
                     unique: true,
                     ttl: host_ttl,
                 }
@@ -572,7 +578,7 @@ impl Registry {
                 Rec {
                     reg: Some(reg),
                     name: &reg.name,
-                    data: Data::Owned(RecordData::Aaaa(a)),
+                    data: Data::Aaaa(a),
                     unique: true,
                     ttl: host_ttl,
                 }

@@ -140,27 +140,28 @@ pub(crate) fn push(
     ttl: Option<u32>,
     legacy: bool,
 ) -> Result<(), WriteError> {
-    let data = rec.data.get();
     let mut ttl = ttl.unwrap_or(rec.ttl);
     if legacy {
         ttl = ttl.min(LEGACY_MAX_TTL);
     }
-    let srv = matches!(data, RecordData::Srv { .. });
-    if legacy && srv {
-        w.set_compression(false);
-    }
-    let r = w.push_record(
-        section,
-        rec.name,
-        Class::IN,
-        rec.unique && !legacy,
-        ttl,
-        data,
-    );
-    if legacy && srv {
-        w.set_compression(true);
-    }
-    r
+    rec.data.with(|data| {
+        let srv = matches!(data, RecordData::Srv { .. });
+        if legacy && srv {
+            w.set_compression(false);
+        }
+        let r = w.push_record(
+            section,
+            rec.name,
+            Class::IN,
+            rec.unique && !legacy,
+            ttl,
+            data,
+        );
+        if legacy && srv {
+            w.set_compression(true);
+        }
+        r
+    })
 }
 
 fn write_probe(
@@ -187,9 +188,8 @@ fn write_probe(
         for (id, _) in &p.regs[..k] {
             for key in registry.proposed(*id, addrs) {
                 if let Some(rec) = registry.rec(key, addrs, ctx.config) {
-                    let data = rec.data.get();
-                    ok &= w
-                        .push_record(
+                    ok &= rec.data.with(|data| {
+                        w.push_record(
                             Section::Authority,
                             rec.name,
                             Class::IN,
@@ -197,7 +197,8 @@ fn write_probe(
                             rec.ttl,
                             data,
                         )
-                        .is_ok();
+                        .is_ok()
+                    });
                 }
             }
         }
