@@ -92,6 +92,12 @@ pub enum RegisterError {
         /// The name.
         name: Name,
     },
+    /// The engine already holds [`MAX_REGISTRATIONS`](super::regs::MAX_REGISTRATIONS)
+    /// registrations.
+    TooManyRegistrations {
+        /// The limit.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for RegisterError {
@@ -113,6 +119,12 @@ impl fmt::Display for RegisterError {
             RegisterError::NoInterfaces => f.write_str("the interface list is empty"),
             RegisterError::NameInUse { name } => {
                 write!(f, "{name} is already registered by this engine")
+            }
+            RegisterError::TooManyRegistrations { limit } => {
+                write!(
+                    f,
+                    "this engine already holds {limit} registrations, the most it can"
+                )
             }
         }
     }
@@ -484,13 +496,13 @@ impl Responder {
             nsec: RecordData::Txt(SmallVec::new()),
         };
         service.set_srv(&full);
-        Ok(self.add(
+        self.add(
             ctx,
             full,
             Kind::Service(Box::new(service)),
             r.interfaces,
             r.allow_rename,
-        ))
+        )
     }
 
     fn register_host(
@@ -502,7 +514,7 @@ impl Responder {
             return Err(RegisterError::NameInUse { name: r.name });
         }
         let kind = Kind::Host(HostRecords::new(&r.name));
-        Ok(self.add(ctx, r.name, kind, r.interfaces, r.allow_rename))
+        self.add(ctx, r.name, kind, r.interfaces, r.allow_rename)
     }
 
     fn add(
@@ -512,8 +524,14 @@ impl Responder {
         kind: Kind,
         interfaces: InterfaceSelection,
         allow_rename: bool,
-    ) -> RegistrationId {
-        let id = self.registry.next_id();
+    ) -> Result<RegistrationId, RegisterError> {
+        let id = self
+            .registry
+            .regs
+            .allocate()
+            .ok_or(RegisterError::TooManyRegistrations {
+                limit: super::regs::MAX_REGISTRATIONS,
+            })?;
         let ifaces: Vec<InterfaceId> = ctx
             .ifaces
             .iter()
@@ -534,7 +552,7 @@ impl Responder {
         for iface in ifaces {
             self.start_probing(ctx, id, iface);
         }
-        id
+        Ok(id)
     }
 
     fn update(

@@ -30,6 +30,7 @@ pub mod incoming;
 pub mod legacy;
 pub mod probe;
 pub mod registry;
+pub mod regs;
 pub mod schedule;
 pub mod tiebreak;
 pub mod write;

@@ -9,6 +9,7 @@
 
 use super::api::InterfaceSelection;
 use super::fold::{Folded, WordState};
+use super::regs::Regs;
 use crate::engine::config::Config;
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{Family, IfAddr, InterfaceId};
@@ -322,9 +323,8 @@ impl Node {
 /// All registrations and the name index.
 #[derive(Debug)]
 pub(crate) struct Registry {
-    /// By id. Hashed: every record written looks its registration up, and a tree
-    /// walk cost several times a hash lookup. Where order matters, callers sort ids.
-    pub regs: HashMap<RegistrationId, Registration, WordState>,
+    /// By id (a slab: see [`Regs`]). Where order matters, callers sort ids.
+    pub regs: Regs,
     /// Keyed by the name folded to lower case (see [`Folded`]).
     index: HashMap<Box<[u8]>, Node, WordState>,
     /// Service type names in use, with how many services have each (RFC 6763 §9).
@@ -337,25 +337,17 @@ pub(crate) struct Registry {
     type_tokens: BTreeMap<Name, (RegistrationId, RecordData)>,
     /// `_services._dns-sd._udp.local.`.
     pub enum_name: Name,
-    next_id: u32,
 }
 
 impl Registry {
     pub fn new() -> Self {
         Registry {
-            regs: HashMap::with_hasher(WordState),
+            regs: Regs::default(),
             index: HashMap::with_hasher(WordState),
             types: BTreeMap::new(),
             type_tokens: BTreeMap::new(),
             enum_name: crate::sd::service_enumeration_name(),
-            next_id: 1,
         }
-    }
-
-    pub fn next_id(&mut self) -> RegistrationId {
-        let id = RegistrationId(self.next_id);
-        self.next_id = self.next_id.wrapping_add(1).max(1);
-        id
     }
 
     pub fn node(&self, name: &NameRef<'_>) -> Option<&Node> {
@@ -435,7 +427,7 @@ impl Registry {
 
     /// Indexes a registration (after a rename).
     pub fn reindex(&mut self, id: RegistrationId) {
-        if let Some(reg) = self.regs.remove(&id) {
+        if let Some(reg) = self.regs.take(&id) {
             self.index_reg(&reg);
             self.regs.insert(id, reg);
         }
