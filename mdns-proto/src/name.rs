@@ -105,13 +105,23 @@ impl Name {
     where
         I: IntoIterator<Item = &'a [u8]>,
     {
-        let mut wire: SmallVec<[u8; 64]> = SmallVec::new();
+        // Assembled on the stack (a name is at most 255 bytes), then stored in one
+        // piece: growing the `SmallVec` label by label cost several times as much.
+        let mut buf = [0u8; MAX_NAME_LEN];
+        let mut len = 0;
         for (index, label) in labels.into_iter().enumerate() {
-            push_label(&mut wire, index, label)?;
+            check_label(index, label)?;
+            // +1 for the root label still to come.
+            let end = len + 1 + label.len();
+            check_total(end + 1)?;
+            buf[len] = label.len() as u8;
+            buf[len + 1..end].copy_from_slice(label);
+            len = end;
         }
-        wire.push(0);
-        check_total(wire.len())?;
-        Ok(Name { wire })
+        // The root label: `buf` is zeroed.
+        Ok(Name {
+            wire: SmallVec::from_slice(&buf[..=len]),
+        })
     }
 
     /// Parses dotted text such as `Kitchen\.Printer._ipp._tcp.local.`: `\.` is a dot
@@ -254,7 +264,7 @@ impl Name {
     }
 }
 
-fn push_label(wire: &mut SmallVec<[u8; 64]>, index: usize, label: &[u8]) -> Result<(), NameError> {
+fn check_label(index: usize, label: &[u8]) -> Result<(), NameError> {
     if label.is_empty() {
         return Err(NameError::EmptyLabel { index });
     }
@@ -264,6 +274,11 @@ fn push_label(wire: &mut SmallVec<[u8; 64]>, index: usize, label: &[u8]) -> Resu
             len: label.len(),
         });
     }
+    Ok(())
+}
+
+fn push_label(wire: &mut SmallVec<[u8; 64]>, index: usize, label: &[u8]) -> Result<(), NameError> {
+    check_label(index, label)?;
     // +1 for the root label still to come.
     check_total(wire.len() + 1 + label.len() + 1)?;
     wire.push(label.len() as u8);
