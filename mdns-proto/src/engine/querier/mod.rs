@@ -484,6 +484,9 @@ impl Querier {
 
     /// Turns the questions due now into a send job. False if none is due.
     fn schedule_due(&mut self, ctx: &mut Ctx<'_>) -> bool {
+        if self.questions.is_empty() {
+            return false;
+        }
         let now = ctx.now;
         let mut asked = Vec::new();
         let mut any_qu = false;
