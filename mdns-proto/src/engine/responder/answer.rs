@@ -7,18 +7,38 @@
 //! There is no NXDOMAIN: a name we do not own gets no answer at all (§6).
 
 use super::fold::Folded;
-use super::registry::{host_types, RecKey, Registry};
+use super::registry::{host_types, Node, RecKey, Registry};
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
 use crate::wire::{Class, Rtype};
 use smallvec::SmallVec;
 
-/// Appends the records of ours answering (`qname`, `qtype`, `qclass`) on `iface`.
+/// What the registry holds at a question's name: looked up once per name, however
+/// many questions of a query ask about it (SRV and TXT, A and AAAA).
+#[derive(Clone, Copy)]
+pub(crate) struct AtName<'r> {
+    /// `_services._dns-sd._udp.local.` (RFC 6763 §9).
+    pub enumeration: bool,
+    pub node: Option<&'r Node>,
+}
+
+impl<'r> AtName<'r> {
+    pub fn look_up(registry: &'r Registry, qname: &Folded) -> Self {
+        AtName {
+            enumeration: registry.is_enum_folded(qname),
+            node: registry.node_folded(qname),
+        }
+    }
+}
+
+/// Appends the records of ours answering (the name looked up as `at`, `qtype`,
+/// `qclass`) on `iface`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn answer_question(
     registry: &Registry,
     iface: InterfaceId,
     addrs: &[IfAddr],
-    qname: &Folded,
+    at: AtName<'_>,
     qtype: Rtype,
     qclass: Class,
     out: &mut SmallVec<[RecKey; 16]>,
@@ -27,7 +47,7 @@ pub(crate) fn answer_question(
         return;
     }
     // RFC 6763 §9: the type enumeration name lists each type once.
-    if qtype.matches(Rtype::PTR) && registry.is_enum_folded(qname) {
+    if qtype.matches(Rtype::PTR) && at.enumeration {
         for ty in registry.types.keys() {
             if let Some(rep) = registry.enum_rep(ty, iface) {
                 out.push(RecKey::EnumPtr(rep));
@@ -35,7 +55,7 @@ pub(crate) fn answer_question(
         }
         return;
     }
-    let Some(node) = registry.node_folded(qname) else {
+    let Some(node) = at.node else {
         return;
     };
     // Service type and subtype names (RFC 6763 §4, §7.1): shared PTRs.

@@ -3,7 +3,7 @@
 //! (conflicts §8.1 and §9, cooperating responders §6.6, goodbyes for our records
 //! §10.1, duplicate answer suppression §7.4).
 
-use super::answer::{answer_question, any_shared};
+use super::answer::{answer_question, any_shared, AtName};
 use super::fold::Folded;
 use super::registry::{Phase, RecKey};
 use super::schedule::{answer_delay, HeldQuery, HeldQuestion, MAX_HELD_QUESTIONS};
@@ -190,16 +190,28 @@ impl Responder {
         let mut uc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut defence: SmallVec<[RecKey; 8]> = SmallVec::new();
         let mut keys: SmallVec<[RecKey; 16]> = SmallVec::new();
-        // Each question's name folded once: hashed and compared in one piece.
+        // Each question's name folded once: hashed and compared in one piece. A name
+        // asked about again (the next question's name a pointer to this one's, as in
+        // SRV + TXT) is not looked up again.
         let mut qname = Folded::new();
+        let mut looked_up: Option<((usize, usize), AtName<'_>)> = None;
         for q in questions {
             keys.clear();
-            qname.set_ref(&q.name);
+            let here = (q.name.offset(), q.name.wire_len());
+            let at = match looked_up {
+                Some((name, at)) if name == here => at,
+                _ => {
+                    qname.set_ref(&q.name);
+                    let at = AtName::look_up(&self.registry, &qname);
+                    looked_up = Some((here, at));
+                    at
+                }
+            };
             answer_question(
                 &self.registry,
                 from.iface,
                 addrs,
-                &qname,
+                at,
                 q.qtype,
                 q.qclass,
                 &mut keys,
