@@ -45,6 +45,8 @@ const MAX_POINTER_TARGET: usize = 0x3FFF;
 /// Slots for whole names (a power of two; a colliding name replaces the one there,
 /// which only costs a later lookup label by label).
 const NAME_SLOTS: usize = 64;
+/// In a whole-name slot: the name was written whole where it begins (no pointer).
+const WHOLE_IN_PLACE: u32 = 1 << 14;
 /// Most pointers followed when reading a remembered name back (a name has at most 127
 /// labels, so a correct chain never needs more).
 const MAX_READBACK_HOPS: usize = 127;
@@ -488,9 +490,12 @@ impl<'b> MessageWriter<'b> {
             self.insert(hash, at, rest);
             rest = at as u16;
         }
-        // Every label is in the table, the first at `rest`: remember the whole name.
+        // Every label is in the table, the first at `rest`: remember the whole name,
+        // and whether it was written there whole (else it goes on at a pointer).
         if n > 0 {
-            self.table[LABEL_SLOTS + slot] = (whole & !0x3FFF) | u32::from(rest);
+            let in_place = if known == n { WHOLE_IN_PLACE } else { 0 };
+            self.table[LABEL_SLOTS + slot] =
+                (whole & !0x7FFF) | in_place | u32::from(rest);
             self.names_undo.push(slot as u8);
         }
         Ok(())
@@ -502,23 +507,33 @@ impl<'b> MessageWriter<'b> {
     fn remembered(&self, whole: u32, wire: &[u8]) -> Option<u16> {
         let e = self.table[LABEL_SLOTS + (whole as usize & (NAME_SLOTS - 1))];
         let at = (e & 0x3FFF) as u16;
-        (at != 0 && e & !0x3FFF == whole & !0x3FFF && self.reads_back(usize::from(at), wire))
-            .then_some(at)
+        (at != 0
+            && e & !0x7FFF == whole & !0x7FFF
+            && self.reads_back(usize::from(at), wire, e & WHOLE_IN_PLACE != 0))
+        .then_some(at)
     }
 
     /// True if the name at `at` in the message, pointers followed, is exactly `wire`.
-    /// Each run of labels in place is compared in one piece.
-    fn reads_back(&self, mut at: usize, wire: &[u8]) -> bool {
+    /// Each run of labels in place is compared in one piece. `in_place`: the name was
+    /// written whole at `at`, so one comparison decides; else its first run ends at a
+    /// pointer, and comparing the whole name there first is skipped.
+    fn reads_back(&self, mut at: usize, wire: &[u8], in_place: bool) -> bool {
         let msg = &self.buf[..self.pos];
+        if in_place {
+            return msg
+                .get(at..at + wire.len())
+                .is_some_and(|have| same_bytes(have, wire));
+        }
         let mut i = 0;
-        for _ in 0..=MAX_READBACK_HOPS {
+        for hop in 0..=MAX_READBACK_HOPS {
             // What is left of the name written in place in one piece (a name written
             // whole, or the suffix a pointer leads to): one comparison. `wire` ends in
             // the root label, so equal bytes are the same name.
             let rest = &wire[i..];
-            if msg
-                .get(at..at + rest.len())
-                .is_some_and(|have| same_bytes(have, rest))
+            if hop > 0
+                && msg
+                    .get(at..at + rest.len())
+                    .is_some_and(|have| same_bytes(have, rest))
             {
                 return true;
             }
