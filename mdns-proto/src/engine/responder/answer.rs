@@ -117,21 +117,11 @@ pub(crate) fn additionals(
 ) {
     // The host of the last service looked up: ten services on one host cost one
     // lookup of its name.
-    let mut last: Option<(&[u8], Option<RegistrationId>)> = None;
-    let mut host_of = |id| {
+    let host_of = |id| {
         let s = registry.regs.get(&id)?.service()?;
-        let h = match last {
-            Some((key, h)) if *key == *s.host_key => h,
-            _ => {
-                let h = registry
-                    .node_by_key(&s.host_key)
-                    .and_then(|n| n.host)
-                    .filter(|h| registry.regs.get(h).is_some_and(|r| r.answerable(iface)));
-                last = Some((&s.host_key, h));
-                h
-            }
-        };
-        h
+        registry
+            .host_of(s)
+            .filter(|h| registry.regs.get(h).is_some_and(|r| r.answerable(iface)))
     };
     // Hosts are collected first: ten services on one host add its records once.
     let mut hosts: SmallVec<[RegistrationId; 4]> = SmallVec::new();

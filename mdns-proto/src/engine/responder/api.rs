@@ -34,6 +34,7 @@ use crate::time::Instant;
 use crate::wire::RecordData;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use core::cell::Cell;
 use core::fmt;
 use smallvec::SmallVec;
 
@@ -489,6 +490,7 @@ impl Responder {
             subtypes: r.subtypes,
             host: r.host,
             host_key: Box::default(),
+            host_seen: Cell::new(None),
             port: r.port,
             ptr: RecordData::Ptr(full.clone()),
             srv: RecordData::Txt(SmallVec::new()),

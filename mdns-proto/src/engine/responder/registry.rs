@@ -120,6 +120,9 @@ pub(crate) struct Service {
     /// `host` as the name index's key (folded), kept by [`Service::set_srv`]: finding
     /// the target's registration for the additional records costs a lookup, no fold.
     pub host_key: Box<[u8]>,
+    /// The registration found at `host_key`, and the registry's host epoch when it
+    /// was looked up (see [`Registry::host_of`]).
+    pub host_seen: Cell<Option<(u32, Option<RegistrationId>)>>,
     pub port: u16,
     /// PTR rdata: the instance name.
     pub ptr: RecordData,
@@ -140,6 +143,7 @@ impl Service {
             target: self.host.clone(),
         };
         self.host_key = index_key(&self.host);
+        self.host_seen.set(None);
         self.ptr = RecordData::Ptr(instance_name.clone());
         self.nsec = RecordData::Nsec {
             next: instance_name.clone(),
@@ -337,6 +341,9 @@ pub(crate) struct Registry {
     type_tokens: BTreeMap<Name, (RegistrationId, RecordData)>,
     /// `_services._dns-sd._udp.local.`.
     pub enum_name: Name,
+    /// Counts changes of which host names are indexed: a service's cached SRV target
+    /// registration (`Service::host_seen`) is good while this has not moved.
+    host_epoch: u32,
 }
 
 impl Registry {
@@ -347,6 +354,7 @@ impl Registry {
             types: BTreeMap::new(),
             type_tokens: BTreeMap::new(),
             enum_name: crate::sd::service_enumeration_name(),
+            host_epoch: 0,
         }
     }
 
@@ -357,6 +365,20 @@ impl Registry {
     /// The node of a name already folded.
     pub fn node_folded(&self, name: &Folded) -> Option<&Node> {
         self.index.get(name.as_bytes())
+    }
+
+    /// The host registration a service's SRV points at, if we hold that host name
+    /// (answerable or not): looked up once, then cached in the service until a host
+    /// name is indexed or unindexed.
+    pub fn host_of(&self, s: &Service) -> Option<RegistrationId> {
+        if let Some((epoch, h)) = s.host_seen.get() {
+            if epoch == self.host_epoch {
+                return h;
+            }
+        }
+        let h = self.node_by_key(&s.host_key).and_then(|n| n.host);
+        s.host_seen.set(Some((self.host_epoch, h)));
+        h
     }
 
     /// The node of a name already in index-key form (see [`Service::host_key`]).
@@ -401,6 +423,9 @@ impl Registry {
             .service()
             .map(|s| (s.type_name.clone(), s.subtypes.clone()));
         let host = reg.is_host();
+        if host {
+            self.host_epoch = self.host_epoch.wrapping_add(1);
+        }
         self.edit(&name, |n| {
             if host {
                 n.host = None;
@@ -437,7 +462,10 @@ impl Registry {
         let id = reg.id;
         let node = self.index.entry(index_key(&reg.name)).or_default();
         match &reg.kind {
-            Kind::Host(_) => node.host = Some(id),
+            Kind::Host(_) => {
+                node.host = Some(id);
+                self.host_epoch = self.host_epoch.wrapping_add(1);
+            }
             Kind::Service(s) => {
                 node.instance = Some(id);
                 for (i, ptr_name) in core::iter::once(&s.type_name)
