@@ -212,17 +212,23 @@ impl Schedule {
     /// Their records multicast on the interface too recently are left out when the
     /// job is written (RFC 6762 §6).
     pub fn take_due_groups(&mut self, now: Instant, out: &mut VecDeque<Job>) {
-        let mut due: SmallVec<[Group; 4]> = SmallVec::new();
-        let mut i = 0;
-        while i < self.groups.len() {
-            if self.groups[i].at <= now {
-                due.push(self.groups.remove(i));
-            } else {
-                i += 1;
+        // The earliest due group (the first of equals) at a time: schedule order,
+        // without collecting and sorting.
+        loop {
+            let mut first: Option<(usize, Instant)> = None;
+            for (i, g) in self.groups.iter().enumerate() {
+                let earlier = match first {
+                    Some((_, at)) => g.at < at,
+                    None => true,
+                };
+                if g.at <= now && earlier {
+                    first = Some((i, g.at));
+                }
             }
-        }
-        due.sort_by_key(|g| g.at);
-        for g in due {
+            let Some((i, _)) = first else {
+                break;
+            };
+            let g = self.groups.remove(i);
             // The one-second rule (§6) is applied as the answers are written.
             let gap = if g.defence {
                 DEFENCE_MIN_GAP
