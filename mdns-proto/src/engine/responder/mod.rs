@@ -171,10 +171,14 @@ impl Responder {
         while let Some(job) = self.outbox.front_mut() {
             let (t, done) = write::write_job(&self.registry, &mut self.sched, ctx, job, buf);
             if done {
-                if let Some(Job::Goodbye(g)) = self.outbox.pop_front() {
-                    for reg in g.notify {
-                        self.goodbye_sent(ctx, reg);
+                match self.outbox.pop_front() {
+                    Some(Job::Goodbye(g)) => {
+                        for reg in g.notify {
+                            self.goodbye_sent(ctx, reg);
+                        }
                     }
+                    Some(Job::Response(r)) => self.sched.recycle(r.answers),
+                    _ => {}
                 }
             }
             if t.is_some() {

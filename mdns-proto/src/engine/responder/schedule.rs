@@ -90,7 +90,15 @@ pub(crate) struct Schedule {
     held: Vec<HeldQuery>,
     /// When each record was last multicast, per interface and family.
     last_multicast: HashMap<McKey, Instant, WordState>,
+    /// Emptied answer lists of jobs sent, reused for new groups (at most
+    /// [`SPARE_LISTS`]): a response then costs no allocation.
+    spare: Vec<Vec<RecKey>>,
 }
+
+/// Most emptied answer lists kept for reuse.
+const SPARE_LISTS: usize = 8;
+/// Largest list kept (a bigger one, from a huge response, is freed).
+const MAX_SPARE_CAPACITY: usize = 64;
 
 /// A key of the multicast-time table: a record of ours, an interface, a family.
 /// Hashed as two or three words (the derived `Hash` fed each field and each address
@@ -185,12 +193,13 @@ impl Schedule {
                 if self.groups.len() >= MAX_GROUPS {
                     return;
                 }
+                let answers = self.spare.pop().unwrap_or_default();
                 self.groups.push(Group {
                     iface,
                     dest,
                     at,
                     first_at: at,
-                    answers: Vec::new(),
+                    answers,
                     defence,
                 });
                 self.groups.last_mut().expect("just pushed")
@@ -244,6 +253,14 @@ impl Schedule {
                 gap: multicast_family(g.dest).map(|_| gap),
                 legacy: None,
             }));
+        }
+    }
+
+    /// Takes back the answer list of a job sent, for reuse.
+    pub fn recycle(&mut self, mut list: Vec<RecKey>) {
+        if self.spare.len() < SPARE_LISTS && list.capacity() <= MAX_SPARE_CAPACITY {
+            list.clear();
+            self.spare.push(list);
         }
     }
 
