@@ -494,8 +494,7 @@ impl<'b> MessageWriter<'b> {
         // and whether it was written there whole (else it goes on at a pointer).
         if n > 0 {
             let in_place = if known == n { WHOLE_IN_PLACE } else { 0 };
-            self.table[LABEL_SLOTS + slot] =
-                (whole & !0x7FFF) | in_place | u32::from(rest);
+            self.table[LABEL_SLOTS + slot] = (whole & !0x7FFF) | in_place | u32::from(rest);
             self.names_undo.push(slot as u8);
         }
         Ok(())

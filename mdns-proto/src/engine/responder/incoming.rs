@@ -207,6 +207,20 @@ impl Responder {
                     at
                 }
             };
+            let probe = probed.iter().any(|p| p.eq_ref(&q.name));
+            if suppressed.is_empty() && !probe && (!q.unicast_response || from.legacy.is_some()) {
+                // The usual case: every answer goes in the multicast (or legacy) list.
+                answer_question(
+                    &self.registry,
+                    from.iface,
+                    addrs,
+                    at,
+                    q.qtype,
+                    q.qclass,
+                    &mut mc,
+                );
+                continue;
+            }
             answer_question(
                 &self.registry,
                 from.iface,
@@ -219,7 +233,7 @@ impl Responder {
             keys.retain(|k| !suppressed.contains(k));
             if from.legacy.is_some() {
                 mc.extend(keys.iter().copied());
-            } else if probed.iter().any(|p| p.eq_ref(&q.name)) {
+            } else if probe {
                 // §6, §8.1: a probe for a name we own is answered at once, by multicast.
                 defence.extend(keys.iter().copied());
             } else if q.unicast_response {
