@@ -14,7 +14,6 @@ use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, MDNS_PORT};
 use crate::engine::{Ctx, Incoming};
 use crate::wire::{Class, NameRef, RData, Rtype, Section};
 
-use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
 use smallvec::SmallVec;
 
@@ -388,7 +387,9 @@ impl Responder {
 }
 
 /// Questions echoed by a legacy reply.
-pub(crate) fn owned_questions(questions: &[Q<'_>]) -> Vec<(crate::name::Name, Rtype, Class)> {
+pub(crate) fn owned_questions(
+    questions: &[Q<'_>],
+) -> SmallVec<[(crate::name::Name, Rtype, Class); 2]> {
     questions
         .iter()
         .map(|q| (q.name.to_name(), q.qtype, q.qclass))

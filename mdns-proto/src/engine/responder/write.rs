@@ -59,7 +59,8 @@ pub(crate) struct ResponseJob {
 #[derive(Clone, Debug)]
 pub(crate) struct LegacyQuery {
     pub id: u16,
-    pub questions: Vec<(Name, Rtype, Class)>,
+    /// Usually one or two: kept inline.
+    pub questions: SmallVec<[(Name, Rtype, Class); 2]>,
 }
 
 /// An owned record for a goodbye: its registration may be gone by the time it is sent.
