@@ -127,16 +127,15 @@ impl Responder {
                 return;
             }
         }
-        let questions: SmallVec<[Q<'_>; 4]> = msg
-            .questions()
-            .flatten()
-            .map(|q| Q {
+        let mut questions: SmallVec<[Q<'_>; 4]> = SmallVec::new();
+        for q in msg.questions().flatten() {
+            questions.push(Q {
                 name: q.name,
                 qtype: q.qtype,
                 qclass: q.qclass,
                 unicast_response: q.unicast_response && !local,
-            })
-            .collect();
+            });
+        }
         let from = From {
             iface,
             source,
