@@ -61,6 +61,18 @@ impl<'a> Message<'a> {
     /// The records of the answer, authority and additional sections, in order.
     #[inline]
     pub fn records(&self) -> Records<'a> {
+        let h = &self.header;
+        if h.ancount == 0 && h.nscount == 0 && h.arcount == 0 {
+            // None (a query without known answers): no need to find where they start.
+            return Records {
+                buf: self.buf,
+                at: HEADER_LEN,
+                left: 0,
+                after_answers: 0,
+                additional: 0,
+                memo: Suffixes::new(),
+            };
+        }
         // Skip the questions by framing alone; no pointer is followed.
         let mut at = HEADER_LEN;
         let mut lost = false;
