@@ -7,7 +7,7 @@ mod common;
 
 use common::gen::{self, Spec};
 use common::{check_pointers_backward, decode_all, CAPTURED, CORPUS};
-use mdns_proto::wire::{Message, Rtype};
+use mdns_proto::wire::{Message, MessageWriter, Rtype};
 use proptest::prelude::*;
 
 /// Checks that `bytes` reads back as exactly `spec` (names byte for byte, case kept).
@@ -123,6 +123,31 @@ proptest! {
         if pointers == 0 {
             prop_assert_eq!(compressed.len(), plain.len());
         }
+    }
+
+    /// A push that does not fit leaves no trace: writing into a short buffer, skipping
+    /// what does not fit, gives the same bytes as writing only what fitted into a big
+    /// one (the compression table is restored exactly after each failure).
+    #[test]
+    fn a_failed_push_leaves_the_writer_as_it_was(spec in gen::spec(), limit in 12usize..600) {
+        let mut short = vec![0u8; limit];
+        let mut w = MessageWriter::new(&mut short, spec.id, spec.flags).unwrap();
+        let mut kept = gen::Spec { questions: Vec::new(), records: Vec::new(), ..spec.clone() };
+        for q in &spec.questions {
+            if w.push_question(&q.name, q.qtype, q.qclass, q.qu).is_ok() {
+                kept.questions.push(q.clone());
+            }
+        }
+        for r in &spec.records {
+            let pushed = w.push_record_typed(
+                r.section, &r.name, r.rtype, r.class, r.flush, r.ttl, &r.data,
+            );
+            if pushed.is_ok() {
+                kept.records.push(r.clone());
+            }
+        }
+        let len = w.finish();
+        prop_assert_eq!(&short[..len], &gen::build(&kept, true)[..]);
     }
 
     #[test]

@@ -29,7 +29,6 @@ use super::rdata::RecordData;
 use super::rtype::{Class, Rtype};
 use crate::name::Name;
 use crate::util::for_each_word;
-use smallvec::SmallVec;
 
 /// Slots of the writer's one table: label slots, then whole-name slots. 2 KB, so that
 /// zeroing it per message stays in `memset`'s vector path (above 2 KB glibc switches
@@ -107,10 +106,6 @@ pub struct MessageWriter<'b> {
     /// zeroed once per message.
     table: [u32; TABLE_SLOTS],
     used: usize,
-    undo: SmallVec<[u16; 32]>,
-    /// Whole-name slots of `table` set in the current transaction, cleared if it
-    /// fails.
-    names_undo: SmallVec<[u8; 8]>,
 }
 
 impl<'b> MessageWriter<'b> {
@@ -133,8 +128,6 @@ impl<'b> MessageWriter<'b> {
             compress: true,
             table: [0; TABLE_SLOTS],
             used: 0,
-            undo: SmallVec::new(),
-            names_undo: SmallVec::new(),
         })
     }
 
@@ -299,27 +292,37 @@ impl<'b> MessageWriter<'b> {
     }
 
     /// Runs `f`; on error, restores the position and the compression table.
+    ///
+    /// Nothing is logged on the way: every entry made by `f` names a place at or past
+    /// where it started, and none made before does (the message only grows), so a
+    /// failure clears exactly those. With linear probing that restores the label table
+    /// as it was: what `f` added sits in slots that were empty before. A whole-name
+    /// entry `f` replaced is lost, which only costs a later lookup label by label (the
+    /// bytes written are the same).
     fn transaction(
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<(), WriteError>,
     ) -> Result<(), WriteError> {
         let pos = self.pos;
-        self.undo.clear();
-        self.names_undo.clear();
         let result = f(self);
         if result.is_err() {
             self.pos = pos;
-            for &slot in &self.names_undo {
-                self.table[LABEL_SLOTS + usize::from(slot)] = 0;
-            }
-            // Undo insertions newest first: with linear probing this restores the table
-            // exactly.
-            while let Some(slot) = self.undo.pop() {
-                self.table[usize::from(slot)] = 0;
-                self.used -= 1;
-            }
+            self.forget_from(pos);
         }
         result
+    }
+
+    /// Clears every table entry naming a place at or past `pos`.
+    #[cold]
+    fn forget_from(&mut self, pos: usize) {
+        for (i, e) in self.table.iter_mut().enumerate() {
+            if *e != 0 && (*e & 0x3FFF) as usize >= pos {
+                *e = 0;
+                if i < LABEL_SLOTS {
+                    self.used -= 1;
+                }
+            }
+        }
     }
 
     #[inline]
@@ -495,7 +498,6 @@ impl<'b> MessageWriter<'b> {
         if n > 0 {
             let in_place = if known == n { WHOLE_IN_PLACE } else { 0 };
             self.table[LABEL_SLOTS + slot] = (whole & !0x7FFF) | in_place | u32::from(rest);
-            self.names_undo.push(slot as u8);
         }
         Ok(())
     }
@@ -600,7 +602,6 @@ impl<'b> MessageWriter<'b> {
         }
         self.table[i] = entry(at, rest, hash);
         self.used += 1;
-        self.undo.push(i as u16);
     }
 }
 
@@ -692,6 +693,7 @@ mod tests {
     use crate::wire::message::Message;
     use crate::wire::rdata::RData;
     use alloc::vec;
+    use smallvec::SmallVec;
 
     fn name(s: &str) -> Name {
         Name::parse(s).unwrap()
@@ -771,11 +773,13 @@ mod tests {
         w.push_question(&name("x._http._tcp.local"), Rtype::PTR, Class::IN, true)
             .unwrap();
         let before = w.len();
+        let (table, used) = (w.table, w.used);
         let big = RecordData::Ptr(name("a-rather-long-instance-name._http._tcp.local"));
         assert_eq!(
             w.push_record(
                 Section::Answer,
-                &name("_http._tcp.local"),
+                // A new owner: its label goes in the table before the rdata fails.
+                &name("new._tcp.local"),
                 Class::IN,
                 false,
                 10,
@@ -785,6 +789,11 @@ mod tests {
         );
         assert_eq!(w.len(), before);
         assert_eq!(w.header().ancount, 0);
+        // The label table is as it was (whole-name entries are only a shortcut).
+        assert!(
+            w.table[..LABEL_SLOTS] == table[..LABEL_SLOTS] && w.used == used,
+            "the label table is as it was"
+        );
         // the table was rolled back too: this fits and compresses against the question
         let small = RecordData::Ptr(name("x._http._tcp.local"));
         w.push_record(
