@@ -57,15 +57,11 @@ impl Responder {
         let mut probed: SmallVec<[NameRef<'_>; 4]> = SmallVec::new();
         // (The record sections are walked only when they hold something: the walk
         // starts by reading past the questions.)
-        let records = |n: u16| {
-            (n > 0)
-                .then(|| msg.records().flatten())
-                .into_iter()
-                .flatten()
-        };
-        for r in records(header.nscount) {
-            if r.section == Section::Authority && !probed.iter().any(|n| n.eq_ref(&r.name)) {
-                probed.push(r.name);
+        if header.nscount > 0 {
+            for r in msg.records().flatten() {
+                if r.section == Section::Authority && !probed.iter().any(|n| n.eq_ref(&r.name)) {
+                    probed.push(r.name);
+                }
             }
         }
         for name in &probed {
@@ -73,16 +69,19 @@ impl Responder {
         }
         // §7.1: known answers with at least half our TTL suppress our answer.
         let mut suppressed: SmallVec<[RecKey; 16]> = SmallVec::new();
-        for r in records(header.ancount) {
-            if r.section != Section::Answer {
-                continue;
-            }
-            let Some(k) = self.registry.find(&r.name, r.rtype, &r.rdata, iface, addrs) else {
-                continue;
-            };
-            if let Some(rec) = self.registry.rec(k, addrs, ctx.config) {
-                if u64::from(r.ttl) * 2 >= u64::from(rec.ttl) && !suppressed.contains(&k) {
-                    suppressed.push(k);
+        if header.ancount > 0 {
+            for r in msg.records().flatten() {
+                // The answer section comes first: past it, nothing more to see here.
+                if r.section != Section::Answer {
+                    break;
+                }
+                let Some(k) = self.registry.find(&r.name, r.rtype, &r.rdata, iface, addrs) else {
+                    continue;
+                };
+                if let Some(rec) = self.registry.rec(k, addrs, ctx.config) {
+                    if u64::from(r.ttl) * 2 >= u64::from(rec.ttl) && !suppressed.contains(&k) {
+                        suppressed.push(k);
+                    }
                 }
             }
         }
