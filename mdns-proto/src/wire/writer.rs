@@ -44,6 +44,8 @@ const MAX_POINTER_TARGET: usize = 0x3FFF;
 /// Slots for whole names (a power of two; a colliding name replaces the one there,
 /// which only costs a later lookup label by label).
 const NAME_SLOTS: usize = 64;
+/// Table slots a push logs for undoing it; a push filling more is undone by a scan.
+const UNDO_LOG: usize = 12;
 /// In a whole-name slot: the name was written whole where it begins (no pointer).
 const WHOLE_IN_PLACE: u32 = 1 << 14;
 /// Most pointers followed when reading a remembered name back (a name has at most 127
@@ -106,6 +108,9 @@ pub struct MessageWriter<'b> {
     /// zeroed once per message.
     table: [u32; TABLE_SLOTS],
     used: usize,
+    /// Table slots filled by the current push (the first [`UNDO_LOG`]), and how many.
+    log: [u16; UNDO_LOG],
+    logged: usize,
 }
 
 impl<'b> MessageWriter<'b> {
@@ -128,6 +133,8 @@ impl<'b> MessageWriter<'b> {
             compress: true,
             table: [0; TABLE_SLOTS],
             used: 0,
+            log: [0; UNDO_LOG],
+            logged: 0,
         })
     }
 
@@ -293,23 +300,45 @@ impl<'b> MessageWriter<'b> {
 
     /// Runs `f`; on error, restores the position and the compression table.
     ///
-    /// Nothing is logged on the way: every entry made by `f` names a place at or past
-    /// where it started, and none made before does (the message only grows), so a
-    /// failure clears exactly those. With linear probing that restores the label table
-    /// as it was: what `f` added sits in slots that were empty before. A whole-name
-    /// entry `f` replaced is lost, which only costs a later lookup label by label (the
-    /// bytes written are the same).
+    /// The slots `f` fills are logged in a small fixed array (a push adds a few); if
+    /// it overflows, the table is scanned instead: every entry made by `f` names a place
+    /// at or past where it started, and none made before does (the message only grows),
+    /// so clearing those restores the label table as it was, under linear probing,
+    /// what `f` added sitting in slots that were empty before. A whole-name entry `f`
+    /// replaced is lost, which only costs a later lookup label by label (the bytes
+    /// written are the same).
     fn transaction(
         &mut self,
         f: impl FnOnce(&mut Self) -> Result<(), WriteError>,
     ) -> Result<(), WriteError> {
         let pos = self.pos;
+        self.logged = 0;
         let result = f(self);
         if result.is_err() {
             self.pos = pos;
-            self.forget_from(pos);
+            if self.logged <= UNDO_LOG {
+                // Newest first: with linear probing this restores the table exactly.
+                for i in (0..self.logged).rev() {
+                    let slot = usize::from(self.log[i]);
+                    if slot < LABEL_SLOTS {
+                        self.used -= 1;
+                    }
+                    self.table[slot] = 0;
+                }
+            } else {
+                self.forget_from(pos);
+            }
         }
         result
+    }
+
+    /// Notes a table slot filled in the current transaction.
+    #[inline]
+    fn log_slot(&mut self, slot: usize) {
+        if let Some(l) = self.log.get_mut(self.logged) {
+            *l = slot as u16;
+        }
+        self.logged += 1;
     }
 
     /// Clears every table entry naming a place at or past `pos`.
@@ -498,6 +527,7 @@ impl<'b> MessageWriter<'b> {
         if n > 0 {
             let in_place = if known == n { WHOLE_IN_PLACE } else { 0 };
             self.table[LABEL_SLOTS + slot] = (whole & !0x7FFF) | in_place | u32::from(rest);
+            self.log_slot(LABEL_SLOTS + slot);
         }
         Ok(())
     }
@@ -602,6 +632,7 @@ impl<'b> MessageWriter<'b> {
         }
         self.table[i] = entry(at, rest, hash);
         self.used += 1;
+        self.log_slot(i);
     }
 }
 
