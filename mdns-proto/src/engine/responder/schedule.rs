@@ -6,8 +6,11 @@
 //! Every table here is bounded, so a flood of queries cannot grow memory: at most
 //! [`MAX_GROUPS`] pending answer groups (each holding distinct records of ours only),
 //! at most [`MAX_HELD_QUERIES`] queries waiting for known answers, each with at most
-//! [`MAX_HELD_QUESTIONS`] questions. The multicast-time table holds at most one entry
-//! per record of ours, interface and family.
+//! [`MAX_HELD_QUESTIONS`] questions. When each record was last multicast is kept in
+//! its registration's link for a registration's own records (SRV, TXT, NSEC, PTRs:
+//! see `registry::McTimes`), and in a table for address records and type-enumeration
+//! PTRs, which holds at most one entry per such record, interface and family. At most
+//! [`SPARE_LISTS`] emptied answer lists are kept for reuse.
 
 use super::fold::WordState;
 use super::registry::{RecKey, Registry};
@@ -96,9 +99,9 @@ pub(crate) struct Schedule {
 }
 
 /// Most emptied answer lists kept for reuse.
-const SPARE_LISTS: usize = 8;
+pub const SPARE_LISTS: usize = 8;
 /// Largest list kept (a bigger one, from a huge response, is freed).
-const MAX_SPARE_CAPACITY: usize = 64;
+pub const MAX_SPARE_CAPACITY: usize = 64;
 
 /// A key of the multicast-time table: a record of ours, an interface, a family.
 /// Hashed as two or three words (the derived `Hash` fed each field and each address
