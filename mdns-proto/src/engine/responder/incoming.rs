@@ -205,19 +205,10 @@ impl Responder {
                 }
             };
             let probe = probed.iter().any(|p| p.eq_ref(&q.name));
-            if suppressed.is_empty() && !probe && (!q.unicast_response || from.legacy.is_some()) {
-                // The usual case: every answer goes in the multicast (or legacy) list.
-                answer_question(
-                    &self.registry,
-                    from.iface,
-                    addrs,
-                    at,
-                    q.qtype,
-                    q.qclass,
-                    &mut mc,
-                );
-                continue;
-            }
+            // The usual case: every answer goes in the multicast (or legacy) list as is.
+            let plain =
+                suppressed.is_empty() && !probe && (!q.unicast_response || from.legacy.is_some());
+            let out = if plain { &mut mc } else { &mut keys };
             answer_question(
                 &self.registry,
                 from.iface,
@@ -225,8 +216,11 @@ impl Responder {
                 at,
                 q.qtype,
                 q.qclass,
-                &mut keys,
+                out,
             );
+            if plain {
+                continue;
+            }
             keys.retain(|k| !suppressed.contains(k));
             if from.legacy.is_some() {
                 mc.extend(keys.iter().copied());

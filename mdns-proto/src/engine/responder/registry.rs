@@ -210,6 +210,17 @@ impl Registration {
         self.links.iter_mut().find(|l| l.iface == iface)
     }
 
+    /// Where `key` (one of this registration's records) keeps its last multicast on
+    /// `iface` in `family`, if in its link (see [`McTimes`]).
+    pub fn multicast_cell(
+        &self,
+        key: RecKey,
+        iface: InterfaceId,
+        family: Family,
+    ) -> Option<&Cell<Option<Instant>>> {
+        self.link(iface)?.multicast.get(key, family)
+    }
+
     pub fn answerable(&self, iface: InterfaceId) -> bool {
         self.link(iface).is_some_and(Link::answerable)
     }
@@ -296,7 +307,7 @@ impl Rec<'_> {
         iface: InterfaceId,
         family: Family,
     ) -> Option<&Cell<Option<Instant>>> {
-        self.reg?.link(iface)?.multicast.get(key, family)
+        self.reg?.multicast_cell(key, iface, family)
     }
 }
 
@@ -522,13 +533,12 @@ impl Registry {
         family: Family,
     ) -> Option<&Cell<Option<Instant>>> {
         if matches!(key, RecKey::EnumPtr(_) | RecKey::A(..) | RecKey::Aaaa(..)) {
+            // Kept in the schedule's table: no need to look the registration up.
             return None;
         }
         self.regs
             .get(&key.reg())?
-            .link(iface)?
-            .multicast
-            .get(key, family)
+            .multicast_cell(key, iface, family)
     }
 
     /// Materialises a record as sent on an interface with addresses `addrs`. `None` if
