@@ -150,6 +150,53 @@ fn rfc6762_6_multicast_rate_limit_one_second() {
     assert_eq!(net.sent.len(), 2);
 }
 
+/// RFC 6762 §6: the one-second rule holds for every address record of a host with more
+/// addresses on the interface than its link keeps times for (the rest are kept in the
+/// schedule's table), also after an address is added (and the host announced again).
+#[test]
+fn rfc6762_6_multicast_rate_limit_holds_for_many_addresses() {
+    let mut net = Net::new(7);
+    let addrs: Vec<_> = (1..=7).map(|i| v4(&format!("10.0.0.{i}"))).collect();
+    net.engine.interface_up(net.now, IF, &addrs);
+    net.established();
+    let a_answers = |s: &Sent| {
+        let mut v: Vec<String> = s
+            .answers()
+            .into_iter()
+            .filter(|r| r.1 == Rtype::A)
+            .map(|r| r.4)
+            .collect();
+        v.sort();
+        v
+    };
+    let all: Vec<String> = (1..=7).map(|i| format!("10.0.0.{i}")).collect();
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    assert_eq!(net.sent.len(), 1);
+    assert_eq!(a_answers(&net.sent[0]), all);
+    net.run_ms(500);
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    assert_eq!(net.sent.len(), 1, "none of the seven again within a second");
+    // An eighth address: the host probes and announces again.
+    let mut more = addrs.clone();
+    more.push(v4("10.0.0.8"));
+    net.engine.interface_up(net.now, IF, &more);
+    net.sent.clear();
+    net.run_ms(4000);
+    net.sent.clear();
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    assert_eq!(net.sent.len(), 1);
+    let mut eight = all.clone();
+    eight.push("10.0.0.8".into());
+    assert_eq!(a_answers(&net.sent[0]), eight);
+    net.run_ms(600);
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    assert_eq!(net.sent.len(), 1, "none again within a second");
+    net.run_ms(500);
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    assert_eq!(net.sent.len(), 2);
+    assert_eq!(a_answers(&net.sent[1]), eight);
+}
+
 /// RFC 6762 §6, §8.1: a probe for an established name is answered at once, by
 /// multicast, despite the one-second limit (250 ms instead).
 #[test]

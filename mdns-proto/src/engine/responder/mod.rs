@@ -189,8 +189,11 @@ impl Responder {
     }
 
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
-        let timer = self.timers.first().map(|t| t.0);
-        [timer, self.sched.next_due()].into_iter().flatten().min()
+        let due = self.sched.next_due();
+        match self.timers.first() {
+            Some(&(t, ..)) => Some(due.map_or(t, |d| d.min(t))),
+            None => due,
+        }
     }
 
     /// Runs everything due by `ctx.now`: held multi-packet queries, probe and announce

@@ -54,47 +54,110 @@ pub(crate) struct Link {
 
 /// When each of a registration's records was last multicast on one link, per family
 /// (RFC 6762 §6 allows once a second): SRV, TXT and NSEC, then the PTRs (type name,
-/// then each subtype). Kept here, next to the registration, so that checking the rate
-/// limit of a record being written costs no table lookup; address records and the
-/// type-enumeration PTR are kept in the schedule's table instead. `Cell`s: a record is
-/// noted as sent while the registry is only borrowed for writing it.
+/// then each subtype), and for a host its address records, each slot holding the
+/// address it was claimed for. Kept here, next to the registration, so that checking
+/// the rate limit of a record being written costs no table lookup. The type-enumeration
+/// PTR, and the addresses of a host with more than [`ADDR_SLOTS`] per family on one
+/// interface, are kept in the schedule's table instead. `Cell`s: a record is noted as
+/// sent while the registry is only borrowed for writing it.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct McTimes {
     /// `slot * 2 + family` (0 for IPv4, 1 for IPv6).
     slots: SmallVec<[Cell<Option<Instant>>; 8]>,
+    /// A host's address records: [`ADDR_SLOTS`] for IPv4 multicast, then as many for
+    /// IPv6; a slot is claimed by the first address noted in it and kept until
+    /// [`clear`](Self::clear). Empty for a service.
+    addrs: Box<[AddrSlot]>,
+}
+
+/// Address records of a host whose multicast times are kept in its link, per family of
+/// the datagrams they go out in (an interface has a few addresses: more go to the
+/// schedule's table).
+pub const ADDR_SLOTS: usize = 4;
+
+/// An address record's slot: the address that claimed it and its last multicast.
+pub(crate) type AddrSlot = Cell<Option<(IpAddr, Instant)>>;
+
+/// Where one record's last multicast time is kept in its registration's link.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum McCell<'a> {
+    /// One of the registration's own records (SRV, TXT, NSEC, a PTR).
+    Own(&'a Cell<Option<Instant>>),
+    /// A host's address record: the slot it holds, or a free one it will claim.
+    Addr(&'a AddrSlot, IpAddr),
+}
+
+impl McCell<'_> {
+    /// When the record was last multicast, if it was.
+    #[inline]
+    pub fn get(self) -> Option<Instant> {
+        match self {
+            McCell::Own(c) => c.get(),
+            McCell::Addr(c, addr) => c.get().and_then(|(a, t)| (a == addr).then_some(t)),
+        }
+    }
+
+    /// Notes the record as multicast at `now`.
+    #[inline]
+    pub fn set(self, now: Instant) {
+        match self {
+            McCell::Own(c) => c.set(Some(now)),
+            McCell::Addr(c, addr) => c.set(Some((addr, now))),
+        }
+    }
 }
 
 impl McTimes {
     /// Slots for a registration of `kind`.
     pub fn for_kind(kind: &Kind) -> Self {
-        let ptrs = match kind {
-            Kind::Service(s) => 1 + s.subtypes.len(),
-            Kind::Host(_) => 0,
+        let (ptrs, addrs) = match kind {
+            Kind::Service(s) => (1 + s.subtypes.len(), 0),
+            Kind::Host(_) => (0, 2 * ADDR_SLOTS),
         };
         McTimes {
             slots: (0..(3 + ptrs) * 2).map(|_| Cell::new(None)).collect(),
+            addrs: (0..addrs).map(|_| Cell::new(None)).collect(),
         }
     }
 
-    /// The slot of `key` for `family`, if it is one kept here.
-    pub fn get(&self, key: RecKey, family: Family) -> Option<&Cell<Option<Instant>>> {
+    /// The slot of `key` for `family`, if it is one kept here. An address record gets
+    /// the slot holding its address, else the first free one; `None` once all are
+    /// taken by other addresses. (Slots are only freed all together, by `clear`, so an
+    /// address sent to the table while they were full is never looked for here.)
+    pub fn get(&self, key: RecKey, family: Family) -> Option<McCell<'_>> {
+        let f = match family {
+            Family::V4 => 0,
+            Family::V6 => 1,
+        };
         let slot = match key {
             RecKey::Srv(_) => 0,
             RecKey::Txt(_) => 1,
             RecKey::Nsec(_) => 2,
             RecKey::Ptr(_, i) => 3 + usize::from(i),
-            RecKey::EnumPtr(_) | RecKey::A(..) | RecKey::Aaaa(..) => return None,
+            RecKey::A(_, a) => return self.addr_cell(IpAddr::V4(a), f),
+            RecKey::Aaaa(_, a) => return self.addr_cell(IpAddr::V6(a), f),
+            RecKey::EnumPtr(_) => return None,
         };
-        let f = match family {
-            Family::V4 => 0,
-            Family::V6 => 1,
-        };
-        self.slots.get(slot * 2 + f)
+        self.slots.get(slot * 2 + f).map(McCell::Own)
+    }
+
+    fn addr_cell(&self, addr: IpAddr, f: usize) -> Option<McCell<'_>> {
+        let slots = self.addrs.get(f * ADDR_SLOTS..(f + 1) * ADDR_SLOTS)?;
+        slots
+            .iter()
+            .find(|c| match c.get() {
+                None => true,
+                Some((a, _)) => a == addr,
+            })
+            .map(|c| McCell::Addr(c, addr))
     }
 
     /// Forgets every time (the records are new: a new name).
     pub fn clear(&self) {
         for c in &self.slots {
+            c.set(None);
+        }
+        for c in &self.addrs {
             c.set(None);
         }
     }
@@ -217,7 +280,7 @@ impl Registration {
         key: RecKey,
         iface: InterfaceId,
         family: Family,
-    ) -> Option<&Cell<Option<Instant>>> {
+    ) -> Option<McCell<'_>> {
         self.link(iface)?.multicast.get(key, family)
     }
 
@@ -306,7 +369,7 @@ impl Rec<'_> {
         key: RecKey,
         iface: InterfaceId,
         family: Family,
-    ) -> Option<&Cell<Option<Instant>>> {
+    ) -> Option<McCell<'_>> {
         self.reg?.multicast_cell(key, iface, family)
     }
 }
@@ -531,8 +594,8 @@ impl Registry {
         key: RecKey,
         iface: InterfaceId,
         family: Family,
-    ) -> Option<&Cell<Option<Instant>>> {
-        if matches!(key, RecKey::EnumPtr(_) | RecKey::A(..) | RecKey::Aaaa(..)) {
+    ) -> Option<McCell<'_>> {
+        if matches!(key, RecKey::EnumPtr(_)) {
             // Kept in the schedule's table: no need to look the registration up.
             return None;
         }

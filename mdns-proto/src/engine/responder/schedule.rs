@@ -9,11 +9,12 @@
 //! [`MAX_HELD_QUESTIONS`] questions. When each record was last multicast is kept in
 //! its registration's link for a registration's own records (SRV, TXT, NSEC, PTRs:
 //! see `registry::McTimes`), and in a table for address records and type-enumeration
-//! PTRs, which holds at most one entry per such record, interface and family. At most
+//! PTRs (and the addresses of a host with more than a few on one interface), which
+//! holds at most one entry per such record, interface and family. At most
 //! [`SPARE_LISTS`] emptied answer lists are kept for reuse.
 
 use super::fold::WordState;
-use super::registry::{RecKey, Registry};
+use super::registry::{McCell, RecKey, Registry};
 use super::write::{Job, ResponseJob};
 use crate::engine::io::{Destination, Family, InterfaceId};
 use crate::name::Name;
@@ -22,7 +23,6 @@ use crate::time::Instant;
 use crate::wire::{Class, Rtype};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use core::cell::Cell;
 use core::hash::{Hash, Hasher};
 use core::net::SocketAddr;
 use core::time::Duration;
@@ -288,7 +288,7 @@ impl Schedule {
     /// [`Registry::multicast_cell`]) already found.
     pub fn last_multicast_in(
         &self,
-        cell: Option<&Cell<Option<Instant>>>,
+        cell: Option<McCell<'_>>,
         key: RecKey,
         iface: InterfaceId,
         family: Family,
@@ -305,14 +305,14 @@ impl Schedule {
     /// Notes `key` as multicast at `now`, in its cell if it has one.
     pub fn note_multicast_in(
         &mut self,
-        cell: Option<&Cell<Option<Instant>>>,
+        cell: Option<McCell<'_>>,
         now: Instant,
         key: RecKey,
         iface: InterfaceId,
         family: Family,
     ) {
         match cell {
-            Some(cell) => cell.set(Some(now)),
+            Some(cell) => cell.set(now),
             None => {
                 self.last_multicast
                     .insert(McKey::new(key, iface, family), now);
@@ -439,10 +439,12 @@ impl Schedule {
     }
 
     /// The earliest pending group or held query.
+    #[inline]
     pub fn next_due(&self) -> Option<Instant> {
-        let g = self.groups.iter().map(|g| g.at).min();
-        let h = self.held.iter().map(|h| h.at).min();
-        [g, h].into_iter().flatten().min()
+        // Usually both are empty: two length checks.
+        let g = self.groups.iter().map(|g| g.at);
+        let h = self.held.iter().map(|h| h.at);
+        g.chain(h).min()
     }
 
     /// Forgets everything about an interface that went down.
