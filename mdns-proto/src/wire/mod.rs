@@ -25,4 +25,4 @@ pub use message::{Message, Question, Questions, Record, Records, Section};
 pub use name::NameRef;
 pub use rdata::{NsecBitmap, RData, RecordData, TxtStrings};
 pub use rtype::{Class, Rtype};
-pub use writer::MessageWriter;
+pub use writer::{CompressionTable, MessageWriter};

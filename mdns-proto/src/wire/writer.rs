@@ -33,7 +33,7 @@ use crate::util::for_each_word;
 /// Slots of the writer's one table: label slots, then whole-name slots. 2 KB, so that
 /// zeroing it per message stays in `memset`'s vector path (above 2 KB glibc switches
 /// to `rep stosb`, several times the cost here).
-const TABLE_SLOTS: usize = LABEL_SLOTS + NAME_SLOTS;
+pub const TABLE_SLOTS: usize = LABEL_SLOTS + NAME_SLOTS;
 /// Slots for labels. Once [`TABLE_MAX`] labels are in, further names are still
 /// written, only not offered for reuse.
 const LABEL_SLOTS: usize = 448;
@@ -94,8 +94,112 @@ fn entry_key(rest: u16, hash: u32) -> u32 {
     (u32::from(rest) << 14) | (hash & 0xF000_0000)
 }
 
+/// Where a writer keeps its compression table: its own (zeroed with the writer) or a
+/// [`CompressionTable`] borrowed from the caller and reused across messages.
+pub trait TableStore: sealed::Sealed {
+    #[doc(hidden)]
+    fn slots(&self) -> &[u32; TABLE_SLOTS];
+    #[doc(hidden)]
+    fn slots_mut(&mut self) -> &mut [u32; TABLE_SLOTS];
+    /// Notes that `slot` was filled, so a reused table can clear just that.
+    #[doc(hidden)]
+    fn filled(&mut self, slot: usize);
+}
+
+mod sealed {
+    pub trait Sealed {}
+    impl Sealed for super::OwnedTable {}
+    impl Sealed for &mut super::CompressionTable {}
+}
+
+/// The table of a writer made by [`MessageWriter::new`]: 2 KB, zeroed with it.
+pub struct OwnedTable([u32; TABLE_SLOTS]);
+
+impl TableStore for OwnedTable {
+    #[inline(always)]
+    fn slots(&self) -> &[u32; TABLE_SLOTS] {
+        &self.0
+    }
+    #[inline(always)]
+    fn slots_mut(&mut self) -> &mut [u32; TABLE_SLOTS] {
+        &mut self.0
+    }
+    #[inline(always)]
+    fn filled(&mut self, _slot: usize) {}
+}
+
+/// A compression table kept by the caller between messages
+/// ([`MessageWriter::with_table`]): a message that fills few slots clears just those
+/// for the next one, instead of zeroing 2 KB.
+#[derive(Clone)]
+pub struct CompressionTable {
+    slots: [u32; TABLE_SLOTS],
+    /// Slots filled since the last reset (the first [`FILLED_LOG`]), and how many.
+    filled: [u16; FILLED_LOG],
+    n_filled: usize,
+}
+
+/// Filled slots a [`CompressionTable`] remembers; past them a reset zeroes it whole.
+const FILLED_LOG: usize = 64;
+
+impl CompressionTable {
+    /// An empty table.
+    pub fn new() -> Self {
+        CompressionTable {
+            slots: [0; TABLE_SLOTS],
+            filled: [0; FILLED_LOG],
+            n_filled: 0,
+        }
+    }
+
+    /// Empties the table for the next message.
+    #[inline]
+    fn reset(&mut self) {
+        if self.n_filled <= FILLED_LOG {
+            for &i in &self.filled[..self.n_filled] {
+                if let Some(e) = self.slots.get_mut(usize::from(i)) {
+                    *e = 0;
+                }
+            }
+        } else {
+            self.slots = [0; TABLE_SLOTS];
+        }
+        self.n_filled = 0;
+    }
+}
+
+impl Default for CompressionTable {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl core::fmt::Debug for CompressionTable {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CompressionTable").finish_non_exhaustive()
+    }
+}
+
+impl TableStore for &mut CompressionTable {
+    #[inline(always)]
+    fn slots(&self) -> &[u32; TABLE_SLOTS] {
+        &self.slots
+    }
+    #[inline(always)]
+    fn slots_mut(&mut self) -> &mut [u32; TABLE_SLOTS] {
+        &mut self.slots
+    }
+    #[inline(always)]
+    fn filled(&mut self, slot: usize) {
+        if let Some(f) = self.filled.get_mut(self.n_filled) {
+            *f = slot as u16;
+        }
+        self.n_filled += 1;
+    }
+}
+
 /// Writes one DNS message into a borrowed buffer.
-pub struct MessageWriter<'b> {
+pub struct MessageWriter<'b, T: TableStore = OwnedTable> {
     buf: &'b mut [u8],
     pos: usize,
     header: Header,
@@ -105,8 +209,8 @@ pub struct MessageWriter<'b> {
     /// Labels written in place (the first [`LABEL_SLOTS`], see [`entry`]), then whole
     /// names written or found (a hash of the wire form above bit 14, where the name
     /// begins below; 0 for an empty slot, as no name begins inside the header). 2 KB,
-    /// zeroed once per message.
-    table: [u32; TABLE_SLOTS],
+    /// empty at the start of each message.
+    table: T,
     used: usize,
     /// Table slots filled by the current push (the first [`UNDO_LOG`]), and how many.
     log: [u16; UNDO_LOG],
@@ -118,6 +222,40 @@ impl<'b> MessageWriter<'b> {
     /// header.
     #[inline]
     pub fn new(buf: &'b mut [u8], id: u16, flags: u16) -> Option<Self> {
+        Self::with_store(buf, id, flags, OwnedTable([0; TABLE_SLOTS]))
+    }
+
+    /// A multicast mDNS query: ID 0, all flags clear (RFC 6762 §18).
+    #[inline]
+    pub fn query(buf: &'b mut [u8]) -> Option<Self> {
+        Self::new(buf, 0, 0)
+    }
+
+    /// An mDNS response: QR and AA set (RFC 6762 §18.2, §18.4).
+    #[inline]
+    pub fn response(buf: &'b mut [u8], id: u16) -> Option<Self> {
+        Self::new(buf, id, Header::QR | Header::AA)
+    }
+}
+
+impl<'b> MessageWriter<'b, &'b mut CompressionTable> {
+    /// [`new`](MessageWriter::new) with a compression table kept by the caller, emptied
+    /// here: for a caller writing many messages, cheaper than a fresh 2 KB table each.
+    #[inline]
+    pub fn with_table(
+        buf: &'b mut [u8],
+        id: u16,
+        flags: u16,
+        table: &'b mut CompressionTable,
+    ) -> Option<Self> {
+        table.reset();
+        Self::with_store(buf, id, flags, table)
+    }
+}
+
+impl<'b, T: TableStore> MessageWriter<'b, T> {
+    #[inline]
+    fn with_store(buf: &'b mut [u8], id: u16, flags: u16, table: T) -> Option<Self> {
         if buf.len() < HEADER_LEN {
             return None;
         }
@@ -131,23 +269,11 @@ impl<'b> MessageWriter<'b> {
             },
             section: 0,
             compress: true,
-            table: [0; TABLE_SLOTS],
+            table,
             used: 0,
             log: [0; UNDO_LOG],
             logged: 0,
         })
-    }
-
-    /// A multicast mDNS query: ID 0, all flags clear (RFC 6762 §18).
-    #[inline]
-    pub fn query(buf: &'b mut [u8]) -> Option<Self> {
-        Self::new(buf, 0, 0)
-    }
-
-    /// An mDNS response: QR and AA set (RFC 6762 §18.2, §18.4).
-    #[inline]
-    pub fn response(buf: &'b mut [u8], id: u16) -> Option<Self> {
-        Self::new(buf, id, Header::QR | Header::AA)
     }
 
     /// Turns name compression on or off for what follows.
@@ -323,7 +449,7 @@ impl<'b> MessageWriter<'b> {
                     if slot < LABEL_SLOTS {
                         self.used -= 1;
                     }
-                    self.table[slot] = 0;
+                    self.table.slots_mut()[slot] = 0;
                 }
             } else {
                 self.forget_from(pos);
@@ -344,7 +470,7 @@ impl<'b> MessageWriter<'b> {
     /// Clears every table entry naming a place at or past `pos`.
     #[cold]
     fn forget_from(&mut self, pos: usize) {
-        for (i, e) in self.table.iter_mut().enumerate() {
+        for (i, e) in self.table.slots_mut().iter_mut().enumerate() {
             if *e != 0 && (*e & 0x3FFF) as usize >= pos {
                 *e = 0;
                 if i < LABEL_SLOTS {
@@ -526,7 +652,9 @@ impl<'b> MessageWriter<'b> {
         // and whether it was written there whole (else it goes on at a pointer).
         if n > 0 {
             let in_place = if known == n { WHOLE_IN_PLACE } else { 0 };
-            self.table[LABEL_SLOTS + slot] = (whole & !0x7FFF) | in_place | u32::from(rest);
+            self.table.slots_mut()[LABEL_SLOTS + slot] =
+                (whole & !0x7FFF) | in_place | u32::from(rest);
+            self.table.filled(LABEL_SLOTS + slot);
             self.log_slot(LABEL_SLOTS + slot);
         }
         Ok(())
@@ -536,7 +664,7 @@ impl<'b> MessageWriter<'b> {
     /// remembered (every label of it in the label table).
     #[inline]
     fn remembered(&self, whole: u32, wire: &[u8]) -> Option<u16> {
-        let e = self.table[LABEL_SLOTS + (whole as usize & (NAME_SLOTS - 1))];
+        let e = self.table.slots()[LABEL_SLOTS + (whole as usize & (NAME_SLOTS - 1))];
         let at = (e & 0x3FFF) as u16;
         (at != 0
             && e & !0x7FFF == whole & !0x7FFF
@@ -607,7 +735,7 @@ impl<'b> MessageWriter<'b> {
         let key = entry_key(rest, hash);
         let mut i = label_slot(hash);
         loop {
-            let e = self.table[i];
+            let e = self.table.slots()[i];
             if e == 0 {
                 return None;
             }
@@ -627,10 +755,12 @@ impl<'b> MessageWriter<'b> {
     #[inline]
     fn insert(&mut self, hash: u32, at: usize, rest: u16) {
         let mut i = label_slot(hash);
-        while self.table[i] != 0 {
+        let slots = self.table.slots_mut();
+        while slots[i] != 0 {
             i = if i + 1 == LABEL_SLOTS { 0 } else { i + 1 };
         }
-        self.table[i] = entry(at, rest, hash);
+        slots[i] = entry(at, rest, hash);
+        self.table.filled(i);
         self.used += 1;
         self.log_slot(i);
     }
@@ -804,7 +934,7 @@ mod tests {
         w.push_question(&name("x._http._tcp.local"), Rtype::PTR, Class::IN, true)
             .unwrap();
         let before = w.len();
-        let (table, used) = (w.table, w.used);
+        let (table, used) = (w.table.0, w.used);
         let big = RecordData::Ptr(name("a-rather-long-instance-name._http._tcp.local"));
         assert_eq!(
             w.push_record(
@@ -822,7 +952,7 @@ mod tests {
         assert_eq!(w.header().ancount, 0);
         // The label table is as it was (whole-name entries are only a shortcut).
         assert!(
-            w.table[..LABEL_SLOTS] == table[..LABEL_SLOTS] && w.used == used,
+            w.table.0[..LABEL_SLOTS] == table[..LABEL_SLOTS] && w.used == used,
             "the label table is as it was"
         );
         // the table was rolled back too: this fits and compresses against the question
@@ -867,6 +997,52 @@ mod tests {
     }
 
     /// The simplest compressor: every suffix written in place, by its exact bytes.
+    #[test]
+    fn a_reused_table_writes_what_a_fresh_one_does() {
+        // Messages of 1-40 names (some fill more slots than the table's log, so its
+        // reset zeroes it whole), some cut short by a small buffer (pushes rolled
+        // back): a table carried from one message to the next gives the same bytes.
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let mut rnd = move |n: u64| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        };
+        let pool = ["a", "local", "LOCAL", "_tcp", "_http", "x", "host-1", "b.c"];
+        let mut table = CompressionTable::new();
+        let (mut big, mut cut) = (0, 0);
+        for _ in 0..400 {
+            let names: vec::Vec<Name> = (0..1 + rnd(40))
+                .map(|_| {
+                    let labels: vec::Vec<&str> = (0..rnd(6))
+                        .map(|_| pool[rnd(pool.len() as u64) as usize])
+                        .collect();
+                    name(&labels.join("."))
+                })
+                .collect();
+            let size = if rnd(3) == 0 {
+                40 + rnd(200) as usize
+            } else {
+                4096
+            };
+            let mut fresh_buf = vec![0u8; size];
+            let mut reused_buf = vec![0u8; size];
+            let mut fresh = MessageWriter::query(&mut fresh_buf).unwrap();
+            let mut reused = MessageWriter::with_table(&mut reused_buf, 0, 0, &mut table).unwrap();
+            for n in &names {
+                let a = fresh.push_question(n, Rtype::A, Class::IN, false);
+                let b = reused.push_question(n, Rtype::A, Class::IN, false);
+                assert_eq!(a, b);
+                cut += usize::from(a.is_err());
+            }
+            let (la, lb) = (fresh.finish(), reused.finish());
+            assert_eq!(fresh_buf[..la], reused_buf[..lb], "{names:?}");
+            big += usize::from(table.n_filled > FILLED_LOG);
+        }
+        assert!(big > 20 && cut > 20, "{big} {cut}");
+    }
+
     fn reference(names: &[Name]) -> vec::Vec<u8> {
         let mut out = vec![0u8; HEADER_LEN];
         let mut known: vec::Vec<(vec::Vec<u8>, usize)> = vec::Vec::new();

@@ -45,6 +45,8 @@ use super::event::{Event, RegistrationId};
 use super::io::{Destination, Family, InterfaceId, Transmit};
 use super::{Ctx, Incoming};
 use crate::time::Instant;
+use crate::wire::CompressionTable;
+use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use core::time::Duration;
 use registry::{Phase, Registry};
@@ -90,6 +92,9 @@ pub struct Responder {
     pub(crate) outbox: VecDeque<Job>,
     /// Goodbye jobs still to go out per unregistration, to report `Unregistered`.
     goodbyes_left: BTreeMap<RegistrationId, usize>,
+    /// The writer's compression table, reused from one datagram to the next (only the
+    /// slots a datagram filled are cleared for the next).
+    table: Box<CompressionTable>,
 }
 
 impl Responder {
@@ -102,6 +107,7 @@ impl Responder {
             sched: Schedule::default(),
             outbox: VecDeque::new(),
             goodbyes_left: BTreeMap::new(),
+            table: Box::default(),
         }
     }
 
@@ -169,7 +175,14 @@ impl Responder {
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
         self.advance(ctx);
         while let Some(job) = self.outbox.front_mut() {
-            let (t, done) = write::write_job(&self.registry, &mut self.sched, ctx, job, buf);
+            let (t, done) = write::write_job(
+                &self.registry,
+                &mut self.sched,
+                ctx,
+                job,
+                buf,
+                &mut self.table,
+            );
             if done {
                 match self.outbox.pop_front() {
                     Some(Job::Goodbye(g)) => {

@@ -8,7 +8,10 @@ use super::schedule::{multicast_family, Schedule, MULTICAST_MIN_GAP};
 use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, SourcePort, Transmit};
 use crate::engine::Ctx;
 use crate::name::Name;
-use crate::wire::{Class, MessageWriter, RecordData, Rtype, Section, WriteError};
+use crate::wire::writer::TableStore;
+use crate::wire::{
+    Class, CompressionTable, Header, MessageWriter, RecordData, Rtype, Section, WriteError,
+};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::time::Duration;
@@ -108,6 +111,7 @@ pub(crate) fn write_job(
     ctx: &mut Ctx<'_>,
     job: &mut Job,
     buf: &mut [u8],
+    table: &mut CompressionTable,
 ) -> (Option<Transmit>, bool) {
     // The interface table outlives `ctx`'s borrow: its addresses need no copy.
     let ifaces = ctx.ifaces;
@@ -116,9 +120,9 @@ pub(crate) fn write_job(
     };
     let addrs: &[IfAddr] = &iface.addrs;
     match job {
-        Job::Probe(p) => write_probe(registry, ctx, p, addrs, buf),
-        Job::Response(r) => write_response(registry, sched, ctx, r, addrs, buf),
-        Job::Goodbye(g) => write_goodbye(g, buf),
+        Job::Probe(p) => write_probe(registry, ctx, p, addrs, buf, table),
+        Job::Response(r) => write_response(registry, sched, ctx, r, addrs, buf, table),
+        Job::Goodbye(g) => write_goodbye(g, buf, table),
     }
 }
 
@@ -135,7 +139,7 @@ fn transmit(iface: InterfaceId, destination: Destination, size: usize) -> Transm
 /// Pushes one record. Legacy replies carry no cache-flush bits, TTLs of at most ten
 /// seconds and an uncompressed SRV target (RFC 6762 §6.7, §18.14).
 pub(crate) fn push(
-    w: &mut MessageWriter<'_>,
+    w: &mut MessageWriter<'_, impl TableStore>,
     section: Section,
     rec: &Rec<'_>,
     ttl: Option<u32>,
@@ -171,6 +175,7 @@ fn write_probe(
     p: &mut ProbeJob,
     addrs: &[IfAddr],
     buf: &mut [u8],
+    table: &mut CompressionTable,
 ) -> (Option<Transmit>, bool) {
     p.regs.retain(|(id, _)| registry.regs.contains_key(id));
     // Try a batch of names that usually fits, halving until it does.
@@ -178,7 +183,7 @@ fn write_probe(
     while k > 0 {
         // RFC 6762 §8.1: questions for every name (qtype ANY, QU on the first probe),
         // then all proposed records in Authority, no cache-flush bit (§8.2).
-        let Some(mut w) = MessageWriter::query(buf) else {
+        let Some(mut w) = MessageWriter::with_table(buf, 0, 0, table) else {
             return (None, true);
         };
         let mut ok = true;
@@ -221,6 +226,7 @@ fn write_response(
     r: &mut ResponseJob,
     addrs: &[IfAddr],
     buf: &mut [u8],
+    table: &mut CompressionTable,
 ) -> (Option<Transmit>, bool) {
     let legacy = r.legacy.is_some();
     let limit = if legacy {
@@ -229,7 +235,8 @@ fn write_response(
         buf.len()
     };
     let id = r.legacy.as_ref().map_or(0, |l| l.id);
-    let Some(mut w) = MessageWriter::response(&mut buf[..limit], id) else {
+    let flags = Header::QR | Header::AA;
+    let Some(mut w) = MessageWriter::with_table(&mut buf[..limit], id, flags, table) else {
         return (None, true);
     };
     if let Some(l) = &r.legacy {
@@ -312,8 +319,12 @@ fn write_response(
     (Some(transmit(r.iface, r.dest, size)), done)
 }
 
-fn write_goodbye(g: &mut GoodbyeJob, buf: &mut [u8]) -> (Option<Transmit>, bool) {
-    let Some(mut w) = MessageWriter::response(buf, 0) else {
+fn write_goodbye(
+    g: &mut GoodbyeJob,
+    buf: &mut [u8],
+    table: &mut CompressionTable,
+) -> (Option<Transmit>, bool) {
+    let Some(mut w) = MessageWriter::with_table(buf, 0, Header::QR | Header::AA, table) else {
         return (None, true);
     };
     let mut i = 0;
