@@ -87,17 +87,51 @@ pub fn labels_eq<'a, 'b>(
 /// A domain name, owned, in uncompressed wire form (length-prefixed labels ending in the
 /// root label). Keeps its original case for sending; `==`, `Hash` and `Ord` ignore ASCII
 /// case.
+///
+/// It also keeps, computed once when it is built, the message writer's hashes of its
+/// exact wire form and of its parent's, so that writing a name already in a message
+/// costs no hashing.
 #[derive(Clone)]
 pub struct Name {
     wire: SmallVec<[u8; 64]>,
+    /// `wire_hash` of `wire`, and of `wire` without its first label (0 for the root).
+    hashes: [u32; 2],
+}
+
+/// The writer's hash of a name's exact wire form (case is distinct), a word at a time.
+#[inline]
+pub(crate) fn wire_hash(wire: &[u8]) -> u32 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let n = wire.len();
+    // The length first: the last word overlaps the one before it.
+    let mut h = (n as u64).wrapping_mul(K);
+    crate::util::for_each_word(wire, |w| h = (h ^ w).wrapping_mul(K));
+    (h ^ (h >> 29)) as u32 ^ (h >> 32) as u32
 }
 
 impl Name {
+    /// The one way a `Name` is made: from a checked wire form.
+    #[inline]
+    fn from_checked(wire: SmallVec<[u8; 64]>) -> Self {
+        let parent = match wire.first() {
+            Some(&len) if len > 0 => wire.get(1 + usize::from(len)..).map_or(0, wire_hash),
+            _ => 0,
+        };
+        let hashes = [wire_hash(&wire), parent];
+        Name { wire, hashes }
+    }
+
     /// The root name (`.`).
     pub fn root() -> Self {
         let mut wire = SmallVec::new();
         wire.push(0);
-        Name { wire }
+        Name::from_checked(wire)
+    }
+
+    /// [`wire_hash`] of the wire form and of the parent's (0 for the root's parent).
+    #[inline]
+    pub(crate) fn wire_hashes(&self) -> [u32; 2] {
+        self.hashes
     }
 
     /// Builds a name from its labels, leftmost first (the root label is implied).
@@ -119,9 +153,7 @@ impl Name {
             len = end;
         }
         // The root label: `buf` is zeroed.
-        Ok(Name {
-            wire: SmallVec::from_slice(&buf[..=len]),
-        })
+        Ok(Name::from_checked(SmallVec::from_slice(&buf[..=len])))
     }
 
     /// Parses dotted text such as `Kitchen\.Printer._ipp._tcp.local.`: `\.` is a dot
@@ -163,7 +195,7 @@ impl Name {
         }
         wire.push(0);
         check_total(wire.len())?;
-        Ok(Name { wire })
+        Ok(Name::from_checked(wire))
     }
 
     /// Builds a name from uncompressed wire bytes, checking them.
@@ -220,9 +252,7 @@ impl Name {
             return self.clone();
         }
         let skip = 1 + self.wire[0] as usize;
-        Name {
-            wire: SmallVec::from_slice(&self.wire[skip..]),
-        }
+        Name::from_checked(SmallVec::from_slice(&self.wire[skip..]))
     }
 
     /// `label.self`.
@@ -231,7 +261,7 @@ impl Name {
         push_label(&mut wire, 0, label)?;
         wire.extend_from_slice(&self.wire);
         check_total(wire.len())?;
-        Ok(Name { wire })
+        Ok(Name::from_checked(wire))
     }
 
     /// `self.suffix` (self's labels followed by suffix's).
@@ -240,7 +270,7 @@ impl Name {
         wire.extend_from_slice(&self.wire[..self.wire.len() - 1]);
         wire.extend_from_slice(&suffix.wire);
         check_total(wire.len())?;
-        Ok(Name { wire })
+        Ok(Name::from_checked(wire))
     }
 
     /// True if `suffix` is this name or one of its ancestors (case-insensitively).
@@ -492,5 +522,40 @@ mod tests {
         assert!(Name::root().is_root());
         assert_eq!(Name::root().to_string(), ".");
         assert_eq!(Name::from_wire(n.as_wire()).unwrap(), n);
+    }
+
+    #[test]
+    fn every_constructor_keeps_the_writer_hashes_of_its_wire_form() {
+        let check = |n: &Name| {
+            let wire = n.as_wire();
+            let parent = if n.is_root() {
+                0
+            } else {
+                wire_hash(&wire[1 + usize::from(wire[0])..])
+            };
+            assert_eq!(n.wire_hashes(), [wire_hash(wire), parent], "{n}");
+        };
+        let n = Name::parse("Kitchen\\.x._http._tcp.local").unwrap();
+        let t = Name::parse("_HTTP._tcp.local").unwrap();
+        for name in [
+            n.clone(),
+            t.clone(),
+            n.parent(),
+            t.prepend(b"a longer first label").unwrap(),
+            Name::parse("a").unwrap().concat(&t).unwrap(),
+            Name::from_wire(n.as_wire()).unwrap(),
+            Name::from_labels(t.labels()).unwrap(),
+            Name::root(),
+            Name::root().parent(),
+            Name::parse("local").unwrap(),
+        ] {
+            check(&name);
+        }
+        // Case is distinct to the writer: equal names, different hashes.
+        assert_eq!(t, Name::parse("_http._tcp.local").unwrap());
+        assert_ne!(
+            t.wire_hashes()[0],
+            Name::parse("_http._tcp.local").unwrap().wire_hashes()[0]
+        );
     }
 }

@@ -27,8 +27,7 @@ use super::header::{Header, HEADER_LEN};
 use super::message::Section;
 use super::rdata::RecordData;
 use super::rtype::{Class, Rtype};
-use crate::name::Name;
-use crate::util::for_each_word;
+use crate::name::{wire_hash, Name};
 
 /// Slots of the writer's one table: label slots, then whole-name slots. 2 KB, so that
 /// zeroing it per message stays in `memset`'s vector path (above 2 KB glibc switches
@@ -63,6 +62,14 @@ pub trait ToLabels {
     fn wire_form(&self) -> Option<&[u8]> {
         None
     }
+
+    /// The writer's hashes of the wire form and of its parent's, if the name keeps
+    /// them (a [`Name`] does). Only a speed-up: a wrong value costs compression
+    /// look-ups, never wrong output, as every hit is checked against the message.
+    #[doc(hidden)]
+    fn wire_hashes(&self) -> Option<[u32; 2]> {
+        None
+    }
 }
 
 impl ToLabels for Name {
@@ -73,6 +80,11 @@ impl ToLabels for Name {
     #[inline]
     fn wire_form(&self) -> Option<&[u8]> {
         Some(self.as_wire())
+    }
+
+    #[inline]
+    fn wire_hashes(&self) -> Option<[u32; 2]> {
+        Some(Name::wire_hashes(self))
     }
 }
 
@@ -535,7 +547,7 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
     /// Writes a name, reusing the longest suffix already in the message.
     fn put_name(&mut self, name: &impl ToLabels) -> Result<(), WriteError> {
         if let Some(wire) = name.wire_form() {
-            return self.put_wire_name(wire);
+            return self.put_wire_name(wire, name.wire_hashes());
         }
         // Assemble the wire form on the stack (a name is at most 255 bytes).
         let mut wire = [0u8; 256];
@@ -549,17 +561,21 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
             wire[len + 1..len + 1 + l].copy_from_slice(label);
             len += 1 + l;
         }
-        self.put_wire_name(&wire[..=len])
+        self.put_wire_name(&wire[..=len], None)
     }
 
-    /// Writes the name whose uncompressed wire form is `wire`.
+    /// Writes the name whose uncompressed wire form is `wire`; `hashes`, if known, are
+    /// its and its parent's [`wire_hash`].
     #[inline]
-    fn put_wire_name(&mut self, wire: &[u8]) -> Result<(), WriteError> {
+    fn put_wire_name(&mut self, wire: &[u8], hashes: Option<[u32; 2]>) -> Result<(), WriteError> {
         if !self.compress {
             return self.put(wire);
         }
         // The same name written before: a pointer to it.
-        let whole = hash_name(wire);
+        let whole = match hashes {
+            Some([whole, _]) => whole,
+            None => wire_hash(wire),
+        };
         let slot = whole as usize & (NAME_SLOTS - 1);
         if let Some(at) = self.remembered(whole, wire) {
             return self.put(&(0xC000 | at).to_be_bytes());
@@ -599,7 +615,11 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         // but the first label are known at once.
         if n >= 2 {
             let parent = &wire[usize::from(starts[1])..];
-            if let Some(at) = self.remembered(hash_name(parent), parent) {
+            let hash = match hashes {
+                Some([_, parent]) => parent,
+                None => wire_hash(parent),
+            };
+            if let Some(at) = self.remembered(hash, parent) {
                 rest = at;
                 known = 1;
             }
@@ -797,18 +817,6 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     } else {
         a == b
     }
-}
-
-/// Hash of a whole name's wire form, a word at a time. Exact bytes, so case is
-/// distinct.
-#[inline]
-fn hash_name(wire: &[u8]) -> u32 {
-    const K: u64 = 0x9E37_79B9_7F4A_7C15;
-    let n = wire.len();
-    // The length first: the last word overlaps the one before it.
-    let mut h = (n as u64).wrapping_mul(K);
-    for_each_word(wire, |w| h = (h ^ w).wrapping_mul(K));
-    (h ^ (h >> 29)) as u32 ^ (h >> 32) as u32
 }
 
 /// Hash of a label (its length byte included) and the offset its name goes on at, read
