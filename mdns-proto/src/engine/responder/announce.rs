@@ -48,7 +48,7 @@ impl Responder {
                     answers.push(RecKey::Srv(id));
                     answers.push(RecKey::Txt(id));
                 }
-                Kind::Host(_) => Registry::host_addrs(id, &addrs, &mut answers),
+                Kind::Host(_) => Registry::host_addrs(id, &addrs, |k| answers.push(k)),
             }
             additionals.push(RecKey::Nsec(id));
         }

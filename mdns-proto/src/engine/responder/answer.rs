@@ -71,10 +71,10 @@ pub(crate) fn answer_question(
         if registry.regs.get(&id).is_some_and(|r| r.answerable(iface)) {
             let types = host_types(addrs);
             if qtype == Rtype::ANY {
-                Registry::host_addrs(id, addrs, out);
+                Registry::host_addrs(id, addrs, |k| out.push(k));
             } else if types.contains(&qtype) {
                 let mut all: SmallVec<[RecKey; 4]> = SmallVec::new();
-                Registry::host_addrs(id, addrs, &mut all);
+                Registry::host_addrs(id, addrs, |k| all.push(k));
                 out.extend(all.into_iter().filter(|k| match k {
                     RecKey::A(..) => qtype == Rtype::A,
                     _ => qtype == Rtype::AAAA,
@@ -150,7 +150,7 @@ pub(crate) fn additionals(
     }
     let one_family = host_types(addrs).len() == 1;
     for h in hosts {
-        Registry::host_addrs(h, addrs, out);
+        Registry::host_addrs(h, addrs, |k| out.push(k));
         if one_family {
             out.push(RecKey::Nsec(h));
         }

@@ -706,17 +706,18 @@ impl Registry {
     }
 
     /// The address records of host `id` on an interface with `addrs`, A before AAAA.
-    pub fn host_addrs(id: RegistrationId, addrs: &[IfAddr], out: &mut impl Extend<RecKey>) {
-        // One record at a time: `extend` with a filtering iterator cost several times
-        // as much for the one or two addresses an interface has.
+    pub fn host_addrs(id: RegistrationId, addrs: &[IfAddr], mut push: impl FnMut(RecKey)) {
+        // One record at a time: `extend` (with a filtering iterator, or even one
+        // element) cost several times as much for the one or two addresses an
+        // interface has.
         for a in addrs {
             if let IpAddr::V4(v4) = a.addr {
-                out.extend(core::iter::once(RecKey::A(id, v4)));
+                push(RecKey::A(id, v4));
             }
         }
         for a in addrs {
             if let IpAddr::V6(v6) = a.addr {
-                out.extend(core::iter::once(RecKey::Aaaa(id, v6)));
+                push(RecKey::Aaaa(id, v6));
             }
         }
     }
@@ -730,7 +731,7 @@ impl Registry {
                 out.push(RecKey::Srv(id));
                 out.push(RecKey::Txt(id));
             }
-            Some(Kind::Host(_)) => Self::host_addrs(id, addrs, &mut out),
+            Some(Kind::Host(_)) => Self::host_addrs(id, addrs, |k| out.push(k)),
             None => {}
         }
         out
