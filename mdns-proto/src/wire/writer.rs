@@ -685,24 +685,28 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
     #[inline]
     fn remembered(&self, whole: u32, wire: &[u8]) -> Option<u16> {
         let e = self.table.slots()[LABEL_SLOTS + (whole as usize & (NAME_SLOTS - 1))];
-        let at = (e & 0x3FFF) as u16;
-        (at != 0
-            && e & !0x7FFF == whole & !0x7FFF
-            && self.reads_back(usize::from(at), wire, e & WHOLE_IN_PLACE != 0))
-        .then_some(at)
+        let at = (e & 0x3FFF) as usize;
+        if at == 0 || e & !0x7FFF != whole & !0x7FFF {
+            return None;
+        }
+        // A name written whole where it begins: one comparison (the usual hit).
+        let same = if e & WHOLE_IN_PLACE != 0 {
+            self.buf[..self.pos]
+                .get(at..at + wire.len())
+                .is_some_and(|have| same_bytes(have, wire))
+        } else {
+            self.reads_back(at, wire)
+        };
+        same.then_some(at as u16)
     }
 
     /// True if the name at `at` in the message, pointers followed, is exactly `wire`.
-    /// Each run of labels in place is compared in one piece. `in_place`: the name was
-    /// written whole at `at`, so one comparison decides; else its first run ends at a
-    /// pointer, and comparing the whole name there first is skipped.
-    fn reads_back(&self, mut at: usize, wire: &[u8], in_place: bool) -> bool {
+    /// Each run of labels in place is compared in one piece. For a name that was not
+    /// written whole at `at` (its first run ends at a pointer): comparing the whole
+    /// name there first is skipped.
+    #[inline(never)]
+    fn reads_back(&self, mut at: usize, wire: &[u8]) -> bool {
         let msg = &self.buf[..self.pos];
-        if in_place {
-            return msg
-                .get(at..at + wire.len())
-                .is_some_and(|have| same_bytes(have, wire));
-        }
         let mut i = 0;
         for hop in 0..=MAX_READBACK_HOPS {
             // What is left of the name written in place in one piece (a name written
