@@ -695,9 +695,39 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
                 .get(at..at + wire.len())
                 .is_some_and(|have| same_bytes(have, wire))
         } else {
-            self.reads_back(at, wire)
+            self.reads_back_one_hop(at, wire) || self.reads_back(at, wire)
         };
         same.then_some(at as u16)
+    }
+
+    /// The usual shape of a name that was not written whole: labels in place, then one
+    /// pointer to a suffix that is in place. True if the name at `at` is that and
+    /// equals `wire`; false says nothing ([`reads_back`](Self::reads_back) decides).
+    #[inline]
+    fn reads_back_one_hop(&self, at: usize, wire: &[u8]) -> bool {
+        let msg = &self.buf[..self.pos];
+        let mut end = at;
+        while let Some(&len) = msg.get(end) {
+            if len == 0 || len >= 0x40 {
+                break;
+            }
+            end += 1 + usize::from(len);
+        }
+        let lit = end - at;
+        let (Some(&[hi, lo]), Some(have), Some(head), Some(tail)) = (
+            msg.get(end..).and_then(|m| m.first_chunk::<2>()),
+            msg.get(at..end),
+            wire.get(..lit),
+            wire.get(lit..),
+        ) else {
+            return false;
+        };
+        if hi < 0xC0 || !same_bytes(have, head) {
+            return false;
+        }
+        let target = (usize::from(hi & 0x3F) << 8) | usize::from(lo);
+        msg.get(target..target + tail.len())
+            .is_some_and(|suffix| same_bytes(suffix, tail))
     }
 
     /// True if the name at `at` in the message, pointers followed, is exactly `wire`.
