@@ -227,6 +227,9 @@ pub struct MessageWriter<'b, T: TableStore = OwnedTable> {
     /// Table slots filled by the current push (the first [`UNDO_LOG`]), and how many.
     log: [u16; UNDO_LOG],
     logged: usize,
+    /// Where the name written last is remembered whole (what a pointer to the same
+    /// name would point to), if it is.
+    last_name: Option<u16>,
 }
 
 impl<'b> MessageWriter<'b> {
@@ -285,6 +288,7 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
             used: 0,
             log: [0; UNDO_LOG],
             logged: 0,
+            last_name: None,
         })
     }
 
@@ -407,10 +411,12 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         let [l0, l1, l2, l3] = ttl.to_be_bytes();
         self.transaction(|w| {
             w.put_name(name)?;
+            let owner_at = w.last_name;
             // Type, class, TTL and an rdlength filled in below.
             let len_at = w.pos + 8;
             w.put(&[t0, t1, c0, c1, l0, l1, l2, l3, 0, 0])?;
-            w.put_rdata(rdata)?;
+            let owner = owner_at.zip(name.wire_form());
+            w.put_rdata(rdata, owner)?;
             let rdlen = u16::try_from(w.pos - len_at - 2).map_err(|_| WriteError::RdataTooLong)?;
             w.buf[len_at..len_at + 2].copy_from_slice(&rdlen.to_be_bytes());
             Ok(())
@@ -503,7 +509,13 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         Ok(())
     }
 
-    fn put_rdata(&mut self, rdata: &RecordData) -> Result<(), WriteError> {
+    /// Writes `rdata`; `owner`: where the record's owner name is remembered, and its
+    /// wire form, if known.
+    fn put_rdata(
+        &mut self,
+        rdata: &RecordData,
+        owner: Option<(u16, &[u8])>,
+    ) -> Result<(), WriteError> {
         match rdata {
             RecordData::A(a) => self.put(&a.octets()),
             RecordData::Aaaa(a) => self.put(&a.octets()),
@@ -537,7 +549,15 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
                 Ok(())
             }
             RecordData::Nsec { next, types } => {
-                self.put_name(next)?;
+                match owner {
+                    // An NSEC record names its owner as next name (RFC 6762 §6.1): a
+                    // pointer to the owner just written, which is what looking the name
+                    // up would find, without the look-up.
+                    Some((at, wire)) if same_bytes(next.as_wire(), wire) => {
+                        self.put(&(0xC000 | at).to_be_bytes())?;
+                    }
+                    _ => self.put_name(next)?,
+                }
                 self.put(types)
             }
             RecordData::Opt(b) | RecordData::Other(b) => self.put(b),
@@ -568,6 +588,7 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
     /// its and its parent's [`wire_hash`].
     #[inline]
     fn put_wire_name(&mut self, wire: &[u8], hashes: Option<[u32; 2]>) -> Result<(), WriteError> {
+        self.last_name = None;
         if !self.compress {
             return self.put(wire);
         }
@@ -578,7 +599,9 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         };
         let slot = whole as usize & (NAME_SLOTS - 1);
         if let Some(at) = self.remembered(whole, wire) {
-            return self.put(&(0xC000 | at).to_be_bytes());
+            self.put(&(0xC000 | at).to_be_bytes())?;
+            self.last_name = Some(at);
+            return Ok(());
         }
         // Where each label starts in `wire`, leftmost first; `root` is the root label's.
         let mut starts = [0u8; 128];
@@ -676,6 +699,7 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
                 (whole & !0x7FFF) | in_place | u32::from(rest);
             self.table.filled(LABEL_SLOTS + slot);
             self.log_slot(LABEL_SLOTS + slot);
+            self.last_name = Some(rest);
         }
         Ok(())
     }
@@ -950,6 +974,61 @@ mod tests {
             alloc::format!("{}", recs[1].name),
             "My Box._http._tcp.local."
         );
+    }
+
+    #[test]
+    fn an_nsec_naming_its_owner_points_where_a_look_up_would() {
+        // Owners written in place, as a pointer, after other names, in another case,
+        // and with compression off; NSEC next the owner or not. Names (the owner's
+        // shortcut) and names read in place (no shortcut: the look-up) give the same
+        // bytes.
+        use crate::wire::NsecBitmap;
+        let types = NsecBitmap::build(&[Rtype::A]);
+        let nsec = |next: &str| RecordData::Nsec {
+            next: name(next),
+            types: types.clone(),
+        };
+        let recs: [(&str, RecordData, bool); 7] = [
+            ("host.local", nsec("host.local"), true),
+            ("host.local", RecordData::A([10, 0, 0, 1].into()), true),
+            ("host.local", nsec("host.local"), true),
+            ("x.host.local", nsec("x.host.local"), true),
+            ("HOST.local", nsec("host.local"), true),
+            ("y.local", nsec("y.local"), false),
+            ("y.local", nsec("host.local"), true),
+        ];
+        let write = |in_place: bool, buf: &mut [u8]| {
+            let first_msg = {
+                let mut b = [0u8; 512];
+                let mut w = MessageWriter::response(&mut b, 0).unwrap();
+                for (owner, _, _) in &recs {
+                    w.push_question(&name(owner), Rtype::A, Class::IN, false)
+                        .unwrap();
+                }
+                let n = w.finish();
+                b[..n].to_vec()
+            };
+            let msg = Message::parse(&first_msg).unwrap();
+            let owners: vec::Vec<_> = msg.questions().map(|q| q.unwrap().name).collect();
+            let mut w = MessageWriter::response(buf, 0).unwrap();
+            for ((owner, data, compress), at) in recs.iter().zip(&owners) {
+                w.set_compression(*compress);
+                let r = if in_place {
+                    w.push_record(Section::Answer, at, Class::IN, true, 120, data)
+                } else {
+                    w.push_record(Section::Answer, &name(owner), Class::IN, true, 120, data)
+                };
+                r.unwrap();
+            }
+            w.finish()
+        };
+        let (mut a, mut b) = ([0u8; 1024], [0u8; 1024]);
+        let (la, lb) = (write(false, &mut a), write(true, &mut b));
+        assert_eq!(a[..la], b[..lb]);
+        // The first NSEC's next name is a pointer to its owner at 12.
+        let msg = Message::parse(&a[..la]).unwrap();
+        let first = msg.records().next().unwrap().unwrap();
+        assert_eq!(first.raw_rdata[..2], [0xC0, 12]);
     }
 
     #[test]
