@@ -79,6 +79,12 @@ impl Folded {
     }
 }
 
+impl core::fmt::Debug for Folded {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(f, "Folded({:?})", self.as_bytes())
+    }
+}
+
 /// Eight bytes ASCII lower-cased at once: each byte in `A..=Z` gets bit 5 set, every
 /// other byte (non-ASCII ones included) is left as it is.
 #[inline]

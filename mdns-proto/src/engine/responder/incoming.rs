@@ -4,7 +4,6 @@
 //! §10.1, duplicate answer suppression §7.4).
 
 use super::answer::{answer_question, any_shared, AtName};
-use super::fold::Folded;
 use super::registry::{Phase, RecKey};
 use super::schedule::{answer_delay, HeldQuery, HeldQuestion, MAX_HELD_QUESTIONS};
 use super::schedule::{MULTICAST_MIN_GAP, TC_DELAY_MAX, TC_DELAY_MIN};
@@ -190,7 +189,8 @@ impl Responder {
         // Each question's name folded once: hashed and compared in one piece. A name
         // asked about again (the next question's name a pointer to this one's, as in
         // SRV + TXT) is not looked up again.
-        let mut qname = Folded::new();
+        // (The responder's buffer: a fresh one would be zeroed for every query.)
+        let qname = &mut self.qname;
         let mut looked_up: Option<((usize, usize), AtName<'_>)> = None;
         for q in questions {
             keys.clear();
@@ -199,7 +199,7 @@ impl Responder {
                 Some((name, at)) if name == here => at,
                 _ => {
                     qname.set_ref(&q.name);
-                    let at = AtName::look_up(&self.registry, &qname);
+                    let at = AtName::look_up(&self.registry, qname);
                     looked_up = Some((here, at));
                     at
                 }

@@ -95,6 +95,8 @@ pub struct Responder {
     /// The writer's compression table, reused from one datagram to the next (only the
     /// slots a datagram filled are cleared for the next).
     table: Box<CompressionTable>,
+    /// A question's name folded, reused from one query to the next.
+    qname: fold::Folded,
 }
 
 impl Responder {
@@ -108,6 +110,7 @@ impl Responder {
             outbox: VecDeque::new(),
             goodbyes_left: BTreeMap::new(),
             table: Box::default(),
+            qname: fold::Folded::new(),
         }
     }
 
