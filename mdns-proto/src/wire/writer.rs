@@ -1117,31 +1117,16 @@ mod tests {
         );
     }
 
-    /// The simplest compressor: every suffix written in place, by its exact bytes.
     #[test]
     fn a_reused_table_writes_what_a_fresh_one_does() {
         // Messages of 1-40 names (some fill more slots than the table's log, so its
         // reset zeroes it whole), some cut short by a small buffer (pushes rolled
         // back): a table carried from one message to the next gives the same bytes.
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut rnd = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
-        let pool = ["a", "local", "LOCAL", "_tcp", "_http", "x", "host-1", "b.c"];
+        let mut rnd = xorshift(0x2545_F491_4F6C_DD1D);
         let mut table = CompressionTable::new();
         let (mut big, mut cut) = (0, 0);
         for _ in 0..400 {
-            let names: vec::Vec<Name> = (0..1 + rnd(40))
-                .map(|_| {
-                    let labels: vec::Vec<&str> = (0..rnd(6))
-                        .map(|_| pool[rnd(pool.len() as u64) as usize])
-                        .collect();
-                    name(&labels.join("."))
-                })
-                .collect();
+            let names = random_names(&mut rnd);
             let size = if rnd(3) == 0 {
                 40 + rnd(200) as usize
             } else {
@@ -1164,6 +1149,33 @@ mod tests {
         assert!(big > 20 && cut > 20, "{big} {cut}");
     }
 
+    /// A xorshift generator: `rnd(n)` is below `n`.
+    fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+        move |n| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed % n
+        }
+    }
+
+    /// 1-40 names of 0-5 labels from a small pool (some in two cases), so that
+    /// suffixes repeat.
+    fn random_names(rnd: &mut impl FnMut(u64) -> u64) -> vec::Vec<Name> {
+        let pool = [
+            "a", "A", "local", "LOCAL", "_tcp", "_http", "x", "host-1", "b.c",
+        ];
+        (0..1 + rnd(40))
+            .map(|_| {
+                let labels: vec::Vec<&str> = (0..rnd(6))
+                    .map(|_| pool[rnd(pool.len() as u64) as usize])
+                    .collect();
+                name(&labels.join("."))
+            })
+            .collect()
+    }
+
+    /// The simplest compressor: every suffix written in place, by its exact bytes.
     fn reference(names: &[Name]) -> vec::Vec<u8> {
         let mut out = vec![0u8; HEADER_LEN];
         let mut known: vec::Vec<(vec::Vec<u8>, usize)> = vec::Vec::new();
@@ -1192,26 +1204,10 @@ mod tests {
 
     #[test]
     fn compresses_exactly_like_a_search_of_every_suffix() {
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rnd = move |n: u64| {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed % n
-        };
-        let pool = [
-            "a", "A", "local", "LOCAL", "_tcp", "_http", "x", "host-1", "b.c",
-        ];
+        let mut rnd = xorshift(0x9E37_79B9_7F4A_7C15);
         let mut buf = [0u8; 4096];
         for _ in 0..300 {
-            let names: vec::Vec<Name> = (0..1 + rnd(40))
-                .map(|_| {
-                    let labels: vec::Vec<&str> = (0..rnd(6))
-                        .map(|_| pool[rnd(pool.len() as u64) as usize])
-                        .collect();
-                    name(&labels.join("."))
-                })
-                .collect();
+            let names = random_names(&mut rnd);
             let mut w = MessageWriter::query(&mut buf).unwrap();
             for n in &names {
                 w.push_question(n, Rtype::A, Class::IN, false).unwrap();
