@@ -67,6 +67,9 @@ impl<'a> NameRef<'a> {
         // The labels in place, up to the root label or the first pointer. The wire
         // length so far is that of the labels passed plus the root label: at - pos + 1.
         let mut at = pos;
+        // The labels so far are too long once the next length byte lies past this
+        // (`next_at - pos + 1 > MAX_NAME_LEN`, without the subtraction in the loop).
+        let last = pos + (MAX_NAME_LEN - 1);
         let target = loop {
             if len < 0x40 {
                 if len == 0 {
@@ -81,7 +84,7 @@ impl<'a> NameRef<'a> {
                 let Some(&next) = msg.get(next_at) else {
                     return Err(ParseError::Truncated { at });
                 };
-                if next_at - pos + 1 > MAX_NAME_LEN {
+                if next_at > last {
                     return Err(ParseError::NameTooLong { at: pos });
                 }
                 at = next_at;
