@@ -527,6 +527,60 @@ mod tests {
     }
 
     #[test]
+    fn the_in_place_length_check_is_the_label_by_label_one() {
+        // `read_in` tests the next length byte's offset against pos + 254 once a label;
+        // the plain rule is "labels so far + root > 255 bytes". Names of labels in place
+        // around that length, at several offsets, cut at every byte: same results.
+        fn reference(m: &[u8], pos: usize) -> Result<(usize, usize), ParseError> {
+            let mut at = pos;
+            loop {
+                let len = *m.get(at).ok_or(ParseError::Truncated { at })?;
+                match len {
+                    0 => return Ok((at - pos + 1, at + 1)),
+                    1..=63 => {
+                        let next_at = at + 1 + usize::from(len);
+                        if next_at >= m.len() {
+                            return Err(ParseError::Truncated { at });
+                        }
+                        if next_at - pos + 1 > MAX_NAME_LEN {
+                            return Err(ParseError::NameTooLong { at: pos });
+                        }
+                        at = next_at;
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        }
+        let mut checked = 0;
+        for lead in [0usize, 1, 7, 200] {
+            for labels in [
+                [63u8, 63, 63, 61],
+                [63, 63, 63, 59],
+                [63, 63, 62, 61],
+                [50; 4],
+            ] {
+                for extra in 0..3u8 {
+                    let mut body = alloc::vec![0u8; lead];
+                    for (i, &l) in labels.iter().enumerate() {
+                        let l = if i == 3 { l.saturating_add(extra) } else { l };
+                        body.push(l);
+                        body.extend(core::iter::repeat_n(b'x', usize::from(l)));
+                    }
+                    body.push(0);
+                    let full = msg_with(&body);
+                    for cut in 12 + lead..=full.len() {
+                        let m = &full[..cut];
+                        let got = NameRef::read(m, 12 + lead).map(|(n, e)| (n.wire_len(), e));
+                        assert_eq!(got, reference(m, 12 + lead), "lead {lead} cut {cut}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
+
+    #[test]
     fn rejects_names_over_255_bytes() {
         let mut body = Vec::new();
         for _ in 0..5 {
