@@ -179,11 +179,14 @@ pub mod ours {
     pub fn parse(p: &[u8]) -> usize {
         let Ok(msg) = Message::parse(p) else { return 0 };
         let mut acc = 0usize;
-        for q in msg.questions().flatten() {
+        let mut questions = msg.questions();
+        for q in questions.by_ref().flatten() {
             walk(&q.name, &mut acc);
             acc = acc.wrapping_add(usize::from(q.qtype.0));
         }
-        for r in msg.records().flatten() {
+        // The records start where the questions ended, with the names they read.
+        for r in questions.into_records() {
+            let Ok(r) = r else { continue };
             walk(&r.name, &mut acc);
             acc = acc.wrapping_add(r.ttl as usize);
             match r.rdata {

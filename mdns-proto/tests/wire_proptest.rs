@@ -7,7 +7,7 @@ mod common;
 
 use common::gen::{self, Spec};
 use common::{check_pointers_backward, decode_all, CAPTURED, CORPUS};
-use mdns_proto::wire::{Message, MessageWriter, Rtype};
+use mdns_proto::wire::{Message, MessageWriter, NameRef, RData, Records, Rtype};
 use proptest::prelude::*;
 
 /// Checks that `bytes` reads back as exactly `spec` (names byte for byte, case kept).
@@ -104,6 +104,86 @@ fn consume(bytes: &[u8]) {
             r.rdata.write_canonical(&mut v);
             let _ = format!("{:?}", r.rdata);
         }
+    }
+}
+
+/// Everything a records iterator yields, names with where they are read from and their
+/// length (what a memo could change), errors with their offsets.
+fn records_view(rs: Records<'_>) -> Vec<String> {
+    let name = |n: &NameRef<'_>| format!("{n}@{}/{}", n.offset(), n.wire_len());
+    rs.map(|r| match r {
+        Ok(r) => {
+            let data = match r.rdata {
+                RData::Ptr(n) | RData::Cname(n) => name(&n),
+                RData::Srv { target, .. } => name(&target),
+                RData::Nsec { next, .. } => name(&next),
+                _ => String::new(),
+            };
+            format!("{} {data} {:?}", name(&r.name), r)
+        }
+        Err(e) => format!("{e:?}"),
+    })
+    .collect()
+}
+
+/// `Questions::into_records`, after any number of questions read (none, some, all, or
+/// more than there are), yields exactly what `Message::records` does.
+fn check_into_records(bytes: &[u8]) -> Result<(), TestCaseError> {
+    let Ok(msg) = Message::parse(bytes) else {
+        return Ok(());
+    };
+    let want = records_view(msg.records());
+    for read in 0..=usize::from(msg.header().qdcount) + 1 {
+        let mut qs = msg.questions();
+        for _ in 0..read {
+            qs.next();
+        }
+        prop_assert_eq!(
+            &records_view(qs.into_records()),
+            &want,
+            "after {} questions",
+            read
+        );
+    }
+    Ok(())
+}
+
+#[test]
+fn into_records_reads_the_fixtures_as_records_does() {
+    for (name, p) in CORPUS.iter().chain(CAPTURED) {
+        check_into_records(p).unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn into_records_reads_mutated_fixtures_as_records_does(
+        which in 0..(CORPUS.len() + CAPTURED.len()),
+        edits in proptest::collection::vec((any::<usize>(), hostile_byte()), 1..8),
+        cut in proptest::option::of(any::<usize>()),
+    ) {
+        let base = CORPUS.iter().chain(CAPTURED).nth(which).unwrap().1;
+        check_into_records(&mutate(base, &edits, cut))?;
+    }
+
+    #[test]
+    fn into_records_reads_hostile_messages_as_records_does(
+        counts in any::<[u8; 4]>(),
+        body in proptest::collection::vec(hostile_byte(), 0..400),
+    ) {
+        let mut m = vec![0, 0, 0x84, 0];
+        for c in counts {
+            m.extend_from_slice(&[0, c % 8]);
+        }
+        m.extend(body);
+        check_into_records(&m)?;
+    }
+
+    #[test]
+    fn into_records_reads_built_messages_as_records_does(spec in gen::spec()) {
+        check_into_records(&gen::build(&spec, true))?;
     }
 }
 

@@ -7,7 +7,7 @@
 
 use super::error::ParseError;
 use super::header::{Header, HEADER_LEN};
-use super::name::{NameRef, Suffixes, QUESTION_SUFFIX_SLOTS};
+use super::name::{NameRef, Suffixes, QUESTION_SUFFIX_SLOTS, SUFFIX_SLOTS};
 use super::rdata::RData;
 use super::rtype::{Class, Rtype};
 
@@ -54,11 +54,15 @@ impl<'a> Message<'a> {
             buf: self.buf,
             at: HEADER_LEN,
             left: self.header.qdcount,
+            lost: false,
             memo: Suffixes::new(),
         }
     }
 
     /// The records of the answer, authority and additional sections, in order.
+    ///
+    /// To read the questions and then the records, [`Questions::into_records`] starts
+    /// where the questions ended, and does not walk their names again.
     #[inline]
     pub fn records(&self) -> Records<'a> {
         let h = &self.header;
@@ -70,7 +74,7 @@ impl<'a> Message<'a> {
                 left: 0,
                 after_answers: 0,
                 additional: 0,
-                memo: Suffixes::new(),
+                memo: Suffixes::with_seed(NO_SEED),
             };
         }
         // Skip the questions by framing alone; no pointer is followed.
@@ -96,7 +100,7 @@ impl<'a> Message<'a> {
             left: if lost { 0 } else { an + ns + ar },
             after_answers: ns + ar,
             additional: ar,
-            memo: Suffixes::new(),
+            memo: Suffixes::with_seed(NO_SEED),
         }
     }
 }
@@ -120,8 +124,64 @@ pub struct Questions<'a> {
     buf: &'a [u8],
     at: usize,
     left: u16,
+    /// Framing was lost: nothing after the question that failed can be read.
+    lost: bool,
     /// Suffixes already validated, so later names stop at a pointer to one of them.
     memo: Suffixes<QUESTION_SUFFIX_SLOTS>,
+}
+
+/// The records' memo: its own table, and the questions' as a second look-up.
+type RecordSuffixes = Suffixes<SUFFIX_SLOTS, QUESTION_SUFFIX_SLOTS>;
+
+/// The seed of a records' memo with no questions' memo behind it.
+const NO_SEED: [u32; QUESTION_SUFFIX_SLOTS] = Suffixes::<QUESTION_SUFFIX_SLOTS>::new().slots();
+
+impl<'a> Questions<'a> {
+    /// The records that follow the questions, as [`Message::records`] gives them:
+    /// questions not read yet are skipped by framing, and the records start where the
+    /// questions end. Names the questions read are not validated again: a record name
+    /// that points to one (an owner, an SRV target) costs a look-up the first time,
+    /// not a walk.
+    #[inline]
+    pub fn into_records(self) -> Records<'a> {
+        // The header was read when the message was parsed: its 12 bytes are there.
+        let h = Header::parse(self.buf).unwrap_or_default();
+        let (an, ns, ar) = (
+            u32::from(h.ancount),
+            u32::from(h.nscount),
+            u32::from(h.arcount),
+        );
+        let mut at = HEADER_LEN;
+        let mut left = 0;
+        if an + ns + ar != 0 && !self.lost {
+            // Questions not read yet: skipped by framing alone, as `Message::records`.
+            at = self.at;
+            left = an + ns + ar;
+            for _ in 0..self.left {
+                match NameRef::skip(self.buf, at) {
+                    Ok(end) if end + 4 <= self.buf.len() => at = end + 4,
+                    _ => {
+                        left = 0;
+                        break;
+                    }
+                }
+            }
+        }
+        Records {
+            buf: self.buf,
+            at,
+            left,
+            after_answers: ns + ar,
+            additional: ar,
+            // Only when there are records: the questions' memo was just written, and
+            // reading it back costs a wait on those stores.
+            memo: Suffixes::with_seed(if left != 0 {
+                self.memo.slots()
+            } else {
+                NO_SEED
+            }),
+        }
+    }
 }
 
 impl<'a> Iterator for Questions<'a> {
@@ -144,6 +204,7 @@ impl<'a> Iterator for Questions<'a> {
         };
         let Some(&[t0, t1, c0, c1]) = fixed else {
             self.left = 0;
+            self.lost = true;
             return Some(Err(ParseError::Truncated { at: self.at }));
         };
         self.at = end.unwrap_or(0) + 4;
@@ -196,7 +257,7 @@ pub struct Records<'a> {
     /// Records in the additional section.
     additional: u32,
     /// Suffixes already validated, so later names stop at a pointer to one of them.
-    memo: Suffixes,
+    memo: RecordSuffixes,
 }
 
 impl<'a> Records<'a> {

@@ -45,10 +45,10 @@ impl<'a> NameRef<'a> {
     /// that a pointer can still reach within [`MAX_POINTER_HOPS`], and the length limit
     /// is checked against the total).
     #[inline(always)]
-    pub(crate) fn read_in<const N: usize>(
+    pub(crate) fn read_in<const N: usize, const S: usize>(
         msg: &'a [u8],
         pos: usize,
-        memo: &mut Suffixes<N>,
+        memo: &mut Suffixes<N, S>,
     ) -> Result<(NameRef<'a>, usize), ParseError> {
         let mut len = *msg.get(pos).ok_or(ParseError::Truncated { at: pos })?;
         // The common case in a compressed message: the whole name is one pointer to a
@@ -67,6 +67,9 @@ impl<'a> NameRef<'a> {
         // The labels in place, up to the root label or the first pointer. The wire
         // length so far is that of the labels passed plus the root label: at - pos + 1.
         let mut at = pos;
+        // The labels so far are too long once the next length byte lies past this
+        // (`next_at - pos + 1 > MAX_NAME_LEN`, without the subtraction in the loop).
+        let last = pos + (MAX_NAME_LEN - 1);
         let target = loop {
             if len < 0x40 {
                 if len == 0 {
@@ -81,7 +84,7 @@ impl<'a> NameRef<'a> {
                 let Some(&next) = msg.get(next_at) else {
                     return Err(ParseError::Truncated { at });
                 };
-                if next_at - pos + 1 > MAX_NAME_LEN {
+                if next_at > last {
                     return Err(ParseError::NameTooLong { at: pos });
                 }
                 at = next_at;
@@ -242,13 +245,20 @@ impl fmt::Debug for NameRef<'_> {
 /// `wire_len` bytes counted so far; returns the name's total wire length and pointer
 /// count. Checks in the same order as a walk from the start, so errors are the same.
 #[inline(never)]
-fn walk_from<const N: usize>(
+fn walk_from<const N: usize, const S: usize>(
     msg: &[u8],
     pos: usize,
     mut at: usize,
     mut wire_len: usize,
-    memo: &Suffixes<N>,
+    memo: &Suffixes<N, S>,
 ) -> Result<(usize, usize), ParseError> {
+    // A suffix the seed holds (names the questions read) ends the walk at once, as a
+    // memo entry does.
+    if let Some((len, more)) = memo.get_seed(at) {
+        if wire_len - 1 + len <= MAX_NAME_LEN {
+            return Ok((wire_len - 1 + len, 1 + more));
+        }
+    }
     let mut hops = 1;
     loop {
         let len = *msg.get(at).ok_or(ParseError::Truncated { at })?;
@@ -298,19 +308,52 @@ pub(crate) const QUESTION_SUFFIX_SLOTS: usize = 8;
 /// included) and pointers followed from there, in a small direct-mapped table of `N`
 /// slots, a power of two (a newer entry replaces an older one in its slot). No
 /// allocation.
+///
+/// `S` more slots (a power of two, or 0) hold another memo's entries, looked at only
+/// when a pointer misses the table and before walking from its target: the records
+/// read after a [`Questions`](super::Questions) iterator get its memo there, so the
+/// question names are not walked again, and the table itself is built as a constant
+/// (filled in, it would be built aside and copied).
 #[derive(Clone)]
-pub(crate) struct Suffixes<const N: usize = SUFFIX_SLOTS> {
+pub(crate) struct Suffixes<const N: usize = SUFFIX_SLOTS, const S: usize = 0> {
     /// `offset << 16 | wire_len << 8 | hops`; 0 is empty (no name starts at 0, and
     /// slot 0, where offset 0 would go, starts as `u32::MAX`, which no offset matches).
     slots: [u32; N],
+    /// Entries of another memo of the same message, in the same form.
+    seed: [u32; S],
 }
 
 impl<const N: usize> Suffixes<N> {
     #[inline(always)]
     pub(crate) const fn new() -> Self {
+        Self::with_seed([])
+    }
+}
+
+impl<const N: usize, const S: usize> Suffixes<N, S> {
+    /// An empty memo whose second look-up holds `seed`, the slots of a
+    /// `Suffixes<S>` of the same message (an unused one: `Suffixes::<S>::new()`).
+    #[inline(always)]
+    pub(crate) const fn with_seed(seed: [u32; S]) -> Self {
         let mut slots = [0; N];
         slots[0] = u32::MAX;
-        Suffixes { slots }
+        Suffixes { slots, seed }
+    }
+
+    /// This memo's slots, to seed another one.
+    #[inline(always)]
+    pub(crate) const fn slots(&self) -> [u32; N] {
+        self.slots
+    }
+
+    /// The seed's entry for `at`, if it holds one.
+    #[inline(always)]
+    fn get_seed(&self, at: usize) -> Option<(usize, usize)> {
+        if S == 0 {
+            return None;
+        }
+        let e = self.seed[at % S];
+        ((e >> 16) as usize == at).then_some((((e >> 8) & 0xFF) as usize, (e & 0xFF) as usize))
     }
 
     #[inline(always)]
@@ -331,7 +374,7 @@ impl<const N: usize> Suffixes<N> {
     }
 }
 
-impl<const N: usize> fmt::Debug for Suffixes<N> {
+impl<const N: usize, const S: usize> fmt::Debug for Suffixes<N, S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let known = self
             .slots
@@ -521,6 +564,114 @@ mod tests {
             total_ok > 10_000 && total_long > 5_000,
             "{total_ok} {total_long}"
         );
+    }
+
+    #[test]
+    fn the_in_place_length_check_is_the_label_by_label_one() {
+        // `read_in` tests the next length byte's offset against pos + 254 once a label;
+        // the plain rule is "labels so far + root > 255 bytes". Names of labels in place
+        // around that length, at several offsets, cut at every byte: same results.
+        fn reference(m: &[u8], pos: usize) -> Result<(usize, usize), ParseError> {
+            let mut at = pos;
+            loop {
+                let len = *m.get(at).ok_or(ParseError::Truncated { at })?;
+                match len {
+                    0 => return Ok((at - pos + 1, at + 1)),
+                    1..=63 => {
+                        let next_at = at + 1 + usize::from(len);
+                        if next_at >= m.len() {
+                            return Err(ParseError::Truncated { at });
+                        }
+                        if next_at - pos + 1 > MAX_NAME_LEN {
+                            return Err(ParseError::NameTooLong { at: pos });
+                        }
+                        at = next_at;
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        }
+        let mut checked = 0;
+        for lead in [0usize, 1, 7, 200] {
+            for labels in [
+                [63u8, 63, 63, 61],
+                [63, 63, 63, 59],
+                [63, 63, 62, 61],
+                [50; 4],
+            ] {
+                for extra in 0..3u8 {
+                    let mut body = alloc::vec![0u8; lead];
+                    for (i, &l) in labels.iter().enumerate() {
+                        let l = if i == 3 { l.saturating_add(extra) } else { l };
+                        body.push(l);
+                        body.extend(core::iter::repeat_n(b'x', usize::from(l)));
+                    }
+                    body.push(0);
+                    let full = msg_with(&body);
+                    for cut in 12 + lead..=full.len() {
+                        let m = &full[..cut];
+                        let got = NameRef::read(m, 12 + lead).map(|(n, e)| (n.wire_len(), e));
+                        assert_eq!(got, reference(m, 12 + lead), "lead {lead} cut {cut}");
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
+    }
+
+    #[test]
+    fn a_seeded_memo_never_changes_a_result() {
+        // As above, with a records' memo seeded by a questions' memo that read part of
+        // the message first (the seed is consulted on a miss, before walking).
+        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let mut seed_hits = 0;
+        for round in 0..400 {
+            let len = 14 + (rnd() % 300) as usize;
+            let mut m = alloc::vec![0u8; len];
+            for b in m.iter_mut().skip(12) {
+                *b = match rnd() % 8 {
+                    0 => 0,
+                    1 | 2 => 0xC0 | (rnd() % 2) as u8,
+                    3 => (rnd() % 64) as u8,
+                    _ => (rnd() % 6) as u8,
+                };
+            }
+            for i in 12..len - 1 {
+                if m[i] >= 0xC0 && rnd() % 4 != 0 {
+                    m[i] = 0xC0;
+                    m[i + 1] = (12 + rnd() as usize % (len.min(256) - 12)) as u8;
+                }
+            }
+            let mut questions = Suffixes::<QUESTION_SUFFIX_SLOTS>::new();
+            for _ in 0..1 + round % 5 {
+                let pos = 12 + rnd() as usize % (len - 12);
+                let _ = NameRef::read_in(&m, pos, &mut questions);
+            }
+            let seeded =
+                Suffixes::<SUFFIX_SLOTS, QUESTION_SUFFIX_SLOTS>::with_seed(questions.slots());
+            seed_hits += seeded
+                .seed
+                .iter()
+                .filter(|&&e| e != 0 && e != u32::MAX)
+                .count();
+            let mut memo = seeded;
+            let step = 1 + 2 * (round % 7);
+            for k in 0..len {
+                let pos = 12 + (k * step) % (len - 12);
+                let plain = NameRef::read(&m, pos).map(|(n, e)| (n.offset(), n.wire_len(), e));
+                let memo_r = NameRef::read_in(&m, pos, &mut memo)
+                    .map(|(n, e)| (n.offset(), n.wire_len(), e));
+                assert_eq!(plain, memo_r, "round {round} pos {pos}");
+            }
+        }
+        assert!(seed_hits > 300, "{seed_hits}");
     }
 
     #[test]

@@ -76,12 +76,12 @@ impl<'a> RData<'a> {
     /// [`RData::parse`] of `raw` (= `msg[start..start + raw.len()]`), with the
     /// message's memo of validated suffixes.
     #[inline(always)]
-    pub(crate) fn parse_in<const N: usize>(
+    pub(crate) fn parse_in<const N: usize, const S: usize>(
         msg: &'a [u8],
         start: usize,
         raw: &'a [u8],
         rtype: Rtype,
-        memo: &mut Suffixes<N>,
+        memo: &mut Suffixes<N, S>,
     ) -> Result<Self, ParseError> {
         let end = start + raw.len();
         let bad = ParseError::BadRdata {
