@@ -30,12 +30,7 @@ impl Responder {
             return;
         };
         match reg.link_mut(iface) {
-            Some(link) => {
-                link.phase = Phase::Probing { sent: 0 };
-                // The interface's addresses may have changed: the address slots start
-                // over (the announcements to come note the current ones).
-                link.multicast.clear_addrs();
-            }
+            Some(link) => link.phase = Phase::Probing { sent: 0 },
             None => {
                 let multicast = super::registry::McTimes::for_kind(&reg.kind);
                 reg.links.push(super::registry::Link {

@@ -122,11 +122,8 @@ impl McTimes {
 
     /// The slot of `key` for `family`, if it is one kept here. An address record gets
     /// the slot holding its address, else the first free one; `None` once all are
-    /// taken by other addresses. (Slots are only freed all together, when the name or
-    /// the interface's addresses change, so an address sent to the table while they
-    /// were full is not looked for here until then. After that its time in the table
-    /// is not seen: it may go out again within the second, as every record does when
-    /// the interface changes and the names are probed and announced again.)
+    /// taken by other addresses. (Slots are only freed all together, by `clear`, so an
+    /// address sent to the table while they were full is never looked for here.)
     pub fn get(&self, key: RecKey, family: Family) -> Option<McCell<'_>> {
         let f = match family {
             Family::V4 => 0,
@@ -160,11 +157,6 @@ impl McTimes {
         for c in &self.slots {
             c.set(None);
         }
-        self.clear_addrs();
-    }
-
-    /// Frees the address slots (the interface's addresses changed).
-    pub fn clear_addrs(&self) {
         for c in &self.addrs {
             c.set(None);
         }
