@@ -197,6 +197,30 @@ fn rfc6762_6_multicast_rate_limit_holds_for_many_addresses() {
     assert_eq!(a_answers(&net.sent[1]), eight);
 }
 
+/// RFC 6762 §6: an interface coming up again (its names probed and announced anew) does
+/// not let an address record go out twice within a second: its last multicast time is
+/// kept across the change. (A fuzz find: the address slots were once reset there.)
+#[test]
+fn rfc6762_6_multicast_rate_limit_holds_across_an_interface_change() {
+    let mut net = Net::new(11);
+    net.established();
+    net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
+    assert_eq!(net.sent.len(), 1);
+    net.run_ms(100);
+    net.engine.interface_up(net.now, IF, &[v4(OUR_V4)]);
+    net.run_ms(5000);
+    let a_times: Vec<u64> = net
+        .sent
+        .iter()
+        .filter(|s| s.is_response() && s.has_answer(HOST, Rtype::A))
+        .map(|s| ms(s.at))
+        .collect();
+    assert!(a_times.len() >= 2, "announced again: {a_times:?}");
+    for w in a_times.windows(2) {
+        assert!(w[1] - w[0] >= 1000, "A multicast twice within a second: {a_times:?}");
+    }
+}
+
 /// RFC 6762 §6, §8.1: a probe for an established name is answered at once, by
 /// multicast, despite the one-second limit (250 ms instead).
 #[test]
