@@ -217,7 +217,10 @@ fn rfc6762_6_multicast_rate_limit_holds_across_an_interface_change() {
         .collect();
     assert!(a_times.len() >= 2, "announced again: {a_times:?}");
     for w in a_times.windows(2) {
-        assert!(w[1] - w[0] >= 1000, "A multicast twice within a second: {a_times:?}");
+        assert!(
+            w[1] - w[0] >= 1000,
+            "A multicast twice within a second: {a_times:?}"
+        );
     }
 }
 
