@@ -14,6 +14,10 @@
 //! verified exactly by comparing one label with the buffer, and every pointer points
 //! backward.
 //!
+//! The table is 2 KB. A writer made with [`MessageWriter::new`] has its own, zeroed with
+//! it; one made with [`MessageWriter::with_table`] borrows a [`CompressionTable`] that
+//! the caller keeps between messages and that clears only the slots a message filled.
+//!
 //! A response repeats whole names (ten PTRs of one type name, an instance name as PTR
 //! data then as the SRV and TXT owner, one host as every SRV target). A second,
 //! direct-mapped table remembers where each whole name written or found so far begins,
@@ -21,6 +25,9 @@
 //! the buffer and costs one pointer, without the label-by-label lookups. It gives
 //! exactly the bytes those lookups give: a (label, rest) pair is in the label table at
 //! most once, so a name whose every label is there has one chain, the one remembered.
+//! A [`Name`] brings that hash (and its parent's) with it, computed when it was built;
+//! a name read from a packet is hashed here. An NSEC record's next name that is its
+//! owner's (as in mDNS) points at the owner just written, where the look-up would lead.
 
 use super::error::WriteError;
 use super::header::{Header, HEADER_LEN};

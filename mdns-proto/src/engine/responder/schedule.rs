@@ -7,11 +7,11 @@
 //! [`MAX_GROUPS`] pending answer groups (each holding distinct records of ours only),
 //! at most [`MAX_HELD_QUERIES`] queries waiting for known answers, each with at most
 //! [`MAX_HELD_QUESTIONS`] questions. When each record was last multicast is kept in
-//! its registration's link for a registration's own records (SRV, TXT, NSEC, PTRs:
-//! see `registry::McTimes`), and in a table for address records and type-enumeration
-//! PTRs (and the addresses of a host with more than a few on one interface), which
-//! holds at most one entry per such record, interface and family. At most
-//! [`SPARE_LISTS`] emptied answer lists are kept for reuse.
+//! its registration's link for a registration's own records (SRV, TXT, NSEC, PTRs)
+//! and a host's first few addresses per family (see `registry::McTimes`), and in a
+//! table for type-enumeration PTRs and a host's further addresses, which holds at most
+//! one entry per such record, interface and family. At most [`SPARE_LISTS`] emptied
+//! answer lists are kept for reuse.
 
 use super::fold::WordState;
 use super::registry::{McCell, RecKey, Registry};
