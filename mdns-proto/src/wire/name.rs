@@ -510,46 +510,66 @@ mod tests {
         );
     }
 
+    /// A xorshift generator.
+    fn xorshift(mut seed: u64) -> impl FnMut() -> u64 {
+        move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        }
+    }
+
+    /// A random message of 14-313 bytes dense in labels and pointers (backward,
+    /// forward, looping), most pointers landing inside it, past the header.
+    fn pointer_dense_message(rnd: &mut impl FnMut() -> u64) -> Vec<u8> {
+        let len = 14 + (rnd() % 300) as usize;
+        let mut m = alloc::vec![0u8; len];
+        for b in m.iter_mut().skip(12) {
+            *b = match rnd() % 8 {
+                0 => 0,
+                1 | 2 => 0xC0 | (rnd() % 2) as u8,
+                3 => (rnd() % 64) as u8,
+                _ => (rnd() % 6) as u8,
+            };
+        }
+        for i in 12..len - 1 {
+            if m[i] >= 0xC0 && rnd() & 3 != 0 {
+                m[i] = 0xC0;
+                m[i + 1] = (12 + rnd() as usize % (len.min(256) - 12)) as u8;
+            }
+        }
+        m
+    }
+
+    /// Reading at `pos` with `memo` gives what a read without memo does, error included.
+    fn assert_memo_read_is_plain<const N: usize, const S: usize>(
+        m: &[u8],
+        pos: usize,
+        memo: &mut Suffixes<N, S>,
+        round: usize,
+    ) {
+        let plain = NameRef::read(m, pos).map(|(n, e)| (n.offset(), n.wire_len(), e));
+        let with_memo = NameRef::read_in(m, pos, memo).map(|(n, e)| (n.offset(), n.wire_len(), e));
+        assert_eq!(plain, with_memo, "round {round} pos {pos}");
+    }
+
     #[test]
     fn the_suffix_memo_never_changes_a_result() {
         // Random messages dense in labels and pointers (backward, forward, looping),
         // each read at every offset in a scrambled order with one shared memo: the
         // result must equal a read without memo, error included.
-        let mut seed = 0x2545_F491_4F6C_DD1Du64;
-        let mut rnd = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rnd = xorshift(0x2545_F491_4F6C_DD1D);
         let (mut total_ok, mut total_long) = (0, 0);
         for round in 0..400 {
-            let len = 14 + (rnd() % 300) as usize;
-            let mut m = alloc::vec![0u8; len];
-            for b in m.iter_mut().skip(12) {
-                *b = match rnd() % 8 {
-                    0 => 0,
-                    1 | 2 => 0xC0 | (rnd() % 2) as u8,
-                    3 => (rnd() % 64) as u8,
-                    _ => (rnd() % 6) as u8,
-                };
-            }
-            // most pointers land inside the message, past the header
-            for i in 12..len - 1 {
-                if m[i] >= 0xC0 && rnd() % 4 != 0 {
-                    m[i] = 0xC0;
-                    m[i + 1] = (12 + rnd() as usize % (len.min(256) - 12)) as u8;
-                }
-            }
+            let m = pointer_dense_message(&mut rnd);
+            let len = m.len();
             let (mut ok, mut hits) = (0, 0);
             let mut memo = Suffixes::<SUFFIX_SLOTS>::new();
             let step = 1 + 2 * (round % 7);
             for k in 0..len {
                 let pos = 12 + (k * step) % (len - 12);
-                let plain = NameRef::read(&m, pos).map(|(n, e)| (n.offset(), n.wire_len(), e));
-                let memo_r = NameRef::read_in(&m, pos, &mut memo)
-                    .map(|(n, e)| (n.offset(), n.wire_len(), e));
-                assert_eq!(plain, memo_r, "round {round} pos {pos}");
+                assert_memo_read_is_plain(&m, pos, &mut memo, round);
                 if let Ok((n, _)) = NameRef::read_in(&m, pos, &mut memo) {
                     let walked: usize = n.labels().map(|l| l.len() + 1).sum::<usize>() + 1;
                     assert_eq!(walked, n.wire_len());
@@ -624,31 +644,11 @@ mod tests {
     fn a_seeded_memo_never_changes_a_result() {
         // As above, with a records' memo seeded by a questions' memo that read part of
         // the message first (the seed is consulted on a miss, before walking).
-        let mut seed = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rnd = move || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut rnd = xorshift(0x9E37_79B9_7F4A_7C15);
         let mut seed_hits = 0;
         for round in 0..400 {
-            let len = 14 + (rnd() % 300) as usize;
-            let mut m = alloc::vec![0u8; len];
-            for b in m.iter_mut().skip(12) {
-                *b = match rnd() % 8 {
-                    0 => 0,
-                    1 | 2 => 0xC0 | (rnd() % 2) as u8,
-                    3 => (rnd() % 64) as u8,
-                    _ => (rnd() % 6) as u8,
-                };
-            }
-            for i in 12..len - 1 {
-                if m[i] >= 0xC0 && rnd() % 4 != 0 {
-                    m[i] = 0xC0;
-                    m[i + 1] = (12 + rnd() as usize % (len.min(256) - 12)) as u8;
-                }
-            }
+            let m = pointer_dense_message(&mut rnd);
+            let len = m.len();
             let mut questions = Suffixes::<QUESTION_SUFFIX_SLOTS>::new();
             for _ in 0..1 + round % 5 {
                 let pos = 12 + rnd() as usize % (len - 12);
@@ -665,10 +665,7 @@ mod tests {
             let step = 1 + 2 * (round % 7);
             for k in 0..len {
                 let pos = 12 + (k * step) % (len - 12);
-                let plain = NameRef::read(&m, pos).map(|(n, e)| (n.offset(), n.wire_len(), e));
-                let memo_r = NameRef::read_in(&m, pos, &mut memo)
-                    .map(|(n, e)| (n.offset(), n.wire_len(), e));
-                assert_eq!(plain, memo_r, "round {round} pos {pos}");
+                assert_memo_read_is_plain(&m, pos, &mut memo, round);
             }
         }
         assert!(seed_hits > 300, "{seed_hits}");
