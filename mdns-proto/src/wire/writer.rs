@@ -642,8 +642,13 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         let mut known = n;
         let mut missed_hash = 0;
         // The name after its first label written before (an instance's type name): all
-        // but the first label are known at once.
-        if n >= 2 {
+        // but the first label are known at once. (No label in the table yet, as for a
+        // message's first name: nothing to look up.)
+        if self.used == 0 {
+            if n > 0 {
+                missed_hash = hash_label(&wire[usize::from(starts[n - 1])..root], 0);
+            }
+        } else if n >= 2 {
             let parent = &wire[usize::from(starts[1])..];
             let hash = match hashes {
                 Some([_, parent]) => parent,
@@ -654,7 +659,7 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
                 known = 1;
             }
         }
-        while known > 0 {
+        while known > 0 && self.used != 0 {
             let k = known - 1;
             let label = &wire[usize::from(starts[k])..end_of(k)];
             let hash = hash_label(label, rest);
