@@ -393,17 +393,23 @@ impl Querier {
         }
     }
 
+    #[inline]
     pub(crate) fn handle_timeout(&mut self, ctx: &mut Ctx<'_>) {
         let now = ctx.now;
         // Nothing of the querier's due (the usual case when the timer was the
         // responder's): nothing to do.
         let due = |t: Option<Instant>| t.is_some_and(|t| t <= now);
-        if !(due(self.observed.next_due())
+        if due(self.observed.next_due())
             || due(self.cache.next_timeout())
-            || due(self.deadlines.first().map(|d| d.0)))
+            || due(self.deadlines.first().map(|d| d.0))
         {
-            return;
+            self.run_due(ctx);
         }
+    }
+
+    /// [`handle_timeout`](Self::handle_timeout) when something is due.
+    fn run_due(&mut self, ctx: &mut Ctx<'_>) {
+        let now = ctx.now;
         let mut done = Vec::new();
         self.observed.take_due(now, &mut done);
         for q in done {
@@ -464,7 +470,16 @@ impl Querier {
 
     // ----- outputs -----
 
+    #[inline]
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
+        // Nothing asked and nothing being sent (a responder-only engine): no call.
+        if self.jobs.is_empty() && self.questions.is_empty() {
+            return None;
+        }
+        self.poll_jobs(ctx, buf)
+    }
+
+    fn poll_jobs(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
         loop {
             if let Some(job) = self.jobs.front_mut() {
                 let t = job.write_next(ctx, &self.cache, buf);

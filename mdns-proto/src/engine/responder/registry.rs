@@ -275,6 +275,7 @@ impl Registration {
 
     /// Where `key` (one of this registration's records) keeps its last multicast on
     /// `iface` in `family`, if in its link (see [`McTimes`]).
+    #[inline]
     pub fn multicast_cell(
         &self,
         key: RecKey,
