@@ -175,6 +175,7 @@ impl Responder {
         }
     }
 
+    #[inline]
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
         self.advance(ctx);
         while let Some(job) = self.outbox.front_mut() {
@@ -214,11 +215,16 @@ impl Responder {
 
     /// Runs everything due by `ctx.now`: held multi-packet queries, probe and announce
     /// steps, and answers whose delay is over.
+    #[inline]
     fn advance(&mut self, ctx: &mut Ctx<'_>) {
         // Nothing due (the usual case on every `poll_transmit`): nothing to do.
-        if !matches!(self.poll_timeout(), Some(t) if t <= ctx.now) {
-            return;
+        if matches!(self.poll_timeout(), Some(t) if t <= ctx.now) {
+            self.run_due(ctx);
         }
+    }
+
+    /// [`advance`](Self::advance) when something is due.
+    fn run_due(&mut self, ctx: &mut Ctx<'_>) {
         for tc in self.sched.take_due_tc(ctx.now) {
             self.answer_held(ctx, tc);
         }
