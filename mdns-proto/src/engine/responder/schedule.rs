@@ -156,6 +156,7 @@ impl Schedule {
     /// Queues `keys` for `dest` on `iface` at `at`, merging into a pending group where
     /// that keeps every answer's delay rule (RFC 6762 §6.4). Dropped when the table is
     /// full.
+    #[inline]
     pub fn add(
         &mut self,
         now: Instant,
@@ -165,9 +166,22 @@ impl Schedule {
         keys: &[RecKey],
         defence: bool,
     ) {
-        if keys.is_empty() {
-            return;
+        // Most queries leave two of their three lists (defence, multicast, unicast)
+        // empty: no call for those.
+        if !keys.is_empty() {
+            self.add_keys(now, iface, dest, at, keys, defence);
         }
+    }
+
+    fn add_keys(
+        &mut self,
+        now: Instant,
+        iface: InterfaceId,
+        dest: Destination,
+        at: Instant,
+        keys: &[RecKey],
+        defence: bool,
+    ) {
         let min_ok = if at == now {
             now
         } else {
