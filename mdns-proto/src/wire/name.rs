@@ -172,6 +172,27 @@ impl<'a> NameRef<'a> {
         usize::from(self.start)
     }
 
+    /// The name's uncompressed wire form, if it lies in the message in one piece (its
+    /// labels in place up to the root label, no pointer): a slice of the message.
+    #[inline]
+    pub(crate) fn in_place(&self) -> Option<&'a [u8]> {
+        let start = usize::from(self.start);
+        let wire = self.msg.get(start..start + usize::from(self.wire_len))?;
+        // Validated on read: the labels in place, if no pointer comes first, end in
+        // the root label at the end of `wire`.
+        let mut at = 0;
+        while let Some(&len) = wire.get(at) {
+            if len == 0 {
+                return (at + 1 == wire.len()).then_some(wire);
+            }
+            if len >= 0x40 {
+                return None;
+            }
+            at += 1 + usize::from(len);
+        }
+        None
+    }
+
     /// An owned copy, in the case it was received.
     pub fn to_name(&self) -> Name {
         // Validated on read, so this cannot fail; fall back to the root defensively.
@@ -457,6 +478,22 @@ mod tests {
         assert_eq!(b.wire_len(), 11);
         assert!(b.eq_name(&Name::parse("FOO.Local").unwrap()));
         assert_eq!(NameRef::skip(&m, 19).unwrap(), 25);
+    }
+
+    #[test]
+    fn in_place_gives_the_wire_form_only_of_a_name_in_one_piece() {
+        // 12: "\x05local\x00", 19: "\x03foo" + pointer to 12, 25: pointer to 19,
+        // 27: the root name alone, 28: "\x03foo\x00" after a pointer-shaped byte.
+        let m = msg_with(b"\x05local\x00\x03foo\xc0\x0c\xc0\x0c\x00\x03foo\x00");
+        let whole = |pos| NameRef::read(&m, pos).unwrap().0.in_place();
+        assert_eq!(whole(12), Some(&b"\x05local\x00"[..]));
+        // Labels in place, then a pointer: not in one piece, although its bytes
+        // span as many as its wire form.
+        assert_eq!(whole(19), None);
+        // A name that is only a pointer is read from its target, in one piece there.
+        assert_eq!(whole(25), Some(&b"\x05local\x00"[..]));
+        assert_eq!(whole(27), Some(&b"\x00"[..]));
+        assert_eq!(whole(28), Some(&b"\x03foo\x00"[..]));
     }
 
     #[test]

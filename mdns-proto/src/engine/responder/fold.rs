@@ -42,6 +42,14 @@ impl Folded {
     /// Replaces the content with `name` (read in place from a message), folded.
     #[inline]
     pub fn set_ref(&mut self, name: &NameRef<'_>) {
+        // A name in one piece (a question's, usually) is folded in one go.
+        if let Some(wire) = name.in_place() {
+            let len = wire.len().min(MAX_WIRE);
+            // Length bytes are at most 63: lower-casing leaves them as they are.
+            fold_into(&mut self.buf[..len], &wire[..len]);
+            self.len = len;
+            return;
+        }
         let mut len = 0;
         for label in name.labels() {
             // Validated on read: the whole name fits, root label included.
@@ -211,6 +219,29 @@ impl Hasher for WordHasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_name_folds_the_same_in_one_piece_and_compressed() {
+        // 12: "My Printer._IPP._tcp.Local." in place; 40: "Kitchen" + a pointer to
+        // its "_IPP._tcp.Local."; 50: a pointer to the first name.
+        let mut m = alloc::vec![0u8; 12];
+        m.extend_from_slice(b"\x0aMy Printer\x04_IPP\x04_tcp\x05Local\x00");
+        m.extend_from_slice(b"\x07Kitchen\xc0\x17\xc0\x0c");
+        let folded = |pos| {
+            let (name, _) = NameRef::read(&m, pos).unwrap();
+            let mut f = Folded::new();
+            f.set_ref(&name);
+            alloc::vec::Vec::from(f.as_bytes())
+        };
+        let want = |s: &str| {
+            let name = Name::parse(s).unwrap();
+            alloc::vec::Vec::from(Folded::of_name(&name).as_bytes())
+        };
+        assert_eq!(folded(12), b"\x0amy printer\x04_ipp\x04_tcp\x05local\x00");
+        assert_eq!(folded(12), want("My Printer._IPP._tcp.Local"));
+        assert_eq!(folded(40), want("kitchen._ipp._tcp.local"));
+        assert_eq!(folded(50), folded(12));
+    }
 
     #[test]
     fn fold_into_lowers_ascii_only_at_every_length() {
