@@ -300,6 +300,7 @@ impl Schedule {
 
     /// [`last_multicast`](Self::last_multicast) with the record's cell (see
     /// [`Registry::multicast_cell`]) already found.
+    #[inline]
     pub fn last_multicast_in(
         &self,
         cell: Option<McCell<'_>>,
@@ -309,11 +310,20 @@ impl Schedule {
     ) -> Option<Instant> {
         match cell {
             Some(cell) => cell.get(),
-            None => self
-                .last_multicast
-                .get(&McKey::new(key, iface, family))
-                .copied(),
+            None => self.last_multicast_in_table(key, iface, family),
         }
+    }
+
+    /// [`last_multicast_in`](Self::last_multicast_in) for a record without a cell.
+    fn last_multicast_in_table(
+        &self,
+        key: RecKey,
+        iface: InterfaceId,
+        family: Family,
+    ) -> Option<Instant> {
+        self.last_multicast
+            .get(&McKey::new(key, iface, family))
+            .copied()
     }
 
     /// Notes `key` as multicast at `now`, in its cell if it has one.
