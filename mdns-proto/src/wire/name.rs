@@ -482,8 +482,8 @@ mod tests {
 
     #[test]
     fn in_place_gives_the_wire_form_only_of_a_name_in_one_piece() {
-        // 12: "\x05local\x00", 19: "\x03foo" + pointer to 12, 25: pointer to 19,
-        // 27: the root name alone, 28: "\x03foo\x00" after a pointer-shaped byte.
+        // 12: "\x05local\x00", 19: "\x03foo" + a pointer to 12, 25: a pointer to 12,
+        // 27: the root name alone, 28: "\x03foo\x00".
         let m = msg_with(b"\x05local\x00\x03foo\xc0\x0c\xc0\x0c\x00\x03foo\x00");
         let whole = |pos| NameRef::read(&m, pos).unwrap().0.in_place();
         assert_eq!(whole(12), Some(&b"\x05local\x00"[..]));

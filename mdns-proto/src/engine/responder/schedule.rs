@@ -173,6 +173,7 @@ impl Schedule {
         }
     }
 
+    /// [`add`](Self::add) for a list that is not empty.
     fn add_keys(
         &mut self,
         now: Instant,
