@@ -314,19 +314,25 @@ impl Querier {
         }
     }
 
+    #[inline]
     pub(crate) fn handle_query(&mut self, ctx: &mut Ctx<'_>, incoming: &Incoming<'_>) {
         if incoming.own || incoming.legacy {
             return;
         }
-        let now = ctx.now;
-        let iface = incoming.meta.interface;
-        let source = incoming.meta.source;
-        let msg = &incoming.msg;
         // Nothing cached, asked for or followed: no question of theirs can matter to us
         // (§7.3, §10.5), whatever it asks. (What follows would come to the same.)
         if self.cache.is_empty() && self.interest.is_empty() && self.observed.is_empty() {
             return;
         }
+        self.observe_query(ctx, incoming);
+    }
+
+    /// [`handle_query`](Self::handle_query) when the query may matter to us.
+    fn observe_query(&mut self, ctx: &mut Ctx<'_>, incoming: &Incoming<'_>) {
+        let now = ctx.now;
+        let iface = incoming.meta.interface;
+        let source = incoming.meta.source;
+        let msg = &incoming.msg;
         let truncated = msg.header().truncated();
         if msg.header().qdcount == 0 {
             // §7.2: more known answers of a query with TC from the same source.
