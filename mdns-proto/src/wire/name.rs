@@ -67,9 +67,10 @@ impl<'a> NameRef<'a> {
         // The labels in place, up to the root label or the first pointer. The wire
         // length so far is that of the labels passed plus the root label: at - pos + 1.
         let mut at = pos;
-        // The labels so far are too long once the next length byte lies past this
-        // (`next_at - pos + 1 > MAX_NAME_LEN`, without the subtraction in the loop).
-        let last = pos + (MAX_NAME_LEN - 1);
+        // The labels so far are too long once the next length byte lies at `pos + 255`
+        // or past it (`next_at - pos + 1 > MAX_NAME_LEN`): cut there, the message gives
+        // one bounds check a label for both limits.
+        let within = msg.get(..pos + MAX_NAME_LEN).unwrap_or(msg);
         let target = loop {
             if len < 0x40 {
                 if len == 0 {
@@ -81,12 +82,13 @@ impl<'a> NameRef<'a> {
                 }
                 let next_at = at + 1 + usize::from(len);
                 // The label, and the length byte after it.
-                let Some(&next) = msg.get(next_at) else {
-                    return Err(ParseError::Truncated { at });
+                let Some(&next) = within.get(next_at) else {
+                    return Err(if next_at >= msg.len() {
+                        ParseError::Truncated { at }
+                    } else {
+                        ParseError::NameTooLong { at: pos }
+                    });
                 };
-                if next_at > last {
-                    return Err(ParseError::NameTooLong { at: pos });
-                }
                 at = next_at;
                 len = next;
             } else if len >= 0xC0 {
