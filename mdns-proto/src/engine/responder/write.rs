@@ -137,7 +137,8 @@ fn transmit(iface: InterfaceId, destination: Destination, size: usize) -> Transm
 }
 
 /// Pushes one record. Legacy replies carry no cache-flush bits, TTLs of at most ten
-/// seconds and an uncompressed SRV target (RFC 6762 §6.7, §18.14).
+/// seconds (RFC 6762 §6.7) and SRV records without compression, owner name and target
+/// both: "name compression MUST NOT be performed on SRV records" (§18.14).
 pub(crate) fn push(
     w: &mut MessageWriter<'_, impl TableStore>,
     section: Section,
