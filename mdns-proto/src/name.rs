@@ -91,11 +91,22 @@ pub fn labels_eq<'a, 'b>(
 /// It also keeps, computed once when it is built, the message writer's hashes of its
 /// exact wire form and of its parent's, so that writing a name already in a message
 /// costs no hashing.
-#[derive(Clone)]
 pub struct Name {
     wire: SmallVec<[u8; 64]>,
     /// `wire_hash` of `wire`, and of `wire` without its first label (0 for the root).
     hashes: [u32; 2],
+}
+
+impl Clone for Name {
+    /// The bytes copied in one piece (`SmallVec`'s own `clone` copies byte by byte), the
+    /// hashes kept.
+    #[inline]
+    fn clone(&self) -> Self {
+        Name {
+            wire: SmallVec::from_slice(&self.wire),
+            hashes: self.hashes,
+        }
+    }
 }
 
 /// The writer's hash of a name's exact wire form (case is distinct), a word at a time.
@@ -119,6 +130,13 @@ impl Name {
         };
         let hashes = [wire_hash(&wire), parent];
         Name { wire, hashes }
+    }
+
+    /// A name from a wire form already validated as a name (labels of 1 to 63 bytes,
+    /// at most 255 bytes with the root label it ends in): a name read from a message.
+    #[inline]
+    pub(crate) fn from_valid_wire(wire: &[u8]) -> Self {
+        Name::from_checked(SmallVec::from_slice(wire))
     }
 
     /// The root name (`.`).
@@ -544,6 +562,7 @@ mod tests {
             t.prepend(b"a longer first label").unwrap(),
             Name::parse("a").unwrap().concat(&t).unwrap(),
             Name::from_wire(n.as_wire()).unwrap(),
+            Name::from_valid_wire(n.as_wire()),
             Name::from_labels(t.labels()).unwrap(),
             Name::root(),
             Name::root().parent(),
@@ -551,6 +570,8 @@ mod tests {
         ] {
             check(&name);
         }
+        // A clone has the same bytes (and, checked above, hashes).
+        assert_eq!(n.clone().as_wire(), n.as_wire());
         // Case is distinct to the writer: equal names, different hashes.
         assert_eq!(t, Name::parse("_http._tcp.local").unwrap());
         assert_ne!(

@@ -461,6 +461,41 @@ fn bct_16_legacy_unicast() {
     assert!(r.bytes.windows(target.len()).any(|w| w == target));
 }
 
+/// Row 16, twice in a row: each legacy reply echoes its own query's ID and questions
+/// (the responder reuses one reply's question list for the next), a name asked about
+/// twice in one query included.
+#[test]
+fn bct_16_legacy_replies_in_a_row_echo_their_own_questions() {
+    let mut net = Net::new(16);
+    net.established();
+    let questions = |r: &Sent| -> Vec<(String, Rtype)> {
+        r.msg()
+            .questions()
+            .map(|q| {
+                let q = q.unwrap();
+                (q.name.to_string(), q.qtype)
+            })
+            .collect()
+    };
+    let both = &[(INST, Rtype::SRV, false), (INST, Rtype::TXT, false)];
+    net.recv_from(&query_id(0x1111, false, both, &[], &[]), peer(40000), true);
+    let first = net.sent.last().expect("first legacy reply").clone();
+    assert_eq!(first.msg().header().id, 0x1111);
+    assert_eq!(
+        questions(&first),
+        [
+            (INST.to_string(), Rtype::SRV),
+            (INST.to_string(), Rtype::TXT)
+        ]
+    );
+    let one = &[(HOST, Rtype::A, false)];
+    net.recv_from(&query_id(0x2222, false, one, &[], &[]), peer(40001), true);
+    let second = net.sent.last().expect("second legacy reply");
+    assert_eq!(second.dest, Destination::Unicast(peer(40001)));
+    assert_eq!(second.msg().header().id, 0x2222);
+    assert_eq!(questions(second), [(HOST.to_string(), Rtype::A)]);
+}
+
 /// Row 17: after start-up, a few announcements with a first gap of at least 1 s, then
 /// silence: nothing periodic.
 #[test]

@@ -197,6 +197,10 @@ impl<'a> NameRef<'a> {
 
     /// An owned copy, in the case it was received.
     pub fn to_name(&self) -> Name {
+        // A name in one piece is copied as it is: validated on read.
+        if let Some(wire) = self.in_place() {
+            return Name::from_valid_wire(wire);
+        }
         // Validated on read, so this cannot fail; fall back to the root defensively.
         Name::from_labels(self.labels()).unwrap_or_else(|_| Name::root())
     }
@@ -501,6 +505,14 @@ mod tests {
         assert_eq!(whole(25), Some(&b"\x05local\x00"[..]));
         assert_eq!(whole(27), Some(&b"\x00"[..]));
         assert_eq!(whole(28), Some(&b"\x03foo\x00"[..]));
+        // `to_name` copies a name in one piece and assembles one after a pointer: the
+        // same names either way, hashes included.
+        for (pos, text) in [(12, "local"), (19, "foo.local"), (25, "local"), (28, "foo")] {
+            let name = NameRef::read(&m, pos).unwrap().0.to_name();
+            let want = Name::parse(text).unwrap();
+            assert_eq!(name.as_wire(), want.as_wire(), "{text}");
+            assert_eq!(name.wire_hashes(), want.wire_hashes(), "{text}");
+        }
     }
 
     #[test]

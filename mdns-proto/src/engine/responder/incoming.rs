@@ -256,8 +256,17 @@ impl Responder {
         let now = ctx.now;
         if let Some(id) = from.legacy {
             if !mc.is_empty() && self.outbox.len() < MAX_OUTBOX {
-                self.outbox
-                    .push_back(legacy::reply(from.iface, from.source, id, questions, &mc));
+                let list = self.sched.spare_list();
+                let spare = self.spare_legacy.take();
+                self.outbox.push_back(legacy::reply(
+                    from.iface,
+                    from.source,
+                    id,
+                    questions,
+                    &mc,
+                    list,
+                    spare,
+                ));
             }
             return;
         }
@@ -381,9 +390,17 @@ impl Responder {
 /// Questions echoed by a legacy reply.
 pub(crate) fn owned_questions(
     questions: &[Q<'_>],
-) -> SmallVec<[(crate::name::Name, Rtype, Class); 2]> {
-    questions
-        .iter()
-        .map(|q| (q.name.to_name(), q.qtype, q.qclass))
-        .collect()
+    owned: &mut SmallVec<[(crate::name::Name, Rtype, Class); 2]>,
+) {
+    owned.clear();
+    for (i, q) in questions.iter().enumerate() {
+        // A name asked about again (SRV and TXT of one instance: the second question's
+        // name a pointer to the first's) is copied, not built again.
+        let same = |p: &Q<'_>| p.name.offset() == q.name.offset();
+        let name = match questions[..i].iter().position(same) {
+            Some(j) => owned[j].0.clone(),
+            None => q.name.to_name(),
+        };
+        owned.push((name, q.qtype, q.qclass));
+    }
 }

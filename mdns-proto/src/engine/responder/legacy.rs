@@ -13,32 +13,46 @@ use super::registry::RecKey;
 use super::write::{Job, LegacyQuery, ResponseJob};
 use crate::engine::io::{Destination, InterfaceId};
 use alloc::boxed::Box;
+use alloc::vec::Vec;
 use core::net::SocketAddr;
+use smallvec::SmallVec;
 
 pub use super::write::{LEGACY_MAX_REPLY, LEGACY_MAX_TTL};
 
 /// The reply job to a legacy query with ID `id` from `source`: `answers` (sorted,
-/// without duplicates), then their additional records.
+/// without duplicates, put in `list`, an empty list), then their additional records.
+/// `spare`: the question list of an earlier reply, to reuse.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn reply(
     iface: InterfaceId,
     source: SocketAddr,
     id: u16,
     questions: &[Q<'_>],
     answers: &[RecKey],
+    mut list: Vec<RecKey>,
+    spare: Option<Box<LegacyQuery>>,
 ) -> Job {
-    let mut answers = answers.to_vec();
-    answers.sort_unstable();
-    answers.dedup();
+    list.extend_from_slice(answers);
+    let mut answers = list;
+    if !answers.windows(2).all(|w| w[0] < w[1]) {
+        answers.sort_unstable();
+        answers.dedup();
+    }
+    let mut legacy = spare.unwrap_or_else(|| {
+        Box::new(LegacyQuery {
+            id,
+            questions: SmallVec::new(),
+        })
+    });
+    legacy.id = id;
+    owned_questions(questions, &mut legacy.questions);
     Job::Response(ResponseJob {
         iface,
         dest: Destination::Unicast(source),
         answers,
-        additionals: alloc::vec::Vec::new(),
+        additionals: Vec::new(),
         auto_additionals: true,
         gap: None,
-        legacy: Some(Box::new(LegacyQuery {
-            id,
-            questions: owned_questions(questions),
-        })),
+        legacy: Some(legacy),
     })
 }

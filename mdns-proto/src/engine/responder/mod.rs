@@ -97,6 +97,9 @@ pub struct Responder {
     table: Box<CompressionTable>,
     /// A question's name folded, reused from one query to the next.
     qname: fold::Folded,
+    /// The legacy question list of the last legacy reply sent, kept for the next one
+    /// (a reply then costs no allocation for it).
+    spare_legacy: Option<Box<write::LegacyQuery>>,
 }
 
 impl Responder {
@@ -111,6 +114,7 @@ impl Responder {
             goodbyes_left: BTreeMap::new(),
             table: Box::default(),
             qname: fold::Folded::new(),
+            spare_legacy: None,
         }
     }
 
@@ -194,7 +198,12 @@ impl Responder {
                             self.goodbye_sent(ctx, reg);
                         }
                     }
-                    Some(Job::Response(r)) => self.sched.recycle(r.answers),
+                    Some(Job::Response(r)) => {
+                        self.sched.recycle(r.answers);
+                        if r.legacy.is_some() {
+                            self.spare_legacy = r.legacy;
+                        }
+                    }
                     _ => {}
                 }
             }

@@ -211,7 +211,7 @@ impl Schedule {
                 if self.groups.len() >= MAX_GROUPS {
                     return;
                 }
-                let answers = self.spare.pop().unwrap_or_default();
+                let answers = self.spare_list();
                 self.groups.push(Group {
                     iface,
                     dest,
@@ -272,6 +272,11 @@ impl Schedule {
                 legacy: None,
             }));
         }
+    }
+
+    /// An empty answer list, one kept for reuse if there is one.
+    pub fn spare_list(&mut self) -> Vec<RecKey> {
+        self.spare.pop().unwrap_or_default()
     }
 
     /// Takes back the answer list of a job sent, for reuse.
