@@ -1,8 +1,9 @@
 //! Replies to legacy unicast queries (RFC 6762 §6.7): one-shot resolvers asking from a
 //! port other than 5353. The reply goes by unicast to the source address and port, with
 //! the query ID and questions echoed, no cache-flush bits, TTLs of at most ten seconds,
-//! an uncompressed SRV target, and TC when it does not fit (the writing rules are in
-//! [`write`](super::write)).
+//! SRV records without name compression (§18.14), and TC when it does not fit (the
+//! writing rules are in [`write`](super::write)). The question list and the answer list
+//! of a reply sent are kept for the next reply, so a reply allocates nothing.
 //!
 //! Bound on amplification: a reply is at most [`LEGACY_MAX_REPLY`] (512) bytes, what a
 //! resolver without EDNS0 accepts (RFC 1035 §4.2.1). The smallest query carrying a
