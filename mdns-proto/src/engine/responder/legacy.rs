@@ -3,7 +3,7 @@
 //! the query ID and questions echoed, no cache-flush bits, TTLs of at most ten seconds,
 //! SRV records without name compression (§18.14), and TC when it does not fit (the
 //! writing rules are in [`write`](super::write)). The question list and the answer list
-//! of a reply sent are kept for the next reply, so a reply allocates nothing.
+//! of a reply sent are kept for the next one: later replies allocate nothing for them.
 //!
 //! Bound on amplification: a reply is at most [`LEGACY_MAX_REPLY`] (512) bytes, what a
 //! resolver without EDNS0 accepts (RFC 1035 §4.2.1). The smallest query carrying a
