@@ -485,6 +485,7 @@ impl Querier {
         self.poll_jobs(ctx, buf)
     }
 
+    /// [`poll_transmit`](Self::poll_transmit) when something is asked or being sent.
     fn poll_jobs(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
         loop {
             if let Some(job) = self.jobs.front_mut() {
