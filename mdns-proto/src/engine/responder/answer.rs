@@ -156,7 +156,7 @@ pub(crate) fn additionals(
         }
     }
     // Usually in strictly ascending order already: neither sorted nor deduplicated.
-    if !out.windows(2).all(|w| w[0] < w[1]) {
+    if !is_strictly_sorted(out) {
         out.sort_unstable();
         out.dedup();
     }
@@ -175,6 +175,12 @@ pub(crate) fn additionals(
 /// True if `keys` is in ascending order.
 fn is_sorted(keys: &[RecKey]) -> bool {
     keys.windows(2).all(|w| w[0] <= w[1])
+}
+
+/// True if `keys` is in ascending order without duplicates: a list that needs neither
+/// sorting nor deduplicating.
+pub(crate) fn is_strictly_sorted(keys: &[RecKey]) -> bool {
+    keys.windows(2).all(|w| w[0] < w[1])
 }
 
 /// True if any record is shared (a PTR): its answer must wait 20–120 ms (RFC 6762 §6).

@@ -9,6 +9,7 @@
 //! resolver without EDNS0 accepts (RFC 1035 §4.2.1). The smallest query carrying a
 //! question is 17 bytes, so a reply is never more than ~30× its query, whatever it asks.
 
+use super::answer::is_strictly_sorted;
 use super::incoming::{owned_questions, Q};
 use super::registry::RecKey;
 use super::write::{Job, LegacyQuery, ResponseJob};
@@ -35,7 +36,7 @@ pub(crate) fn reply(
 ) -> Job {
     list.extend_from_slice(answers);
     let mut answers = list;
-    if !answers.windows(2).all(|w| w[0] < w[1]) {
+    if !is_strictly_sorted(&answers) {
         answers.sort_unstable();
         answers.dedup();
     }

@@ -13,6 +13,7 @@
 //! one entry per such record, interface and family. At most [`SPARE_LISTS`] emptied
 //! answer lists are kept for reuse.
 
+use super::answer::is_strictly_sorted;
 use super::fold::WordState;
 use super::registry::{McCell, RecKey, Registry};
 use super::write::{Job, ResponseJob};
@@ -223,7 +224,7 @@ impl Schedule {
                 self.groups.last_mut().expect("just pushed")
             }
         };
-        if group.answers.is_empty() && keys.windows(2).all(|w| w[0] < w[1]) {
+        if group.answers.is_empty() && is_strictly_sorted(keys) {
             // A new group of answers in order (one question's, the usual case).
             group.answers.extend_from_slice(keys);
             return;
