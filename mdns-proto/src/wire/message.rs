@@ -56,6 +56,7 @@ impl<'a> Message<'a> {
             left: self.header.qdcount,
             lost: false,
             memo: Suffixes::new(),
+            records: self.header.ancount | self.header.nscount | self.header.arcount != 0,
         }
     }
 
@@ -68,14 +69,7 @@ impl<'a> Message<'a> {
         let h = &self.header;
         if h.ancount == 0 && h.nscount == 0 && h.arcount == 0 {
             // None (a query without known answers): no need to find where they start.
-            return Records {
-                buf: self.buf,
-                at: HEADER_LEN,
-                left: 0,
-                after_answers: 0,
-                additional: 0,
-                memo: Suffixes::with_seed(NO_SEED),
-            };
+            return Records::none(self.buf);
         }
         // Skip the questions by framing alone; no pointer is followed.
         let mut at = HEADER_LEN;
@@ -128,6 +122,8 @@ pub struct Questions<'a> {
     lost: bool,
     /// Suffixes already validated, so later names stop at a pointer to one of them.
     memo: Suffixes<QUESTION_SUFFIX_SLOTS>,
+    /// The header counts records: with none, [`Questions::into_records`] reads nothing.
+    records: bool,
 }
 
 /// The records' memo: its own table, and the questions' as a second look-up.
@@ -144,6 +140,9 @@ impl<'a> Questions<'a> {
     /// not a walk.
     #[inline]
     pub fn into_records(self) -> Records<'a> {
+        if !self.records || self.lost {
+            return Records::none(self.buf);
+        }
         // The header was read when the message was parsed: its 12 bytes are there.
         let h = Header::parse(self.buf).unwrap_or_default();
         let (an, ns, ar) = (
@@ -151,19 +150,15 @@ impl<'a> Questions<'a> {
             u32::from(h.nscount),
             u32::from(h.arcount),
         );
-        let mut at = HEADER_LEN;
-        let mut left = 0;
-        if an + ns + ar != 0 && !self.lost {
-            // Questions not read yet: skipped by framing alone, as `Message::records`.
-            at = self.at;
-            left = an + ns + ar;
-            for _ in 0..self.left {
-                match NameRef::skip(self.buf, at) {
-                    Ok(end) if end + 4 <= self.buf.len() => at = end + 4,
-                    _ => {
-                        left = 0;
-                        break;
-                    }
+        // Questions not read yet: skipped by framing alone, as `Message::records`.
+        let mut at = self.at;
+        let mut left = an + ns + ar;
+        for _ in 0..self.left {
+            match NameRef::skip(self.buf, at) {
+                Ok(end) if end + 4 <= self.buf.len() => at = end + 4,
+                _ => {
+                    left = 0;
+                    break;
                 }
             }
         }
@@ -173,13 +168,7 @@ impl<'a> Questions<'a> {
             left,
             after_answers: ns + ar,
             additional: ar,
-            // Only when there are records: the questions' memo was just written, and
-            // reading it back costs a wait on those stores.
-            memo: Suffixes::with_seed(if left != 0 {
-                self.memo.slots()
-            } else {
-                NO_SEED
-            }),
+            memo: Suffixes::with_seed(self.memo.slots()),
         }
     }
 }
@@ -194,10 +183,14 @@ impl<'a> Iterator for Questions<'a> {
         self.left -= 1;
         // One walk gives both the name and where it ends; only a name that does not
         // read needs a second, framing-only walk to find the next question.
-        let (name, end) = match NameRef::read_in(self.buf, self.at, &mut self.memo) {
+        // Read with a copy of the memo: a slow walk borrows it, and a borrow of the
+        // iterator's own would keep all of the iterator in memory.
+        let mut memo = self.memo.clone();
+        let (name, end) = match NameRef::read_in(self.buf, self.at, &mut memo) {
             Ok((name, end)) => (Ok(name), Ok(end)),
             Err(e) => (Err(e), NameRef::skip(self.buf, self.at)),
         };
+        self.memo = memo;
         let fixed: Option<&[u8; 4]> = match end {
             Ok(end) => self.buf.get(end..).and_then(|b| b.first_chunk()),
             Err(_) => None,
@@ -261,6 +254,19 @@ pub struct Records<'a> {
 }
 
 impl<'a> Records<'a> {
+    /// No records.
+    #[inline(always)]
+    fn none(buf: &'a [u8]) -> Self {
+        Records {
+            buf,
+            at: HEADER_LEN,
+            left: 0,
+            after_answers: 0,
+            additional: 0,
+            memo: Suffixes::with_seed(NO_SEED),
+        }
+    }
+
     #[cold]
     fn lose(&mut self, e: ParseError) -> Option<Result<Record<'a>, ParseError>> {
         self.left = 0;

@@ -331,10 +331,12 @@ fn walk_from<const N: usize, const S: usize>(
 /// of 60-odd names in use (the corpus's d) a few more walks (+9 % instructions).
 pub(crate) const SUFFIX_SLOTS: usize = 32;
 
-/// Slots of the memo of the questions: a message has few, and a small memo keeps the
-/// fixed cost of a tiny query low (it is built, and moved, with the iterator, and
-/// copied into the records' memo as its seed).
-pub(crate) const QUESTION_SUFFIX_SLOTS: usize = 4;
+/// Slots of the memo of the questions: one, the last question name read. A message
+/// has few questions, and records that point into them mostly point to the last one
+/// (the known answers of a query). One slot lives in a register, where a table would
+/// keep the whole iterator in memory: a one-question query costs 12 instructions less
+/// than with 4 slots, and no corpus packet costs more.
+pub(crate) const QUESTION_SUFFIX_SLOTS: usize = 1;
 
 /// The suffixes of one message already read cleanly: offset, wire length (root
 /// included) and pointers followed from there, in a small direct-mapped table of `N`
@@ -724,7 +726,8 @@ mod tests {
                 assert_memo_read_is_plain(&m, pos, &mut memo, round);
             }
         }
-        assert!(seed_hits > 300, "{seed_hits}");
+        // One slot a round (QUESTION_SUFFIX_SLOTS is 1), filled when a read succeeds.
+        assert!(seed_hits > 150, "{seed_hits}");
     }
 
     #[test]
