@@ -55,8 +55,9 @@ impl<'a> NameRef<'a> {
         // suffix already read. A memo entry exists only for a suffix that read cleanly
         // and can still be pointed to, so the pointer is known to be good (inside the
         // message, past the header, not to itself) and the pointer count to stay within
-        // bounds.
-        if len >= 0xC0 {
+        // bounds. (Not for a one-slot memo, the questions': a question is rarely a
+        // bare pointer, and the look-up before the walk costs every question.)
+        if N > 1 && len >= 0xC0 {
             if let Some(&lo) = msg.get(pos + 1) {
                 let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
                 if let Some((total, _)) = memo.get(target) {
@@ -75,9 +76,7 @@ impl<'a> NameRef<'a> {
             if len < 0x40 {
                 if len == 0 {
                     let wire_len = at - pos + 1;
-                    if at != pos {
-                        memo.put(pos, wire_len, 0);
-                    }
+                    memo.put(pos, wire_len, 0);
                     return Ok((NameRef::new(msg, pos, wire_len), at + 1));
                 }
                 let next_at = at + 1 + usize::from(len);
@@ -393,7 +392,10 @@ impl<const N: usize, const S: usize> Suffixes<N, S> {
     #[inline(always)]
     fn get(&self, at: usize) -> Option<(usize, usize)> {
         let e = self.slots[at % N];
-        ((e >> 16) as usize == at).then_some((((e >> 8) & 0xFF) as usize, (e & 0xFF) as usize))
+        if (e >> 16) as usize != at {
+            return None;
+        }
+        Some((((e >> 8) & 0xFF) as usize, (e & 0xFF) as usize))
     }
 
     /// Files the suffix at `at`, unless no pointer can reach it (past 14 bits) or a
@@ -418,6 +420,11 @@ impl<const N: usize, const S: usize> fmt::Debug for Suffixes<N, S> {
         write!(f, "Suffixes({known} known)")
     }
 }
+
+/// Marks the path that calls it as rarely taken, for code layout.
+#[cold]
+#[inline]
+fn cold() {}
 
 /// Iterator over the labels of a [`NameRef`], following pointers.
 #[derive(Clone)]
@@ -453,6 +460,7 @@ impl<'a> Iterator for NameLabels<'a> {
                 self.at = end as u32;
                 return Some(label);
             }
+            cold();
             if len < 0xC0 {
                 return None;
             }
