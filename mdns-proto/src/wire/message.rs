@@ -56,7 +56,7 @@ impl<'a> Message<'a> {
             left: self.header.qdcount,
             lost: false,
             memo: Suffixes::new(),
-            records: self.header.ancount | self.header.nscount | self.header.arcount != 0,
+            records: counts_records(self.buf),
         }
     }
 
@@ -97,6 +97,15 @@ impl<'a> Message<'a> {
             memo: Suffixes::with_seed(NO_SEED),
         }
     }
+}
+
+/// Whether the header at the start of `buf` counts any records: its bytes 6 to 11, read
+/// in one load (with the question count, shifted out).
+#[inline(always)]
+fn counts_records(buf: &[u8]) -> bool {
+    buf.get(4..HEADER_LEN)
+        .and_then(|b| b.first_chunk())
+        .is_some_and(|&b| u64::from_le_bytes(b) >> 16 != 0)
 }
 
 /// A question.
