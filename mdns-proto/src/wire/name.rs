@@ -55,8 +55,9 @@ impl<'a> NameRef<'a> {
         // suffix already read. A memo entry exists only for a suffix that read cleanly
         // and can still be pointed to, so the pointer is known to be good (inside the
         // message, past the header, not to itself) and the pointer count to stay within
-        // bounds. (Not for a one-slot memo, the questions': a question is rarely a
-        // bare pointer, and the look-up before the walk costs every question.)
+        // bounds. (A one-slot memo, the questions', is not looked at here nor after the
+        // walk: a question rarely points to the one before it, and the look-ups cost
+        // every question; `walk_from` still stops at a suffix the memo holds.)
         if N > 1 && len >= 0xC0 {
             if let Some(&lo) = msg.get(pos + 1) {
                 let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
@@ -100,7 +101,8 @@ impl<'a> NameRef<'a> {
         };
         let end = at + 2;
         let wire_len = at - pos + 1;
-        let (total, hops) = match memo.get(target) {
+        let known = if N > 1 { memo.get(target) } else { None };
+        let (total, hops) = match known {
             Some((len, hops)) if wire_len - 1 + len <= MAX_NAME_LEN => {
                 (wire_len - 1 + len, hops + 1)
             }
