@@ -57,7 +57,7 @@ impl<'a> NameRef<'a> {
         // message, past the header, not to itself) and the pointer count to stay within
         // bounds. (A one-slot memo, the questions', is not looked at here nor after the
         // walk: a question rarely points to the one before it, and the look-ups cost
-        // every question; `walk_from` still stops at a suffix the memo holds.)
+        // every question; `walk_from` still looks at it for the pointers after the first.)
         if N > 1 && len >= 0xC0 {
             if let Some(&lo) = msg.get(pos + 1) {
                 let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
