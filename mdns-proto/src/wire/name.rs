@@ -351,7 +351,7 @@ pub(crate) const QUESTION_SUFFIX_SLOTS: usize = 1;
 /// (filled in, it would be built aside and copied).
 #[derive(Clone)]
 pub(crate) struct Suffixes<const N: usize = SUFFIX_SLOTS, const S: usize = 0> {
-    /// `offset << 16 | wire_len << 8 | hops`; 0 is empty (no name starts at 0, and
+    /// `offset << 16 | hops << 8 | wire_len`; 0 is empty (no name starts at 0, and
     /// slot 0, where offset 0 would go, starts as `u32::MAX`, which no offset matches).
     slots: [u32; N],
     /// Entries of another memo of the same message, in the same form.
@@ -388,7 +388,7 @@ impl<const N: usize, const S: usize> Suffixes<N, S> {
             return None;
         }
         let e = self.seed[at % S];
-        ((e >> 16) as usize == at).then_some((((e >> 8) & 0xFF) as usize, (e & 0xFF) as usize))
+        ((e >> 16) as usize == at).then_some(((e & 0xFF) as usize, ((e >> 8) & 0xFF) as usize))
     }
 
     #[inline(always)]
@@ -397,7 +397,7 @@ impl<const N: usize, const S: usize> Suffixes<N, S> {
         if (e >> 16) as usize != at {
             return None;
         }
-        Some((((e >> 8) & 0xFF) as usize, (e & 0xFF) as usize))
+        Some(((e & 0xFF) as usize, ((e >> 8) & 0xFF) as usize))
     }
 
     /// Files the suffix at `at`, unless no pointer can reach it (past 14 bits) or a
@@ -407,7 +407,7 @@ impl<const N: usize, const S: usize> Suffixes<N, S> {
     fn put(&mut self, at: usize, wire_len: usize, hops: usize) {
         // wire_len <= 255 and hops <= 32 by validation.
         if at <= 0x3FFF && hops < MAX_POINTER_HOPS {
-            self.slots[at % N] = ((at as u32) << 16) | ((wire_len as u32) << 8) | hops as u32;
+            self.slots[at % N] = ((at as u32) << 16) | ((hops as u32) << 8) | wire_len as u32;
         }
     }
 }
