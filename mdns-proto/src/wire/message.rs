@@ -94,7 +94,8 @@ impl<'a> Message<'a> {
             left: if lost { 0 } else { an + ns + ar },
             after_answers: ns + ar,
             additional: ar,
-            memo: Suffixes::with_seed(NO_SEED),
+            memo: None,
+            seed: NO_SEED,
         }
     }
 }
@@ -177,7 +178,8 @@ impl<'a> Questions<'a> {
             left,
             after_answers: ns + ar,
             additional: ar,
-            memo: Suffixes::with_seed(self.memo.slots()),
+            memo: None,
+            seed: self.memo.slots(),
         }
     }
 }
@@ -225,6 +227,17 @@ impl<'a> Iterator for Questions<'a> {
     }
 }
 
+/// Makes the records' memo when the first record is read: an iterator with no
+/// records to read (a query without known answers) never writes the table.
+#[cold]
+#[inline(never)]
+fn first_memo(
+    memo: &mut Option<RecordSuffixes>,
+    seed: [u32; QUESTION_SUFFIX_SLOTS],
+) -> &mut RecordSuffixes {
+    memo.insert(Suffixes::with_seed(seed))
+}
+
 /// A resource record.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
@@ -258,8 +271,11 @@ pub struct Records<'a> {
     after_answers: u32,
     /// Records in the additional section.
     additional: u32,
-    /// Suffixes already validated, so later names stop at a pointer to one of them.
-    memo: RecordSuffixes,
+    /// Suffixes already validated, so later names stop at a pointer to one of them;
+    /// made when the first record is read.
+    memo: Option<RecordSuffixes>,
+    /// The questions' memo, the seed of `memo`.
+    seed: [u32; QUESTION_SUFFIX_SLOTS],
 }
 
 impl<'a> Records<'a> {
@@ -272,15 +288,17 @@ impl<'a> Records<'a> {
             left: 0,
             after_answers: 0,
             additional: 0,
-            memo: Suffixes::with_seed(NO_SEED),
+            memo: None,
+            seed: NO_SEED,
         }
     }
+}
 
-    #[cold]
-    fn lose(&mut self, e: ParseError) -> Option<Result<Record<'a>, ParseError>> {
-        self.left = 0;
-        Some(Err(e))
-    }
+/// Framing is lost: no record after this one can be read.
+#[cold]
+fn lose<'a>(left: &mut u32, e: ParseError) -> Option<Result<Record<'a>, ParseError>> {
+    *left = 0;
+    Some(Err(e))
 }
 
 impl<'a> Iterator for Records<'a> {
@@ -290,6 +308,10 @@ impl<'a> Iterator for Records<'a> {
         if self.left == 0 {
             return None;
         }
+        let memo = match &mut self.memo {
+            Some(memo) => memo,
+            None => first_memo(&mut self.memo, self.seed),
+        };
         let section = if self.left > self.after_answers {
             Section::Answer
         } else if self.left > self.additional {
@@ -302,18 +324,18 @@ impl<'a> Iterator for Records<'a> {
         let b = self.buf;
         // One walk gives the owner name and where it ends; a name that does not read
         // gets a framing-only walk so the records after it can still be read.
-        let (name, fixed) = match NameRef::read_in(b, start, &mut self.memo) {
+        let (name, fixed) = match NameRef::read_in(b, start, memo) {
             Ok((name, end)) => (Ok(name), end),
             Err(e) => match NameRef::skip(b, start) {
                 Ok(end) => (Err(e), end),
-                Err(e) => return self.lose(e),
+                Err(e) => return lose(&mut self.left, e),
             },
         };
         // Type, class, TTL, rdlength: one bounds check for the ten bytes.
         let Some(&[t0, t1, c0, c1, l0, l1, l2, l3, r0, r1]) =
             b.get(fixed..fixed + 10).and_then(|f| f.first_chunk::<10>())
         else {
-            return self.lose(ParseError::Truncated { at: start });
+            return lose(&mut self.left, ParseError::Truncated { at: start });
         };
         let rtype = Rtype(u16::from_be_bytes([t0, t1]));
         let raw_class = u16::from_be_bytes([c0, c1]);
@@ -322,17 +344,20 @@ impl<'a> Iterator for Records<'a> {
         let rdata_at = fixed + 10;
         let rdata_end = rdata_at + usize::from(rdlength);
         let Some(raw_rdata) = b.get(rdata_at..rdata_end) else {
-            return self.lose(ParseError::RdataOverrun {
-                at: rdata_at,
-                rdlength,
-            });
+            return lose(
+                &mut self.left,
+                ParseError::RdataOverrun {
+                    at: rdata_at,
+                    rdlength,
+                },
+            );
         };
         self.at = rdata_end;
         let name = match name {
             Ok(name) => name,
             Err(e) => return Some(Err(e)),
         };
-        let rdata = match RData::parse_in(b, rdata_at, raw_rdata, rtype, &mut self.memo) {
+        let rdata = match RData::parse_in(b, rdata_at, raw_rdata, rtype, memo) {
             Ok(r) => r,
             Err(e) => return Some(Err(e)),
         };
