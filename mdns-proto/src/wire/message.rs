@@ -227,17 +227,6 @@ impl<'a> Iterator for Questions<'a> {
     }
 }
 
-/// Makes the records' memo when the first record is read: an iterator with no
-/// records to read (a query without known answers) never writes the table.
-#[cold]
-#[inline(never)]
-fn first_memo(
-    memo: &mut Option<RecordSuffixes>,
-    seed: [u32; QUESTION_SUFFIX_SLOTS],
-) -> &mut RecordSuffixes {
-    memo.insert(Suffixes::with_seed(seed))
-}
-
 /// A resource record.
 #[derive(Clone, Copy, Debug)]
 pub struct Record<'a> {
@@ -308,10 +297,10 @@ impl<'a> Iterator for Records<'a> {
         if self.left == 0 {
             return None;
         }
-        let memo = match &mut self.memo {
-            Some(memo) => memo,
-            None => first_memo(&mut self.memo, self.seed),
-        };
+        // Made when the first record is read: an iterator with no records to read (a
+        // query without known answers) never writes the table.
+        let seed = self.seed;
+        let memo = self.memo.get_or_insert_with(|| Suffixes::with_seed(seed));
         let section = if self.left > self.after_answers {
             Section::Answer
         } else if self.left > self.additional {
