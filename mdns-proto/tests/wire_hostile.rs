@@ -661,3 +661,57 @@ fn rfc1035_compression_example_as_a_message() {
     let len = w.finish();
     assert_eq!(&buf[..len], &m[..]);
 }
+
+/// A message of `total` bytes: one TXT record whose rdata fills it up to a last A
+/// record for "xyz.", which so starts wherever the size puts it.
+fn message_ending_in_a_record_at(total: usize) -> (Vec<u8>, usize) {
+    let last = rr(b"\x03xyz\x00", 1, &[192, 0, 2, 1]);
+    let fill = total - 12 - rr(b"\x01a\x00", 16, &[]).len() - last.len();
+    let mut body = rr(b"\x01a\x00", 16, &[]);
+    let rdlength = body.len() - 2;
+    body[rdlength..].copy_from_slice(&(fill as u16).to_be_bytes());
+    body.extend(std::iter::repeat_n(0u8, fill));
+    let at = 12 + body.len();
+    body.extend_from_slice(&last);
+    (msg(0, 2, 0, 0, &body), at)
+}
+
+#[test]
+fn a_message_of_65535_bytes_reads_to_its_last_record() {
+    let (m, at) = message_ending_in_a_record_at(65_535);
+    assert_eq!(m.len(), 65_535);
+    let recs = records(&m);
+    assert_eq!(recs.len(), 2);
+    let last = recs[1].as_ref().unwrap();
+    assert_eq!(last.name.offset(), at);
+    let labels: Vec<&[u8]> = last.name.labels().collect();
+    assert_eq!(labels, [&b"xyz"[..]]);
+    assert!(matches!(last.rdata, RData::A(a) if a == Ipv4Addr::new(192, 0, 2, 1)));
+}
+
+#[test]
+fn a_buffer_longer_than_any_dns_message_is_refused() {
+    // Past 65,535 bytes a name's offset no longer fits in 16 bits: such a buffer used
+    // to read the last record's name at its offset modulo 65,536 (here empty labels).
+    let (m, at) = message_ending_in_a_record_at(65_600);
+    assert!(at > 65_535);
+    assert_eq!(
+        Message::parse(&m).unwrap_err(),
+        ParseError::TooLong { len: 65_600 }
+    );
+    assert_eq!(
+        NameRef::read(&m, at).unwrap_err(),
+        ParseError::TooLong { len: 65_600 }
+    );
+    assert_eq!(
+        RData::parse(&m, at, 4, Rtype::A).unwrap_err(),
+        ParseError::TooLong { len: 65_600 }
+    );
+    assert_eq!(
+        Message::parse(&m[..11]).unwrap_err(),
+        ParseError::ShortHeader { len: 11 }
+    );
+    assert!(ParseError::TooLong { len: 65_600 }
+        .to_string()
+        .contains("65600"));
+}

@@ -11,6 +11,12 @@ pub enum ParseError {
         /// Length of the datagram.
         len: usize,
     },
+    /// The message is longer than [`MAX_MESSAGE_LEN`](super::MAX_MESSAGE_LEN) bytes,
+    /// which no DNS message can be: offsets past it could not be told apart.
+    TooLong {
+        /// Length of the buffer.
+        len: usize,
+    },
     /// A field runs past the end of the message.
     Truncated {
         /// Offset where the field starts.
@@ -62,6 +68,12 @@ impl fmt::Display for ParseError {
         match *self {
             ParseError::ShortHeader { len } => {
                 write!(f, "message of {len} bytes is shorter than a DNS header")
+            }
+            ParseError::TooLong { len } => {
+                write!(
+                    f,
+                    "message of {len} bytes is longer than a DNS message can be"
+                )
             }
             ParseError::Truncated { at } => write!(f, "field at byte {at} runs past the end"),
             ParseError::BadLabel { at, byte } => {

@@ -4,6 +4,11 @@
 /// Length of the header in bytes.
 pub const HEADER_LEN: usize = 12;
 
+/// The longest DNS message: a UDP payload, or a TCP message behind its 16-bit length
+/// (RFC 1035 §4.2.1-4.2.2). Multicast DNS stays under 9000 bytes (RFC 6762 §17). The
+/// reader refuses longer buffers, where a name's offset would not fit in 16 bits.
+pub const MAX_MESSAGE_LEN: usize = 65_535;
+
 /// A DNS header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Header {
@@ -31,7 +36,8 @@ impl Header {
     /// RD.
     pub const RD: u16 = 0x0100;
 
-    /// Reads a header; `None` if `buf` is shorter than 12 bytes.
+    /// Reads a header; `None` if `buf` is shorter than 12 bytes. (The length limit,
+    /// [`MAX_MESSAGE_LEN`], is [`Message::parse`](super::Message::parse)'s to check.)
     #[inline]
     pub fn parse(buf: &[u8]) -> Option<Header> {
         let b = buf.get(..HEADER_LEN)?;

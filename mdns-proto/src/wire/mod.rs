@@ -20,7 +20,7 @@ pub mod rtype;
 pub mod writer;
 
 pub use error::{ParseError, WriteError};
-pub use header::{Header, HEADER_LEN};
+pub use header::{Header, HEADER_LEN, MAX_MESSAGE_LEN};
 pub use message::{Message, Question, Questions, Record, Records, Section};
 pub use name::NameRef;
 pub use rdata::{NsecBitmap, RData, RecordData, TxtStrings};
