@@ -60,9 +60,10 @@ impl<'a> NameRef<'a> {
         // suffix already read. A memo entry exists only for a suffix that read cleanly
         // and can still be pointed to, so the pointer is known to be good (inside the
         // message, past the header, not to itself) and the pointer count to stay within
-        // bounds. (A one-slot memo, the questions', is not looked at here nor after the
-        // walk: a question rarely points to the one before it, and the look-ups cost
-        // every question; `walk_from` still looks at it for the pointers after the first.)
+        // bounds. (A one-slot memo, the questions', is looked at only after the walk
+        // below: a first question is never a bare pointer, and the look-up here costs
+        // every question, ~0.5 ns on a one-question query. A second question that
+        // points to the first, as SRV and TXT asked together do, still finds it there.)
         if N > 1 && len >= 0xC0 {
             if let Some(&lo) = msg.get(pos + 1) {
                 let target = (usize::from(len & 0x3F) << 8) | usize::from(lo);
@@ -106,8 +107,7 @@ impl<'a> NameRef<'a> {
         };
         let end = at + 2;
         let wire_len = at - pos + 1;
-        let known = if N > 1 { memo.get(target) } else { None };
-        let (total, hops) = match known {
+        let (total, hops) = match memo.get(target) {
             Some((len, hops)) if wire_len - 1 + len <= MAX_NAME_LEN => {
                 (wire_len - 1 + len, hops + 1)
             }
