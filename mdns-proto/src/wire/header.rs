@@ -4,9 +4,10 @@
 /// Length of the header in bytes.
 pub const HEADER_LEN: usize = 12;
 
-/// The longest DNS message: a UDP payload, or a TCP message behind its 16-bit length
-/// (RFC 1035 §4.2.1-4.2.2). Multicast DNS stays under 9000 bytes (RFC 6762 §17). The
-/// reader refuses longer buffers, where a name's offset would not fit in 16 bits.
+/// The longest DNS message: TCP frames one behind a 16-bit length (RFC 1035 §4.2.2),
+/// and a UDP payload is shorter still. Multicast DNS stays within 9000 bytes (RFC 6762
+/// §17). The reader refuses longer buffers, where a name's offset would not fit in 16
+/// bits.
 pub const MAX_MESSAGE_LEN: usize = 65_535;
 
 /// A DNS header.
