@@ -142,6 +142,12 @@ impl Responder {
     /// RFC 6762 §8.3, §13: on a new or changed interface every name is probed and
     /// announced again before it is used there.
     pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId) {
+        // Addresses it no longer has are not answered for again: their multicast
+        // times go (the records of the addresses it keeps stay rate-limited).
+        if let Some(i) = ctx.ifaces.get(id) {
+            self.sched
+                .forget_addresses(id, |a| i.addrs.iter().any(|x| x.addr == *a));
+        }
         let mut ids: alloc::vec::Vec<RegistrationId> = self
             .registry
             .regs
@@ -362,5 +368,76 @@ pub(crate) fn multicast(family: Family) -> Destination {
     match family {
         Family::V4 => Destination::MulticastV4,
         Family::V6 => Destination::MulticastV6,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::engine::config::Config;
+    use crate::engine::io::{IfAddr, InterfaceId};
+    use crate::engine::responder::HostRegistration;
+    use crate::engine::Engine;
+    use crate::name::Name;
+    use crate::time::Instant;
+    use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+    /// Runs the engine until it has nothing left to do before `until`.
+    fn run(e: &mut Engine, now: &mut Instant, until: Instant) {
+        let mut buf = [0u8; 9000];
+        loop {
+            while e.poll_transmit(*now, &mut buf).is_some() {}
+            match e.poll_timeout() {
+                Some(t) if t <= until => {
+                    *now = t.max(*now);
+                    e.handle_timeout(*now);
+                }
+                _ => break,
+            }
+        }
+        *now = until;
+    }
+
+    #[test]
+    fn a_host_whose_ipv6_addresses_rotate_keeps_no_times_for_old_ones() {
+        // Seven IPv6 addresses at a time (more than the link's four slots, so three go
+        // to the schedule's table), all replaced by new ones every round, as temporary
+        // addresses rotate. Each round is announced, so each address is multicast.
+        let mut e = Engine::new(Config::default());
+        let iface = InterfaceId(1);
+        let addrs = |round: u16| -> alloc::vec::Vec<IfAddr> {
+            let mut v = alloc::vec![IfAddr {
+                addr: IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1)),
+                prefix_len: 24,
+            }];
+            for i in 0..7 {
+                v.push(IfAddr {
+                    addr: IpAddr::V6(Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, round, i)),
+                    prefix_len: 64,
+                });
+            }
+            v
+        };
+        let mut now = Instant::from_secs(1);
+        e.interface_up(now, iface, &addrs(0));
+        let host = HostRegistration::builder(Name::parse("rotating.local.").unwrap())
+            .build()
+            .unwrap();
+        e.register_host(now, host).unwrap();
+        let mut most = 0;
+        for round in 0..20u16 {
+            e.interface_up(now, iface, &addrs(round));
+            let until = now + core::time::Duration::from_secs(30);
+            run(&mut e, &mut now, until);
+            most = most.max(e.responder.sched.table_len());
+        }
+        // At most one entry per address record the interface has now (1 A and 7 AAAA)
+        // per family of datagram: 14 here, as the link's slots still hold the first
+        // round's addresses. Before `forget_addresses`, 14 more every round (274 after
+        // 20 rounds).
+        assert!(
+            most > 0,
+            "no address reached the table: the test tests nothing"
+        );
+        assert!(most <= 2 * 8, "{most} entries");
     }
 }

@@ -25,6 +25,7 @@ use crate::wire::{Class, Rtype};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use core::hash::{Hash, Hasher};
+use core::net::IpAddr;
 use core::net::SocketAddr;
 use core::time::Duration;
 use hashbrown::HashMap;
@@ -485,6 +486,27 @@ impl Schedule {
         self.last_multicast.retain(|k, _| k.iface != iface);
     }
 
+    /// Forgets the multicast times of address records on `iface` whose address it no
+    /// longer has (`has` says which it has). Without this a host whose addresses change,
+    /// as IPv6 temporary addresses rotate (RFC 8981), kept one entry for every address it
+    /// ever had, until the interface or the registration went.
+    pub fn forget_addresses(&mut self, iface: InterfaceId, has: impl Fn(&IpAddr) -> bool) {
+        self.last_multicast.retain(|k, _| {
+            k.iface != iface
+                || match k.key {
+                    RecKey::A(_, a) => has(&IpAddr::V4(a)),
+                    RecKey::Aaaa(_, a) => has(&IpAddr::V6(a)),
+                    _ => true,
+                }
+        });
+    }
+
+    /// Entries in the multicast-time table (for tests of what it keeps).
+    #[cfg(test)]
+    pub fn table_len(&self) -> usize {
+        self.last_multicast.len()
+    }
+
     /// Forgets a registration's records (unregistered or renamed).
     pub fn forget(&mut self, reg: crate::engine::event::RegistrationId) {
         // A type-enumeration PTR is the type's, not the registration's: it stays.
@@ -503,5 +525,44 @@ pub(crate) fn multicast_family(dest: Destination) -> Option<Family> {
         Destination::MulticastV4 => Some(Family::V4),
         Destination::MulticastV6 => Some(Family::V6),
         Destination::Unicast(_) => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::event::RegistrationId;
+    use core::net::{Ipv4Addr, Ipv6Addr};
+
+    #[test]
+    fn forget_addresses_drops_only_gone_addresses_of_that_interface() {
+        let mut s = Schedule::default();
+        let (eth, wlan) = (InterfaceId(1), InterfaceId(2));
+        let reg = RegistrationId(7);
+        let now = Instant::from_secs(10);
+        let old6 = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
+        let new6 = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
+        let v4 = Ipv4Addr::new(192, 0, 2, 1);
+        let keys = [
+            (RecKey::Aaaa(reg, old6), eth, Family::V6),
+            (RecKey::Aaaa(reg, new6), eth, Family::V6),
+            (RecKey::A(reg, v4), eth, Family::V4),
+            (RecKey::Srv(reg), eth, Family::V4),
+            (RecKey::Aaaa(reg, old6), wlan, Family::V6),
+        ];
+        for (k, i, f) in keys {
+            s.note_multicast_in(None, now, k, i, f);
+        }
+        assert_eq!(s.table_len(), 5);
+        // eth now has new6 and v4: only its entry for old6 goes.
+        s.forget_addresses(eth, |a| *a == IpAddr::V6(new6) || *a == IpAddr::V4(v4));
+        assert_eq!(s.table_len(), 4);
+        let last = |s: &Schedule, (k, i, f): (RecKey, InterfaceId, Family)| {
+            s.last_multicast_in(None, k, i, f)
+        };
+        assert_eq!(last(&s, keys[0]), None);
+        for k in &keys[1..] {
+            assert_eq!(last(&s, *k), Some(now), "{k:?}");
+        }
     }
 }
