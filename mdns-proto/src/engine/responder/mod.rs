@@ -399,9 +399,11 @@ mod tests {
 
     #[test]
     fn a_host_whose_ipv6_addresses_rotate_keeps_no_times_for_old_ones() {
-        // Seven IPv6 addresses at a time (more than the link's four slots, so three go
-        // to the schedule's table), all replaced by new ones every round, as temporary
-        // addresses rotate. Each round is announced, so each address is multicast.
+        // Seven IPv6 addresses and one IPv4 at a time, more than the link's four slots
+        // per family, which the first round's addresses keep; the IPv6 ones are all
+        // replaced every round, as temporary addresses rotate. Each round is announced,
+        // so every address record is multicast and the ones without a slot go to the
+        // schedule's table.
         let mut e = Engine::new(Config::default());
         let iface = InterfaceId(1);
         let addrs = |round: u16| -> alloc::vec::Vec<IfAddr> {

@@ -10,7 +10,8 @@
 //! its registration's link for a registration's own records (SRV, TXT, NSEC, PTRs)
 //! and a host's first few addresses per family (see `registry::McTimes`), and in a
 //! table for type-enumeration PTRs and a host's further addresses, which holds at most
-//! one entry per such record, interface and family. At most [`SPARE_LISTS`] emptied
+//! one entry per such record, interface and family, and only for addresses an
+//! interface still has (`Schedule::forget_addresses`). At most [`SPARE_LISTS`] emptied
 //! answer lists are kept for reuse.
 
 use super::answer::is_strictly_sorted;
@@ -486,8 +487,9 @@ impl Schedule {
         self.last_multicast.retain(|k, _| k.iface != iface);
     }
 
-    /// Forgets the multicast times of address records on `iface` whose address it no
-    /// longer has (`has` says which it has). Without this a host whose addresses change,
+    /// Forgets the multicast times (kept for RFC 6762 §6's once-a-second rule and §5.4's
+    /// quarter-TTL rule) of address records on `iface` whose address it no longer has
+    /// (`has` says which it has). Without this a host whose addresses change,
     /// as IPv6 temporary addresses rotate (RFC 8981), kept one entry for every address it
     /// ever had, until the interface or the registration went.
     pub fn forget_addresses(&mut self, iface: InterfaceId, has: impl Fn(&IpAddr) -> bool) {
