@@ -65,6 +65,8 @@ pub enum UpdateError {
         key: Name,
         /// The TSIG error.
         error: Rcode,
+        /// The zone updated.
+        zone: Name,
     },
     /// The zone refused the update: REFUSED, or NOTAUTH without a TSIG error (RFC 2136
     /// §3.3: the update policy decides).
@@ -114,7 +116,16 @@ pub enum UpdateError {
 impl fmt::Display for UpdateError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            UpdateError::Tsig { key, error } => write_tsig(f, key, *error),
+            UpdateError::Tsig { key, error, zone } => {
+                write_tsig(f, key, *error)?;
+                if *error == Rcode::BADKEY {
+                    write!(
+                        f,
+                        "; or zone {zone}'s update policy does not allow this key (Knot answers so)"
+                    )?;
+                }
+                Ok(())
+            }
             UpdateError::Refused { zone, rcode, key } => {
                 write!(f, "zone {zone} refused the update ({rcode})")?;
                 if let Some(k) = key {

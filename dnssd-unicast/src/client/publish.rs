@@ -470,7 +470,7 @@ impl Client {
                     Failure::NoResponse { servers, attempts } => {
                         UpdateError::NoResponse { servers, attempts }
                     }
-                    Failure::Tsig { key, error } => UpdateError::Tsig { key, error },
+                    Failure::Tsig { key, error } => UpdateError::Tsig { key, error, zone },
                     Failure::TooLarge => UpdateError::TooLarge,
                 };
                 if !final_ {
@@ -499,6 +499,7 @@ impl Client {
                     let error = UpdateError::Tsig {
                         key: key_name.unwrap_or_else(Name::root),
                         error: tsig_error,
+                        zone,
                     };
                     return self.update_refused(now, id, error);
                 }

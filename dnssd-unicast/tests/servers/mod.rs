@@ -183,13 +183,17 @@ acl:
   - id: update_acl
     key: {KEY_NAME}
     action: update
+  - id: idle_acl
+    key: {IDLE_KEY_NAME}
+    action: update
+    update-type: [AAAA]
 template:
   - id: default
     storage: "{d}"
     file: "{d}/zone.db"
 zone:
   - domain: {zone}
-    acl: update_acl
+    acl: [update_acl, idle_acl]
 "#
                     ),
                 )
