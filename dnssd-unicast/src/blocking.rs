@@ -161,13 +161,15 @@ impl BlockingDriver {
     /// Writes one framed request and reads one framed answer, blocking.
     fn tcp_exchange(&mut self, conn: ConnId, to: SocketAddr, payload: &[u8]) {
         let result = (|| -> io::Result<Vec<u8>> {
-            if !self.tcp.contains_key(&conn) {
-                let s = TcpStream::connect_timeout(&to, TCP_TIMEOUT)?;
-                s.set_read_timeout(Some(TCP_TIMEOUT))?;
-                s.set_write_timeout(Some(TCP_TIMEOUT))?;
-                self.tcp.insert(conn, s);
-            }
-            let s = self.tcp.get_mut(&conn).expect("inserted");
+            let s = match self.tcp.entry(conn) {
+                alloc::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                alloc::collections::btree_map::Entry::Vacant(v) => {
+                    let s = TcpStream::connect_timeout(&to, TCP_TIMEOUT)?;
+                    s.set_read_timeout(Some(TCP_TIMEOUT))?;
+                    s.set_write_timeout(Some(TCP_TIMEOUT))?;
+                    v.insert(s)
+                }
+            };
             s.write_all(payload)?;
             let mut len = [0u8; 2];
             s.read_exact(&mut len)?;

@@ -5,7 +5,7 @@ mod servers;
 
 use dnssd_unicast::blocking::BlockingDriver;
 use dnssd_unicast::client::{DomainConfig, Event, RegId, ServiceRegistration, SubId, UpdateError};
-use dnssd_unicast::{Algorithm, ClientConfig, TsigKey};
+use dnssd_unicast::{ClientConfig, TsigKey};
 use mdns_proto::sd::{InstanceName, ServiceType};
 use mdns_proto::Name;
 use servers::{Kind, Server, KEY_NAME, KEY_SECRET};

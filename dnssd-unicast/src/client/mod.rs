@@ -10,8 +10,8 @@
 //! events unchanged.
 //!
 //! - [`transport`]: transactions: ids, servers, retries, TCP, response checks.
-//! - [`questions`]: shared answers, refreshed before their TTL runs out.
-//! - [`subs`]: browse, resolve, host look-up and domain enumeration.
+//! - `questions`: shared answers, refreshed before their TTL runs out.
+//! - `subs`: browse, resolve, host look-up and domain enumeration.
 //! - [`publish`]: registrations with DNS UPDATE, leases and renames.
 //! - [`config`], [`event`], [`error`], [`stats`]: what goes in and comes out.
 

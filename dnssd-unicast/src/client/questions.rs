@@ -183,7 +183,7 @@ impl Client {
                 };
                 let mut records: Vec<RecordData> =
                     answer.records.into_iter().map(|(_, d)| d).collect();
-                records.sort_by(|a, b| canonical(a).cmp(&canonical(b)));
+                records.sort_by_cached_key(canonical);
                 let refresh =
                     (ttl * 4 / 5 + ttl * jitter_pm as u32 / 1000).clamp(min_refresh, max_poll);
                 q.expires = Some(now + ttl.max(refresh));

@@ -12,6 +12,7 @@ use super::event::{Event, ResolvedService, SubId};
 use super::questions::QKey;
 use super::Client;
 use crate::names::{enumeration_name, DomainKind};
+use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec;
 use alloc::vec::Vec;
@@ -29,7 +30,7 @@ pub(crate) enum SubKind {
     Resolve {
         instance: Name,
         target: Option<Name>,
-        last: Option<ResolvedService>,
+        last: Option<Box<ResolvedService>>,
     },
     Host {
         host: Name,
@@ -328,14 +329,14 @@ impl Client {
                     sub: id,
                     service: service.clone(),
                 });
-                *last = Some(service);
+                *last = Some(Box::new(service));
             }
-            Some(prev) if *prev != service => {
+            Some(prev) if **prev != service => {
                 self.events.push_back(Event::ServiceUpdated {
                     sub: id,
                     service: service.clone(),
                 });
-                *last = Some(service);
+                *last = Some(Box::new(service));
             }
             Some(_) => {}
         }

@@ -11,7 +11,7 @@
 //! again over TCP (RFC 1035 §4.2.1, RFC 7766 §5).
 //!
 //! Requests are rebuilt for each attempt (a new id and a new signing time), from a
-//! [`Request`] that describes them.
+//! `Request` that describes them.
 
 use super::config::ClientConfig;
 use super::rng::Rng;
