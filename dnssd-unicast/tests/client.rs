@@ -527,3 +527,36 @@ fn same_seed_same_packets() {
         "{ea:?}"
     );
 }
+
+/// Writes the fuzz seeds of `fuzz/seeds/unicast` (run by hand:
+/// `cargo test -p dnssd-unicast --test client write_fuzz_seeds -- --ignored`): the
+/// answers the in-process server gives to a signed browse, resolve and registration,
+/// an unsigned TSIG error, and a TCP answer.
+#[test]
+#[ignore]
+fn write_fuzz_seeds() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../fuzz/seeds/unicast");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut i = 0;
+    let mut save = |bytes: &[u8]| {
+        std::fs::write(dir.join(format!("seed-{i:02}")), bytes).unwrap();
+        i += 1;
+    };
+    for (signed, key) in [(true, key()), (false, TsigKey::new(n("k.example.test."), Algorithm::HmacSha256, b"wrong").unwrap())] {
+        let mut c = Client::new(config(vec![server()], Some(key), signed), 11);
+        c.set_unix_time(Instant::ZERO, 1_700_000_000);
+        c.browse(Instant::ZERO, SubId(1), &http(), &n(ZONE)).unwrap();
+        c.resolve(Instant::ZERO, SubId(2), &n("Web._http._tcp.example.test.")).unwrap();
+        c.register(Instant::ZERO, RegId(1), registration("Web", 80)).unwrap();
+        let mut zone = zone_with_one_service();
+        while let Some(t) = c.poll_transmit() {
+            if let Transmit::Udp { payload, .. } = t {
+                save(&payload);
+                if let Some(a) = zone.answer(&payload, true) {
+                    save(&a);
+                }
+                zone.truncate_udp = true;
+            }
+        }
+    }
+}
