@@ -26,6 +26,26 @@
 //! - [`client`]: the sans-IO client: transactions (ids, retries, servers, TCP),
 //!   browse / resolve / host look-up / domain enumeration with refresh before expiry,
 //!   and publishing with DNS UPDATE and leases.
+//!
+//! A browse, driven by hand (no socket: the caller moves the bytes):
+//!
+//! ```
+//! use dnssd_unicast::client::{DomainConfig, SubId, Transmit};
+//! use dnssd_unicast::{Client, ClientConfig, Instant};
+//! use mdns_proto::{sd::ServiceType, Name};
+//!
+//! let domain = Name::parse("example.com.").unwrap();
+//! let mut config = ClientConfig::default(); // or ClientConfig::system(): resolv.conf
+//! config.domains.push(DomainConfig::new(domain.clone(), vec!["192.0.2.53:53".parse().unwrap()]));
+//! let mut client = Client::new(config, 0x5eed); // seed from the OS in real use
+//! let http = ServiceType::new("_http._tcp").unwrap();
+//! client.browse(Instant::ZERO, SubId(1), &http, &domain).unwrap();
+//! // A PTR query for _http._tcp.example.com. to send; hand the answer to
+//! // `handle_datagram`, call `handle_timeout` at `poll_timeout`, read `poll_event`.
+//! let Some(Transmit::Udp { to, payload }) = client.poll_transmit() else { panic!() };
+//! assert_eq!(to.port(), 53);
+//! assert!(payload.len() > 12);
+//! ```
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]

@@ -120,6 +120,12 @@ impl ClientConfig {
         }
     }
 
+    /// The defaults, with the system's servers and search list (`/etc/resolv.conf`).
+    #[cfg(feature = "std")]
+    pub fn system() -> Self {
+        Self::from_resolv_conf(&crate::resolv::system())
+    }
+
     /// The domain configuration that covers `name` (longest suffix), if any.
     pub fn domain_for(&self, name: &Name) -> Option<&DomainConfig> {
         self.domains

@@ -294,40 +294,24 @@ impl Client {
     }
 
     /// Takes the transactions' outcomes to their owners, then lets the subscriptions
-    /// report what changed.
+    /// report what changed (which may start queries, whose outcomes come round again:
+    /// a resolve that moved to a new target with no server to ask).
     fn after_io(&mut self, now: Instant) {
-        let mut changed = false;
-        while let Some((owner, outcome)) = self.transport.poll_outcome() {
-            match owner {
-                Owner::Question(name, rtype) => {
-                    changed |= self.query_outcome(now, &(name, rtype), outcome);
+        loop {
+            let mut changed = false;
+            while let Some((owner, outcome)) = self.transport.poll_outcome() {
+                match owner {
+                    Owner::Question(name, rtype) => {
+                        changed |= self.query_outcome(now, &(name, rtype), outcome);
+                    }
+                    Owner::Registration(id) => self.update_outcome(now, id, outcome),
                 }
-                Owner::Registration(id) => self.update_outcome(now, id, outcome),
             }
-        }
-        if changed {
+            if !changed {
+                return;
+            }
             self.evaluate_all(now);
-            // A resolve that moved to a new target may have started queries whose
-            // outcomes (a failure for want of servers) are already in.
-            if self.transport_has_outcomes() {
-                self.after_io(now);
-            }
         }
-    }
-
-    fn transport_has_outcomes(&mut self) -> bool {
-        match self.transport.poll_outcome() {
-            Some(o) => {
-                // Put it back in front: peeking without a peek method.
-                self.requeue(o);
-                true
-            }
-            None => false,
-        }
-    }
-
-    fn requeue(&mut self, o: (Owner, transport::Outcome)) {
-        self.transport.push_front_outcome(o);
     }
 
     /// The next datagram or TCP action for the driver.

@@ -318,11 +318,6 @@ impl Transport {
         self.done.pop_front()
     }
 
-    /// Puts an outcome back at the front of the queue.
-    pub(crate) fn push_front_outcome(&mut self, o: (Owner, Outcome)) {
-        self.done.push_front(o);
-    }
-
     /// Sends the next attempt of `txid` (or gives it up if it cannot be written).
     fn send_attempt(&mut self, now: Instant, unix: u64, txid: TxId) -> Option<()> {
         let id = self.fresh_id();
