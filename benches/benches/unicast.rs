@@ -8,11 +8,19 @@ use mdns_benches::unicast_setup as u;
 fn bench(c: &mut Criterion) {
     for k in [1, 10] {
         c.bench_function(&format!("unicast/browse_answer_{k}"), |b| {
-            b.iter_batched(|| u::browse(k), |(mut cl, a)| u::take_answer(&mut cl, &a), BatchSize::SmallInput)
+            b.iter_batched(
+                || u::browse(k),
+                |(mut cl, a)| u::take_answer(&mut cl, &a),
+                BatchSize::SmallInput,
+            )
         });
     }
     c.bench_function("unicast/update_send", |b| {
-        b.iter_batched(u::update_client, |mut cl| u::send_update(&mut cl), BatchSize::SmallInput)
+        b.iter_batched(
+            u::update_client,
+            |mut cl| u::send_update(&mut cl),
+            BatchSize::SmallInput,
+        )
     });
     c.bench_function("unicast/update_answer", |b| {
         b.iter_batched(

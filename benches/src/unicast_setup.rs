@@ -23,7 +23,12 @@ fn n(s: &str) -> Name {
 }
 
 fn key() -> TsigKey {
-    TsigKey::new(n("k.example.com."), Algorithm::HmacSha256, b"bench secret bench secret").unwrap()
+    TsigKey::new(
+        n("k.example.com."),
+        Algorithm::HmacSha256,
+        b"bench secret bench secret",
+    )
+    .unwrap()
 }
 
 pub fn server() -> SocketAddr {
@@ -45,9 +50,16 @@ fn client(signed: bool) -> Client {
 /// A client with a browse in flight, and the answer to it (with `instances` PTRs).
 pub fn browse(instances: usize) -> (Client, Vec<u8>) {
     let mut c = client(false);
-    c.browse(Instant::ZERO, SubId(1), &ServiceType::new("_http._tcp").unwrap(), &n("example.com."))
-        .unwrap();
-    let Some(Transmit::Udp { payload, .. }) = c.poll_transmit() else { panic!("no query") };
+    c.browse(
+        Instant::ZERO,
+        SubId(1),
+        &ServiceType::new("_http._tcp").unwrap(),
+        &n("example.com."),
+    )
+    .unwrap();
+    let Some(Transmit::Udp { payload, .. }) = c.poll_transmit() else {
+        panic!("no query")
+    };
     let id = Header::parse(&payload).unwrap().id;
     let mut buf = vec![0u8; 4096];
     let ty = n("_http._tcp.example.com.");
@@ -55,7 +67,15 @@ pub fn browse(instances: usize) -> (Client, Vec<u8>) {
     w.push_question(&ty, Rtype::PTR, Class::IN, false).unwrap();
     for i in 0..instances {
         let inst = ty.prepend(format!("Service {i}").as_bytes()).unwrap();
-        w.push_record(Section::Answer, &ty, Class::IN, false, 3600, &RecordData::Ptr(inst)).unwrap();
+        w.push_record(
+            Section::Answer,
+            &ty,
+            Class::IN,
+            false,
+            3600,
+            &RecordData::Ptr(inst),
+        )
+        .unwrap();
     }
     let len = w.finish();
     buf.truncate(len);
@@ -102,10 +122,14 @@ pub fn update_answer(request: &[u8]) -> Vec<u8> {
     let v = tsig::verify(request, &key(), UNIX, None).unwrap();
     let mut buf = vec![0u8; 512];
     let mut w = MessageWriter::new(&mut buf, h.id, Header::QR | (h.flags & 0x7800)).unwrap();
-    w.push_question(&n("example.com."), SOA, Class::IN, false).unwrap();
+    w.push_question(&n("example.com."), SOA, Class::IN, false)
+        .unwrap();
     let len = w.finish();
     buf.truncate(len);
-    let p = SignParams { request_mac: Some(&v.mac), ..SignParams::request(UNIX) };
+    let p = SignParams {
+        request_mac: Some(&v.mac),
+        ..SignParams::request(UNIX)
+    };
     tsig::sign(&mut buf, &key(), &p).unwrap();
     buf
 }

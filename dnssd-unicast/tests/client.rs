@@ -542,12 +542,21 @@ fn write_fuzz_seeds() {
         std::fs::write(dir.join(format!("seed-{i:02}")), bytes).unwrap();
         i += 1;
     };
-    for (signed, key) in [(true, key()), (false, TsigKey::new(n("k.example.test."), Algorithm::HmacSha256, b"wrong").unwrap())] {
+    for (signed, key) in [
+        (true, key()),
+        (
+            false,
+            TsigKey::new(n("k.example.test."), Algorithm::HmacSha256, b"wrong").unwrap(),
+        ),
+    ] {
         let mut c = Client::new(config(vec![server()], Some(key), signed), 11);
         c.set_unix_time(Instant::ZERO, 1_700_000_000);
-        c.browse(Instant::ZERO, SubId(1), &http(), &n(ZONE)).unwrap();
-        c.resolve(Instant::ZERO, SubId(2), &n("Web._http._tcp.example.test.")).unwrap();
-        c.register(Instant::ZERO, RegId(1), registration("Web", 80)).unwrap();
+        c.browse(Instant::ZERO, SubId(1), &http(), &n(ZONE))
+            .unwrap();
+        c.resolve(Instant::ZERO, SubId(2), &n("Web._http._tcp.example.test."))
+            .unwrap();
+        c.register(Instant::ZERO, RegId(1), registration("Web", 80))
+            .unwrap();
         let mut zone = zone_with_one_service();
         while let Some(t) = c.poll_transmit() {
             if let Transmit::Udp { payload, .. } = t {
