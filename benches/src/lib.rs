@@ -8,6 +8,7 @@
 //! in each library's own owned form.
 
 pub mod querier_setup;
+pub mod unicast_setup;
 
 use std::fmt::{self, Write as _};
 
