@@ -46,20 +46,23 @@
 //! sockets behind the same types.
 #![warn(missing_docs)]
 
-#[cfg(not(target_os = "linux"))]
-compile_error!("mdns-net supports Linux only for now");
-
 pub mod cmsg;
 pub mod driver;
 pub mod iface;
+mod membership;
 pub mod poll;
 pub mod service;
+mod snapshot;
 pub mod socket;
+pub mod sys;
+pub mod watch;
 
 pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats, MAX_DATAGRAM};
 pub use iface::{
     ActiveInterface, Interface, InterfaceConfig, InterfaceEvent, InterfaceSelector, InterfaceSet,
-    InterfaceWatcher,
+    Skip,
 };
 pub use poll::{wait_fds, Waker};
 pub use socket::{MdnsSocket, Received};
+pub use sys::{raw_source, AsSource, BorrowedSource, OutInterface, RawSource};
+pub use watch::{InterfaceSource, InterfaceWatcher, SnapshotError};
