@@ -763,7 +763,10 @@ mod tests {
             Some(InterfaceId(3))
         );
         // On an interface not in use, from a stranger: dropped.
-        assert_eq!(arrival_interface(Some(9), src, Family::V4, &joined, &act), None);
+        assert_eq!(
+            arrival_interface(Some(9), src, Family::V4, &joined, &act),
+            None
+        );
     }
 
     /// Where the OS gives no arrival interface, the source's subnet decides; a source

@@ -465,7 +465,13 @@ mod tests {
         nomc.multicast = false;
         let ev = set.update(&cfg, &[e0.clone(), tun.clone(), nomc.clone()]);
         assert_eq!(ev.len(), 1);
-        assert!(matches!(ev[0], InterfaceEvent::Up { id: InterfaceId(2), .. }));
+        assert!(matches!(
+            ev[0],
+            InterfaceEvent::Up {
+                id: InterfaceId(2),
+                ..
+            }
+        ));
         assert_eq!(
             set.skipped().get(&InterfaceId(3)),
             Some(&("tun0".to_string(), Skip::PointToPoint))
@@ -480,12 +486,21 @@ mod tests {
         // An adapter that appears and disappears between two snapshots is Up then Down.
         let e5 = iface(5, "usb0", vec![a("10.1.0.1", 24)]);
         let ev = set.update(&cfg, &[e0.clone(), e5]);
-        assert!(matches!(ev[..], [InterfaceEvent::Up { id: InterfaceId(5), .. }]));
+        assert!(matches!(
+            ev[..],
+            [InterfaceEvent::Up {
+                id: InterfaceId(5),
+                ..
+            }]
+        ));
         assert_eq!(
             set.update(&cfg, std::slice::from_ref(&e0)),
             vec![InterfaceEvent::Down { id: InterfaceId(5) }]
         );
-        assert_eq!(set.active().keys().copied().collect::<Vec<_>>(), [InterfaceId(2)]);
+        assert_eq!(
+            set.active().keys().copied().collect::<Vec<_>>(),
+            [InterfaceId(2)]
+        );
     }
 
     #[test]

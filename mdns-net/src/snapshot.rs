@@ -148,7 +148,9 @@ mod adapters {
     }
 
     /// Windows adapters as interfaces (see the module docs).
-    pub(crate) fn from_adapters(records: impl IntoIterator<Item = AdapterRecord>) -> Vec<Interface> {
+    pub(crate) fn from_adapters(
+        records: impl IntoIterator<Item = AdapterRecord>,
+    ) -> Vec<Interface> {
         let mut by_index: BTreeMap<u32, Interface> = BTreeMap::new();
         for r in records {
             let index = if r.if_index != 0 {

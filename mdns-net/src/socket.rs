@@ -143,9 +143,9 @@ impl MdnsSocket {
     /// without a scope gets the interface as its scope.
     pub fn send(&self, dest: SocketAddr, out: OutInterface, data: &[u8]) -> io::Result<usize> {
         let dest = match dest {
-            SocketAddr::V6(a) if a.scope_id() == 0 && needs_scope(a.ip()) => {
-                SocketAddr::V6(SocketAddrV6::new(*a.ip(), a.port(), a.flowinfo(), out.index))
-            }
+            SocketAddr::V6(a) if a.scope_id() == 0 && needs_scope(a.ip()) => SocketAddr::V6(
+                SocketAddrV6::new(*a.ip(), a.port(), a.flowinfo(), out.index),
+            ),
             d => d,
         };
         sys::send(

@@ -132,10 +132,7 @@ impl Refresh {
 
     pub(crate) fn succeeded(&mut self, now: Instant) {
         if self.failures >= WARN_AFTER {
-            tracing::info!(
-                failures = self.failures,
-                "interface list readable again"
-            );
+            tracing::info!(failures = self.failures, "interface list readable again");
         }
         self.pending = false;
         self.failures = 0;

@@ -1,7 +1,8 @@
 //! Real sockets, inside network namespaces that each test creates and removes itself
 //! (see `mdns-testnet`). Nothing here opens a socket in the machine's own namespace:
 //! every `Driver` is made inside `Netns::run_in`, which checks where it is first.
-//! Without root the tests print `skipped: …` and return.
+//! Without root the tests print `skipped: …` and return. Linux only (namespaces).
+#![cfg(target_os = "linux")]
 
 use std::collections::{BTreeSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -164,7 +164,13 @@ fn garbage_never_panics() {
     for d in [&LINUX, &APPLE, &FREEBSD, &WINDOWS] {
         assert_eq!(parse(d, &[]), PacketInfo::default());
         let mut buf = Vec::new();
-        push(d, &mut buf, 41, d.ipv6_pktinfo, &pktinfo6(1, Ipv6Addr::LOCALHOST));
+        push(
+            d,
+            &mut buf,
+            41,
+            d.ipv6_pktinfo,
+            &pktinfo6(1, Ipv6Addr::LOCALHOST),
+        );
         for cut in 0..buf.len() {
             let _ = parse(d, &buf[..cut]);
         }

@@ -65,7 +65,10 @@ fn joins_by_family_and_tells_the_core() {
             vec![a("10.0.0.1", 24), a("fe80::1", 64)]
         )]
     );
-    assert_eq!(g.log, ["join 2 V4 Some(10.0.0.1)", "join 2 V6 Some(10.0.0.1)"]);
+    assert_eq!(
+        g.log,
+        ["join 2 V4 Some(10.0.0.1)", "join 2 V6 Some(10.0.0.1)"]
+    );
     // Nothing changed: nothing happens.
     assert_eq!(m.sync(ms(1), &act, &[], &mut g), vec![]);
     assert_eq!(g.log.len(), 2);

@@ -26,9 +26,15 @@ fn entry(name: &str, index: u32, flags: Flags, addr: Option<(&str, &str)>) -> If
 #[test]
 fn prefix_lengths_from_netmasks() {
     assert_eq!(prefix_len(&ip("10.0.0.1"), Some(&ip("255.255.255.0"))), 24);
-    assert_eq!(prefix_len(&ip("10.0.0.1"), Some(&ip("255.255.255.255"))), 32);
+    assert_eq!(
+        prefix_len(&ip("10.0.0.1"), Some(&ip("255.255.255.255"))),
+        32
+    );
     assert_eq!(prefix_len(&ip("10.0.0.1"), None), 32);
-    assert_eq!(prefix_len(&ip("fe80::1"), Some(&ip("ffff:ffff:ffff:ffff::"))), 64);
+    assert_eq!(
+        prefix_len(&ip("fe80::1"), Some(&ip("ffff:ffff:ffff:ffff::"))),
+        64
+    );
     assert_eq!(prefix_len(&ip("fe80::1"), None), 128);
     // A non-contiguous mask counts to its first zero bit.
     assert_eq!(prefix_len(&ip("10.0.0.1"), Some(&ip("255.0.255.0"))), 8);
@@ -57,8 +63,18 @@ fn getifaddrs_entries_grouped_by_index() {
         entry("en0", 4, flags_up(), Some(("10.0.0.5", "255.255.255.0"))),
         entry("lo0", 1, lo, None),
         entry("en0", 4, flags_up(), None),
-        entry("en0", 4, flags_up(), Some(("fe80:4::aa", "ffff:ffff:ffff:ffff::"))),
-        entry("utun0", 9, tun, Some(("fe80:9::1", "ffff:ffff:ffff:ffff::"))),
+        entry(
+            "en0",
+            4,
+            flags_up(),
+            Some(("fe80:4::aa", "ffff:ffff:ffff:ffff::")),
+        ),
+        entry(
+            "utun0",
+            9,
+            tun,
+            Some(("fe80:9::1", "ffff:ffff:ffff:ffff::")),
+        ),
         entry("gone0", 0, flags_up(), Some(("10.1.0.1", "255.255.0.0"))),
         // The same address listed twice (aliases) is kept once.
         entry("en0", 4, flags_up(), Some(("10.0.0.5", "255.255.255.0"))),
@@ -142,7 +158,11 @@ fn windows_adapters_index_name_status_and_addresses() {
     let ids: Vec<u32> = snap.iter().map(|i| i.id.0).collect();
     assert_eq!(ids, [1, 3, 7, 11, 15, 20, 21]);
     let by = |id: u32| snap.iter().find(|i| i.id.0 == id).unwrap();
-    assert_eq!(by(7).addrs.len(), 2, "tentative and duplicate addresses left out");
+    assert_eq!(
+        by(7).addrs.len(),
+        2,
+        "tentative and duplicate addresses left out"
+    );
     assert!(!by(11).up && !by(11).running);
     assert_eq!(by(15).name, "v6 only");
     assert_eq!(by(3).name, "eth0");

@@ -34,8 +34,8 @@ use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use mdns_proto::engine::{Family, SourcePort};
 use socket2::Socket;
 
-pub(crate) use super::unix::{hostname, recv, wait};
 use super::unix::setsockopt_int;
+pub(crate) use super::unix::{hostname, recv, wait};
 use super::OutInterface;
 use crate::socket::mcast_if_changes;
 use crate::watch::InterfaceSource;
@@ -139,9 +139,7 @@ pub(crate) fn send(
 ) -> io::Result<usize> {
     let set = match family {
         Family::V4 => match out.v4 {
-            Some(a) if mcast_if_changes(last, &dest, u32::from(a)) => {
-                sock.set_multicast_if_v4(&a)
-            }
+            Some(a) if mcast_if_changes(last, &dest, u32::from(a)) => sock.set_multicast_if_v4(&a),
             _ => Ok(()),
         },
         Family::V6 if mcast_if_changes(last, &dest, out.index) => {

@@ -27,6 +27,12 @@ use super::unix::{setsockopt_int, PollIfaddrs};
 use super::OutInterface;
 use crate::watch::InterfaceSource;
 
+// <linux/in.h>, <linux/in6.h>; socket2 has no setter for them on Android.
+#[cfg(target_os = "android")]
+const IP_MULTICAST_ALL: i32 = 49;
+#[cfg(target_os = "android")]
+const IPV6_MULTICAST_ALL: i32 = 29;
+
 /// How often the `getifaddrs` fallback re-reads the list.
 const POLL_EVERY: Duration = Duration::from_secs(5);
 
@@ -43,7 +49,12 @@ pub(crate) fn configure(sock: &Socket, family: Family, port: SourcePort) -> io::
             sock.set_multicast_loop_v4(true)?;
             sock.set_multicast_ttl_v4(255)?;
             sock.set_ttl_v4(255)?;
+            #[cfg(target_os = "linux")]
             sock.set_multicast_all_v4(false)?;
+            #[cfg(target_os = "android")]
+            if let Err(e) = setsockopt_int(fd, libc::IPPROTO_IP, IP_MULTICAST_ALL, 0) {
+                tracing::debug!(error = %e, "IP_MULTICAST_ALL unsupported");
+            }
             setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_PKTINFO, 1)?;
             setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
         }
@@ -54,7 +65,11 @@ pub(crate) fn configure(sock: &Socket, family: Family, port: SourcePort) -> io::
             sock.set_unicast_hops_v6(255)?;
             // IPV6_MULTICAST_ALL exists since Linux 4.20; older kernels deliver
             // every joined group, which the driver filters by interface anyway.
-            if let Err(e) = sock.set_multicast_all_v6(false) {
+            #[cfg(target_os = "linux")]
+            let all = sock.set_multicast_all_v6(false);
+            #[cfg(target_os = "android")]
+            let all = setsockopt_int(fd, libc::IPPROTO_IPV6, IPV6_MULTICAST_ALL, 0);
+            if let Err(e) = all {
                 tracing::debug!(error = %e, "IPV6_MULTICAST_ALL unsupported");
             }
             setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?;

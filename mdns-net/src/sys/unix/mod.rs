@@ -235,18 +235,19 @@ pub(crate) fn getifaddrs_snapshot() -> io::Result<Vec<crate::iface::Interface>> 
     Ok(snapshot::from_ifaddrs(entries))
 }
 
-/// An interface source that re-reads `getifaddrs` every `every` (no change signal).
+/// An interface source that re-reads `getifaddrs` every `every` (no change signal):
+/// iOS, and Linux or Android without netlink.
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "ios"))]
 pub(crate) struct PollIfaddrs {
     pub(crate) every: Duration,
 }
 
+#[cfg(any(target_os = "linux", target_os = "android", target_os = "ios"))]
 impl crate::watch::InterfaceSource for PollIfaddrs {
     fn changed(&mut self) -> io::Result<bool> {
         Ok(false)
     }
-    fn snapshot(
-        &mut self,
-    ) -> Result<Vec<crate::iface::Interface>, crate::watch::SnapshotError> {
+    fn snapshot(&mut self) -> Result<Vec<crate::iface::Interface>, crate::watch::SnapshotError> {
         Ok(getifaddrs_snapshot()?)
     }
     fn poll_interval(&self) -> Option<Duration> {
