@@ -563,7 +563,7 @@ impl<C: Core> Driver<C> {
                 .get(&t.interface)
                 .and_then(|a| first_v4(&a.addrs)),
         };
-        match sock.send(t.socket_addr(), out, &self.send_buf[..size]) {
+        match sock.send_via(t.socket_addr(), out, &self.send_buf[..size]) {
             Ok(_) => {
                 self.stats.sent += 1;
                 true
@@ -620,13 +620,13 @@ impl Groups for SocketGroups<'_> {
     }
     fn join(&mut self, id: InterfaceId, fam: Family, v4: Option<Ipv4Addr>) -> io::Result<()> {
         match self.socket(fam) {
-            Some(s) => s.join(id.0, v4),
+            Some(s) => s.join_on(id.0, v4),
             None => Ok(()),
         }
     }
     fn leave(&mut self, id: InterfaceId, fam: Family, v4: Option<Ipv4Addr>) -> io::Result<()> {
         match self.socket(fam) {
-            Some(s) => s.leave(id.0, v4),
+            Some(s) => s.leave_on(id.0, v4),
             None => Ok(()),
         }
     }

@@ -113,21 +113,33 @@ impl MdnsSocket {
             .ok_or_else(|| io::Error::other("not an IP socket"))
     }
 
-    /// Joins the mDNS group of this socket's family on interface `ifindex`. `v4` is one
-    /// of the interface's IPv4 addresses: the BSDs and Windows join IPv4 groups by
-    /// address (Wine refuses the index form), Linux by index. Joining a group twice is
-    /// not an error.
-    pub fn join(&self, ifindex: u32, v4: Option<Ipv4Addr>) -> io::Result<()> {
+    /// Joins the mDNS group of this socket's family on interface `ifindex`, by index
+    /// (Wine refuses the index form for IPv4: see [`join_on`](Self::join_on)). Joining a
+    /// group twice is not an error.
+    pub fn join(&self, ifindex: u32) -> io::Result<()> {
+        self.join_on(ifindex, None)
+    }
+
+    /// As [`join`](Self::join), naming the interface of an IPv4 join by one of its
+    /// addresses `v4` where the OS takes that form (the BSDs, Windows; Linux joins by
+    /// index whatever `v4` says). The driver always passes it.
+    pub fn join_on(&self, ifindex: u32, v4: Option<Ipv4Addr>) -> io::Result<()> {
         match sys::join(&self.sock, self.family, ifindex, v4) {
             Err(e) if sys::is_already_joined(&e) => Ok(()),
             r => r,
         }
     }
 
-    /// Leaves the mDNS group on interface `ifindex` (`v4`: the address it was joined
-    /// with). Leaving a group not joined, or on an interface that no longer exists (the
-    /// OS already dropped the membership), is not an error.
-    pub fn leave(&self, ifindex: u32, v4: Option<Ipv4Addr>) -> io::Result<()> {
+    /// Leaves the mDNS group on interface `ifindex`. Leaving a group not joined, or on
+    /// an interface that no longer exists (the OS already dropped the membership), is
+    /// not an error.
+    pub fn leave(&self, ifindex: u32) -> io::Result<()> {
+        self.leave_on(ifindex, None)
+    }
+
+    /// As [`leave`](Self::leave), for a group joined with [`join_on`](Self::join_on)
+    /// (`v4`: the address it was joined with).
+    pub fn leave_on(&self, ifindex: u32, v4: Option<Ipv4Addr>) -> io::Result<()> {
         match sys::leave(&self.sock, self.family, ifindex, v4) {
             Err(e) if sys::is_gone(&e) => Ok(()),
             r => r,
@@ -139,9 +151,21 @@ impl MdnsSocket {
         sys::recv(&self.sock, buf)
     }
 
-    /// Sends `data` to `dest` out of interface `out`. An IPv6 link-local destination
-    /// without a scope gets the interface as its scope.
-    pub fn send(&self, dest: SocketAddr, out: OutInterface, data: &[u8]) -> io::Result<usize> {
+    /// Sends `data` to `dest` out of interface `ifindex`. An IPv6 link-local destination
+    /// without a scope gets the interface as its scope. On the BSDs and Windows an IPv4
+    /// multicast send is better made with [`send_via`](Self::send_via), which can name
+    /// the interface by address (the only form Wine takes).
+    pub fn send(&self, dest: SocketAddr, ifindex: u32, data: &[u8]) -> io::Result<usize> {
+        let out = OutInterface {
+            index: ifindex,
+            v4: None,
+        };
+        self.send_via(dest, out, data)
+    }
+
+    /// Sends `data` to `dest` out of interface `out` (its index, and one of its IPv4
+    /// addresses if it has one). What the driver uses.
+    pub fn send_via(&self, dest: SocketAddr, out: OutInterface, data: &[u8]) -> io::Result<usize> {
         let dest = match dest {
             SocketAddr::V6(a) if a.scope_id() == 0 && needs_scope(a.ip()) => SocketAddr::V6(
                 SocketAddrV6::new(*a.ip(), a.port(), a.flowinfo(), out.index),

@@ -32,7 +32,7 @@ use std::sync::atomic::AtomicU64;
 
 use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use mdns_proto::engine::{Family, SourcePort};
-use socket2::Socket;
+use socket2::{InterfaceIndexOrAddress, Socket};
 
 use super::unix::setsockopt_int;
 pub(crate) use super::unix::{hostname, recv, wait};
@@ -74,14 +74,8 @@ pub(crate) fn configure(sock: &Socket, family: Family, port: SourcePort) -> io::
     Ok(())
 }
 
-fn no_v4() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "an IPv4 join needs an IPv4 address of the interface",
-    )
-}
-
-/// Joins the group: IPv4 by the interface's address, IPv6 by index.
+/// Joins the group: IPv4 by the interface's address (by index if none is given), IPv6
+/// by index.
 pub(crate) fn join(
     sock: &Socket,
     family: Family,
@@ -89,7 +83,12 @@ pub(crate) fn join(
     v4: Option<Ipv4Addr>,
 ) -> io::Result<()> {
     match family {
-        Family::V4 => sock.join_multicast_v4(&MDNS_GROUP_V4, &v4.ok_or_else(no_v4)?),
+        Family::V4 => match v4 {
+            Some(a) => sock.join_multicast_v4(&MDNS_GROUP_V4, &a),
+            None => {
+                sock.join_multicast_v4_n(&MDNS_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
+            }
+        },
         Family::V6 => sock.join_multicast_v6(&MDNS_GROUP_V6, ifindex),
     }
 }
@@ -102,7 +101,12 @@ pub(crate) fn leave(
     v4: Option<Ipv4Addr>,
 ) -> io::Result<()> {
     match family {
-        Family::V4 => sock.leave_multicast_v4(&MDNS_GROUP_V4, &v4.ok_or_else(no_v4)?),
+        Family::V4 => match v4 {
+            Some(a) => sock.leave_multicast_v4(&MDNS_GROUP_V4, &a),
+            None => {
+                sock.leave_multicast_v4_n(&MDNS_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
+            }
+        },
         Family::V6 => sock.leave_multicast_v6(&MDNS_GROUP_V6, ifindex),
     }
 }

@@ -32,7 +32,7 @@ use std::time::Duration;
 
 use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use mdns_proto::engine::{Family, SourcePort};
-use socket2::Socket;
+use socket2::{InterfaceIndexOrAddress, Socket};
 use windows_sys::Win32::Networking::WinSock as ws;
 
 pub(crate) use msg::recv;
@@ -118,14 +118,8 @@ pub(crate) fn configure(sock: &Socket, family: Family, port: SourcePort) -> io::
     Ok(())
 }
 
-fn no_v4() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::InvalidInput,
-        "an IPv4 join needs an IPv4 address of the interface",
-    )
-}
-
-/// Joins the group: IPv4 by the interface's address, IPv6 by index.
+/// Joins the group: IPv4 by the interface's address (by index if none is given), IPv6
+/// by index.
 pub(crate) fn join(
     sock: &Socket,
     family: Family,
@@ -133,7 +127,12 @@ pub(crate) fn join(
     v4: Option<Ipv4Addr>,
 ) -> io::Result<()> {
     match family {
-        Family::V4 => sock.join_multicast_v4(&MDNS_GROUP_V4, &v4.ok_or_else(no_v4)?),
+        Family::V4 => match v4 {
+            Some(a) => sock.join_multicast_v4(&MDNS_GROUP_V4, &a),
+            None => {
+                sock.join_multicast_v4_n(&MDNS_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
+            }
+        },
         Family::V6 => sock.join_multicast_v6(&MDNS_GROUP_V6, ifindex),
     }
 }
@@ -146,7 +145,12 @@ pub(crate) fn leave(
     v4: Option<Ipv4Addr>,
 ) -> io::Result<()> {
     match family {
-        Family::V4 => sock.leave_multicast_v4(&MDNS_GROUP_V4, &v4.ok_or_else(no_v4)?),
+        Family::V4 => match v4 {
+            Some(a) => sock.leave_multicast_v4(&MDNS_GROUP_V4, &a),
+            None => {
+                sock.leave_multicast_v4_n(&MDNS_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex))
+            }
+        },
         Family::V6 => sock.leave_multicast_v6(&MDNS_GROUP_V6, ifindex),
     }
 }
@@ -182,10 +186,16 @@ pub(crate) fn send(
     last: &AtomicU64,
 ) -> io::Result<usize> {
     let set = match family {
-        Family::V4 => match out.v4 {
-            Some(a) if mcast_if_changes(last, &dest, u32::from(a)) => sock.set_multicast_if_v4(&a),
-            _ => Ok(()),
-        },
+        // An address of the interface, or its index in the 0.0.0.idx form (real
+        // Windows only: Wine refuses it).
+        Family::V4 => {
+            let by = out.v4.unwrap_or(Ipv4Addr::from(out.index));
+            if mcast_if_changes(last, &dest, u32::from(by)) {
+                sock.set_multicast_if_v4(&by)
+            } else {
+                Ok(())
+            }
+        }
         Family::V6 if mcast_if_changes(last, &dest, out.index) => {
             sock.set_multicast_if_v6(out.index)
         }
