@@ -10,7 +10,7 @@
 //! `warn`, the recovery an `info`. The retry and the periodic re-read of sources that
 //! need one are deadlines the driver folds into its [`Next::deadline`](crate::Next).
 //!
-//! [`Refresh`] holds that policy as pure state driven with the core's time.
+//! `Refresh` holds that policy as pure state driven with the core's time.
 
 use std::io;
 use std::time::Duration;
