@@ -46,6 +46,7 @@
 //! sockets behind the same types.
 #![warn(missing_docs)]
 
+mod arrival;
 pub mod cmsg;
 pub mod driver;
 pub mod iface;
