@@ -603,7 +603,9 @@ fn send_that_would_block_is_held_and_retried() {
 
 /// An interface list scripted by the test, shared with the driver's source.
 #[derive(Clone, Default)]
-struct Scripted(std::sync::Arc<std::sync::Mutex<VecDeque<Result<Vec<Interface>, SnapshotError>>>>);
+struct Scripted(std::sync::Arc<std::sync::Mutex<VecDeque<Snapshot>>>);
+
+type Snapshot = Result<Vec<Interface>, SnapshotError>;
 
 impl InterfaceSource for Scripted {
     fn changed(&mut self) -> std::io::Result<bool> {
