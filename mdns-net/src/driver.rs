@@ -22,9 +22,9 @@
 //! still runs), then drains the core's transmits. A transmit that would block is kept and
 //! retried first on the next call; [`Next::writable`] names the socket to wait on.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd};
+use std::net::Ipv4Addr;
 use std::time::Duration;
 
 use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6};
@@ -33,10 +33,12 @@ use mdns_proto::engine::{
 };
 use mdns_proto::Instant;
 
-use crate::iface::{
-    ActiveInterface, InterfaceConfig, InterfaceEvent, InterfaceSet, InterfaceWatcher,
-};
+use crate::arrival::arrival_interface;
+use crate::iface::{ActiveInterface, Interface, InterfaceConfig, InterfaceEvent, InterfaceSet};
+use crate::membership::{first_v4, CoreUpdate, Groups, Membership};
 use crate::socket::MdnsSocket;
+use crate::sys::{self, AsSource, BorrowedSource, OutInterface};
+use crate::watch::{InterfaceSource, InterfaceWatcher};
 
 /// Largest datagram received or sent (RFC 6762 §17: up to 9000 bytes on jumbo links).
 pub const MAX_DATAGRAM: usize = 9000;
@@ -118,7 +120,8 @@ impl Default for Clock {
 pub enum SourceId {
     /// A UDP socket: which port, which family.
     Udp(SourcePort, Family),
-    /// The interface change watcher.
+    /// The interface change watcher (absent where the OS gives no change signal and
+    /// the list is re-read at a deadline instead).
     Interfaces,
 }
 
@@ -175,7 +178,7 @@ pub struct Driver<C> {
     sockets: Vec<MdnsSocket>,
     watcher: InterfaceWatcher,
     ifaces: InterfaceSet,
-    joined: BTreeSet<(InterfaceId, Family)>,
+    membership: Membership,
     recv_buf: Box<[u8]>,
     send_buf: Box<[u8]>,
     held: Option<Transmit>,
@@ -187,7 +190,7 @@ impl<C> std::fmt::Debug for Driver<C> {
         f.debug_struct("Driver")
             .field("sockets", &self.sockets)
             .field("interfaces", self.ifaces.active())
-            .field("joined", &self.joined)
+            .field("joined", self.membership.joined())
             .field("held", &self.held)
             .field("stats", &self.stats)
             .finish_non_exhaustive()
@@ -198,13 +201,38 @@ impl<C: Core> Driver<C> {
     /// Opens the sockets and the interface watcher in the calling thread's network
     /// namespace, enumerates the interfaces, joins the groups and tells the core which
     /// interfaces are up. An IPv6 socket that can't be opened because the host has no
-    /// IPv6 is skipped with a log line; every other error is returned.
+    /// IPv6 is skipped with a log line; every other socket error is returned. A first
+    /// interface list that can't be read is not an error: it is retried (see
+    /// [`InterfaceWatcher`]).
     pub fn new(core: C, config: Config) -> io::Result<Self> {
         Self::with_clock(core, config, Clock::new())
     }
 
     /// As [`Driver::new`], with a given clock.
     pub fn with_clock(core: C, config: Config, clock: Clock) -> io::Result<Self> {
+        // Subscribe before the sockets and the first list: a change in between is
+        // seen twice rather than never.
+        let watcher = InterfaceWatcher::new()?;
+        Self::with_watcher(core, config, clock, watcher)
+    }
+
+    /// As [`Driver::with_clock`], with the interface list from `source` instead of the
+    /// OS (an app that knows its interfaces better, a test that scripts faults).
+    pub fn with_interface_source(
+        core: C,
+        config: Config,
+        clock: Clock,
+        source: Box<dyn InterfaceSource>,
+    ) -> io::Result<Self> {
+        Self::with_watcher(core, config, clock, InterfaceWatcher::with_source(source))
+    }
+
+    fn with_watcher(
+        core: C,
+        config: Config,
+        clock: Clock,
+        watcher: InterfaceWatcher,
+    ) -> io::Result<Self> {
         let mut sockets = Vec::new();
         let mut families = Vec::new();
         if config.interfaces.ipv4 {
@@ -221,9 +249,7 @@ impl<C: Core> Driver<C> {
             for s in open {
                 match s {
                     Ok(s) => sockets.push(s),
-                    Err(e)
-                        if family == Family::V6 && e.raw_os_error() == Some(libc::EAFNOSUPPORT) =>
-                    {
+                    Err(e) if family == Family::V6 && sys::is_no_family(&e) => {
                         tracing::info!("IPv6 unavailable, running IPv4 only");
                         break;
                     }
@@ -231,8 +257,6 @@ impl<C: Core> Driver<C> {
                 }
             }
         }
-        // Subscribe before the first dump (see InterfaceWatcher::new).
-        let watcher = InterfaceWatcher::new()?;
         let mut d = Driver {
             core,
             clock,
@@ -240,13 +264,16 @@ impl<C: Core> Driver<C> {
             sockets,
             watcher,
             ifaces: InterfaceSet::new(),
-            joined: BTreeSet::new(),
+            membership: Membership::default(),
             recv_buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
             send_buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
             held: None,
             stats: Stats::default(),
         };
-        d.refresh_interfaces()?;
+        let now = d.clock.now();
+        if let Some(snapshot) = d.watcher.poll(now) {
+            d.apply_snapshot(&snapshot);
+        }
         Ok(d)
     }
 
@@ -281,7 +308,24 @@ impl<C: Core> Driver<C> {
 
     /// The (interface, family) pairs whose mDNS group is joined.
     pub fn joined(&self) -> &BTreeSet<(InterfaceId, Family)> {
-        &self.joined
+        self.membership.joined()
+    }
+
+    /// The interfaces the core runs on, with the addresses it was given: those in use
+    /// less any family whose group join failed (see [`Driver::interfaces`] for the
+    /// selection before joins).
+    pub fn core_interfaces(&self) -> &BTreeMap<InterfaceId, Vec<IfAddr>> {
+        self.membership.told()
+    }
+
+    /// The interface watcher.
+    pub fn watcher(&self) -> &InterfaceWatcher {
+        &self.watcher
+    }
+
+    /// The interface selection state (what is in use, what is skipped and why).
+    pub fn interface_set(&self) -> &InterfaceSet {
+        &self.ifaces
     }
 
     /// The UDP sockets.
@@ -294,20 +338,22 @@ impl<C: Core> Driver<C> {
         self.stats
     }
 
-    /// Every file descriptor to wait on for readability, with its name. The set never
-    /// changes during the driver's life, so adapters register them once.
-    pub fn sources(&self) -> impl Iterator<Item = (SourceId, BorrowedFd<'_>)> {
+    /// Every handle (file descriptor, or socket on Windows) to wait on for readability,
+    /// with its name. The set never changes during the driver's life, so adapters
+    /// register them once.
+    pub fn sources(&self) -> impl Iterator<Item = (SourceId, BorrowedSource<'_>)> {
         self.sockets
             .iter()
-            .map(|s| (SourceId::Udp(s.source_port(), s.family()), s.as_fd()))
-            .chain(std::iter::once((
-                SourceId::Interfaces,
-                self.watcher.as_fd(),
-            )))
+            .map(|s| (SourceId::Udp(s.source_port(), s.family()), s.as_source()))
+            .chain(
+                self.watcher
+                    .readiness()
+                    .map(|fd| (SourceId::Interfaces, fd)),
+            )
     }
 
-    /// The file descriptor of one source, if the driver has it.
-    pub fn source(&self, id: SourceId) -> Option<BorrowedFd<'_>> {
+    /// The handle of one source, if the driver has it.
+    pub fn source(&self, id: SourceId) -> Option<BorrowedSource<'_>> {
         self.sources().find(|(i, _)| *i == id).map(|(_, fd)| fd)
     }
 
@@ -316,11 +362,16 @@ impl<C: Core> Driver<C> {
     /// Does all the work there is without blocking: interface changes, received
     /// datagrams, due timers, transmits. Returns what to wait for next.
     ///
-    /// Errors are returned only for the interface watcher failing; socket receive and
+    /// Never fails today (the `Result` is kept for future sources of error): an
+    /// interface list that can't be read keeps the last one in force and is retried, a
+    /// group join that fails skips that interface and is retried, socket receive and
     /// send errors are logged and counted, and the datagram is dropped.
     pub fn poll_io(&mut self) -> io::Result<Next> {
-        if self.watcher.changed()? {
-            self.refresh_interfaces()?;
+        let now = self.clock.now();
+        if let Some(snapshot) = self.watcher.poll(now) {
+            self.apply_snapshot(&snapshot);
+        } else if self.membership.deadline().is_some_and(|t| t <= now) {
+            self.sync(&[]);
         }
         let mut more = false;
         for i in 0..self.sockets.len() {
@@ -345,7 +396,15 @@ impl<C: Core> Driver<C> {
         let deadline = if more {
             Some(std::time::Instant::now())
         } else {
-            self.core.poll_timeout().and_then(|t| self.clock.to_std(t))
+            [
+                self.core.poll_timeout(),
+                self.watcher.deadline(),
+                self.membership.deadline(),
+            ]
+            .into_iter()
+            .flatten()
+            .min()
+            .and_then(|t| self.clock.to_std(t))
         };
         let writable = self
             .held
@@ -355,59 +414,62 @@ impl<C: Core> Driver<C> {
     }
 
     /// Re-reads the interfaces now, applies the difference and returns it. `poll_io`
-    /// does this by itself whenever the OS reports a change.
+    /// does this by itself whenever the OS reports a change or a re-read is due. An error
+    /// means the list could not be read: the last one stays in force, and a retry is
+    /// scheduled.
     pub fn refresh_interfaces(&mut self) -> io::Result<Vec<InterfaceEvent>> {
-        let snapshot = self.watcher.snapshot()?;
-        let events = self.ifaces.update(&self.config.interfaces, &snapshot);
+        let now = self.clock.now();
+        match self.watcher.snapshot_now(now) {
+            Some(snapshot) => Ok(self.apply_snapshot(&snapshot)),
+            None => Err(io::Error::other(
+                "the interface list could not be read; retrying",
+            )),
+        }
+    }
+
+    /// Diffs a snapshot against the interfaces in use, then brings joins and the core in
+    /// line.
+    fn apply_snapshot(&mut self, snapshot: &[Interface]) -> Vec<InterfaceEvent> {
+        let events = self.ifaces.update(&self.config.interfaces, snapshot);
+        let mut reset = Vec::new();
         for ev in &events {
-            let now = self.clock.now();
             match ev {
                 InterfaceEvent::Up { id, name, addrs } => {
                     tracing::debug!(id = id.0, name, ?addrs, "interface up");
-                    self.sync_membership(*id, addrs);
-                    self.core.interface_up(now, *id, addrs);
                 }
                 InterfaceEvent::AddrsChanged { id, addrs } => {
                     tracing::debug!(id = id.0, ?addrs, "interface addresses changed");
-                    self.sync_membership(*id, addrs);
-                    self.core.interface_up(now, *id, addrs);
                 }
                 InterfaceEvent::Down { id } => {
                     tracing::debug!(id = id.0, "interface down");
-                    self.sync_membership(*id, &[]);
-                    self.core.interface_down(now, *id);
+                    reset.push(*id);
                 }
             }
         }
-        if !events.is_empty() {
-            self.flush();
+        if !events.is_empty() || self.membership.deadline().is_some() {
+            self.sync(&reset);
         }
-        Ok(events)
+        events
     }
 
-    /// Joins the group of each family the interface has an address of, leaves the rest.
-    fn sync_membership(&mut self, id: InterfaceId, addrs: &[IfAddr]) {
-        for s in self
-            .sockets
-            .iter()
-            .filter(|s| s.source_port() == SourcePort::Mdns)
-        {
-            let fam = s.family();
-            let want = addrs.iter().any(|a| Family::of(&a.addr) == fam);
-            let have = self.joined.contains(&(id, fam));
-            if want && !have {
-                match s.join(id.0) {
-                    Ok(()) => {
-                        self.joined.insert((id, fam));
-                    }
-                    Err(e) => tracing::warn!(id = id.0, ?fam, error = %e, "join failed"),
-                }
-            } else if !want && have {
-                if let Err(e) = s.leave(id.0) {
-                    tracing::warn!(id = id.0, ?fam, error = %e, "leave failed");
-                }
-                self.joined.remove(&(id, fam));
+    /// Joins and leaves groups for the interfaces in use, and tells the core.
+    fn sync(&mut self, reset: &[InterfaceId]) {
+        let now = self.clock.now();
+        let mut groups = SocketGroups {
+            sockets: &self.sockets,
+        };
+        let updates = self
+            .membership
+            .sync(now, self.ifaces.active(), reset, &mut groups);
+        for u in &updates {
+            let now = self.clock.now();
+            match u {
+                CoreUpdate::Up(id, addrs) => self.core.interface_up(now, *id, addrs),
+                CoreUpdate::Down(id) => self.core.interface_down(now, *id),
             }
+        }
+        if !updates.is_empty() {
+            self.flush();
         }
     }
 
@@ -429,7 +491,13 @@ impl<C: Core> Driver<C> {
                 self.stats.dropped_rx += 1;
                 continue;
             }
-            let Some(interface) = self.arrival_interface(r.info.ifindex, r.source.ip(), fam) else {
+            let Some(interface) = arrival_interface(
+                r.info.ifindex,
+                r.source.ip(),
+                fam,
+                self.membership.joined(),
+                self.ifaces.active(),
+            ) else {
                 tracing::trace!(source = %r.source, ifindex = ?r.info.ifindex, "datagram on an interface not in use");
                 self.stats.dropped_rx += 1;
                 continue;
@@ -451,26 +519,6 @@ impl<C: Core> Driver<C> {
                 .handle_datagram(now, meta, &self.recv_buf[..r.len]);
         }
         true
-    }
-
-    /// The interface in use a datagram belongs to. A datagram from one of our own
-    /// addresses to another arrives on the loopback interface: it is credited to the
-    /// interface that owns the source address.
-    fn arrival_interface(
-        &self,
-        ifindex: Option<u32>,
-        source: std::net::IpAddr,
-        fam: Family,
-    ) -> Option<InterfaceId> {
-        let id = InterfaceId(ifindex?);
-        if self.joined.contains(&(id, fam)) {
-            return Some(id);
-        }
-        self.ifaces
-            .active()
-            .iter()
-            .find(|(_, i)| i.addrs.iter().any(|a| a.addr == source))
-            .map(|(id, _)| *id)
     }
 
     /// Sends the held transmit, then everything the core has. False if a send would
@@ -508,7 +556,15 @@ impl<C: Core> Driver<C> {
             return true;
         };
         let size = t.size.min(self.send_buf.len());
-        match sock.send(t.socket_addr(), t.interface.0, &self.send_buf[..size]) {
+        let out = OutInterface {
+            index: t.interface.0,
+            v4: self
+                .ifaces
+                .active()
+                .get(&t.interface)
+                .and_then(|a| first_v4(&a.addrs)),
+        };
+        match sock.send_via(t.socket_addr(), out, &self.send_buf[..size]) {
             Ok(_) => {
                 self.stats.sent += 1;
                 true
@@ -543,6 +599,37 @@ impl Core for mdns_proto::Engine {
     }
     fn interface_down(&mut self, now: Instant, id: InterfaceId) {
         mdns_proto::Engine::interface_down(self, now, id)
+    }
+}
+
+/// Group joins through the port 5353 socket of each family.
+struct SocketGroups<'a> {
+    sockets: &'a [MdnsSocket],
+}
+
+impl SocketGroups<'_> {
+    fn socket(&self, fam: Family) -> Option<&MdnsSocket> {
+        self.sockets
+            .iter()
+            .find(|s| s.source_port() == SourcePort::Mdns && s.family() == fam)
+    }
+}
+
+impl Groups for SocketGroups<'_> {
+    fn has(&self, fam: Family) -> bool {
+        self.socket(fam).is_some()
+    }
+    fn join(&mut self, id: InterfaceId, fam: Family, v4: Option<Ipv4Addr>) -> io::Result<()> {
+        match self.socket(fam) {
+            Some(s) => s.join_on(id.0, v4),
+            None => Ok(()),
+        }
+    }
+    fn leave(&mut self, id: InterfaceId, fam: Family, v4: Option<Ipv4Addr>) -> io::Result<()> {
+        match self.socket(fam) {
+            Some(s) => s.leave_on(id.0, v4),
+            None => Ok(()),
+        }
     }
 }
 

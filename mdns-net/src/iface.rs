@@ -1,21 +1,15 @@
 //! Interfaces: what the host has, which of them mDNS runs on, and how that changes.
+//! Pure: no OS calls here (the OS side is [`crate::watch`] over `sys`).
 //!
 //! - [`Interface`]: one link with its flags and addresses, as the OS reports it.
-//! - [`InterfaceConfig`]: which interfaces and families to use.
+//! - [`InterfaceConfig`]: which interfaces and families to use, and
+//!   [`InterfaceConfig::check`]: why an interface is skipped ([`Skip`]).
 //! - [`InterfaceSet`]: the interfaces in use; fed a fresh snapshot, it returns the
-//!   difference as [`InterfaceEvent`]s (`Up`, `Down`, `AddrsChanged`).
-//! - [`InterfaceWatcher`] (Linux): takes snapshots with an rtnetlink dump
-//!   (`RTM_GETLINK` + `RTM_GETADDR`) and tells when to take the next one: a nonblocking
-//!   `NETLINK_ROUTE` socket subscribed to `RTMGRP_LINK`, `RTMGRP_IPV4_IFADDR` and
-//!   `RTMGRP_IPV6_IFADDR` becomes readable on every link or address change. Its file
-//!   descriptor is registered with the runtime like the UDP sockets: no timer, no
-//!   polling. Notifications are only a signal; the watcher drains them and dumps once,
-//!   so a burst of changes, or a lost notification (`ENOBUFS`), costs one dump.
+//!   difference as [`InterfaceEvent`]s (`Up`, `Down`, `AddrsChanged`), and says once, through
+//!   `tracing`, why an interface it does not use is skipped.
 
 use std::collections::BTreeMap;
-use std::io;
 use std::net::IpAddr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
 use mdns_proto::engine::{IfAddr, InterfaceId};
 
@@ -24,16 +18,19 @@ use mdns_proto::engine::{IfAddr, InterfaceId};
 pub struct Interface {
     /// OS interface index.
     pub id: InterfaceId,
-    /// Name (`eth0`).
+    /// Name (`eth0`; on Windows the friendly name, `Ethernet`).
     pub name: String,
-    /// Administratively up (`IFF_UP`).
+    /// Administratively up (`IFF_UP`; on Windows `OperStatus` up).
     pub up: bool,
-    /// Operationally up, carrier present (`IFF_RUNNING`).
+    /// Operationally up, carrier present (`IFF_RUNNING`; on Windows `OperStatus` up).
     pub running: bool,
-    /// Multicast capable (`IFF_MULTICAST`).
+    /// Multicast capable (`IFF_MULTICAST`; on Windows no `IP_ADAPTER_NO_MULTICAST`).
     pub multicast: bool,
-    /// The loopback interface (`IFF_LOOPBACK`).
+    /// The loopback interface (`IFF_LOOPBACK`; `IF_TYPE_SOFTWARE_LOOPBACK`).
     pub loopback: bool,
+    /// A point-to-point link, which is what most VPN adapters are (`IFF_POINTOPOINT`;
+    /// on Windows `IF_TYPE_PPP` and `IF_TYPE_TUNNEL`).
+    pub point_to_point: bool,
     /// Addresses with prefix lengths (tentative and DAD-failed IPv6 ones left out).
     pub addrs: Vec<IfAddr>,
 }
@@ -73,23 +70,67 @@ impl Default for InterfaceConfig {
     }
 }
 
+/// Why mDNS does not run on an interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Skip {
+    /// Not named in [`InterfaceConfig::only`].
+    NotSelected,
+    /// Administratively down, or no carrier.
+    Down,
+    /// Not multicast capable (many VPN and tunnel adapters).
+    NoMulticast,
+    /// The loopback interface, and [`InterfaceConfig::include_loopback`] is off.
+    Loopback,
+    /// A point-to-point link (most VPN adapters) not named in [`InterfaceConfig::only`]:
+    /// a query there reaches one peer, usually a VPN server that answers none (Avahi's
+    /// default, `allow-point-to-point=no`).
+    PointToPoint,
+    /// No address of an enabled family.
+    NoAddress,
+}
+
+impl Skip {
+    /// Why, in words, for log lines.
+    pub fn reason(self) -> &'static str {
+        match self {
+            Skip::NotSelected => "not selected in the configuration",
+            Skip::Down => "down or without carrier",
+            Skip::NoMulticast => "not multicast capable",
+            Skip::Loopback => "loopback (not enabled)",
+            Skip::PointToPoint => "point-to-point link (a VPN?); name it to use it",
+            Skip::NoAddress => "no address of an enabled family",
+        }
+    }
+}
+
 impl InterfaceConfig {
-    /// The addresses mDNS uses on `iface`, sorted, or None if mDNS doesn't run on it:
-    /// it must be selected, up, running, multicast capable, not loopback unless asked,
-    /// and have an address of an enabled family.
+    /// The addresses mDNS uses on `iface`, sorted, or None if mDNS doesn't run on it.
     pub fn usable_addrs(&self, iface: &Interface) -> Option<Vec<IfAddr>> {
-        let selected = self.only.is_empty()
-            || self.only.iter().any(|s| match s {
-                InterfaceSelector::Name(n) => *n == iface.name,
-                InterfaceSelector::Index(i) => *i == iface.id.0,
-            });
-        if !selected
-            || !iface.up
-            || !iface.running
-            || !iface.multicast
-            || (iface.loopback && !self.include_loopback)
-        {
-            return None;
+        self.check(iface).ok()
+    }
+
+    /// The addresses mDNS uses on `iface`, sorted, or why it doesn't run there: it must
+    /// be selected, up, running, multicast capable, not loopback unless asked, not
+    /// point-to-point unless named, and have an address of an enabled family.
+    pub fn check(&self, iface: &Interface) -> Result<Vec<IfAddr>, Skip> {
+        let named = self.only.iter().any(|s| match s {
+            InterfaceSelector::Name(n) => *n == iface.name,
+            InterfaceSelector::Index(i) => *i == iface.id.0,
+        });
+        if !self.only.is_empty() && !named {
+            return Err(Skip::NotSelected);
+        }
+        if iface.loopback && !self.include_loopback {
+            return Err(Skip::Loopback);
+        }
+        if !iface.up || !iface.running {
+            return Err(Skip::Down);
+        }
+        if !iface.multicast {
+            return Err(Skip::NoMulticast);
+        }
+        if iface.point_to_point && !named {
+            return Err(Skip::PointToPoint);
         }
         let mut addrs: Vec<IfAddr> = iface
             .addrs
@@ -101,11 +142,11 @@ impl InterfaceConfig {
             .copied()
             .collect();
         if addrs.is_empty() {
-            return None;
+            return Err(Skip::NoAddress);
         }
         addrs.sort();
         addrs.dedup();
-        Some(addrs)
+        Ok(addrs)
     }
 }
 
@@ -149,6 +190,7 @@ pub struct ActiveInterface {
 #[derive(Clone, Debug, Default)]
 pub struct InterfaceSet {
     active: BTreeMap<InterfaceId, ActiveInterface>,
+    skipped: BTreeMap<InterfaceId, (String, Skip)>,
 }
 
 impl InterfaceSet {
@@ -162,6 +204,11 @@ impl InterfaceSet {
         &self.active
     }
 
+    /// The interfaces of the last snapshot that are not in use, with their name and why.
+    pub fn skipped(&self) -> &BTreeMap<InterfaceId, (String, Skip)> {
+        &self.skipped
+    }
+
     /// Takes a full snapshot and returns what changed: all `Down`s first, then
     /// `AddrsChanged`, then `Up`s, each in index order. An interface renamed in place
     /// goes down and comes up again.
@@ -170,20 +217,42 @@ impl InterfaceSet {
         config: &InterfaceConfig,
         snapshot: &[Interface],
     ) -> Vec<InterfaceEvent> {
-        let new: BTreeMap<InterfaceId, ActiveInterface> = snapshot
-            .iter()
-            .filter_map(|i| {
-                config.usable_addrs(i).map(|addrs| {
-                    (
+        let mut new = BTreeMap::new();
+        let mut skipped = BTreeMap::new();
+        for i in snapshot {
+            match config.check(i) {
+                Ok(addrs) => {
+                    new.insert(
                         i.id,
                         ActiveInterface {
                             name: i.name.clone(),
                             addrs,
                         },
-                    )
-                })
-            })
-            .collect();
+                    );
+                }
+                Err(why) => {
+                    // Said once per interface and reason, not at every re-read.
+                    if self.skipped.get(&i.id) != Some(&(i.name.clone(), why)) {
+                        match why {
+                            Skip::NoMulticast | Skip::PointToPoint => tracing::info!(
+                                id = i.id.0,
+                                name = %i.name,
+                                "interface skipped: {}",
+                                why.reason()
+                            ),
+                            _ => tracing::debug!(
+                                id = i.id.0,
+                                name = %i.name,
+                                "interface skipped: {}",
+                                why.reason()
+                            ),
+                        }
+                    }
+                    skipped.insert(i.id, (i.name.clone(), why));
+                }
+            }
+        }
+        self.skipped = skipped;
         let mut down = Vec::new();
         let mut changed = Vec::new();
         let mut up = Vec::new();
@@ -225,244 +294,6 @@ impl InterfaceSet {
     }
 }
 
-/// Enumerates interfaces and signals changes, over rtnetlink. See the module docs.
-pub struct InterfaceWatcher {
-    /// Subscribed to change notifications; nonblocking; what the runtime waits on.
-    events: netlink_sys::Socket,
-    /// Used for dumps; blocking with a receive timeout.
-    dump: netlink_sys::Socket,
-    seq: u32,
-    buf: Vec<u8>,
-}
-
-impl std::fmt::Debug for InterfaceWatcher {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InterfaceWatcher")
-            .field("events_fd", &self.events.as_raw_fd())
-            .finish_non_exhaustive()
-    }
-}
-
-const NL_BUF: usize = 64 * 1024;
-
-impl InterfaceWatcher {
-    /// Opens the two netlink sockets in the calling thread's network namespace and
-    /// subscribes to link and address changes. Subscribe first, dump after: a change
-    /// between the two is seen twice rather than never.
-    pub fn new() -> io::Result<Self> {
-        use netlink_sys::{protocols::NETLINK_ROUTE, Socket, SocketAddr};
-        let groups =
-            (libc::RTMGRP_LINK | libc::RTMGRP_IPV4_IFADDR | libc::RTMGRP_IPV6_IFADDR) as u32;
-        let mut events = Socket::new(NETLINK_ROUTE)?;
-        events.bind(&SocketAddr::new(0, groups))?;
-        events.set_non_blocking(true)?;
-        let mut dump = Socket::new(NETLINK_ROUTE)?;
-        dump.bind_auto()?;
-        let tv = libc::timeval {
-            tv_sec: 2,
-            tv_usec: 0,
-        };
-        // SAFETY: passes a pointer to a live timeval and its size.
-        let r = unsafe {
-            libc::setsockopt(
-                dump.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_RCVTIMEO,
-                (&tv as *const libc::timeval).cast(),
-                std::mem::size_of::<libc::timeval>() as libc::socklen_t,
-            )
-        };
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(InterfaceWatcher {
-            events,
-            dump,
-            seq: 0,
-            buf: Vec::with_capacity(NL_BUF),
-        })
-    }
-
-    /// Drains pending change notifications without blocking. True if there was any
-    /// (or if some were lost): then take a new [`snapshot`](Self::snapshot).
-    pub fn changed(&mut self) -> io::Result<bool> {
-        let mut any = false;
-        loop {
-            self.buf.clear();
-            match self.events.recv(&mut self.buf, 0) {
-                Ok(_) => any = true,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(any),
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                Err(e) if e.raw_os_error() == Some(libc::ENOBUFS) => {
-                    tracing::debug!("netlink notifications overran; re-reading interfaces");
-                    any = true;
-                }
-                Err(e) => return Err(e),
-            }
-        }
-    }
-
-    /// All interfaces with their addresses, from a fresh dump.
-    pub fn snapshot(&mut self) -> io::Result<Vec<Interface>> {
-        // A dump interrupted by a concurrent change (NLM_F_DUMP_INTR) is retried.
-        for _ in 0..5 {
-            match self.try_snapshot()? {
-                Some(s) => return Ok(s),
-                None => tracing::debug!("interface dump interrupted, retrying"),
-            }
-        }
-        Err(io::Error::other("interface dump kept being interrupted"))
-    }
-
-    fn try_snapshot(&mut self) -> io::Result<Option<Vec<Interface>>> {
-        use netlink_packet_route::address::{AddressAttribute, AddressFlags};
-        use netlink_packet_route::link::{LinkAttribute, LinkFlags};
-        use netlink_packet_route::RouteNetlinkMessage as M;
-
-        let mut by_index: BTreeMap<u32, Interface> = BTreeMap::new();
-        let mut intr = false;
-        for m in self.dump_request(M::GetLink(Default::default()), &mut intr)? {
-            if let M::NewLink(l) = m {
-                let f = l.header.flags;
-                let name = l
-                    .attributes
-                    .iter()
-                    .find_map(|a| match a {
-                        LinkAttribute::IfName(n) => Some(n.clone()),
-                        _ => None,
-                    })
-                    .unwrap_or_default();
-                by_index.insert(
-                    l.header.index,
-                    Interface {
-                        id: InterfaceId(l.header.index),
-                        name,
-                        up: f.contains(LinkFlags::Up),
-                        running: f.contains(LinkFlags::Running),
-                        multicast: f.contains(LinkFlags::Multicast),
-                        loopback: f.contains(LinkFlags::Loopback),
-                        addrs: Vec::new(),
-                    },
-                );
-            }
-        }
-        for m in self.dump_request(M::GetAddress(Default::default()), &mut intr)? {
-            let M::NewAddress(a) = m else { continue };
-            let mut flags = AddressFlags::from_bits_retain(u32::from(a.header.flags.bits()));
-            let mut local = None;
-            let mut address = None;
-            for attr in &a.attributes {
-                match attr {
-                    AddressAttribute::Local(ip) => local = Some(*ip),
-                    AddressAttribute::Address(ip) => address = Some(*ip),
-                    AddressAttribute::Flags(f) => flags = *f,
-                    _ => {}
-                }
-            }
-            if flags.intersects(AddressFlags::Tentative | AddressFlags::Dadfailed) {
-                continue;
-            }
-            // IFA_LOCAL is our address; IFA_ADDRESS is the peer on point-to-point links
-            // and equal to IFA_LOCAL (or alone, for IPv6) elsewhere.
-            let Some(addr) = local.or(address) else {
-                continue;
-            };
-            if let Some(i) = by_index.get_mut(&a.header.index) {
-                i.addrs.push(IfAddr {
-                    addr,
-                    prefix_len: a.header.prefix_len,
-                });
-            }
-        }
-        if intr {
-            return Ok(None);
-        }
-        Ok(Some(by_index.into_values().collect()))
-    }
-
-    /// Sends one dump request and collects the answers up to `NLMSG_DONE`.
-    fn dump_request(
-        &mut self,
-        req: netlink_packet_route::RouteNetlinkMessage,
-        intr: &mut bool,
-    ) -> io::Result<Vec<netlink_packet_route::RouteNetlinkMessage>> {
-        use netlink_packet_core::{
-            NetlinkHeader, NetlinkMessage, NetlinkPayload, NLM_F_DUMP, NLM_F_DUMP_INTR,
-            NLM_F_REQUEST,
-        };
-        self.seq = self.seq.wrapping_add(1);
-        let seq = self.seq;
-        let mut header = NetlinkHeader::default();
-        header.flags = NLM_F_REQUEST | NLM_F_DUMP;
-        header.sequence_number = seq;
-        let mut msg = NetlinkMessage::new(header, NetlinkPayload::InnerMessage(req));
-        msg.finalize();
-        let mut out = vec![0u8; msg.buffer_len()];
-        msg.serialize(&mut out);
-        self.dump.send(&out, 0)?;
-
-        let mut result = Vec::new();
-        loop {
-            self.buf.clear();
-            match self.dump.recv(&mut self.buf, 0) {
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(e),
-            }
-            let mut off = 0;
-            while off < self.buf.len() {
-                let m = NetlinkMessage::<netlink_packet_route::RouteNetlinkMessage>::deserialize(
-                    &self.buf[off..],
-                );
-                // Step by the header's length even when the payload didn't parse.
-                let len = u32::from_ne_bytes(
-                    self.buf
-                        .get(off..off + 4)
-                        .and_then(|b| b.try_into().ok())
-                        .unwrap_or([0; 4]),
-                ) as usize;
-                if len < 16 {
-                    break;
-                }
-                off += (len + 3) & !3;
-                let m = match m {
-                    Ok(m) => m,
-                    Err(e) => {
-                        tracing::debug!(error = %e, "unparsable netlink message skipped");
-                        continue;
-                    }
-                };
-                if m.header.sequence_number != seq {
-                    continue;
-                }
-                if m.header.flags & NLM_F_DUMP_INTR != 0 {
-                    *intr = true;
-                }
-                match m.payload {
-                    NetlinkPayload::Done(_) => return Ok(result),
-                    NetlinkPayload::Error(e) => {
-                        return Err(e.to_io());
-                    }
-                    NetlinkPayload::InnerMessage(inner) => result.push(inner),
-                    _ => {}
-                }
-            }
-        }
-    }
-}
-
-impl AsFd for InterfaceWatcher {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.events.as_fd()
-    }
-}
-
-impl AsRawFd for InterfaceWatcher {
-    fn as_raw_fd(&self) -> RawFd {
-        self.events.as_raw_fd()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -482,6 +313,7 @@ mod tests {
             running: true,
             multicast: true,
             loopback: false,
+            point_to_point: false,
             addrs,
         }
     }
@@ -600,6 +432,75 @@ mod tests {
             vec![InterfaceEvent::Down { id: InterfaceId(2) }]
         );
         assert!(set.active().is_empty());
+    }
+
+    #[test]
+    fn skip_reasons_vpn_no_multicast_and_named_point_to_point() {
+        let cfg = InterfaceConfig::default();
+        let mut wg = iface(5, "wg0", vec![a("10.9.0.2", 32)]);
+        wg.point_to_point = true;
+        wg.multicast = false;
+        assert_eq!(cfg.check(&wg), Err(Skip::NoMulticast));
+        wg.multicast = true;
+        assert_eq!(cfg.check(&wg), Err(Skip::PointToPoint));
+        // Named, a point-to-point link is used.
+        let named = InterfaceConfig {
+            only: vec![InterfaceSelector::Name("wg0".into())],
+            ..InterfaceConfig::default()
+        };
+        assert_eq!(named.check(&wg), Ok(vec![a("10.9.0.2", 32)]));
+        let e = iface(2, "eth0", vec![]);
+        assert_eq!(cfg.check(&e), Err(Skip::NoAddress));
+        assert_eq!(named.check(&e), Err(Skip::NotSelected));
+    }
+
+    #[test]
+    fn skipped_interfaces_are_kept_with_their_reason_and_the_others_served() {
+        let cfg = InterfaceConfig::default();
+        let mut set = InterfaceSet::new();
+        let e0 = iface(2, "eth0", vec![a("10.0.0.1", 24)]);
+        let mut tun = iface(3, "tun0", vec![a("10.8.0.6", 24)]);
+        tun.point_to_point = true;
+        let mut nomc = iface(4, "sit0", vec![a("fd00::1", 64)]);
+        nomc.multicast = false;
+        let ev = set.update(&cfg, &[e0.clone(), tun.clone(), nomc.clone()]);
+        assert_eq!(ev.len(), 1);
+        assert!(matches!(
+            ev[0],
+            InterfaceEvent::Up {
+                id: InterfaceId(2),
+                ..
+            }
+        ));
+        assert_eq!(
+            set.skipped().get(&InterfaceId(3)),
+            Some(&("tun0".to_string(), Skip::PointToPoint))
+        );
+        assert_eq!(
+            set.skipped().get(&InterfaceId(4)),
+            Some(&("sit0".to_string(), Skip::NoMulticast))
+        );
+        // The VPN adapter goes away: nothing changes for the others, and it is forgotten.
+        assert_eq!(set.update(&cfg, &[e0.clone(), nomc]), vec![]);
+        assert!(!set.skipped().contains_key(&InterfaceId(3)));
+        // An adapter that appears and disappears between two snapshots is Up then Down.
+        let e5 = iface(5, "usb0", vec![a("10.1.0.1", 24)]);
+        let ev = set.update(&cfg, &[e0.clone(), e5]);
+        assert!(matches!(
+            ev[..],
+            [InterfaceEvent::Up {
+                id: InterfaceId(5),
+                ..
+            }]
+        ));
+        assert_eq!(
+            set.update(&cfg, std::slice::from_ref(&e0)),
+            vec![InterfaceEvent::Down { id: InterfaceId(5) }]
+        );
+        assert_eq!(
+            set.active().keys().copied().collect::<Vec<_>>(),
+            [InterfaceId(2)]
+        );
     }
 
     #[test]

@@ -1,28 +1,29 @@
 //! The UDP sockets: one per family on the shared port 5353, and one per family on an
-//! ephemeral port for one-shot queries (RFC 6762 §5.1).
+//! ephemeral port for one-shot queries (RFC 6762 §5.1). The same type on every OS; the
+//! options and calls that differ are in `sys` (see its table).
 //!
-//! Every socket is nonblocking, close-on-exec, sends with TTL / hop limit 255 unicast
-//! and multicast (RFC 6762 §11), loops its own multicast back, and asks the kernel for
-//! the arrival interface, destination address and TTL of each datagram. The port 5353
-//! sockets set `SO_REUSEADDR` + `SO_REUSEPORT` so that Avahi, another copy of this
-//! stack and we all bind the port side by side, and `IP_MULTICAST_ALL` /
-//! `IPV6_MULTICAST_ALL` off so that they only see the groups they joined on the
-//! interfaces they joined them on.
+//! Every socket is nonblocking (close-on-exec on Unix, not inherited on Windows), sends
+//! with TTL / hop limit 255 unicast and multicast (RFC 6762 §11), loops its own multicast
+//! back, and asks the OS for the arrival interface, destination address and TTL of each
+//! datagram. The port 5353 sockets share the port (`SO_REUSEADDR`, and `SO_REUSEPORT`
+//! where it exists) so that Avahi, Bonjour, the Windows mDNS service, another copy of
+//! this stack and we all bind it side by side (RFC 6762 §15.1).
 //!
-//! Sends go out with `sendmsg` and an `IP_PKTINFO` / `IPV6_PKTINFO` control message
-//! that names the interface: the same call serves multicast and unicast, no socket
-//! state changes between sends.
+//! Sends name their interface: by a packet-info control message where the OS takes one,
+//! and otherwise (FreeBSD's IPv4, and Windows, where Wine ignores the control message)
+//! by setting the socket's multicast interface before a multicast send that goes out of
+//! another interface than the last one.
 
 use std::io;
-use std::mem::size_of;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::sync::atomic::AtomicU64;
 
-use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
+use mdns_proto::engine::io::MDNS_PORT;
 use mdns_proto::engine::{Family, SourcePort};
-use socket2::{Domain, InterfaceIndexOrAddress, Protocol, SockAddr, Socket, Type};
+use socket2::{Domain, Protocol, Socket, Type};
 
-use crate::cmsg::{self, CmsgBuf, PacketInfo};
+use crate::cmsg::PacketInfo;
+use crate::sys::{self, AsSource, BorrowedSource, OutInterface};
 
 /// One received datagram, as the socket saw it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,7 +34,8 @@ pub struct Received {
     pub source: SocketAddr,
     /// Interface, destination and TTL from the control messages.
     pub info: PacketInfo,
-    /// The datagram was longer than the buffer and was cut (`MSG_TRUNC`).
+    /// The datagram was longer than the buffer and was cut (`MSG_TRUNC`; on Windows
+    /// `WSAEMSGSIZE`).
     pub truncated: bool,
 }
 
@@ -43,6 +45,9 @@ pub struct MdnsSocket {
     sock: Socket,
     family: Family,
     port: SourcePort,
+    /// The multicast interface last set with the socket option (0: never), on the
+    /// systems that need it.
+    last_mcast_if: AtomicU64,
 }
 
 impl MdnsSocket {
@@ -63,44 +68,31 @@ impl MdnsSocket {
             Family::V4 => Domain::IPV4,
             Family::V6 => Domain::IPV6,
         };
+        #[cfg(any(target_os = "linux", target_os = "android", target_os = "freebsd"))]
         let sock = Socket::new(
             domain,
             Type::DGRAM.nonblocking().cloexec(),
             Some(Protocol::UDP),
         )?;
-        if port == SourcePort::Mdns {
-            // Share the port, never take it over (RFC 6762 §15.1).
-            sock.set_reuse_address(true)?;
-            sock.set_reuse_port(true)?;
-        }
-        let fd = sock.as_raw_fd();
+        #[cfg(not(any(target_os = "linux", target_os = "android", target_os = "freebsd")))]
+        let sock = {
+            // socket2 sets close-on-exec (Apple) / no-inherit (Windows) itself.
+            let s = Socket::new(domain, Type::DGRAM, Some(Protocol::UDP))?;
+            s.set_nonblocking(true)?;
+            s
+        };
+        sys::configure(&sock, family, port)?;
         let bind: SocketAddr = match family {
-            Family::V4 => {
-                sock.set_multicast_loop_v4(true)?;
-                sock.set_multicast_ttl_v4(255)?;
-                sock.set_ttl_v4(255)?;
-                sock.set_multicast_all_v4(false)?;
-                setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_PKTINFO, 1)?;
-                setsockopt_int(fd, libc::IPPROTO_IP, libc::IP_RECVTTL, 1)?;
-                SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), portnum)
-            }
-            Family::V6 => {
-                sock.set_only_v6(true)?;
-                sock.set_multicast_loop_v6(true)?;
-                sock.set_multicast_hops_v6(255)?;
-                sock.set_unicast_hops_v6(255)?;
-                // IPV6_MULTICAST_ALL exists since Linux 4.20; older kernels deliver
-                // every joined group, which the driver filters by interface anyway.
-                if let Err(e) = sock.set_multicast_all_v6(false) {
-                    tracing::debug!(error = %e, "IPV6_MULTICAST_ALL unsupported");
-                }
-                setsockopt_int(fd, libc::IPPROTO_IPV6, libc::IPV6_RECVPKTINFO, 1)?;
-                sock.set_recv_hoplimit_v6(true)?;
-                SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), portnum)
-            }
+            Family::V4 => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), portnum),
+            Family::V6 => SocketAddr::new(IpAddr::V6(Ipv6Addr::UNSPECIFIED), portnum),
         };
         sock.bind(&bind.into())?;
-        Ok(MdnsSocket { sock, family, port })
+        Ok(MdnsSocket {
+            sock,
+            family,
+            port,
+            last_mcast_if: AtomicU64::new(0),
+        })
     }
 
     /// The socket's family.
@@ -113,7 +105,7 @@ impl MdnsSocket {
         self.port
     }
 
-    /// The bound local address (port 5353, or the ephemeral port the kernel chose).
+    /// The bound local address (port 5353, or the ephemeral port the OS chose).
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.sock
             .local_addr()?
@@ -121,131 +113,114 @@ impl MdnsSocket {
             .ok_or_else(|| io::Error::other("not an IP socket"))
     }
 
-    /// Joins the mDNS group of this socket's family on interface `ifindex`. Joining a
+    /// Joins the mDNS group of this socket's family on interface `ifindex`, by index
+    /// (Wine refuses the index form for IPv4: see [`join_on`](Self::join_on)). Joining a
     /// group twice is not an error.
     pub fn join(&self, ifindex: u32) -> io::Result<()> {
-        let r = match self.family {
-            Family::V4 => self
-                .sock
-                .join_multicast_v4_n(&MDNS_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex)),
-            Family::V6 => self.sock.join_multicast_v6(&MDNS_GROUP_V6, ifindex),
-        };
-        match r {
-            Err(e) if e.raw_os_error() == Some(libc::EADDRINUSE) => Ok(()),
+        self.join_on(ifindex, None)
+    }
+
+    /// As [`join`](Self::join), naming the interface of an IPv4 join by one of its
+    /// addresses `v4` where the OS takes that form (the BSDs, Windows; Linux joins by
+    /// index whatever `v4` says). The driver always passes it.
+    pub fn join_on(&self, ifindex: u32, v4: Option<Ipv4Addr>) -> io::Result<()> {
+        match sys::join(&self.sock, self.family, ifindex, v4) {
+            Err(e) if sys::is_already_joined(&e) => Ok(()),
             r => r,
         }
     }
 
     /// Leaves the mDNS group on interface `ifindex`. Leaving a group not joined, or on
-    /// an interface that no longer exists (the kernel already dropped the membership),
-    /// is not an error.
+    /// an interface that no longer exists (the OS already dropped the membership), is
+    /// not an error.
     pub fn leave(&self, ifindex: u32) -> io::Result<()> {
-        let r = match self.family {
-            Family::V4 => self
-                .sock
-                .leave_multicast_v4_n(&MDNS_GROUP_V4, &InterfaceIndexOrAddress::Index(ifindex)),
-            Family::V6 => self.sock.leave_multicast_v6(&MDNS_GROUP_V6, ifindex),
-        };
-        match r {
-            Err(e)
-                if matches!(
-                    e.raw_os_error(),
-                    Some(libc::EADDRNOTAVAIL | libc::ENODEV | libc::ENOENT)
-                ) =>
-            {
-                Ok(())
-            }
+        self.leave_on(ifindex, None)
+    }
+
+    /// As [`leave`](Self::leave), for a group joined with [`join_on`](Self::join_on)
+    /// (`v4`: the address it was joined with).
+    pub fn leave_on(&self, ifindex: u32, v4: Option<Ipv4Addr>) -> io::Result<()> {
+        match sys::leave(&self.sock, self.family, ifindex, v4) {
+            Err(e) if sys::is_gone(&e) => Ok(()),
             r => r,
         }
     }
 
-    /// Receives one datagram into `buf` with `recvmsg`. `WouldBlock` when there is none.
+    /// Receives one datagram into `buf`. `WouldBlock` when there is none.
     pub fn recv(&self, buf: &mut [u8]) -> io::Result<Received> {
-        // SAFETY: all-zero is a valid sockaddr_storage.
-        let mut name: libc::sockaddr_storage = unsafe { std::mem::zeroed() };
-        let mut ctrl = CmsgBuf::new();
-        let mut iov = libc::iovec {
-            iov_base: buf.as_mut_ptr().cast(),
-            iov_len: buf.len(),
-        };
-        // SAFETY: all-zero is a valid msghdr; the pointers set below outlive the call.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = (&mut name as *mut libc::sockaddr_storage).cast();
-        msg.msg_namelen = size_of::<libc::sockaddr_storage>() as libc::socklen_t;
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = ctrl.0.as_mut_ptr().cast();
-        msg.msg_controllen = ctrl.0.len() as _;
-        let n = loop {
-            // SAFETY: msg points at live buffers of the stated lengths.
-            let n = unsafe { libc::recvmsg(self.sock.as_raw_fd(), &mut msg, 0) };
-            if n >= 0 {
-                break n as usize;
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
-            }
-        };
-        let source = sockaddr_to_std(&name, msg.msg_namelen)
-            .ok_or_else(|| io::Error::other("datagram from a non-IP address"))?;
-        let clen = (msg.msg_controllen as usize).min(ctrl.0.len());
-        Ok(Received {
-            len: n.min(buf.len()),
-            source,
-            info: cmsg::parse(&ctrl.0[..clen]),
-            truncated: msg.msg_flags & libc::MSG_TRUNC != 0,
-        })
+        sys::recv(&self.sock, buf)
     }
 
-    /// Sends `data` to `dest` out of interface `ifindex` with `sendmsg` + packet info.
-    /// An IPv6 link-local destination without a scope gets `ifindex` as its scope.
+    /// Sends `data` to `dest` out of interface `ifindex`. An IPv6 link-local destination
+    /// without a scope gets the interface as its scope. On the BSDs and Windows an IPv4
+    /// multicast send is better made with [`send_via`](Self::send_via), which can name
+    /// the interface by address (the only form Wine takes).
     pub fn send(&self, dest: SocketAddr, ifindex: u32, data: &[u8]) -> io::Result<usize> {
+        let out = OutInterface {
+            index: ifindex,
+            v4: None,
+        };
+        self.send_via(dest, out, data)
+    }
+
+    /// Sends `data` to `dest` out of interface `out` (its index, and one of its IPv4
+    /// addresses if it has one). What the driver uses.
+    pub fn send_via(&self, dest: SocketAddr, out: OutInterface, data: &[u8]) -> io::Result<usize> {
         let dest = match dest {
-            SocketAddr::V6(a) if a.scope_id() == 0 && needs_scope(a.ip()) => {
-                SocketAddr::V6(SocketAddrV6::new(*a.ip(), a.port(), a.flowinfo(), ifindex))
-            }
+            SocketAddr::V6(a) if a.scope_id() == 0 && needs_scope(a.ip()) => SocketAddr::V6(
+                SocketAddrV6::new(*a.ip(), a.port(), a.flowinfo(), out.index),
+            ),
             d => d,
         };
-        let name = SockAddr::from(dest);
-        let mut ctrl = CmsgBuf::new();
-        let clen = cmsg::encode_pktinfo(&mut ctrl, self.family == Family::V6, ifindex);
-        let mut iov = libc::iovec {
-            iov_base: data.as_ptr() as *mut libc::c_void,
-            iov_len: data.len(),
-        };
-        // SAFETY: all-zero is a valid msghdr; the pointers set below outlive the call
-        // and sendmsg only reads through them.
-        let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-        msg.msg_name = name.as_ptr() as *mut libc::c_void;
-        msg.msg_namelen = name.len();
-        msg.msg_iov = &mut iov;
-        msg.msg_iovlen = 1;
-        msg.msg_control = ctrl.0.as_mut_ptr().cast();
-        msg.msg_controllen = clen as _;
-        loop {
-            // SAFETY: as above.
-            let n = unsafe { libc::sendmsg(self.sock.as_raw_fd(), &msg, 0) };
-            if n >= 0 {
-                return Ok(n as usize);
-            }
-            let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
-            }
+        sys::send(
+            &self.sock,
+            self.family,
+            dest,
+            out,
+            data,
+            &self.last_mcast_if,
+        )
+    }
+}
+
+impl AsSource for MdnsSocket {
+    fn as_source(&self) -> BorrowedSource<'_> {
+        #[cfg(unix)]
+        {
+            std::os::fd::AsFd::as_fd(&self.sock)
+        }
+        #[cfg(windows)]
+        {
+            std::os::windows::io::AsSocket::as_socket(&self.sock)
         }
     }
 }
 
-impl AsFd for MdnsSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.sock.as_fd()
+#[cfg(unix)]
+impl std::os::fd::AsFd for MdnsSocket {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.as_source()
     }
 }
 
-impl AsRawFd for MdnsSocket {
-    fn as_raw_fd(&self) -> RawFd {
-        self.sock.as_raw_fd()
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for MdnsSocket {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        std::os::fd::AsRawFd::as_raw_fd(&self.sock)
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsSocket for MdnsSocket {
+    fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+        self.as_source()
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsRawSocket for MdnsSocket {
+    fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+        std::os::windows::io::AsRawSocket::as_raw_socket(&self.sock)
     }
 }
 
@@ -255,47 +230,20 @@ fn needs_scope(ip: &Ipv6Addr) -> bool {
     (seg0 & 0xffc0) == 0xfe80 || (ip.is_multicast() && (seg0 & 0x000f) <= 2)
 }
 
-pub(crate) fn setsockopt_int(fd: RawFd, level: i32, name: i32, value: i32) -> io::Result<()> {
-    // SAFETY: passes a pointer to a live c_int and its size.
-    let r = unsafe {
-        libc::setsockopt(
-            fd,
-            level,
-            name,
-            (&value as *const i32).cast(),
-            size_of::<i32>() as libc::socklen_t,
-        )
-    };
-    if r < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(())
+#[cfg_attr(
+    any(target_os = "linux", target_os = "android"),
+    allow(dead_code) // Linux picks the interface with IP_PKTINFO alone
+)]
+/// Whether the socket's multicast interface must be set before this send, and records
+/// it as set: only for a multicast destination, and only when it differs from the last
+/// one. `key` names the interface (its index, or its IPv4 address as a number).
+pub(crate) fn mcast_if_changes(last: &AtomicU64, dest: &SocketAddr, key: u32) -> bool {
+    use std::sync::atomic::Ordering;
+    if !dest.ip().is_multicast() {
+        return false;
     }
-}
-
-fn sockaddr_to_std(ss: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<SocketAddr> {
-    let len = len as usize;
-    match i32::from(ss.ss_family) {
-        libc::AF_INET if len >= size_of::<libc::sockaddr_in>() => {
-            // SAFETY: the family says sockaddr_in, and it fits in the storage.
-            let a = unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
-            Some(SocketAddr::V4(SocketAddrV4::new(
-                Ipv4Addr::from(u32::from_be(a.sin_addr.s_addr)),
-                u16::from_be(a.sin_port),
-            )))
-        }
-        libc::AF_INET6 if len >= size_of::<libc::sockaddr_in6>() => {
-            // SAFETY: the family says sockaddr_in6, and it fits in the storage.
-            let a = unsafe { &*(ss as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>() };
-            Some(SocketAddr::V6(SocketAddrV6::new(
-                Ipv6Addr::from(a.sin6_addr.s6_addr),
-                u16::from_be(a.sin6_port),
-                u32::from_be(a.sin6_flowinfo),
-                a.sin6_scope_id,
-            )))
-        }
-        _ => None,
-    }
+    let tagged = (1u64 << 32) | u64::from(key);
+    last.swap(tagged, Ordering::Relaxed) != tagged
 }
 
 #[cfg(test)]
@@ -309,5 +257,21 @@ mod tests {
         assert!(!needs_scope(&"fd99::1".parse().unwrap()));
         assert!(!needs_scope(&"ff05::fb".parse().unwrap()));
         assert!(!needs_scope(&"2001:db8::1".parse().unwrap()));
+    }
+
+    #[test]
+    fn multicast_interface_set_only_when_it_changes() {
+        let last = AtomicU64::new(0);
+        let group: SocketAddr = "224.0.0.251:5353".parse().unwrap();
+        let peer: SocketAddr = "10.0.0.9:5353".parse().unwrap();
+        assert!(mcast_if_changes(&last, &group, 2));
+        assert!(!mcast_if_changes(&last, &group, 2));
+        // A unicast send never touches it.
+        assert!(!mcast_if_changes(&last, &peer, 3));
+        assert!(mcast_if_changes(&last, &group, 3));
+        assert!(mcast_if_changes(&last, &group, 2));
+        // Key 0 (the "any" address) is a value like the others, not "unset".
+        assert!(mcast_if_changes(&last, &group, 0));
+        assert!(!mcast_if_changes(&last, &group, 0));
     }
 }

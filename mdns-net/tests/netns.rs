@@ -1,14 +1,18 @@
 //! Real sockets, inside network namespaces that each test creates and removes itself
 //! (see `mdns-testnet`). Nothing here opens a socket in the machine's own namespace:
 //! every `Driver` is made inside `Netns::run_in`, which checks where it is first.
-//! Without root the tests print `skipped: …` and return.
+//! Without root the tests print `skipped: …` and return. Linux only (namespaces).
+#![cfg(target_os = "linux")]
 
 use std::collections::{BTreeSet, VecDeque};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::os::fd::BorrowedFd;
 use std::time::{Duration, Instant as StdInstant};
 
-use mdns_net::{wait_fds, Config, Core, Driver, Next, SourceId};
+use mdns_net::{
+    wait_fds, Clock, Config, Core, Driver, Interface, InterfaceSource, Next, Skip, SnapshotError,
+    SourceId,
+};
 use mdns_proto::engine::{
     Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit,
 };
@@ -595,4 +599,138 @@ fn send_that_would_block_is_held_and_retried() {
     assert!(a.stats().blocked > 0);
     assert_eq!(a.stats().sent, N as u64);
     assert_eq!(a.stats().dropped_tx, 0);
+}
+
+/// An interface list scripted by the test, shared with the driver's source.
+#[derive(Clone, Default)]
+struct Scripted(std::sync::Arc<std::sync::Mutex<VecDeque<Snapshot>>>);
+
+type Snapshot = Result<Vec<Interface>, SnapshotError>;
+
+impl InterfaceSource for Scripted {
+    fn changed(&mut self) -> std::io::Result<bool> {
+        Ok(!self.0.lock().unwrap().is_empty())
+    }
+    fn snapshot(&mut self) -> Result<Vec<Interface>, SnapshotError> {
+        self.0
+            .lock()
+            .unwrap()
+            .pop_front()
+            .unwrap_or(Err(SnapshotError::Interrupted))
+    }
+}
+
+fn lab_iface(id: u32, name: &str, addrs: &[(&str, u8)]) -> Interface {
+    Interface {
+        id: InterfaceId(id),
+        name: name.into(),
+        up: true,
+        running: true,
+        multicast: true,
+        loopback: false,
+        point_to_point: false,
+        addrs: addrs
+            .iter()
+            .map(|(a, p)| IfAddr {
+                addr: a.parse().unwrap(),
+                prefix_len: *p,
+            })
+            .collect(),
+    }
+}
+
+/// Faults (issue 18 §4, issue 16 §6): an adapter whose group join the OS refuses (here
+/// an index the kernel doesn't have: ENODEV), a VPN adapter, an adapter without
+/// multicast, and five interrupted interface dumps in a row. The refused adapter and
+/// the skipped ones stay out, eth0 is served (a datagram from the peer arrives), the join
+/// is retried at a deadline, and `poll_io` never fails: the last list stays in force.
+#[test]
+fn faulty_interfaces_are_skipped_and_the_others_served() {
+    if !capable("faulty_interfaces_are_skipped_and_the_others_served") {
+        return;
+    }
+    let lan = Lan::new(2);
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let eth0 = h1.ifindex("eth0");
+    let good = lab_iface(eth0, "eth0", &[("10.77.0.1", 24), ("fd77::1", 64)]);
+    let ghost = lab_iface(999, "ghost0", &[("10.99.0.1", 24), ("fd99::1", 64)]);
+    let mut vpn = lab_iface(998, "tun0", &[("10.8.0.2", 24)]);
+    vpn.point_to_point = true;
+    let mut nomc = lab_iface(997, "sit0", &[("fd98::1", 64)]);
+    nomc.multicast = false;
+    let script = Scripted::default();
+    script
+        .0
+        .lock()
+        .unwrap()
+        .push_back(Ok(vec![good.clone(), ghost, vpn, nomc]));
+    let src = script.clone();
+    let mut a = h1
+        .run_in(move || {
+            Driver::with_interface_source(
+                Fake::default(),
+                Config::default(),
+                Clock::new(),
+                Box::new(src),
+            )
+        })
+        .expect("driver");
+    let mut b = driver_in(h2);
+    let e = InterfaceId(eth0);
+    assert_eq!(a.core().ups, vec![(e, good.addrs.clone())]);
+    assert_eq!(
+        a.joined().iter().copied().collect::<Vec<_>>(),
+        vec![(e, Family::V4), (e, Family::V6)]
+    );
+    assert_eq!(
+        a.core_interfaces().keys().copied().collect::<Vec<_>>(),
+        vec![e]
+    );
+    let skipped = a.interface_set().skipped();
+    assert_eq!(skipped[&InterfaceId(998)].1, Skip::PointToPoint);
+    assert_eq!(skipped[&InterfaceId(997)].1, Skip::NoMulticast);
+    // The refused join is retried: poll_io asks to be called again without any timer
+    // of the core's.
+    let next = a.poll_io().expect("poll_io");
+    assert!(next.deadline.is_some(), "a join retry is scheduled");
+
+    // Five interrupted dumps in a row: no error, eth0 still served.
+    for _ in 0..5 {
+        script
+            .0
+            .lock()
+            .unwrap()
+            .push_back(Err(SnapshotError::Interrupted));
+    }
+    for _ in 0..20 {
+        let next = a
+            .poll_io()
+            .expect("an interrupted dump never fails poll_io");
+        if script.0.lock().unwrap().is_empty() {
+            break;
+        }
+        // Nothing to read: wait for the retry deadline.
+        wait_fds(&[], &[], next.deadline).unwrap();
+    }
+    assert!(
+        script.0.lock().unwrap().is_empty(),
+        "all five dumps were tried"
+    );
+    assert!(a.watcher().failures() >= 5);
+    assert_eq!(
+        a.core_interfaces().keys().copied().collect::<Vec<_>>(),
+        vec![e]
+    );
+    // The peer's multicast still reaches eth0.
+    let b_if = InterfaceId(h2.ifindex("eth0"));
+    b.core_mut().send(
+        Destination::MulticastV4,
+        b_if,
+        SourcePort::Mdns,
+        b"still served",
+    );
+    pump_until(&mut [&mut a, &mut b], "a datagram on eth0", |ds| {
+        !ds[0].core().got(b"still served").is_empty()
+    });
+    assert_eq!(a.core().got(b"still served")[0].interface, e);
 }

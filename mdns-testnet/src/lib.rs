@@ -26,7 +26,9 @@ use std::sync::atomic::{AtomicU32, Ordering};
 const PREFIX: &str = "mdnst";
 
 /// True if namespace tests can run here (root, `ip` present). Otherwise prints
-/// `skipped: <test>: <why>` and returns false.
+/// `skipped: <test binary>::<test>: <why>` on stderr and returns false;
+/// `scripts/test-all.sh` collects those lines and counts them. `<test>` is the test
+/// harness's name for the running test (its thread name) when there is one, else `test`.
 pub fn capable(test: &str) -> bool {
     // SAFETY: plain getter.
     let root = unsafe { libc::geteuid() } == 0;
@@ -41,9 +43,23 @@ pub fn capable(test: &str) -> bool {
     match why {
         None => true,
         Some(w) => {
-            // Straight to fd 2: the test harness captures print!/eprint! of passing
-            // tests, and a skip must be seen.
-            let _ = writeln!(io::stderr(), "skipped: {test}: {w}");
+            let thread = std::thread::current();
+            let name = thread.name().filter(|n| *n != "main").unwrap_or(test);
+            let bin = std::env::current_exe()
+                .ok()
+                .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+                .map(|s| s.rsplit_once('-').map_or(s.clone(), |(b, _)| b.to_string()))
+                .unwrap_or_default();
+            // `cargo test` says which package the binary belongs to.
+            let bin = match std::env::var("CARGO_PKG_NAME") {
+                Ok(pkg) => format!("{pkg}/{bin}"),
+                Err(_) => bin,
+            };
+            // Straight to fd 2 (the test harness captures print!/eprint! of passing
+            // tests, and a skip must be seen), in one write so that no other output
+            // lands inside the line.
+            let line = format!("skipped: {bin}::{name}: {w}\n");
+            let _ = io::stderr().write_all(line.as_bytes());
             false
         }
     }

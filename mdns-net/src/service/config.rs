@@ -86,15 +86,7 @@ pub fn host_name(text: &str) -> Result<Name, Error> {
 /// `<machine host name>-mdns.local.`: the first label of `gethostname(2)`, reduced to
 /// letters, digits and hyphens (`mdns` if nothing is left).
 pub fn default_host_name() -> Name {
-    let mut buf = [0u8; 256];
-    // SAFETY: writes at most buf.len() bytes into a live buffer.
-    let r = unsafe { libc::gethostname(buf.as_mut_ptr().cast(), buf.len()) };
-    let raw = if r == 0 {
-        let end = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-        String::from_utf8_lossy(&buf[..end]).into_owned()
-    } else {
-        String::new()
-    };
+    let raw = crate::sys::hostname();
     let first = raw.split('.').next().unwrap_or("");
     let mut label: String = first
         .chars()

@@ -7,7 +7,6 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
-use std::os::fd::{AsFd, AsRawFd, RawFd};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant as StdInstant};
@@ -26,6 +25,7 @@ use super::info::ServiceInfo;
 use super::{Error, MdnsConfig};
 use crate::driver::{Config as DriverConfig, Driver, Next, SourceId};
 use crate::poll::Waker;
+use crate::sys::{raw_source, AsSource, RawSource as RawFd};
 
 /// True if another socket already holds UDP port 5353 on this host: a bind without
 /// SO_REUSEADDR / SO_REUSEPORT fails (the test RFC 6762 §15.1 suggests).
@@ -231,14 +231,14 @@ impl Service {
     pub fn read_fds(&self) -> Vec<RawFd> {
         self.driver
             .sources()
-            .map(|(_, fd)| fd.as_raw_fd())
-            .chain(std::iter::once(self.waker.as_fd().as_raw_fd()))
+            .map(|(_, fd)| raw_source(fd))
+            .chain(std::iter::once(raw_source(self.waker.as_source())))
             .collect()
     }
 
     /// The file descriptor of a driver source (for [`Next::writable`]).
     pub fn source_fd(&self, id: SourceId) -> Option<RawFd> {
-        self.driver.source(id).map(|fd| fd.as_raw_fd())
+        self.driver.source(id).map(raw_source)
     }
 
     /// Does all the work there is without blocking: commands, I/O, engine timers, event
