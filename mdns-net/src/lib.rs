@@ -13,13 +13,16 @@
 //! - [`cmsg`]: parsing and writing the ancillary data of those calls.
 //! - [`iface`]: interface snapshots, selection ([`InterfaceConfig`]), diffing into
 //!   [`InterfaceEvent`]s, and the rtnetlink [`InterfaceWatcher`].
-//! - [`driver`]: the [`Core`] trait the protocol engine implements, the [`Clock`] that
-//!   maps OS time to the core's [`Instant`](mdns_proto::Instant), and the [`Driver`]
-//!   pump with its [`Driver::poll_io`] → [`Next`] contract.
+//! - [`driver`]: the [`Core`] trait the protocol engine and the client layer
+//!   (`mdns-client`) implement, the [`Clock`] that maps OS time to the core's
+//!   [`Instant`](mdns_proto::Instant) (the one place the OS clock is read), and the
+//!   [`Driver`] pump with its [`Driver::poll_io`] → [`Next`] contract.
 //! - [`poll`]: `poll(2)` waiting and a cross-thread [`Waker`] for the blocking adapter.
-//! - [`service`]: the layer above the pump that all adapters share: the loop state
-//!   ([`service::Service`]) with command channel and event routing, the handles the
-//!   application holds, and the public types (config, service info, events, error).
+//! - [`service`]: the layer above the pump that all adapters share: the thin loop
+//!   ([`service::Service`]: command channel in, driver and client layer, events out),
+//!   the one API ([`service::Handle`], [`service::Reply`], [`service::Subscription`]),
+//!   the async runtime seam ([`service::Reactor`]), and the public types (config,
+//!   service info, events, error).
 //!
 //! ## OS facilities used (Linux)
 //! - **Packet info**: `IP_PKTINFO` and `IP_RECVTTL` on IPv4, `IPV6_RECVPKTINFO` and

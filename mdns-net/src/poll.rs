@@ -89,7 +89,7 @@ pub fn wait_fds(
     let timeout = match deadline {
         None => -1,
         Some(d) => {
-            let left = d.saturating_duration_since(StdInstant::now());
+            let left = d.saturating_duration_since(crate::driver::Clock::std_now());
             let ms = left.as_micros().div_ceil(1000);
             i32::try_from(ms).unwrap_or(i32::MAX)
         }
