@@ -21,15 +21,13 @@ fn browsing_lan(seed: u64, hosts: usize, minutes: u64, link: LinkModel, lean: bo
     let mut sim = Sim::new(cfg);
     let ty = ServiceType::new("_http._tcp").unwrap();
     for i in 0..hosts {
-        let h = sim.add_host_with(HostSpec {
-            app: Some(Box::new(AutoResolve::default())),
-            ..Default::default()
-        });
-        // Hosts join over the first ten seconds.
+        let h = sim.add_host();
+        // Hosts start browsing (and resolving) over the first ten seconds.
         let at = mdns_proto::Instant::from_millis((i as u64 * 10_000) / hosts as u64);
         let ty = ty.clone();
         sim.at(at, move |s| {
-            s.with_engine(h, |e, now| e.browse(now, &ty).unwrap());
+            s.subscribe(h, mdns_client::Request::browse_resolving(ty))
+                .unwrap();
         });
     }
     sim.run_for(Duration::from_secs(60 * minutes));
