@@ -10,7 +10,8 @@
 //!   final event);
 //! - every live service was reported found, and resolved with its own port, by every
 //!   browse within the discovery bound of the loss rate;
-//! - every service that went away was reported removed within its PTR TTL + 1 s;
+//! - every service that went away was reported removed within its PTR TTL + 1 s
+//!   (TTLs are short here: 30 s and 60 s);
 //! - at the end nothing unpublished is still reported, and what is reported was last
 //!   resolved with its owner's port.
 //!
@@ -46,10 +47,10 @@ fn lossy_lan_with_renames(seed: u64, hosts: usize, publishers: usize) -> Result<
     let mut cfg = SimConfig::seeded(seed)
         .with_link(LinkModel::lossy(10))
         .lean();
-    // Short TTLs (SRV 10 s, PTR 30 s): refreshes, expiries after a crash and lost
-    // goodbyes all happen many times within a few minutes.
-    cfg.engine.host_ttl = 10;
-    cfg.engine.other_ttl = 30;
+    // Short TTLs (SRV 30 s, PTR 60 s): refreshes, expiries after a crash and lost
+    // goodbyes all happen within two minutes.
+    cfg.engine.host_ttl = 30;
+    cfg.engine.other_ttl = 60;
     let mut sim = Sim::new(cfg);
     let ty = ServiceType::new(TYPE).unwrap();
     let all = sim.add_hosts(hosts);
@@ -76,7 +77,8 @@ fn lossy_lan_with_renames(seed: u64, hosts: usize, publishers: usize) -> Result<
         let id = run.sim.register(h, info)?;
         run.publishers.insert(h, (id, port));
     }
-    run.sim.run_for(Duration::from_secs(60));
+    // Every service is discoverable by 4 s + the discovery bound.
+    run.sim.run_for(Duration::from_secs(40));
     // One publisher leaves with goodbyes, one crashes, one unregisters its service.
     let p: Vec<HostId> = run.publishers.keys().copied().collect();
     run.sim.leave(p[0]);
@@ -87,7 +89,8 @@ fn lossy_lan_with_renames(seed: u64, hosts: usize, publishers: usize) -> Result<
         .ok_or("publisher gone")?
         .map_err(|e| e.to_string())?;
     run.unregistered.push((p[4], run.sim.now()));
-    run.sim.run_for(Duration::from_secs(90));
+    // Past every departure's bound (PTR TTL + 1 s) and a few refresh cycles.
+    run.sim.run_for(Duration::from_secs(65));
     Ok(run)
 }
 

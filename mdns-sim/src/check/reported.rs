@@ -325,13 +325,11 @@ fn registration(sub: &mut Sub, r: &RegistrationEvent, broken: &mut Vec<String>) 
             }
             sub.name = Some(to.clone());
         }
-        RegistrationEvent::Registered { name } => {
-            if sub.name.as_ref() != Some(name) {
-                broken.push(format!(
-                    "registered as {name}, but it probed for {:?}",
-                    sub.name
-                ));
-            }
+        RegistrationEvent::Registered { name } if sub.name.as_ref() != Some(name) => {
+            broken.push(format!(
+                "registered as {name}, but it probed for {:?}",
+                sub.name
+            ));
         }
         _ => {}
     }
