@@ -49,7 +49,7 @@
 //! # Modules
 //! `types` (ids and public types), `sim` (the core: hosts, queue, running), `drive`
 //! (one host's input and output), `publish`, `faults`, `routing` (links), [`check`],
-//! [`transcript`], [`pcap`], [`link`], [`seeds`].
+//! [`transcript`], [`pcap`], [`link`], [`seeds`](mod@seeds).
 //!
 //! # Seeds
 //! [`sweep`] runs a scenario over seeds from the environment: `MDNS_SIM_SEED=N` replays

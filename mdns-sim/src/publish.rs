@@ -37,7 +37,7 @@ impl Sim {
     /// Registers a service through `host`'s client layer, as an application does: the
     /// client publishes the host name it points at (by default the host's own,
     /// `h<N>.local.`) with it. Progress shows in the subscription's events and in
-    /// [`Tracker::registrations`](crate::Tracker::registrations).
+    /// [`Tracker::registrations`](crate::Tracker::registrations)(crate::Tracker::registrations).
     pub fn register(&mut self, host: HostId, info: ServiceInfo) -> Result<SubscriptionId, String> {
         self.subscribe(host, Request::register(info))
     }
@@ -101,7 +101,7 @@ impl Sim {
     /// pointing at the host's name, on all interfaces, renaming allowed
     /// (`Name (2)` … on a conflict). If the host has no host name yet, `h<N>` is
     /// registered first (see [`register_host_name`](Self::register_host_name)).
-    /// Progress shows in the host's events and in [`Tracker::registrations`].
+    /// Progress shows in the host's events and in [`Tracker::registrations`](crate::Tracker::registrations).
     ///
     /// ```
     /// use core::time::Duration;
@@ -158,8 +158,8 @@ impl Sim {
             .map_err(|e| e.to_string())
     }
 
-    /// Once probing has settled: the [`Tracker`]'s view (every registration of a
-    /// running host registered, no name owned twice, see [`Tracker::check_names`]),
+    /// Once probing has settled: the [`Tracker`](crate::Tracker)'s view (every registration of a
+    /// running host registered, no name owned twice, see [`Tracker::check_names`](crate::Tracker::check_names)),
     /// and every running host knows its final names through its events: the name
     /// its last `Registered` / `Renamed` event gave is the one its engine holds.
     pub fn check_names(&self) -> Result<(), String> {

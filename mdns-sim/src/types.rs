@@ -37,7 +37,7 @@ pub struct SimConfig {
     /// Seed of the whole run: link randomness, and every host's engine seed (derived
     /// per host unless a [`HostSpec`] gives one).
     pub seed: u64,
-    /// Model of link 0, the link [`Sim::add_host`] puts hosts on.
+    /// Model of link 0, the link [`Sim::add_host`](crate::Sim::add_host) puts hosts on.
     pub link: LinkModel,
     /// Engine configuration every host starts from (its seed is replaced).
     pub engine: Config,
@@ -50,7 +50,7 @@ pub struct SimConfig {
     pub record_packets: bool,
     /// Keep every per-receiver delivery decision in the transcript.
     pub record_deliveries: bool,
-    /// Keep every engine event in [`Sim::events`].
+    /// Keep every engine event in [`Sim::events`](crate::Sim::events).
     pub record_events: bool,
     /// Check the one-multicast-per-second rule on every transmit.
     pub check_rate_limit: bool,
@@ -107,7 +107,7 @@ pub struct IfaceSpec {
     pub addrs: Option<Vec<IfAddr>>,
 }
 
-/// A host being added with [`Sim::add_host_with`].
+/// A host being added with [`Sim::add_host_with`](crate::Sim::add_host_with).
 #[derive(Default)]
 pub struct HostSpec {
     /// Its interfaces; empty means one interface on link 0.
@@ -262,7 +262,7 @@ pub struct SimStats {
     pub steps: u64,
 }
 
-/// How long [`Sim::leave`] keeps a host running after `shutdown` so that its
+/// How long [`Sim::leave`](crate::Sim::leave) keeps a host running after `shutdown` so that its
 /// goodbyes go out.
 pub const LEAVE_GRACE: Duration = Duration::from_secs(2);
 

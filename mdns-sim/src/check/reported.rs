@@ -334,3 +334,126 @@ fn registration(sub: &mut Sub, r: &RegistrationEvent, broken: &mut Vec<String>) 
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mdns_proto::sd::{ServiceType, Txt};
+
+    const IF: InterfaceId = InterfaceId(2);
+
+    fn ty() -> ServiceType {
+        ServiceType::new("_http._tcp").unwrap()
+    }
+
+    fn found(name: &str) -> Event {
+        Event::Browse(BrowseEvent::Found {
+            instance: InstanceName::new(name).unwrap(),
+            service_type: ty(),
+            interface: IF,
+        })
+    }
+
+    fn removed(name: &str) -> Event {
+        Event::Browse(BrowseEvent::Removed {
+            instance: InstanceName::new(name).unwrap(),
+            service_type: ty(),
+            interface: IF,
+        })
+    }
+
+    fn resolved(name: &str, port: u16) -> Event {
+        Event::Browse(BrowseEvent::Resolved(ResolvedService {
+            instance: InstanceName::new(name).unwrap(),
+            service_type: ty(),
+            host: Name::parse("box.local.").unwrap(),
+            port,
+            txt: Txt::new(),
+            addresses: Vec::new(),
+        }))
+    }
+
+    fn feed(events: &[Event]) -> Reported {
+        let mut r = Reported::default();
+        for (i, e) in events.iter().enumerate() {
+            r.on_event(Instant::from_millis(i as u64), HostId(1), sub(), e);
+        }
+        r
+    }
+
+    fn sub() -> SubscriptionId {
+        // Ids come from a client; take one from a real one.
+        let mut c =
+            mdns_client::Client::new(mdns_client::Config::new(Name::parse("h.local.").unwrap()));
+        c.subscribe(Instant::ZERO, mdns_client::Request::browse(ty()))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_browse_that_keeps_the_rules_passes() {
+        let r = feed(&[found("A"), resolved("A", 80), removed("A"), found("A")]);
+        r.check_rules().unwrap();
+        let live: BTreeMap<Name, u16> =
+            [(InstanceName::new("A").unwrap().full_name(&ty()), 80)].into();
+        // Found again but not resolved since: fine unless every live one must be.
+        r.check_current(&[(HostId(1), sub())], &live, false)
+            .unwrap();
+        assert!(r.check_current(&[(HostId(1), sub())], &live, true).is_err());
+    }
+
+    #[test]
+    fn broken_rules_are_reported() {
+        for events in [
+            vec![removed("A")],
+            vec![found("A"), found("A")],
+            vec![resolved("A", 80)],
+            vec![found("A"), removed("A"), resolved("A", 80)],
+            vec![
+                Event::Registration(RegistrationEvent::Failed(
+                    mdns_proto::engine::RegistrationFailure::Conflict,
+                )),
+                Event::Registration(RegistrationEvent::Unregistered),
+            ],
+        ] {
+            assert!(feed(&events).check_rules().is_err(), "{events:?}");
+        }
+    }
+
+    #[test]
+    fn stale_and_wrong_reports_are_caught() {
+        let r = feed(&[found("A"), resolved("A", 81)]);
+        let id = [(HostId(1), sub())];
+        let a = InstanceName::new("A").unwrap().full_name(&ty());
+        // Resolved with another port than the owner's.
+        assert!(r
+            .check_current(&id, &[(a.clone(), 80)].into(), false)
+            .is_err());
+        // Still reported although nothing is published.
+        assert!(r.check_current(&id, &BTreeMap::new(), false).is_err());
+        // Found and resolved in time, with the right port.
+        r.check_found(
+            &id,
+            &[(a.clone(), 81, Instant::ZERO)],
+            Duration::from_secs(1),
+            Instant::from_secs(5),
+        )
+        .unwrap();
+        assert!(r
+            .check_found(
+                &id,
+                &[(a.clone(), 80, Instant::ZERO)],
+                Duration::from_secs(1),
+                Instant::from_secs(5)
+            )
+            .is_err());
+        // Gone at 0 s, never removed.
+        assert!(r
+            .check_removed(
+                &id,
+                &[(a, Instant::ZERO)],
+                Duration::from_secs(1),
+                Instant::from_secs(5)
+            )
+            .is_err());
+    }
+}
