@@ -219,7 +219,17 @@ impl Service {
                 client.unsubscribe(now, id);
             }
             Command::UpdateTxt { id, txt, ack } => {
-                let _ = ack.send(client.update_txt(now, id, txt).map_err(Error::from));
+                let r = if client.is_shutting_down() {
+                    Err(Error::Shutdown)
+                } else {
+                    client.update_txt(now, id, txt).map_err(Error::from)
+                };
+                let _ = ack.send(r);
+            }
+            Command::Unregister { id, done } if client.is_shutting_down() => {
+                // The shutdown withdraws it: answered when the shutdown is complete.
+                self.sinks.remove(&id);
+                self.shutdown_waiters.push(done);
             }
             Command::Unregister { id, done } => {
                 self.sinks.remove(&id);
@@ -255,9 +265,9 @@ impl Service {
         if !client.is_shutting_down() {
             tracing::debug!("shutting down");
             let now = self.driver.clock().now();
+            // Every subscription ends; their streams end when the loop does (with
+            // `Error::Shutdown`), see `finish`.
             self.driver.core_mut().shutdown(now);
-            // The client ended every subscription: their streams end now.
-            self.sinks.clear();
         }
     }
 
