@@ -279,6 +279,13 @@ impl<B: Backend> Client<B> {
     /// queued. A registration is withdrawn (goodbyes, RFC 6762 §10.1) without a
     /// completion event. False if it was not running.
     pub fn unsubscribe(&mut self, now: Instant, id: SubscriptionId) -> bool {
+        let ended = self.end(now, id);
+        self.pump(now);
+        ended
+    }
+
+    /// `unsubscribe` without routing afterwards.
+    fn end(&mut self, now: Instant, id: SubscriptionId) -> bool {
         let Some(sub) = self.remove(id) else {
             return false;
         };
@@ -291,7 +298,6 @@ impl<B: Backend> Client<B> {
             }
             (Route::Mdns, _) => {}
         }
-        self.pump(now);
         true
     }
 
@@ -369,8 +375,10 @@ impl<B: Backend> Client<B> {
             .filter(|(_, s)| !matches!(s.state, State::Leaving { .. }))
             .map(|(id, _)| *id)
             .collect();
+        // Every withdrawal first: the shutdown is complete only once all their goodbyes
+        // are out.
         for id in ids {
-            self.unsubscribe(now, id);
+            self.end(now, id);
         }
         self.engine.shutdown(now);
         self.backend.shutdown(now);

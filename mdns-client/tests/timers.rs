@@ -147,7 +147,9 @@ fn lookup_times_out_at_exactly_start_plus_timeout() {
     );
 }
 
+/// A browse (subscribed first, so ended first by a shutdown) and a registration.
 fn registered(net: &mut Net) {
+    net.subscribe(Request::browse(ServiceType::new("_http._tcp").unwrap()));
     let info = ServiceInfo::builder("Kitchen", "_http._tcp", 80)
         .build()
         .unwrap();
