@@ -1,8 +1,9 @@
-//! Browses a service type and resolves each instance, for ten seconds.
+//! Browses a service type and resolves each instance, until ten seconds pass without
+//! news.
 //!
 //! `cargo run -p mdns-blocking --example browse -- _http._tcp`
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mdns_blocking::{BrowseEvent, Error, Mdns, MdnsConfig, ServiceType};
 
@@ -12,10 +13,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .unwrap_or_else(|| "_http._tcp".into());
     let ty = ServiceType::parse_lenient(&ty)?;
     let mdns = Mdns::new(MdnsConfig::default())?;
-    let browser = mdns.browse_resolving(&ty)?;
-    let end = Instant::now() + Duration::from_secs(10);
-    while let Some(left) = end.checked_duration_since(Instant::now()) {
-        match browser.recv_timeout(left) {
+    let browser = mdns.browse_resolving(&ty).wait()?;
+    loop {
+        match browser.recv_timeout(Duration::from_secs(10)) {
             Ok(BrowseEvent::Found {
                 instance,
                 interface,
@@ -40,6 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     s.ips()
                 );
             }
+            Ok(other) => println!("{other:?}"),
             Err(Error::Timeout) => break,
             Err(e) => return Err(e.into()),
         }

@@ -1,9 +1,9 @@
-//! Registers a service, reports how probing goes, and withdraws it after thirty
-//! seconds (or at once if registration fails).
+//! Registers a service, reports how probing goes, and withdraws it once thirty
+//! seconds pass without news (or at once if registration fails).
 //!
 //! `cargo run -p mdns-blocking --example register -- "My Web" _http._tcp 8080`
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use mdns_blocking::{Error, Mdns, MdnsConfig, RegistrationEvent, ServiceInfo};
 
@@ -17,12 +17,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
 
     let mdns = Mdns::new(MdnsConfig::default())?;
-    let reg = mdns.register(info)?;
-    let end = Instant::now() + Duration::from_secs(30);
-    while let Some(left) = end.checked_duration_since(Instant::now()) {
-        match reg.recv_timeout(left) {
+    let reg = mdns.register(info).wait()?;
+    loop {
+        match reg.recv_timeout(Duration::from_secs(30)) {
             Ok(RegistrationEvent::Failed(why)) => {
-                eprintln!("registration failed: {why}");
+                eprintln!("registration failed: {why:?}");
                 break;
             }
             Ok(ev) => println!("{ev:?} (name now {})", reg.name()),
@@ -30,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             Err(e) => return Err(e.into()),
         }
     }
-    reg.unregister()?;
+    reg.unregister().wait()?;
     mdns.shutdown()?;
     Ok(())
 }

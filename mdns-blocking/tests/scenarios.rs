@@ -24,9 +24,9 @@ impl scenarios::Api for Blocking {
     }
     fn browse(m: &Mdns, ty: &ServiceType, resolving: bool) -> Result<Browser, Error> {
         if resolving {
-            m.browse_resolving(ty)
+            m.browse_resolving(ty).wait()
         } else {
-            m.browse(ty)
+            m.browse(ty).wait()
         }
     }
     fn next(b: &mut Browser, timeout: Duration) -> Result<BrowseEvent, Error> {
@@ -38,16 +38,16 @@ impl scenarios::Api for Blocking {
         ty: &ServiceType,
         timeout: Duration,
     ) -> Result<ResolvedService, Error> {
-        m.resolve(i, ty, timeout)
+        m.resolve(i, ty, timeout).wait()
     }
     fn lookup_host(m: &Mdns, host: &Name, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
-        m.lookup_host(host, timeout)
+        m.lookup_host(host, timeout).wait()
     }
     fn interfaces(m: &Mdns) -> Result<Vec<InterfaceInfo>, Error> {
-        m.interfaces()
+        m.interfaces().wait()
     }
     fn register(m: &Mdns, info: ServiceInfo) -> Result<Registration, Error> {
-        m.register(info)
+        m.register(info).wait()
     }
     fn reg_next(r: &mut Registration, timeout: Duration) -> Result<RegistrationEvent, Error> {
         r.recv_timeout(timeout)
@@ -56,19 +56,19 @@ impl scenarios::Api for Blocking {
         r.name()
     }
     fn unregister(r: Registration) -> Result<(), Error> {
-        r.unregister()
+        r.unregister().wait()
     }
     fn update_txt(r: &Registration, txt: Txt) -> Result<(), Error> {
-        r.update_txt(txt)
+        r.update_txt(txt).wait()
     }
     fn shutdown(m: Mdns) -> Result<(), Error> {
         m.shutdown()
     }
     fn watch_host_first(m: &Mdns, host: &Name, timeout: Duration) -> Result<HostEvent, Error> {
-        m.watch_host(host)?.recv_timeout(timeout)
+        m.watch_host(host).wait()?.recv_timeout(timeout)
     }
     fn service_types_first(m: &Mdns, timeout: Duration) -> Result<TypeEvent, Error> {
-        m.service_types()?.recv_timeout(timeout)
+        m.service_types().wait()?.recv_timeout(timeout)
     }
     fn query_all(
         m: &Mdns,
@@ -76,7 +76,7 @@ impl scenarios::Api for Blocking {
         rtype: Rtype,
         timeout: Duration,
     ) -> Result<Vec<AnswerRecord>, Error> {
-        let q = m.query(name, rtype)?;
+        let q = m.query(name, rtype).wait()?;
         let mut v = Vec::new();
         loop {
             match q.recv_timeout(timeout) {

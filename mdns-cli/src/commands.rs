@@ -7,6 +7,7 @@ use mdns_blocking::{
     AnswerRecord, BrowseEvent, Error, InterfaceId, InterfaceSelector, Mdns, MdnsConfig,
     RegistrationEvent, ResolvedService, ServiceInfo, Txt, TypeEvent,
 };
+use mdns_proto::engine::RegistrationFailure;
 use mdns_proto::wire::RecordData;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -55,7 +56,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
             ..
         } => {
             let timeout = cx.one_shot_timeout();
-            match mdns.resolve(&instance, &service_type, timeout) {
+            match mdns.resolve(&instance, &service_type, timeout).wait() {
                 Ok(s) => {
                     let line = cx.resolved_line(&s);
                     printer.print(&line);
@@ -91,7 +92,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
         }
         Command::Lookup { host, .. } => {
             let timeout = cx.one_shot_timeout();
-            match mdns.lookup_host(&host, timeout) {
+            match mdns.lookup_host(&host, timeout).wait() {
                 Ok(addrs) => {
                     for addr in addrs {
                         printer.print(&Line::Address {
@@ -186,7 +187,7 @@ impl Context<'_> {
 
     fn interface_name(&mut self, id: InterfaceId) -> String {
         if !self.names.contains_key(&id) {
-            if let Ok(list) = self.mdns.interfaces() {
+            if let Ok(list) = self.mdns.interfaces().wait() {
                 for i in list {
                     self.names.insert(i.id, i.interface.name.clone());
                 }
@@ -224,6 +225,7 @@ impl Context<'_> {
         } else {
             self.mdns.browse(ty)
         }
+        .wait()
         .map_err(|e| e.to_string())?;
         while let Wait::Event(ev) = self.wait(|t| browser.recv_timeout(t))? {
             let line = match ev {
@@ -246,6 +248,7 @@ impl Context<'_> {
                     interface: self.interface_name(interface),
                 },
                 BrowseEvent::Resolved(s) | BrowseEvent::Updated(s) => self.resolved_line(&s),
+                _ => continue,
             };
             self.printer.print(&line);
         }
@@ -254,7 +257,7 @@ impl Context<'_> {
 
     fn register(&mut self, info: ServiceInfo) -> Result<(), String> {
         let service_type = info.service_type.to_string();
-        let registration = self.mdns.register(info).map_err(|e| e.to_string())?;
+        let registration = self.mdns.register(info).wait().map_err(|e| e.to_string())?;
         loop {
             match self.wait(|t| registration.recv_timeout(t))? {
                 Wait::Event(RegistrationEvent::Registered { name }) => {
@@ -269,19 +272,27 @@ impl Context<'_> {
                         to: to.as_str().to_string(),
                     })
                 }
-                Wait::Event(RegistrationEvent::Probing { .. }) => {}
                 Wait::Event(RegistrationEvent::Failed(why)) => {
-                    return Err(format!("registration failed: {why}"))
+                    let why = match why {
+                        RegistrationFailure::Conflict => "name conflict and renaming not allowed",
+                        RegistrationFailure::NoFreeName => "no free name found after many renames",
+                    };
+                    return Err(format!("registration failed: {why}"));
                 }
+                Wait::Event(_) => {}
                 Wait::Done | Wait::Ended => break,
             }
         }
         // RFC 6762 §10.1: goodbyes before we go.
-        registration.unregister().map_err(|e| e.to_string())
+        registration.unregister().wait().map_err(|e| e.to_string())
     }
 
     fn types(&mut self) -> Result<(), String> {
-        let types = self.mdns.service_types().map_err(|e| e.to_string())?;
+        let types = self
+            .mdns
+            .service_types()
+            .wait()
+            .map_err(|e| e.to_string())?;
         while let Wait::Event(ev) = self.wait(|t| types.recv_timeout(t))? {
             let line = match ev {
                 TypeEvent::Found(ty, i) => Line::Found {
@@ -294,6 +305,7 @@ impl Context<'_> {
                     service_type: "_services._dns-sd._udp".into(),
                     interface: self.interface_name(i),
                 },
+                _ => continue,
             };
             self.printer.print(&line);
         }
@@ -305,7 +317,11 @@ impl Context<'_> {
         name: &mdns_proto::Name,
         rtype: mdns_proto::wire::Rtype,
     ) -> Result<(), String> {
-        let answers = self.mdns.query(name, rtype).map_err(|e| e.to_string())?;
+        let answers = self
+            .mdns
+            .query(name, rtype)
+            .wait()
+            .map_err(|e| e.to_string())?;
         while let Wait::Event(r) = self.wait(|t| answers.recv_timeout(t))? {
             self.printer.print(&record_line(&r));
         }

@@ -99,7 +99,12 @@ impl Clock {
 
     /// Now, in the core's time.
     pub fn now(&self) -> Instant {
-        self.from_std(std::time::Instant::now())
+        self.from_std(Self::std_now())
+    }
+
+    /// Now, as a `std` instant: the one place the OS clock is read.
+    pub fn std_now() -> std::time::Instant {
+        std::time::Instant::now()
     }
 
     /// The `std` instant for a core time, or None if it lies beyond what `std` can
@@ -394,7 +399,7 @@ impl<C: Core> Driver<C> {
             }
         }
         let deadline = if more {
-            Some(std::time::Instant::now())
+            Some(Clock::std_now())
         } else {
             [
                 self.core.poll_timeout(),
@@ -630,6 +635,29 @@ impl Groups for SocketGroups<'_> {
             Some(s) => s.leave_on(id.0, v4),
             None => Ok(()),
         }
+    }
+}
+
+/// The client layer is the core every adapter runs: it owns the engine and routes what
+/// the engine reports to subscriptions; its timers fold into its `poll_timeout`.
+impl<B: mdns_client::Backend> Core for mdns_client::Client<B> {
+    fn handle_datagram(&mut self, now: Instant, meta: RecvMeta, data: &[u8]) {
+        mdns_client::Client::handle_datagram(self, now, meta, data)
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        mdns_client::Client::handle_timeout(self, now)
+    }
+    fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        mdns_client::Client::poll_transmit(self, now, buf)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        mdns_client::Client::poll_timeout(self)
+    }
+    fn interface_up(&mut self, now: Instant, id: InterfaceId, addrs: &[IfAddr]) {
+        mdns_client::Client::interface_up(self, now, id, addrs)
+    }
+    fn interface_down(&mut self, now: Instant, id: InterfaceId) {
+        mdns_client::Client::interface_down(self, now, id)
     }
 }
 

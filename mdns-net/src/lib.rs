@@ -16,18 +16,19 @@
 //!   into [`InterfaceEvent`]s. Pure.
 //! - [`watch`]: the [`InterfaceWatcher`] over an [`InterfaceSource`] (the OS's, or the
 //!   application's): when to re-read the list, and what to do when reading fails.
-//! - [`driver`]: the [`Core`] trait the protocol engine implements, the [`Clock`] that
-//!   maps OS time to the core's [`Instant`](mdns_proto::Instant), and the [`Driver`]
-//!   pump with its [`Driver::poll_io`] → [`Next`] contract. Group joins and what the
-//!   core is told go through a pure membership table; the arrival interface of a
-//!   datagram through a pure rule (both private modules).
+//! - [`driver`]: the [`Core`] trait the protocol engine and the client layer
+//!   (`mdns-client`) implement, the [`Clock`] that maps OS time to the core's
+//!   [`Instant`](mdns_proto::Instant) (the one place the OS clock is read), and the
+//!   [`Driver`] pump with its [`Driver::poll_io`] → [`Next`] contract.
 //! - [`poll`]: [`wait_fds`] (`poll(2)` / `WSAPoll`) and a cross-thread [`Waker`] for the
 //!   blocking adapter.
 //! - [`sys`]: the platform seam (one module per OS family below it) and the portable
 //!   handle types [`RawSource`], [`BorrowedSource`], [`AsSource`].
-//! - [`service`]: the layer above the pump that all adapters share: the loop state
-//!   ([`service::Service`]) with command channel and event routing, the handles the
-//!   application holds, and the public types (config, service info, events, error).
+//! - [`service`]: the layer above the pump that all adapters share: the thin loop
+//!   ([`service::Service`]: command channel in, driver and client layer, events out),
+//!   the one API ([`service::Handle`], [`service::Reply`], [`service::Subscription`]),
+//!   the async runtime seam ([`service::Reactor`]), and the public types (config,
+//!   service info, events, error).
 //!
 //! ## Platforms
 //!

@@ -66,7 +66,7 @@ pub fn wait_fds(
     write: &[BorrowedSource<'_>],
     deadline: Option<StdInstant>,
 ) -> io::Result<()> {
-    let timeout = deadline.map(|d| d.saturating_duration_since(StdInstant::now()));
+    let timeout = deadline.map(|d| d.saturating_duration_since(crate::driver::Clock::std_now()));
     sys::wait(read, write, timeout)
 }
 

@@ -9,8 +9,9 @@
 //! register services (see `tests/scenarios.rs`).
 
 use core::time::Duration;
+use mdns_client::Request;
 use mdns_proto::ServiceType;
-use mdns_sim::{AutoResolve, HostSpec, LinkModel, Sim, SimConfig};
+use mdns_sim::{LinkModel, Sim, SimConfig};
 
 fn arg(i: usize, default: u64) -> u64 {
     std::env::args()
@@ -32,11 +33,9 @@ fn main() {
     );
     let ty = ServiceType::new("_http._tcp").unwrap();
     for _ in 0..hosts {
-        let h = sim.add_host_with(HostSpec {
-            app: Some(Box::new(AutoResolve::default())),
-            ..Default::default()
-        });
-        sim.with_engine(h, |e, now| e.browse(now, &ty).expect("browse"));
+        let h = sim.add_host();
+        sim.subscribe(h, Request::browse_resolving(ty.clone()))
+            .expect("browse");
     }
     sim.run_for(Duration::from_secs(60 * minutes));
     let secs = wall.elapsed().as_secs_f64();

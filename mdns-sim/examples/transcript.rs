@@ -6,8 +6,9 @@
 //! ```
 
 use core::time::Duration;
+use mdns_client::Request;
 use mdns_proto::ServiceType;
-use mdns_sim::{AutoResolve, HostSpec, Sim, SimConfig};
+use mdns_sim::{Sim, SimConfig};
 
 fn arg(i: usize, default: u64) -> u64 {
     std::env::args()
@@ -22,11 +23,9 @@ fn main() {
     let mut sim = Sim::new(SimConfig::seeded(seed).with_link(mdns_sim::LinkModel::lossy(loss)));
     let ty = ServiceType::new("_http._tcp").unwrap();
     for _ in 0..hosts {
-        let h = sim.add_host_with(HostSpec {
-            app: Some(Box::new(AutoResolve::default())),
-            ..Default::default()
-        });
-        sim.with_engine(h, |e, now| e.browse(now, &ty).expect("browse"));
+        let h = sim.add_host();
+        sim.subscribe(h, Request::browse_resolving(ty.clone()))
+            .expect("browse");
     }
     sim.run_for(Duration::from_secs(secs));
     print!(

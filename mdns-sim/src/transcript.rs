@@ -1,7 +1,7 @@
 //! What happened on the wire: every datagram sent, and (optionally) what became of it
 //! at every receiver, plus a running digest of everything for cheap determinism checks.
 
-use crate::sim::{HostId, LinkId};
+use crate::types::{HostId, LinkId};
 use core::fmt::{self, Write as _};
 use mdns_proto::engine::InterfaceId;
 use mdns_proto::wire::{Message, RData, Section};

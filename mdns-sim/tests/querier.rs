@@ -6,6 +6,7 @@
 //! Seeds: `MDNS_SIM_SEED=N` replays one, `MDNS_SIM_SEEDS=K` sweeps K.
 
 use core::time::Duration;
+use mdns_client::Request;
 use mdns_proto::engine::{Destination, InterfaceId, SourcePort};
 use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Section};
 use mdns_proto::{Event, Instant, Name, ServiceType};
@@ -213,14 +214,14 @@ fn drive(sim: &mut Sim, w: &Rc<RefCell<World>>, until: Instant) {
     sim.run_until(until);
 }
 
+/// Hosts whose application browses `ty` and resolves what it finds (one
+/// browse-and-resolve subscription of the client layer each).
 fn browsers(sim: &mut Sim, n: usize, ty: &ServiceType) -> Vec<HostId> {
     (0..n)
         .map(|_| {
-            let h = sim.add_host_with(HostSpec {
-                app: Some(Box::new(AutoResolve::default())),
-                ..Default::default()
-            });
-            sim.with_engine(h, |e, now| e.browse(now, ty).unwrap());
+            let h = sim.add_host();
+            sim.subscribe(h, Request::browse_resolving(ty.clone()))
+                .unwrap();
             h
         })
         .collect()

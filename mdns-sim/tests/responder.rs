@@ -15,6 +15,7 @@
 //! `MDNS_SIM_SEED_BASE=B` starts the sweep at B. A failure prints the exact command.
 
 use core::time::Duration;
+use mdns_client::Request;
 use mdns_proto::engine::InterfaceId;
 use mdns_proto::wire::{Message, Section};
 use mdns_proto::{Config, Instant, Name, ServiceType};
@@ -45,29 +46,15 @@ impl Lan {
         )
     }
 
-    /// Hosts resolve the services they find, except their own (see
-    /// `resolving_own_service_gets_it_flushed_by_peers`).
+    /// Every host's application browses the type and resolves what it finds (one
+    /// browse-and-resolve subscription of its client layer; its own services too).
     fn with(cfg: SimConfig, n: usize, loss: u32, ty: &str) -> Lan {
-        Self::with_apps(cfg, n, loss, ty, false)
-    }
-
-    fn with_apps(cfg: SimConfig, n: usize, loss: u32, ty: &str, resolve_own: bool) -> Lan {
         let mut sim = Sim::new(cfg);
         let ty = ServiceType::new(ty).unwrap();
-        let hosts: Vec<HostId> = (0..n)
-            .map(|_| {
-                sim.add_host_with(HostSpec {
-                    app: Some(Box::new(if resolve_own {
-                        AutoResolve::default()
-                    } else {
-                        AutoResolve::others()
-                    })),
-                    ..Default::default()
-                })
-            })
-            .collect();
+        let hosts: Vec<HostId> = (0..n).map(|_| sim.add_host()).collect();
         for &h in &hosts {
-            sim.with_engine(h, |e, now| e.browse(now, &ty).unwrap());
+            sim.subscribe(h, Request::browse_resolving(ty.clone()))
+                .unwrap();
         }
         let since = sim.now();
         Lan {
@@ -603,7 +590,7 @@ fn resolving_own_service_gets_it_flushed_by_peers() {
         4,
         |seed| {
             let cfg = SimConfig::seeded(seed).with_link(LinkModel::lossy(0));
-            let mut lan = Lan::with_apps(cfg, 2, 0, "_http._tcp", true);
+            let mut lan = Lan::with(cfg, 2, 0, "_http._tcp");
             lan.steady = true;
             for (i, h) in lan.hosts.clone().into_iter().enumerate() {
                 lan.register(h, &format!("host{i}"), &format!("Web {i}"), 80);

@@ -42,6 +42,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                             s.ips()
                         );
                     }
+                    other => println!("{other:?}"),
                 }
             }
         };

@@ -3,9 +3,10 @@
 //! Multicast DNS and DNS-SD (RFC 6762 / RFC 6763) on smol / async-io. [`Mdns::new`]
 //! spawns one task on smol's global executor that runs the shared `mdns-net` service
 //! loop, waiting with `async_io::Async` on its sockets and an `async_io::Timer` for
-//! its next deadline; everything else is an `async fn` or a
-//! [`futures_core::Stream`]. The futures work in any executor (they only need the
-//! async-io reactor, which runs by itself).
+//! its next deadline. [`Mdns`] dereferences to the one API all adapters share
+//! ([`Handle`]): every operation returns a [`Reply`] to `.await`, and event streams
+//! are [`futures_core::Stream`]s. The futures work in any executor (the replies are
+//! channels; the loop only needs the async-io reactor, which runs by itself).
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -56,18 +57,16 @@
 //! the application installs a subscriber).
 #![warn(missing_docs)]
 
-use std::future::{poll_fn, Future};
-use std::os::fd::{AsFd, BorrowedFd, RawFd};
-use std::pin::Pin;
-use std::task::Poll;
+use std::io;
+use std::task::{Context, Poll};
 
 use async_io::{Async, Timer};
-use mdns_net::service::Service;
+use mdns_net::service::{AsyncLoop, Reactor, Service, SourceFd};
 
 pub use mdns_net::service::{
-    default_host_name, host_name, AsyncMdns, AsyncRegistration as Registration, BrowseEvent,
-    Browser, Error, Events, HostEvent, HostWatcher, InterfaceInfo, MdnsConfig, QueryAnswers,
-    RegistrationEvent, ResolvedService, ServiceInfo, ServiceInfoBuilder, Stopper, TypeBrowser,
+    default_host_name, host_name, BrowseEvent, Browser, Error, Event, Handle, HostEvent,
+    HostWatcher, InterfaceInfo, MdnsConfig, QueryAnswers, Registration, RegistrationEvent, Reply,
+    Request, ResolvedService, ServiceInfo, ServiceInfoBuilder, Stopper, Subscription, TypeBrowser,
     TypeEvent,
 };
 pub use mdns_net::InterfaceSelector;
@@ -77,44 +76,27 @@ pub use mdns_proto::wire::Rtype;
 pub use mdns_proto::Name;
 
 /// An mDNS instance: sockets on the selected interfaces and the task running them.
-/// Dropping it asks the task to shut down (goodbyes are sent in the background).
+/// Every operation is on [`Handle`], which it dereferences to. Dropping it asks the
+/// task to shut down (goodbyes are sent in the background).
 #[derive(Debug)]
 pub struct Mdns {
-    api: AsyncMdns,
+    handle: Handle,
     task: Option<smol::Task<Result<(), Error>>>,
-}
-
-/// A raw fd owned by the `Service`, which outlives the `Async` registering it.
-#[derive(Debug)]
-struct Fd(RawFd);
-
-impl AsFd for Fd {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        // SAFETY: the fd belongs to the service, which `run` drops only after every
-        // `Async<Fd>` (and so every borrow), so it is open for this borrow's life.
-        unsafe { BorrowedFd::borrow_raw(self.0) }
-    }
 }
 
 impl Mdns {
     /// Opens the sockets and spawns the service task on smol's global executor.
     pub fn new(config: MdnsConfig) -> Result<Mdns, Error> {
         let (service, handle) = Service::open(config)?;
-        let fds = service
-            .read_fds()
-            .into_iter()
-            .map(|fd| Async::new_nonblocking(Fd(fd)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::io("registering sockets with async-io", e))?;
-        let task = smol::spawn(run(service, fds));
+        let run = AsyncLoop::new(service, AsyncIo)?.run();
         Ok(Mdns {
-            api: AsyncMdns::new(handle),
-            task: Some(task),
+            handle,
+            task: Some(smol::spawn(run)),
         })
     }
 
-    /// Waits until the service task has ended (after [`shutdown`](AsyncMdns::shutdown) or a
-    /// [`Stopper`]) and returns how its loop ended.
+    /// Waits until the service task has ended (after [`shutdown`](Handle::shutdown)
+    /// or a [`Stopper`]) and returns how its loop ended.
     pub async fn wait(&mut self) -> Result<(), Error> {
         match self.task.take() {
             Some(t) => t.await,
@@ -123,61 +105,43 @@ impl Mdns {
     }
 }
 
-/// Every operation ([`AsyncMdns`]: register, browse, resolve, …) is an `async fn` of
-/// the shared async API.
 impl std::ops::Deref for Mdns {
-    type Target = AsyncMdns;
-    fn deref(&self) -> &AsyncMdns {
-        &self.api
+    type Target = Handle;
+    fn deref(&self) -> &Handle {
+        &self.handle
     }
 }
 
 impl Drop for Mdns {
     fn drop(&mut self) {
         // The task finishes the goodbyes on its own.
-        let _ = self.api.handle().shutdown();
+        self.handle.stopper().stop();
         if let Some(t) = self.task.take() {
             t.detach();
         }
     }
 }
 
-/// The service loop: step, then wait for a readable fd, the held transmit's socket,
-/// or the deadline.
-async fn run(mut service: Service, fds: Vec<Async<Fd>>) -> Result<(), Error> {
-    let r = loop {
-        let next = match service.step() {
-            Ok(Some(n)) => n,
-            Ok(None) => break Ok(()),
-            Err(e) => {
-                tracing::error!(error = %e, "mDNS service loop failed");
-                break Err(e);
-            }
-        };
-        let writable = next.writable.and_then(|id| service.source_fd(id));
-        let mut timer = next.deadline.map(Timer::at);
-        poll_fn(|cx| {
-            let mut ready = false;
-            for fd in &fds {
-                // Poll every fd, so that each registers the waker.
-                ready |= fd.poll_readable(cx).is_ready();
-                if Some(fd.get_ref().0) == writable {
-                    ready |= fd.poll_writable(cx).is_ready();
-                }
-            }
-            if let Some(t) = timer.as_mut() {
-                ready |= Pin::new(t).poll(cx).is_ready();
-            }
-            if ready {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
-        })
-        .await;
-    };
-    // Deregister before the service closes the fds.
-    drop(fds);
-    drop(service);
-    r
+/// async-io's reactor for the shared loop: `Async` readiness and `Timer`.
+struct AsyncIo;
+
+impl Reactor for AsyncIo {
+    type Source = Async<SourceFd>;
+    type Sleep = Timer;
+
+    fn register(&self, fd: SourceFd) -> io::Result<Async<SourceFd>> {
+        Async::new_nonblocking(fd)
+    }
+
+    fn poll_readable(&self, source: &Async<SourceFd>, cx: &mut Context<'_>) -> Poll<()> {
+        source.poll_readable(cx).map(|_| ())
+    }
+
+    fn poll_writable(&self, source: &Async<SourceFd>, cx: &mut Context<'_>) -> Poll<()> {
+        source.poll_writable(cx).map(|_| ())
+    }
+
+    fn sleep_until(&self, deadline: std::time::Instant) -> Timer {
+        Timer::at(deadline)
+    }
 }

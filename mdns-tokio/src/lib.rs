@@ -2,8 +2,9 @@
 //!
 //! Multicast DNS and DNS-SD (RFC 6762 / RFC 6763) on tokio. [`Mdns::new`] spawns one
 //! task that runs the shared `mdns-net` service loop, waiting with `AsyncFd` on its
-//! sockets and a `sleep_until` its next deadline; everything else is an `async fn` or
-//! a [`futures_core::Stream`].
+//! sockets and a `sleep_until` its next deadline. [`Mdns`] dereferences to the one
+//! API all adapters share ([`Handle`]): every operation returns a [`Reply`] to
+//! `.await`, and event streams are [`futures_core::Stream`]s.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -52,18 +53,17 @@
 //! the application installs a subscriber).
 #![warn(missing_docs)]
 
-use std::future::poll_fn;
-use std::os::fd::{AsRawFd, RawFd};
-use std::task::Poll;
+use std::io;
+use std::task::{Context, Poll};
 
-use mdns_net::service::Service;
+use mdns_net::service::{AsyncLoop, Reactor, Service, SourceFd};
 use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
 pub use mdns_net::service::{
-    default_host_name, host_name, AsyncMdns, AsyncRegistration as Registration, BrowseEvent,
-    Browser, Error, Events, HostEvent, HostWatcher, InterfaceInfo, MdnsConfig, QueryAnswers,
-    RegistrationEvent, ResolvedService, ServiceInfo, ServiceInfoBuilder, Stopper, TypeBrowser,
+    default_host_name, host_name, BrowseEvent, Browser, Error, Event, Handle, HostEvent,
+    HostWatcher, InterfaceInfo, MdnsConfig, QueryAnswers, Registration, RegistrationEvent, Reply,
+    Request, ResolvedService, ServiceInfo, ServiceInfoBuilder, Stopper, Subscription, TypeBrowser,
     TypeEvent,
 };
 pub use mdns_net::InterfaceSelector;
@@ -73,20 +73,12 @@ pub use mdns_proto::wire::Rtype;
 pub use mdns_proto::Name;
 
 /// An mDNS instance: sockets on the selected interfaces and the task running them.
-/// Dropping it asks the task to shut down (goodbyes are sent in the background).
+/// Every operation is on [`Handle`], which it dereferences to. Dropping it asks the
+/// task to shut down (goodbyes are sent in the background).
 #[derive(Debug)]
 pub struct Mdns {
-    api: AsyncMdns,
+    handle: Handle,
     task: Option<tokio::task::JoinHandle<Result<(), Error>>>,
-}
-
-/// A raw fd owned by the `Service` that outlives the `AsyncFd` registering it.
-struct Fd(RawFd);
-
-impl AsRawFd for Fd {
-    fn as_raw_fd(&self) -> RawFd {
-        self.0
-    }
 }
 
 impl Mdns {
@@ -95,33 +87,19 @@ impl Mdns {
         let rt = tokio::runtime::Handle::try_current().map_err(|e| {
             Error::io(
                 "mdns-tokio: Mdns::new must be called inside a tokio runtime",
-                std::io::Error::other(e),
+                io::Error::other(e),
             )
         })?;
         let (service, handle) = Service::open(config)?;
-        let fds = service
-            .read_fds()
-            .into_iter()
-            .map(|fd| {
-                // SAFETY: the fds belong to `service`, which the task drops only after
-                // these registrations (see the end of `run`), so each stays open for as
-                // long as it is registered.
-                unsafe {
-                    AsyncFd::register_with_interest(Fd(fd), Interest::READABLE | Interest::WRITABLE)
-                }
-                .map_err(std::io::Error::from)
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|e| Error::io("registering sockets with tokio", e))?;
-        let task = rt.spawn(run(service, fds));
+        let run = AsyncLoop::new(service, Tokio)?.run();
         Ok(Mdns {
-            api: AsyncMdns::new(handle),
-            task: Some(task),
+            handle,
+            task: Some(rt.spawn(run)),
         })
     }
 
-    /// Waits until the service task has ended (after [`shutdown`](AsyncMdns::shutdown) or a
-    /// [`Stopper`]) and returns how its loop ended.
+    /// Waits until the service task has ended (after [`shutdown`](Handle::shutdown)
+    /// or a [`Stopper`]) and returns how its loop ended.
     pub async fn wait(&mut self) -> Result<(), Error> {
         match self.task.take() {
             Some(t) => t.await.unwrap_or(Err(Error::Shutdown)),
@@ -130,70 +108,51 @@ impl Mdns {
     }
 }
 
-/// Every operation ([`AsyncMdns`]: register, browse, resolve, …) is an `async fn` of
-/// the shared async API.
 impl std::ops::Deref for Mdns {
-    type Target = AsyncMdns;
-    fn deref(&self) -> &AsyncMdns {
-        &self.api
+    type Target = Handle;
+    fn deref(&self) -> &Handle {
+        &self.handle
     }
 }
 
 impl Drop for Mdns {
     fn drop(&mut self) {
         // The task finishes the goodbyes on its own.
-        let _ = self.api.handle().shutdown();
+        self.handle.stopper().stop();
     }
 }
 
-/// The service loop: step, then wait for a readable fd, the held transmit's socket,
-/// or the deadline.
-async fn run(mut service: Service, fds: Vec<AsyncFd<Fd>>) -> Result<(), Error> {
-    let r = loop {
-        let next = match service.step() {
-            Ok(Some(n)) => n,
-            Ok(None) => break Ok(()),
-            Err(e) => {
-                tracing::error!(error = %e, "mDNS service loop failed");
-                break Err(e);
-            }
-        };
-        let writable = next.writable.and_then(|id| service.source_fd(id));
-        let mut sleep = next
-            .deadline
-            .map(|d| Box::pin(tokio::time::sleep_until(tokio::time::Instant::from_std(d))));
-        poll_fn(|cx| {
-            let mut ready = false;
-            for fd in &fds {
-                // Poll every fd, so that each registers the waker.
-                if let Poll::Ready(r) = fd.poll_read_ready(cx) {
-                    if let Ok(mut g) = r {
-                        g.clear_ready();
-                    }
-                    ready = true;
-                }
-                if Some(fd.get_ref().0) == writable {
-                    if let Poll::Ready(r) = fd.poll_write_ready(cx) {
-                        if let Ok(mut g) = r {
-                            g.clear_ready();
-                        }
-                        ready = true;
-                    }
-                }
-            }
-            if let Some(s) = sleep.as_mut() {
-                ready |= std::future::Future::poll(s.as_mut(), cx).is_ready();
-            }
-            if ready {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
+/// tokio's reactor for the shared loop: `AsyncFd` readiness and `sleep_until`.
+struct Tokio;
+
+impl Reactor for Tokio {
+    type Source = AsyncFd<SourceFd>;
+    type Sleep = tokio::time::Sleep;
+
+    fn register(&self, fd: SourceFd) -> io::Result<AsyncFd<SourceFd>> {
+        // SAFETY: a `SourceFd` stays open, and names the same descriptor, until every
+        // registration of it is dropped (`AsyncLoop` drops them before the service).
+        unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE | Interest::WRITABLE) }
+            .map_err(io::Error::from)
+    }
+
+    fn poll_readable(&self, source: &AsyncFd<SourceFd>, cx: &mut Context<'_>) -> Poll<()> {
+        source.poll_read_ready(cx).map(|r| {
+            if let Ok(mut g) = r {
+                g.clear_ready();
             }
         })
-        .await;
-    };
-    // Deregister before the service closes the fds.
-    drop(fds);
-    drop(service);
-    r
+    }
+
+    fn poll_writable(&self, source: &AsyncFd<SourceFd>, cx: &mut Context<'_>) -> Poll<()> {
+        source.poll_write_ready(cx).map(|r| {
+            if let Ok(mut g) = r {
+                g.clear_ready();
+            }
+        })
+    }
+
+    fn sleep_until(&self, deadline: std::time::Instant) -> tokio::time::Sleep {
+        tokio::time::sleep_until(deadline.into())
+    }
 }

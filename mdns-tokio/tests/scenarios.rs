@@ -57,7 +57,7 @@ impl scenarios::Api for Tokio {
         })
     }
     fn next(b: &mut Browser, timeout: Duration) -> Result<BrowseEvent, Error> {
-        timed(timeout, b.next_event())
+        timed(timeout, b.recv_async())
     }
     fn resolve(
         m: &Mdns,
@@ -77,7 +77,7 @@ impl scenarios::Api for Tokio {
         rt().block_on(m.register(info))
     }
     fn reg_next(r: &mut Registration, timeout: Duration) -> Result<RegistrationEvent, Error> {
-        timed(timeout, r.next_event())
+        timed(timeout, r.recv_async())
     }
     fn reg_name(r: &Registration) -> InstanceName {
         r.name()
@@ -96,12 +96,12 @@ impl scenarios::Api for Tokio {
     }
     fn watch_host_first(m: &Mdns, host: &Name, timeout: Duration) -> Result<HostEvent, Error> {
         timed(timeout, async {
-            m.watch_host(host).await?.next_event().await
+            m.watch_host(host).await?.recv_async().await
         })
     }
     fn service_types_first(m: &Mdns, timeout: Duration) -> Result<TypeEvent, Error> {
         timed(timeout, async {
-            m.service_types().await?.next_event().await
+            m.service_types().await?.recv_async().await
         })
     }
     fn query_all(

@@ -59,7 +59,7 @@ impl MdnsConfig {
     pub fn resolved_host_name(&self) -> Result<Name, Error> {
         match &self.host_name {
             Some(n) if n.label_count() == 1 => n
-                .concat(&Name::parse("local.").expect("valid"))
+                .concat(&mdns_client::local_domain())
                 .map_err(Error::InvalidHostName),
             Some(n) => Ok(n.clone()),
             None => Ok(default_host_name()),
@@ -74,13 +74,7 @@ impl MdnsConfig {
 
 /// Parses a host name as given by a user: `box` means `box.local.`.
 pub fn host_name(text: &str) -> Result<Name, Error> {
-    let n = Name::parse(text).map_err(Error::InvalidHostName)?;
-    if n.label_count() == 1 {
-        n.concat(&Name::parse("local.").expect("valid"))
-            .map_err(Error::InvalidHostName)
-    } else {
-        Ok(n)
-    }
+    mdns_client::host_name(text).map_err(Error::from)
 }
 
 /// `<machine host name>-mdns.local.`: the first label of `gethostname(2)`, reduced to
@@ -101,7 +95,8 @@ pub fn default_host_name() -> Name {
     Name::parse(&format!("{label}-mdns.local.")).expect("a letters-digits-hyphens label")
 }
 
-/// 64 bits from the OS random source, or from the clock and pid if that fails.
+/// 64 bits from the OS random source, or, if it cannot be read, from the keys std
+/// seeds its hash maps with (themselves from the OS's randomness) and the pid.
 fn os_seed() -> u64 {
     let mut b = [0u8; 8];
     if std::fs::File::open("/dev/urandom")
@@ -110,11 +105,10 @@ fn os_seed() -> u64 {
     {
         return u64::from_ne_bytes(b);
     }
-    let t = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(0);
-    t ^ (u64::from(std::process::id()) << 32)
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish()
 }
 
 #[cfg(test)]

@@ -1,11 +1,15 @@
-//! The one error type of the service layer and every adapter.
+//! The one error type of the service layer and every adapter: the client layer's
+//! typed errors ([`mdns_client::Error`], flattened) plus what only the OS side has
+//! (I/O, interfaces, the loop having stopped).
 
 use std::fmt;
 use std::io;
 
+use mdns_proto::engine::responder::{RegisterError, RegistrationError};
 use mdns_proto::engine::QueryError;
 use mdns_proto::name::NameError;
 use mdns_proto::sd::{InstanceNameError, ServiceTypeError, TxtError};
+use mdns_proto::Name;
 
 /// What went wrong. Each variant says which input or which step failed.
 #[derive(Debug)]
@@ -35,15 +39,22 @@ pub enum Error {
     /// error); nothing more will come.
     Shutdown,
     /// The stream ended: the operation finished (a one-shot query's collection time is
-    /// over) or was stopped.
+    /// over) or was stopped; or the operation it names has.
     Closed,
     /// The engine refused to start a query.
     Query(QueryError),
     /// The engine refused a registration (a missing port or host, a bad subtype, a
     /// name this instance already publishes…).
-    Register(mdns_proto::engine::responder::RegisterError),
-    /// The engine refused a request for another reason.
-    Engine(String),
+    Register(RegisterError),
+    /// The engine refused a command on a registration (a TXT update of one it no
+    /// longer holds…).
+    Registration(RegistrationError),
+    /// The request is in a domain other than `local.` and no unicast DNS backend is
+    /// configured.
+    NoBackend {
+        /// The domain asked for.
+        domain: Name,
+    },
 }
 
 impl Error {
@@ -73,7 +84,11 @@ impl fmt::Display for Error {
             Error::Closed => f.write_str("the operation has ended"),
             Error::Query(e) => write!(f, "query refused: {e}"),
             Error::Register(e) => write!(f, "registration refused: {e}"),
-            Error::Engine(e) => write!(f, "engine: {e}"),
+            Error::Registration(e) => write!(f, "registration command refused: {e}"),
+            Error::NoBackend { domain } => write!(
+                f,
+                "{domain} is not an mDNS domain and no unicast DNS backend is configured"
+            ),
         }
     }
 }
@@ -88,6 +103,7 @@ impl std::error::Error for Error {
             Error::Io { source, .. } => Some(source),
             Error::Query(e) => Some(e),
             Error::Register(e) => Some(e),
+            Error::Registration(e) => Some(e),
             _ => None,
         }
     }
@@ -114,5 +130,26 @@ impl From<TxtError> for Error {
 impl From<QueryError> for Error {
     fn from(e: QueryError) -> Self {
         Error::Query(e)
+    }
+}
+
+impl From<mdns_client::Error> for Error {
+    fn from(e: mdns_client::Error) -> Self {
+        use mdns_client::Error as C;
+        match e {
+            C::InvalidInstanceName(e) => Error::InvalidInstanceName(e),
+            C::InvalidServiceType(e) => Error::InvalidServiceType(e),
+            C::InvalidTxt(e) => Error::InvalidTxt(e),
+            C::InvalidHostName(e) => Error::InvalidHostName(e),
+            C::Timeout => Error::Timeout,
+            C::Query(e) => Error::Query(e),
+            C::Register(e) => Error::Register(e),
+            C::Registration(e) => Error::Registration(e),
+            C::NoBackend { domain } => Error::NoBackend { domain },
+            C::ShuttingDown => Error::Shutdown,
+            // The subscription has ended (or is of another kind): for the caller the
+            // operation is over.
+            _ => Error::Closed,
+        }
     }
 }

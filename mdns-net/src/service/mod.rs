@@ -1,37 +1,39 @@
 //! The service layer shared by the runtime adapters (`mdns-tokio`, `mdns-smol`,
-//! `mdns-blocking`), written once.
+//! `mdns-blocking`), written once: one loop, one API.
 //!
-//! - [`Service`] is the loop state: it owns the [`Driver`](crate::Driver) and its
-//!   [`Engine`](mdns_proto::Engine), takes commands from a channel, steps the driver
-//!   and routes every engine event to the subscriber of its query or registration.
-//!   An adapter only decides how to wait between [`Service::step`] calls: tokio
-//!   registers [`Service::read_fds`] with `AsyncFd`, smol with `Async`, the blocking
-//!   adapter calls [`Service::wait_blocking`] on a thread. Commands wake the loop
-//!   through an eventfd that is one of those fds, so every adapter waits on fds and
-//!   one deadline, nothing else.
-//! - [`Handle`] sends the commands. What comes back arrives over flume channels:
-//!   [`Pending`] (a reply), [`Starting`] (an operation's start), [`Subscription`] (a
-//!   stream of events; also a `futures_core::Stream`), [`Registration`]. Each has
-//!   blocking, timed and async waits, usable from any runtime or none.
+//! - [`Service`] is the loop: channel in, [`Driver`](crate::Driver) (sockets, clock),
+//!   the sans-IO client layer ([`mdns_client::Client`]: subscriptions, their timers,
+//!   event routing), events out to the receivers. Adapters only decide how to wait
+//!   between [`Service::step`] calls: on a thread ([`Service::spawn_thread`], the
+//!   blocking adapter, and any runtime that cannot wait on descriptors), or, on unix,
+//!   in an async runtime through [`AsyncLoop`] and a small [`Reactor`] the adapter
+//!   implements (tokio's `AsyncFd`, async-io's `Async`).
+//! - [`Handle`] is the API, the same for every adapter (their `Mdns` dereferences to
+//!   it). Answers are [`Reply`]s, waited on blocking (`.wait()`) or awaited
+//!   (`.await`); event streams are [`Subscription`]s, read blocking, async, or as a
+//!   `futures_core::Stream`; a published service is a [`Registration`].
 //! - The public types every adapter re-exports: [`MdnsConfig`], [`ServiceInfo`],
 //!   [`Error`], and the events ([`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
-//!   [`TypeEvent`], [`RegistrationEvent`]).
+//!   [`TypeEvent`], [`RegistrationEvent`]), which come from `mdns-client`.
 
-mod async_api;
 mod config;
 mod error;
-mod events;
 mod handle;
-mod info;
-mod state;
+mod reply;
+mod run;
+#[cfg(unix)]
+mod runtime;
+mod subscription;
 
-pub use async_api::{
-    AsyncMdns, Browser, Events, HostWatcher, QueryAnswers, Registration as AsyncRegistration,
-    TypeBrowser,
-};
 pub use config::{default_host_name, host_name, MdnsConfig};
 pub use error::Error;
-pub use events::{BrowseEvent, HostEvent, RegistrationEvent, ResolvedService, TypeEvent};
-pub use handle::{Handle, InterfaceInfo, Pending, Registration, Starting, Stopper, Subscription};
-pub use info::{ServiceInfo, ServiceInfoBuilder};
-pub use state::{Service, ANSWER_LINGER, SHUTDOWN_BOUND};
+pub use handle::{Browser, Handle, HostWatcher, InterfaceInfo, QueryAnswers, Stopper, TypeBrowser};
+pub use mdns_client::{
+    BrowseEvent, Event, HostEvent, RegistrationEvent, Request, ResolvedService, ServiceInfo,
+    ServiceInfoBuilder, SubscriptionId, TypeEvent, ANSWER_LINGER, SHUTDOWN_BOUND,
+};
+pub use reply::Reply;
+pub use run::Service;
+#[cfg(unix)]
+pub use runtime::{AsyncLoop, Reactor, SourceFd};
+pub use subscription::{Iter, Registration, Subscription};

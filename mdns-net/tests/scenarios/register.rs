@@ -362,20 +362,26 @@ pub fn update_txt<A: Api>() {
 /// already publishes is refused by the engine and leaves the first one (and its host
 /// name) published.
 pub fn registration_errors<A: Api>() {
-    let e = ServiceInfo::builder("A", "http", 1).build().unwrap_err();
+    let e = ServiceInfo::builder("A", "http", 1)
+        .build()
+        .map_err(Error::from)
+        .unwrap_err();
     assert!(matches!(e, Error::InvalidServiceType(_)), "{e}");
     let e = ServiceInfo::builder("A", "_http._tcp", 1)
         .subtype("")
         .build()
+        .map_err(Error::from)
         .unwrap_err();
     assert!(matches!(e, Error::InvalidServiceType(_)), "{e}");
     let e = ServiceInfo::builder("", "_http._tcp", 1)
         .build()
+        .map_err(Error::from)
         .unwrap_err();
     assert!(matches!(e, Error::InvalidInstanceName(_)), "{e}");
     let e = ServiceInfo::builder("A", "_http._tcp", 1)
         .txt("", "x")
         .build()
+        .map_err(Error::from)
         .unwrap_err();
     assert!(matches!(e, Error::InvalidTxt(_)), "{e}");
     assert!(ServiceType::new("_http._tcpx").is_err());

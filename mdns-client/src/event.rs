@@ -1,10 +1,57 @@
-//! What subscribers receive: browse, host, type and registration events.
+//! What a subscription hears: [`Event`], handed back by
+//! [`Client::poll_event`](crate::Client::poll_event) with the id of its subscription,
+//! and the typed data it carries ([`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
+//! [`TypeEvent`], [`RegistrationEvent`]).
 
-use std::net::IpAddr;
+use alloc::vec::Vec;
+use core::net::IpAddr;
 
-use mdns_proto::engine::InterfaceId;
+use mdns_proto::engine::{AnswerRecord, InterfaceId, RegistrationFailure};
 use mdns_proto::sd::{InstanceName, ServiceType, Txt};
 use mdns_proto::Name;
+
+use crate::error::Error;
+
+/// One event of one subscription. Which kinds a subscription gets depends on its
+/// [`Request`](crate::Request); the ones marked *final* are the last it gets (see
+/// [`is_final`](Self::is_final)).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Event {
+    /// A browse's news.
+    Browse(BrowseEvent),
+    /// *Final.* A resolve's outcome: the service, or [`Error::Timeout`].
+    Resolved(Result<ResolvedService, Error>),
+    /// *Final.* A host lookup's outcome: the addresses (at least one), or
+    /// [`Error::Timeout`].
+    HostAddresses(Result<Vec<IpAddr>, Error>),
+    /// A watched host's address came or went.
+    Host(HostEvent),
+    /// Service type enumeration's news.
+    ServiceType(TypeEvent),
+    /// A record answering a one-shot query.
+    Answer(AnswerRecord),
+    /// *Final.* A one-shot query's collection time is over.
+    QueryDone,
+    /// A registration's news ([`RegistrationEvent::Failed`] and
+    /// [`RegistrationEvent::Unregistered`] are final).
+    Registration(RegistrationEvent),
+}
+
+impl Event {
+    /// True if no event follows this one for its subscription (the subscription has
+    /// ended).
+    pub fn is_final(&self) -> bool {
+        matches!(
+            self,
+            Event::Resolved(_)
+                | Event::HostAddresses(_)
+                | Event::QueryDone
+                | Event::Registration(RegistrationEvent::Failed(_))
+                | Event::Registration(RegistrationEvent::Unregistered)
+        )
+    }
+}
 
 /// A resolved service instance.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,7 +71,7 @@ pub struct ResolvedService {
 }
 
 impl ResolvedService {
-    /// From the engine's form; None if the instance name is not a service instance
+    /// From the engine's form; `None` if the instance name is not a service instance
     /// name (`<Instance>.<_service>.<_proto>.local.`).
     pub fn from_engine(s: mdns_proto::engine::ResolvedService) -> Option<Self> {
         let (instance, service_type) = InstanceName::split(&s.instance).ok()?;
@@ -38,17 +85,24 @@ impl ResolvedService {
         })
     }
 
-    /// The addresses without interfaces, deduplicated.
+    /// The addresses without interfaces, sorted and deduplicated.
     pub fn ips(&self) -> Vec<IpAddr> {
         let mut v: Vec<IpAddr> = self.addresses.iter().map(|(a, _)| *a).collect();
         v.sort();
         v.dedup();
         v
     }
+
+    /// True if it has addresses of both families (a resolve is complete then).
+    pub fn has_both_families(&self) -> bool {
+        self.addresses.iter().any(|(a, _)| a.is_ipv4())
+            && self.addresses.iter().any(|(a, _)| a.is_ipv6())
+    }
 }
 
 /// What a browse reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum BrowseEvent {
     /// An instance was seen on an interface.
     Found {
@@ -68,7 +122,8 @@ pub enum BrowseEvent {
         /// Where.
         interface: InterfaceId,
     },
-    /// (Resolving browses only.) An instance's host, port, TXT and an address are known.
+    /// (Resolving browses only.) An instance's host, port, TXT and an address are
+    /// known.
     Resolved(ResolvedService),
     /// (Resolving browses only.) A resolved instance changed.
     Updated(ResolvedService),
@@ -76,6 +131,7 @@ pub enum BrowseEvent {
 
 /// What watching a host name reports.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum HostEvent {
     /// An address was learnt.
     Added(IpAddr, InterfaceId),
@@ -85,6 +141,7 @@ pub enum HostEvent {
 
 /// What service type enumeration reports (RFC 6763 §9).
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TypeEvent {
     /// A type was seen on an interface.
     Found(ServiceType, InterfaceId),
@@ -94,6 +151,7 @@ pub enum TypeEvent {
 
 /// What a registration reports.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RegistrationEvent {
     /// Probing started for `name` (RFC 6762 §8.1).
     Probing {
@@ -105,13 +163,18 @@ pub enum RegistrationEvent {
         /// Its name (may differ from the one asked for after conflicts).
         name: InstanceName,
     },
-    /// A conflict made the registration move to a new name (probing starts again).
+    /// A conflict made the registration move to a new name (RFC 6762 §9; probing
+    /// starts again).
     Renamed {
         /// Old name.
         from: InstanceName,
         /// New name.
         to: InstanceName,
     },
-    /// The registration could not be completed; no more events follow.
-    Failed(String),
+    /// *Final.* The registration could not be completed.
+    Failed(RegistrationFailure),
+    /// *Final.* After [`Client::unregister`](crate::Client::unregister): every goodbye
+    /// (RFC 6762 §10.1) has been handed out, the host name's too if this was its
+    /// last service.
+    Unregistered,
 }

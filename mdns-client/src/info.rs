@@ -1,13 +1,18 @@
-//! [`ServiceInfo`]: a service to register, built and validated in one go.
+//! [`ServiceInfo`]: a service to register, built and validated in one go, and
+//! [`host_name`], the parser of host names as users type them.
 
-use mdns_proto::sd::{InstanceName, ServiceType, Txt, TxtEntry};
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use mdns_proto::sd::{InstanceName, ServiceType, Txt, TxtEntry, TxtError};
 use mdns_proto::Name;
 
-use super::Error;
+use crate::error::Error;
+use crate::request::local_domain;
 
-/// A service instance to register: `<instance>.<service type>.local.` on `port`, with
-/// TXT attributes, optional subtypes, and optionally a host other than the `Mdns`
-/// instance's own.
+/// A service instance to register: `<instance>.<service type>.<domain>` on `port`, with
+/// TXT attributes, optional subtypes, and optionally a host other than the client's
+/// own.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceInfo {
     /// The instance name (`Kitchen`).
@@ -20,8 +25,16 @@ pub struct ServiceInfo {
     pub port: u16,
     /// TXT attributes.
     pub txt: Txt,
-    /// Target host (SRV); `None`: the `Mdns` instance's host name.
+    /// Target host (SRV); `None`: the client's host name
+    /// ([`Config::host_name`](crate::Config)).
     pub host: Option<Name>,
+    /// The domain it is published in: `local.` (multicast DNS) unless set otherwise;
+    /// another domain needs a unicast [`Backend`](crate::Backend).
+    pub domain: Name,
+    /// On a name conflict, pick a new name (`Kitchen (2)`, RFC 6762 §9) rather than
+    /// fail with [`RegistrationFailure::Conflict`](mdns_proto::engine::RegistrationFailure).
+    /// True unless set otherwise.
+    pub allow_rename: bool,
 }
 
 impl ServiceInfo {
@@ -29,17 +42,19 @@ impl ServiceInfo {
     /// Nothing is checked until [`ServiceInfoBuilder::build`].
     pub fn builder(instance: &str, service_type: &str, port: u16) -> ServiceInfoBuilder {
         ServiceInfoBuilder {
-            instance: Some(Err(instance.to_string())),
-            service_type: Some(Err(service_type.to_string())),
+            instance: Err(instance.to_string()),
+            service_type: Err(service_type.to_string()),
             port,
             txt: Ok(Vec::new()),
             txt_record: None,
             subtypes: Vec::new(),
             host: None,
+            domain: None,
+            allow_rename: true,
         }
     }
 
-    /// The full instance name, `Kitchen._http._tcp.local.`.
+    /// The full instance name in `local.`, `Kitchen._http._tcp.local.`.
     pub fn full_name(&self) -> Name {
         self.instance.full_name(&self.service_type)
     }
@@ -51,13 +66,15 @@ impl ServiceInfo {
 #[must_use]
 pub struct ServiceInfoBuilder {
     // Ok: typed; Err: text still to parse.
-    instance: Option<Result<InstanceName, String>>,
-    service_type: Option<Result<ServiceType, String>>,
+    instance: Result<InstanceName, String>,
+    service_type: Result<ServiceType, String>,
     port: u16,
-    txt: Result<Vec<TxtEntry>, mdns_proto::sd::TxtError>,
+    txt: Result<Vec<TxtEntry>, TxtError>,
     txt_record: Option<Txt>,
     subtypes: Vec<Vec<u8>>,
     host: Option<Result<Name, String>>,
+    domain: Option<Name>,
+    allow_rename: bool,
 }
 
 impl ServiceInfoBuilder {
@@ -73,7 +90,7 @@ impl ServiceInfoBuilder {
         self
     }
 
-    fn push_txt(&mut self, e: Result<TxtEntry, mdns_proto::sd::TxtError>) {
+    fn push_txt(&mut self, e: Result<TxtEntry, TxtError>) {
         if let Ok(v) = &mut self.txt {
             match e {
                 Ok(e) => v.push(e),
@@ -89,7 +106,7 @@ impl ServiceInfoBuilder {
     }
 
     /// Points the SRV record at `host` (`box` means `box.local.`) instead of the
-    /// `Mdns` instance's host name.
+    /// client's host name.
     pub fn host(mut self, host: &str) -> Self {
         self.host = Some(Err(host.to_string()));
         self
@@ -97,7 +114,7 @@ impl ServiceInfoBuilder {
 
     /// Sets the instance name, already validated.
     pub fn instance_name(mut self, name: InstanceName) -> Self {
-        self.instance = Some(Ok(name));
+        self.instance = Ok(name);
         self
     }
 
@@ -107,7 +124,7 @@ impl ServiceInfoBuilder {
         if let Some(sub) = ty.subtype() {
             self.subtypes.push(sub.to_vec());
         }
-        self.service_type = Some(Ok(ty.without_subtype()));
+        self.service_type = Ok(ty.without_subtype());
         self
     }
 
@@ -125,14 +142,27 @@ impl ServiceInfoBuilder {
         self
     }
 
+    /// Publishes in `domain` instead of `local.` (needs a unicast backend).
+    pub fn domain(mut self, domain: Name) -> Self {
+        self.domain = Some(domain);
+        self
+    }
+
+    /// With `false`, a name conflict fails the registration instead of renaming it
+    /// (Bonjour's `NoAutoRename`).
+    pub fn allow_rename(mut self, allow: bool) -> Self {
+        self.allow_rename = allow;
+        self
+    }
+
     /// Checks everything and returns the service.
     pub fn build(self) -> Result<ServiceInfo, Error> {
-        let instance = match self.instance.expect("set by builder()") {
+        let instance = match self.instance {
             Ok(i) => i,
             Err(text) => InstanceName::new(&text)?,
         };
         let mut subtypes = self.subtypes;
-        let service_type = match self.service_type.expect("set by builder()") {
+        let service_type = match self.service_type {
             Ok(t) => t,
             Err(text) => {
                 let t = ServiceType::new(&text)?;
@@ -154,7 +184,7 @@ impl ServiceInfoBuilder {
         let host = match self.host {
             None => None,
             Some(Ok(h)) => Some(h),
-            Some(Err(text)) => Some(super::config::host_name(&text)?),
+            Some(Err(text)) => Some(host_name(&text)?),
         };
         Ok(ServiceInfo {
             instance,
@@ -163,7 +193,25 @@ impl ServiceInfoBuilder {
             port: self.port,
             txt,
             host,
+            domain: self.domain.unwrap_or_else(local_domain),
+            allow_rename: self.allow_rename,
         })
+    }
+}
+
+/// Parses a host name as given by a user: `box` means `box.local.`; a name of more
+/// labels is taken as it is.
+pub fn host_name(text: &str) -> Result<Name, Error> {
+    let n = Name::parse(text).map_err(Error::InvalidHostName)?;
+    with_local(n)
+}
+
+/// `n` itself, or `n.local.` if it is a single label.
+pub(crate) fn with_local(n: Name) -> Result<Name, Error> {
+    if n.label_count() == 1 {
+        n.concat(&local_domain()).map_err(Error::InvalidHostName)
+    } else {
+        Ok(n)
     }
 }
 
@@ -182,10 +230,11 @@ mod tests {
             .unwrap();
         assert_eq!(s.instance.as_str(), "Kitchen");
         assert_eq!(s.service_type.to_string(), "_http._tcp");
-        assert_eq!(s.subtypes, vec![b"_printer".to_vec()]);
+        assert_eq!(s.subtypes, alloc::vec![b"_printer".to_vec()]);
         assert_eq!(s.txt.len(), 2);
         assert_eq!(s.host.unwrap().to_string(), "box.local.");
         assert_eq!(s.port, 8080);
+        assert_eq!(s.domain.to_string(), "local.");
 
         let e = ServiceInfo::builder("", "_http._tcp", 1)
             .build()
@@ -209,5 +258,15 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(matches!(e, Error::InvalidHostName(_)), "{e}");
+    }
+
+    #[test]
+    fn single_label_host_gets_local() {
+        assert_eq!(host_name("box").unwrap().to_string(), "box.local.");
+        assert_eq!(host_name("box.local").unwrap().to_string(), "box.local.");
+        assert_eq!(
+            host_name("box.example.com").unwrap().to_string(),
+            "box.example.com."
+        );
     }
 }

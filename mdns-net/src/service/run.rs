@@ -1,0 +1,316 @@
+//! [`Service`]: the loop every adapter runs, thin on purpose. It takes [`Command`]s
+//! from the channel and hands them to the client layer ([`mdns_client::Client`],
+//! which owns the engine, the subscriptions and their timers), lets the
+//! [`Driver`] move datagrams, interface changes and the clock, and hands each event
+//! the client reports to the receiver of its subscription. Everything that decides is
+//! in the client layer; here are only channels, the waker and the sockets.
+//!
+//! An adapter calls [`Service::step`] whenever the loop has work and waits in between:
+//! [`Service::run_blocking`] / [`Service::spawn_thread`] wait in `poll(2)` on a thread
+//! (any runtime can use that: the API is channel-based), and on unix an async runtime
+//! can wait on the same file descriptors through [`AsyncLoop`](super::AsyncLoop).
+
+use std::collections::BTreeMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+use flume::{Receiver, TryRecvError};
+use mdns_client::{Client, Event, RegistrationEvent, SubscriptionId};
+
+use super::handle::{Ack, Command, Handle, InterfaceInfo, Shared, Sink};
+use super::{Error, MdnsConfig};
+use crate::driver::{Config as DriverConfig, Driver, Next};
+use crate::poll::Waker;
+
+/// Rounds of "move I/O, deliver events" per step while delivering changed the client
+/// (a subscriber that went away withdraws its registration: goodbyes to send).
+const ROUNDS: usize = 8;
+
+/// True if another socket already holds UDP port 5353 on this host: a bind without
+/// SO_REUSEADDR / SO_REUSEPORT fails (the test RFC 6762 §15.1 suggests).
+fn port_5353_shared() -> bool {
+    matches!(
+        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_proto::engine::io::MDNS_PORT)),
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse
+    )
+}
+
+/// The service loop's state. Adapters call [`step`](Self::step) whenever the loop has
+/// work (a source is readable, the held transmit's socket writable, the deadline has
+/// passed, or the waker fired) until it returns `Ok(None)`.
+pub struct Service {
+    pub(crate) driver: Driver<Client>,
+    rx: Receiver<Command>,
+    pub(crate) waker: Waker,
+    shared: Arc<Shared>,
+    /// Where each subscription's events go.
+    sinks: BTreeMap<SubscriptionId, Sink>,
+    /// Unregistrations waiting for their goodbyes.
+    leaving: BTreeMap<SubscriptionId, Ack>,
+    /// Whoever waits for the shutdown to complete.
+    shutdown_waiters: Vec<Ack>,
+}
+
+impl std::fmt::Debug for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Service")
+            .field("driver", &self.driver)
+            .field("client", self.driver.core())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Service {
+    /// Opens the sockets and the interface watcher in the calling thread's network
+    /// namespace and makes the client layer. The loop does nothing until stepped.
+    pub fn open(config: MdnsConfig) -> Result<(Service, Handle), Error> {
+        if !config.ipv4 && !config.ipv6 {
+            return Err(Error::NoUsableInterface);
+        }
+        let host_name = config.resolved_host_name()?;
+        let mut engine = config.engine.clone();
+        engine.seed = config.resolved_seed();
+        if port_5353_shared() {
+            // RFC 6762 §15.1: another mDNS socket holds the port, so a unicast reply to
+            // it would reach only one of us: ask for multicast replies only.
+            tracing::debug!("port 5353 already in use on this host: not asking for QU replies");
+            engine.request_unicast_responses = false;
+        }
+        let client = Client::new(mdns_client::Config::new(host_name.clone()).with_engine(engine));
+        let driver = Driver::new(
+            client,
+            DriverConfig {
+                interfaces: config.interface_config(),
+                ephemeral: true,
+            },
+        )
+        .map_err(|e| Error::io("opening mDNS sockets and the interface watcher", e))?;
+        if !config.interfaces.is_empty() && driver.interfaces().is_empty() {
+            return Err(Error::NoUsableInterface);
+        }
+        if driver.interfaces().is_empty() {
+            tracing::info!("no usable interface yet; waiting for one to come up");
+        }
+        let waker = Waker::new().map_err(|e| Error::io("creating the loop's waker", e))?;
+        let shared = Arc::new(Shared::default());
+        let (tx, rx) = flume::unbounded();
+        let handle = Handle::new(tx, waker.clone(), shared.clone());
+        tracing::debug!(host = %host_name, interfaces = ?driver.interfaces().keys().collect::<Vec<_>>(), "mDNS service opened");
+        Ok((
+            Service {
+                driver,
+                rx,
+                waker,
+                shared,
+                sinks: BTreeMap::new(),
+                leaving: BTreeMap::new(),
+                shutdown_waiters: Vec::new(),
+            },
+            handle,
+        ))
+    }
+
+    /// The driver (sockets, interfaces, and the client layer as its core).
+    pub fn driver(&self) -> &Driver<Client> {
+        &self.driver
+    }
+
+    /// The host name registrations use.
+    pub fn host_name(&self) -> &mdns_proto::Name {
+        self.driver.core().host_name()
+    }
+
+    /// Does all the work there is without blocking: commands, I/O, timers, event
+    /// delivery. Returns what to wait for next, or `None` once the service has shut
+    /// down (then drop it).
+    pub fn step(&mut self) -> Result<Option<Next>, Error> {
+        self.waker.reset();
+        loop {
+            match self.rx.try_recv() {
+                Ok(c) => self.command(c),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    // Every handle is gone: nobody can ask for anything any more.
+                    self.begin_shutdown(None);
+                    break;
+                }
+            }
+        }
+        if self.shared.stop.load(Ordering::Acquire) {
+            self.begin_shutdown(None);
+        }
+        let mut next;
+        let mut rounds = 0;
+        loop {
+            next = match self.driver.poll_io() {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::error!(error = %e, "interface watcher failed; stopping");
+                    self.finish();
+                    return Err(Error::io("watching interfaces", e));
+                }
+            };
+            rounds += 1;
+            if !self.deliver() || rounds >= ROUNDS {
+                break;
+            }
+        }
+        if self.driver.core().is_finished() {
+            self.finish();
+            return Ok(None);
+        }
+        Ok(Some(next))
+    }
+
+    /// Blocks until [`step`](Self::step) has work: the driver's sources, the held
+    /// transmit's socket, the deadline, or the waker (a command or a stop).
+    pub fn wait_blocking(&self, next: &Next) -> Result<(), Error> {
+        self.driver
+            .wait_blocking(next, Some(&self.waker))
+            .map_err(|e| Error::io("waiting for the sockets", e))
+    }
+
+    /// The blocking loop: step, wait, until shut down.
+    pub fn run_blocking(mut self) -> Result<(), Error> {
+        while let Some(next) = self.step()? {
+            self.wait_blocking(&next)?;
+        }
+        Ok(())
+    }
+
+    /// Runs [`run_blocking`](Self::run_blocking) on a thread of its own (named
+    /// `mdns`): the loop of the blocking adapter, and of any runtime that cannot wait
+    /// on the service's sockets itself.
+    pub fn spawn_thread(self) -> Result<std::thread::JoinHandle<Result<(), Error>>, Error> {
+        std::thread::Builder::new()
+            .name("mdns".into())
+            .spawn(move || {
+                let r = self.run_blocking();
+                if let Err(e) = &r {
+                    tracing::error!(error = %e, "mDNS service loop failed");
+                }
+                r
+            })
+            .map_err(|e| Error::io("spawning the mDNS thread", e))
+    }
+
+    // --- commands ---
+
+    fn command(&mut self, c: Command) {
+        let now = self.driver.clock().now();
+        let client = self.driver.core_mut();
+        match c {
+            Command::Subscribe {
+                request,
+                sink,
+                started,
+            } => {
+                tracing::debug!(?request, "subscribe");
+                match client.subscribe(now, *request) {
+                    Ok(id) => {
+                        self.sinks.insert(id, sink);
+                        started(Ok(id));
+                    }
+                    Err(e) => started(Err(e.into())),
+                }
+            }
+            Command::Stop { id } => {
+                self.sinks.remove(&id);
+                client.unsubscribe(now, id);
+            }
+            Command::UpdateTxt { id, txt, ack } => {
+                let r = if client.is_shutting_down() {
+                    Err(Error::Shutdown)
+                } else {
+                    client.update_txt(now, id, txt).map_err(Error::from)
+                };
+                let _ = ack.send(r);
+            }
+            Command::Unregister { id, done } if client.is_shutting_down() => {
+                // The shutdown withdraws it: answered when the shutdown is complete.
+                self.sinks.remove(&id);
+                self.shutdown_waiters.push(done);
+            }
+            Command::Unregister { id, done } => {
+                self.sinks.remove(&id);
+                match client.unregister(now, id) {
+                    // Answered when the client reports the goodbyes are out.
+                    Ok(()) => {
+                        self.leaving.insert(id, done);
+                    }
+                    Err(e) => {
+                        let _ = done.send(Err(e.into()));
+                    }
+                }
+            }
+            Command::Interfaces { reply } => {
+                let list = self
+                    .driver
+                    .interfaces()
+                    .iter()
+                    .map(|(id, i)| InterfaceInfo {
+                        id: *id,
+                        interface: i.clone(),
+                    })
+                    .collect();
+                let _ = reply.send(Ok(list));
+            }
+            Command::Shutdown { done } => self.begin_shutdown(Some(done)),
+        }
+    }
+
+    fn begin_shutdown(&mut self, done: Option<Ack>) {
+        self.shutdown_waiters.extend(done);
+        let client = self.driver.core_mut();
+        if !client.is_shutting_down() {
+            tracing::debug!("shutting down");
+            let now = self.driver.clock().now();
+            // Every subscription ends; their streams end when the loop does (with
+            // `Error::Shutdown`), see `finish`.
+            self.driver.core_mut().shutdown(now);
+        }
+    }
+
+    /// Hands every event the client has to its receiver. True if a receiver was gone
+    /// and its subscription ended (the client may have goodbyes to send).
+    fn deliver(&mut self) -> bool {
+        let mut touched = false;
+        while let Some((id, event)) = self.driver.core_mut().poll_event() {
+            if event == Event::Registration(RegistrationEvent::Unregistered) {
+                if let Some(done) = self.leaving.remove(&id) {
+                    let _ = done.send(Ok(()));
+                }
+                continue;
+            }
+            let last = event.is_final();
+            let Some(sink) = self.sinks.get_mut(&id) else {
+                continue;
+            };
+            let alive = sink(event);
+            if last {
+                // Dropping the sink ends the receiver's stream.
+                self.sinks.remove(&id);
+            } else if !alive {
+                tracing::debug!(%id, "subscriber gone, stopping");
+                self.sinks.remove(&id);
+                let now = self.driver.clock().now();
+                self.driver.core_mut().unsubscribe(now, id);
+                touched = true;
+            }
+        }
+        touched
+    }
+
+    /// The loop is over: subscriptions see Shutdown, waiters are told.
+    fn finish(&mut self) {
+        self.shared.stopped.store(true, Ordering::Release);
+        self.sinks.clear();
+        for (_, done) in std::mem::take(&mut self.leaving) {
+            let _ = done.send(Ok(()));
+        }
+        for done in self.shutdown_waiters.drain(..) {
+            let _ = done.send(Ok(()));
+        }
+        tracing::debug!("mDNS service stopped");
+    }
+}
