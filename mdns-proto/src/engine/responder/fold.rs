@@ -96,7 +96,7 @@ impl core::fmt::Debug for Folded {
 /// Eight bytes ASCII lower-cased at once: each byte in `A..=Z` gets bit 5 set, every
 /// other byte (non-ASCII ones included) is left as it is.
 #[inline]
-fn lower_word(x: u64) -> u64 {
+pub(crate) fn lower_word(x: u64) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let low = x & LOW7;
