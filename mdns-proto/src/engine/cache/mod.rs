@@ -44,7 +44,7 @@ use crate::name::Name;
 use crate::rand::Rng;
 use crate::time::Instant;
 use crate::util::{for_each_word, FixedState};
-use crate::wire::{NameRef, RData, Rtype};
+use crate::wire::{self, NameRef, RData, Rtype};
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
@@ -89,6 +89,10 @@ pub enum Change {
     /// Nothing (a goodbye for a record we do not have, or not cacheable).
     None,
 }
+
+/// Most records of one name and type looked through one by one for a record with
+/// given data; past that, the fingerprint index finds it.
+const SCAN_MAX: u32 = 4;
 
 /// Key a record is filed under for expiry and eviction: the time (its expiry, or an
 /// earlier one it was filed at before a renewal) and its arrival order.
@@ -249,11 +253,25 @@ impl Cache {
         self.find_data(owner, rtype, iface)
     }
 
-    /// The record of `owner`, `rtype` and `iface` whose data is `self.data` (canonical).
+    /// The record of `owner`, `rtype` and `iface` whose data is `self.data` (canonical):
+    /// among a few records of the name and type by comparing each, among more through
+    /// the fingerprint index.
+    #[inline]
     fn find_data(&self, owner: NameId, rtype: Rtype, iface: InterfaceId) -> Option<EntryId> {
-        let fp = fingerprint(owner, rtype, iface, &self.data);
+        let list = self.names.list(owner, rtype)?;
         let slots = &self.slots;
         let data = self.data.as_slice();
+        if list.len <= SCAN_MAX {
+            let mut at = list.head;
+            while let Some(s) = slots.get(at as usize) {
+                if s.interface == iface && same_data(&s.data, data, rtype) {
+                    return Some(at);
+                }
+                at = s.next;
+            }
+            return None;
+        }
+        let fp = fingerprint(owner, rtype, iface, data);
         self.by_data
             .find(fp, |&id| {
                 let s = &slots[id as usize];
@@ -287,26 +305,24 @@ impl Cache {
         }
     }
 
-    /// Takes in one record of a response (RFC 6762 §10). `interested` says whether an
-    /// operation wants (name, type). Returns what changed and the entry's id.
-    #[allow(clippy::too_many_arguments)]
+    /// Takes in one record of a response (RFC 6762 §10), received on `interface`.
+    /// `interested` says whether an operation wants (name, type); `memo` is the
+    /// owner names of the same message looked up so far. Returns what changed and the
+    /// entry's id.
     pub fn receive(
         &mut self,
         now: Instant,
         rng: &mut Rng,
-        name: &NameRef<'_>,
-        rtype: Rtype,
-        data: &RData<'_>,
-        ttl: u32,
-        cache_flush: bool,
+        record: &wire::Record<'_>,
         interface: InterfaceId,
         interested: bool,
+        memo: &mut OwnerMemo,
     ) -> (Change, Option<EntryId>) {
-        self.fold.set_ref(name);
-        let hash = names::hash(self.fold.as_bytes());
-        let owner = self.names.find(self.fold.as_bytes(), hash);
+        let (name, rtype, ttl, cache_flush) =
+            (&record.name, record.rtype, record.ttl, record.cache_flush);
+        let owner = self.owner_of(name, memo);
         self.data.clear();
-        data.write_canonical(&mut self.data);
+        record.rdata.write_canonical(&mut self.data);
         let existing = owner.and_then(|o| self.find_data(o, rtype, interface));
         if ttl == 0 {
             // Goodbye (§10.1): keep it one more second, never extend its life.
@@ -334,11 +350,22 @@ impl Cache {
                 if self.len >= self.capacity {
                     self.evict_one();
                 }
-                // After the eviction, which may have taken the name's last record.
-                let (owner, own_case) = match self.names.find(self.fold.as_bytes(), hash) {
+                // After the eviction, which may have taken the name's last record
+                // (else a name not found is still in `self.fold`).
+                let owner = if memo.frees == self.names.frees() {
+                    owner
+                } else {
+                    self.owner_of(name, memo)
+                };
+                let (owner, own_case) = match owner {
                     Some(o) if same_case(self.names.wire(o), name) => (o, None),
                     Some(o) => (o, Some(received_wire(name))),
-                    None => (self.names.insert(hash, received_wire(name)), None),
+                    None => {
+                        let hash = names::hash(self.fold.as_bytes());
+                        let o = self.names.insert(hash, received_wire(name));
+                        memo.put(name, o);
+                        (o, None)
+                    }
                 };
                 let id = self.add(
                     owner,
@@ -360,6 +387,25 @@ impl Cache {
         let refresh = self.refresh_point(rng, id, now, expires);
         self.reschedule(id, expires, refresh);
         (change, Some(id))
+    }
+
+    /// The stored name `name` is, if any: from `memo`, else looked up (then `self.fold`
+    /// holds it folded) and remembered.
+    fn owner_of(&mut self, name: &NameRef<'_>, memo: &mut OwnerMemo) -> Option<NameId> {
+        if memo.frees != self.names.frees() {
+            // A name was dropped since: its id may name another now.
+            *memo = OwnerMemo {
+                frees: self.names.frees(),
+                ..OwnerMemo::default()
+            };
+        }
+        if let Some(id) = memo.get(name) {
+            return Some(id);
+        }
+        self.fold.set_ref(name);
+        let id = self.names.find_folded(&self.fold)?;
+        memo.put(name, id);
+        Some(id)
     }
 
     /// Adds a record whose data is `self.data`; returns its id.
@@ -410,6 +456,7 @@ impl Cache {
                 rtype,
                 head: list.map_or(id, |l| l.head),
                 tail: id,
+                len: list.map_or(1, |l| l.len + 1),
             },
         );
         let fp = fingerprint(owner, rtype, interface, &self.data);
@@ -433,6 +480,10 @@ impl Cache {
         let Some(s) = self.slots.get(id as usize).filter(|s| s.is(LIVE)) else {
             return;
         };
+        if s.prev == NIL && s.next == NIL {
+            // The only record of its name and type: no other to flush.
+            return;
+        }
         let (interface, cutoff) = (s.interface, now - FLUSH_DELAY);
         let mut at = self.names.list(s.owner, s.rtype).map_or(NIL, |l| l.head);
         while at != NIL {
@@ -479,7 +530,11 @@ impl Cache {
     }
 
     /// Drops `id`'s POOF count, if any, and its deadline.
+    #[inline]
     fn forget_poof(&mut self, id: EntryId) {
+        if self.poof.is_empty() {
+            return;
+        }
         if let Some(p) = self.poof.remove(&id) {
             self.poof_due.remove(&(p.deadline, id));
         }
@@ -704,6 +759,7 @@ impl Cache {
         if prev == NIL && next == NIL {
             self.names.drop_list(owner, rtype);
         } else if let Some(mut l) = self.names.list(owner, rtype) {
+            l.len -= 1;
             if prev == NIL {
                 l.head = next;
             }
@@ -720,6 +776,38 @@ impl Cache {
         self.free.push(id);
         self.len -= 1;
         true
+    }
+}
+
+/// The owner names of one message looked up so far, by where the name is read from
+/// in the message (records of one name share its place: the owner of an SRV, TXT and
+/// NSEC, of an A, AAAA and NSEC). Start one per message: the places mean nothing in
+/// another.
+#[derive(Debug, Default)]
+pub struct OwnerMemo {
+    /// (offset in the message, name), the latest first.
+    owners: [(u16, NameId); 4],
+    len: u8,
+    /// [`Names::frees`] when filled: a name dropped since empties it.
+    frees: u64,
+}
+
+impl OwnerMemo {
+    #[inline]
+    fn get(&self, name: &NameRef<'_>) -> Option<NameId> {
+        let at = name.offset() as u16;
+        self.owners[..usize::from(self.len)]
+            .iter()
+            .find(|e| e.0 == at)
+            .map(|e| e.1)
+    }
+
+    #[inline]
+    fn put(&mut self, name: &NameRef<'_>, id: NameId) {
+        let n = self.owners.len();
+        self.owners.copy_within(0..n - 1, 1);
+        self.owners[0] = (name.offset() as u16, id);
+        self.len = (self.len + 1).min(n as u8);
     }
 }
 
@@ -767,14 +855,47 @@ fn same_case(wire: &[u8], name: &NameRef<'_>) -> bool {
 /// True if stored canonical data `have` and received `want` are the same record data
 /// of type `rtype`: bytes equal, or (names in data compare case-insensitively) equal
 /// once parsed, when they differ in ASCII case only.
+#[inline]
 fn same_data(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
-    if have == want {
+    if have.len() != want.len() {
+        return false;
+    }
+    if words_eq(have, want, |w| w) {
         return true;
     }
     if !have.eq_ignore_ascii_case(want) {
         return false;
     }
     same_data_parsed(have, want, rtype)
+}
+
+/// True if `a` and `b` (of the same length) are equal once `f` is applied to each
+/// eight-byte word of `a`: compared a word at a time, inline (cheaper than a `memcmp`
+/// call for the short strings of record data and names). The last word overlaps the
+/// one before it; a string shorter than eight bytes is one word of its bytes.
+#[inline]
+fn words_eq(a: &[u8], b: &[u8], f: impl Fn(u64) -> u64) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| match s.get(at..).and_then(|s| s.first_chunk::<8>()) {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
+    };
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if f(word(a, at)) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        f(word(a, n - 8)) == word(b, n - 8)
+    } else {
+        let small = |s: &[u8]| s.iter().fold(0u64, |w, &x| w << 8 | u64::from(x));
+        f(small(a)) == small(b)
+    }
 }
 
 /// [`same_data`] for data that differs in ASCII case only: parsed and compared by

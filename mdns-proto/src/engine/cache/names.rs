@@ -8,7 +8,7 @@
 //! linked is [`super`]'s business; names in record data are kept in the data
 //! ([`super::record`]).
 
-use crate::engine::responder::fold::{Folded, WordState};
+use crate::engine::responder::fold::{lower_word, Folded, WordState};
 use crate::wire::Rtype;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
@@ -19,12 +19,14 @@ use smallvec::SmallVec;
 /// Index of a name in [`Names`].
 pub(super) type NameId = u32;
 
-/// The records of one name and type: the first and last in arrival order.
+/// The records of one name and type: the first and last in arrival order, and how
+/// many.
 #[derive(Clone, Copy, Debug)]
 pub(super) struct TypeList {
     pub rtype: Rtype,
     pub head: u32,
     pub tail: u32,
+    pub len: u32,
 }
 
 #[derive(Debug)]
@@ -43,6 +45,8 @@ pub(super) struct Names {
     slots: Vec<Option<NameSlot>>,
     free: Vec<NameId>,
     index: HashTable<NameId>,
+    /// Names dropped so far: an id looked up before is good while this stays.
+    frees: u64,
 }
 
 /// The hash a folded wire form is found by.
@@ -66,9 +70,9 @@ impl Names {
         let slots = &self.slots;
         self.index
             .find(hash, |&id| {
-                slots[id as usize].as_ref().is_some_and(|s| {
-                    s.wire.len() == folded.len() && s.wire.eq_ignore_ascii_case(folded)
-                })
+                slots[id as usize]
+                    .as_ref()
+                    .is_some_and(|s| super::words_eq(&s.wire, folded, lower_word))
             })
             .copied()
     }
@@ -153,6 +157,13 @@ impl Names {
         }
         self.slots[id as usize] = None;
         self.free.push(id);
+        self.frees += 1;
+    }
+
+    /// Names dropped so far.
+    #[inline]
+    pub fn frees(&self) -> u64 {
+        self.frees
     }
 
     /// Number of names stored.

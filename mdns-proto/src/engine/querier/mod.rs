@@ -16,7 +16,7 @@ pub mod api;
 pub(crate) mod observed;
 pub(crate) mod send;
 
-use super::cache::{Cache, Change, EntryId, Gone};
+use super::cache::{Cache, Change, EntryId, Gone, OwnerMemo};
 use super::config::Config;
 use super::event::{AnswerRecord, Event, QueryId, ResolvedService};
 use super::io::{InterfaceId, SourcePort, Transmit};
@@ -222,6 +222,7 @@ impl Querier {
             return;
         }
         let mut changed: BTreeSet<Key> = BTreeSet::new();
+        let mut memo = OwnerMemo::default();
         for record in incoming.msg.records() {
             let record = match record {
                 Ok(r) => r,
@@ -245,29 +246,23 @@ impl Querier {
                 && self
                     .interest
                     .contains_key(&RefKeyType(record.name, record.rtype));
-            let (change, id) = self.cache.receive(
-                now,
-                ctx.rng,
-                &record.name,
-                record.rtype,
-                &record.rdata,
-                record.ttl,
-                record.cache_flush,
-                meta.interface,
-                interested,
-            );
+            let (change, id) =
+                self.cache
+                    .receive(now, ctx.rng, &record, meta.interface, interested, &mut memo);
             if let Some(id) = id.filter(|_| record.cache_flush && record.ttl > 0) {
                 self.cache.flush_others(now, id);
             }
             // A renewal changes nothing an operation reports, except which of several
             // TXT records is the newest (a resolve reports that one). Not recomputing
             // on every renewal keeps a browse of a type with thousands of instances
-            // from scanning all of them for each answer.
-            let reportable = match change {
-                Change::None => false,
-                Change::Renewed => record.rtype == Rtype::TXT,
-                Change::Added | Change::Goodbye => true,
-            };
+            // from scanning all of them for each answer. Nothing is reported for
+            // records no operation wants.
+            let reportable = interested
+                && match change {
+                    Change::None => false,
+                    Change::Renewed => record.rtype == Rtype::TXT,
+                    Change::Added | Change::Goodbye => true,
+                };
             if reportable {
                 changed.insert((record.name.to_name(), record.rtype));
             }

@@ -42,23 +42,16 @@ impl Folded {
     /// Replaces the content with `name` (read in place from a message), folded.
     #[inline]
     pub fn set_ref(&mut self, name: &NameRef<'_>) {
-        // A name in one piece (a question's, usually) is folded in one go.
-        if let Some(wire) = name.in_place() {
-            let len = wire.len().min(MAX_WIRE);
-            // Length bytes are at most 63: lower-casing leaves them as they are.
-            fold_into(&mut self.buf[..len], &wire[..len]);
-            self.len = len;
-            return;
-        }
+        // Run by run: a name in one piece (a question's, usually) in one go.
         let mut len = 0;
-        for label in name.labels() {
-            // Validated on read: the whole name fits, root label included.
-            let Some(out) = self.buf.get_mut(len..len + 1 + label.len()) else {
+        for run in name.runs() {
+            // Validated on read: the whole name fits, root label included. Length
+            // bytes are at most 63: lower-casing leaves them as they are.
+            let Some(out) = self.buf.get_mut(len..len + run.len()) else {
                 break;
             };
-            out[0] = label.len() as u8;
-            fold_into(&mut out[1..], label);
-            len += 1 + label.len();
+            fold_into(out, run);
+            len += run.len();
         }
         // The root label.
         len = len.min(MAX_WIRE - 1);
