@@ -53,12 +53,14 @@ impl<K: Ord + Copy> TimerHeap<K> {
     /// Files `id` under `key`, or moves it there if it is filed already.
     pub fn set(&mut self, id: u32, key: K) {
         let ix = id as usize;
-        if ix >= self.pos.len() {
-            self.pos.resize(ix + 1, ABSENT);
+        while ix >= self.pos.len() {
+            super::reserve_one(&mut self.pos);
+            self.pos.push(ABSENT);
         }
         match self.pos[ix] {
             ABSENT => {
                 let at = self.items.len();
+                super::reserve_one(&mut self.items);
                 self.items.push((key, id));
                 self.pos[ix] = at as u32;
                 self.up(at);

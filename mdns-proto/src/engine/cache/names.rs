@@ -98,6 +98,7 @@ impl Names {
                 id
             }
             None => {
+                super::reserve_one(&mut self.slots);
                 self.slots.push(Some(slot));
                 (self.slots.len() - 1) as NameId
             }
