@@ -42,7 +42,15 @@ impl Folded {
     /// Replaces the content with `name` (read in place from a message), folded.
     #[inline]
     pub fn set_ref(&mut self, name: &NameRef<'_>) {
-        // Run by run: a name in one piece (a question's, usually) in one go.
+        // A name in one piece (a question's, usually) is folded in one go.
+        if let Some(wire) = name.in_place() {
+            let len = wire.len().min(MAX_WIRE);
+            // Length bytes are at most 63: lower-casing leaves them as they are.
+            fold_into(&mut self.buf[..len], &wire[..len]);
+            self.len = len;
+            return;
+        }
+        // Else run by run (the labels up to each pointer).
         let mut len = 0;
         for run in name.runs() {
             // Validated on read: the whole name fits, root label included. Length
