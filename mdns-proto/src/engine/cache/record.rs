@@ -111,7 +111,10 @@ impl<'a> Record<'a> {
 
     /// Owner name, for writing into a message without building a [`Name`].
     pub fn owner(&self) -> StoredName<'a> {
-        StoredName(self.owner)
+        StoredName {
+            wire: self.owner,
+            hashes: None,
+        }
     }
 
     /// Type.
@@ -124,6 +127,12 @@ impl<'a> Record<'a> {
     pub fn data(&self) -> Option<RData<'a>> {
         let d = self.slot.data.as_slice();
         RData::parse(d, 0, d.len(), self.slot.rtype).ok()
+    }
+
+    /// Data in canonical form (names uncompressed, in the case received), for
+    /// [`MessageWriter::push_record_canonical`](crate::wire::MessageWriter::push_record_canonical).
+    pub fn canonical_data(&self) -> &'a [u8] {
+        &self.slot.data
     }
 
     /// Interface it was received on.
@@ -165,11 +174,31 @@ impl<'a> Record<'a> {
 
 /// A stored owner name in wire form, written into a message as it is.
 #[derive(Clone, Copy, Debug)]
-pub struct StoredName<'a>(&'a [u8]);
+pub struct StoredName<'a> {
+    wire: &'a [u8],
+    /// The writer's hashes of it, once computed (see [`hashed`](Self::hashed)).
+    hashes: Option<[u32; 2]>,
+}
+
+impl<'a> StoredName<'a> {
+    /// The same name with the writer's hashes of it computed, for writing it many
+    /// times (the owner of every known answer of one question).
+    pub fn hashed(self) -> Self {
+        StoredName {
+            hashes: Some(crate::name::wire_hashes_of(self.wire)),
+            ..self
+        }
+    }
+
+    /// True if both are the very same stored name (not only equal).
+    pub fn is(&self, other: &StoredName<'_>) -> bool {
+        core::ptr::eq(self.wire, other.wire)
+    }
+}
 
 impl ToLabels for StoredName<'_> {
     fn for_labels(&self) -> impl Iterator<Item = &[u8]> {
-        let mut rest = self.0;
+        let mut rest = self.wire;
         core::iter::from_fn(move || {
             let (&len, tail) = rest.split_first()?;
             let label = tail.get(..usize::from(len)).filter(|_| len > 0)?;
@@ -180,6 +209,11 @@ impl ToLabels for StoredName<'_> {
 
     #[inline]
     fn wire_form(&self) -> Option<&[u8]> {
-        Some(self.0)
+        Some(self.wire)
+    }
+
+    #[inline]
+    fn wire_hashes(&self) -> Option<[u32; 2]> {
+        self.hashes
     }
 }

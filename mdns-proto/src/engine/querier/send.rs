@@ -11,7 +11,7 @@
 //! Which questions exist and why is decided in [`super`]; this module only schedules
 //! and writes them.
 
-use super::super::cache::{Cache, EntryId};
+use super::super::cache::{Cache, EntryId, StoredName};
 use super::super::io::{Destination, Family, InterfaceId, SourcePort, Transmit};
 use super::super::Ctx;
 use crate::name::Name;
@@ -173,15 +173,29 @@ impl SendJob {
                 let _ = w.push_question(&q.name, q.rtype, Class::IN, q.unicast);
             }
         }
+        let mut last_owner: Option<StoredName<'_>> = None;
         while let Some(&id) = ka.get(next) {
-            let Some((e, data)) = cache.entry(id).and_then(|e| Some((e, e.data()?))) else {
+            let Some(e) = cache.entry(id) else {
                 next += 1;
                 continue;
             };
             // Known answers carry their remaining TTL and no cache-flush bit (§7.1).
             let ttl = e.remaining_ttl(ctx.now);
-            let data = data.to_owned();
-            match w.push_record(Section::Answer, &e.owner(), Class::IN, false, ttl, &data) {
+            // Known answers of one question share their owner: hashed once for the writer.
+            let owner = match last_owner {
+                Some(o) if o.is(&e.owner()) => o,
+                _ => *last_owner.insert(e.owner().hashed()),
+            };
+            let (rtype, data) = (e.rtype(), e.canonical_data());
+            match w.push_record_canonical(
+                Section::Answer,
+                &owner,
+                rtype,
+                Class::IN,
+                false,
+                ttl,
+                data,
+            ) {
                 Ok(()) => next += 1,
                 Err(WriteError::NoSpace) if w.header().ancount == 0 && !first_packet => {
                     // It can never fit alone: skip it rather than loop.
