@@ -14,15 +14,15 @@
 //!   soonest-expiring one that no operation is interested in, else the soonest-expiring
 //!   of all; ties go to the one that arrived first.
 //!
-//! Layout: records live in a slab ([`record`]); an owner name is stored once for all
-//! its records ([`names`]), with per type a list of them threaded through the slab in
+//! Layout: records live in a slab (`record`); an owner name is stored once for all
+//! its records (`names`), with per type a list of them threaded through the slab in
 //! arrival order; a record's data is kept in its compact wire form. A record is found
 //! by its data through a hash table keyed by a fingerprint of (name, type, interface,
 //! data), so the cost per received record grows neither with the cache nor with the
 //! records sharing a name and type (a browsed service type's PTRs: thousands on a big
 //! LAN).
 //!
-//! Timers are filed lazily in indexed heaps ([`heap`]): a renewal only ever moves a
+//! Timers are filed lazily in indexed heaps (`heap`): a renewal only ever moves a
 //! record's expiry and refresh point later, so it leaves the record where it is filed
 //! (filed time <= true time, always) and the record is re-filed when that earlier time
 //! comes round. A renewal, the common case, then touches no heap. A change to an
