@@ -33,25 +33,27 @@
 //! Which records answer which questions is the querier's business, not this module's.
 
 mod heap;
+mod matching;
 mod names;
 mod record;
 
+pub use matching::OwnerMemo;
 pub use record::{Record, StoredName};
 
 use crate::engine::io::InterfaceId;
-use crate::engine::responder::fold::{lower_word, Folded, WordState};
+use crate::engine::responder::fold::Folded;
 use crate::name::Name;
 use crate::rand::Rng;
 use crate::time::Instant;
-use crate::util::{for_each_word, FixedState};
+use crate::util::FixedState;
 use crate::wire::{self, NameRef, RData, Rtype};
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
-use core::hash::{BuildHasher, Hasher};
 use core::time::Duration;
 use hashbrown::{HashMap, HashTable};
 use heap::TimerHeap;
+use matching::{fingerprint, received_wire, same_case, slot_fingerprint};
 use names::{NameId, Names, TypeList};
 use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, UNIQUE};
 
@@ -394,10 +396,7 @@ impl Cache {
     fn owner_of(&mut self, name: &NameRef<'_>, memo: &mut OwnerMemo) -> Option<NameId> {
         if memo.frees != self.names.frees() {
             // A name was dropped since: its id may name another now.
-            *memo = OwnerMemo {
-                frees: self.names.frees(),
-                ..OwnerMemo::default()
-            };
+            *memo = OwnerMemo::new(self.names.frees());
         }
         if let Some(id) = memo.get(name) {
             return Some(id);
@@ -780,38 +779,6 @@ impl Cache {
     }
 }
 
-/// The owner names of one message looked up so far, by where the name is read from
-/// in the message (records of one name share its place: the owner of an SRV, TXT and
-/// NSEC, of an A, AAAA and NSEC). Start one per message: the places mean nothing in
-/// another.
-#[derive(Debug, Default)]
-pub struct OwnerMemo {
-    /// (offset in the message, name), the latest first.
-    owners: [(u16, NameId); 4],
-    len: u8,
-    /// [`Names::frees`] when filled: a name dropped since empties it.
-    frees: u64,
-}
-
-impl OwnerMemo {
-    #[inline]
-    fn get(&self, name: &NameRef<'_>) -> Option<NameId> {
-        let at = name.offset() as u16;
-        self.owners[..usize::from(self.len)]
-            .iter()
-            .find(|e| e.0 == at)
-            .map(|e| e.1)
-    }
-
-    #[inline]
-    fn put(&mut self, name: &NameRef<'_>, id: NameId) {
-        let n = self.owners.len();
-        self.owners.copy_within(0..n - 1, 1);
-        self.owners[0] = (name.offset() as u16, id);
-        self.len = (self.len + 1).min(n as u8);
-    }
-}
-
 /// Makes room for one more element in `v`, growing it by an eighth rather than
 /// doubling it: the cache's arrays hold an entry per record (or name), and doubling
 /// left up to a third of them unused at a hundred thousand records. Still amortised
@@ -840,30 +807,6 @@ impl Iterator for ListIter<'_> {
     }
 }
 
-/// The uncompressed wire form of a received owner name, in the case received.
-fn received_wire(name: &NameRef<'_>) -> Box<[u8]> {
-    let mut v = Vec::with_capacity(name.wire_len());
-    name.write_uncompressed(&mut v);
-    v.into_boxed_slice()
-}
-
-/// True if `wire` is `name` in exactly the same case.
-fn same_case(wire: &[u8], name: &NameRef<'_>) -> bool {
-    if let Some(w) = name.in_place() {
-        return w == wire;
-    }
-    let mut rest = wire;
-    for label in name.labels() {
-        match rest.split_first() {
-            Some((&len, tail)) if usize::from(len) == label.len() && tail.starts_with(label) => {
-                rest = &tail[label.len()..];
-            }
-            _ => return false,
-        }
-    }
-    rest == [0]
-}
-
 /// True if stored canonical data `have` and received `want` are the same record data
 /// of type `rtype`: bytes equal, or (names in data compare case-insensitively) equal
 /// once parsed, when they differ in ASCII case only.
@@ -886,7 +829,7 @@ fn same_data(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
 /// call for the short strings of record data and names). The last word overlaps the
 /// one before it; a string shorter than eight bytes is one word of its bytes.
 #[inline]
-fn words_eq(a: &[u8], b: &[u8], f: impl Fn(u64) -> u64) -> bool {
+pub(super) fn words_eq(a: &[u8], b: &[u8], f: impl Fn(u64) -> u64) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -921,25 +864,6 @@ fn same_data_parsed(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
         (Ok(a), Ok(b)) => a.to_owned().matches(&b),
         _ => false,
     }
-}
-
-/// A hash of (name, type, interface, data in canonical form) equal for any two records
-/// [`same_data`] calls the same: the data is hashed ASCII lower-cased (names in it
-/// compare case-insensitively; data differing only in the case of other bytes collides
-/// and costs a comparison).
-fn fingerprint(owner: NameId, rtype: Rtype, iface: InterfaceId, data: &[u8]) -> u64 {
-    let mut h = WordState.build_hasher();
-    h.write_u64(u64::from(owner) | u64::from(rtype.0) << 32);
-    h.write_u32(iface.0);
-    h.write_usize(data.len());
-    for_each_word(data, |w| h.write_u64(lower_word(w)));
-    let h = h.finish();
-    h ^ (h >> 32)
-}
-
-/// [`fingerprint`] of a stored record.
-fn slot_fingerprint(s: &Slot) -> u64 {
-    fingerprint(s.owner, s.rtype, s.interface, &s.data)
 }
 
 #[cfg(test)]
