@@ -120,15 +120,22 @@ pub(crate) fn wire_hash(wire: &[u8]) -> u32 {
     (h ^ (h >> 29)) as u32 ^ (h >> 32) as u32
 }
 
+/// [`wire_hash`] of a name's wire form and of its parent's (0 for the root's parent):
+/// what a [`Name`] keeps.
+#[inline]
+pub(crate) fn wire_hashes_of(wire: &[u8]) -> [u32; 2] {
+    let parent = match wire.first() {
+        Some(&len) if len > 0 => wire.get(1 + usize::from(len)..).map_or(0, wire_hash),
+        _ => 0,
+    };
+    [wire_hash(wire), parent]
+}
+
 impl Name {
     /// The one way a `Name` is made: from a checked wire form.
     #[inline]
     fn from_checked(wire: SmallVec<[u8; 64]>) -> Self {
-        let parent = match wire.first() {
-            Some(&len) if len > 0 => wire.get(1 + usize::from(len)..).map_or(0, wire_hash),
-            _ => 0,
-        };
-        let hashes = [wire_hash(&wire), parent];
+        let hashes = wire_hashes_of(&wire);
         Name { wire, hashes }
     }
 

@@ -129,7 +129,10 @@ impl Responder {
     }
 
     pub(crate) fn handle_response(&mut self, ctx: &mut Ctx<'_>, incoming: &Incoming<'_>) {
-        if incoming.own {
+        // Nothing registered (a browse-only engine): no record of theirs can conflict
+        // with or cooperate with one of ours (what `response` acts on is found through
+        // our registrations).
+        if incoming.own || self.registry.regs.is_empty() {
             return;
         }
         self.response(ctx, incoming);

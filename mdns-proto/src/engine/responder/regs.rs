@@ -112,6 +112,12 @@ impl Regs {
         Some(reg)
     }
 
+    /// True if no slot holds or is reserved for a registration.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.free.len() == self.slots.len()
+    }
+
     /// Every registration, in slot order (callers that need id order sort).
     pub fn values(&self) -> impl Iterator<Item = &Registration> {
         self.slots.iter().filter_map(|s| s.reg.as_ref())
@@ -150,6 +156,21 @@ mod tests {
         assert!(!r.contains_key(&a));
         assert!(r.get(&RegistrationId(0)).is_none());
         assert!(r.get(&RegistrationId(7)).is_none());
+    }
+
+    #[test]
+    fn empty_only_when_every_slot_is_free() {
+        let mut r = Regs::default();
+        assert!(r.is_empty());
+        let a = r.allocate().unwrap();
+        let b = r.allocate().unwrap();
+        assert!(!r.is_empty(), "slots reserved");
+        r.free.push_back(a.0 as u16);
+        assert!(!r.is_empty(), "one still reserved");
+        r.free.push_back(b.0 as u16);
+        assert!(r.is_empty());
+        r.allocate().unwrap();
+        assert!(!r.is_empty());
     }
 
     #[test]
