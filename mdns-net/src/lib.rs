@@ -56,7 +56,7 @@ pub mod poll;
 pub mod service;
 pub mod socket;
 
-pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats, MAX_DATAGRAM};
+pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats};
 pub use iface::{
     ActiveInterface, Interface, InterfaceConfig, InterfaceEvent, InterfaceSelector, InterfaceSet,
     InterfaceWatcher,

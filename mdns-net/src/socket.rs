@@ -18,8 +18,8 @@ use std::mem::size_of;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 
-use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
 use mdns_proto::engine::{Family, SourcePort};
+use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
 use socket2::{Domain, InterfaceIndexOrAddress, Protocol, SockAddr, Socket, Type};
 
 use crate::cmsg::{self, CmsgBuf, PacketInfo};

@@ -31,11 +31,7 @@ fn browse_with_three_services(config: Config) -> Host {
 #[test]
 fn flood_of_100k_records_from_1000_sources_stays_bounded_and_keeps_browsed_services() {
     let capacity = 4096;
-    let mut h = browse_with_three_services(Config {
-        seed: 1,
-        cache_capacity: capacity,
-        ..Config::default()
-    });
+    let mut h = browse_with_three_services(config(1, |c| c.cache_capacity = capacity));
     let mut buf = vec![0u8; 9000];
     let mut record = 0u32;
     for packet in 0..2000u32 {
@@ -95,10 +91,7 @@ fn random_garbage_is_dropped_and_counted_and_the_browse_survives() {
 
 #[test]
 fn rfc6762_11_low_ttl_packets_are_dropped_when_configured() {
-    let mut h = Host::with_config(Config {
-        require_ttl_255: true,
-        ..Config::default()
-    });
+    let mut h = Host::with_config(config(0, |c| c.require_ttl_255 = true));
     h.e.lookup_host(h.now, &n("box.local")).unwrap();
     h.run_until(ms(200));
     let bytes = response(&[("box.local", 120, true, a(5))]);

@@ -4,7 +4,7 @@
 mod harness;
 
 use harness::*;
-use mdns_proto::engine::{Config, Destination, Event, IfAddr, SourcePort};
+use mdns_proto::engine::{Destination, Event, IfAddr, SourcePort};
 use mdns_proto::wire::{Class, MessageWriter, RecordData, Rtype, Section};
 use mdns_proto::Instant;
 use std::net::{IpAddr, Ipv4Addr};
@@ -152,11 +152,7 @@ fn rfc6762_7_1_unique_records_are_not_known_answers() {
 
 #[test]
 fn rfc6762_7_2_known_answers_that_do_not_fit_continue_with_tc() {
-    let mut h = Host::with_config(Config {
-        seed: 6,
-        max_payload: 512,
-        ..Config::default()
-    });
+    let mut h = Host::with_config(config(6, |c| c.max_payload = 512));
     h.e.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
     let names: Vec<String> = (0..40)
@@ -743,11 +739,7 @@ fn names_match_case_insensitively() {
 
 #[test]
 fn cache_bound_evicts_unwanted_records_first() {
-    let mut h = Host::with_config(Config {
-        seed: 25,
-        cache_capacity: 50,
-        ..Config::default()
-    });
+    let mut h = Host::with_config(config(25, |c| c.cache_capacity = 50));
     h.e.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
     h.deliver(&response(&[(
@@ -935,11 +927,7 @@ mod eviction_model {
                 1..60,
             )
         ) {
-            let mut h = Host::with_config(Config {
-                seed: 43,
-                cache_capacity: CAPACITY,
-                ..Config::default()
-            });
+            let mut h = Host::with_config(config(43, |c| c.cache_capacity = CAPACITY));
             h.e.lookup_host(h.now, &n("box.local")).unwrap();
             let mut model = Model::new();
             let mut next_seq = 0u64;
@@ -981,11 +969,7 @@ mod eviction_model {
 
 #[test]
 fn cache_eviction_takes_the_oldest_of_equal_expiry_and_reports_wanted_records_gone() {
-    let mut h = Host::with_config(Config {
-        seed: 26,
-        cache_capacity: 2,
-        ..Config::default()
-    });
+    let mut h = Host::with_config(config(26, |c| c.cache_capacity = 2));
     h.e.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
     // Three instances in one packet: all expire together, the first to arrive goes.
@@ -1047,11 +1031,7 @@ fn rfc6762_5_2_a_renewed_record_is_refreshed_before_its_new_expiry() {
 /// 5353 on this host), no query carries the QU bit.
 #[test]
 fn rfc6762_15_1_no_qu_when_the_port_is_shared() {
-    let mut h = Host::with_config(Config {
-        seed: 29,
-        request_unicast_responses: false,
-        ..Config::default()
-    });
+    let mut h = Host::with_config(config(29, |c| c.request_unicast_responses = false));
     h.e.lookup_host(h.now, &n("box.local")).unwrap();
     h.run_until(ms(5000));
     let qs = h.queries();

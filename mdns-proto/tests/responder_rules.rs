@@ -5,7 +5,7 @@ use common::*;
 use mdns_proto::engine::responder::{
     HostRegistration, InterfaceSelection, RegisterError, RegistrationError, ServiceRegistration,
 };
-use mdns_proto::engine::{Config, Destination, Event, RegistrationFailure};
+use mdns_proto::engine::{Destination, Event, RegistrationFailure};
 use mdns_proto::wire::{Rtype, Section};
 use mdns_proto::{InstanceName, Instant, ServiceType, Txt};
 use std::net::SocketAddr;
@@ -552,11 +552,7 @@ fn rfc6762_8_1_conflict_before_first_probe_ignored() {
 /// over 512 bytes; multicast answers are split across datagrams within the limit.
 #[test]
 fn rfc6762_17_payload_limit_split_and_legacy_tc() {
-    let mut net = Net::with_config(Config {
-        seed: 15,
-        max_payload: 512,
-        ..Config::default()
-    });
+    let mut net = Net::with_config(config(15, |c| c.max_payload = 512));
     for i in 0..30 {
         net.engine
             .register_service(

@@ -6,11 +6,11 @@ use crate::transcript::{DeliveryRecord, Fate, PacketRecord, Transcript};
 use core::cmp::Ordering;
 use core::fmt;
 use core::time::Duration;
-use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
 use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
 use mdns_proto::engine::{
     Destination, Family, IfAddr, InterfaceId, RecvMeta, RegistrationId, SourcePort,
 };
+use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
 use mdns_proto::rand::Rng;
 use mdns_proto::{Config, Engine, Event, InstanceName, Instant, Name, ServiceType, Txt};
 use std::any::Any;

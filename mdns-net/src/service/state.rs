@@ -16,7 +16,7 @@ use std::sync::Mutex;
 
 use flume::{Receiver, Sender, TryRecvError};
 use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
-use mdns_proto::engine::{AnswerRecord, Event, QueryId, RegistrationFailure, RegistrationId};
+use mdns_proto::engine::{AnswerRecord, Event, QueryId, RegistrationId};
 use mdns_proto::sd::{InstanceName, ServiceType};
 use mdns_proto::{Engine, Name};
 
@@ -31,7 +31,7 @@ use crate::poll::Waker;
 /// SO_REUSEADDR / SO_REUSEPORT fails (the test RFC 6762 §15.1 suggests).
 fn port_5353_shared() -> bool {
     matches!(
-        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_proto::engine::io::MDNS_PORT)),
+        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_proto::engine::MDNS_PORT)),
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse
     )
 }
@@ -667,6 +667,8 @@ impl Service {
             | Event::Renamed { .. }
             | Event::RegistrationFailed { .. }
             | Event::Unregistered { .. } => return self.route_registration(ev),
+            // An event of a later version of the core: nobody here waits for it.
+            _ => return,
         };
         let Some((id, of_instance)) = self.queries.get(&query).cloned() else {
             return;
@@ -878,12 +880,8 @@ impl Service {
                 (id, out)
             }
             Event::RegistrationFailed { id, reason } => {
-                let why = match reason {
-                    RegistrationFailure::Conflict => "name conflict and renaming not allowed",
-                    RegistrationFailure::NoFreeName => "no free name found after many renames",
-                };
-                tracing::warn!(registration = id.0, why, "registration failed");
-                (id, Some(RegistrationEvent::Failed(why.to_string())))
+                tracing::warn!(registration = id.0, %reason, "registration failed");
+                (id, Some(RegistrationEvent::Failed(reason.to_string())))
             }
             _ => return,
         };

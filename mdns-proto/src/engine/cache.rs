@@ -177,11 +177,6 @@ impl Cache {
         self.evictions
     }
 
-    /// The configured bound.
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// One record.
     pub fn entry(&self, id: EntryId) -> Option<&Entry> {
         self.entries.get(id as usize)?.as_ref()

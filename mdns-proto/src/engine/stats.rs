@@ -2,6 +2,7 @@
 
 /// Why a received datagram (or part of one) was dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Datagrams received.
     pub received: u64,

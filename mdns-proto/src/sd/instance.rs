@@ -10,6 +10,7 @@ use crate::name::{label_eq, write_label_escaped, Name, MAX_LABEL_LEN};
 
 /// Why an instance name was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InstanceNameError {
     /// The name is empty; a label holds at least one byte.
     Empty,

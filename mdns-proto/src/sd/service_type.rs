@@ -42,6 +42,7 @@ impl Protocol {
 
 /// Why a service type was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ServiceTypeError {
     /// Not of the form `_service._tcp` / `_service._udp` (optionally with
     /// `<subtype>._sub.` in front and `.local` behind); `labels` is how many labels

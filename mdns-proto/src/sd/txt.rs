@@ -12,6 +12,7 @@ pub const MAX_RDATA_LEN: usize = 65535;
 
 /// Why a TXT entry or record was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TxtError {
     /// The key is empty; it MUST be at least one character (RFC 6763 §6.4).
     KeyEmpty,

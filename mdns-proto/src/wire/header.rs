@@ -8,7 +8,7 @@ pub const HEADER_LEN: usize = 12;
 /// and a UDP payload is shorter still. Multicast DNS stays within 9000 bytes (RFC 6762
 /// §17). The reader refuses longer buffers, where a name's offset would not fit in 16
 /// bits.
-pub const MAX_MESSAGE_LEN: usize = 65_535;
+pub const MAX_DNS_MESSAGE_LEN: usize = 65_535;
 
 /// A DNS header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,7 +38,7 @@ impl Header {
     pub const RD: u16 = 0x0100;
 
     /// Reads a header; `None` if `buf` is shorter than 12 bytes. (The length limit,
-    /// [`MAX_MESSAGE_LEN`], is [`Message::parse`](super::Message::parse)'s to check.)
+    /// [`MAX_DNS_MESSAGE_LEN`], is [`Message::parse`](super::Message::parse)'s to check.)
     #[inline]
     pub fn parse(buf: &[u8]) -> Option<Header> {
         let b = buf.get(..HEADER_LEN)?;

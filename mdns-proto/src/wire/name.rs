@@ -35,10 +35,10 @@ pub struct NameRef<'a> {
 impl<'a> NameRef<'a> {
     /// Reads the name starting at `pos` in `msg`. Returns it and the offset just past
     /// its in-place part (where the next field begins). A `msg` longer than
-    /// [`MAX_MESSAGE_LEN`](super::MAX_MESSAGE_LEN) is refused, as
+    /// [`MAX_DNS_MESSAGE_LEN`](super::MAX_DNS_MESSAGE_LEN) is refused, as
     /// [`Message::parse`](super::Message::parse) refuses it.
     pub fn read(msg: &'a [u8], pos: usize) -> Result<(NameRef<'a>, usize), ParseError> {
-        if msg.len() > super::MAX_MESSAGE_LEN {
+        if msg.len() > super::MAX_DNS_MESSAGE_LEN {
             return Err(ParseError::TooLong { len: msg.len() });
         }
         Self::read_in(msg, pos, &mut Suffixes::<1>::new())

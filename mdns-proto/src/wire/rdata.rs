@@ -60,14 +60,14 @@ pub enum RData<'a> {
 impl<'a> RData<'a> {
     /// Parses the rdata at `msg[start..start + len]` as type `rtype`. Names inside may
     /// point anywhere in `msg` but must end inside the rdata. A `msg` longer than
-    /// [`MAX_MESSAGE_LEN`](super::MAX_MESSAGE_LEN) is refused.
+    /// [`MAX_DNS_MESSAGE_LEN`](super::MAX_DNS_MESSAGE_LEN) is refused.
     pub fn parse(
         msg: &'a [u8],
         start: usize,
         len: usize,
         rtype: Rtype,
     ) -> Result<Self, ParseError> {
-        if msg.len() > super::MAX_MESSAGE_LEN {
+        if msg.len() > super::MAX_DNS_MESSAGE_LEN {
             return Err(ParseError::TooLong { len: msg.len() });
         }
         let raw = msg.get(start..start + len).ok_or(ParseError::BadRdata {

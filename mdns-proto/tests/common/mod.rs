@@ -157,10 +157,7 @@ pub struct Net {
 
 impl Net {
     pub fn new(seed: u64) -> Net {
-        Net::with_config(Config {
-            seed,
-            ..Config::default()
-        })
+        Net::with_config(Config::with_seed(seed))
     }
 
     pub fn with_config(config: Config) -> Net {
@@ -390,6 +387,13 @@ pub fn response(answers: &[R]) -> Vec<u8> {
     let n = w.finish();
     buf.truncate(n);
     buf
+}
+
+/// The defaults with `seed`, then `set` applied.
+pub fn config(seed: u64, set: impl FnOnce(&mut Config)) -> Config {
+    let mut c = Config::with_seed(seed);
+    set(&mut c);
+    c
 }
 
 pub fn ms(at: Instant) -> u64 {

@@ -14,6 +14,13 @@ pub fn n(s: &str) -> Name {
     Name::parse(s).unwrap()
 }
 
+/// The defaults with `seed`, then `set` applied.
+pub fn config(seed: u64, set: impl FnOnce(&mut Config)) -> Config {
+    let mut c = Config::with_seed(seed);
+    set(&mut c);
+    c
+}
+
 pub fn ms(v: u64) -> Instant {
     Instant::from_millis(v)
 }
@@ -28,10 +35,7 @@ pub struct Host {
 
 impl Host {
     pub fn new(seed: u64) -> Self {
-        Self::with_config(Config {
-            seed,
-            ..Config::default()
-        })
+        Self::with_config(Config::with_seed(seed))
     }
 
     pub fn with_config(config: Config) -> Self {

@@ -93,7 +93,7 @@ pub enum RegisterError {
         /// The name.
         name: Name,
     },
-    /// The engine already holds [`MAX_REGISTRATIONS`](super::regs::MAX_REGISTRATIONS)
+    /// The engine already holds [`MAX_REGISTRATIONS`](super::MAX_REGISTRATIONS)
     /// registrations.
     TooManyRegistrations {
         /// The limit.

@@ -5,7 +5,7 @@
 //! writing rules are in [`write`](super::write)). The question list and the answer list
 //! of a reply sent are kept for the next one: later replies allocate nothing for them.
 //!
-//! Bound on amplification: a reply is at most [`LEGACY_MAX_REPLY`] (512) bytes, what a
+//! Bound on amplification: a reply is at most `LEGACY_MAX_REPLY` (512) bytes, what a
 //! resolver without EDNS0 accepts (RFC 1035 §4.2.1). The smallest query carrying a
 //! question is 17 bytes, so a reply is never more than ~30× its query, whatever it asks.
 
@@ -18,8 +18,6 @@ use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use smallvec::SmallVec;
-
-pub use super::write::{LEGACY_MAX_REPLY, LEGACY_MAX_TTL};
 
 /// The reply job to a legacy query with ID `id` from `source`: `answers` (sorted,
 /// without duplicates, put in `list`, an empty list), then their additional records.

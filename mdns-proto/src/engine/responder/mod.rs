@@ -1,44 +1,56 @@
-//! The publishing half (RFC 6762 §6, §8, §9, §10; RFC 6763): probing, conflict
-//! resolution and renaming, announcing, answering, goodbyes.
+//! The publishing half of the engine (RFC 6762 §6, §8, §9, §10; RFC 6763): probing,
+//! conflict resolution and renaming, announcing, answering, goodbyes.
 //!
-//! - [`api`]: the public commands on [`Engine`](super::Engine) and their typed inputs
-//!   and errors.
-//! - [`fold`]: names folded to lower case and a fast hasher, the keys of its tables.
-//! - [`registry`]: the records we own and the name index answering looks them up in.
-//! - [`probe`]: probing, conflicts, renaming (§8.1, §8.2, §9).
-//! - [`tiebreak`]: simultaneous probe tiebreaking (§8.2, §8.2.1).
-//! - [`announce`]: announcements, updates and goodbyes (§8.3, §8.4, §10.1).
-//! - [`answer`]: which records answer a question, additional records, NSEC (§6,
-//!   §6.1, RFC 6763 §12).
-//! - [`schedule`]: response delays, aggregation, rate limits, multi-packet known answers
-//!   (§6, §6.3, §6.4, §7.1, §7.2, §7.4).
-//! - [`incoming`]: received queries (known answers, probes from others, questions) and
-//!   responses (conflicts, cooperating responders).
-//! - [`legacy`]: replies to one-shot queriers (§6.7).
-//! - [`write`](mod@write): turning jobs into datagrams within the payload limit (§17).
+//! Public here: what to register ([`ServiceRegistration`], [`HostRegistration`], their
+//! builders, [`InterfaceSelection`]) and the typed errors of the commands on
+//! [`Engine`](super::Engine) ([`RegisterError`], [`RegistrationError`]).
+//!
+//! Files (all private but `api.rs`'s types):
+//! - `api.rs`: the public registration types and commands, and their errors.
+//! - `registration.rs`: one registration (a service or a host name), its prebuilt
+//!   records, and its state on each interface.
+//! - `regs.rs`: the table of registrations by id (a slab).
+//! - `registry.rs`: all registrations and the name index answering looks them up in.
+//! - `records.rs`: our records, named by a key and materialised on demand.
+//! - `multicast.rs`: when each record was last multicast, per interface and family
+//!   (RFC 6762 §6's once a second, §5.4's quarter TTL).
+//! - `fold.rs`: names folded to lower case and a fast hasher, the keys of its tables.
+//! - `probe.rs`: probing, conflicts, renaming (RFC 6762 §8.1, §8.2, §9).
+//! - `tiebreak.rs`: simultaneous probe tiebreaking (RFC 6762 §8.2, §8.2.1).
+//! - `announce.rs`: announcements, updates and goodbyes (RFC 6762 §8.3, §8.4, §10.1).
+//! - `answer.rs`: which records answer a question, additional records, NSEC
+//!   (RFC 6762 §6, §6.1; RFC 6763 §12).
+//! - `schedule.rs`: response delays, aggregation, multi-packet known answers
+//!   (RFC 6762 §6, §6.3, §6.4, §7.1, §7.2, §7.4).
+//! - `incoming.rs`: received queries (known answers, probes from others, questions)
+//!   and responses (conflicts, cooperating responders).
+//! - `legacy.rs`: replies to one-shot queriers (RFC 6762 §6.7).
+//! - `job.rs`: what waits in the outbox: probes, responses, goodbyes.
+//! - `write.rs`: turning jobs into datagrams within the payload limit (RFC 6762 §17).
 //!
 //! Input flows through `handle_query` / `handle_response`; timers advance in
 //! `advance`, which both `handle_timeout` and `poll_transmit` run, so a transmit is
 //! never missed because a timeout call came late. Everything to send waits in an
-//! ordered outbox of `Job`s.
+//! ordered outbox of jobs.
 
-pub mod announce;
-pub mod answer;
-pub mod api;
-pub mod fold;
-pub mod incoming;
-pub mod legacy;
-pub mod probe;
-pub mod registry;
-pub mod regs;
-pub mod schedule;
-pub mod tiebreak;
-pub mod write;
+mod announce;
+mod answer;
+mod api;
+mod fold;
+mod incoming;
+mod legacy;
+mod probe;
+mod registry;
+mod regs;
+mod schedule;
+mod tiebreak;
+mod write;
 
 pub use api::{
     HostBuilder, HostRegistration, InterfaceSelection, RegisterError, RegistrationError,
-    ServiceBuilder, ServiceRegistration,
+    ServiceBuilder, ServiceRegistration, MAX_SUBTYPES,
 };
+pub use regs::MAX_REGISTRATIONS;
 
 use super::config::Config;
 use super::event::{Event, RegistrationId};
@@ -78,7 +90,7 @@ pub const MAX_OUTBOX: usize = 256;
 
 /// The responder state.
 #[derive(Debug)]
-pub struct Responder {
+pub(crate) struct Responder {
     pub(crate) registry: Registry,
     /// Registration timers `(due, registration, interface)`; an entry is stale (and
     /// skipped) unless the link's `at` still equals it.

@@ -8,7 +8,7 @@ use super::schedule::{multicast_family, Schedule, MULTICAST_MIN_GAP};
 use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, SourcePort, Transmit};
 use crate::engine::Ctx;
 use crate::name::Name;
-use crate::wire::writer::TableStore;
+use crate::wire::TableStore;
 use crate::wire::{
     Class, CompressionTable, Header, MessageWriter, RecordData, Rtype, Section, WriteError,
 };
