@@ -7,9 +7,11 @@
 //! subtype PTRs, the type enumeration PTR, RFC 6763 §7.1, §9) without; the NSEC goes in
 //! Additional. Nothing is announced periodically.
 
-use super::registry::{Kind, Phase, RecKey, Registry};
+use super::job::{GoodbyeJob, Job, OwnedRec, ResponseJob};
+use super::records::RecKey;
+use super::registration::{Kind, Phase};
+use super::registry::Registry;
 use super::schedule::MULTICAST_MIN_GAP;
-use super::write::{GoodbyeJob, Job, OwnedRec, ResponseJob};
 use super::{families, multicast, Responder};
 use crate::engine::event::{Event, RegistrationId};
 use crate::engine::io::InterfaceId;
@@ -39,10 +41,10 @@ impl Responder {
             match &reg.kind {
                 Kind::Service(s) => {
                     answers.push(RecKey::Ptr(id, 0));
-                    for i in 0..s.subtypes.len() {
+                    for i in 0..s.subtypes().len() {
                         answers.push(RecKey::Ptr(id, (i + 1) as u8));
                     }
-                    if let Some(rep) = self.registry.enum_rep(&s.type_name, iface) {
+                    if let Some(rep) = self.registry.enum_rep(s.type_name(), iface) {
                         answers.push(RecKey::EnumPtr(rep));
                     }
                     answers.push(RecKey::Srv(id));
@@ -60,32 +62,20 @@ impl Responder {
             // went out too recently (an update right after an announcement, records
             // shared by several registrations) waits until it may go again.
             let (recent, fresh): (Vec<RecKey>, Vec<RecKey>) = answers.iter().partition(|k| {
-                self.sched.multicast_within(
-                    &self.registry,
-                    ctx.now,
-                    **k,
-                    iface,
-                    family,
-                    MULTICAST_MIN_GAP,
-                )
+                self.sched
+                    .multicast_within(ctx.now, **k, iface, family, MULTICAST_MIN_GAP)
             });
             if !recent.is_empty() {
-                let at = self.sched.ready_at(
-                    &self.registry,
-                    ctx.now,
-                    &recent,
-                    iface,
-                    family,
-                    MULTICAST_MIN_GAP,
-                );
+                let at = self
+                    .sched
+                    .ready_at(ctx.now, &recent, iface, family, MULTICAST_MIN_GAP);
                 self.sched
                     .add(ctx.now, iface, multicast(family), at, &recent, false);
             }
             if fresh.is_empty() {
                 continue;
             }
-            self.sched
-                .note_multicast(&self.registry, ctx.now, &fresh, iface, family);
+            self.sched.note_multicast(ctx.now, &fresh, iface, family);
             self.outbox.push_back(Job::Response(ResponseJob {
                 iface,
                 dest: multicast(family),
@@ -128,22 +118,22 @@ impl Responder {
             let mut records = Vec::new();
             match &reg.kind {
                 Kind::Service(s) => {
-                    for name in core::iter::once(&s.type_name).chain(s.subtypes.iter()) {
+                    for name in core::iter::once(s.type_name()).chain(s.subtypes()) {
                         records.push(OwnedRec {
                             name: name.clone(),
-                            data: s.ptr.clone(),
+                            data: s.ptr().clone(),
                             unique: false,
                         });
                     }
                     // RFC 6763 §9: the type stays listed while another service has it.
-                    if self.registry.types.get(&s.type_name) == Some(&1) {
+                    if self.registry.types.get(s.type_name()) == Some(&1) {
                         records.push(OwnedRec {
                             name: self.registry.enum_name.clone(),
-                            data: s.type_ptr.clone(),
+                            data: s.type_ptr().clone(),
                             unique: false,
                         });
                     }
-                    for data in [&s.srv, &s.txt] {
+                    for data in [s.srv(), s.txt()] {
                         records.push(OwnedRec {
                             name: reg.name.clone(),
                             data: data.clone(),

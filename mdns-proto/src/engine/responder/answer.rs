@@ -7,11 +7,21 @@
 //! There is no NXDOMAIN: a name we do not own gets no answer at all (§6).
 
 use super::fold::Folded;
-use super::registry::{host_types, Node, RecKey, Registry};
+use super::records::{host_types, RecKey};
+use super::registry::{Node, Registry};
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
-use crate::wire::{Class, Rtype};
+use crate::wire::{Class, NameRef, Rtype};
 use smallvec::SmallVec;
+
+/// A question as answering needs it.
+#[derive(Clone, Copy)]
+pub(crate) struct Q<'a> {
+    pub name: NameRef<'a>,
+    pub qtype: Rtype,
+    pub qclass: Class,
+    pub unicast_response: bool,
+}
 
 /// What the registry holds at a question's name: looked up once per name, however
 /// many questions of a query ask about it (SRV and TXT, A and AAAA).

@@ -3,31 +3,23 @@
 //! (conflicts §8.1 and §9, cooperating responders §6.6, goodbyes for our records
 //! §10.1, duplicate answer suppression §7.4).
 
-use super::answer::{answer_question, any_shared, AtName};
-use super::registry::{Phase, RecKey};
+use super::answer::{answer_question, any_shared, AtName, Q};
+use super::records::RecKey;
+use super::registration::Phase;
 use super::schedule::{answer_delay, HeldQuery, HeldQuestion, MAX_HELD_QUESTIONS};
 use super::schedule::{MULTICAST_MIN_GAP, TC_DELAY_MAX, TC_DELAY_MIN};
 use super::{legacy, multicast, Responder, MAX_OUTBOX};
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, MDNS_PORT};
 use crate::engine::{Ctx, Incoming};
-use crate::wire::{Class, NameRef, RData, Rtype, Section};
+use crate::wire::{NameRef, RData, Rtype, Section};
 
 use core::net::{IpAddr, SocketAddr};
 use smallvec::SmallVec;
 
-/// A question as answering needs it.
-#[derive(Clone, Copy)]
-pub(crate) struct Q<'a> {
-    pub name: NameRef<'a>,
-    pub qtype: Rtype,
-    pub qclass: Class,
-    pub unicast_response: bool,
-}
-
 /// Where a query came from and what kind it is.
 #[derive(Clone, Copy)]
-pub(crate) struct From {
+pub(crate) struct QuerySource {
     pub iface: InterfaceId,
     pub source: SocketAddr,
     /// The query ID of a legacy query (RFC 6762 §6.7), `None` for an mDNS query.
@@ -134,7 +126,7 @@ impl Responder {
                 unicast_response: q.unicast_response && !local,
             });
         }
-        let from = From {
+        let from = QuerySource {
             iface,
             source,
             legacy: inc.legacy.then_some(header.id),
@@ -162,7 +154,7 @@ impl Responder {
                 })
             })
             .collect();
-        let from = From {
+        let from = QuerySource {
             iface: h.iface,
             source: h.source,
             legacy: None,
@@ -175,7 +167,7 @@ impl Responder {
     fn answer(
         &mut self,
         ctx: &mut Ctx<'_>,
-        from: From,
+        from: QuerySource,
         addrs: &[IfAddr],
         questions: &[Q<'_>],
         suppressed: &[RecKey],
@@ -236,7 +228,6 @@ impl Responder {
                         .rec(k, addrs, ctx.config)
                         .map_or(0, |r| u64::from(r.ttl) * 250);
                     let recent = self.sched.multicast_within(
-                        &self.registry,
                         ctx.now,
                         k,
                         from.iface,
@@ -365,42 +356,18 @@ impl Responder {
             } else if r.ttl >= ours.ttl {
                 // §7.4: someone else just sent our answer with a TTL not less than
                 // ours: ours counts as sent.
-                self.sched
-                    .suppress_duplicate(&self.registry, ctx.now, k, iface, family);
+                self.sched.suppress_duplicate(ctx.now, k, iface, family);
             }
         }
         for id in conflicts {
             self.conflict(ctx, id, iface);
         }
         if !reannounce.is_empty() {
-            let at = self.sched.ready_at(
-                &self.registry,
-                ctx.now,
-                &reannounce,
-                iface,
-                family,
-                MULTICAST_MIN_GAP,
-            );
+            let at = self
+                .sched
+                .ready_at(ctx.now, &reannounce, iface, family, MULTICAST_MIN_GAP);
             self.sched
                 .add(ctx.now, iface, multicast(family), at, &reannounce, false);
         }
-    }
-}
-
-/// Questions echoed by a legacy reply.
-pub(crate) fn owned_questions(
-    questions: &[Q<'_>],
-    owned: &mut SmallVec<[(crate::name::Name, Rtype, Class); 2]>,
-) {
-    owned.clear();
-    for (i, q) in questions.iter().enumerate() {
-        // A name asked about again (SRV and TXT of one instance: the second question's
-        // name a pointer to the first's) is copied, not built again.
-        let same = |p: &Q<'_>| p.name.offset() == q.name.offset();
-        let name = match questions[..i].iter().position(same) {
-            Some(j) => owned[j].0.clone(),
-            None => q.name.to_name(),
-        };
-        owned.push((name, q.qtype, q.qclass));
     }
 }

@@ -38,8 +38,12 @@ mod answer;
 mod api;
 mod fold;
 mod incoming;
+mod job;
 mod legacy;
+mod multicast;
 mod probe;
+mod records;
+mod registration;
 mod registry;
 mod regs;
 mod schedule;
@@ -47,9 +51,10 @@ mod tiebreak;
 mod write;
 
 pub use api::{
-    HostBuilder, HostRegistration, InterfaceSelection, RegisterError, RegistrationError,
-    ServiceBuilder, ServiceRegistration, MAX_SUBTYPES,
+    HostBuilder, HostRegistration, RegisterError, RegistrationError, ServiceBuilder,
+    ServiceRegistration, MAX_SUBTYPES,
 };
+pub use registration::InterfaceSelection;
 pub use regs::MAX_REGISTRATIONS;
 
 use super::config::Config;
@@ -61,9 +66,10 @@ use crate::wire::CompressionTable;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use core::time::Duration;
-use registry::{Phase, Registry};
+use job::{Job, LegacyQuery};
+use registration::Phase;
+use registry::Registry;
 use schedule::Schedule;
-use write::Job;
 
 /// Probing starts after a random delay of 0 to this (RFC 6762 §8.1).
 pub const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
@@ -111,7 +117,7 @@ pub(crate) struct Responder {
     qname: fold::Folded,
     /// The legacy question list of the last legacy reply sent, kept for the next one
     /// (a reply then costs no allocation for it).
-    spare_legacy: Option<Box<write::LegacyQuery>>,
+    spare_legacy: Option<Box<LegacyQuery>>,
 }
 
 impl Responder {
@@ -319,7 +325,7 @@ impl Responder {
         }
         for (iface, regs) in probes {
             for family in families(ctx, iface) {
-                self.outbox.push_back(Job::Probe(write::ProbeJob {
+                self.outbox.push_back(Job::Probe(job::ProbeJob {
                     iface,
                     family,
                     regs: regs.clone(),
@@ -411,11 +417,9 @@ mod tests {
 
     #[test]
     fn a_host_whose_ipv6_addresses_rotate_keeps_no_times_for_old_ones() {
-        // Seven IPv6 addresses and one IPv4 at a time, more than the link's four slots
-        // per family, which the first round's addresses keep; the IPv6 ones are all
-        // replaced every round, as temporary addresses rotate. Each round is announced,
-        // so every address record is multicast and the ones without a slot go to the
-        // schedule's table.
+        // Seven IPv6 addresses and one IPv4 at a time; the IPv6 ones are all replaced
+        // every round, as temporary addresses rotate. Each round is announced, so every
+        // address record is multicast and its time kept.
         let mut e = Engine::new(Config::default());
         let iface = InterfaceId(1);
         let addrs = |round: u16| -> alloc::vec::Vec<IfAddr> {
@@ -442,12 +446,11 @@ mod tests {
             e.interface_up(now, iface, &addrs(round));
             let until = now + core::time::Duration::from_secs(30);
             run(&mut e, &mut now, until);
-            most = most.max(e.responder.sched.table_len());
+            most = most.max(e.responder.sched.times.address_entries());
         }
         // At most one entry per address record the interface has now (1 A and 7 AAAA)
-        // per family of datagram: 14 here, as the link's slots still hold the first
-        // round's addresses. Before `forget_addresses`, 14 more every round (274 after
-        // 20 rounds).
+        // per family of datagram. Before `forget_addresses`, 14 more every round (274
+        // after 20 rounds).
         assert!(
             most > 0,
             "no address reached the table: the test tests nothing"
