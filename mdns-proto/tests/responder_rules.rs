@@ -756,3 +756,49 @@ fn rfc6762_10_1_goodbye_rescue_keeps_the_one_second_rule() {
         "before the goodbye expires"
     );
 }
+
+/// RFC 6762 §10.1: an address the interface no longer has is withdrawn with a goodbye
+/// (its A record with TTL 0), without the cache-flush bit, which would make caches drop
+/// the addresses the host keeps (RFC 6762 §10.2). The addresses it keeps get none, and an
+/// interface change that keeps every address sends no goodbye at all.
+#[test]
+fn rfc6762_10_1_an_address_that_leaves_the_interface_gets_a_goodbye() {
+    let mut net = Net::new(17);
+    net.engine
+        .interface_up(net.now, IF, &[v4(OUR_V4), v4("10.0.0.9")]);
+    net.established();
+    let goodbyes = |net: &Net| -> Vec<(String, Rtype, u32, bool, String)> {
+        net.sent
+            .iter()
+            .filter(|s| s.is_response())
+            .flat_map(|s| s.answers())
+            .filter(|a| a.2 == 0)
+            .collect()
+    };
+    // The same addresses again: probed and announced anew, nothing withdrawn.
+    net.engine
+        .interface_up(net.now, IF, &[v4("10.0.0.9"), v4(OUR_V4)]);
+    net.run_ms(5000);
+    assert_eq!(goodbyes(&net), []);
+    net.sent.clear();
+    // 10.0.0.9 leaves.
+    net.engine.interface_up(net.now, IF, &[v4(OUR_V4)]);
+    net.drain();
+    let first = net.sent.first().expect("a goodbye at once");
+    assert_eq!(first.text(), "response\n  AN myhost.local. 0 A 10.0.0.9");
+    net.run_ms(5000);
+    assert_eq!(
+        goodbyes(&net),
+        [(HOST.into(), Rtype::A, 0, false, "10.0.0.9".into())]
+    );
+    // Announced again with the address it keeps, and only that one.
+    let a: Vec<_> = net
+        .sent
+        .iter()
+        .filter(|s| s.is_response())
+        .flat_map(|s| s.answers())
+        .filter(|a| a.1 == Rtype::A && a.2 > 0)
+        .collect();
+    assert!(!a.is_empty());
+    assert!(a.iter().all(|a| a.4 == OUR_V4), "{a:?}");
+}

@@ -236,12 +236,19 @@ impl Engine {
     }
 
     /// An interface came up or changed its addresses. Queries restart on it and
-    /// registrations probe and announce on it again (RFC 6762 §8.3, §13).
+    /// registrations probe and announce on it again (RFC 6762 §8.3, §13); the address
+    /// records of an address it no longer has are withdrawn with goodbyes
+    /// (RFC 6762 §10.1).
     pub fn interface_up(&mut self, now: Instant, id: InterfaceId, addrs: &[IfAddr]) {
+        let before = self
+            .ifaces
+            .get(id)
+            .map(|i| i.addrs.clone())
+            .unwrap_or_default();
         self.ifaces.up(id, addrs);
         let (mut ctx, querier, responder) = self.split(now);
         querier.interface_up(&mut ctx, id);
-        responder.interface_up(&mut ctx, id);
+        responder.interface_up(&mut ctx, id, &before);
     }
 
     /// An interface went away: its cache records are dropped (with events) and nothing

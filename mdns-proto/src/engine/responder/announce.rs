@@ -16,8 +16,10 @@ use super::{families, multicast, Responder};
 use crate::engine::event::{Event, RegistrationId};
 use crate::engine::io::InterfaceId;
 use crate::engine::Ctx;
+use crate::name::Name;
 use crate::wire::RecordData;
 use alloc::vec::Vec;
+use core::net::IpAddr;
 use smallvec::SmallVec;
 
 impl Responder {
@@ -103,6 +105,51 @@ impl Responder {
         }
     }
 
+    /// Queues goodbyes (TTL 0, RFC 6762 §10.1) for the address records of `gone`, the
+    /// addresses `iface` no longer has, of every host name announced there, in
+    /// registration order. Without the cache-flush bit: each withdraws one address,
+    /// and must not make caches flush the host's other addresses (RFC 6762 §10.2).
+    pub(super) fn address_goodbyes(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        iface: InterfaceId,
+        gone: &[IpAddr],
+    ) {
+        let mut hosts: Vec<(RegistrationId, Name)> = self
+            .registry
+            .regs
+            .values()
+            .filter(|r| r.is_host() && r.link(iface).is_some_and(|l| l.announced))
+            .map(|r| (r.id, r.name.clone()))
+            .collect();
+        hosts.sort_unstable_by_key(|h| h.0);
+        let mut records = Vec::new();
+        for (_, name) in hosts {
+            for &a in gone {
+                let data = match a {
+                    IpAddr::V4(v4) => RecordData::A(v4),
+                    IpAddr::V6(v6) => RecordData::Aaaa(v6),
+                };
+                records.push(OwnedRec {
+                    name: name.clone(),
+                    data,
+                    unique: false,
+                });
+            }
+        }
+        if records.is_empty() {
+            return;
+        }
+        for family in families(ctx, iface) {
+            self.outbox.push_back(Job::Goodbye(GoodbyeJob {
+                iface,
+                family,
+                records: records.clone(),
+                notify: SmallVec::new(),
+            }));
+        }
+    }
+
     /// Queues goodbyes (TTL 0, §10.1) for `id`'s records on every interface it was
     /// announced on. With `notify`, `Unregistered` is reported once they are all out
     /// (at once if none is owed).
@@ -144,8 +191,8 @@ impl Responder {
                 Kind::Host(_) => {
                     for a in &addrs {
                         let data = match a.addr {
-                            core::net::IpAddr::V4(v4) => RecordData::A(v4),
-                            core::net::IpAddr::V6(v6) => RecordData::Aaaa(v6),
+                            IpAddr::V4(v4) => RecordData::A(v4),
+                            IpAddr::V6(v6) => RecordData::Aaaa(v6),
                         };
                         records.push(OwnedRec {
                             name: reg.name.clone(),

@@ -59,17 +59,19 @@ pub use regs::MAX_REGISTRATIONS;
 
 use super::config::Config;
 use super::event::{Event, RegistrationId};
-use super::io::{Destination, Family, InterfaceId, Transmit};
+use super::io::{Destination, Family, IfAddr, InterfaceId, Transmit};
 use super::{Ctx, Incoming};
 use crate::time::Instant;
 use crate::wire::CompressionTable;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use core::net::IpAddr;
 use core::time::Duration;
 use job::{Job, LegacyQuery};
 use registration::Phase;
 use registry::Registry;
 use schedule::Schedule;
+use smallvec::SmallVec;
 
 /// Probing starts after a random delay of 0 to this (RFC 6762 §8.1).
 pub const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
@@ -158,13 +160,20 @@ impl Responder {
     }
 
     /// RFC 6762 §8.3, §13: on a new or changed interface every name is probed and
-    /// announced again before it is used there.
-    pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId) {
-        // Addresses it no longer has are not answered for again: their multicast
-        // times go (the records of the addresses it keeps stay rate-limited).
+    /// announced again before it is used there. `before`: the addresses it had (none
+    /// for a new interface).
+    pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId, before: &[IfAddr]) {
         if let Some(i) = ctx.ifaces.get(id) {
-            self.sched
-                .forget_addresses(id, |a| i.addrs.iter().any(|x| x.addr == *a));
+            // Addresses it no longer has are not answered for again: their multicast
+            // times go (the records of the addresses it keeps stay rate-limited), and
+            // RFC 6762 §10.1: their records, no longer true, go with TTL 0.
+            let has = |a: &IpAddr| i.addrs.iter().any(|x| x.addr == *a);
+            self.sched.forget_addresses(id, has);
+            let gone: SmallVec<[IpAddr; 4]> =
+                before.iter().map(|a| a.addr).filter(|a| !has(a)).collect();
+            if !gone.is_empty() {
+                self.address_goodbyes(ctx, id, &gone);
+            }
         }
         let mut ids: alloc::vec::Vec<RegistrationId> = self
             .registry
