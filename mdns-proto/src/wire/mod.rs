@@ -19,6 +19,7 @@
 //! compression table), `display.rs` (text), `error.rs`. The owned
 //! [`Name`](crate::Name) lives in [`crate::name`].
 
+mod compress;
 mod error;
 mod header;
 mod message;
@@ -27,10 +28,11 @@ mod rdata;
 mod rtype;
 mod writer;
 
+pub use compress::{CompressionTable, OwnedTable, TableStore};
 pub use error::{ParseError, WriteError};
 pub use header::{Header, HEADER_LEN, MAX_DNS_MESSAGE_LEN};
 pub use message::{Message, Question, Questions, Record, Records, Section};
 pub use name::{NameLabels, NameRef, MAX_POINTER_HOPS};
 pub use rdata::{NsecBitmap, RData, RecordData, TxtStrings};
 pub use rtype::{Class, Rtype};
-pub use writer::{CompressionTable, MessageWriter, OwnedTable, TableStore, ToLabels};
+pub use writer::{MessageWriter, ToLabels};
