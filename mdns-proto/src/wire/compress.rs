@@ -108,8 +108,8 @@ impl TableStore for OwnedTable {
 }
 
 /// A compression table kept by the caller between messages
-/// ([`MessageWriter::with_table`](super::MessageWriter::with_table)): a message that fills few slots clears just those
-/// for the next one, instead of zeroing 2 KB.
+/// ([`MessageWriter::with_table`](super::MessageWriter::with_table)): a message that
+/// fills few slots clears just those for the next one, instead of zeroing 2 KB.
 #[derive(Clone)]
 pub struct CompressionTable {
     slots: [u32; TABLE_SLOTS],
