@@ -53,11 +53,11 @@ fn assert_one_second_rule(net: &Net) {
             r.rdata.write_canonical(&mut key);
             if let Some(t) = last.insert(key, s.at) {
                 assert!(
-                    ms(s.at) - ms(t) >= 1000,
+                    s.at.as_millis() - t.as_millis() >= 1000,
                     "{} {} multicast {} ms apart",
                     r.name,
                     r.rtype,
-                    ms(s.at) - ms(t)
+                    s.at.as_millis() - t.as_millis()
                 );
             }
         }
@@ -188,12 +188,12 @@ fn conflict_flood_is_rate_limited_and_the_service_survives() {
         .sent
         .iter()
         .filter(|x| x.is_probe() && x.text().contains(" QU"))
-        .map(|x| ms(x.at))
+        .map(|x| x.at.as_millis())
         .collect();
     let late: Vec<u64> = starts
         .iter()
         .copied()
-        .filter(|t| *t > ms(net.now) - 20_000)
+        .filter(|t| *t > net.now.as_millis() - 20_000)
         .collect();
     for w in late.windows(2) {
         assert!(

@@ -20,6 +20,7 @@
 //! [`Name`](crate::Name) lives in [`crate::name`].
 
 mod compress;
+mod display;
 mod error;
 mod header;
 mod message;

@@ -130,6 +130,12 @@ impl<'a> NameRef<'a> {
         }
     }
 
+    /// An owned name seen as one read in place: its wire form is a message of one name.
+    #[inline]
+    pub(crate) fn of_name(name: &'a Name) -> Self {
+        NameRef::new(name.as_wire(), 0, name.wire_len())
+    }
+
     #[inline(always)]
     fn new(msg: &'a [u8], pos: usize, wire_len: usize) -> Self {
         NameRef {
