@@ -102,6 +102,8 @@ pub struct Net {
     pub now: Instant,
     pub sent: Vec<Sent>,
     pub events: Vec<Event>,
+    /// Everything that happened, as text, in order: see [`Net::transcript`].
+    log: Vec<String>,
 }
 
 impl Net {
@@ -117,6 +119,7 @@ impl Net {
             now: Instant::ZERO,
             sent: Vec::new(),
             events: Vec::new(),
+            log: Vec::new(),
         };
         net.drain();
         net
@@ -128,16 +131,40 @@ impl Net {
         while let Some(t) = self.engine.poll_transmit(self.now, &mut buf) {
             assert!(t.size <= self.engine.config().payload_limit());
             assert_eq!(t.interface, IF);
-            self.sent.push(Sent {
+            let sent = Sent {
                 at: self.now,
                 dest: t.destination,
                 source_port: t.source_port,
                 bytes: buf[..t.size].to_vec(),
-            });
+            };
+            let to = match sent.dest {
+                Destination::MulticastV4 => "224.0.0.251:5353".to_string(),
+                Destination::MulticastV6 => "[ff02::fb]:5353".to_string(),
+                Destination::Unicast(a) => a.to_string(),
+            };
+            let port = match sent.source_port {
+                SourcePort::Mdns => "",
+                SourcePort::Ephemeral => " (from an ephemeral port)",
+            };
+            self.note(format!("sent to {to}{port}\n{}", sent.text()));
+            self.sent.push(sent);
         }
         while let Some(e) = self.engine.poll_event() {
+            self.note(format!("event {}", event_text(&e)));
             self.events.push(e);
         }
+    }
+
+    fn note(&mut self, what: String) {
+        self.log
+            .push(format!("[{:>6} ms] {what}\n", self.now.as_millis()));
+    }
+
+    /// Everything the engine sent and received and every event it reported so far, in
+    /// order, each with its time: packets as the core renders them, one line per
+    /// question and record.
+    pub fn transcript(&self) -> String {
+        self.log.concat()
     }
 
     /// Runs timers until `until` (inclusive), sending what is due at each step.
@@ -162,6 +189,12 @@ impl Net {
 
     /// Delivers a datagram from `from` (multicast when `multicast`).
     pub fn recv_from(&mut self, bytes: &[u8], from: SocketAddr, multicast: bool) {
+        let how = if multicast { "multicast" } else { "unicast" };
+        let text = match Message::parse(bytes) {
+            Ok(m) => m.to_string(),
+            Err(e) => format!("<{e}>"),
+        };
+        self.note(format!("received from {from} ({how})\n{text}"));
         let meta = RecvMeta {
             source: from,
             interface: IF,
@@ -243,6 +276,44 @@ impl Net {
         self.sent.clear();
         self.events.clear();
         ids
+    }
+}
+
+/// An event in a few words, for transcripts.
+pub fn event_text(e: &Event) -> String {
+    match e {
+        Event::ServiceFound {
+            instance,
+            interface,
+            ..
+        } => format!("ServiceFound {instance} on if{}", interface.0),
+        Event::ServiceRemoved {
+            instance,
+            interface,
+            ..
+        } => format!("ServiceRemoved {instance} on if{}", interface.0),
+        Event::ServiceResolved { service: s, .. } | Event::ServiceUpdated { service: s, .. } => {
+            let kind = if matches!(e, Event::ServiceResolved { .. }) {
+                "ServiceResolved"
+            } else {
+                "ServiceUpdated"
+            };
+            let addrs: Vec<String> = s.addresses.iter().map(|a| a.0.to_string()).collect();
+            let txt = mdns_proto::wire::RecordData::Txt(s.txt.as_slice().into());
+            format!(
+                "{kind} {} at {}:{} txt {txt} addresses {}",
+                s.instance,
+                s.host,
+                s.port,
+                addrs.join(" ")
+            )
+        }
+        Event::ServiceLost { instance, .. } => format!("ServiceLost {instance}"),
+        Event::Unregistered { id } => format!("Unregistered registration {}", id.0),
+        Event::ProbingStarted { name, .. } => format!("ProbingStarted {name}"),
+        Event::Registered { name, .. } => format!("Registered {name}"),
+        Event::Renamed { from, to, .. } => format!("Renamed {from} -> {to}"),
+        other => format!("{other:?}"),
     }
 }
 
