@@ -7,7 +7,6 @@ use mdns_blocking::{
     AnswerRecord, BrowseEvent, Error, InterfaceId, InterfaceSelector, Mdns, MdnsConfig,
     RegistrationEvent, ResolvedService, ServiceInfo, Txt, TypeEvent,
 };
-use mdns_proto::wire::RecordData;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -327,6 +326,7 @@ fn record_line(r: &AnswerRecord) -> Line {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mdns_proto::wire::RecordData;
 
     #[test]
     fn record_lines_carry_data_as_dig_prints_it() {
