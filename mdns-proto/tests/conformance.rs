@@ -302,7 +302,7 @@ fn bct_10_known_answer_suppression() {
     assert!(net.sent[0].has_answer(TYPE, Rtype::PTR));
 }
 
-/// Row 11: a TC query and its known-answer continuation count as one query (§7.2).
+/// Row 11: a TC query and its known-answer continuation count as one query (RFC 6762 §7.2).
 #[test]
 fn bct_11_multi_packet_known_answers() {
     let mut net = Net::new(11);
@@ -346,7 +346,7 @@ fn bct_12_multiple_questions() {
     let d = r.at.as_millis() - at.as_millis();
     assert!(
         (20..=120).contains(&d),
-        "multi-question answers are delayed (§6.3): {d}"
+        "multi-question answers are delayed (RFC 6762 §6.3): {d}"
     );
     assert!(
         r.has_answer(INST, Rtype::SRV)

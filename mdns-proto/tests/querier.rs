@@ -285,7 +285,7 @@ fn rfc6762_7_2_known_answers_in_a_later_packet_do_not_count_towards_poof() {
 }
 
 /// The same query whose second packet never comes is taken as complete after the wait
-/// (§7.2): B was not listed, nobody answered twice, B is flushed (§10.5).
+/// (RFC 6762 §7.2): B was not listed, nobody answered twice, B is flushed (RFC 6762 §10.5).
 #[test]
 fn rfc6762_10_5_a_query_whose_continuation_never_comes_counts_after_the_wait() {
     let mut h = browsing_a_and_b(41);
@@ -303,7 +303,7 @@ fn rfc6762_10_5_a_query_whose_continuation_never_comes_counts_after_the_wait() {
     assert_eq!(h.engine.cache_len(), 1);
 }
 
-/// §7.3 over a multi-packet query: all of its known answers, gathered from both
+/// RFC 6762 §7.3 over a multi-packet query: all of its known answers, gathered from both
 /// packets, are ones we would list, so our own next query counts as sent; one more
 /// record we lack in the second packet and it does not.
 #[test]
@@ -443,7 +443,7 @@ fn rfc6762_10_5_poof_flushes_after_two_unanswered_queries() {
     ));
 }
 
-/// §10.5 holds for every cached record, not only those an operation asks for: two
+/// RFC 6762 §10.5 holds for every cached record, not only those an operation asks for: two
 /// unanswered queries for a record cached from someone else's answer flush it too.
 /// (Questions about names the cache does not hold are not followed at all.)
 #[test]
@@ -538,7 +538,7 @@ fn rfc6762_11_unicast_from_off_link_is_dropped() {
     );
     assert_eq!(h.engine.cache_len(), 0);
     assert_eq!(h.engine.stats().off_link, 1);
-    // Multicast is on-link whatever its source (§11).
+    // Multicast is on-link whatever its source (RFC 6762 §11).
     h.recv_from(
         &response(&[a("box.local", "10.0.0.5", 120)]),
         sock("192.0.2.1:5353"),

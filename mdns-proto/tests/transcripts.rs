@@ -156,9 +156,9 @@ query
 [  4300 ms] event ServiceRemoved Box._http._tcp.local. on if1
 ";
 
-/// A browse (RFC 6762 §5.2: the first query 20-120 ms in, with QU, §5.4; the next ones
+/// A browse (RFC 6762 §5.2: the first query 20-120 ms in, with QU, RFC 6762 §5.4; the next ones
 /// one, then two seconds apart, carrying the answer as a known answer with its TTL
-/// counted down, §7.1), a resolve answered from the cache at once and kept fresh by
+/// counted down, RFC 6762 §7.1), a resolve answered from the cache at once and kept fresh by
 /// its own questions, and a goodbye (TTL 0) taking the service away one second later
 /// (RFC 6762 §10.1).
 #[test]
@@ -249,7 +249,7 @@ response
   AR Kitchen (2)._http._tcp.local. 4500 NSEC flush Kitchen (2)._http._tcp.local. TXT SRV
 ";
 
-/// A conflict while probing (RFC 6762 §8.1, §9): another host answers with an SRV
+/// A conflict while probing (RFC 6762 §8.1, RFC 6762 §9): another host answers with an SRV
 /// record of the name our first probe asked about. The service picks the next name
 /// (`Kitchen (2)`, as RFC 6762 §9 suggests) and probes for it from the first probe
 /// again, while the host name goes on probing undisturbed; each is announced twice,

@@ -192,12 +192,12 @@ impl Engine {
             return;
         };
         let header = msg.header();
-        // RFC 6762 §18.3, §18.11: opcode and rcode must be zero.
+        // RFC 6762 §18.3, RFC 6762 §18.11: opcode and rcode must be zero.
         if header.opcode() != 0 || header.rcode() != 0 {
             self.stats.bad_header += 1;
             return;
         }
-        // RFC 6762 §5.5, §11: unicast from off the link is ignored; anything sent to
+        // RFC 6762 §5.5, RFC 6762 §11: unicast from off the link is ignored; anything sent to
         // the multicast group is on-link by definition.
         if !meta.multicast && !self.ifaces.is_on_link(meta.interface, &meta.source.ip()) {
             self.stats.off_link += 1;
@@ -236,7 +236,7 @@ impl Engine {
     }
 
     /// An interface came up or changed its addresses. Queries restart on it and
-    /// registrations probe and announce on it again (RFC 6762 §8.3, §13); the address
+    /// registrations probe and announce on it again (RFC 6762 §8.3, RFC 6762 §13); the address
     /// records of an address it no longer has are withdrawn with goodbyes
     /// (RFC 6762 §10.1).
     pub fn interface_up(&mut self, now: Instant, id: InterfaceId, addrs: &[IfAddr]) {

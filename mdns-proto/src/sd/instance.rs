@@ -127,7 +127,7 @@ impl InstanceName {
     }
 
     /// The service instance name `<self>.<_service>.<_proto>.local.` (RFC 6763 §4.1).
-    /// A subtype on `ty` is ignored: instances live under the base type (§7.1).
+    /// A subtype on `ty` is ignored: instances live under the base type (RFC 6763 §7.1).
     pub fn full_name(&self, ty: &ServiceType) -> Name {
         ty.to_name()
             .prepend(self.0.as_bytes())
@@ -244,7 +244,7 @@ mod tests {
     fn rfc6763_s4_1_full_name_and_split_roundtrip() {
         let n = InstanceName::new("Living Room.TV").unwrap();
         let sub = http().with_subtype("_printer").unwrap();
-        let full = n.full_name(&sub); // §7.1: subtype ignored
+        let full = n.full_name(&sub); // RFC 6763 §7.1: subtype ignored
         assert_eq!(full, n.full_name(&http()));
         let (i, t) = InstanceName::split(&full).unwrap();
         assert_eq!(i.as_str(), "Living Room.TV");

@@ -498,7 +498,7 @@ mod tests {
         assert_ne!(t, st("_http._tcp"));
         assert_eq!(t.without_subtype(), st("_http._tcp"));
         assert_eq!(st("_http._tcp").subtype_name(), None);
-        // Subtypes are arbitrary bytes, 1..=63 (§7.1).
+        // Subtypes are arbitrary bytes, 1..=63 (RFC 6763 §7.1).
         assert!(st("_http._tcp").with_subtype([0xffu8, b'.']).is_ok());
         assert_eq!(
             st("_http._tcp").with_subtype(""),

@@ -78,9 +78,10 @@ impl fmt::Display for TxtError {
 #[cfg(feature = "std")]
 impl std::error::Error for TxtError {}
 
-/// One TXT attribute (RFC 6763 §6.3-§6.5): a key with no value (`key`, a boolean
-/// attribute), an empty value (`key=`), or a value of arbitrary bytes (`key=value`).
-/// Keys compare ASCII case-insensitively (§6.4); values compare exactly (§6.5).
+/// One TXT attribute (RFC 6763 §6.3 to RFC 6763 §6.5): a key with no value (`key`, a
+/// boolean attribute), an empty value (`key=`), or a value of arbitrary bytes
+/// (`key=value`). Keys compare ASCII case-insensitively (RFC 6763 §6.4); values compare
+/// exactly (RFC 6763 §6.5).
 #[derive(Clone, Debug)]
 pub struct TxtEntry {
     /// Printable ASCII except `=`, non-empty.
@@ -91,7 +92,7 @@ pub struct TxtEntry {
 impl TxtEntry {
     /// `key=value`. The key must be 1+ printable US-ASCII characters other than `=`
     /// (RFC 6763 §6.4; the advice to keep keys to 9 characters is not enforced), and the
-    /// whole string at most 255 bytes (§6.1).
+    /// whole string at most 255 bytes (RFC 6763 §6.1).
     pub fn new(key: &str, value: impl AsRef<[u8]>) -> Result<Self, TxtError> {
         Self::build(key, Some(value.as_ref()))
     }
@@ -254,10 +255,11 @@ impl Txt {
     }
 
     /// Reads received RDATA, leniently and without ever failing:
-    /// - empty strings are skipped (the §6.1 placeholder and any stray ones);
+    /// - empty strings are skipped (the RFC 6763 §6.1 placeholder and any stray ones);
     /// - strings starting with `=` (no key) are silently ignored (RFC 6763 §6.4);
-    /// - strings whose key is not printable ASCII are ignored (keys MUST be, §6.4);
-    /// - after the first occurrence, a repeated key is ignored (§6.4, case-insensitive);
+    /// - strings whose key is not printable ASCII are ignored (keys MUST be, RFC 6763 §6.4);
+    /// - after the first occurrence, a repeated key is ignored (RFC 6763 §6.4,
+    ///   case-insensitive);
     /// - a length byte running past the end drops that last, truncated string: a cut
     ///   string could carry a wrong value, so none of it is trusted.
     pub fn decode(rdata: &[u8]) -> Txt {

@@ -1,4 +1,4 @@
-//! Names read in place from a received message (RFC 1035 §3.1, §4.1.4).
+//! Names read in place from a received message (RFC 1035 §3.1, RFC 1035 §4.1.4).
 //!
 //! [`NameRef::read`] walks a name once, following compression pointers, and checks it:
 //! labels of at most 63 bytes, no reserved label types (0x40, 0x80), at most 255 bytes

@@ -96,7 +96,7 @@ impl<'b> MessageWriter<'b> {
         Self::new(buf, 0, 0)
     }
 
-    /// An mDNS response: QR and AA set (RFC 6762 §18.2, §18.4).
+    /// An mDNS response: QR and AA set (RFC 6762 §18.2, RFC 6762 §18.4).
     #[inline]
     pub fn response(buf: &'b mut [u8], id: u16) -> Option<Self> {
         Self::new(buf, id, Header::QR | Header::AA)

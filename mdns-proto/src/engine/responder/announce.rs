@@ -1,11 +1,11 @@
 //! Unsolicited responses: announcements after probing (RFC 6762 §8.3), after an update
-//! (§8.4) and after a conflict or goodbye from elsewhere (§6.6); goodbyes on
-//! unregistering or renaming (§10.1).
+//! (RFC 6762 §8.4) and after a conflict or goodbye from elsewhere (RFC 6762 §6.6); goodbyes on
+//! unregistering or renaming (RFC 6762 §10.1).
 //!
-//! An announcement carries every record of the name: unique ones (SRV, TXT, A, AAAA)
-//! with the cache-flush bit and as whole RRsets (§10.2), shared ones (the service PTR,
-//! subtype PTRs, the type enumeration PTR, RFC 6763 §7.1, §9) without; the NSEC goes in
-//! Additional. Nothing is announced periodically.
+//! An announcement carries every record of the name: unique ones (SRV, TXT, A, AAAA) with
+//! the cache-flush bit and as whole RRsets (RFC 6762 §10.2), shared ones (the service PTR,
+//! subtype PTRs, the type enumeration PTR, RFC 6763 §7.1, RFC 6763 §9) without; the NSEC
+//! goes in Additional. Nothing is announced periodically.
 
 use super::job::{GoodbyeJob, Job, OwnedRec, ResponseJob};
 use super::records::RecKey;
@@ -60,7 +60,7 @@ impl Responder {
         answers.dedup();
         additionals.sort_unstable();
         for family in families(ctx, iface) {
-            // §6: no record is multicast twice within a second on an interface. What
+            // RFC 6762 §6: no record is multicast twice within a second on an interface. What
             // went out too recently (an update right after an announcement, records
             // shared by several registrations) waits until it may go again.
             let (recent, fresh): (Vec<RecKey>, Vec<RecKey>) = answers.iter().partition(|k| {
@@ -90,7 +90,7 @@ impl Responder {
         }
     }
 
-    /// Announces `id` again wherever it is established, without probing (§8.4).
+    /// Announces `id` again wherever it is established, without probing (RFC 6762 §8.4).
     pub(super) fn reannounce(&mut self, ctx: &mut Ctx<'_>, id: RegistrationId) {
         let Some(reg) = self.registry.regs.get_mut(&id) else {
             return;
@@ -150,7 +150,7 @@ impl Responder {
         }
     }
 
-    /// Queues goodbyes (TTL 0, §10.1) for `id`'s records on every interface it was
+    /// Queues goodbyes (TTL 0, RFC 6762 §10.1) for `id`'s records on every interface it was
     /// announced on. With `notify`, `Unregistered` is reported once they are all out
     /// (at once if none is owed).
     pub(super) fn send_goodbyes(&mut self, ctx: &mut Ctx<'_>, id: RegistrationId, notify: bool) {

@@ -152,7 +152,7 @@ impl fmt::Display for RegistrationError {
 impl std::error::Error for RegistrationError {}
 
 /// A service to publish: `<instance>.<type>.local.` with SRV, TXT and PTR records
-/// (RFC 6763 §4-§7), validated by [`ServiceBuilder::build`].
+/// (RFC 6763 §4 to RFC 6763 §7), validated by [`ServiceBuilder::build`].
 #[derive(Clone, Debug)]
 pub struct ServiceRegistration {
     instance: InstanceName,
@@ -221,7 +221,7 @@ impl ServiceBuilder {
         self
     }
 
-    /// The TXT data (RFC 6763 §6); default: none (sent as one empty string, §6.1).
+    /// The TXT data (RFC 6763 §6); default: none (sent as one empty string, RFC 6763 §6.1).
     pub fn txt(mut self, txt: Txt) -> Self {
         self.txt = txt;
         self
@@ -359,7 +359,7 @@ fn in_local(name: &Name) -> bool {
 
 impl Engine {
     /// Publishes a service: probing starts on every selected interface that is up
-    /// (RFC 6762 §8.1), then the records are announced (§8.3) and answered. Events:
+    /// (RFC 6762 §8.1), then the records are announced (RFC 6762 §8.3) and answered. Events:
     /// `ProbingStarted`, then `Registered` (with the name finally used), or `Renamed` /
     /// `RegistrationFailed` on conflicts.
     pub fn register_service(
@@ -393,7 +393,7 @@ impl Engine {
         responder.update(&mut ctx, id, |s| s.set_txt(txt_data(&txt)))
     }
 
-    /// Changes a service's port and announces the new SRV, without probing (§8.4).
+    /// Changes a service's port and announces the new SRV, without probing (RFC 6762 §8.4).
     pub fn update_port(
         &mut self,
         now: Instant,

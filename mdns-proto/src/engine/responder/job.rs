@@ -33,9 +33,9 @@ pub(crate) struct ResponseJob {
     /// Work out additional records per datagram (RFC 6763 §12).
     pub auto_additionals: bool,
     /// For answers to queries sent by multicast: an answer multicast on the interface
-    /// within this long is left out, and one written is noted as multicast (RFC 6762
-    /// §6: once a second, or 250 ms when defending a name). Checked when the datagram
-    /// is written, where the record is looked up anyway.
+    /// within this long is left out, and one written is noted as multicast (RFC 6762 §6:
+    /// once a second, or 250 ms when defending a name). Checked when the datagram is
+    /// written, where the record is looked up anyway.
     pub gap: Option<Duration>,
     /// Set for legacy unicast replies (RFC 6762 §6.7).
     pub legacy: Option<Box<LegacyQuery>>,

@@ -1,7 +1,7 @@
 //! Replies to legacy unicast queries (RFC 6762 §6.7): one-shot resolvers asking from a
 //! port other than 5353. The reply goes by unicast to the source address and port, with
 //! the query ID and questions echoed, no cache-flush bits, TTLs of at most ten seconds,
-//! SRV records without name compression (§18.14), and TC when it does not fit (the
+//! SRV records without name compression (RFC 6762 §18.14), and TC when it does not fit (the
 //! writing rules are in [`write`](super::write)). The question list and the answer list
 //! of a reply sent are kept for the next one: later replies allocate nothing for them.
 //!

@@ -1,5 +1,5 @@
-//! The publishing half of the engine (RFC 6762 §6, §8, §9, §10; RFC 6763): probing,
-//! conflict resolution and renaming, announcing, answering, goodbyes.
+//! The publishing half of the engine (RFC 6762 §6, RFC 6762 §8, RFC 6762 §9, RFC 6762 §10;
+//! RFC 6763): probing, conflict resolution and renaming, announcing, answering, goodbyes.
 //!
 //! Public here: what to register ([`ServiceRegistration`], [`HostRegistration`], their
 //! builders, [`InterfaceSelection`]) and the typed errors of the commands on
@@ -13,15 +13,17 @@
 //! - `registry.rs`: all registrations and the name index answering looks them up in.
 //! - `records.rs`: our records, named by a key and materialised on demand.
 //! - `multicast.rs`: when each record was last multicast, per interface and family
-//!   (RFC 6762 §6's once a second, §5.4's quarter TTL).
+//!   (RFC 6762 §6's once a second, RFC 6762 §5.4's quarter TTL).
 //! - `fold.rs`: names folded to lower case and a fast hasher, the keys of its tables.
-//! - `probe.rs`: probing, conflicts, renaming (RFC 6762 §8.1, §8.2, §9).
-//! - `tiebreak.rs`: simultaneous probe tiebreaking (RFC 6762 §8.2, §8.2.1).
-//! - `announce.rs`: announcements, updates and goodbyes (RFC 6762 §8.3, §8.4, §10.1).
+//! - `probe.rs`: probing, conflicts, renaming (RFC 6762 §8.1, RFC 6762 §8.2, RFC 6762 §9).
+//! - `tiebreak.rs`: simultaneous probe tiebreaking (RFC 6762 §8.2, RFC 6762 §8.2.1).
+//! - `announce.rs`: announcements, updates and goodbyes (RFC 6762 §8.3, RFC 6762 §8.4,
+//!   RFC 6762 §10.1).
 //! - `answer.rs`: which records answer a question, additional records, NSEC
-//!   (RFC 6762 §6, §6.1; RFC 6763 §12).
+//!   (RFC 6762 §6, RFC 6762 §6.1; RFC 6763 §12).
 //! - `schedule.rs`: response delays, aggregation, multi-packet known answers
-//!   (RFC 6762 §6, §6.3, §6.4, §7.1, §7.2, §7.4).
+//!   (RFC 6762 §6, RFC 6762 §6.3, RFC 6762 §6.4, RFC 6762 §7.1, RFC 6762 §7.2,
+//!   RFC 6762 §7.4).
 //! - `incoming.rs`: received queries (known answers, probes from others, questions)
 //!   and responses (conflicts, cooperating responders).
 //! - `legacy.rs`: replies to one-shot queriers (RFC 6762 §6.7).
@@ -79,13 +81,14 @@ pub const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
 pub const PROBE_INTERVAL: Duration = Duration::from_millis(250);
 /// Probes sent before a name is ours (RFC 6762 §8.1).
 pub const PROBE_COUNT: u8 = 3;
-/// Wait after losing a simultaneous-probe tiebreak before probing again (§8.2).
+/// Wait after losing a simultaneous-probe tiebreak before probing again (RFC 6762 §8.2).
 pub const TIEBREAK_DEFER: Duration = Duration::from_secs(1);
-/// Conflicts within [`CONFLICT_WINDOW`] after which probing slows down (§8.1).
+/// Conflicts within [`CONFLICT_WINDOW`] after which probing slows down (RFC 6762 §8.1).
 pub const CONFLICT_LIMIT: usize = 15;
-/// See [`CONFLICT_LIMIT`] (§8.1: "fifteen conflicts ... within any ten-second period").
+/// See [`CONFLICT_LIMIT`] (RFC 6762 §8.1: "fifteen conflicts ... within any ten-second
+/// period").
 pub const CONFLICT_WINDOW: Duration = Duration::from_secs(10);
-/// The wait before each probe attempt while rate-limited (§8.1).
+/// The wait before each probe attempt while rate-limited (RFC 6762 §8.1).
 pub const CONFLICT_BACKOFF: Duration = Duration::from_secs(5);
 /// Unsolicited announcements (RFC 6762 §8.3: at least two).
 pub const ANNOUNCE_COUNT: u8 = 2;
@@ -106,7 +109,7 @@ pub(crate) struct Responder {
     /// Per interface, when the next first probe is due, so names registered together
     /// are probed together (RFC 6762 §8.1: one packet where they fit).
     probe_start: BTreeMap<InterfaceId, Instant>,
-    /// Recent conflicts, for the §8.1 rate limit.
+    /// Recent conflicts, for the RFC 6762 §8.1 rate limit.
     conflicts: Conflicts,
     pub(crate) sched: Schedule,
     pub(crate) outbox: VecDeque<Job>,
@@ -159,7 +162,7 @@ impl Responder {
         self.advance(ctx);
     }
 
-    /// RFC 6762 §8.3, §13: on a new or changed interface every name is probed and
+    /// RFC 6762 §8.3, RFC 6762 §13: on a new or changed interface every name is probed and
     /// announced again before it is used there. `before`: the addresses it had (none
     /// for a new interface).
     pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId, before: &[IfAddr]) {
@@ -304,8 +307,8 @@ impl Responder {
                     self.set_timer(id, iface, ctx.now + PROBE_INTERVAL);
                 }
                 Phase::Probing { .. } => {
-                    // §8.1: no conflict within 250 ms of the third probe: the name is
-                    // ours. Announce at once (§8.3).
+                    // RFC 6762 §8.1: no conflict within 250 ms of the third probe: the name is
+                    // ours. Announce at once (RFC 6762 §8.3).
                     link.phase = Phase::Announcing { sent: 0 };
                     if !reg.registered {
                         reg.registered = true;
@@ -322,7 +325,7 @@ impl Responder {
                     let sent = sent + 1;
                     if sent < ANNOUNCE_COUNT {
                         link.phase = Phase::Announcing { sent };
-                        // §8.3: one second, then (if more) at least doubling.
+                        // RFC 6762 §8.3: one second, then (if more) at least doubling.
                         let gap = ANNOUNCE_INTERVAL * (1u32 << (sent - 1).min(8));
                         self.set_timer(id, iface, ctx.now + gap);
                     } else {

@@ -1,15 +1,15 @@
-//! When each of our records was last multicast, per interface and family: the one
-//! store behind RFC 6762 §6's rate limit (a record is multicast on an interface at most
-//! once a second, or every 250 ms when defending a name) and §5.4's rule (a QU question
-//! gets a unicast answer only if the record was multicast on the interface within a
-//! quarter of its TTL).
+//! When each of our records was last multicast, per interface and family: the one store
+//! behind RFC 6762 §6's rate limit (a record is multicast on an interface at most once a
+//! second, or every 250 ms when defending a name) and RFC 6762 §5.4's rule (a QU question
+//! gets a unicast answer only if the record was multicast on the interface within a quarter
+//! of its TTL).
 //!
 //! A registration's records (SRV, TXT, NSEC, its PTRs and, for a host, one entry per
 //! address) are kept by its slot number, found by an index and one comparison, without
-//! hashing: every record written is checked and noted here. Type-enumeration PTRs are
-//! kept by their type's token, which outlives the registrations of the type (RFC 6763
-//! §9). Everything is bounded: a registration's entries go with it (or with its name, on
-//! a rename), an interface's with the interface, and an address's when the interface no
+//! hashing: every record written is checked and noted here. Type-enumeration PTRs are kept
+//! by their type's token, which outlives the registrations of the type (RFC 6763 §9).
+//! Everything is bounded: a registration's entries go with it (or with its name, on a
+//! rename), an interface's with the interface, and an address's when the interface no
 //! longer has it.
 
 use super::records::RecKey;

@@ -238,7 +238,7 @@ pub(crate) fn index_key(name: &Name) -> Box<[u8]> {
     Box::from(Folded::of_name(name).as_bytes())
 }
 
-/// A host name's NSEC records, prebuilt for the current name (RFC 6762 §6.1, §6.2):
+/// A host name's NSEC records, prebuilt for the current name (RFC 6762 §6.1, RFC 6762 §6.2):
 /// the one an interface gets depends on the address families it has there.
 #[derive(Clone, Debug)]
 pub(crate) struct HostRecords {

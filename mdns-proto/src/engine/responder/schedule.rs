@@ -1,7 +1,7 @@
-//! When answers go out: response delays (RFC 6762 §6, §6.3), aggregation into one
-//! datagram (§6.4), the per-record per-interface multicast rate limit (§6), queries
-//! held for their multi-packet known answers (§7.2), and duplicate answer suppression
-//! (§7.4).
+//! When answers go out: response delays (RFC 6762 §6, RFC 6762 §6.3), aggregation into one
+//! datagram (RFC 6762 §6.4), the per-record per-interface multicast rate limit
+//! (RFC 6762 §6), queries held for their multi-packet known answers (RFC 6762 §7.2), and
+//! duplicate answer suppression (RFC 6762 §7.4).
 //!
 //! Every table here is bounded, so a flood of queries cannot grow memory: at most
 //! [`MAX_GROUPS`] pending answer groups (each holding distinct records of ours only),
@@ -32,7 +32,7 @@ use smallvec::SmallVec;
 pub const SHARED_DELAY_MIN: Duration = Duration::from_millis(20);
 /// Longest such delay (RFC 6762 §6).
 pub const SHARED_DELAY_MAX: Duration = Duration::from_millis(120);
-/// Shortest wait for the rest of a multi-packet known-answer list (RFC 6762 §6, §7.2).
+/// Shortest wait for the rest of a multi-packet known-answer list (RFC 6762 §6, RFC 6762 §7.2).
 pub const TC_DELAY_MIN: Duration = Duration::from_millis(400);
 /// Longest such wait (RFC 6762 §7.2).
 pub const TC_DELAY_MAX: Duration = Duration::from_millis(500);
@@ -102,8 +102,8 @@ pub const SPARE_LISTS: usize = 8;
 /// Largest list kept (a bigger one, from a huge response, is freed).
 pub const MAX_SPARE_CAPACITY: usize = 64;
 
-/// The delay before answering (RFC 6762 §6, §6.3): none when every answer is unique and
-/// the query had one question, else uniform 20–120 ms.
+/// The delay before answering (RFC 6762 §6, RFC 6762 §6.3): none when every answer is
+/// unique and the query had one question, else uniform 20–120 ms.
 pub(crate) fn answer_delay(rng: &mut Rng, shared: bool, questions: usize) -> Duration {
     if !shared && questions <= 1 {
         Duration::ZERO
@@ -216,7 +216,7 @@ impl Schedule {
                 break;
             };
             let g = self.groups.remove(i);
-            // The one-second rule (§6) is applied as the answers are written.
+            // The one-second rule (RFC 6762 §6) is applied as the answers are written.
             let gap = if g.defence {
                 DEFENCE_MIN_GAP
             } else {

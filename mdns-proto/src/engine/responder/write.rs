@@ -1,6 +1,6 @@
 //! Turning queued jobs (probes, responses, goodbyes) into datagrams within the payload
-//! limit (RFC 6762 §17). What does not fit goes in the next datagram; a record too big
-//! even alone is dropped; a legacy reply that does not fit is cut and marked TC (§6.7).
+//! limit (RFC 6762 §17). What does not fit goes in the next datagram; a record too big even
+//! alone is dropped; a legacy reply that does not fit is cut and marked TC (RFC 6762 §6.7).
 
 use super::answer;
 use super::job::{GoodbyeJob, Job, ProbeJob, ResponseJob};
@@ -53,7 +53,8 @@ fn transmit(iface: InterfaceId, destination: Destination, size: usize) -> Transm
     Transmit {
         destination,
         interface: iface,
-        // All responder traffic leaves from port 5353 (RFC 6762 §5.2, §6, §6.7).
+        // All responder traffic leaves from port 5353 (RFC 6762 §5.2, RFC 6762 §6,
+        // RFC 6762 §6.7).
         source_port: SourcePort::Mdns,
         size,
     }
@@ -61,7 +62,7 @@ fn transmit(iface: InterfaceId, destination: Destination, size: usize) -> Transm
 
 /// Pushes one record. Legacy replies carry no cache-flush bits, TTLs of at most ten
 /// seconds (RFC 6762 §6.7) and SRV records without compression, owner name and target
-/// both: "name compression MUST NOT be performed on SRV records" (§18.14).
+/// both: "name compression MUST NOT be performed on SRV records" (RFC 6762 §18.14).
 pub(crate) fn push(
     w: &mut MessageWriter<'_, impl TableStore>,
     section: Section,
@@ -106,7 +107,7 @@ fn write_probe(
     let mut k = p.regs.len().min(PROBE_BATCH);
     while k > 0 {
         // RFC 6762 §8.1: questions for every name (qtype ANY, QU on the first probe),
-        // then all proposed records in Authority, no cache-flush bit (§8.2).
+        // then all proposed records in Authority, no cache-flush bit (RFC 6762 §8.2).
         let Some(mut w) = MessageWriter::with_table(buf, 0, 0, table) else {
             return (None, true);
         };
@@ -164,7 +165,7 @@ fn write_response(
         return (None, true);
     };
     if let Some(l) = &r.legacy {
-        // §6.7: the question is repeated in a legacy reply.
+        // RFC 6762 §6.7: the question is repeated in a legacy reply.
         for (name, qtype, qclass) in &l.questions {
             let _ = w.push_question(name, *qtype, *qclass, false);
         }
@@ -210,7 +211,7 @@ fn write_response(
     }
     let mut done = i >= r.answers.len();
     if legacy && !done {
-        // §6.7 / RFC 1035 §4.1.1: the rest does not fit: say so with TC.
+        // RFC 6762 §6.7 / RFC 1035 §4.1.1: the rest does not fit: say so with TC.
         w.set_truncated(true);
         done = true;
     }
@@ -230,7 +231,7 @@ fn write_response(
             let _ = push(&mut w, Section::Additional, &rec, None, legacy);
             continue;
         };
-        // §6: the one-second rule holds for additional records too; being optional,
+        // RFC 6762 §6: the one-second rule holds for additional records too; being optional,
         // one multicast too recently is left out.
         sched.times.with(key, r.iface, f, |last| {
             let recent = last.is_some_and(|t| now - t < MULTICAST_MIN_GAP);
