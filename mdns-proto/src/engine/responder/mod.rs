@@ -76,28 +76,28 @@ use schedule::Schedule;
 use smallvec::SmallVec;
 
 /// Probing starts after a random delay of 0 to this (RFC 6762 §8.1).
-pub const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
+pub(crate) const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
 /// Gap between probes, and the wait after the last one (RFC 6762 §8.1).
-pub const PROBE_INTERVAL: Duration = Duration::from_millis(250);
+pub(crate) const PROBE_INTERVAL: Duration = Duration::from_millis(250);
 /// Probes sent before a name is ours (RFC 6762 §8.1).
-pub const PROBE_COUNT: u8 = 3;
+pub(crate) const PROBE_COUNT: u8 = 3;
 /// Wait after losing a simultaneous-probe tiebreak before probing again (RFC 6762 §8.2).
-pub const TIEBREAK_DEFER: Duration = Duration::from_secs(1);
+pub(crate) const TIEBREAK_DEFER: Duration = Duration::from_secs(1);
 /// Conflicts within [`CONFLICT_WINDOW`] after which probing slows down (RFC 6762 §8.1).
-pub const CONFLICT_LIMIT: usize = 15;
+pub(crate) const CONFLICT_LIMIT: usize = 15;
 /// See [`CONFLICT_LIMIT`] (RFC 6762 §8.1: "fifteen conflicts ... within any ten-second
 /// period").
-pub const CONFLICT_WINDOW: Duration = Duration::from_secs(10);
+pub(crate) const CONFLICT_WINDOW: Duration = Duration::from_secs(10);
 /// The wait before each probe attempt while rate-limited (RFC 6762 §8.1).
-pub const CONFLICT_BACKOFF: Duration = Duration::from_secs(5);
+pub(crate) const CONFLICT_BACKOFF: Duration = Duration::from_secs(5);
 /// Unsolicited announcements (RFC 6762 §8.3: at least two).
-pub const ANNOUNCE_COUNT: u8 = 2;
+pub(crate) const ANNOUNCE_COUNT: u8 = 2;
 /// Gap before the second announcement, doubling after (RFC 6762 §8.3: one second).
-pub const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(1);
 /// Renames after which a registration gives up with `NoFreeName`.
-pub const MAX_RENAMES: u32 = 64;
+pub(crate) const MAX_RENAMES: u32 = 64;
 /// Most jobs waiting in the outbox; further legacy replies are dropped.
-pub const MAX_OUTBOX: usize = 256;
+pub(crate) const MAX_OUTBOX: usize = 256;
 
 /// The responder state.
 #[derive(Debug)]
