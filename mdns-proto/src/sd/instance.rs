@@ -184,14 +184,14 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_1_1_any_text_allowed() {
+    fn rfc6763_4_1_1_any_text_allowed() {
         for s in ["Kitchen Printer", "a.b.c", "back\\slash", "Café ☕", "x"] {
             assert_eq!(InstanceName::new(s).unwrap().as_str(), s);
         }
     }
 
     #[test]
-    fn rfc6763_s4_1_1_length_1_to_63_bytes() {
+    fn rfc6763_4_1_1_length_1_to_63_bytes() {
         assert_eq!(InstanceName::new(""), Err(E::Empty));
         assert!(InstanceName::new(&"a".repeat(63)).is_ok());
         assert_eq!(
@@ -206,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_1_1_control_characters_must_not_appear() {
+    fn rfc6763_4_1_1_control_characters_must_not_appear() {
         assert_eq!(
             InstanceName::new("a\tb"),
             Err(E::ControlChar { pos: 1, byte: 9 })
@@ -222,7 +222,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_1_1_received_labels_must_be_utf8() {
+    fn rfc6763_4_1_1_received_labels_must_be_utf8() {
         assert_eq!(
             InstanceName::from_label(b"ab\xff"),
             Err(E::NotUtf8 { pos: 2 })
@@ -231,7 +231,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_3_display_unescaped_escaped_with_backslashes() {
+    fn rfc6763_4_3_display_unescaped_escaped_with_backslashes() {
         let n = InstanceName::new("My.Printer\\2").unwrap();
         assert_eq!(n.to_string(), "My.Printer\\2");
         assert_eq!(n.escaped(), "My\\.Printer\\\\2");
@@ -241,7 +241,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_1_full_name_and_split_roundtrip() {
+    fn rfc6763_4_1_full_name_and_split_roundtrip() {
         let n = InstanceName::new("Living Room.TV").unwrap();
         let sub = http().with_subtype("_printer").unwrap();
         let full = n.full_name(&sub); // RFC 6763 §7.1: subtype ignored
@@ -271,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6762_s16_ascii_case_insensitive_equality() {
+    fn rfc6762_16_ascii_case_insensitive_equality() {
         let a = InstanceName::new("Kitchen").unwrap();
         let b = InstanceName::new("KITCHEN").unwrap();
         assert_eq!(a, b);

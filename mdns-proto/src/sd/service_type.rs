@@ -392,7 +392,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s7_basic_forms_and_local_suffix() {
+    fn rfc6763_7_basic_forms_and_local_suffix() {
         let t = st("_http._tcp");
         assert_eq!(t.service(), "_http");
         assert_eq!(t.protocol(), Protocol::Tcp);
@@ -404,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6762_s16_case_insensitive_input_and_equality() {
+    fn rfc6762_16_case_insensitive_input_and_equality() {
         let t = st("_HTTP._TCP.LOCAL.");
         assert_eq!(t, st("_http._tcp"));
         assert_eq!(t.to_string(), "_HTTP._tcp"); // case preserved
@@ -415,13 +415,13 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s7_protocol_must_be_tcp_or_udp() {
+    fn rfc6763_7_protocol_must_be_tcp_or_udp() {
         assert_eq!(ServiceType::new("_http._sctp"), Err(E::Protocol));
         assert_eq!(ServiceType::parse_lenient("_http.tcp"), Err(E::Protocol));
     }
 
     #[test]
-    fn rfc6763_s7_shape_and_domain() {
+    fn rfc6763_7_shape_and_domain() {
         assert_eq!(ServiceType::new("_http"), Err(E::Shape { labels: 1 }));
         assert_eq!(ServiceType::new(""), Err(E::Shape { labels: 0 }));
         assert_eq!(
@@ -484,7 +484,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s7_1_subtypes() {
+    fn rfc6763_7_1_subtypes() {
         let t = st("_http._tcp").with_subtype("_printer").unwrap();
         assert_eq!(t.subtype(), Some(b"_printer".as_slice()));
         assert_eq!(
@@ -521,7 +521,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s9_service_enumeration_name() {
+    fn rfc6763_9_service_enumeration_name() {
         let n = service_enumeration_name();
         assert_eq!(n.to_string(), "_services._dns-sd._udp.local.");
         // `_services._dns-sd._udp` has three labels: a meta-query name, not a type.

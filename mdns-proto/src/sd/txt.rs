@@ -349,14 +349,14 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_1_empty_txt_is_one_zero_byte() {
+    fn rfc6763_6_1_empty_txt_is_one_zero_byte() {
         assert_eq!(encode(&Txt::new()), [0]);
         assert!(Txt::decode(&[0]).is_empty());
         assert!(Txt::decode(&[]).is_empty());
     }
 
     #[test]
-    fn rfc6763_s6_4_three_kinds_of_value() {
+    fn rfc6763_6_4_three_kinds_of_value() {
         let t = Txt::builder()
             .flag("color")
             .entry("empty", "")
@@ -375,7 +375,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_4_key_rules() {
+    fn rfc6763_6_4_key_rules() {
         assert_eq!(TxtEntry::flag(""), Err(TxtError::KeyEmpty));
         assert_eq!(
             TxtEntry::new("a=b", "c"),
@@ -406,7 +406,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_5_values_are_arbitrary_bytes_with_equals() {
+    fn rfc6763_6_5_values_are_arbitrary_bytes_with_equals() {
         let t = Txt::builder()
             .entry("k", [0u8, b'=', 0xff])
             .build()
@@ -420,7 +420,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_1_each_string_at_most_255_bytes() {
+    fn rfc6763_6_1_each_string_at_most_255_bytes() {
         assert!(TxtEntry::new("k", [b'v'; 253]).is_ok()); // 1 + 1 + 253 = 255
         assert_eq!(
             TxtEntry::new("k", [b'v'; 254]),
@@ -439,7 +439,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_4_builder_refuses_duplicate_keys_case_insensitively() {
+    fn rfc6763_6_4_builder_refuses_duplicate_keys_case_insensitively() {
         let r = Txt::builder().flag("a").entry("A", "1").flag("=").build();
         assert_eq!(r, Err(TxtError::DuplicateKey { key: "A".into() }));
     }
@@ -454,7 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_4_decode_skips_keyless_and_repeats() {
+    fn rfc6763_6_4_decode_skips_keyless_and_repeats() {
         let t = Txt::decode(b"\x00\x02=x\x03a=1\x03A=2\x01b\x03\x01=z");
         let shown: Vec<_> = t.iter().map(|e| e.to_string()).collect();
         // Empty string skipped, "=x" ignored, "A=2" loses to "a=1", "\x01=z" has a

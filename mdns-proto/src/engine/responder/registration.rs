@@ -311,3 +311,48 @@ impl Registration {
         matches!(self.kind, Kind::Host(_))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(s: &str) -> Name {
+        Name::parse(s).unwrap()
+    }
+
+    fn srv_of(s: &Service) -> (u16, Name) {
+        match s.srv() {
+            RecordData::Srv { port, target, .. } => (*port, target.clone()),
+            other => panic!("not an SRV: {other:?}"),
+        }
+    }
+
+    /// A service's records are built with it and follow every change: its SRV names
+    /// its host and port, its PTR and NSEC its instance name (no placeholder, ever).
+    #[test]
+    fn a_service_s_records_follow_its_host_port_and_name() {
+        let full = name("Kitchen._http._tcp.local");
+        let txt = RecordData::Txt(SmallVec::from_slice(b"\x06path=/"));
+        let mut s = Service::new(
+            InstanceName::new("Kitchen").unwrap(),
+            name("_http._tcp.local"),
+            Vec::new(),
+            name("box.local"),
+            80,
+            txt,
+            &full,
+        );
+        assert_eq!(srv_of(&s), (80, name("box.local")));
+        assert_eq!(s.ptr(), &RecordData::Ptr(full.clone()));
+        assert!(matches!(s.nsec(), RecordData::Nsec { next, .. } if *next == full));
+        s.set_port(8080);
+        s.set_host(name("box-2.local"));
+        assert_eq!(srv_of(&s), (8080, name("box-2.local")));
+        assert_eq!(s.host_key(), &*index_key(&name("BOX-2.local")));
+        let renamed = name("Kitchen (2)._http._tcp.local");
+        s.rename(InstanceName::new("Kitchen (2)").unwrap(), &renamed);
+        assert_eq!(s.ptr(), &RecordData::Ptr(renamed.clone()));
+        assert!(matches!(s.nsec(), RecordData::Nsec { next, .. } if *next == renamed));
+        assert_eq!(srv_of(&s), (8080, name("box-2.local")));
+    }
+}
