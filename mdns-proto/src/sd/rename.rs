@@ -125,7 +125,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc1035_s2_3_4_results_fit_in_63_bytes_without_splitting_utf8() {
+    fn rfc1035_2_3_4_results_fit_in_63_bytes_without_splitting_utf8() {
         let long = "a".repeat(63);
         assert_eq!(next(&long), format!("{} (2)", "a".repeat(59)));
         assert_eq!(host(&long), format!("{}-2", "a".repeat(61)));

@@ -434,7 +434,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6335_s5_1_strict_rules() {
+    fn rfc6335_5_1_strict_rules() {
         assert_eq!(ServiceType::new("http._tcp"), Err(E::MissingUnderscore));
         assert_eq!(
             ServiceType::new("_._tcp"),
