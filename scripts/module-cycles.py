@@ -2,6 +2,7 @@
 """Finds dependency cycles between sibling modules of a crate.
 
 Usage: scripts/module-cycles.py [CRATE_SRC_DIR ...]   (default: mdns-proto/src mdns-sim/src)
+(scripts/test-all.sh runs it on mdns-proto/src.)
 
 Every `crate::`, `super::` and `self::` path in a file's code (comments, strings and a
 trailing `#[cfg(test)] mod tests` block left out; `use` groups expanded) is an edge from
