@@ -7,8 +7,6 @@ use mdns_blocking::{
     AnswerRecord, BrowseEvent, Error, InterfaceId, InterfaceSelector, Mdns, MdnsConfig,
     RegistrationEvent, ResolvedService, ServiceInfo, Txt, TypeEvent,
 };
-use mdns_proto::engine::RegistrationFailure;
-use mdns_proto::wire::RecordData;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -273,10 +271,6 @@ impl Context<'_> {
                     })
                 }
                 Wait::Event(RegistrationEvent::Failed(why)) => {
-                    let why = match why {
-                        RegistrationFailure::Conflict => "name conflict and renaming not allowed",
-                        RegistrationFailure::NoFreeName => "no free name found after many renames",
-                    };
                     return Err(format!("registration failed: {why}"));
                 }
                 Wait::Event(_) => {}
@@ -334,66 +328,41 @@ fn record_line(r: &AnswerRecord) -> Line {
         name: r.name.to_string(),
         rtype: r.rtype.to_string(),
         ttl: r.ttl,
-        data: rdata_text(&r.data),
+        // The core's presentation form, as dig prints record data.
+        data: r.data.to_string(),
         source: r.source.to_string(),
-    }
-}
-
-/// Record data in presentation form, as dig prints it.
-fn rdata_text(data: &RecordData) -> String {
-    match data {
-        RecordData::A(a) => a.to_string(),
-        RecordData::Aaaa(a) => a.to_string(),
-        RecordData::Ptr(n) | RecordData::Cname(n) => n.to_string(),
-        RecordData::Srv {
-            priority,
-            weight,
-            port,
-            target,
-        } => format!("{priority} {weight} {port} {target}"),
-        RecordData::Txt(raw) => Txt::decode(raw)
-            .iter()
-            .map(|e| format!("\"{e}\""))
-            .collect::<Vec<_>>()
-            .join(" "),
-        RecordData::Hinfo { cpu, os } => format!(
-            "\"{}\" \"{}\"",
-            String::from_utf8_lossy(cpu),
-            String::from_utf8_lossy(os)
-        ),
-        RecordData::Nsec { next, types } => {
-            let bitmap = mdns_proto::wire::NsecBitmap::new(types);
-            let listed: Vec<String> = (1..256u16)
-                .map(mdns_proto::wire::Rtype)
-                .filter(|t| bitmap.is_some_and(|b| b.contains(*t)))
-                .map(|t| t.to_string())
-                .collect();
-            format!("{next} {}", listed.join(" "))
-        }
-        RecordData::Opt(b) | RecordData::Other(b) => {
-            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-            format!("\\# {} {hex}", b.len())
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mdns_proto::wire::RecordData;
 
     #[test]
-    fn record_data_prints_like_dig() {
+    fn record_lines_carry_data_as_dig_prints_it() {
+        let record = |data: RecordData| AnswerRecord {
+            name: mdns_proto::Name::parse("box.local").unwrap(),
+            rtype: data.rtype().unwrap_or(mdns_proto::wire::Rtype(99)),
+            ttl: 120,
+            cache_flush: true,
+            data,
+            source: "10.0.0.2:5353".parse().unwrap(),
+            interface: InterfaceId(1),
+        };
+        let data = |r: AnswerRecord| match record_line(&r) {
+            Line::Record { data, .. } => data,
+            other => panic!("{other:?}"),
+        };
         let srv = RecordData::Srv {
             priority: 0,
             weight: 5,
             port: 80,
             target: mdns_proto::Name::parse("box.local").unwrap(),
         };
-        assert_eq!(rdata_text(&srv), "0 5 80 box.local.");
-        assert_eq!(
-            rdata_text(&RecordData::Txt(b"\x03a=b\x01c".as_slice().into())),
-            "\"a=b\" \"c\""
-        );
+        assert_eq!(data(record(srv)), "0 5 80 box.local.");
+        let txt = RecordData::Txt(b"\x03a=b\x01c".as_slice().into());
+        assert_eq!(data(record(txt)), "\"a=b\" \"c\"");
         let nsec = RecordData::Nsec {
             next: mdns_proto::Name::parse("box.local").unwrap(),
             types: mdns_proto::wire::NsecBitmap::build(&[
@@ -401,10 +370,8 @@ mod tests {
                 mdns_proto::wire::Rtype::TXT,
             ]),
         };
-        assert_eq!(rdata_text(&nsec), "box.local. A TXT");
-        assert_eq!(
-            rdata_text(&RecordData::Other([1, 2].as_slice().into())),
-            "\\# 2 0102"
-        );
+        assert_eq!(data(record(nsec)), "box.local. A TXT");
+        let other = RecordData::Other([1, 2].as_slice().into());
+        assert_eq!(data(record(other)), "\\# 2 0102");
     }
 }

@@ -27,10 +27,10 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use mdns_proto::engine::{
-    Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit,
+    Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit, MAX_MDNS_PACKET_LEN,
 };
+use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use mdns_proto::Instant;
 
 use crate::arrival::arrival_interface;
@@ -39,9 +39,6 @@ use crate::membership::{first_v4, CoreUpdate, Groups, Membership};
 use crate::socket::MdnsSocket;
 use crate::sys::{self, AsSource, BorrowedSource, OutInterface};
 use crate::watch::{InterfaceSource, InterfaceWatcher};
-
-/// Largest datagram received or sent (RFC 6762 §17: up to 9000 bytes on jumbo links).
-pub const MAX_DATAGRAM: usize = 9000;
 
 /// Datagrams read from one socket per [`Driver::poll_io`] call before the core's timers
 /// and transmits get a turn.
@@ -184,7 +181,9 @@ pub struct Driver<C> {
     watcher: InterfaceWatcher,
     ifaces: InterfaceSet,
     membership: Membership,
+    /// Room for the longest mDNS packet (RFC 6762 §17), so any payload fits.
     recv_buf: Box<[u8]>,
+    /// As large: the engine writes at most its payload limit into it.
     send_buf: Box<[u8]>,
     held: Option<Transmit>,
     stats: Stats,
@@ -270,8 +269,8 @@ impl<C: Core> Driver<C> {
             watcher,
             ifaces: InterfaceSet::new(),
             membership: Membership::default(),
-            recv_buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
-            send_buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
+            recv_buf: vec![0; MAX_MDNS_PACKET_LEN].into_boxed_slice(),
+            send_buf: vec![0; MAX_MDNS_PACKET_LEN].into_boxed_slice(),
             held: None,
             stats: Stats::default(),
         };
@@ -492,7 +491,7 @@ impl<C: Core> Driver<C> {
             };
             let fam = sock.family();
             if r.truncated {
-                tracing::debug!(source = %r.source, "datagram over {MAX_DATAGRAM} bytes dropped");
+                tracing::debug!(source = %r.source, "datagram over {MAX_MDNS_PACKET_LEN} bytes dropped");
                 self.stats.dropped_rx += 1;
                 continue;
             }

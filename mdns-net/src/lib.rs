@@ -114,7 +114,7 @@ pub mod socket;
 pub mod sys;
 pub mod watch;
 
-pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats, MAX_DATAGRAM};
+pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats};
 pub use iface::{
     ActiveInterface, Interface, InterfaceConfig, InterfaceEvent, InterfaceSelector, InterfaceSet,
     Skip,

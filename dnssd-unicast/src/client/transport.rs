@@ -337,7 +337,7 @@ impl Transport {
         let len = match t.request.write(&mut buf, id, udp_payload) {
             Ok(len) => len,
             Err(WriteError::NoSpace) => {
-                buf = vec![0u8; mdns_proto::wire::MAX_MESSAGE_LEN];
+                buf = vec![0u8; mdns_proto::wire::MAX_DNS_MESSAGE_LEN];
                 match t.request.write(&mut buf, id, udp_payload) {
                     Ok(len) => len,
                     Err(_) => return self.give_up(txid, Failure::TooLarge),

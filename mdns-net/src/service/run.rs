@@ -30,7 +30,7 @@ const ROUNDS: usize = 8;
 /// SO_REUSEADDR / SO_REUSEPORT fails (the test RFC 6762 §15.1 suggests).
 fn port_5353_shared() -> bool {
     matches!(
-        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_proto::engine::io::MDNS_PORT)),
+        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_proto::engine::MDNS_PORT)),
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse
     )
 }

@@ -1,4 +1,4 @@
-//! Names read in place from a received message (RFC 1035 §3.1, §4.1.4).
+//! Names read in place from a received message (RFC 1035 §3.1, RFC 1035 §4.1.4).
 //!
 //! [`NameRef::read`] walks a name once, following compression pointers, and checks it:
 //! labels of at most 63 bytes, no reserved label types (0x40, 0x80), at most 255 bytes
@@ -35,10 +35,10 @@ pub struct NameRef<'a> {
 impl<'a> NameRef<'a> {
     /// Reads the name starting at `pos` in `msg`. Returns it and the offset just past
     /// its in-place part (where the next field begins). A `msg` longer than
-    /// [`MAX_MESSAGE_LEN`](super::MAX_MESSAGE_LEN) is refused, as
+    /// [`MAX_DNS_MESSAGE_LEN`](super::MAX_DNS_MESSAGE_LEN) is refused, as
     /// [`Message::parse`](super::Message::parse) refuses it.
     pub fn read(msg: &'a [u8], pos: usize) -> Result<(NameRef<'a>, usize), ParseError> {
-        if msg.len() > super::MAX_MESSAGE_LEN {
+        if msg.len() > super::MAX_DNS_MESSAGE_LEN {
             return Err(ParseError::TooLong { len: msg.len() });
         }
         Self::read_in(msg, pos, &mut Suffixes::<1>::new())
@@ -128,6 +128,12 @@ impl<'a> NameRef<'a> {
             // saves that hop.
             Ok((NameRef::new(msg, target, total), end))
         }
+    }
+
+    /// An owned name seen as one read in place: its wire form is a message of one name.
+    #[inline]
+    pub(crate) fn of_name(name: &'a Name) -> Self {
+        NameRef::new(name.as_wire(), 0, name.wire_len())
     }
 
     #[inline(always)]

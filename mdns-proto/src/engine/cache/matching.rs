@@ -8,7 +8,7 @@ use super::names::NameId;
 use super::record::Slot;
 use crate::engine::io::InterfaceId;
 use crate::engine::responder::fold::{lower_word, WordState};
-use crate::util::for_each_word;
+use crate::name::for_each_word;
 use crate::wire::{NameRef, Rtype};
 use alloc::boxed::Box;
 use alloc::vec::Vec;

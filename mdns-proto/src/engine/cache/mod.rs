@@ -176,11 +176,6 @@ impl Cache {
         self.evictions
     }
 
-    /// The configured bound.
-    pub fn capacity(&self) -> usize {
-        self.capacity
-    }
-
     /// One record.
     pub fn entry(&self, id: EntryId) -> Option<Record<'_>> {
         let slot = self.slots.get(id as usize).filter(|s| s.is(LIVE))?;

@@ -11,7 +11,7 @@ use super::names::NameId;
 use crate::engine::io::InterfaceId;
 use crate::name::Name;
 use crate::time::Instant;
-use crate::wire::writer::ToLabels;
+use crate::wire::ToLabels;
 use crate::wire::{RData, Rtype};
 use smallvec::SmallVec;
 
@@ -156,6 +156,7 @@ impl<'a> Record<'a> {
     }
 
     /// When it goes.
+    #[cfg(test)]
     pub fn expires(&self) -> Instant {
         self.slot.expires
     }

@@ -12,7 +12,8 @@
 //! cache's refresh and eviction. When records of a pair change, the operations
 //! interested in it recompute what they report and emit the difference as events.
 
-pub mod api;
+mod api;
+pub use api::QueryError;
 pub(crate) mod observed;
 pub(crate) mod send;
 

@@ -6,8 +6,8 @@
 //! at a time and compared with `memcmp`, instead of walking its labels (and following
 //! its compression pointers) again for every byte hashed and every comparison.
 
+use crate::name::for_each_word;
 use crate::name::Name;
-use crate::util::for_each_word;
 use crate::wire::NameRef;
 use core::hash::{BuildHasher, Hasher};
 

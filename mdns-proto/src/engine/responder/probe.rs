@@ -1,7 +1,7 @@
 //! Probing and conflict resolution (RFC 6762 §8.1, §8.2, §9): when probing starts, the
 //! conflict rate limit, simultaneous probes from other hosts, and renaming.
 
-use super::registry::{HostRecords, Kind, Phase};
+use super::registration::{HostRecords, Kind, Link, Phase};
 use super::tiebreak::{compare, TieRecord, Tiebreak};
 use super::{
     Responder, CONFLICT_BACKOFF, CONFLICT_LIMIT, CONFLICT_WINDOW, MAX_RENAMES, PROBE_WAIT_MAX,
@@ -31,16 +31,7 @@ impl Responder {
         };
         match reg.link_mut(iface) {
             Some(link) => link.phase = Phase::Probing { sent: 0 },
-            None => {
-                let multicast = super::registry::McTimes::for_kind(&reg.kind);
-                reg.links.push(super::registry::Link {
-                    iface,
-                    phase: Phase::Probing { sent: 0 },
-                    at: None,
-                    announced: false,
-                    multicast,
-                });
-            }
+            None => reg.links.push(Link::new(iface)),
         }
         self.set_timer(id, iface, at);
     }
@@ -189,10 +180,13 @@ impl Responder {
         for _ in 0..MAX_RENAMES {
             new_name = match &mut candidate.kind {
                 Kind::Service(s) => {
-                    s.instance = next_service_name(&s.instance);
-                    s.type_name
-                        .prepend(s.instance.as_str().as_bytes())
-                        .expect("an instance label and a type name fit in a name")
+                    let instance = next_service_name(s.instance());
+                    let name = s
+                        .type_name()
+                        .prepend(instance.as_str().as_bytes())
+                        .expect("an instance label and a type name fit in a name");
+                    s.rename(instance, &name);
+                    name
                 }
                 Kind::Host(_) => {
                     let label = next_host_label(candidate.name.first_label());
@@ -210,16 +204,14 @@ impl Responder {
             }
         }
         candidate.name = new_name.clone();
-        match &mut candidate.kind {
-            Kind::Service(s) => s.set_srv(&new_name),
-            Kind::Host(h) => *h = HostRecords::new(&new_name),
+        if let Kind::Host(h) = &mut candidate.kind {
+            *h = HostRecords::new(&new_name);
         }
         candidate.renames += 1;
         candidate.registered = false;
+        // New name, new records: no multicast history (`Schedule::forget` above).
         for l in &mut candidate.links {
             l.announced = false;
-            // New name, new records: no multicast history (as `Schedule::forget`).
-            l.multicast.clear();
         }
         let ifaces: Vec<InterfaceId> = candidate.links.iter().map(|l| l.iface).collect();
         let is_host = candidate.is_host();
@@ -245,11 +237,9 @@ impl Responder {
     fn retarget_services(&mut self, ctx: &mut Ctx<'_>, old: &Name, new: &Name) {
         let mut changed = Vec::new();
         for reg in self.registry.regs.values_mut() {
-            let name = reg.name.clone();
             if let Kind::Service(s) = &mut reg.kind {
-                if s.host == *old {
-                    s.host = new.clone();
-                    s.set_srv(&name);
+                if s.host() == old {
+                    s.set_host(new.clone());
                     changed.push(reg.id);
                 }
             }
