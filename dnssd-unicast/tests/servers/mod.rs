@@ -231,7 +231,12 @@ zone:
                     self.log()
                 ));
             }
-            if !self.dig(&self.zone.clone(), "SOA").trim().is_empty() {
+            // Both transports: a server may answer on UDP before its TCP listener is up,
+            // and large updates and truncated answers go over TCP.
+            let zone = self.zone.clone();
+            if !self.dig_with(&zone, "SOA", &[]).trim().is_empty()
+                && !self.dig_with(&zone, "SOA", &["+tcp"]).trim().is_empty()
+            {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -250,6 +255,11 @@ zone:
 
     /// `dig +short` output lines for `name`/`rtype`.
     pub fn dig(&self, name: &str, rtype: &str) -> String {
+        self.dig_with(name, rtype, &[])
+    }
+
+    /// [`dig`](Self::dig) with extra options (`+tcp`).
+    fn dig_with(&self, name: &str, rtype: &str, options: &[&str]) -> String {
         let out = Command::new("dig")
             .args([
                 "@127.0.0.1",
@@ -258,9 +268,9 @@ zone:
                 "+short",
                 "+time=2",
                 "+tries=2",
-                name,
-                rtype,
             ])
+            .args(options)
+            .args([name, rtype])
             .output()
             .expect("dig");
         String::from_utf8_lossy(&out.stdout).into_owned()
