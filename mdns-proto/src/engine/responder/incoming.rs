@@ -330,8 +330,9 @@ impl Responder {
                         // make the winner probe again and, seeing more goodbyes while
                         // probing, rename too: both ended up renamed.)
                         _ if r.ttl == 0 => false,
-                        // §8.1: conflicts before our first probe are ignored.
-                        Phase::Probing { sent: 0 } => false,
+                        // §8.1: conflicts before our first probe are ignored; after
+                        // a lost tiebreak our probes went out already (see `probe`).
+                        Phase::Probing { sent: 0 } => self.deferred.probed(owner, iface) && !ours,
                         // §8.1: while probing, any record of the name that is not
                         // ours, of any type, is a conflict.
                         Phase::Probing { .. } => !ours,
