@@ -26,6 +26,8 @@ Subcommands (exit 0 = yes/ok, 1 = no/failed, message on stdout):
   addresses KIND FILE [HOST]                               -> JSON list of addresses reported (for HOST)
   legacy-check FILE QNAME QTYPE [--src IP] [--port P] [--target H] [--addr A]
   delta A B                                                -> "B-A" in seconds, 3 decimals
+  dnssd-start FILE                                         -> when dns-sd started, by its own
+                                                              "...STARTING..." stamp (local time)
 """
 import argparse
 import json
@@ -343,6 +345,26 @@ def cmd_names(a):
     return 0
 
 
+def cmd_dnssd_start(a):
+    """dns-sd prints ' H:MM:SS.mmm  ...STARTING...' in local time: the epoch of that
+    time of day nearest the wall clock at which tslog read the line."""
+    import datetime
+    for raw in open(a.file, errors="replace"):
+        wall, line = split_wall(raw.rstrip("\n"))
+        m = re.match(r"^\s*(\d+):(\d\d):(\d\d)\.(\d+)\s+\.\.\.STARTING", line)
+        if not m or wall is None:
+            continue
+        h, mi, se, ms = (int(x) for x in m.groups())
+        day = datetime.datetime.fromtimestamp(wall).replace(hour=h, minute=mi, second=se,
+                                                            microsecond=ms * 1000)
+        cands = [(day + datetime.timedelta(days=d)).timestamp() for d in (-1, 0, 1)]
+        best = min(cands, key=lambda t: abs(t - wall))
+        print(f"{best:.6f}")
+        return 0
+    print("")
+    return 1
+
+
 def cmd_addresses(a):
     out = []
     for o in norm_lines(a.kind, a.file):
@@ -420,6 +442,7 @@ def main():
     p.add_argument("--host"); p.add_argument("--port", type=int); p.add_argument("--txt", action="append")
     p.add_argument("--addr", action="append")
     p = sp.add_parser("names"); p.add_argument("kind"); p.add_argument("file"); p.add_argument("base")
+    p = sp.add_parser("dnssd-start"); p.add_argument("file")
     p = sp.add_parser("addresses"); p.add_argument("kind"); p.add_argument("file"); p.add_argument("host", nargs="?")
     p = sp.add_parser("legacy-check"); p.add_argument("file"); p.add_argument("qname"); p.add_argument("qtype")
     p.add_argument("--src"); p.add_argument("--port", type=int); p.add_argument("--target"); p.add_argument("--addr")
@@ -433,7 +456,8 @@ def main():
         print(f"{a.b - a.a:.3f}")
         return 0
     return {"wait": cmd_wait, "final-name": cmd_final_name, "final-wall": cmd_final_wall, "check-resolved": cmd_check_resolved,
-            "names": cmd_names, "legacy-check": cmd_legacy_check, "addresses": cmd_addresses}[a.cmd](a)
+            "names": cmd_names, "legacy-check": cmd_legacy_check, "addresses": cmd_addresses,
+            "dnssd-start": cmd_dnssd_start}[a.cmd](a)
 
 
 if __name__ == "__main__":

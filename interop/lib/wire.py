@@ -11,10 +11,10 @@ Subcommands (exit 0 = yes/found, 1 = no; a line on stdout):
                                                  least --gap s (default 0.9) and then
                                                  probed it again (a lost tiebreak, RFC 6762
                                                  §8.2); prints the gaps
-  first-answer PCAP --src IP --name NAME --type T [--after EPOCH]
+  first-answer PCAP --src IP --name NAME --type T [--after EPOCH] [--txt-hex HEX]
                                               -> epoch of SRC's first response with a
                                                  live (TTL > 0) NAME/T record in its
-                                                 Answer section
+                                                 Answer section (a TXT with that rdata)
   names PCAP --src IP --type T [--suffix S]   -> JSON list of the names of live T records
                                                  SRC answered or announced, in order of
                                                  first appearance
@@ -128,6 +128,8 @@ def parse(msg):
                 data = socket.inet_ntop(socket.AF_INET6, rd)
             elif rtype == 33 and rdlen >= 7:
                 data = (struct.unpack("!H", rd[4:6])[0], read_name(msg, off + 6)[0])
+            elif rtype == 16:
+                data = bytes(rd)
             recs.append((sec, name, rtype, ttl, data))
             off += rdlen
     return {"qr": bool(flags & 0x8000), "questions": qs, "records": recs}
@@ -191,6 +193,8 @@ def main():
             p.add_argument("--name", required=True)
         if c in ("first-answer", "names"):
             p.add_argument("--type", required=True)
+        if c == "first-answer":
+            p.add_argument("--txt-hex", default=None)
         if c in ("first-answer", "names", "deferred-after", "probes"):
             p.add_argument("--after", type=float, default=0)
         if c == "deferred-after":
@@ -221,9 +225,11 @@ def main():
     rtype = TYPES[a.type.upper()]
     if a.cmd == "first-answer":
         for t, _, m in mdns(a.pcap, a.src):
+            want = bytes.fromhex(a.txt_hex) if a.txt_hex else None
             if m["qr"] and t >= a.after and any(
                     sec == "an" and norm(n) == norm(a.name) and ty == rtype and ttl > 0
-                    for sec, n, ty, ttl, _ in m["records"]):
+                    and (want is None or d == want)
+                    for sec, n, ty, ttl, d in m["records"]):
                 print(f"{t:.6f}")
                 return 0
         print(f"no {a.type} answer for {a.name} from {a.src}")
