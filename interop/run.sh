@@ -164,7 +164,7 @@ if [ $need_lab = yes ]; then
         echo "$LEAK_PID" > "$OUT/leak.pid"
         for _ in $(seq 50); do grep -qs 'listening on' "$OUT/root-tcpdump.log" && break; sleep 0.1; done
     fi
-    "$HERE/lan.sh" up 6 > "$OUT/lab.log" 2>&1 || { cat "$OUT/lab.log"; echo "run.sh: lab setup failed"; exit 2; }
+    "$HERE/lan.sh" up 7 > "$OUT/lab.log" 2>&1 || { cat "$OUT/lab.log"; echo "run.sh: lab setup failed"; exit 2; }
     "$HERE/avahi.sh" start h3 >> "$OUT/lab.log" 2>&1 && "$HERE/avahi.sh" wait h3 15 >> "$OUT/lab.log" 2>&1 ||
         { "$HERE/avahi.sh" log h3 | tail -5; echo "run.sh: avahi-daemon in h3 did not start"; exit 2; }
     # capture of the whole suite on the bridge (inside the bridge namespace)
@@ -182,7 +182,7 @@ fi
 sweep() {
     local keep=" $TSHARK_PID $(cat "$INTEROP_STATE/$LAN_ID/avahi/h3/avahi.pid" "$INTEROP_STATE/$LAN_ID/avahi/h3/dbus.pid" 2>/dev/null | tr '\n' ' ') "
     local h ns p left=()
-    for h in h1 h2 h3 h4 h5 h6; do
+    for h in h1 h2 h3 h4 h5 h6 h7; do
         ns=$("$HERE/lan.sh" ns $h)
         for p in $(ip netns pids "$ns" 2>/dev/null); do
             [[ "$keep" == *" $p "* ]] || left+=("$p")

@@ -86,7 +86,9 @@ PY
 }
 
 wire_start() {
-    "$LANX" exec "$APPLE_HOST" tcpdump -i eth0 -U -n -w "$CDIR/wire.pcap" udp port 5353 \
+    # --immediate-mode: the cases read the file while it grows (else packets wait up
+    # to a second in the kernel's buffer)
+    "$LANX" exec "$APPLE_HOST" tcpdump -i eth0 --immediate-mode -U -n -w "$CDIR/wire.pcap" udp port 5353 \
         > "$CDIR/wire.log" 2>&1 &
     local i
     for i in $(seq 50); do grep -qs 'listening on' "$CDIR/wire.log" && return 0; sleep 0.1; done
@@ -234,7 +236,6 @@ case_apple_subtypes() {
     browser_ready u
     apple_client U "$APPLE_HOST" -U
     w=$(apple_wait U registered Test 10) || fail "dns-sd -U did not register: $w"
-    local treg=$w
     browser_wait u resolved Test 6 >/dev/null || fail "did not resolve Apple's Test._testupdate._tcp"
     r=$(browser_check_resolved u Test --port 4660 --txt "First String=") || fail "Apple's first TXT: $r"
     # the update: TXT "B" (a flag) about 5 s after registration
@@ -273,28 +274,30 @@ start_of() {
 # within LIMIT START WALL -> prints the delta, fails (status 1) if over LIMIT
 within() { local d; d=$($EV delta "$2" "$3"); echo "$d"; python3 -c "import sys; sys.exit(0 if $d <= $1 else 1)"; }
 
-# mutual NAME [AFTER] -> fails if, after a simultaneous probe of NAME, both sides went
+# mutual NAME [AFTER [OURS]] -> fails if, after a simultaneous probe of NAME, both sides went
 # quiet on it (no probe, no announcement within 0.6 s of the other's probe, while still
 # probing): both deferred to each other. Read from the capture, for both alike.
 # mDNSResponder also logs each record that loses its record-by-record tiebreak; for a
 # host name it defers only those records and keeps probing the name with the others
 # (see the README), so its log alone does not say that it held the name back.
 mutual_check() {
-    local name=$1 after=${2:-0} ours theirs
-    ours=$($WIRE deferred-after "$CDIR/wire.pcap" --src "$(ip4_of h1)" --peer "$(ip4_of $APPLE_HOST)" \
+    local name=$1 after=${2:-0} me ours theirs
+    me=$(ip4_of "${3:-h1}")
+    ours=$($WIRE deferred-after "$CDIR/wire.pcap" --src "$me" --peer "$(ip4_of $APPLE_HOST)" \
         --name "$name" --after "$after") || return 0
-    theirs=$($WIRE deferred-after "$CDIR/wire.pcap" --src "$(ip4_of $APPLE_HOST)" --peer "$(ip4_of h1)" \
+    theirs=$($WIRE deferred-after "$CDIR/wire.pcap" --src "$(ip4_of $APPLE_HOST)" --peer "$me" \
         --name "$name" --after "$after") || return 0
     fail "both sides deferred on '$name': we $ours, Apple $theirs"
 }
 
-# tiebreak_note NAME [AFTER] -> ", we deferred" / ", Apple deferred" / ", Apple lost N
+# tiebreak_note NAME [AFTER [OURS]] -> ", we deferred" / ", Apple deferred" / ", Apple lost N
 # record tiebreaks (kept probing)" for the run's note
 tiebreak_note() {
-    local name=$1 after=${2:-0} out="" n
-    $WIRE deferred-after "$CDIR/wire.pcap" --src "$(ip4_of h1)" --peer "$(ip4_of $APPLE_HOST)" \
+    local name=$1 after=${2:-0} me out="" n
+    me=$(ip4_of "${3:-h1}")
+    $WIRE deferred-after "$CDIR/wire.pcap" --src "$me" --peer "$(ip4_of $APPLE_HOST)" \
         --name "$name" --after "$after" >/dev/null && out+=", we deferred"
-    if $WIRE deferred-after "$CDIR/wire.pcap" --src "$(ip4_of $APPLE_HOST)" --peer "$(ip4_of h1)" \
+    if $WIRE deferred-after "$CDIR/wire.pcap" --src "$(ip4_of $APPLE_HOST)" --peer "$me" \
             --name "$name" --after "$after" >/dev/null; then
         out+=", Apple deferred"
     elif n=$(apple_lost "$APPLE_HOST" "$name"); then
@@ -308,8 +311,11 @@ tiebreak_note() {
 apple_service_run() {
     local s=$1 order=$2 name=$3 id=$4 type=_iacf._tcp shost; shost=$(host_for "$s")
     local a=a$id b=b$id ta tb
+    # SRV port 8301 sorts before Apple's 8302 (we lose a tiebreak), 8303 after (we win):
+    # the runs alternate
+    local port=$((id % 2 == 1 ? 8301 : 8303))
     case $order in
-        first) party_start $a "$s" "$shost" "$name" $type 8301 who=subject
+        first) party_start $a "$s" "$shost" "$name" $type $port who=subject
                ta=$(party_wait_registered $a 10) || fail "$ta"
                party_start $b apple $APPLE_HOST "$name" $type 8302 who=apple ;;
         second) party_start $b apple $APPLE_HOST "$name" $type 8302 who=apple
@@ -319,8 +325,8 @@ apple_service_run() {
                 # (see the README). Avahi's probes are QM: give it that second (ours are
                 # QU first, answered by unicast at once: no wait).
                 [ "$s" = avahi ] && sleep 1.5
-                party_start $a "$s" "$shost" "$name" $type 8301 who=subject ;;
-        together) party_start $a "$s" "$shost" "$name" $type 8301 who=subject
+                party_start $a "$s" "$shost" "$name" $type $port who=subject ;;
+        together) party_start $a "$s" "$shost" "$name" $type $port who=subject
                   party_start $b apple $APPLE_HOST "$name" $type 8302 who=apple ;;
     esac
     ta=$(party_wait_registered $a 12) || fail "$ta"
@@ -381,8 +387,11 @@ apple_host_run() {
     local s=$1 order=$2 id=$3 label=apple-$APPLE_HOST type=_ihst._tcp
     local a=a$id b=b$id t_run; t_run=$(now)
     apple_daemon "$APPLE_HOST" "$label"
-    local sa="Hst $s $id" sb="Hst apple $id" sip bip; sip=$(ip4_of "$(host_for "$s")"); bip=$(ip4_of $APPLE_HOST)
-    start_ours() { MDNS_HOSTLABEL=$label party_start $a "$s" "$(host_for "$s")" "$sa" $type 8601; }
+    # our host alternates between h1 (10.99.0.1: its A sorts before Apple's 10.99.0.6, we
+    # lose a tiebreak) and h7 (10.99.0.7: after it, we win)
+    local shost; shost=$([ $((id % 2)) = 1 ] && echo h1 || echo h7)
+    local sa="Hst $s $id" sb="Hst apple $id" sip bip; sip=$(ip4_of "$shost"); bip=$(ip4_of $APPLE_HOST)
+    start_ours() { MDNS_HOSTLABEL=$label party_start $a "$s" "$shost" "$sa" $type 8601; }
     start_apple() { party_start $b apple $APPLE_HOST "$sb" $type 8602; }
     wait_host() {  # SRC -> first announcement of $label by SRC since the run began
         local i w
@@ -427,8 +436,8 @@ apple_host_run() {
         $EV check-resolved zc "$CDIR/resolve-$id-${r##*.}.out" "$n" --host "$h" --addr "$r" > /dev/null ||
             fail "'$n' does not resolve to $h ($r): $($EV check-resolved zc "$CDIR/resolve-$id-${r##*.}.out" "$n" --host "$h" --addr "$r")"
     done
-    mutual_check "$label.local" "$t_run"
-    RUN_NOTE="ours $ours ${d_o}s, apple $theirs ${d_t}s$(tiebreak_note "$label.local" "$t_run")"
+    mutual_check "$label.local" "$t_run" "$shost"
+    RUN_NOTE="ours@$shost $ours ${d_o}s, apple $theirs ${d_t}s$(tiebreak_note "$label.local" "$t_run" "$shost")"
     apple_stop $b
     party_stop $a
     kill -TERM "${A_DPID[$APPLE_HOST]}" 2>/dev/null; wait "${A_DPID[$APPLE_HOST]}" 2>/dev/null

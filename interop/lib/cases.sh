@@ -8,6 +8,7 @@
 #   h4 10.99.0.4  python-zeroconf peer
 #   h5 10.99.0.5  neutral observer: python-zeroconf browser, legacy queries, dig
 #   h6 10.99.0.6  Apple's mDNSResponder: a private mdnsd per case, dns-sd clients (lib/apple.sh)
+#   h7 10.99.0.7  our `mdns` again, in host-name conflicts with Apple (an address after h6's)
 # shellcheck shell=bash
 
 # shellcheck source=apple.sh
@@ -255,8 +256,8 @@ case_capture() {
     local scope filter who
     local ran_mdns; ran_mdns=$(ls "$OUT/cases" | grep -v '^self-' | grep -v '^capture' | head -1)
     if [ -n "$ran_mdns" ]; then
-        who="h1/h2 (our mdns)"
-        scope="(eth.src == 02:99:00:00:00:01 || eth.src == 02:99:00:00:00:02)"
+        who="h1/h2/h7 (our mdns)"
+        scope="(eth.src == 02:99:00:00:00:01 || eth.src == 02:99:00:00:00:02 || eth.src == 02:99:00:00:00:07)"
     else
         who="all hosts"
         scope="eth"
