@@ -104,6 +104,7 @@ case_apple_sees() {
     apple_needed
     local target; target=$(target_of "$kind" "$host")
     apple_daemon "$APPLE_HOST"
+    wire_start
     apple_client B "$APPLE_HOST" -B "$type"
     sleep 0.5
     party_start s "$kind" "$host" "$name" "$type" "$port" path=/interop ver=1
@@ -144,6 +145,7 @@ case_apple_found() {
     local kind=$1 type=_iapp._tcp name="Apple pub for $1" label=apple-$APPLE_HOST r w
     apple_needed
     apple_daemon "$APPLE_HOST" "$label"
+    wire_start
     browser_start b "$kind" h1 "$type"
     local tb; tb=$(now)
     browser_ready b
