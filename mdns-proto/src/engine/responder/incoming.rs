@@ -185,6 +185,7 @@ impl Responder {
         let mut mc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut uc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut defence: SmallVec<[RecKey; 8]> = SmallVec::new();
+        let mut uc_defence: SmallVec<[RecKey; 8]> = SmallVec::new();
         let mut keys: SmallVec<[RecKey; 16]> = SmallVec::new();
         // Each question's name folded once: hashed and compared in one piece. A name
         // asked about again (the next question's name a pointer to this one's, as in
@@ -224,12 +225,13 @@ impl Responder {
             keys.retain(|k| !suppressed.contains(k));
             if from.legacy.is_some() {
                 mc.extend(keys.iter().copied());
-            } else if probe {
-                // §6, §8.1: a probe for a name we own is answered at once, by multicast.
-                defence.extend(keys.iter().copied());
             } else if q.unicast_response {
                 // §5.4: QU gets a unicast answer, unless the record was not multicast on
-                // this interface within a quarter of its TTL.
+                // this interface within a quarter of its TTL. §8.1: a probe asks for QU
+                // "to allow a defending host to respond immediately via unicast", and is
+                // answered at once either way (mDNSResponder takes a multicast answer
+                // to its probe for a possibly spurious conflict and probes again a second
+                // later; a unicast one makes it rename at once).
                 for &k in &keys {
                     let quarter = self
                         .registry
@@ -243,12 +245,16 @@ impl Responder {
                         family,
                         core::time::Duration::from_millis(quarter),
                     );
-                    if recent {
-                        uc.push(k);
-                    } else {
-                        mc.push(k);
+                    match (probe, recent) {
+                        (true, true) => uc_defence.push(k),
+                        (true, false) => defence.push(k),
+                        (false, true) => uc.push(k),
+                        (false, false) => mc.push(k),
                     }
                 }
+            } else if probe {
+                // §6, §8.1: a QM probe for a name we own is answered at once, by multicast.
+                defence.extend(keys.iter().copied());
             } else {
                 mc.extend(keys.iter().copied());
             }
@@ -271,6 +277,16 @@ impl Responder {
             return;
         }
         let dest = multicast(family);
+        let mut to = from.source;
+        to.set_port(MDNS_PORT);
+        self.sched.add(
+            now,
+            from.iface,
+            Destination::Unicast(to),
+            now,
+            &uc_defence,
+            false,
+        );
         self.sched.add(now, from.iface, dest, now, &defence, true);
         let shared = any_shared(&mc) || any_shared(&uc);
         let delay = if from.held {
@@ -280,8 +296,6 @@ impl Responder {
         };
         self.sched
             .add(now, from.iface, dest, now + delay, &mc, false);
-        let mut to = from.source;
-        to.set_port(MDNS_PORT);
         self.sched.add(
             now,
             from.iface,
