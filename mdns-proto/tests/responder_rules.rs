@@ -224,7 +224,7 @@ fn rfc6762_6_multicast_rate_limit_holds_across_an_interface_change() {
     }
 }
 
-/// RFC 6762 §6, RFC 6762 §8.1: a probe for an established name is answered at once, by
+/// RFC 6762 §6, RFC 6762 §8.1: a QM probe for an established name is answered at once, by
 /// multicast, despite the one-second limit (250 ms instead).
 #[test]
 fn rfc6762_8_1_probe_defended_at_once() {
@@ -233,7 +233,7 @@ fn rfc6762_8_1_probe_defended_at_once() {
     net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
     net.run_ms(300);
     let probe = query(
-        &[(HOST, Rtype::ANY, true)],
+        &[(HOST, Rtype::ANY, false)],
         &[],
         &[a(HOST, "10.0.0.9", 120)],
     );
@@ -244,6 +244,34 @@ fn rfc6762_8_1_probe_defended_at_once() {
     net.run_ms(100);
     net.recv(&probe);
     assert_eq!(net.sent.len(), 2, "defence limited to once per 250 ms");
+}
+
+/// RFC 6762 §8.1, §5.4: a QU probe (the first) is answered at once by unicast to the
+/// prober, the record having been multicast within a quarter of its TTL; by multicast
+/// when it was not. (mDNSResponder takes a multicast answer to its probe for a possibly
+/// spurious conflict and probes again a second later before renaming.)
+#[test]
+fn rfc6762_8_1_qu_probe_defended_by_unicast() {
+    let mut net = Net::new(8);
+    net.established();
+    let before = net.sent.len();
+    let probe = query(
+        &[(HOST, Rtype::ANY, true)],
+        &[],
+        &[a(HOST, "10.0.0.9", 120)],
+    );
+    net.recv(&probe);
+    let r = &net.sent[before];
+    assert_eq!((r.at, r.dest), (net.now, Destination::Unicast(peer(5353))));
+    assert!(r.has_answer(HOST, Rtype::A));
+    assert_eq!(net.sent.len(), before + 1, "unicast only");
+    // 40 s later (past 120 s / 4 since the announcements): multicast, at once.
+    net.run_ms(40_000);
+    let before = net.sent.len();
+    net.recv(&probe);
+    let r = &net.sent[before];
+    assert_eq!((r.at, r.dest), (net.now, Destination::MulticastV4));
+    assert!(r.has_answer(HOST, Rtype::A));
 }
 
 /// RFC 6762 §7.4: another host multicasting our pending answer with a TTL not less

@@ -178,6 +178,7 @@ impl Responder {
         let mut mc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut uc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut defence: SmallVec<[RecKey; 8]> = SmallVec::new();
+        let mut uc_defence: SmallVec<[RecKey; 8]> = SmallVec::new();
         let mut keys: SmallVec<[RecKey; 16]> = SmallVec::new();
         // Each question's name folded once: hashed and compared in one piece. A name
         // asked about again (the next question's name a pointer to this one's, as in
@@ -217,13 +218,13 @@ impl Responder {
             keys.retain(|k| !suppressed.contains(k));
             if from.legacy.is_some() {
                 mc.extend(keys.iter().copied());
-            } else if probe {
-                // RFC 6762 §6, RFC 6762 §8.1: a probe for a name we own is answered at
-                // once, by multicast.
-                defence.extend(keys.iter().copied());
             } else if q.unicast_response {
-                // RFC 6762 §5.4: QU gets a unicast answer, unless the record was not
-                // multicast on this interface within a quarter of its TTL.
+                // RFC 6762 §5.4: QU gets a unicast answer, unless the record was not multicast on
+                // this interface within a quarter of its TTL. RFC 6762 §8.1: a probe asks for QU
+                // "to allow a defending host to respond immediately via unicast", and is
+                // answered at once either way (mDNSResponder takes a multicast answer
+                // to its probe for a possibly spurious conflict and probes again a second
+                // later; a unicast one makes it rename at once).
                 for &k in &keys {
                     let quarter = self
                         .registry
@@ -236,12 +237,16 @@ impl Responder {
                         family,
                         core::time::Duration::from_millis(quarter),
                     );
-                    if recent {
-                        uc.push(k);
-                    } else {
-                        mc.push(k);
+                    match (probe, recent) {
+                        (true, true) => uc_defence.push(k),
+                        (true, false) => defence.push(k),
+                        (false, true) => uc.push(k),
+                        (false, false) => mc.push(k),
                     }
                 }
+            } else if probe {
+                // RFC 6762 §6, RFC 6762 §8.1: a QM probe for a name we own is answered at once, by multicast.
+                defence.extend(keys.iter().copied());
             } else {
                 mc.extend(keys.iter().copied());
             }
@@ -264,6 +269,16 @@ impl Responder {
             return;
         }
         let dest = multicast(family);
+        let mut to = from.source;
+        to.set_port(MDNS_PORT);
+        self.sched.add(
+            now,
+            from.iface,
+            Destination::Unicast(to),
+            now,
+            &uc_defence,
+            false,
+        );
         self.sched.add(now, from.iface, dest, now, &defence, true);
         let shared = any_shared(&mc) || any_shared(&uc);
         let delay = if from.held {
@@ -273,8 +288,6 @@ impl Responder {
         };
         self.sched
             .add(now, from.iface, dest, now + delay, &mc, false);
-        let mut to = from.source;
-        to.set_port(MDNS_PORT);
         self.sched.add(
             now,
             from.iface,
@@ -323,8 +336,9 @@ impl Responder {
                         // make the winner probe again and, seeing more goodbyes while
                         // probing, rename too: both ended up renamed.)
                         _ if r.ttl == 0 => false,
-                        // RFC 6762 §8.1: conflicts before our first probe are ignored.
-                        Phase::Probing { sent: 0 } => false,
+                        // RFC 6762 §8.1: conflicts before our first probe are ignored; after
+                        // a lost tiebreak our probes went out already (see `probe`).
+                        Phase::Probing { sent: 0 } => self.deferred.probed(owner, iface) && !ours,
                         // RFC 6762 §8.1: while probing, any record of the name that is not
                         // ours, of any type, is a conflict.
                         Phase::Probing { .. } => !ours,

@@ -111,6 +111,8 @@ pub(crate) struct Responder {
     probe_start: BTreeMap<InterfaceId, Instant>,
     /// Recent conflicts, for the RFC 6762 §8.1 rate limit.
     conflicts: Conflicts,
+    /// Links waiting after a lost tiebreak, their probes out (§8.2, see `probe`).
+    deferred: probe::Deferred,
     pub(crate) sched: Schedule,
     pub(crate) outbox: VecDeque<Job>,
     /// Goodbye jobs still to go out per unregistration, to report `Unregistered`.
@@ -132,6 +134,7 @@ impl Responder {
             timers: BTreeSet::new(),
             probe_start: BTreeMap::new(),
             conflicts: Conflicts::default(),
+            deferred: probe::Deferred::default(),
             sched: Schedule::default(),
             outbox: VecDeque::new(),
             goodbyes_left: BTreeMap::new(),
@@ -201,6 +204,7 @@ impl Responder {
             reg.links.retain(|l| l.iface != id);
         }
         self.probe_start.remove(&id);
+        self.deferred.interface_down(id);
         self.sched.interface_down(id);
         let mut done = alloc::vec::Vec::new();
         self.outbox.retain(|j| {
