@@ -21,7 +21,8 @@
 
 use crate::error::Error;
 use crate::event::Event;
-use crate::request::{Request, SubscriptionId};
+use crate::id::SubscriptionId;
+use crate::request::Request;
 use mdns_proto::sd::Txt;
 use mdns_proto::Instant;
 

@@ -22,8 +22,9 @@ use crate::backend::{Backend, NoBackend};
 use crate::config::{Config, MAX_QUEUED_EVENTS};
 use crate::error::Error;
 use crate::event::{Event, RegistrationEvent};
+use crate::id::SubscriptionId;
 use crate::info::ServiceInfo;
-use crate::request::{Request, SubscriptionId};
+use crate::request::Request;
 use crate::subs::{Route, State, Sub};
 
 /// Counters of things the client did not do, for diagnostics.

@@ -11,7 +11,7 @@ use mdns_proto::name::NameError;
 use mdns_proto::sd::{InstanceNameError, ServiceTypeError, TxtError};
 use mdns_proto::Name;
 
-use crate::request::SubscriptionId;
+use crate::id::SubscriptionId;
 
 /// What went wrong. Each variant says which input or which step failed.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,38 +1,18 @@
-//! What an application asks for: a [`Request`], and the [`SubscriptionId`] that names
-//! it from then on. Also the one rule that decides who serves a request: names in the
-//! multicast DNS domains go to the mDNS engine, every other domain to the unicast
-//! [`Backend`](crate::Backend).
+//! What an application asks for: a [`Request`] (the [`SubscriptionId`](crate::SubscriptionId)
+//! that names it from then on is in `id`). Also the one rule that decides who serves a
+//! request: names in the multicast DNS domains (`domain`) go to the mDNS engine, every
+//! other domain to the unicast [`Backend`](crate::Backend).
 //!
 //! The subscription state itself lives in `subs`; the routing of answers in `route`.
 
-use alloc::vec::Vec;
-use core::fmt;
 use core::time::Duration;
 
 use mdns_proto::sd::{InstanceName, ServiceType};
 use mdns_proto::wire::Rtype;
 use mdns_proto::Name;
 
+use crate::domain::{is_mdns_name, local_domain};
 use crate::info::ServiceInfo;
-
-/// Names one subscription of a [`Client`](crate::Client) (a browse, a resolve, a
-/// registration, …). Every event the client hands back carries the id of the
-/// subscription it belongs to. Ids are given out in increasing order and never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SubscriptionId(pub(crate) u64);
-
-impl SubscriptionId {
-    /// The id as a number (for logs and maps).
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for SubscriptionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sub#{}", self.0)
-    }
-}
 
 /// One thing to subscribe to. Every request names its domain (explicitly, or as the
 /// suffix of the name it asks about): `local.` and the link-local reverse-mapping
@@ -186,32 +166,6 @@ impl Request {
             Request::Register(info) => info.domain.clone(),
         }
     }
-}
-
-/// `local.`, the domain of multicast DNS (RFC 6762 §3).
-pub fn local_domain() -> Name {
-    Name::from_labels([b"local".as_slice()]).expect("a valid name")
-}
-
-/// True if `name` is in a domain multicast DNS answers for: `local.` (RFC 6762 §3) or
-/// one of the link-local reverse-mapping domains `254.169.in-addr.arpa.` and
-/// `8.e.f.ip6.arpa.` to `b.e.f.ip6.arpa.` (RFC 6762 §4). Case-insensitive. Every other
-/// name goes to unicast DNS.
-pub fn is_mdns_name(name: &Name) -> bool {
-    let labels: Vec<&[u8]> = name.labels().collect();
-    let ends = |suffix: &[&[u8]]| {
-        labels.len() >= suffix.len()
-            && labels[labels.len() - suffix.len()..]
-                .iter()
-                .zip(suffix)
-                .all(|(a, b)| a.eq_ignore_ascii_case(b))
-    };
-    if ends(&[b"local"]) || ends(&[b"254", b"169", b"in-addr", b"arpa"]) {
-        return true;
-    }
-    [b"8", b"9", b"a", b"b"]
-        .iter()
-        .any(|d| ends(&[d.as_slice(), b"e", b"f", b"ip6", b"arpa"]))
 }
 
 #[cfg(test)]
