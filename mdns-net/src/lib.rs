@@ -112,6 +112,7 @@ pub mod service;
 mod snapshot;
 pub mod socket;
 pub mod sys;
+pub mod unicast;
 pub mod watch;
 
 pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats, MAX_DATAGRAM};

@@ -2,6 +2,7 @@
 
 use std::io::Read;
 
+use dnssd_unicast::ClientConfig as UnicastConfig;
 use mdns_proto::Name;
 
 use super::Error;
@@ -27,6 +28,11 @@ pub struct MdnsConfig {
     pub seed: Option<u64>,
     /// Engine settings (its `seed` is replaced by [`MdnsConfig::seed`]).
     pub engine: mdns_proto::Config,
+    /// Unicast DNS-SD, for browsing, resolving and publishing in domains other than
+    /// `local.`: the DNS servers (for every domain, and per domain with its TSIG key),
+    /// the search domains, the timings. `None`: the system resolver's configuration,
+    /// see [`MdnsConfig::unicast_config`].
+    pub unicast: Option<UnicastConfig>,
 }
 
 impl Default for MdnsConfig {
@@ -39,6 +45,7 @@ impl Default for MdnsConfig {
             host_name: None,
             seed: None,
             engine: mdns_proto::Config::default(),
+            unicast: None,
         }
     }
 }
@@ -64,6 +71,16 @@ impl MdnsConfig {
             Some(n) => Ok(n.clone()),
             None => Ok(default_host_name()),
         }
+    }
+
+    /// The unicast configuration to use: the configured one, or the system resolver's
+    /// servers and search domains. Those are read from `/etc/resolv.conf` (Linux,
+    /// macOS, FreeBSD, and wherever else it exists); where there is none (Windows,
+    /// iOS, Android apps) the default is no server, and a request in a domain without
+    /// servers is answered with "no DNS server is configured": give them in
+    /// [`MdnsConfig::unicast`].
+    pub fn unicast_config(&self) -> UnicastConfig {
+        self.unicast.clone().unwrap_or_else(UnicastConfig::system)
     }
 
     /// The seed to use.
