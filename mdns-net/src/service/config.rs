@@ -83,6 +83,15 @@ impl MdnsConfig {
         self.unicast.clone().unwrap_or_else(UnicastConfig::system)
     }
 
+    /// The same, with `domain` (its servers, its TSIG key) added to the unicast
+    /// configuration (the system resolver's if none was set).
+    pub fn with_unicast_domain(mut self, domain: dnssd_unicast::client::DomainConfig) -> Self {
+        let mut u = self.unicast_config();
+        u.domains.push(domain);
+        self.unicast = Some(u);
+        self
+    }
+
     /// The seed to use.
     pub fn resolved_seed(&self) -> u64 {
         self.seed.unwrap_or_else(os_seed)
