@@ -1,7 +1,8 @@
 //! The client against real DNS servers, BIND 9 and Knot DNS, cross-checked with their
-//! own tools (`dig`, `nsupdate`). See `servers/mod.rs` for how they run.
+//! own tools (`dig`, `nsupdate`). See `mdns_testnet::dns` for how they run.
+#![cfg(target_os = "linux")]
 
-mod servers;
+use mdns_testnet::dns as servers;
 
 use dnssd_unicast::blocking::BlockingDriver;
 use dnssd_unicast::client::{DomainConfig, Event, RegId, ServiceRegistration, SubId, UpdateError};

@@ -120,6 +120,11 @@ pub enum Command {
         /// `key "name" { algorithm hmac-sha256; secret "..."; };`).
         #[arg(long = "tsig-key", value_name = "FILE", requires = "domain")]
         tsig_key: Option<PathBuf>,
+        /// How long the DNS server should keep the records should this command vanish
+        /// without deleting them (RFC 9664 Update Lease); they are refreshed well
+        /// before. Default: 7200.
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..), requires = "domain")]
+        lease: Option<u32>,
         #[command(flatten)]
         dns: Dns,
         #[command(flatten)]

@@ -44,6 +44,14 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
         _ => None,
     };
     let mut config = config_from(&common, command.dns(), key);
+    if let Command::Register {
+        lease: Some(secs), ..
+    } = &command
+    {
+        let mut unicast = config.unicast_config();
+        unicast.lease = Duration::from_secs(u64::from(*secs));
+        config.unicast = Some(unicast);
+    }
     let domain = command.dns().and_then(Dns::unicast_domain).cloned();
     if let Command::Register {
         host: Some(host), ..
