@@ -261,7 +261,8 @@ zone:
         Ok(s)
     }
 
-    /// Polls with `dig` until the zone's SOA comes back (10 s at most).
+    /// Polls with `dig` until the zone's SOA comes back over UDP and over TCP (a
+    /// server may answer on one before it listens on the other), 10 s at most.
     fn wait_ready(&mut self) -> Result<(), String> {
         let end = Instant::now() + Duration::from_secs(10);
         while Instant::now() < end {
@@ -272,7 +273,10 @@ zone:
                     self.log()
                 ));
             }
-            if !self.dig(&self.zone.clone(), "SOA").trim().is_empty() {
+            let zone = self.zone.clone();
+            if !self.dig(&zone, "SOA").trim().is_empty()
+                && !self.dig_args(&["+tcp"], &zone, "SOA").trim().is_empty()
+            {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -296,6 +300,11 @@ zone:
 
     /// `dig +short` output lines for `name`/`rtype`.
     pub fn dig(&self, name: &str, rtype: &str) -> String {
+        self.dig_args(&[], name, rtype)
+    }
+
+    /// `dig +short` with more options (`+tcp`).
+    pub fn dig_args(&self, extra: &[&str], name: &str, rtype: &str) -> String {
         let out = command(&self.netns, "dig")
             .args([
                 "@127.0.0.1",
@@ -304,9 +313,9 @@ zone:
                 "+short",
                 "+time=2",
                 "+tries=2",
-                name,
-                rtype,
             ])
+            .args(extra)
+            .args([name, rtype])
             .output()
             .expect("dig");
         String::from_utf8_lossy(&out.stdout).into_owned()

@@ -292,7 +292,8 @@ impl Client {
         self.after_io(now);
     }
 
-    /// TCP connection `conn` could not be opened, failed, or was closed by the server.
+    /// TCP connection `conn` could not be opened, failed, or was closed by the server:
+    /// its attempt is over; the next goes at the attempt's deadline.
     pub fn handle_tcp_closed(&mut self, now: Instant, conn: ConnId) {
         let unix = self.unix(now);
         self.transport.handle_tcp_closed(now, unix, conn);

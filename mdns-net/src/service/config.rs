@@ -74,13 +74,14 @@ impl MdnsConfig {
     }
 
     /// The unicast configuration to use: the configured one, or the system resolver's
-    /// servers and search domains. Those are read from `/etc/resolv.conf` (Linux,
-    /// macOS, FreeBSD, and wherever else it exists); where there is none (Windows,
-    /// iOS, Android apps) the default is no server, and a request in a domain without
-    /// servers is answered with "no DNS server is configured": give them in
-    /// [`MdnsConfig::unicast`].
+    /// servers and search domains. Those are read from `/etc/resolv.conf` on Linux,
+    /// macOS, FreeBSD (wherever the file exists), and from the adapters that are up on
+    /// Windows (`GetAdaptersAddresses`: their DNS servers and DNS suffixes). Where
+    /// neither is there (iOS, Android apps) the default is no server, and a request in
+    /// a domain without servers is answered with "no DNS server is configured": give
+    /// them in [`MdnsConfig::unicast`].
     pub fn unicast_config(&self) -> UnicastConfig {
-        self.unicast.clone().unwrap_or_else(UnicastConfig::system)
+        self.unicast.clone().unwrap_or_else(system_unicast_config)
     }
 
     /// The same, with `domain` (its servers, its TSIG key) added to the unicast
@@ -95,6 +96,27 @@ impl MdnsConfig {
     /// The seed to use.
     pub fn resolved_seed(&self) -> u64 {
         self.seed.unwrap_or_else(os_seed)
+    }
+}
+
+/// The system resolver's configuration (see [`MdnsConfig::unicast_config`]).
+fn system_unicast_config() -> UnicastConfig {
+    match crate::sys::system_dns() {
+        Some((servers, suffixes)) => {
+            let conf = dnssd_unicast::resolv::ResolvConf {
+                nameservers: servers
+                    .into_iter()
+                    .map(|ip| std::net::SocketAddr::new(ip, dnssd_unicast::resolv::DNS_PORT))
+                    .collect(),
+                search: suffixes
+                    .iter()
+                    .filter_map(|s| Name::parse(s).ok())
+                    .filter(|n| !n.is_root())
+                    .collect(),
+            };
+            UnicastConfig::from_resolv_conf(&conf)
+        }
+        None => UnicastConfig::system(),
     }
 }
 

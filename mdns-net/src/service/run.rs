@@ -133,7 +133,7 @@ impl Service {
         Ok((
             Service {
                 driver,
-                unicast: UnicastIo::new(),
+                unicast: UnicastIo::open(),
                 host_addrs: Vec::new(),
                 rx,
                 waker,

@@ -1,6 +1,7 @@
 //! The sockets of the unicast DNS backend ([`dnssd_unicast::backend::UnicastBackend`]
-//! inside the client layer): one UDP socket per address family, opened on first use,
-//! and the nonblocking TCP connections the backend asks for (a truncated answer asked
+//! inside the client layer): one UDP socket per address family, opened with the
+//! service (in the opening thread's network namespace, as the mDNS sockets), and the
+//! nonblocking TCP connections the backend asks for (a truncated answer asked
 //! again over TCP, an update too large for UDP). [`UnicastIo`] only moves bytes and
 //! readiness: it hands what arrives to the backend (through
 //! `mdns_client::Client::backend_input`, so the layer routes what it reports) and sends
@@ -44,7 +45,7 @@ const MAX_UDP: usize = 65_535;
 const BUDGET: usize = 64;
 
 /// The backend's sockets. See the module docs.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct UnicastIo {
     udp4: Option<UdpSocket>,
     udp6: Option<UdpSocket>,
@@ -72,12 +73,25 @@ pub struct UnicastStats {
 }
 
 impl UnicastIo {
-    /// No socket yet.
-    pub fn new() -> Self {
-        UnicastIo {
+    /// Opens the UDP socket of each family now, in the calling thread's network
+    /// namespace (Linux), like the driver's sockets: a family whose socket cannot be
+    /// opened (no IPv6) is tried again on first use. TCP connections are opened when
+    /// the backend asks, by the thread running the loop.
+    pub fn open() -> Self {
+        let mut io = UnicastIo {
+            udp4: None,
+            udp6: None,
+            tcp: BTreeMap::new(),
+            retired: Vec::new(),
             buf: vec![0; MAX_UDP],
-            ..Default::default()
+            stats: UnicastStats::default(),
+        };
+        for family in [Family::V4, Family::V6] {
+            if let Err(e) = io.socket(family) {
+                tracing::debug!(?family, error = %e, "no unicast DNS socket for this family yet");
+            }
         }
+        io
     }
 
     /// Counters.
