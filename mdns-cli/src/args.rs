@@ -92,7 +92,8 @@ pub enum Command {
         #[command(flatten)]
         common: Common,
     },
-    /// Publish a service until interrupted (SIGINT / SIGTERM), then send goodbyes.
+    /// Publish a service until interrupted (SIGINT / SIGTERM), then send goodbyes (in
+    /// a DNS domain: delete its records).
     Register {
         /// Instance name, any UTF-8 up to 63 bytes.
         #[arg(value_name = "INSTANCE", value_parser = parse_instance)]
@@ -107,10 +108,10 @@ pub enum Command {
         #[arg(value_name = "KEY=VALUE", value_parser = parse_txt)]
         txt: Vec<TxtEntry>,
         /// Host name to point the service at. On the link (`name` or `name.local`) it
-        /// is published too; default: derived from the machine's host name. In a DNS
-        /// domain (`name` meaning `name.<domain>`, or a full name) it is taken as it is
-        /// and its addresses are its owner's to publish; default: `<that label>.<domain>`
-        /// with the host's routable addresses.
+        /// is published too; default: `<machine name>-mdns.local`. In a DNS domain
+        /// (`name` meaning `name.<domain>`, or a full name) it is taken as it is, its
+        /// addresses its owner's to publish; default: `<machine name>-mdns.<domain>`,
+        /// published with the host's routable addresses.
         #[arg(long, value_name = "NAME", value_parser = parse_host_arg)]
         host: Option<HostArg>,
         /// A subtype to register the service under too (`_printer`); repeatable.
