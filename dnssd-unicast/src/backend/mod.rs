@@ -232,13 +232,12 @@ impl UnicastBackend {
         request: &Request,
     ) -> Result<Served, Error> {
         let name_error = |e| Error::Backend(BackendError::new(UnicastError::Name(e)));
+        // Ids are fresh (`alloc`): what can keep a subscription from starting is a name
+        // that does not fit.
         let sub_error = |e| match e {
             crate::client::SubscribeError::Name(n) => name_error(n),
-            other => Error::Backend(BackendError::new(UnicastError::Unsupported {
-                what: match other {
-                    crate::client::SubscribeError::DuplicateId(_) => "duplicate subscriptions",
-                    _ => "such requests",
-                },
+            _ => Error::Backend(BackendError::new(UnicastError::Unsupported {
+                what: "such requests",
             })),
         };
         let main = SubId(self.alloc());

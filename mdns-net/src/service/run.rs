@@ -190,17 +190,7 @@ impl Service {
     /// down (then drop it).
     pub fn step(&mut self) -> Result<Option<Wait>, Error> {
         self.waker.reset();
-        loop {
-            match self.rx.try_recv() {
-                Ok(c) => self.command(c),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    // Every handle is gone: nobody can ask for anything any more.
-                    self.begin_shutdown(None);
-                    break;
-                }
-            }
-        }
+        self.commands();
         if self.shared.stop.load(Ordering::Acquire) {
             self.begin_shutdown(None);
         }
@@ -320,6 +310,21 @@ impl Service {
 
     // --- commands ---
 
+    /// Carries out every command waiting in the channel.
+    fn commands(&mut self) {
+        loop {
+            match self.rx.try_recv() {
+                Ok(c) => self.command(c),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    // Every handle is gone: nobody can ask for anything any more.
+                    self.begin_shutdown(None);
+                    break;
+                }
+            }
+        }
+    }
+
     fn command(&mut self, c: Command) {
         let now = self.driver.clock().now();
         let client = self.driver.core_mut();
@@ -398,7 +403,7 @@ impl Service {
     /// Hands every event the client has to its receiver. True if a receiver was gone
     /// and its subscription ended (the client may have goodbyes to send).
     fn deliver(&mut self) -> bool {
-        let mut touched = false;
+        let mut gone = Vec::new();
         while let Some((id, event)) = self.driver.core_mut().poll_event() {
             if event == Event::Registration(RegistrationEvent::Unregistered) {
                 if let Some(done) = self.leaving.remove(&id) {
@@ -415,14 +420,26 @@ impl Service {
                 // Dropping the sink ends the receiver's stream.
                 self.sinks.remove(&id);
             } else if !alive {
-                tracing::debug!(%id, "subscriber gone, stopping");
                 self.sinks.remove(&id);
-                let now = self.driver.clock().now();
-                self.driver.core_mut().unsubscribe(now, id);
-                touched = true;
+                gone.push(id);
             }
         }
-        touched
+        if gone.is_empty() {
+            return false;
+        }
+        // A receiver that went away may have sent a command first (a registration's
+        // `unregister` drops its receiver right after sending it): carry the commands
+        // out before deciding that nobody wants the subscription any more, or the
+        // unregistration would find it already ended.
+        self.commands();
+        let now = self.driver.clock().now();
+        for id in gone {
+            if !self.leaving.contains_key(&id) {
+                tracing::debug!(%id, "subscriber gone, stopping");
+                self.driver.core_mut().unsubscribe(now, id);
+            }
+        }
+        true
     }
 
     /// The loop is over: subscriptions see Shutdown, waiters are told.
