@@ -474,6 +474,12 @@ impl<B: Backend> Client<B> {
                 query: e.query_once(now, name, *rtype)?,
             },
             Request::Register(info) => return self.register(now, id, info),
+            // Never an mDNS request (see `Request::is_mdns`).
+            Request::BrowseDomains { .. } => {
+                return Err(Error::NoBackend {
+                    domain: request.domain(),
+                })
+            }
         };
         for q in state.queries() {
             self.queries.insert(q, (id, None));

@@ -80,6 +80,15 @@ pub enum Request {
     /// Publishes a service ([`RegistrationEvent`](crate::RegistrationEvent)s tell how
     /// it goes).
     Register(ServiceInfo),
+    /// Browse and registration domains ([`DomainEvent`](crate::DomainEvent), RFC 6763
+    /// §11): the domains listed under `base`, or (`None`) under the backend's default
+    /// bases, the search domains and the reverse-mapping names of the host's networks.
+    /// Always served by the unicast backend (`local.` needs no enumeration: it is
+    /// always a browse and registration domain).
+    BrowseDomains {
+        /// The domain whose lists are read; `None`: the backend's defaults.
+        base: Option<Name>,
+    },
 }
 
 impl Request {
@@ -138,6 +147,42 @@ impl Request {
         Request::Register(info)
     }
 
+    /// Browses `service_type` in `domain` (`local.`: multicast DNS; any other: the
+    /// unicast backend), resolving every instance found if `resolve`.
+    pub fn browse_in(service_type: ServiceType, domain: Name, resolve: bool) -> Self {
+        Request::Browse {
+            service_type,
+            domain,
+            resolve,
+        }
+    }
+
+    /// Resolves `instance` of `service_type` in `domain`.
+    pub fn resolve_in(
+        instance: InstanceName,
+        service_type: ServiceType,
+        domain: Name,
+        timeout: Duration,
+    ) -> Self {
+        Request::Resolve {
+            instance,
+            service_type,
+            domain,
+            timeout,
+        }
+    }
+
+    /// Enumerates the service types in `domain`.
+    pub fn service_types_in(domain: Name) -> Self {
+        Request::ServiceTypes { domain }
+    }
+
+    /// Enumerates browse and registration domains under `base` (`None`: the
+    /// backend's defaults).
+    pub fn browse_domains(base: Option<Name>) -> Self {
+        Request::BrowseDomains { base }
+    }
+
     /// True if the mDNS engine serves this request; false if the unicast backend
     /// does. DNS-SD requests (browse, resolve, type enumeration, registration) are
     /// mDNS in `local.`; names (hosts, one-shot queries) in any mDNS domain (see
@@ -150,11 +195,13 @@ impl Request {
             Request::LookupHost { host, .. } | Request::WatchHost { host } => is_mdns_name(host),
             Request::Query { name, .. } => is_mdns_name(name),
             Request::Register(info) => info.domain == local_domain(),
+            Request::BrowseDomains { .. } => false,
         }
     }
 
     /// The domain the request is in: the one it names, or for a name (host, query)
-    /// everything after its first label.
+    /// everything after its first label; for a domain enumeration, its base (the root
+    /// for the backend's defaults).
     pub fn domain(&self) -> Name {
         match self {
             Request::Browse { domain, .. }
@@ -164,6 +211,7 @@ impl Request {
             | Request::WatchHost { host: n }
             | Request::Query { name: n, .. } => n.parent(),
             Request::Register(info) => info.domain.clone(),
+            Request::BrowseDomains { base } => base.clone().unwrap_or_else(Name::root),
         }
     }
 }

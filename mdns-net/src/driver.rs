@@ -104,6 +104,14 @@ impl Clock {
         std::time::Instant::now()
     }
 
+    /// The wall-clock time, in seconds since 1970 (0 before it): what TSIG signs with
+    /// (RFC 8945 §4.3.3), the one place the wall clock is read.
+    pub fn unix_now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
     /// The `std` instant for a core time, or None if it lies beyond what `std` can
     /// represent (treat as "never").
     pub fn to_std(&self, t: Instant) -> Option<std::time::Instant> {
@@ -117,14 +125,19 @@ impl Default for Clock {
     }
 }
 
-/// Names one of the driver's file descriptors.
+/// Names one of the readiness handles of the driver or the service loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SourceId {
     /// A UDP socket: which port, which family.
     Udp(SourcePort, Family),
     /// The interface change watcher (absent where the OS gives no change signal and
     /// the list is re-read at a deadline instead).
     Interfaces,
+    /// The unicast DNS backend's UDP socket of a family (opened on first use).
+    DnsUdp(Family),
+    /// One of the unicast DNS backend's TCP connections (by its number, never reused).
+    DnsTcp(u64),
 }
 
 /// What the driver waits for next; returned by [`Driver::poll_io`].

@@ -22,10 +22,6 @@ pub struct Reply<T: 'static> {
     /// For a shutdown request: the value a stopped loop stands for (stopped by this
     /// or another request, it is a success).
     on_shutdown: Option<fn() -> T>,
-    /// Kept alive until the reply is dropped: an unregistration keeps its event
-    /// receiver, so that the loop never takes the registration's receiver for gone
-    /// (and withdraws it on its own) before the unregistration itself arrives.
-    _keep: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 impl<T: 'static> std::fmt::Debug for Reply<T> {
@@ -40,14 +36,7 @@ impl<T: 'static> Reply<T> {
             rx,
             fut: None,
             on_shutdown: None,
-            _keep: None,
         }
-    }
-
-    /// A reply that keeps `value` alive until it is dropped.
-    pub(crate) fn keeping(mut self, value: impl std::any::Any + Send + Sync) -> Self {
-        self._keep = Some(Box::new(value));
-        self
     }
 
     /// A reply for which a stopped loop means success with `value()`.
@@ -56,7 +45,6 @@ impl<T: 'static> Reply<T> {
             rx,
             fut: None,
             on_shutdown: Some(value),
-            _keep: None,
         }
     }
 

@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{Error, Service};
+use crate::driver::SourceId;
 
 /// One of the service's file descriptors, handed to [`Reactor::register`]. It stays
 /// open for as long as the [`AsyncLoop`] that made it exists: the loop drops every
@@ -55,70 +56,94 @@ pub trait Reactor {
 }
 
 /// The service loop on an async runtime: step the service, then wait until one of its
-/// descriptors is ready or its deadline passes.
+/// descriptors is ready or its deadline passes. The unicast DNS backend's descriptors
+/// come and go (TCP connections); after every step the loop registers the new ones and
+/// drops the registrations of those gone, which the service keeps open until its next
+/// step for that reason.
 pub struct AsyncLoop<R: Reactor> {
     service: Service,
     reactor: R,
-    sources: Vec<(RawFd, R::Source)>,
+    /// Registered descriptors: the source's name (`None`: the waker), its descriptor,
+    /// its registration.
+    sources: Vec<(Option<SourceId>, RawFd, R::Source)>,
 }
 
 impl<R: Reactor> std::fmt::Debug for AsyncLoop<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncLoop")
             .field("service", &self.service)
+            .field("sources", &self.sources.len())
             .finish_non_exhaustive()
     }
 }
 
 impl<R: Reactor> AsyncLoop<R> {
-    /// Registers every descriptor of `service` (its sockets, its interface watcher
-    /// and its waker) with `reactor`. The set never changes.
+    /// Registers every descriptor the service has now (its sockets, its interface
+    /// watcher and its waker) with `reactor`.
     pub fn new(service: Service, reactor: R) -> Result<Self, Error> {
-        let fds: Vec<RawFd> = service
-            .driver
-            .sources()
-            .map(|(_, fd)| fd.as_raw_fd())
-            .chain(std::iter::once(service.waker.as_fd().as_raw_fd()))
-            .collect();
-        let sources = fds
-            .into_iter()
-            .map(|fd| Ok((fd, reactor.register(SourceFd(fd))?)))
-            .collect::<io::Result<Vec<_>>>()
-            .map_err(|e| Error::io("registering the service's sockets with the runtime", e))?;
-        Ok(AsyncLoop {
+        let mut l = AsyncLoop {
             service,
             reactor,
-            sources,
-        })
+            sources: Vec::new(),
+        };
+        l.sync()
+            .map_err(|e| Error::io("registering the service's sockets with the runtime", e))?;
+        Ok(l)
+    }
+
+    /// The descriptors the service waits on now, named.
+    fn wanted(&self) -> Vec<(Option<SourceId>, RawFd)> {
+        self.service
+            .sources()
+            .into_iter()
+            .map(|(id, fd)| (Some(id), fd.as_raw_fd()))
+            .chain(std::iter::once((
+                None,
+                self.service.waker_source().as_raw_fd(),
+            )))
+            .collect()
+    }
+
+    /// Drops the registrations of descriptors gone (still open: the service closes
+    /// them at its next step), then registers the new ones.
+    fn sync(&mut self) -> io::Result<()> {
+        let want = self.wanted();
+        self.sources
+            .retain(|(id, fd, _)| want.contains(&(*id, *fd)));
+        for (id, fd) in want {
+            if self.sources.iter().any(|(i, f, _)| (*i, *f) == (id, fd)) {
+                continue;
+            }
+            let source = self.reactor.register(SourceFd(fd))?;
+            self.sources.push((id, fd, source));
+        }
+        Ok(())
     }
 
     /// Runs until the service has shut down; returns how its loop ended.
-    pub async fn run(self) -> Result<(), Error> {
-        let AsyncLoop {
-            mut service,
-            reactor,
-            sources,
-        } = self;
+    pub async fn run(mut self) -> Result<(), Error> {
         let r = loop {
-            let next = match service.step() {
-                Ok(Some(n)) => n,
+            let wait = match self.service.step() {
+                Ok(Some(w)) => w,
                 Ok(None) => break Ok(()),
                 Err(e) => {
                     tracing::error!(error = %e, "mDNS service loop failed");
                     break Err(e);
                 }
             };
-            let writable = next
-                .writable
-                .and_then(|id| service.driver.source(id))
-                .map(|fd| fd.as_raw_fd());
-            let mut sleep = next.deadline.map(|d| Box::pin(reactor.sleep_until(d)));
+            if let Err(e) = self.sync() {
+                // That descriptor is not waited on; what it serves (a DNS connection)
+                // is retried on its timer.
+                tracing::warn!(error = %e, "registering a socket with the runtime failed");
+            }
+            let mut sleep = wait.deadline.map(|d| Box::pin(self.reactor.sleep_until(d)));
+            let (reactor, sources) = (&self.reactor, &self.sources);
             poll_fn(|cx| {
                 let mut ready = false;
-                for (fd, source) in &sources {
+                for (id, _, source) in sources {
                     // Poll every source, so that each registers the waker.
                     ready |= reactor.poll_readable(source, cx).is_ready();
-                    if Some(*fd) == writable {
+                    if id.is_some_and(|id| wait.writable.contains(&id)) {
                         ready |= reactor.poll_writable(source, cx).is_ready();
                     }
                 }
@@ -134,6 +159,9 @@ impl<R: Reactor> AsyncLoop<R> {
             .await;
         };
         // Deregister before the service closes the descriptors.
+        let AsyncLoop {
+            service, sources, ..
+        } = self;
         drop(sources);
         drop(service);
         r

@@ -164,10 +164,7 @@ impl Registration {
             id: self.events.id,
             done,
         });
-        // The events' receiver lives until the reply is in: dropped now, an event on
-        // its way could make the loop withdraw the registration as abandoned before
-        // it reads this request, which would then find nothing to unregister.
-        Reply::new(rx).keeping(self.events)
+        Reply::new(rx)
     }
 }
 

@@ -314,6 +314,14 @@ pub(crate) fn interface_source() -> io::Result<Box<dyn InterfaceSource>> {
     Ok(Box::new(adapters::Adapters::new(POLL_EVERY)?))
 }
 
+/// The system resolver's servers and DNS suffixes: the adapters' (see
+/// `adapters::dns_config`); `None` if they cannot be read.
+pub(crate) fn system_dns() -> Option<(Vec<std::net::IpAddr>, Vec<String>)> {
+    adapters::dns_config()
+        .map_err(|e| tracing::debug!(error = %e, "reading the DNS servers failed"))
+        .ok()
+}
+
 /// The machine's DNS host name (`GetComputerNameExW`), empty if it fails.
 pub(crate) fn hostname() -> String {
     use windows_sys::Win32::System::SystemInformation::{
