@@ -36,11 +36,9 @@ impl Device {
     /// Starts the job at `now`: the interface with `addr`, host name `name.local`, an
     /// HTTP service and a CoAP one, and a browse of `_http._tcp`.
     pub fn start(now: Instant, seed: u64, addr: Ipv4Addr, name: &str) -> Device {
-        let mut engine = Engine::new(Config {
-            seed,
-            cache_capacity: CACHE_CAPACITY,
-            ..Config::default()
-        });
+        let mut config = Config::with_seed(seed);
+        config.cache_capacity = CACHE_CAPACITY;
+        let mut engine = Engine::new(config);
         engine.interface_up(
             now,
             IFACE,

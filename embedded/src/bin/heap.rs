@@ -106,10 +106,7 @@ fn addr(i: usize) -> Ipv4Addr {
 /// A peer: host `peer<i>.local`, `Peer <i>` as `_http._tcp` and `_ipp._tcp` (and
 /// `extra` more `_http._tcp` instances), browsing `_http._tcp`.
 fn peer(now: Instant, i: usize, extra: usize) -> Engine {
-    let mut e = Engine::new(Config {
-        seed: 100 + i as u64,
-        ..Config::default()
-    });
+    let mut e = Engine::new(Config::with_seed(100 + i as u64));
     e.interface_up(
         now,
         IF1,
