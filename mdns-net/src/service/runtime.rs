@@ -1,50 +1,75 @@
-//! The one async service loop, for runtimes that can wait on file descriptors (unix):
-//! an adapter implements [`Reactor`] (register a descriptor, poll it for readiness,
-//! sleep until an instant) and spawns [`AsyncLoop::run`]. This is the only place where
-//! the service's descriptors are handed to a runtime; everything else in the service
-//! is portable. A runtime without descriptor readiness (or a platform without
-//! descriptors) runs [`Service::spawn_thread`] instead: the API is channel-based, so
-//! its `Handle` works the same from any runtime.
+//! The one async service loop, for runtimes that can wait on the service's readiness
+//! handles (file descriptors on unix, `SOCKET`s on Windows): an adapter implements
+//! [`Reactor`] (register a handle, poll it for readiness, sleep until an instant) and
+//! spawns [`AsyncLoop::run`]. This is the only place where the service's handles are
+//! handed to a runtime; everything else in the service is portable. A runtime that
+//! cannot wait on them (tokio on Windows: no `AsyncFd` there) runs
+//! [`Service::spawn_thread`] instead: the API is channel-based, so its `Handle` works
+//! the same from any runtime.
 
 use std::future::{poll_fn, Future};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{Error, Service};
+use crate::sys::{raw_source, AsSource, BorrowedSource, RawSource};
 
-/// One of the service's file descriptors, handed to [`Reactor::register`]. It stays
-/// open for as long as the [`AsyncLoop`] that made it exists: the loop drops every
-/// registration before it drops the service that owns the descriptors.
+/// One of the service's readiness handles (a file descriptor on unix, `AsFd`; a
+/// `SOCKET` on Windows, `AsSocket`), handed to [`Reactor::register`]. It stays open
+/// for as long as the [`AsyncLoop`] that made it exists: the loop drops every
+/// registration before it drops the service that owns the handles.
 #[derive(Debug)]
-pub struct SourceFd(RawFd);
+pub struct SourceHandle(RawSource);
 
-impl AsRawFd for SourceFd {
-    fn as_raw_fd(&self) -> RawFd {
+impl AsSource for SourceHandle {
+    fn as_source(&self) -> BorrowedSource<'_> {
+        // SAFETY: the handle belongs to the service, which `AsyncLoop::run` drops only
+        // after every registration holding a `SourceHandle` (see the type's doc), so it
+        // is open for this borrow's life. (`BorrowedFd` on unix, `BorrowedSocket` on
+        // Windows: the same `borrow_raw`.)
+        unsafe { BorrowedSource::borrow_raw(self.0) }
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for SourceHandle {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.0
     }
 }
 
-impl AsFd for SourceFd {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        // SAFETY: the descriptor belongs to the service, which `AsyncLoop::run` drops
-        // only after every registration holding a `SourceFd` (see the type's doc), so
-        // it is open for this borrow's life.
-        unsafe { BorrowedFd::borrow_raw(self.0) }
+#[cfg(unix)]
+impl std::os::fd::AsFd for SourceHandle {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.as_source()
     }
 }
 
-/// What an async runtime gives the service loop: readiness of file descriptors and a
-/// timer. tokio implements it with `AsyncFd` and `sleep_until`, async-io with `Async`
-/// and `Timer`.
+#[cfg(windows)]
+impl std::os::windows::io::AsRawSocket for SourceHandle {
+    fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+        self.0
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsSocket for SourceHandle {
+    fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+        self.as_source()
+    }
+}
+
+/// What an async runtime gives the service loop: readiness of the service's handles
+/// and a timer. tokio implements it (unix) with `AsyncFd` and `sleep_until`, async-io
+/// (unix and Windows) with `Async` and `Timer`.
 pub trait Reactor {
-    /// A descriptor registered with the runtime's reactor.
+    /// A handle registered with the runtime's reactor.
     type Source;
     /// A timer future; its output is ignored.
     type Sleep: Future;
-    /// Registers one of the service's descriptors for readability and writability.
-    fn register(&self, fd: SourceFd) -> io::Result<Self::Source>;
+    /// Registers one of the service's handles for readability and writability.
+    fn register(&self, handle: SourceHandle) -> io::Result<Self::Source>;
     /// Ready when `source` is readable (readiness is cleared: the loop reads until it
     /// would block).
     fn poll_readable(&self, source: &Self::Source, cx: &mut Context<'_>) -> Poll<()>;
@@ -55,11 +80,11 @@ pub trait Reactor {
 }
 
 /// The service loop on an async runtime: step the service, then wait until one of its
-/// descriptors is ready or its deadline passes.
+/// handles is ready or its deadline passes.
 pub struct AsyncLoop<R: Reactor> {
     service: Service,
     reactor: R,
-    sources: Vec<(RawFd, R::Source)>,
+    sources: Vec<(RawSource, R::Source)>,
 }
 
 impl<R: Reactor> std::fmt::Debug for AsyncLoop<R> {
@@ -71,18 +96,18 @@ impl<R: Reactor> std::fmt::Debug for AsyncLoop<R> {
 }
 
 impl<R: Reactor> AsyncLoop<R> {
-    /// Registers every descriptor of `service` (its sockets, its interface watcher
-    /// and its waker) with `reactor`. The set never changes.
+    /// Registers every handle of `service` (its sockets, its interface watcher and its
+    /// waker) with `reactor`. The set never changes.
     pub fn new(service: Service, reactor: R) -> Result<Self, Error> {
-        let fds: Vec<RawFd> = service
+        let raws: Vec<RawSource> = service
             .driver
             .sources()
-            .map(|(_, fd)| fd.as_raw_fd())
-            .chain(std::iter::once(service.waker.as_fd().as_raw_fd()))
+            .map(|(_, s)| raw_source(s))
+            .chain(std::iter::once(raw_source(service.waker.as_source())))
             .collect();
-        let sources = fds
+        let sources = raws
             .into_iter()
-            .map(|fd| Ok((fd, reactor.register(SourceFd(fd))?)))
+            .map(|raw| Ok((raw, reactor.register(SourceHandle(raw))?)))
             .collect::<io::Result<Vec<_>>>()
             .map_err(|e| Error::io("registering the service's sockets with the runtime", e))?;
         Ok(AsyncLoop {
@@ -111,14 +136,14 @@ impl<R: Reactor> AsyncLoop<R> {
             let writable = next
                 .writable
                 .and_then(|id| service.driver.source(id))
-                .map(|fd| fd.as_raw_fd());
+                .map(raw_source);
             let mut sleep = next.deadline.map(|d| Box::pin(reactor.sleep_until(d)));
             poll_fn(|cx| {
                 let mut ready = false;
-                for (fd, source) in &sources {
+                for (raw, source) in &sources {
                     // Poll every source, so that each registers the waker.
                     ready |= reactor.poll_readable(source, cx).is_ready();
-                    if Some(*fd) == writable {
+                    if Some(*raw) == writable {
                         ready |= reactor.poll_writable(source, cx).is_ready();
                     }
                 }
@@ -133,7 +158,7 @@ impl<R: Reactor> AsyncLoop<R> {
             })
             .await;
         };
-        // Deregister before the service closes the descriptors.
+        // Deregister before the service closes the handles.
         drop(sources);
         drop(service);
         r
