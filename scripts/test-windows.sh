@@ -11,7 +11,7 @@
 #    in the root namespace.
 # 3. Runs every mdns-net test built for x86_64-pc-windows-gnu under Wine in "win" (the
 #    unit tests: cmsg dialects, adapter parsing, selection, joins, the watcher, the waker,
-#    WSAPoll, GetAdaptersAddresses on Wine's view of the lab).
+#    WSAPoll, GetAdaptersAddresses on Wine's view of the lab), and the CLI's.
 # 4. Runs tests/wire_peers.rs: the Windows driver under Wine on "win" against the Linux
 #    driver on both peers: multicast both ways on IPv4 and IPv6, unicast replies, the
 #    arrival interface and TTL checked, and a send out of the wrong interface caught by
@@ -49,7 +49,7 @@ if [ ! -f "$dll" ] || [ scripts/wine/bcryptprimitives.c -nt "$dll" ]; then
 fi
 
 say "building"
-cargo test -p mdns-net --target x86_64-pc-windows-gnu --no-run 2>&1 | tail -3
+cargo test -p mdns-net -p mdns-cli --target x86_64-pc-windows-gnu --no-run 2>&1 | tail -3
 peer_exe=$(cargo test -p mdns-net --test wire_peers --no-run --message-format=json 2>/dev/null |
   python3 -c 'import json,sys
 for l in sys.stdin:
@@ -113,10 +113,10 @@ fi
 cp "$dll" "$pfx/drive_c/windows/system32/"
 stop_wine
 
-say "mdns-net's tests under Wine"
+say "mdns-net's and mdns-cli's tests under Wine"
 export WINE
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="sh $root/scripts/wine/wine-in-netns.sh $WIN"
-cargo test -p mdns-net --target x86_64-pc-windows-gnu
+cargo test -p mdns-net -p mdns-cli --target x86_64-pc-windows-gnu
 
 say "wire exchange: Windows (Wine) with a decoy interface, Linux peers on both LANs"
 log=$out/wire
