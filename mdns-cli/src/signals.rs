@@ -6,7 +6,7 @@
 //!   only stores to the flag).
 //! - Windows: `SetConsoleCtrlHandler` for Ctrl-C, Ctrl-Break, the console window being
 //!   closed, logoff and shutdown. For the last three Windows ends the process as soon
-//!   as the handler returns, so the handler holds on for [`CLOSE_GRACE`] while the main
+//!   as the handler returns, so the handler holds on for `CLOSE_GRACE` while the main
 //!   thread sends the goodbyes and exits (`std::process::exit` ends the wait early).
 //!   Under Wine, a SIGINT to the program is delivered as Ctrl-C.
 

@@ -71,9 +71,9 @@ pub use mdns_proto::sd::{InstanceName, ServiceType, Txt, TxtEntry};
 pub use mdns_proto::wire::Rtype;
 pub use mdns_proto::Name;
 
-/// An mDNS instance: sockets on the selected interfaces and the task running them.
-/// Every operation is on [`Handle`], which it dereferences to. Dropping it asks the
-/// task to shut down (goodbyes are sent in the background).
+/// An mDNS instance: sockets on the selected interfaces and the task running them (a
+/// thread on Windows). Every operation is on [`Handle`], which it dereferences to.
+/// Dropping it asks the loop to shut down (goodbyes are sent in the background).
 #[derive(Debug)]
 pub struct Mdns {
     handle: Handle,
@@ -81,7 +81,9 @@ pub struct Mdns {
 }
 
 impl Mdns {
-    /// Opens the sockets and spawns the service task on the current tokio runtime.
+    /// Opens the sockets and spawns the service task on the current tokio runtime (on
+    /// Windows, the service thread; the runtime is still required, for
+    /// [`wait`](Self::wait)).
     pub fn new(config: MdnsConfig) -> Result<Mdns, Error> {
         let rt = tokio::runtime::Handle::try_current().map_err(|e| {
             Error::io(
@@ -115,7 +117,7 @@ impl std::ops::Deref for Mdns {
 
 impl Drop for Mdns {
     fn drop(&mut self) {
-        // The task finishes the goodbyes on its own.
+        // The loop finishes the goodbyes on its own.
         self.handle.stopper().stop();
     }
 }
