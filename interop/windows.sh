@@ -8,8 +8,9 @@
 # Needs: interop/setup.sh (Avahi, python-zeroconf, tshark, tcpdump) and Wine with the
 # bcryptprimitives stand-in in a prefix (scripts/test-windows.sh installs both and calls
 # this at its end). Builds the Windows `mdns` and the tokio and smol adapters' examples
-# (debug) if they are not up to date. Env: MDNS_EXE (another Windows `mdns`), WINE_PREFIX (default $MDNS_WINE_PREFIXES/mdnsw-win, the prefix
-# test-windows.sh makes; made here if missing), LAN_ID, INTEROP_OUT.
+# (debug) if they are not up to date. Env: MDNS_EXE (another Windows `mdns`),
+# WINE_PREFIX (default $MDNS_WINE_PREFIXES/mdnsw-win, the prefix test-windows.sh makes;
+# made here if missing), LAN_ID, INTEROP_OUT.
 #
 # The lab (lan.sh up 5, then LAN B added by this script):
 #   LAN A 10.99.0.0/24 fd99::/64 (br0)       LAN B 10.98.0.0/24 fd98::/64 (br1)
@@ -52,7 +53,7 @@ while [ $# -gt 0 ]; do
     case $1 in
         --only) ONLY=$2; shift ;;
         --keep) KEEP=yes ;;
-        -h|--help) sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "windows.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
