@@ -11,7 +11,8 @@
 # Output: one line per case, `PASS name (timing)` / `FAIL name: why` / `SKIP name: why`,
 # then `N skipped` and, last, `N passed, N failed`. Exit status 0 only if nothing failed.
 # Logs and the capture: $INTEROP_OUT (default interop/out/run-*, out/latest), a folder per case.
-# Env: MDNS_BIN, INTEROP_OUT, INTEROP_TIMEOUT_SCALE (multiplies every case timeout), LAN_ID.
+# Env: MDNS_BIN, INTEROP_OUT, INTEROP_TIMEOUT_SCALE (multiplies every case timeout), LAN_ID,
+#   INTEROP_LONG=1 (the long mode: 10 runs of each "together" conflict with Apple, not 3).
 set -uo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 REPO=$(dirname "$HERE")
@@ -41,6 +42,7 @@ add_case() {
 }
 source "$HERE/lib/cases.sh"
 define_cases
+source "$HERE/widearea.sh"   # the wide-area DNS-SD case (Avahi + BIND), a file of its own
 
 # ---------------------------------------------------------------- options
 MODE=mdns ONLY="" LIST=no KEEP=no
@@ -51,7 +53,7 @@ while [ $# -gt 0 ]; do
         --only) ONLY=$2; shift ;;
         --list) LIST=yes ;;
         --keep) KEEP=yes ;;
-        -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h|--help) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) echo "run.sh: unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -163,7 +165,7 @@ if [ $need_lab = yes ]; then
         echo "$LEAK_PID" > "$OUT/leak.pid"
         for _ in $(seq 50); do grep -qs 'listening on' "$OUT/root-tcpdump.log" && break; sleep 0.1; done
     fi
-    "$HERE/lan.sh" up 5 > "$OUT/lab.log" 2>&1 || { cat "$OUT/lab.log"; echo "run.sh: lab setup failed"; exit 2; }
+    "$HERE/lan.sh" up 7 > "$OUT/lab.log" 2>&1 || { cat "$OUT/lab.log"; echo "run.sh: lab setup failed"; exit 2; }
     "$HERE/avahi.sh" start h3 >> "$OUT/lab.log" 2>&1 && "$HERE/avahi.sh" wait h3 15 >> "$OUT/lab.log" 2>&1 ||
         { "$HERE/avahi.sh" log h3 | tail -5; echo "run.sh: avahi-daemon in h3 did not start"; exit 2; }
     # capture of the whole suite on the bridge (inside the bridge namespace)
@@ -181,7 +183,7 @@ fi
 sweep() {
     local keep=" $TSHARK_PID $(cat "$INTEROP_STATE/$LAN_ID/avahi/h3/avahi.pid" "$INTEROP_STATE/$LAN_ID/avahi/h3/dbus.pid" 2>/dev/null | tr '\n' ' ') "
     local h ns p left=()
-    for h in h1 h2 h3 h4 h5; do
+    for h in h1 h2 h3 h4 h5 h6 h7; do
         ns=$("$HERE/lan.sh" ns $h)
         for p in $(ip netns pids "$ns" 2>/dev/null); do
             [[ "$keep" == *" $p "* ]] || left+=("$p")

@@ -7,6 +7,10 @@
 #     tshark                    capture/decode; wireshark-common's "non-root capture" question preseeded
 #     tcpdump dnsutils(dig) iproute2 nftables dbus python3 procps
 #   pip: zeroconf (python-zeroconf peer)
+#   Apple's mDNSResponder (mdnsd + dns-sd), built from the archive in
+#     ../shared/peers/mdnsresponder with the build script there (about 10-30 s, needs
+#     build-essential), into $MDNSR_CACHE (default /tmp/mdns-interop-cache); only when
+#     that build is missing. Skipped, with a note, if ../shared is not beside the checkout.
 #
 # SAFETY: on a systemd host, installing avahi-daemon would START it in the root
 # network namespace (the real LAN). We install under a policy-rc.d that forbids
@@ -16,7 +20,7 @@ set -euo pipefail
 [ "$(id -u)" = 0 ] || { echo "setup.sh: run as root" >&2; exit 1; }
 export DEBIAN_FRONTEND=noninteractive
 
-PKGS=(avahi-daemon avahi-utils tshark tcpdump dnsutils iproute2 nftables dbus procps)
+PKGS=(avahi-daemon avahi-utils tshark tcpdump dnsutils iproute2 nftables dbus procps build-essential xz-utils)
 missing=()
 for p in "${PKGS[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -55,6 +59,27 @@ fi
 avahi-daemon --version
 tshark --version 2>/dev/null | head -1
 dig -v 2>&1 | head -1
+
+# Apple's mDNSResponder: build once per version into the cache
+# shellcheck source=lib/mdnsr.sh
+source "$(dirname "$0")/lib/mdnsr.sh"
+if [ -z "$MDNSR_ARCHIVE" ] || [ ! -x "$MDNSR_PEER/build.sh" ]; then
+    echo "setup.sh: no mDNSResponder archive and build.sh in $MDNSR_PEER: the Apple cases will be skipped"
+elif [ -x "$MDNSR_BIN/mdnsd" ] && [ -x "$MDNSR_BIN/dns-sd" ]; then
+    echo "setup.sh: mDNSResponder $MDNSR_VERSION already built in $MDNSR_OUT"
+else
+    echo "setup.sh: building mDNSResponder $MDNSR_VERSION into $MDNSR_OUT"
+    src=$(mktemp -d /tmp/mdnsr-src.XXXXXX)
+    tar -xJf "$MDNSR_ARCHIVE" -C "$src"
+    t0=$(date +%s)
+    if ! MDNSRESPONDER_VERSION=$MDNSR_VERSION "$MDNSR_PEER/build.sh" "$src/mDNSResponder-$MDNSR_VERSION" "$MDNSR_OUT" \
+            > "$src/build.out" 2>&1; then
+        tail -20 "$src/build.out"; rm -rf "$src"; echo "setup.sh: mDNSResponder build failed" >&2; exit 1
+    fi
+    rm -rf "$src" "$MDNSR_OUT/tree"     # the objects are not needed to run it
+    echo "setup.sh: mDNSResponder built in $(( $(date +%s) - t0 )) s"
+fi
+[ -x "$MDNSR_BIN/mdnsd" ] && head -1 "$MDNSR_OUT/VERSION"
 
 root_ns=$(readlink /proc/self/ns/net)
 bad=0

@@ -10,6 +10,9 @@
 # the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# No dependency cycle between sibling modules of the core, the client layer or the
+# simulator.
+python3 scripts/module-cycles.py mdns-proto/src mdns-client/src mdns-sim/src
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 # The test output goes to the terminal and to $log, where the skip lines are counted.

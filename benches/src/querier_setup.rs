@@ -22,11 +22,9 @@ pub fn peer_meta() -> RecvMeta {
 
 /// An engine on one interface with room for `capacity` records.
 pub fn engine(capacity: usize) -> Engine {
-    let mut e = Engine::new(Config {
-        seed: 1,
-        cache_capacity: capacity,
-        ..Config::default()
-    });
+    let mut config = Config::with_seed(1);
+    config.cache_capacity = capacity;
+    let mut e = Engine::new(config);
     e.interface_up(
         Instant::ZERO,
         IF1,

@@ -236,8 +236,7 @@ impl fmt::Display for KeyFileError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for KeyFileError {}
+impl core::error::Error for KeyFileError {}
 
 /// A token of the key file, with its line.
 #[derive(Debug, PartialEq, Eq)]

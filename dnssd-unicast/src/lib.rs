@@ -15,7 +15,7 @@
 //! `zeroize` all build without `std`), so that the same client can run wherever the
 //! mDNS core runs. The `std` feature (on by default) adds the system resolver
 //! configuration reader ([`resolv::system`]), a blocking driver over real sockets
-//! ([`blocking`]) and `std::error::Error` impls.
+//! ([`blocking`]).
 //!
 //! Layout:
 //! - [`wire`]: EDNS(0), UPDATE, TSIG, TCP framing, query and answer reading.
@@ -26,6 +26,9 @@
 //! - [`client`]: the sans-IO client: transactions (ids, retries, servers, TCP),
 //!   browse / resolve / host look-up / domain enumeration with refresh before expiry,
 //!   and publishing with DNS UPDATE and leases.
+//! - `backend` (feature `backend`): the client as the unicast backend of the client
+//!   layer (`mdns-client`), which the runtime adapters run: one API for `local.` and
+//!   every other domain.
 //!
 //! A browse, driven by hand (no socket: the caller moves the bytes):
 //!
@@ -54,6 +57,8 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "backend")]
+pub mod backend;
 #[cfg(feature = "std")]
 pub mod blocking;
 pub mod client;

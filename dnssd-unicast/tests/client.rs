@@ -294,6 +294,44 @@ fn rfc1035_3_2_1_answers_are_asked_again_before_their_ttl_runs_out_and_expire_un
     );
 }
 
+/// A server that refuses every connection at once (RST): each attempt ends when its
+/// connection does, and the next one still waits for the attempt's timeout, doubling
+/// (RFC 7766 §5: TCP is a transport like UDP, with the same retry schedule).
+#[test]
+fn rfc7766_5_a_refused_connection_is_retried_on_the_backoff_schedule_not_in_a_loop() {
+    let mut zone = zone_with_one_service();
+    zone.truncate_udp = true;
+    let mut c = Client::new(config(vec![server()], None, false), 11);
+    c.set_unix_time(Instant::ZERO, zone.unix);
+    c.browse(Instant::ZERO, SubId(1), &http(), &n(ZONE))
+        .unwrap();
+    let Some(Transmit::Udp { payload, .. }) = c.poll_transmit() else {
+        panic!("no query")
+    };
+    let truncated = zone.answer(&payload, true).unwrap();
+    c.handle_datagram(Instant::ZERO, server(), &truncated);
+    let mut now = Instant::ZERO;
+    let mut opened = Vec::new();
+    // The query's three attempts (query_rounds with one server) end at 7 s.
+    while now < secs(7) {
+        while let Some(t) = c.poll_transmit() {
+            if let Transmit::Tcp { conn, .. } = t {
+                opened.push(now);
+                // Refused at once.
+                c.handle_tcp_closed(now, conn);
+            }
+        }
+        let Some(t) = c.poll_timeout() else { break };
+        now = t;
+        c.handle_timeout(now);
+    }
+    assert_eq!(
+        opened,
+        [secs(0), secs(1), secs(3)],
+        "one connection per attempt, on the 1 s doubling schedule"
+    );
+}
+
 fn registration(instance: &str, port: u16) -> ServiceRegistration {
     let mut r = ServiceRegistration::new(
         InstanceName::new(instance).unwrap(),

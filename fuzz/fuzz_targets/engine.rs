@@ -346,12 +346,10 @@ fn print_msg(m: &Message<'_>) {
 fuzz_target!(|data: &[u8]| {
     let mut inp = Input(data);
     let seed = u64::from(inp.u16().unwrap_or(0));
-    let e = Engine::new(Config {
-        seed,
-        cache_capacity: CAPACITY,
-        max_queries: 16,
-        ..Config::default()
-    });
+    let mut config = Config::with_seed(seed);
+    config.cache_capacity = CAPACITY;
+    config.max_queries = 16;
+    let e = Engine::new(config);
     let host = Name::parse("fuzzhost.local").unwrap();
     let mut w = World {
         e,

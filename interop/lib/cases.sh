@@ -7,7 +7,12 @@
 #   h3 10.99.0.3  avahi-daemon (host-name avahi-h3) with private D-Bus: avahi-browse/-publish
 #   h4 10.99.0.4  python-zeroconf peer
 #   h5 10.99.0.5  neutral observer: python-zeroconf browser, legacy queries, dig
+#   h6 10.99.0.6  Apple's mDNSResponder: a private mdnsd per case, dns-sd clients (lib/apple.sh)
+#   h7 10.99.0.7  our `mdns` again, in host-name conflicts with Apple (an address after h6's)
 # shellcheck shell=bash
+
+# shellcheck source=apple.sh
+source "$HERE/lib/apple.sh"
 
 define_cases() {
     # --- our mdns against the peers
@@ -20,6 +25,20 @@ define_cases() {
         done
     done
     add_case legacy-unicast                mdns 30 case_legacy mdns
+    # --- our mdns against Apple's mDNSResponder (h6); "together" runs several times
+    # (INTEROP_LONG=1: 10, else 3)
+    local n=3; [ "${INTEROP_LONG:-0}" = 1 ] && n=10
+    add_case apple-sees-mdns-register      mdns 40 case_apple_sees mdns
+    add_case mdns-finds-apple              mdns 40 case_apple_found mdns
+    add_case apple-subtypes-txt-update     mdns 45 case_apple_subtypes mdns
+    add_case apple-sees-mdns-txt-update    mdns 5 case_skip "mdns register cannot change its TXT while it runs (the CLI has no command for it)"
+    for o in first second; do
+        add_case "conflict-mdns-vs-apple-$o"      mdns 40 case_apple_service_conflict mdns $o 1
+        add_case "conflict-mdns-vs-apple-host-$o" mdns 40 case_apple_host_conflict mdns $o 1
+    done
+    add_case conflict-mdns-vs-apple-together      mdns $((20 + 16 * n)) case_apple_service_conflict mdns together $n
+    add_case conflict-mdns-vs-apple-host-together mdns $((20 + 16 * n)) case_apple_host_conflict mdns together $n
+    add_case legacy-unicast-beside-apple   mdns 40 case_legacy_beside_apple mdns
     # --- the same checks with peers only: validates the harness itself
     add_case self-register-zc-seen-by-peers self 40 case_register zc
     add_case self-browse-zc-finds-peers     self 40 case_browse zc
@@ -27,6 +46,15 @@ define_cases() {
         add_case "self-conflict-zc-vs-avahi-$o" self 35 case_conflict zc avahi "$o"
     done
     add_case self-legacy-unicast-avahi      self 30 case_legacy avahi
+    add_case self-apple-sees-zc-register    self 40 case_apple_sees zc
+    add_case self-zc-finds-apple            self 40 case_apple_found zc
+    add_case self-apple-subtypes-txt-update-zc self 45 case_apple_subtypes zc
+    for o in first second; do
+        add_case "self-conflict-avahi-vs-apple-$o" self 40 case_apple_service_conflict avahi $o 1
+    done
+    add_case self-conflict-avahi-vs-apple-together self $((20 + 16 * n)) case_apple_service_conflict avahi together $n
+    add_case self-conflict-avahi-host-vs-apple self 30 case_apple_host_vs_avahi
+    add_case self-legacy-unicast-avahi-beside-apple self 40 case_legacy_beside_apple avahi
     # --- last, in every mode
     add_case capture-no-malformed          final 30 case_capture
     add_case root-namespace-sent-no-mdns   final 15 case_no_leak
@@ -40,7 +68,8 @@ target_of() {
         avahi) echo "$(avahi_host_of "$2").local" ;;
     esac
 }
-host_for() { case $1 in mdns) echo "${2:-h1}" ;; zc) echo h4 ;; avahi) echo h3 ;; esac; }
+host_for() { case $1 in mdns) echo "${2:-h1}" ;; zc) echo h4 ;; avahi) echo h3 ;; apple) echo h6 ;; esac; }
+case_skip() { skip "$*"; }
 
 # ------------------------------------------------------------------------------
 # SUBJECT registers; avahi-browse (h3) and a python-zeroconf browser (h5) must see
@@ -227,8 +256,8 @@ case_capture() {
     local scope filter who
     local ran_mdns; ran_mdns=$(ls "$OUT/cases" | grep -v '^self-' | grep -v '^capture' | head -1)
     if [ -n "$ran_mdns" ]; then
-        who="h1/h2 (our mdns)"
-        scope="(eth.src == 02:99:00:00:00:01 || eth.src == 02:99:00:00:00:02)"
+        who="h1/h2/h7 (our mdns)"
+        scope="(eth.src == 02:99:00:00:00:01 || eth.src == 02:99:00:00:00:02 || eth.src == 02:99:00:00:00:07)"
     else
         who="all hosts"
         scope="eth"

@@ -45,7 +45,7 @@ party_start() {
     case $kind in
         mdns)
             "$LANX" exec "$host" python3 "$TSLOG" "$MDNS_BIN" register "$name" "$type" "$port" "$@" \
-                --host "$(mdns_host_of "$host")" --json > "$out" 2>&1 & ;;
+                --host "${MDNS_HOSTLABEL:-$(mdns_host_of "$host")}" --json > "$out" 2>&1 & ;;
         zc)
             local txt=() t; for t in "$@"; do txt+=(--txt "$t"); done
             "$LANX" exec "$host" python3 "$HERE/peers/zc_register.py" --name "$name" --type "$type" --port "$port" \
@@ -53,12 +53,15 @@ party_start() {
         avahi)
             "$HERE/avahi.sh" client "$host" python3 "$TSLOG" avahi-publish -s "$name" "$type" "$port" "$@" \
                 > "$out" 2>&1 & ;;
+        apple)   # dns-sd -R against the host's mdnsd (lib/apple.sh), started if need be
+            apple_client "$id" "$host" -R "$name" "$type" local "$port" "$@"
+            P_OUT[$id]=${A_OUT[$id]} ;;
         *) fail "unknown party kind $kind" ;;
     esac
     P_PID[$id]=$!
     log "party $id: $kind on $host registers '$name' $type $port $* (pid ${P_PID[$id]})"
 }
-ev_kind() { case $1 in avahi) echo avahipub ;; *) echo "$1" ;; esac; }
+ev_kind() { case $1 in avahi) echo avahipub ;; apple) echo dnssd ;; *) echo "$1" ;; esac; }
 # party_wait_registered ID [TIMEOUT] -> prints wall of the registered event
 party_wait_registered() {
     local id=$1 r

@@ -7,21 +7,27 @@ Kinds of input file (KIND):
   zc        peers/zc_*.py JSON lines (carry their own "wall")
   avahi     `avahi-browse -rpk` output prefixed by tslog.py
   avahipub  `avahi-publish -s` output prefixed by tslog.py
+  dnssd     Apple's `dns-sd` (-R, -B, -L, -G) output prefixed by tslog.py
 
 Normalized events (JSON): {"event": found|removed|resolved|registered|renamed|error,
   "name": INSTANCE (unescaped, without .TYPE.local.), "wall": float|null, ...}
   resolved: host (no trailing dot), port, addresses [..], txt {..}
   renamed: from, to
+  address: host, address (dns-sd -G and `mdns lookup`)
 
 Subcommands (exit 0 = yes/ok, 1 = no/failed, message on stdout):
   norm KIND FILE
   wait KIND FILE EVENT NAME [--timeout S] [--after WALL] [--alive PID]...
                                                            -> prints wall of first match
   final-name KIND FILE                                     -> last registered/renamed name
+  final-wall KIND FILE                                     -> wall of the last `registered`
   check-resolved KIND FILE NAME [--host H] [--port P] [--txt k=v]... [--addr A]...
   names KIND FILE BASE                                     -> JSON list of live names starting with BASE
+  addresses KIND FILE [HOST]                               -> JSON list of addresses reported (for HOST)
   legacy-check FILE QNAME QTYPE [--src IP] [--port P] [--target H] [--addr A]
   delta A B                                                -> "B-A" in seconds, 3 decimals
+  dnssd-start FILE                                         -> when dns-sd started, by its own
+                                                              "...STARTING..." stamp (local time)
 """
 import argparse
 import json
@@ -87,6 +93,65 @@ def avahi_txt(s):
     return d
 
 
+def dns_unescape(s):
+    """DNS presentation escapes: '\\032' -> ' ', '\\.' -> '.'"""
+    out, i = bytearray(), 0
+    b = s.encode("utf-8", "replace")
+    while i < len(b):
+        if b[i] == 0x5C and i + 3 < len(b) and b[i + 1:i + 4].isdigit():
+            out.append(int(b[i + 1:i + 4]))
+            i += 4
+        elif b[i] == 0x5C and i + 1 < len(b):
+            out.append(b[i + 1])
+            i += 2
+        else:
+            out.append(b[i])
+            i += 1
+    return out.decode("utf-8", "replace")
+
+
+def dnssd_txt(line):
+    """dns-sd's TXT line: strings separated by spaces, shell metacharacters escaped."""
+    d, cur, i, started = {}, [], 0, False
+    while i <= len(line):
+        c = line[i] if i < len(line) else " "
+        if c == "\\" and i + 1 < len(line):
+            cur.append(line[i + 1])
+            started = True
+            i += 2
+            continue
+        if c == " ":
+            if started:
+                k, _, v = "".join(cur).partition("=")
+                d.setdefault(k, v)
+            cur, started = [], False
+        else:
+            cur.append(c)
+            started = True
+        i += 1
+    return d
+
+
+# dns-sd lines (after the tslog wall clock), its own "H:MM:SS.mmm" stamp optional
+DNSSD_TIME = r"^\s*(?:\d+:\d\d:\d\d\.\d+\s+)?"
+DNSSD_REG = re.compile(DNSSD_TIME + r"Got a reply for service (.*)\.(_[^.]+\._(?:tcp|udp)\.)(\S*): (.*)$")
+DNSSD_BROWSE = re.compile(DNSSD_TIME + r"(Add|Rmv)\s+[0-9A-Fa-f]+\s+\d+\s+(\S+)\s+(_\S+)\s+(.*?)\s*$")
+DNSSD_RESOLVE = re.compile(DNSSD_TIME + r"(\S+) can be reached at (\S+):(\d+) \(interface \d+\)")
+DNSSD_TIME_ONLY = re.compile(r"^\s*\d+:\d\d:\d\d\.\d+\s")
+DNSSD_ADDR = re.compile(DNSSD_TIME + r"(Add|Rmv)\s+[0-9A-Fa-f]+\s+(?:\S\s+)?\d+\s+(\S+\.)\s+(\S+)\s+(\d+)\s*$")
+
+
+def dnssd_addr(a):
+    a = a.split("%")[0]
+    if ":" in a:
+        try:
+            import ipaddress
+            return str(ipaddress.IPv6Address(a))
+        except ValueError:
+            return a
+    return a
+
+
 def split_wall(line):
     m = WALL_PREFIX.match(line)
     return (float(m.group(1)), m.group(2)) if m else (None, line)
@@ -98,6 +163,7 @@ def norm_lines(kind, path):
             lines = f.read().splitlines()
     except OSError:
         return
+    pending = None
     for raw in lines:
         wall, line = split_wall(raw)
         if kind in ("mdns", "zc"):
@@ -121,7 +187,8 @@ def norm_lines(kind, path):
                 t = o.get("txt") or {}
                 if isinstance(t, list):
                     t = dict((x.partition("=")[0], x.partition("=")[2]) for x in t)
-                o["txt"] = {str(k): ("" if v is None else str(v)) for k, v in t.items()}
+                # a flag (key without "=") may come as null or true
+                o["txt"] = {str(k): ("" if v is None or v is True else str(v)) for k, v in t.items()}
             yield o
         elif kind == "avahi":
             f = line.split(";")
@@ -133,6 +200,42 @@ def norm_lines(kind, path):
                     o.update(host=strip_dot(f[6]), addresses=[f[7].split("%")[0]], port=int(f[8]),
                              txt=avahi_txt(";".join(f[9:])))
                 yield o
+        elif kind == "dnssd":
+            if pending is not None:
+                # the line after a resolve is its TXT (absent for an empty TXT)
+                if line.startswith(" ") and not DNSSD_TIME_ONLY.match(line):
+                    pending["txt"] = dnssd_txt(line.strip())
+                    yield pending
+                    pending = None
+                    continue
+                yield pending
+                pending = None
+            m = DNSSD_REG.match(line)
+            if m:
+                if m.group(4).startswith("Name now registered"):
+                    yield {"event": "registered", "name": m.group(1), "type": m.group(2), "wall": wall}
+                else:
+                    yield {"event": "error", "message": m.group(4), "wall": wall}
+                continue
+            if "Name in use" in line or "Error code" in line or "error code" in line:
+                yield {"event": "error", "message": line, "wall": wall}
+                continue
+            m = DNSSD_ADDR.match(line)
+            if m:
+                yield {"event": "address" if m.group(1) == "Add" else "address-removed",
+                       "host": strip_dot(m.group(2)), "address": dnssd_addr(m.group(3)),
+                       "ttl": int(m.group(4)), "wall": wall}
+                continue
+            m = DNSSD_BROWSE.match(line)
+            if m:
+                yield {"event": "found" if m.group(1) == "Add" else "removed", "name": m.group(4),
+                       "type": m.group(3), "wall": wall}
+                continue
+            m = DNSSD_RESOLVE.match(line)
+            if m:
+                pending = {"event": "resolved", "name": inst(dns_unescape(m.group(1))),
+                           "host": strip_dot(m.group(2)), "port": int(m.group(3)), "addresses": [],
+                           "txt": {}, "wall": wall}
         elif kind == "avahipub":
             m = re.search(r"Established under name '(.*)'", line)
             if m:
@@ -142,6 +245,8 @@ def norm_lines(kind, path):
                 yield {"event": "collision", "to": m.group(1), "wall": wall}
             if "Failed" in line or "failure" in line.lower():
                 yield {"event": "error", "message": line, "wall": wall}
+    if pending is not None:
+        yield pending
 
 
 def matches(o, event, name):
@@ -189,6 +294,15 @@ def cmd_final_name(a):
     return 0
 
 
+def cmd_final_wall(a):
+    wall = None
+    for o in norm_lines(a.kind, a.file):
+        if o["event"] == "registered":
+            wall = o.get("wall")
+    print(f"{wall:.6f}" if wall else "")
+    return 0 if wall else 1
+
+
 def cmd_check_resolved(a):
     res = [o for o in norm_lines(a.kind, a.file) if matches(o, "resolved", a.name)]
     if not res:
@@ -229,6 +343,38 @@ def cmd_names(a):
             live.pop(key, None)
     print(json.dumps(sorted({n for n, _ in live})))
     return 0
+
+
+def cmd_dnssd_start(a):
+    """dns-sd prints ' H:MM:SS.mmm  ...STARTING...' in local time: the epoch of that
+    time of day nearest the wall clock at which tslog read the line."""
+    import datetime
+    for raw in open(a.file, errors="replace"):
+        wall, line = split_wall(raw.rstrip("\n"))
+        m = re.match(r"^\s*(\d+):(\d\d):(\d\d)\.(\d+)\s+\.\.\.STARTING", line)
+        if not m or wall is None:
+            continue
+        h, mi, se, ms = (int(x) for x in m.groups())
+        day = datetime.datetime.fromtimestamp(wall).replace(hour=h, minute=mi, second=se,
+                                                            microsecond=ms * 1000)
+        cands = [(day + datetime.timedelta(days=d)).timestamp() for d in (-1, 0, 1)]
+        best = min(cands, key=lambda t: abs(t - wall))
+        print(f"{best:.6f}")
+        return 0
+    print("")
+    return 1
+
+
+def cmd_addresses(a):
+    out = []
+    for o in norm_lines(a.kind, a.file):
+        if o["event"] == "address" and (not a.host or strip_dot(o.get("host", "")).lower()
+                                        == strip_dot(a.host).lower()):
+            ad = str(o.get("address")).split("%")[0]
+            if ad not in out:
+                out.append(ad)
+    print(json.dumps(out))
+    return 0 if out else 1
 
 
 def cmd_legacy_check(a):
@@ -291,10 +437,13 @@ def main():
     p.add_argument("name"); p.add_argument("--timeout", type=float, default=10); p.add_argument("--after", type=float)
     p.add_argument("--alive", type=int, action="append", help="give up early when this PID has exited")
     p = sp.add_parser("final-name"); p.add_argument("kind"); p.add_argument("file")
+    p = sp.add_parser("final-wall"); p.add_argument("kind"); p.add_argument("file")
     p = sp.add_parser("check-resolved"); p.add_argument("kind"); p.add_argument("file"); p.add_argument("name")
     p.add_argument("--host"); p.add_argument("--port", type=int); p.add_argument("--txt", action="append")
     p.add_argument("--addr", action="append")
     p = sp.add_parser("names"); p.add_argument("kind"); p.add_argument("file"); p.add_argument("base")
+    p = sp.add_parser("dnssd-start"); p.add_argument("file")
+    p = sp.add_parser("addresses"); p.add_argument("kind"); p.add_argument("file"); p.add_argument("host", nargs="?")
     p = sp.add_parser("legacy-check"); p.add_argument("file"); p.add_argument("qname"); p.add_argument("qtype")
     p.add_argument("--src"); p.add_argument("--port", type=int); p.add_argument("--target"); p.add_argument("--addr")
     p = sp.add_parser("delta"); p.add_argument("a", type=float); p.add_argument("b", type=float)
@@ -306,8 +455,9 @@ def main():
     if a.cmd == "delta":
         print(f"{a.b - a.a:.3f}")
         return 0
-    return {"wait": cmd_wait, "final-name": cmd_final_name, "check-resolved": cmd_check_resolved,
-            "names": cmd_names, "legacy-check": cmd_legacy_check}[a.cmd](a)
+    return {"wait": cmd_wait, "final-name": cmd_final_name, "final-wall": cmd_final_wall, "check-resolved": cmd_check_resolved,
+            "names": cmd_names, "legacy-check": cmd_legacy_check, "addresses": cmd_addresses,
+            "dnssd-start": cmd_dnssd_start}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,12 @@
 
     lan.sh exec h4 python3 peers/zc_register.py --name "Py Svc" --type _http._tcp \
         --port 80 [--txt k=v]... [--server h4-zc.local.] [--allow-name-change]
+        [--subtype _printer] [--update-txt-after S --update-txt k=v ...]
 
 JSON lines: start, registered {name (final instance label), took}, nonunique,
-removed-self (after SIGTERM/SIGINT: goodbyes sent), closed.
+updated-txt (S seconds after registering, with --update-txt-after), removed-self (after
+SIGTERM/SIGINT: goodbyes sent), closed. With --subtype the service is registered under
+`SUB._sub.TYPE` (python-zeroconf then publishes the subtype PTR only).
 """
 import argparse
 import signal
@@ -27,6 +30,9 @@ def main():
     ap.add_argument("--iface", default="eth0")
     ap.add_argument("--ip-version", choices=["v4", "v6", "all"], default="v4")
     ap.add_argument("--allow-name-change", action="store_true")
+    ap.add_argument("--subtype", default=None)
+    ap.add_argument("--update-txt-after", type=float, default=None)
+    ap.add_argument("--update-txt", action="append")
     a = ap.parse_args()
     from zeroconf import NonUniqueNameException, ServiceInfo, Zeroconf
 
@@ -43,7 +49,8 @@ def main():
     server = a.server or f"{host}-zc.local."
     emit("start", addresses=addrs, server=server)
     zc = Zeroconf(interfaces=ifs, ip_version=ipv)
-    info = ServiceInfo(ftype, f"{a.name}.{ftype}", port=a.port, properties=txt_dict(a.txt),
+    rtype = f"{a.subtype}._sub.{ftype}" if a.subtype else ftype
+    info = ServiceInfo(rtype, f"{a.name}.{ftype}", port=a.port, properties=txt_dict(a.txt),
                        server=server, parsed_addresses=addrs)
     t = time.time()
     try:
@@ -54,6 +61,11 @@ def main():
         sys.exit(4)
     emit("registered", name=instance_of(info.name, ftype), type=a.type, took=round(time.time() - t, 6),
          host=server, port=info.port, txt=decode_props(info.properties), addresses=addrs)
+    if a.update_txt_after is not None and not stop.wait(a.update_txt_after):
+        info = ServiceInfo(rtype, info.name, port=info.port, properties=txt_dict(a.update_txt),
+                           server=server, parsed_addresses=addrs)
+        zc.update_service(info)
+        emit("updated-txt", name=instance_of(info.name, ftype), txt=decode_props(info.properties))
     stop.wait()
     zc.unregister_service(info)
     emit("removed-self", name=instance_of(info.name, ftype))

@@ -2,6 +2,9 @@
 //! type, a port out of range or an oversized TXT entry is refused with a message that
 //! names the argument, and exit status 2.
 
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::path::PathBuf;
+
 use clap::{Args, Parser, Subcommand};
 use mdns_proto::sd::{InstanceName, ServiceType, TxtEntry};
 use mdns_proto::wire::Rtype;
@@ -39,6 +42,26 @@ pub struct Common {
     pub timeout: Option<f64>,
 }
 
+/// Where a request goes: `local.` (multicast DNS), or a DNS domain and its servers.
+#[derive(Debug, Clone, Args)]
+pub struct Dns {
+    /// The domain: `local` (multicast DNS on the link, the default) or a DNS domain
+    /// (`example.com`), whose DNS servers are asked (unicast DNS-SD).
+    #[arg(long, value_name = "DOMAIN", value_parser = parse_domain)]
+    pub domain: Option<Name>,
+    /// A DNS server for the domain, `ADDR[:PORT]` or `NAME[:PORT]` (port 53 by
+    /// default); repeatable. Default: the system resolver's (/etc/resolv.conf).
+    #[arg(long = "server", value_name = "ADDR[:PORT]", value_parser = parse_server, requires = "domain")]
+    pub servers: Vec<SocketAddr>,
+}
+
+impl Dns {
+    /// The unicast domain asked for, if any (`None`: `local.`).
+    pub fn unicast_domain(&self) -> Option<&Name> {
+        self.domain.as_ref().filter(|d| !is_local(d))
+    }
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -52,6 +75,8 @@ pub enum Command {
         #[arg(long)]
         resolve: bool,
         #[command(flatten)]
+        dns: Dns,
+        #[command(flatten)]
         common: Common,
     },
     /// Resolve one instance to host, port, addresses and TXT.
@@ -63,9 +88,12 @@ pub enum Command {
         #[arg(value_name = "TYPE", value_parser = parse_browse_type)]
         service_type: ServiceType,
         #[command(flatten)]
+        dns: Dns,
+        #[command(flatten)]
         common: Common,
     },
-    /// Publish a service until interrupted (SIGINT / SIGTERM), then send goodbyes.
+    /// Publish a service until interrupted (SIGINT / SIGTERM), then send goodbyes (in
+    /// a DNS domain: delete its records).
     Register {
         /// Instance name, any UTF-8 up to 63 bytes.
         #[arg(value_name = "INSTANCE", value_parser = parse_instance)]
@@ -79,26 +107,52 @@ pub enum Command {
         /// TXT entries: `key=value`, `key=` (empty value) or `key` (boolean).
         #[arg(value_name = "KEY=VALUE", value_parser = parse_txt)]
         txt: Vec<TxtEntry>,
-        /// Host name to publish and point the service at (`name` or `name.local`).
-        /// Default: derived from the machine's host name.
-        #[arg(long, value_name = "NAME", value_parser = parse_host)]
-        host: Option<Name>,
+        /// Host name to point the service at. On the link (`name` or `name.local`) it
+        /// is published too; default: `<machine name>-mdns.local`. In a DNS domain
+        /// (`name` meaning `name.<domain>`, or a full name) it is taken as it is, its
+        /// addresses its owner's to publish; default: `<machine name>-mdns.<domain>`,
+        /// published with the host's routable addresses.
+        #[arg(long, value_name = "NAME", value_parser = parse_host_arg)]
+        host: Option<HostArg>,
         /// A subtype to register the service under too (`_printer`); repeatable.
         #[arg(long = "subtype", value_name = "SUB")]
         subtypes: Vec<String>,
+        /// The TSIG key that signs the DNS updates (a BIND key file:
+        /// `key "name" { algorithm hmac-sha256; secret "..."; };`).
+        #[arg(long = "tsig-key", value_name = "FILE", requires = "domain")]
+        tsig_key: Option<PathBuf>,
+        /// How long the DNS server should keep the records should this command vanish
+        /// without deleting them (RFC 9664 Update Lease); they are refreshed well
+        /// before. Default: 7200.
+        #[arg(long, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..), requires = "domain")]
+        lease: Option<u32>,
+        #[command(flatten)]
+        dns: Dns,
         #[command(flatten)]
         common: Common,
     },
     /// Look up a host name's addresses.
     Lookup {
-        /// Host name, e.g. `printer.local`.
-        #[arg(value_name = "HOST", value_parser = parse_host)]
-        host: Name,
+        /// Host name, e.g. `printer.local`; with `--domain`, `printer` or a full name.
+        #[arg(value_name = "HOST", value_parser = parse_host_arg)]
+        host: HostArg,
+        #[command(flatten)]
+        dns: Dns,
         #[command(flatten)]
         common: Common,
     },
-    /// List the service types on the network (RFC 6763 §9).
+    /// List the service types on the network, or in a domain (RFC 6763 §9).
     Types {
+        #[command(flatten)]
+        dns: Dns,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the browse and registration domains (RFC 6763 §11) a domain's DNS servers
+    /// give (`--domain`), or those of the search domains and the host's networks.
+    Domains {
+        #[command(flatten)]
+        dns: Dns,
         #[command(flatten)]
         common: Common,
     },
@@ -123,10 +177,95 @@ impl Command {
             | Command::Resolve { common, .. }
             | Command::Register { common, .. }
             | Command::Lookup { common, .. }
-            | Command::Types { common }
+            | Command::Types { common, .. }
+            | Command::Domains { common, .. }
             | Command::Query { common, .. } => common,
         }
     }
+
+    /// Where the request goes (`None`: `local.` only).
+    pub fn dns(&self) -> Option<&Dns> {
+        match self {
+            Command::Browse { dns, .. }
+            | Command::Resolve { dns, .. }
+            | Command::Register { dns, .. }
+            | Command::Lookup { dns, .. }
+            | Command::Types { dns, .. }
+            | Command::Domains { dns, .. } => Some(dns),
+            Command::Query { .. } => None,
+        }
+    }
+}
+
+/// A host name as typed: one label, or a full name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostArg(Name);
+
+impl HostArg {
+    /// The name on the link: `name.local.` (a name that does not end in `.local`
+    /// gets it appended).
+    pub fn on_link(&self) -> Result<Name, String> {
+        parse_host(&self.0.to_string())
+    }
+
+    /// The name in DNS domain `domain`: `label.<domain>` for a single label, else the
+    /// name as given.
+    pub fn in_domain(&self, domain: &Name) -> Result<Name, String> {
+        if self.0.label_count() == 1 {
+            self.0
+                .concat(domain)
+                .map_err(|e| format!("`{}` in {domain} is not a valid host name: {e}", self.0))
+        } else {
+            Ok(self.0.clone())
+        }
+    }
+}
+
+/// True for `local.` (any case).
+pub fn is_local(n: &Name) -> bool {
+    n.label_count() == 1 && n.first_label().eq_ignore_ascii_case(b"local")
+}
+
+fn parse_domain(s: &str) -> Result<Name, String> {
+    let n = Name::parse(s).map_err(|e| format!("`{s}` is not a valid domain: {e}"))?;
+    if n.is_root() {
+        return Err(format!("`{s}` is not a domain to browse or register in"));
+    }
+    Ok(n)
+}
+
+/// `ADDR`, `ADDR:PORT`, `[V6]:PORT`, `NAME` or `NAME:PORT` (port 53 by default; a name
+/// is looked up with the system resolver).
+fn parse_server(s: &str) -> Result<SocketAddr, String> {
+    if let Ok(a) = s.parse::<SocketAddr>() {
+        return Ok(a);
+    }
+    let bare = s.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<std::net::IpAddr>() {
+        return Ok(SocketAddr::new(ip, 53));
+    }
+    let (host, port) = match s.rsplit_once(':') {
+        Some((h, p)) => (
+            h,
+            p.parse::<u16>()
+                .map_err(|_| format!("`{s}`: `{p}` is not a port"))?,
+        ),
+        None => (s, 53),
+    };
+    (host, port)
+        .to_socket_addrs()
+        .map_err(|e| format!("`{s}` is not an address and could not be looked up: {e}"))?
+        .next()
+        .ok_or_else(|| format!("`{s}` has no address"))
+}
+
+fn parse_host_arg(s: &str) -> Result<HostArg, String> {
+    let n = Name::parse(s.trim_end_matches('.'))
+        .map_err(|e| format!("`{s}` is not a valid host name: {e}"))?;
+    if n.is_root() {
+        return Err(format!("`{s}` is not a valid host name"));
+    }
+    Ok(HostArg(n))
 }
 
 fn parse_timeout(s: &str) -> Result<f64, String> {
@@ -246,7 +385,10 @@ mod tests {
         assert_eq!(txt.len(), 3);
         assert!(txt[1].is_flag());
         assert_eq!(txt[2].value(), Some(&b""[..]));
-        assert_eq!(host.unwrap(), Name::parse("printer.local").unwrap());
+        assert_eq!(
+            host.unwrap().on_link().unwrap(),
+            Name::parse("printer.local").unwrap()
+        );
         assert_eq!(subtypes, ["_universal"]);
     }
 
@@ -274,6 +416,63 @@ mod tests {
         let long_instance = "é".repeat(32);
         let err = parse(&["resolve", &long_instance, "_http._tcp"]).unwrap_err();
         assert!(err.to_string().contains("INSTANCE"), "{err}");
+    }
+
+    #[test]
+    fn unicast_options_name_a_domain_its_servers_and_a_key() {
+        let cli = parse(&[
+            "register",
+            "Web",
+            "_http._tcp",
+            "80",
+            "--domain",
+            "example.com",
+            "--server",
+            "127.0.0.1:5300",
+            "--server",
+            "[::1]",
+            "--tsig-key",
+            "k.key",
+            "--host",
+            "web",
+        ])
+        .unwrap();
+        let Command::Register {
+            dns,
+            tsig_key,
+            host,
+            ..
+        } = &cli.command
+        else {
+            panic!("not register");
+        };
+        let d = dns.unicast_domain().unwrap();
+        assert_eq!(*d, Name::parse("example.com.").unwrap());
+        assert_eq!(
+            dns.servers,
+            [
+                "127.0.0.1:5300".parse::<SocketAddr>().unwrap(),
+                "[::1]:53".parse().unwrap()
+            ]
+        );
+        assert_eq!(tsig_key.as_deref(), Some(std::path::Path::new("k.key")));
+        assert_eq!(
+            host.as_ref().unwrap().in_domain(d).unwrap(),
+            Name::parse("web.example.com.").unwrap()
+        );
+        // `local` is the link.
+        let cli = parse(&["browse", "_http._tcp", "--domain", "local"]).unwrap();
+        assert!(cli.command.dns().unwrap().unicast_domain().is_none());
+        // A key or a server without a domain means nothing: refused.
+        for args in [
+            &["register", "W", "_http._tcp", "80", "--tsig-key", "k"][..],
+            &["browse", "_http._tcp", "--server", "127.0.0.1"][..],
+        ] {
+            let err = parse(args).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{args:?}");
+        }
+        let err = parse(&["browse", "_http._tcp", "--domain", "ex..com"]).unwrap_err();
+        assert!(err.to_string().contains("DOMAIN"), "{err}");
     }
 
     #[test]

@@ -1,16 +1,23 @@
 //! The subcommands, each a loop over the blocking adapter's events that prints lines
 //! until its deadline, the end of its answers, or a stop request (SIGINT / SIGTERM;
 //! Ctrl-C, Ctrl-Break or a console close on Windows: see `signals`).
+//!
+//! With `--domain` (other than `local`), browse, resolve, register, lookup, types and
+//! domains go to the domain's DNS servers (`--server`, else the system's): the same
+//! lines, with the domain and the interface `dns`. A server that does not answer is
+//! said (`mdns: <name> <type>: no answer from <servers> ...`) and waited for; a
+//! registration refused (a key the server rejects, a zone's policy) ends the command
+//! with the server's reason, naming the key, never showing its secret.
 
-use crate::args::{Command, Common};
-use crate::output::{Line, Printer, Resolved};
+use crate::args::{Command, Common, Dns};
+use crate::output::{Line, Printer, Resolved, LOCAL};
 use mdns_blocking::{
-    AnswerRecord, BrowseEvent, Error, InterfaceId, InterfaceSelector, Mdns, MdnsConfig,
-    RegistrationEvent, ResolvedService, ServiceInfo, Txt, TypeEvent,
+    AnswerRecord, BackendError, BrowseEvent, DomainConfig, DomainEvent, Error, InterfaceId,
+    InterfaceSelector, Mdns, MdnsConfig, Name, RegistrationEvent, ResolvedService, ServiceInfo,
+    TsigKey, Txt, TypeEvent, UnicastError, UpdateError, UNICAST_DNS,
 };
-use mdns_proto::engine::RegistrationFailure;
-use mdns_proto::wire::RecordData;
 use std::collections::BTreeMap;
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -25,12 +32,30 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
     let common = command.common().clone();
     let stop = Arc::new(AtomicBool::new(false));
     crate::signals::install(&stop).map_err(|e| format!("cannot install a signal handler: {e}"))?;
-    let mut config = config_from(&common);
+    let key = match &command {
+        Command::Register {
+            tsig_key: Some(path),
+            ..
+        } => Some(read_key(path)?),
+        _ => None,
+    };
+    let mut config = config_from(&common, command.dns(), key);
+    if let Command::Register {
+        lease: Some(secs), ..
+    } = &command
+    {
+        let mut unicast = config.unicast_config();
+        unicast.lease = Duration::from_secs(u64::from(*secs));
+        config.unicast = Some(unicast);
+    }
+    let domain = command.dns().and_then(Dns::unicast_domain).cloned();
     if let Command::Register {
         host: Some(host), ..
     } = &command
     {
-        config.host_name = Some(host.clone());
+        if domain.is_none() {
+            config.host_name = Some(host.on_link()?);
+        }
     }
     let mdns = Mdns::new(config).map_err(|e| e.to_string())?;
     let mut cx = Context {
@@ -41,6 +66,8 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
             .timeout
             .map(|s| Instant::now() + Duration::from_secs_f64(s)),
         names: BTreeMap::new(),
+        domain: domain.clone(),
+        servers: command.dns().map(|d| d.servers.clone()).unwrap_or_default(),
     };
     let result = match command {
         Command::Browse {
@@ -54,17 +81,26 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
             ..
         } => {
             let timeout = cx.one_shot_timeout();
-            match mdns.resolve(&instance, &service_type, timeout).wait() {
+            let reply = match &domain {
+                None => mdns.resolve(&instance, &service_type, timeout),
+                Some(d) => mdns.resolve_in(&instance, &service_type, d, timeout),
+            };
+            match reply.wait() {
                 Ok(s) => {
                     let line = cx.resolved_line(&s);
                     printer.print(&line);
                     Ok(())
                 }
                 Err(Error::Timeout) => Err(format!(
-                    "could not resolve \"{instance}\" {service_type} within {} s",
-                    timeout.as_secs_f64()
+                    "could not resolve \"{instance}\" {service_type} in {} within {} s{}",
+                    cx.domain_text(),
+                    timeout.as_secs_f64(),
+                    cx.asked()
                 )),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(format!(
+                    "could not resolve \"{instance}\" {service_type} in {}: {e}",
+                    cx.domain_text()
+                )),
             }
         }
         Command::Register {
@@ -73,6 +109,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
             port,
             txt,
             subtypes,
+            host,
             ..
         } => {
             let mut record = Txt::new();
@@ -85,11 +122,21 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
             for sub in &subtypes {
                 builder = builder.subtype(sub.as_bytes());
             }
+            if let Some(d) = &domain {
+                builder = builder.domain(d.clone());
+                if let Some(h) = &host {
+                    builder = builder.host_name(h.in_domain(d)?);
+                }
+            }
             let info = builder.build().map_err(|e| e.to_string())?;
             cx.register(info)
         }
         Command::Lookup { host, .. } => {
             let timeout = cx.one_shot_timeout();
+            let host = match &domain {
+                None => host.on_link()?,
+                Some(d) => host.in_domain(d)?,
+            };
             match mdns.lookup_host(&host, timeout).wait() {
                 Ok(addrs) => {
                     for addr in addrs {
@@ -102,21 +149,34 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
                     Ok(())
                 }
                 Err(Error::Timeout) => Err(format!(
-                    "no address for {host} within {} s",
-                    timeout.as_secs_f64()
+                    "no address for {host} within {} s{}",
+                    timeout.as_secs_f64(),
+                    cx.asked()
                 )),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(format!("no address for {host}: {e}")),
             }
         }
         Command::Types { .. } => cx.types(),
+        Command::Domains { .. } => cx.domains(),
         Command::Query { name, rtype, .. } => cx.query(&name, rtype),
     };
-    // Goodbyes for anything still registered, then the service thread ends.
+    // Goodbyes (and DNS deletes) for anything still registered, then the service
+    // thread ends.
     let shut = mdns.shutdown().map_err(|e| e.to_string());
     result.and(shut)
 }
 
-fn config_from(common: &Common) -> MdnsConfig {
+/// Reads the first key of a BIND key file. The messages name the file and the key,
+/// never the secret.
+fn read_key(path: &Path) -> Result<TsigKey, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read the TSIG key file {}: {e}", path.display()))?;
+    let mut keys = TsigKey::parse_bind(&text)
+        .map_err(|e| format!("the TSIG key file {}: {e}", path.display()))?;
+    Ok(keys.remove(0))
+}
+
+fn config_from(common: &Common, dns: Option<&Dns>, key: Option<TsigKey>) -> MdnsConfig {
     let interfaces = common
         .interfaces
         .iter()
@@ -125,11 +185,19 @@ fn config_from(common: &Common) -> MdnsConfig {
             Err(_) => InterfaceSelector::Name(s.clone()),
         })
         .collect();
-    MdnsConfig {
+    let config = MdnsConfig {
         interfaces,
         ipv4: !common.ipv6_only,
         ipv6: !common.ipv4_only,
         ..MdnsConfig::default()
+    };
+    match dns.and_then(|d| d.unicast_domain().map(|n| (d, n))) {
+        Some((dns, domain)) if !dns.servers.is_empty() || key.is_some() => {
+            let mut dc = DomainConfig::new(domain.clone(), dns.servers.clone());
+            dc.key = key;
+            config.with_unicast_domain(dc)
+        }
+        _ => config,
     }
 }
 
@@ -140,6 +208,10 @@ struct Context<'a> {
     stop: &'a AtomicBool,
     deadline: Option<Instant>,
     names: BTreeMap<InterfaceId, String>,
+    /// The DNS domain asked, if not `local.`.
+    domain: Option<Name>,
+    /// Its servers, if given (else the system's).
+    servers: Vec<std::net::SocketAddr>,
 }
 
 /// What waiting for the next event gave.
@@ -152,6 +224,24 @@ enum Wait<E> {
 }
 
 impl Context<'_> {
+    fn domain_text(&self) -> String {
+        self.domain
+            .as_ref()
+            .map_or_else(|| LOCAL.to_string(), |d| d.to_string())
+    }
+
+    /// Who a unicast request waited for, for a message: ` (asked 192.0.2.53:53)`.
+    fn asked(&self) -> String {
+        if self.domain.is_none() {
+            return String::new();
+        }
+        if self.servers.is_empty() {
+            return " (asked the system's DNS servers)".into();
+        }
+        let list: Vec<String> = self.servers.iter().map(|s| s.to_string()).collect();
+        format!(" (asked {})", list.join(", "))
+    }
+
     fn one_shot_timeout(&self) -> Duration {
         self.deadline
             .map(|d| d.saturating_duration_since(Instant::now()))
@@ -184,6 +274,9 @@ impl Context<'_> {
     }
 
     fn interface_name(&mut self, id: InterfaceId) -> String {
+        if id == UNICAST_DNS {
+            return "dns".into();
+        }
         if !self.names.contains_key(&id) {
             if let Ok(list) = self.mdns.interfaces().wait() {
                 for i in list {
@@ -206,6 +299,7 @@ impl Context<'_> {
         Line::Resolved(Resolved {
             name: s.instance.as_str().to_string(),
             service_type: s.service_type.to_string(),
+            domain: self.domain_text(),
             host: s.host.to_string(),
             port: s.port,
             addresses,
@@ -218,10 +312,11 @@ impl Context<'_> {
     }
 
     fn browse(&mut self, ty: &mdns_blocking::ServiceType, resolve: bool) -> Result<(), String> {
-        let browser = if resolve {
-            self.mdns.browse_resolving(ty)
-        } else {
-            self.mdns.browse(ty)
+        let browser = match (&self.domain, resolve) {
+            (None, false) => self.mdns.browse(ty),
+            (None, true) => self.mdns.browse_resolving(ty),
+            (Some(d), false) => self.mdns.browse_in(ty, d),
+            (Some(d), true) => self.mdns.browse_resolving_in(ty, d),
         }
         .wait()
         .map_err(|e| e.to_string())?;
@@ -234,6 +329,7 @@ impl Context<'_> {
                 } => Line::Found {
                     name: instance.as_str().to_string(),
                     service_type: service_type.to_string(),
+                    domain: self.domain_text(),
                     interface: self.interface_name(interface),
                 },
                 BrowseEvent::Removed {
@@ -243,9 +339,11 @@ impl Context<'_> {
                 } => Line::Removed {
                     name: instance.as_str().to_string(),
                     service_type: service_type.to_string(),
+                    domain: self.domain_text(),
                     interface: self.interface_name(interface),
                 },
                 BrowseEvent::Resolved(s) | BrowseEvent::Updated(s) => self.resolved_line(&s),
+                BrowseEvent::ServerError(e) => Line::Warning(e.to_string()),
                 _ => continue,
             };
             self.printer.print(&line);
@@ -256,12 +354,15 @@ impl Context<'_> {
     fn register(&mut self, info: ServiceInfo) -> Result<(), String> {
         let service_type = info.service_type.to_string();
         let registration = self.mdns.register(info).wait().map_err(|e| e.to_string())?;
+        let mut registered = false;
         loop {
             match self.wait(|t| registration.recv_timeout(t))? {
                 Wait::Event(RegistrationEvent::Registered { name }) => {
+                    registered = true;
                     self.printer.print(&Line::Registered {
                         name: name.as_str().to_string(),
                         service_type: service_type.clone(),
+                        domain: self.domain_text(),
                     })
                 }
                 Wait::Event(RegistrationEvent::Renamed { from, to }) => {
@@ -271,38 +372,76 @@ impl Context<'_> {
                     })
                 }
                 Wait::Event(RegistrationEvent::Failed(why)) => {
-                    let why = match why {
-                        RegistrationFailure::Conflict => "name conflict and renaming not allowed",
-                        RegistrationFailure::NoFreeName => "no free name found after many renames",
-                    };
                     return Err(format!("registration failed: {why}"));
+                }
+                Wait::Event(RegistrationEvent::Rejected(e)) => {
+                    return Err(format!("registration failed: {e}"));
+                }
+                Wait::Event(RegistrationEvent::ServerError(e)) => {
+                    // A server that does not answer is waited for (the update is sent
+                    // again); a refusal before anything was published ends the command.
+                    if registered || is_no_response(&e) {
+                        self.printer.print(&Line::Warning(e.to_string()));
+                    } else {
+                        return Err(e.to_string());
+                    }
                 }
                 Wait::Event(_) => {}
                 Wait::Done | Wait::Ended => break,
             }
         }
-        // RFC 6762 §10.1: goodbyes before we go.
+        // RFC 6762 §10.1: goodbyes before we go; in a DNS domain, the records deleted.
         registration.unregister().wait().map_err(|e| e.to_string())
     }
 
     fn types(&mut self) -> Result<(), String> {
-        let types = self
-            .mdns
-            .service_types()
-            .wait()
-            .map_err(|e| e.to_string())?;
+        let types = match &self.domain {
+            None => self.mdns.service_types(),
+            Some(d) => self.mdns.service_types_in(d),
+        }
+        .wait()
+        .map_err(|e| e.to_string())?;
         while let Wait::Event(ev) = self.wait(|t| types.recv_timeout(t))? {
             let line = match ev {
                 TypeEvent::Found(ty, i) => Line::Found {
                     name: ty.to_string(),
                     service_type: "_services._dns-sd._udp".into(),
+                    domain: self.domain_text(),
                     interface: self.interface_name(i),
                 },
                 TypeEvent::Removed(ty, i) => Line::Removed {
                     name: ty.to_string(),
                     service_type: "_services._dns-sd._udp".into(),
+                    domain: self.domain_text(),
                     interface: self.interface_name(i),
                 },
+                TypeEvent::ServerError(e) => Line::Warning(e.to_string()),
+                _ => continue,
+            };
+            self.printer.print(&line);
+        }
+        Ok(())
+    }
+
+    fn domains(&mut self) -> Result<(), String> {
+        let domains = self
+            .mdns
+            .browse_domains(self.domain.as_ref())
+            .wait()
+            .map_err(|e| e.to_string())?;
+        while let Wait::Event(ev) = self.wait(|t| domains.recv_timeout(t))? {
+            let line = match ev {
+                DomainEvent::Found { kind, domain } => Line::Domain {
+                    found: true,
+                    kind: kind.to_string(),
+                    domain: domain.to_string(),
+                },
+                DomainEvent::Removed { kind, domain } => Line::Domain {
+                    found: false,
+                    kind: kind.to_string(),
+                    domain: domain.to_string(),
+                },
+                DomainEvent::ServerError(e) => Line::Warning(e.to_string()),
                 _ => continue,
             };
             self.printer.print(&line);
@@ -327,71 +466,54 @@ impl Context<'_> {
     }
 }
 
+/// True if a registration's server error is only that no server answered.
+fn is_no_response(e: &BackendError) -> bool {
+    matches!(
+        e.downcast_ref::<UnicastError>(),
+        Some(UnicastError::Update(UpdateError::NoResponse { .. }))
+    )
+}
+
 fn record_line(r: &AnswerRecord) -> Line {
     Line::Record {
         name: r.name.to_string(),
         rtype: r.rtype.to_string(),
         ttl: r.ttl,
-        data: rdata_text(&r.data),
+        // The core's presentation form, as dig prints record data.
+        data: r.data.to_string(),
         source: r.source.to_string(),
-    }
-}
-
-/// Record data in presentation form, as dig prints it.
-fn rdata_text(data: &RecordData) -> String {
-    match data {
-        RecordData::A(a) => a.to_string(),
-        RecordData::Aaaa(a) => a.to_string(),
-        RecordData::Ptr(n) | RecordData::Cname(n) => n.to_string(),
-        RecordData::Srv {
-            priority,
-            weight,
-            port,
-            target,
-        } => format!("{priority} {weight} {port} {target}"),
-        RecordData::Txt(raw) => Txt::decode(raw)
-            .iter()
-            .map(|e| format!("\"{e}\""))
-            .collect::<Vec<_>>()
-            .join(" "),
-        RecordData::Hinfo { cpu, os } => format!(
-            "\"{}\" \"{}\"",
-            String::from_utf8_lossy(cpu),
-            String::from_utf8_lossy(os)
-        ),
-        RecordData::Nsec { next, types } => {
-            let bitmap = mdns_proto::wire::NsecBitmap::new(types);
-            let listed: Vec<String> = (1..256u16)
-                .map(mdns_proto::wire::Rtype)
-                .filter(|t| bitmap.is_some_and(|b| b.contains(*t)))
-                .map(|t| t.to_string())
-                .collect();
-            format!("{next} {}", listed.join(" "))
-        }
-        RecordData::Opt(b) | RecordData::Other(b) => {
-            let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-            format!("\\# {} {hex}", b.len())
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use mdns_proto::wire::RecordData;
 
     #[test]
-    fn record_data_prints_like_dig() {
+    fn record_lines_carry_data_as_dig_prints_it() {
+        let record = |data: RecordData| AnswerRecord {
+            name: mdns_proto::Name::parse("box.local").unwrap(),
+            rtype: data.rtype().unwrap_or(mdns_proto::wire::Rtype(99)),
+            ttl: 120,
+            cache_flush: true,
+            data,
+            source: "10.0.0.2:5353".parse().unwrap(),
+            interface: InterfaceId(1),
+        };
+        let data = |r: AnswerRecord| match record_line(&r) {
+            Line::Record { data, .. } => data,
+            other => panic!("{other:?}"),
+        };
         let srv = RecordData::Srv {
             priority: 0,
             weight: 5,
             port: 80,
             target: mdns_proto::Name::parse("box.local").unwrap(),
         };
-        assert_eq!(rdata_text(&srv), "0 5 80 box.local.");
-        assert_eq!(
-            rdata_text(&RecordData::Txt(b"\x03a=b\x01c".as_slice().into())),
-            "\"a=b\" \"c\""
-        );
+        assert_eq!(data(record(srv)), "0 5 80 box.local.");
+        let txt = RecordData::Txt(b"\x03a=b\x01c".as_slice().into());
+        assert_eq!(data(record(txt)), "\"a=b\" \"c\"");
         let nsec = RecordData::Nsec {
             next: mdns_proto::Name::parse("box.local").unwrap(),
             types: mdns_proto::wire::NsecBitmap::build(&[
@@ -399,10 +521,8 @@ mod tests {
                 mdns_proto::wire::Rtype::TXT,
             ]),
         };
-        assert_eq!(rdata_text(&nsec), "box.local. A TXT");
-        assert_eq!(
-            rdata_text(&RecordData::Other([1, 2].as_slice().into())),
-            "\\# 2 0102"
-        );
+        assert_eq!(data(record(nsec)), "box.local. A TXT");
+        let other = RecordData::Other([1, 2].as_slice().into());
+        assert_eq!(data(record(other)), "\\# 2 0102");
     }
 }

@@ -1,5 +1,7 @@
 //! The `mdns` command: browse, resolve, register, look up hosts, list service types and
-//! send one-shot queries on the local network, on the blocking adapter.
+//! send one-shot queries on the local network, on the blocking adapter; with
+//! `--domain`, browse, resolve, register (`--tsig-key`), look up, list types and
+//! domains (`mdns domains`) through a DNS domain's servers (`--server`).
 //!
 //! Exit status: 0 on success (and after SIGINT / SIGTERM, or Ctrl-C / Ctrl-Break / a
 //! console close on Windows, once goodbyes are out), 1 when the network part fails

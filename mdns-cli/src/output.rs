@@ -5,8 +5,8 @@
 use serde_json::{json, Map, Value};
 use std::net::IpAddr;
 
-/// Domain every name lives in.
-pub const DOMAIN: &str = "local.";
+/// The domain of multicast DNS.
+pub const LOCAL: &str = "local.";
 
 /// A resolved service, in printable form.
 #[derive(Clone, Debug, PartialEq)]
@@ -15,6 +15,8 @@ pub struct Resolved {
     pub name: String,
     /// Service type, `_http._tcp`.
     pub service_type: String,
+    /// Its domain, `local.` or a DNS domain.
+    pub domain: String,
     /// Host name, `box.local.`.
     pub host: String,
     /// Port.
@@ -34,7 +36,9 @@ pub enum Line {
         name: String,
         /// Service type.
         service_type: String,
-        /// Interface name.
+        /// Domain.
+        domain: String,
+        /// Interface name (`dns` for what a DNS server said).
         interface: String,
     },
     /// An instance went away.
@@ -43,6 +47,8 @@ pub enum Line {
         name: String,
         /// Service type.
         service_type: String,
+        /// Domain.
+        domain: String,
         /// Interface name.
         interface: String,
     },
@@ -54,6 +60,8 @@ pub enum Line {
         name: String,
         /// Service type.
         service_type: String,
+        /// Domain.
+        domain: String,
     },
     /// Our registration was renamed after a conflict.
     Renamed {
@@ -84,6 +92,18 @@ pub enum Line {
         /// Who sent it.
         source: String,
     },
+    /// A browse or registration domain listed (RFC 6763 §11), or no longer.
+    Domain {
+        /// Listed (true) or no longer (false).
+        found: bool,
+        /// Which list: `browse`, `default browse`, `register`, `default register`,
+        /// `automatic browse`.
+        kind: String,
+        /// The domain.
+        domain: String,
+    },
+    /// Something the command goes on after (a DNS server that does not answer).
+    Warning(String),
     /// An error.
     Error(String),
 }
@@ -95,15 +115,17 @@ impl Line {
             Line::Found {
                 name,
                 service_type,
+                domain,
                 interface,
             } => json!({"event": "found", "name": name, "type": service_type,
-                        "domain": DOMAIN, "interface": interface}),
+                        "domain": domain, "interface": interface}),
             Line::Removed {
                 name,
                 service_type,
+                domain,
                 interface,
             } => json!({"event": "removed", "name": name, "type": service_type,
-                        "domain": DOMAIN, "interface": interface}),
+                        "domain": domain, "interface": interface}),
             Line::Resolved(r) => {
                 let mut txt = Map::new();
                 for (k, v) in &r.txt {
@@ -115,11 +137,15 @@ impl Line {
                 }
                 let addrs: Vec<String> = r.addresses.iter().map(|(a, _)| a.to_string()).collect();
                 json!({"event": "resolved", "name": r.name, "type": r.service_type,
-                       "domain": DOMAIN, "host": r.host, "port": r.port,
+                       "domain": r.domain, "host": r.host, "port": r.port,
                        "addresses": addrs, "txt": txt})
             }
-            Line::Registered { name, service_type } => {
-                json!({"event": "registered", "name": name, "type": service_type, "domain": DOMAIN})
+            Line::Registered {
+                name,
+                service_type,
+                domain,
+            } => {
+                json!({"event": "registered", "name": name, "type": service_type, "domain": domain})
             }
             Line::Renamed { from, to } => json!({"event": "renamed", "from": from, "to": to}),
             Line::Address {
@@ -136,6 +162,13 @@ impl Line {
                 source,
             } => json!({"event": "record", "name": name, "type": rtype, "ttl": ttl,
                         "data": data, "source": source}),
+            Line::Domain {
+                found,
+                kind,
+                domain,
+            } => json!({"event": if *found { "domain-found" } else { "domain-removed" },
+                        "kind": kind, "domain": domain}),
+            Line::Warning(message) => json!({"event": "warning", "message": message}),
             Line::Error(message) => json!({"event": "error", "message": message}),
         }
     }
@@ -146,13 +179,15 @@ impl Line {
             Line::Found {
                 name,
                 service_type,
+                domain,
                 interface,
-            } => format!("+ {interface:<8} {name:<32} {service_type:<20} {DOMAIN}"),
+            } => format!("+ {interface:<8} {name:<32} {service_type:<20} {domain}"),
             Line::Removed {
                 name,
                 service_type,
+                domain,
                 interface,
-            } => format!("- {interface:<8} {name:<32} {service_type:<20} {DOMAIN}"),
+            } => format!("- {interface:<8} {name:<32} {service_type:<20} {domain}"),
             Line::Resolved(r) => {
                 let ifaces: Vec<&str> = r.addresses.iter().map(|(_, i)| i.as_str()).collect();
                 let iface = ifaces.first().copied().unwrap_or("-");
@@ -166,18 +201,21 @@ impl Line {
                     })
                     .collect();
                 format!(
-                    "= {iface:<8} {:<32} {:<20} {DOMAIN}\n   hostname = [{}]\n   address = [{}]\n   port = [{}]\n   txt = [{}]",
+                    "= {iface:<8} {:<32} {:<20} {}\n   hostname = [{}]\n   address = [{}]\n   port = [{}]\n   txt = [{}]",
                     r.name,
                     r.service_type,
+                    r.domain,
                     r.host,
                     addrs.join(", "),
                     r.port,
                     txt.join(" ")
                 )
             }
-            Line::Registered { name, service_type } => {
-                format!("Registered \"{name}\" {service_type}.{DOMAIN}")
-            }
+            Line::Registered {
+                name,
+                service_type,
+                domain,
+            } => format!("Registered \"{name}\" {service_type}.{domain}"),
             Line::Renamed { from, to } => {
                 format!("Renamed \"{from}\" to \"{to}\" after a name conflict")
             }
@@ -196,6 +234,12 @@ impl Line {
                 data,
                 source,
             } => format!("{name}\t{ttl}\tIN\t{rtype}\t{data}\t; from {source}"),
+            Line::Domain {
+                found,
+                kind,
+                domain,
+            } => format!("{} {kind:<17} {domain}", if *found { '+' } else { '-' }),
+            Line::Warning(message) => format!("mdns: {message}"),
             Line::Error(message) => format!("mdns: {message}"),
         }
     }
@@ -220,7 +264,7 @@ impl Printer {
         } else {
             line.to_text()
         };
-        if matches!(line, Line::Error(_)) && !self.json {
+        if matches!(line, Line::Error(_) | Line::Warning(_)) && !self.json {
             eprintln!("{text}");
         } else {
             let mut out = std::io::stdout().lock();
@@ -239,6 +283,7 @@ mod tests {
         let found = Line::Found {
             name: "Kitchen".into(),
             service_type: "_http._tcp".into(),
+            domain: LOCAL.into(),
             interface: "eth0".into(),
         };
         assert_eq!(
@@ -248,6 +293,7 @@ mod tests {
         let resolved = Line::Resolved(Resolved {
             name: "Kitchen".into(),
             service_type: "_http._tcp".into(),
+            domain: LOCAL.into(),
             host: "box.local.".into(),
             port: 8080,
             addresses: vec![("10.0.0.1".parse().unwrap(), "eth0".into())],
@@ -271,6 +317,29 @@ mod tests {
             Line::Error("boom".into()).to_json(),
             json!({"event":"error","message":"boom"})
         );
+        let unicast = Line::Found {
+            name: "Web".into(),
+            service_type: "_http._tcp".into(),
+            domain: "example.com.".into(),
+            interface: "dns".into(),
+        };
+        assert_eq!(
+            unicast.to_json(),
+            json!({"event":"found","name":"Web","type":"_http._tcp","domain":"example.com.","interface":"dns"})
+        );
+        assert_eq!(
+            Line::Domain {
+                found: true,
+                kind: "browse".into(),
+                domain: "sub.example.com.".into()
+            }
+            .to_json(),
+            json!({"event":"domain-found","kind":"browse","domain":"sub.example.com."})
+        );
+        assert_eq!(
+            Line::Warning("no answer".into()).to_json(),
+            json!({"event":"warning","message":"no answer"})
+        );
     }
 
     #[test]
@@ -278,6 +347,7 @@ mod tests {
         let line = Line::Removed {
             name: "Kitchen".into(),
             service_type: "_http._tcp".into(),
+            domain: LOCAL.into(),
             interface: "eth0".into(),
         };
         assert!(line.to_text().starts_with("- eth0     Kitchen"));

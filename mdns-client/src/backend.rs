@@ -21,7 +21,8 @@
 
 use crate::error::Error;
 use crate::event::Event;
-use crate::request::{Request, SubscriptionId};
+use crate::id::SubscriptionId;
+use crate::request::Request;
 use mdns_proto::sd::Txt;
 use mdns_proto::Instant;
 
@@ -29,17 +30,23 @@ use mdns_proto::Instant;
 /// engine: time comes in as `now`; timers go out through
 /// [`poll_timeout`](Self::poll_timeout).
 ///
-/// The contract, per request kind (the same events the engine path gives):
+/// The contract, per request kind (the same events the engine path gives, with
+/// [`UNICAST_DNS`](crate::UNICAST_DNS) where the engine names an interface):
 /// - `Browse`: [`Event::Browse`] `Found` / `Removed`, and with `resolve`, `Resolved` /
-///   `Updated` of each instance found.
-/// - `Resolve`: one [`Event::Resolved`] with `Ok` (the client adds the timeout).
-/// - `LookupHost`: one [`Event::HostAddresses`] with `Ok` (the client adds the
-///   timeout).
+///   `Updated` of each instance found; `ServerError` when the servers fail it.
+/// - `Resolve`: one [`Event::Resolved`] with `Ok`, or `Err(Error::Backend)` when the
+///   servers failed it (the client adds the timeout).
+/// - `LookupHost`: one [`Event::HostAddresses`], the same way.
 /// - `WatchHost`, `ServiceTypes`: [`Event::Host`], [`Event::ServiceType`].
 /// - `Query`: [`Event::Answer`]s, then [`Event::QueryDone`].
-/// - `Register`: [`Event::Registration`] (`Registered`, `Renamed`, `Failed`), and after
-///   [`unsubscribe`](Self::unsubscribe) of a registration, one
-///   `Registration(Unregistered)` once it is withdrawn from the server.
+/// - `Register`: [`Event::Registration`] (`Registered`, `Renamed`, `ServerError`,
+///   `Failed`, `Rejected`), and after [`unsubscribe`](Self::unsubscribe) of a
+///   registration, one `Registration(Unregistered)` once it is withdrawn from the
+///   server.
+/// - `BrowseDomains`: [`Event::Domain`].
+///
+/// A request kind the backend does not serve is refused by
+/// [`subscribe`](Self::subscribe) with [`Error::Backend`].
 ///
 /// After a final event (see [`Event::is_final`]) or `unsubscribe`, no event of that id
 /// but the `Unregistered` above may follow.

@@ -22,8 +22,9 @@ use crate::backend::{Backend, NoBackend};
 use crate::config::{Config, MAX_QUEUED_EVENTS};
 use crate::error::Error;
 use crate::event::{Event, RegistrationEvent};
+use crate::id::SubscriptionId;
 use crate::info::ServiceInfo;
-use crate::request::{Request, SubscriptionId};
+use crate::request::Request;
 use crate::subs::{Route, State, Sub};
 
 /// Counters of things the client did not do, for diagnostics.
@@ -473,6 +474,12 @@ impl<B: Backend> Client<B> {
                 query: e.query_once(now, name, *rtype)?,
             },
             Request::Register(info) => return self.register(now, id, info),
+            // Never an mDNS request (see `Request::is_mdns`).
+            Request::BrowseDomains { .. } => {
+                return Err(Error::NoBackend {
+                    domain: request.domain(),
+                })
+            }
         };
         for q in state.queries() {
             self.queries.insert(q, (id, None));

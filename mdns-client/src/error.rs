@@ -11,7 +11,8 @@ use mdns_proto::name::NameError;
 use mdns_proto::sd::{InstanceNameError, ServiceTypeError, TxtError};
 use mdns_proto::Name;
 
-use crate::request::SubscriptionId;
+use crate::backend_error::BackendError;
+use crate::id::SubscriptionId;
 
 /// What went wrong. Each variant says which input or which step failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,6 +49,10 @@ pub enum Error {
     },
     /// The client is shutting down (or has shut down): it takes no new requests.
     ShuttingDown,
+    /// The unicast backend refused the request, or ended a one-shot request, for the
+    /// reason it gives (no DNS server configured for the domain, no answer from the
+    /// servers, a request kind it does not serve, ...). The message is the backend's.
+    Backend(BackendError),
 }
 
 impl fmt::Display for Error {
@@ -70,6 +75,7 @@ impl fmt::Display for Error {
                 "{domain} is not an mDNS domain and no unicast DNS backend is configured"
             ),
             Error::ShuttingDown => f.write_str("the client is shutting down"),
+            Error::Backend(e) => write!(f, "{e}"),
         }
     }
 }
@@ -85,8 +91,15 @@ impl std::error::Error for Error {
             Error::Query(e) => Some(e),
             Error::Register(e) => Some(e),
             Error::Registration(e) => Some(e),
+            Error::Backend(e) => Some(e.get_ref()),
             _ => None,
         }
+    }
+}
+
+impl From<BackendError> for Error {
+    fn from(e: BackendError) -> Self {
+        Error::Backend(e)
     }
 }
 

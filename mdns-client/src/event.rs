@@ -1,16 +1,28 @@
 //! What a subscription hears: [`Event`], handed back by
 //! [`Client::poll_event`](crate::Client::poll_event) with the id of its subscription,
 //! and the typed data it carries ([`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
-//! [`TypeEvent`], [`RegistrationEvent`]).
+//! [`TypeEvent`], [`RegistrationEvent`], [`DomainEvent`]).
+//!
+//! The unicast backend reports the same events as the engine. Where an engine event
+//! names the interface something was seen on, a backend's names [`UNICAST_DNS`]; what
+//! only a DNS server can do to a request (not answer, refuse an update) comes as the
+//! `ServerError` variant of the subscription's kind, with the backend's own error.
 
 use alloc::vec::Vec;
+use core::fmt;
 use core::net::IpAddr;
 
 use mdns_proto::engine::{AnswerRecord, InterfaceId, RegistrationFailure};
 use mdns_proto::sd::{InstanceName, ServiceType, Txt};
 use mdns_proto::Name;
 
+use crate::backend_error::BackendError;
 use crate::error::Error;
+
+/// The "interface" of what a unicast backend reports: learnt from a DNS server, not on
+/// a link. OS interface indexes start at 1 (0 means "no interface" to every OS API), so
+/// it names no real interface.
+pub const UNICAST_DNS: InterfaceId = InterfaceId(0);
 
 /// One event of one subscription. Which kinds a subscription gets depends on its
 /// [`Request`](crate::Request); the ones marked *final* are the last it gets (see
@@ -33,9 +45,12 @@ pub enum Event {
     Answer(AnswerRecord),
     /// *Final.* A one-shot query's collection time is over.
     QueryDone,
-    /// A registration's news ([`RegistrationEvent::Failed`] and
-    /// [`RegistrationEvent::Unregistered`] are final).
+    /// A registration's news ([`RegistrationEvent::Failed`],
+    /// [`RegistrationEvent::Rejected`] and [`RegistrationEvent::Unregistered`] are
+    /// final).
     Registration(RegistrationEvent),
+    /// Browse and registration domains (RFC 6763 §11, a unicast backend only).
+    Domain(DomainEvent),
 }
 
 impl Event {
@@ -48,6 +63,7 @@ impl Event {
                 | Event::HostAddresses(_)
                 | Event::QueryDone
                 | Event::Registration(RegistrationEvent::Failed(_))
+                | Event::Registration(RegistrationEvent::Rejected(_))
                 | Event::Registration(RegistrationEvent::Unregistered)
         )
     }
@@ -66,7 +82,8 @@ pub struct ResolvedService {
     pub port: u16,
     /// TXT attributes.
     pub txt: Txt,
-    /// The host's addresses, each with the interface it was learnt on, sorted.
+    /// The host's addresses, each with the interface it was learnt on
+    /// ([`UNICAST_DNS`] from a DNS server), sorted.
     pub addresses: Vec<(IpAddr, InterfaceId)>,
 }
 
@@ -127,6 +144,10 @@ pub enum BrowseEvent {
     Resolved(ResolvedService),
     /// (Resolving browses only.) A resolved instance changed.
     Updated(ResolvedService),
+    /// (A browse in a unicast domain.) The DNS servers did not answer, or refused; the
+    /// browse goes on asking with backoff, and what it found stays until its TTL runs
+    /// out. Reported once per failing stretch.
+    ServerError(BackendError),
 }
 
 /// What watching a host name reports.
@@ -147,6 +168,9 @@ pub enum TypeEvent {
     Found(ServiceType, InterfaceId),
     /// A type went away on an interface.
     Removed(ServiceType, InterfaceId),
+    /// (A unicast domain.) The DNS servers did not answer, or refused; the enumeration
+    /// goes on asking.
+    ServerError(BackendError),
 }
 
 /// What a registration reports.
@@ -173,8 +197,80 @@ pub enum RegistrationEvent {
     },
     /// *Final.* The registration could not be completed.
     Failed(RegistrationFailure),
+    /// (A unicast domain.) An update was refused or got no answer (a key the server
+    /// rejects, a zone whose update policy says no, servers that do not answer); the
+    /// registration is kept and sent again with backoff. Reported once per failing
+    /// stretch.
+    ServerError(BackendError),
+    /// *Final.* (A unicast domain.) The backend gave the registration up for the reason
+    /// it gives (the records do not fit in an update).
+    Rejected(BackendError),
     /// *Final.* After [`Client::unregister`](crate::Client::unregister): every goodbye
     /// (RFC 6762 §10.1) has been handed out, the host name's too if this was its
     /// last service.
     Unregistered,
+}
+
+/// Which list of RFC 6763 §11 a domain is on: the answer to
+/// `<kind>._dns-sd._udp.<base>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum DomainKind {
+    /// `b`: a domain recommended for browsing.
+    Browse,
+    /// `db`: the default browsing domain.
+    DefaultBrowse,
+    /// `r`: a domain recommended for registering.
+    Register,
+    /// `dr`: the default registration domain.
+    DefaultRegister,
+    /// `lb`: a domain for "automatic" (legacy) browsing.
+    Automatic,
+}
+
+impl DomainKind {
+    /// The first label of the enumeration name (`b`, `db`, `r`, `dr`, `lb`).
+    pub fn label(self) -> &'static str {
+        match self {
+            DomainKind::Browse => "b",
+            DomainKind::DefaultBrowse => "db",
+            DomainKind::Register => "r",
+            DomainKind::DefaultRegister => "dr",
+            DomainKind::Automatic => "lb",
+        }
+    }
+}
+
+impl fmt::Display for DomainKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            DomainKind::Browse => "browse",
+            DomainKind::DefaultBrowse => "default browse",
+            DomainKind::Register => "register",
+            DomainKind::DefaultRegister => "default register",
+            DomainKind::Automatic => "automatic browse",
+        })
+    }
+}
+
+/// What domain enumeration reports (RFC 6763 §11).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DomainEvent {
+    /// A domain is listed.
+    Found {
+        /// Which list.
+        kind: DomainKind,
+        /// The domain.
+        domain: Name,
+    },
+    /// A domain is no longer listed.
+    Removed {
+        /// Which list.
+        kind: DomainKind,
+        /// The domain.
+        domain: Name,
+    },
+    /// The DNS servers did not answer, or refused; the enumeration goes on asking.
+    ServerError(BackendError),
 }

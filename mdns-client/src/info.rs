@@ -7,8 +7,8 @@ use alloc::vec::Vec;
 use mdns_proto::sd::{InstanceName, ServiceType, Txt, TxtEntry, TxtError};
 use mdns_proto::Name;
 
+use crate::domain::local_domain;
 use crate::error::Error;
-use crate::request::local_domain;
 
 /// A service instance to register: `<instance>.<service type>.<domain>` on `port`, with
 /// TXT attributes, optional subtypes, and optionally a host other than the client's

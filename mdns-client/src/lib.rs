@@ -29,10 +29,12 @@
 //! - [`Request`]: what a subscription asks for; [`SubscriptionId`]; which domains are
 //!   mDNS ([`is_mdns_name`]).
 //! - [`Event`] and its data: [`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
-//!   [`TypeEvent`], [`RegistrationEvent`].
+//!   [`TypeEvent`], [`RegistrationEvent`], [`DomainEvent`]; [`UNICAST_DNS`], the
+//!   interface of what a DNS server said.
 //! - [`ServiceInfo`]: a service to publish, validated by its builder; [`host_name`].
 //! - [`Error`]: typed, no strings.
-//! - [`Backend`], [`NoBackend`]: the unicast seam.
+//! - [`Backend`], [`NoBackend`]: the unicast seam; [`BackendError`], a backend's own
+//!   error carried through events and [`Error::Backend`].
 //!
 //! # Host names
 //! A registration's [`ServiceInfo::host`] (or [`Config::host_name`]) is published
@@ -78,19 +80,28 @@ extern crate alloc;
 extern crate std;
 
 mod backend;
+mod backend_error;
 mod client;
 mod config;
+mod domain;
 mod error;
 mod event;
+mod id;
 mod info;
 mod request;
 mod route;
 mod subs;
 
 pub use backend::{Backend, NoBackend};
+pub use backend_error::BackendError;
 pub use client::{Client, Stats};
 pub use config::{Config, ANSWER_LINGER, MAX_QUEUED_EVENTS, SHUTDOWN_BOUND};
+pub use domain::{is_mdns_name, local_domain};
 pub use error::Error;
-pub use event::{BrowseEvent, Event, HostEvent, RegistrationEvent, ResolvedService, TypeEvent};
+pub use event::{
+    BrowseEvent, DomainEvent, DomainKind, Event, HostEvent, RegistrationEvent, ResolvedService,
+    TypeEvent, UNICAST_DNS,
+};
+pub use id::SubscriptionId;
 pub use info::{host_name, ServiceInfo, ServiceInfoBuilder};
-pub use request::{is_mdns_name, local_domain, Request, SubscriptionId};
+pub use request::Request;

@@ -1,38 +1,18 @@
-//! What an application asks for: a [`Request`], and the [`SubscriptionId`] that names
-//! it from then on. Also the one rule that decides who serves a request: names in the
-//! multicast DNS domains go to the mDNS engine, every other domain to the unicast
-//! [`Backend`](crate::Backend).
+//! What an application asks for: a [`Request`] (the [`SubscriptionId`](crate::SubscriptionId)
+//! that names it from then on is in `id`). Also the one rule that decides who serves a
+//! request: names in the multicast DNS domains (`domain`) go to the mDNS engine, every
+//! other domain to the unicast [`Backend`](crate::Backend).
 //!
 //! The subscription state itself lives in `subs`; the routing of answers in `route`.
 
-use alloc::vec::Vec;
-use core::fmt;
 use core::time::Duration;
 
 use mdns_proto::sd::{InstanceName, ServiceType};
 use mdns_proto::wire::Rtype;
 use mdns_proto::Name;
 
+use crate::domain::{is_mdns_name, local_domain};
 use crate::info::ServiceInfo;
-
-/// Names one subscription of a [`Client`](crate::Client) (a browse, a resolve, a
-/// registration, …). Every event the client hands back carries the id of the
-/// subscription it belongs to. Ids are given out in increasing order and never reused.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct SubscriptionId(pub(crate) u64);
-
-impl SubscriptionId {
-    /// The id as a number (for logs and maps).
-    pub fn as_u64(self) -> u64 {
-        self.0
-    }
-}
-
-impl fmt::Display for SubscriptionId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "sub#{}", self.0)
-    }
-}
 
 /// One thing to subscribe to. Every request names its domain (explicitly, or as the
 /// suffix of the name it asks about): `local.` and the link-local reverse-mapping
@@ -100,6 +80,15 @@ pub enum Request {
     /// Publishes a service ([`RegistrationEvent`](crate::RegistrationEvent)s tell how
     /// it goes).
     Register(ServiceInfo),
+    /// Browse and registration domains ([`DomainEvent`](crate::DomainEvent), RFC 6763
+    /// §11): the domains listed under `base`, or (`None`) under the backend's default
+    /// bases, the search domains and the reverse-mapping names of the host's networks.
+    /// Always served by the unicast backend (`local.` needs no enumeration: it is
+    /// always a browse and registration domain).
+    BrowseDomains {
+        /// The domain whose lists are read; `None`: the backend's defaults.
+        base: Option<Name>,
+    },
 }
 
 impl Request {
@@ -158,6 +147,42 @@ impl Request {
         Request::Register(info)
     }
 
+    /// Browses `service_type` in `domain` (`local.`: multicast DNS; any other: the
+    /// unicast backend), resolving every instance found if `resolve`.
+    pub fn browse_in(service_type: ServiceType, domain: Name, resolve: bool) -> Self {
+        Request::Browse {
+            service_type,
+            domain,
+            resolve,
+        }
+    }
+
+    /// Resolves `instance` of `service_type` in `domain`.
+    pub fn resolve_in(
+        instance: InstanceName,
+        service_type: ServiceType,
+        domain: Name,
+        timeout: Duration,
+    ) -> Self {
+        Request::Resolve {
+            instance,
+            service_type,
+            domain,
+            timeout,
+        }
+    }
+
+    /// Enumerates the service types in `domain`.
+    pub fn service_types_in(domain: Name) -> Self {
+        Request::ServiceTypes { domain }
+    }
+
+    /// Enumerates browse and registration domains under `base` (`None`: the
+    /// backend's defaults).
+    pub fn browse_domains(base: Option<Name>) -> Self {
+        Request::BrowseDomains { base }
+    }
+
     /// True if the mDNS engine serves this request; false if the unicast backend
     /// does. DNS-SD requests (browse, resolve, type enumeration, registration) are
     /// mDNS in `local.`; names (hosts, one-shot queries) in any mDNS domain (see
@@ -170,11 +195,13 @@ impl Request {
             Request::LookupHost { host, .. } | Request::WatchHost { host } => is_mdns_name(host),
             Request::Query { name, .. } => is_mdns_name(name),
             Request::Register(info) => info.domain == local_domain(),
+            Request::BrowseDomains { .. } => false,
         }
     }
 
     /// The domain the request is in: the one it names, or for a name (host, query)
-    /// everything after its first label.
+    /// everything after its first label; for a domain enumeration, its base (the root
+    /// for the backend's defaults).
     pub fn domain(&self) -> Name {
         match self {
             Request::Browse { domain, .. }
@@ -184,34 +211,9 @@ impl Request {
             | Request::WatchHost { host: n }
             | Request::Query { name: n, .. } => n.parent(),
             Request::Register(info) => info.domain.clone(),
+            Request::BrowseDomains { base } => base.clone().unwrap_or_else(Name::root),
         }
     }
-}
-
-/// `local.`, the domain of multicast DNS (RFC 6762 §3).
-pub fn local_domain() -> Name {
-    Name::from_labels([b"local".as_slice()]).expect("a valid name")
-}
-
-/// True if `name` is in a domain multicast DNS answers for: `local.` (RFC 6762 §3) or
-/// one of the link-local reverse-mapping domains `254.169.in-addr.arpa.` and
-/// `8.e.f.ip6.arpa.` to `b.e.f.ip6.arpa.` (RFC 6762 §4). Case-insensitive. Every other
-/// name goes to unicast DNS.
-pub fn is_mdns_name(name: &Name) -> bool {
-    let labels: Vec<&[u8]> = name.labels().collect();
-    let ends = |suffix: &[&[u8]]| {
-        labels.len() >= suffix.len()
-            && labels[labels.len() - suffix.len()..]
-                .iter()
-                .zip(suffix)
-                .all(|(a, b)| a.eq_ignore_ascii_case(b))
-    };
-    if ends(&[b"local"]) || ends(&[b"254", b"169", b"in-addr", b"arpa"]) {
-        return true;
-    }
-    [b"8", b"9", b"a", b"b"]
-        .iter()
-        .any(|d| ends(&[d.as_slice(), b"e", b"f", b"ip6", b"arpa"]))
 }
 
 #[cfg(test)]

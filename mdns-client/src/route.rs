@@ -12,7 +12,7 @@ use mdns_proto::{Instant, Name};
 use crate::backend::Backend;
 use crate::client::{Client, RegOwner};
 use crate::event::{BrowseEvent, Event, HostEvent, RegistrationEvent, ResolvedService, TypeEvent};
-use crate::request::SubscriptionId;
+use crate::id::SubscriptionId;
 use crate::subs::{Route, State};
 
 /// What routing one engine event decided, applied once the subscription is no longer

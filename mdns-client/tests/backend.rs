@@ -10,8 +10,8 @@ use std::collections::VecDeque;
 
 use harness::*;
 use mdns_client::{
-    Backend, BrowseEvent, Client, Error, Event, RegistrationEvent, Request, ServiceInfo,
-    SubscriptionId,
+    Backend, BackendError, BrowseEvent, Client, Error, Event, RegistrationEvent, Request,
+    ServiceInfo, SubscriptionId,
 };
 use mdns_proto::sd::Txt;
 use mdns_proto::{InstanceName, Instant, ServiceType};
@@ -198,4 +198,85 @@ fn shutdown_waits_for_the_backend() {
     net.client
         .backend_input(net.now, |b, _| b.withdrawing.clear());
     assert!(net.client.is_finished());
+}
+
+/// What a backend's server says comes back typed: a refusal at subscribe time as
+/// `Error::Backend`, a non-final `ServerError`, a final `Rejected` that ends the
+/// registration.
+#[test]
+fn backend_errors_come_back_typed_and_rejected_is_final() {
+    #[derive(Debug, PartialEq)]
+    struct Refused;
+    impl std::fmt::Display for Refused {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("zone example.com. refused the update")
+        }
+    }
+    impl std::error::Error for Refused {}
+
+    #[derive(Debug, Default)]
+    struct Refusing(Fake);
+    impl Backend for Refusing {
+        fn subscribe(
+            &mut self,
+            now: Instant,
+            id: SubscriptionId,
+            r: &Request,
+        ) -> Result<(), Error> {
+            match r {
+                Request::BrowseDomains { .. } => Err(Error::Backend(BackendError::new(Refused))),
+                _ => self.0.subscribe(now, id, r),
+            }
+        }
+        fn unsubscribe(&mut self, now: Instant, id: SubscriptionId) {
+            self.0.unsubscribe(now, id)
+        }
+        fn update_txt(&mut self, now: Instant, id: SubscriptionId, t: &Txt) -> Result<(), Error> {
+            self.0.update_txt(now, id, t)
+        }
+        fn handle_timeout(&mut self, _now: Instant) {}
+        fn poll_timeout(&self) -> Option<Instant> {
+            None
+        }
+        fn poll_event(&mut self) -> Option<(SubscriptionId, Event)> {
+            self.0.poll_event()
+        }
+        fn shutdown(&mut self, now: Instant) {
+            self.0.shutdown(now)
+        }
+        fn is_idle(&self) -> bool {
+            self.0.is_idle()
+        }
+    }
+
+    let mut net = Net::with_client(Client::with_backend(config(36), Refusing::default()));
+    let e = net
+        .client
+        .subscribe(net.now, Request::browse_domains(None))
+        .unwrap_err();
+    let Error::Backend(b) = &e else {
+        panic!("{e:?}")
+    };
+    assert_eq!(b.downcast_ref::<Refused>(), Some(&Refused));
+    assert_eq!(e.to_string(), "zone example.com. refused the update");
+
+    let info = ServiceInfo::builder("Far", "_http._tcp", 80)
+        .domain(name("example.com."))
+        .build()
+        .unwrap();
+    let r = net.subscribe(Request::register(info));
+    let trouble = Event::Registration(RegistrationEvent::ServerError(BackendError::new(Refused)));
+    let rejected = Event::Registration(RegistrationEvent::Rejected(BackendError::new(Refused)));
+    net.run_ms(10);
+    net.client.backend_input(net.now, |b, _| {
+        b.0.out.push_back((r, trouble.clone()));
+        b.0.out.push_back((r, rejected.clone()));
+    });
+    net.drain();
+    assert_eq!(
+        net.events_of(r),
+        vec![(net.now, trouble), (net.now, rejected)]
+    );
+    assert!(!net.client.is_active(r), "Rejected ended it");
+    assert_eq!(net.client.subscription_count(), 0);
 }

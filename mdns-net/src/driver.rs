@@ -27,10 +27,10 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use mdns_proto::engine::{
-    Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit,
+    Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit, MAX_MDNS_PACKET_LEN,
 };
+use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use mdns_proto::Instant;
 
 use crate::arrival::arrival_interface;
@@ -39,9 +39,6 @@ use crate::membership::{first_v4, CoreUpdate, Groups, Membership};
 use crate::socket::MdnsSocket;
 use crate::sys::{self, AsSource, BorrowedSource, OutInterface};
 use crate::watch::{InterfaceSource, InterfaceWatcher};
-
-/// Largest datagram received or sent (RFC 6762 §17: up to 9000 bytes on jumbo links).
-pub const MAX_DATAGRAM: usize = 9000;
 
 /// Datagrams read from one socket per [`Driver::poll_io`] call before the core's timers
 /// and transmits get a turn.
@@ -107,6 +104,14 @@ impl Clock {
         std::time::Instant::now()
     }
 
+    /// The wall-clock time, in seconds since 1970 (0 before it): what TSIG signs with
+    /// (RFC 8945 §4.3.3), the one place the wall clock is read.
+    pub fn unix_now() -> u64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    }
+
     /// The `std` instant for a core time, or None if it lies beyond what `std` can
     /// represent (treat as "never").
     pub fn to_std(&self, t: Instant) -> Option<std::time::Instant> {
@@ -120,14 +125,19 @@ impl Default for Clock {
     }
 }
 
-/// Names one of the driver's file descriptors.
+/// Names one of the readiness handles of the driver or the service loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SourceId {
     /// A UDP socket: which port, which family.
     Udp(SourcePort, Family),
     /// The interface change watcher (absent where the OS gives no change signal and
     /// the list is re-read at a deadline instead).
     Interfaces,
+    /// The unicast DNS backend's UDP socket of a family (opened on first use).
+    DnsUdp(Family),
+    /// One of the unicast DNS backend's TCP connections (by its number, never reused).
+    DnsTcp(u64),
 }
 
 /// What the driver waits for next; returned by [`Driver::poll_io`].
@@ -184,7 +194,9 @@ pub struct Driver<C> {
     watcher: InterfaceWatcher,
     ifaces: InterfaceSet,
     membership: Membership,
+    /// Room for the longest mDNS packet (RFC 6762 §17), so any payload fits.
     recv_buf: Box<[u8]>,
+    /// As large: the engine writes at most its payload limit into it.
     send_buf: Box<[u8]>,
     held: Option<Transmit>,
     stats: Stats,
@@ -270,8 +282,8 @@ impl<C: Core> Driver<C> {
             watcher,
             ifaces: InterfaceSet::new(),
             membership: Membership::default(),
-            recv_buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
-            send_buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
+            recv_buf: vec![0; MAX_MDNS_PACKET_LEN].into_boxed_slice(),
+            send_buf: vec![0; MAX_MDNS_PACKET_LEN].into_boxed_slice(),
             held: None,
             stats: Stats::default(),
         };
@@ -492,7 +504,7 @@ impl<C: Core> Driver<C> {
             };
             let fam = sock.family();
             if r.truncated {
-                tracing::debug!(source = %r.source, "datagram over {MAX_DATAGRAM} bytes dropped");
+                tracing::debug!(source = %r.source, "datagram over {MAX_MDNS_PACKET_LEN} bytes dropped");
                 self.stats.dropped_rx += 1;
                 continue;
             }

@@ -24,6 +24,8 @@
 //!   blocking adapter.
 //! - [`sys`]: the platform seam (one module per OS family below it) and the portable
 //!   handle types [`RawSource`], [`BorrowedSource`], [`AsSource`].
+//! - [`unicast`]: the unicast DNS backend's sockets (UDP, nonblocking TCP), moved by
+//!   the service loop beside the driver's.
 //! - [`service`]: the layer above the pump that all adapters share: the thin loop
 //!   ([`service::Service`]: command channel in, driver and client layer, events out),
 //!   the one API ([`service::Handle`], [`service::Reply`], [`service::Subscription`]),
@@ -108,7 +110,11 @@
 //! on the wire under Wine against Avahi and python-zeroconf, on a host with a decoy
 //! interface (`interop/windows.sh`, called by `scripts/test-windows.sh`).
 //!
-//! Everything opens in the network namespace of the calling thread (Linux).
+//! Everything opens in the network namespace of the calling thread (Linux), except the
+//! TCP connections of unicast DNS ([`unicast`]), which the thread running the loop opens
+//! when the backend needs one: a program that gives threads namespaces of their own
+//! runs the loop on a thread of the right one (the blocking adapter's thread is spawned
+//! by the caller; an async runtime's threads are its own).
 //!
 //! Diagnostics go through `tracing` and cost nothing unless a subscriber is installed.
 #![warn(missing_docs)]
@@ -123,9 +129,10 @@ pub mod service;
 mod snapshot;
 pub mod socket;
 pub mod sys;
+pub mod unicast;
 pub mod watch;
 
-pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats, MAX_DATAGRAM};
+pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats};
 pub use iface::{
     ActiveInterface, Interface, InterfaceConfig, InterfaceEvent, InterfaceSelector, InterfaceSet,
     Skip,

@@ -1,10 +1,10 @@
 //! The owned domain [`Name`]: stored in uncompressed wire form, kept in the case it was
 //! given, compared and hashed case-insensitively (ASCII only, RFC 6762 §16).
 //!
-//! This module is the one place where names are compared: [`labels_eq`] and
-//! [`label_eq`] are what every other comparison (including the zero-copy
-//! [`NameRef`](crate::wire::NameRef) reader) goes through. Reading names out of packets
-//! lives in [`wire::name`](crate::wire::name), not here.
+//! This module is the one place where names are compared: its `labels_eq` and
+//! `label_eq` are what every other comparison (including the zero-copy
+//! [`NameRef`](crate::wire::NameRef) reader's) goes through. Reading names out of
+//! packets lives in [`wire`](crate::wire) (`wire/name.rs`), not here.
 
 use core::cmp::Ordering;
 use core::fmt;
@@ -18,6 +18,7 @@ pub const MAX_NAME_LEN: usize = 255;
 
 /// Why a name could not be built.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NameError {
     /// Label number `index` (from 0, leftmost) is `len` bytes long; at most 63 are allowed.
     LabelTooLong {
@@ -66,12 +67,12 @@ impl std::error::Error for NameError {}
 /// ASCII case-insensitive equality of two labels: the one rule for comparing names
 /// (RFC 6762 §16: only ASCII letters fold; other UTF-8 bytes compare exactly).
 #[inline]
-pub fn label_eq(a: &[u8], b: &[u8]) -> bool {
+pub(crate) fn label_eq(a: &[u8], b: &[u8]) -> bool {
     a.eq_ignore_ascii_case(b)
 }
 
 /// Case-insensitive equality of two label sequences.
-pub fn labels_eq<'a, 'b>(
+pub(crate) fn labels_eq<'a, 'b>(
     mut a: impl Iterator<Item = &'a [u8]>,
     mut b: impl Iterator<Item = &'b [u8]>,
 ) -> bool {
@@ -116,19 +117,49 @@ pub(crate) fn wire_hash(wire: &[u8]) -> u32 {
     let n = wire.len();
     // The length first: the last word overlaps the one before it.
     let mut h = (n as u64).wrapping_mul(K);
-    crate::util::for_each_word(wire, |w| h = (h ^ w).wrapping_mul(K));
+    for_each_word(wire, |w| h = (h ^ w).wrapping_mul(K));
     (h ^ (h >> 29)) as u32 ^ (h >> 32) as u32
+}
+
+/// [`wire_hash`] of a name's wire form and of its parent's (0 for the root's parent):
+/// what a [`Name`] keeps.
+#[inline]
+pub(crate) fn wire_hashes_of(wire: &[u8]) -> [u32; 2] {
+    let parent = match wire.first() {
+        Some(&len) if len > 0 => wire.get(1 + usize::from(len)..).map_or(0, wire_hash),
+        _ => 0,
+    };
+    [wire_hash(wire), parent]
+}
+
+/// Feeds `bytes` to `mix` eight at a time (little-endian words), the last word
+/// overlapping the one before it; an input shorter than eight bytes is one word of its
+/// bytes. For the word-at-a-time hashes of names and labels; callers mix the length in
+/// themselves, as the overlap makes the words alone ambiguous.
+#[inline]
+pub(crate) fn for_each_word(bytes: &[u8], mut mix: impl FnMut(u64)) {
+    let n = bytes.len();
+    let word = |at: usize| match bytes.get(at..).and_then(|s| s.first_chunk::<8>()) {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
+    };
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            mix(word(at));
+            at += 8;
+        }
+        mix(word(n - 8));
+    } else {
+        mix(bytes.iter().fold(0u64, |w, &b| w << 8 | u64::from(b)));
+    }
 }
 
 impl Name {
     /// The one way a `Name` is made: from a checked wire form.
     #[inline]
     fn from_checked(wire: SmallVec<[u8; 64]>) -> Self {
-        let parent = match wire.first() {
-            Some(&len) if len > 0 => wire.get(1 + usize::from(len)..).map_or(0, wire_hash),
-            _ => 0,
-        };
-        let hashes = [wire_hash(&wire), parent];
+        let hashes = wire_hashes_of(&wire);
         Name { wire, hashes }
     }
 
@@ -362,7 +393,7 @@ fn unescape(bytes: &[u8], pos: usize) -> Result<(u8, usize), NameError> {
 
 /// Writes one label as text, escaping `.` and `\` with a backslash and non-printable
 /// ASCII as `\DDD`; UTF-8 is written as is (RFC 6763 §4.3).
-pub fn write_label_escaped(f: &mut dyn fmt::Write, label: &[u8]) -> fmt::Result {
+pub(crate) fn write_label_escaped(f: &mut dyn fmt::Write, label: &[u8]) -> fmt::Result {
     let mut rest = label;
     while !rest.is_empty() {
         match core::str::from_utf8(rest) {

@@ -1,8 +1,9 @@
 //! Small helpers with no protocol meaning: a fixed-seed hasher, so that hash maps in
 //! the core behave the same in every run (their iteration order never reaches a
-//! packet anyway; the fixed seed keeps even timing and memory identical), and a
-//! borrowed forms of the name and (name, type) keys for lookups without cloning a name
-//! or building one from a received message.
+//! packet anyway; the fixed seed keeps even timing and memory identical), and borrowed
+//! forms of the name and (name, type) keys for lookups without cloning a name or
+//! building one from a received message. (The word-at-a-time feed of the names' own
+//! hashes is [`crate::name`]'s.)
 
 use crate::name::Name;
 use crate::wire::{NameRef, Rtype};
@@ -10,7 +11,7 @@ use core::hash::{BuildHasher, Hash, Hasher};
 
 /// A borrowed `(Name, Rtype)` key: hashes and compares like the owned tuple.
 #[derive(Clone, Copy, Debug)]
-pub struct KeyRef<'a>(pub &'a Name, pub Rtype);
+pub(crate) struct KeyRef<'a>(pub &'a Name, pub Rtype);
 
 impl Hash for KeyRef<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -30,7 +31,7 @@ impl hashbrown::Equivalent<(Name, Rtype)> for KeyRef<'_> {
 /// hashes exactly as `Name`'s `Hash` does (its wire form, lower-cased) and compares
 /// case-insensitively.
 #[derive(Clone, Copy, Debug)]
-pub struct RefKey<'a>(pub NameRef<'a>);
+pub(crate) struct RefKey<'a>(pub NameRef<'a>);
 
 impl Hash for RefKey<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -53,7 +54,7 @@ impl hashbrown::Equivalent<Name> for RefKey<'_> {
 
 /// A `(name read in place, type)` key: hashes and compares like `(Name, Rtype)`.
 #[derive(Clone, Copy, Debug)]
-pub struct RefKeyType<'a>(pub NameRef<'a>, pub Rtype);
+pub(crate) struct RefKeyType<'a>(pub NameRef<'a>, pub Rtype);
 
 impl Hash for RefKeyType<'_> {
     fn hash<H: Hasher>(&self, state: &mut H) {
@@ -68,32 +69,9 @@ impl hashbrown::Equivalent<(Name, Rtype)> for RefKeyType<'_> {
     }
 }
 
-/// Feeds `bytes` to `mix` eight at a time (little-endian words), the last word
-/// overlapping the one before it; an input shorter than eight bytes is one word of its
-/// bytes. For the word-at-a-time hashes of names and labels; callers mix the length in
-/// themselves, as the overlap makes the words alone ambiguous.
-#[inline]
-pub fn for_each_word(bytes: &[u8], mut mix: impl FnMut(u64)) {
-    let n = bytes.len();
-    let word = |at: usize| match bytes.get(at..).and_then(|s| s.first_chunk::<8>()) {
-        Some(w) => u64::from_le_bytes(*w),
-        None => 0,
-    };
-    if n >= 8 {
-        let mut at = 0;
-        while at + 8 < n {
-            mix(word(at));
-            at += 8;
-        }
-        mix(word(n - 8));
-    } else {
-        mix(bytes.iter().fold(0u64, |w, &b| w << 8 | u64::from(b)));
-    }
-}
-
 /// FNV-1a, 64 bit.
 #[derive(Clone, Copy, Debug)]
-pub struct Fnv(u64);
+pub(crate) struct Fnv(u64);
 
 impl Default for Fnv {
     fn default() -> Self {
@@ -115,7 +93,7 @@ impl Hasher for Fnv {
 
 /// Builds [`Fnv`] hashers; the same in every run.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct FixedState;
+pub(crate) struct FixedState;
 
 impl BuildHasher for FixedState {
     type Hasher = Fnv;

@@ -22,7 +22,10 @@ fn bct_01_initial_probing() {
     net.run_ms(1000);
     let probes: Vec<_> = net.sent.iter().filter(|s| s.is_probe()).collect();
     assert_eq!(probes.len(), 3, "three probes");
-    assert!(ms(probes[0].at) <= 250, "first probe within 0-250 ms");
+    assert!(
+        probes[0].at.as_millis() <= 250,
+        "first probe within 0-250 ms"
+    );
     for (i, p) in probes.iter().enumerate() {
         assert_eq!(p.dest, Destination::MulticastV4);
         let qs: Vec<_> = p.msg().questions().flatten().collect();
@@ -38,13 +41,16 @@ fn bct_01_initial_probing() {
         let types: Vec<Rtype> = auth.iter().map(|r| r.1).collect();
         assert_eq!(types, [Rtype::A, Rtype::SRV, Rtype::TXT]);
         if i > 0 {
-            assert_eq!(ms(p.at) - ms(probes[i - 1].at), 250);
+            assert_eq!(p.at.as_millis() - probes[i - 1].at.as_millis(), 250);
         }
     }
     // No answer before probing is over: the first response follows the third probe by
     // 250 ms.
     let first_response = net.sent.iter().find(|s| s.is_response()).unwrap();
-    assert_eq!(ms(first_response.at) - ms(probes[2].at), 250);
+    assert_eq!(
+        first_response.at.as_millis() - probes[2].at.as_millis(),
+        250
+    );
 }
 
 /// Row 2: another host answering a probed name → new name, probing again.
@@ -91,7 +97,10 @@ fn bct_03_simultaneous_probe_losing() {
         .iter()
         .any(|e| matches!(e, Event::Renamed { .. })));
     let next = net.run_until_sent(2000, |s| s.at > first.at && probe_for(s, HOST));
-    assert!(ms(next.at) - ms(lost_at) >= 1000, "waited one second");
+    assert!(
+        next.at.as_millis() - lost_at.as_millis() >= 1000,
+        "waited one second"
+    );
     // The winner's response now is a conflict: rename.
     net.recv(&response(&[a(HOST, "10.0.0.200", 120)]));
     assert!(net
@@ -128,11 +137,11 @@ fn bct_04_rate_limiting() {
     }
     let conflict_times: Vec<_> = attempts.iter().map(|a| a.1).collect();
     for i in 15..20 {
-        let gap = ms(attempts[i].0) - ms(conflict_times[i - 1]);
+        let gap = attempts[i].0.as_millis() - conflict_times[i - 1].as_millis();
         assert!(gap >= 5000, "attempt {i} came {gap} ms after the conflict");
     }
     for i in 1..15 {
-        let gap = ms(attempts[i].0) - ms(conflict_times[i - 1]);
+        let gap = attempts[i].0.as_millis() - conflict_times[i - 1].as_millis();
         assert!(gap <= 250, "before the limit, attempt {i} waits {gap} ms");
     }
 }
@@ -152,7 +161,9 @@ fn bct_05_simultaneous_probe_winning() {
     net.run_ms(1500);
     let probes: Vec<_> = net.sent.iter().filter(|s| s.is_probe()).collect();
     assert_eq!(probes.len(), 3);
-    assert!(probes.windows(2).all(|w| ms(w[1].at) - ms(w[0].at) >= 250));
+    assert!(probes
+        .windows(2)
+        .all(|w| w[1].at.as_millis() - w[0].at.as_millis() >= 250));
     assert!(net.registered(h).is_some() && net.registered(s).is_some());
     let ann = net.sent.iter().find(|s| s.is_response()).unwrap();
     for r in ann.answers() {
@@ -179,7 +190,7 @@ fn bct_06_srv_probing() {
     net.recv(&theirs);
     let lost_at = net.now;
     let next = net.run_until_sent(2000, |x| x.at > first.at && probe_for(x, INST));
-    assert!(ms(next.at) - ms(lost_at) >= 1000);
+    assert!(next.at.as_millis() - lost_at.as_millis() >= 1000);
     net.recv(&response(&[srv(INST, 9000, HOST, 120)]));
     assert!(net.events.contains(&Event::Renamed {
         id: s,
@@ -255,7 +266,7 @@ fn bct_09_shared_record_answer_time() {
         let at = net.now;
         net.recv(&query(&[(TYPE, Rtype::PTR, false)], &[], &[]));
         let r = net.run_until_sent(200, |s| s.is_response());
-        delays.push(ms(r.at) - ms(at));
+        delays.push(r.at.as_millis() - at.as_millis());
     }
     assert!(delays.iter().all(|d| (20..=120).contains(d)), "{delays:?}");
     assert!(*delays.iter().min().unwrap() < 40 && *delays.iter().max().unwrap() > 100);
@@ -291,7 +302,7 @@ fn bct_10_known_answer_suppression() {
     assert!(net.sent[0].has_answer(TYPE, Rtype::PTR));
 }
 
-/// Row 11: a TC query and its known-answer continuation count as one query (§7.2).
+/// Row 11: a TC query and its known-answer continuation count as one query (RFC 6762 §7.2).
 #[test]
 fn bct_11_multi_packet_known_answers() {
     let mut net = Net::new(11);
@@ -313,7 +324,7 @@ fn bct_11_multi_packet_known_answers() {
     let at = net.now;
     net.recv(&query_id(0, true, &[(TYPE, Rtype::PTR, false)], &[], &[]));
     let r = net.run_until_sent(600, |s| s.is_response());
-    assert!((400..=500).contains(&(ms(r.at) - ms(at))));
+    assert!((400..=500).contains(&(r.at.as_millis() - at.as_millis())));
 }
 
 /// Row 12: rows 8-11 with several questions in one query.
@@ -332,10 +343,10 @@ fn bct_12_multiple_questions() {
         &[],
     ));
     let r = net.run_until_sent(200, |s| s.is_response());
-    let d = ms(r.at) - ms(at);
+    let d = r.at.as_millis() - at.as_millis();
     assert!(
         (20..=120).contains(&d),
-        "multi-question answers are delayed (§6.3): {d}"
+        "multi-question answers are delayed (RFC 6762 §6.3): {d}"
     );
     assert!(
         r.has_answer(INST, Rtype::SRV)
@@ -505,8 +516,11 @@ fn bct_17_chattiness() {
     net.run_until(Instant::from_secs(7200));
     let responses: Vec<_> = net.sent.iter().filter(|s| s.is_response()).collect();
     assert_eq!(responses.len(), 2);
-    assert!(ms(responses[1].at) - ms(responses[0].at) >= 1000);
-    assert!(ms(net.sent.last().unwrap().at) < 3000, "silent afterwards");
+    assert!(responses[1].at.as_millis() - responses[0].at.as_millis() >= 1000);
+    assert!(
+        net.sent.last().unwrap().at.as_millis() < 3000,
+        "silent afterwards"
+    );
     let _ = InterfaceSelection::All;
     let _ = RegistrationFailure::Conflict;
 }

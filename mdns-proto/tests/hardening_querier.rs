@@ -1,28 +1,23 @@
 //! Hostile input against the querying half: floods stay within configured bounds, what
 //! a caller asked for survives, bad packets are dropped and counted, never panicking.
 
-mod harness;
+mod common;
 
-use harness::*;
+use common::*;
 use mdns_proto::engine::{Config, Engine, Event, RecvMeta, MAX_QUEUED_EVENTS};
 use mdns_proto::rand::Rng;
-use mdns_proto::wire::{Class, MessageWriter, RecordData, Section};
+use mdns_proto::wire::RecordData;
 use mdns_proto::Instant;
 use std::net::Ipv4Addr;
 
-fn browse_with_three_services(config: Config) -> Host {
-    let mut h = Host::with_config(config);
-    h.e.browse(h.now, &http()).unwrap();
+fn browse_with_three_services(config: Config) -> Net {
+    let mut h = Net::with_config(config);
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[
-        ("_http._tcp.local", 4500, false, ptr("One._http._tcp.local")),
-        ("_http._tcp.local", 4500, false, ptr("Two._http._tcp.local")),
-        (
-            "_http._tcp.local",
-            4500,
-            false,
-            ptr("Three._http._tcp.local"),
-        ),
+    h.recv(&response(&[
+        ptr("_http._tcp.local", "One._http._tcp.local", 4500),
+        ptr("_http._tcp.local", "Two._http._tcp.local", 4500),
+        ptr("_http._tcp.local", "Three._http._tcp.local", 4500),
     ]));
     assert_eq!(h.take_events().len(), 3);
     h
@@ -31,30 +26,25 @@ fn browse_with_three_services(config: Config) -> Host {
 #[test]
 fn flood_of_100k_records_from_1000_sources_stays_bounded_and_keeps_browsed_services() {
     let capacity = 4096;
-    let mut h = browse_with_three_services(Config {
-        seed: 1,
-        cache_capacity: capacity,
-        ..Config::default()
-    });
-    let mut buf = vec![0u8; 9000];
+    let mut h = browse_with_three_services(config(1, |c| c.cache_capacity = capacity));
     let mut record = 0u32;
     for packet in 0..2000u32 {
-        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+        let mut records = Vec::new();
         for _ in 0..50 {
-            let name = n(&format!("flood-{record}.local"));
             let a = RecordData::A(Ipv4Addr::from(record));
-            w.push_record(Section::Answer, &name, Class::IN, true, 4500, &a)
-                .unwrap();
+            records.push(rec(&format!("flood-{record}.local"), a, 4500).flush(true));
             record += 1;
         }
-        let len = w.finish();
         let source = format!("10.0.{}.{}:5353", packet % 1000 / 250, packet % 250 + 1);
-        h.deliver_from(&buf[..len], &source, true);
-        assert!(h.e.cache_len() <= capacity);
+        h.recv_from(&response(&records), sock(&source), true);
+        assert!(h.engine.cache_len() <= capacity);
     }
     assert_eq!(record, 100_000);
-    assert_eq!(h.e.cache_len(), capacity);
-    assert_eq!(h.e.stats().cache_evictions, 100_000 + 3 - capacity as u64);
+    assert_eq!(h.engine.cache_len(), capacity);
+    assert_eq!(
+        h.engine.stats().cache_evictions,
+        100_000 + 3 - capacity as u64
+    );
     assert!(
         !h.take_events()
             .iter()
@@ -78,9 +68,9 @@ fn random_garbage_is_dropped_and_counted_and_the_browse_survives() {
             buf[2] = 0x84;
             buf[3] = 0;
         }
-        h.deliver(&buf[..len]);
+        h.recv(&buf[..len]);
     }
-    let s = h.e.stats();
+    let s = h.engine.stats();
     assert!(
         s.malformed + s.malformed_records + s.bad_header > 0,
         "{s:?}"
@@ -95,61 +85,45 @@ fn random_garbage_is_dropped_and_counted_and_the_browse_survives() {
 
 #[test]
 fn rfc6762_11_low_ttl_packets_are_dropped_when_configured() {
-    let mut h = Host::with_config(Config {
-        require_ttl_255: true,
-        ..Config::default()
-    });
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::with_config(config(0, |c| c.require_ttl_255 = true));
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    let bytes = response(&[("box.local", 120, true, a(5))]);
+    let bytes = response(&[a("box.local", "10.0.0.5", 120)]);
     let meta = RecvMeta {
-        source: PEER.parse().unwrap(),
-        interface: IF1,
+        source: peer(5353),
+        interface: IF,
         multicast: true,
         ttl: Some(1),
     };
-    h.e.handle_datagram(h.now, meta, &bytes);
-    assert_eq!(h.e.cache_len(), 0);
-    assert_eq!(h.e.stats().low_ttl, 1);
-    h.deliver(&bytes);
-    assert_eq!(h.e.cache_len(), 1);
+    h.engine.handle_datagram(h.now, meta, &bytes);
+    assert_eq!(h.engine.cache_len(), 0);
+    assert_eq!(h.engine.stats().low_ttl, 1);
+    h.recv(&bytes);
+    assert_eq!(h.engine.cache_len(), 1);
 }
 
 #[test]
 fn events_nobody_polls_are_bounded() {
     let mut e = Engine::new(Config::default());
-    e.interface_up(
-        Instant::ZERO,
-        IF1,
-        &[mdns_proto::engine::IfAddr {
-            addr: "10.0.0.1".parse().unwrap(),
-            prefix_len: 24,
-        }],
-    );
+    e.interface_up(Instant::ZERO, IF, &[v4(OUR_V4)]);
     e.browse(Instant::ZERO, &http()).unwrap();
     let meta = RecvMeta {
-        source: PEER.parse().unwrap(),
-        interface: IF1,
+        source: peer(5353),
+        interface: IF,
         multicast: true,
         ttl: Some(255),
     };
-    let mut buf = vec![0u8; 9000];
     for p in 0..200 {
-        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-        for i in 0..30 {
-            let target = n(&format!("S{p}-{i}._http._tcp.local"));
-            w.push_record(
-                Section::Answer,
-                &n("_http._tcp.local"),
-                Class::IN,
-                false,
-                4500,
-                &RecordData::Ptr(target),
-            )
-            .unwrap();
-        }
-        let len = w.finish();
-        e.handle_datagram(Instant::ZERO, meta, &buf[..len]);
+        let records: Vec<R> = (0..30)
+            .map(|i| {
+                ptr(
+                    "_http._tcp.local",
+                    &format!("S{p}-{i}._http._tcp.local"),
+                    4500,
+                )
+            })
+            .collect();
+        e.handle_datagram(Instant::ZERO, meta, &response(&records));
     }
     let mut queued = 0;
     while e.poll_event().is_some() {

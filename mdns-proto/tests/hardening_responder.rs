@@ -53,11 +53,11 @@ fn assert_one_second_rule(net: &Net) {
             r.rdata.write_canonical(&mut key);
             if let Some(t) = last.insert(key, s.at) {
                 assert!(
-                    ms(s.at) - ms(t) >= 1000,
+                    s.at.as_millis() - t.as_millis() >= 1000,
                     "{} {} multicast {} ms apart",
                     r.name,
                     r.rtype,
-                    ms(s.at) - ms(t)
+                    s.at.as_millis() - t.as_millis()
                 );
             }
         }
@@ -103,7 +103,7 @@ fn query_flood_keeps_the_one_second_rule_and_bounds_unicast() {
         .filter(|s| matches!(s.dest, Destination::Unicast(_)))
         .collect();
     // Legacy replies are bounded in size (no amplification) and in number by the
-    // queries themselves; QU answers go unicast only when recently multicast (§5.4).
+    // queries themselves; QU answers go unicast only when recently multicast (RFC 6762 §5.4).
     assert!(unicast.iter().all(|s| s.bytes.len() <= 512));
     assert!(unicast.len() as u32 <= 200_000);
     let multicast = net.sent.len() - unicast.len();
@@ -182,18 +182,18 @@ fn conflict_flood_is_rate_limited_and_the_service_survives() {
         net.run_ms(100);
     }
     assert!(conflicts >= 15);
-    // Probe series start with a QU probe (§8.1). After the first 15 conflicts they
+    // Probe series start with a QU probe (RFC 6762 §8.1). After the first 15 conflicts they
     // come at least 5 s apart.
     let starts: Vec<u64> = net
         .sent
         .iter()
         .filter(|x| x.is_probe() && x.text().contains(" QU"))
-        .map(|x| ms(x.at))
+        .map(|x| x.at.as_millis())
         .collect();
     let late: Vec<u64> = starts
         .iter()
         .copied()
-        .filter(|t| *t > ms(net.now) - 20_000)
+        .filter(|t| *t > net.now.as_millis() - 20_000)
         .collect();
     for w in late.windows(2) {
         assert!(

@@ -1,11 +1,11 @@
 //! Querier rules, one test each, named for the rule and citing its RFC 6762 section.
 //! The engine is driven with crafted packets and simulated time; nothing sleeps.
 
-mod harness;
+mod common;
 
-use harness::*;
-use mdns_proto::engine::{Config, Destination, Event, IfAddr, SourcePort};
-use mdns_proto::wire::{Class, MessageWriter, RecordData, Rtype, Section};
+use common::*;
+use mdns_proto::engine::{Destination, Event, SourcePort};
+use mdns_proto::wire::{RecordData, Rtype};
 use mdns_proto::Instant;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
@@ -14,16 +14,15 @@ use std::time::Duration;
 /// milliseconds, the question with its QU mark, and the known-answer count.
 #[test]
 fn transcript_first_minute_of_a_browse() {
-    let mut h = Host::new(7);
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::new(7);
+    h.engine.browse(h.now, &http()).unwrap();
     h.drain();
     h.run_until(ms(500));
     // A service answers the first query; later queries carry it as a known answer.
-    h.deliver(&response(&[(
+    h.recv(&response(&[ptr(
         "_http._tcp.local",
+        "Box._http._tcp.local",
         4500,
-        false,
-        ptr("Box._http._tcp.local"),
     )]));
     h.run_until(ms(60_000));
     let lines: Vec<String> = h
@@ -56,8 +55,8 @@ fn transcript_first_minute_of_a_browse() {
 
 #[test]
 fn rfc6762_5_2_continuous_query_interval_doubles_and_caps_at_an_hour() {
-    let mut h = Host::new(1);
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::new(1);
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(Instant::from_secs(5 * 3600));
     let times: Vec<u64> = h.queries().iter().map(|q| q.0.as_millis()).collect();
     let gaps: Vec<u64> = times.windows(2).map(|w| w[1] - w[0]).collect();
@@ -70,8 +69,8 @@ fn rfc6762_5_2_continuous_query_interval_doubles_and_caps_at_an_hour() {
 
 #[test]
 fn rfc6762_5_4_qu_bit_only_on_first_query_and_again_after_link_change() {
-    let mut h = Host::new(2);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(2);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(4000));
     let qs = h.queries();
     assert!(qs[0].1.iter().all(|q| q.ends_with("QU")), "{qs:?}");
@@ -83,11 +82,7 @@ fn rfc6762_5_4_qu_bit_only_on_first_query_and_again_after_link_change() {
     );
     let before = qs.len();
     // Link change: interface comes up again.
-    let addrs = [IfAddr {
-        addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1)),
-        prefix_len: 24,
-    }];
-    h.e.interface_up(h.now, IF1, &addrs);
+    h.engine.interface_up(h.now, IF, &[v4(OUR_V4)]);
     h.run_until(ms(4200));
     let qs = h.queries();
     assert!(qs.len() > before);
@@ -96,21 +91,24 @@ fn rfc6762_5_4_qu_bit_only_on_first_query_and_again_after_link_change() {
 
 #[test]
 fn rfc6762_5_1_one_shot_query_leaves_from_an_ephemeral_port_and_reports_answers() {
-    let mut h = Host::new(3);
-    let id = h.e.query_once(h.now, &n("box.local"), Rtype::A).unwrap();
+    let mut h = Net::new(3);
+    let id = h
+        .engine
+        .query_once(h.now, &name("box.local"), Rtype::A)
+        .unwrap();
     h.drain();
-    let (_, t, _) = &h.sent[0];
+    let t = &h.sent[0];
     assert_eq!(t.source_port, SourcePort::Ephemeral);
-    assert_eq!(t.destination, Destination::MulticastV4);
+    assert_eq!(t.dest, Destination::MulticastV4);
     // The reply comes unicast from the responder's port 5353 (legacy unicast).
-    h.deliver_from(
-        &response(&[("box.local", 10, false, a(9))]),
-        "10.0.0.9:5353",
+    h.recv_from(
+        &response(&[a("box.local", "10.0.0.9", 10).flush(false)]),
+        sock("10.0.0.9:5353"),
         false,
     );
     let evs = h.take_events();
     assert!(
-        matches!(&evs[..], [Event::QueryAnswer { query, record }] if *query == id && record.data == a(9))
+        matches!(&evs[..], [Event::QueryAnswer { query, record }] if *query == id && record.data == a_data(9))
     );
     h.run_until(Instant::from_secs(4));
     assert!(h.take_events().contains(&Event::QueryDone { query: id }));
@@ -118,14 +116,13 @@ fn rfc6762_5_1_one_shot_query_leaves_from_an_ephemeral_port_and_reports_answers(
 
 #[test]
 fn rfc6762_7_1_known_answers_need_half_their_ttl_left() {
-    let mut h = Host::new(4);
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::new(4);
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[(
+    h.recv(&response(&[ptr(
         "_http._tcp.local",
+        "Box._http._tcp.local",
         10,
-        false,
-        ptr("Box._http._tcp.local"),
     )]));
     // Next query near 1.1 s: 9 s of 10 left, listed.
     h.run_until(ms(2000));
@@ -142,36 +139,32 @@ fn rfc6762_7_1_known_answers_need_half_their_ttl_left() {
 
 #[test]
 fn rfc6762_7_1_unique_records_are_not_known_answers() {
-    let mut h = Host::new(5);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(5);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[("box.local", 120, true, a(7))]));
+    h.recv(&response(&[a("box.local", "10.0.0.7", 120)]));
     h.run_until(ms(3000));
     assert!(h.queries().iter().all(|q| q.2 == 0));
 }
 
 #[test]
 fn rfc6762_7_2_known_answers_that_do_not_fit_continue_with_tc() {
-    let mut h = Host::with_config(Config {
-        seed: 6,
-        max_payload: 512,
-        ..Config::default()
-    });
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::with_config(config(6, |c| c.max_payload = 512));
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
     let names: Vec<String> = (0..40)
         .map(|i| format!("Service number {i:02}._http._tcp.local"))
         .collect();
-    let recs: Vec<Rec> = names
+    let recs: Vec<R> = names
         .iter()
-        .map(|s| ("_http._tcp.local", 4500, false, ptr(s)))
+        .map(|s| ptr("_http._tcp.local", s, 4500))
         .collect();
-    h.deliver(&response(&recs));
+    h.recv(&response(&recs));
     h.sent.clear();
     h.run_until(ms(1500));
     let qs = h.queries();
     assert!(qs.len() >= 3, "{qs:?}");
-    assert!(h.sent.iter().all(|s| s.2.len() <= 512));
+    assert!(h.sent.iter().all(|s| s.bytes.len() <= 512));
     // First packet: the question and TC; the middle ones: no question, TC; the last: no TC.
     assert_eq!(qs[0].1.len(), 1);
     assert!(qs[0].3);
@@ -182,19 +175,15 @@ fn rfc6762_7_2_known_answers_that_do_not_fit_continue_with_tc() {
 
 #[test]
 fn rfc6762_7_3_another_hosts_identical_question_counts_as_ours() {
-    let mut h = Host::new(8);
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::new(8);
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200)); // first query sent (QU), second due at first + 1 s
     let sent_before = h.queries().len();
     let next_due = h.queries()[0].0 + Duration::from_secs(1);
     h.run_until(next_due - Duration::from_millis(100));
     // Another host asks the same QM question with no known answers.
-    let mut buf = vec![0u8; 512];
-    let mut w = MessageWriter::query(&mut buf).unwrap();
-    w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
-        .unwrap();
-    let len = w.finish();
-    h.deliver_from(&buf[..len], "10.0.0.3:5353", true);
+    let q = query(&[("_http._tcp.local", Rtype::PTR, false)], &[], &[]);
+    h.recv_from(&q, sock("10.0.0.3:5353"), true);
     h.run_until(next_due + Duration::from_millis(50));
     assert_eq!(h.queries().len(), sent_before, "our query was suppressed");
 }
@@ -206,15 +195,15 @@ fn rfc6762_7_3_another_hosts_identical_question_counts_as_ours() {
 /// found a new service only after 511 s.
 #[test]
 fn rfc6762_7_3_copies_of_another_hosts_question_count_once() {
-    let mut h = Host::new(43);
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::new(43);
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
     let first = h.queries()[0].0;
     let heard = first + Duration::from_millis(900);
     h.run_until(heard);
     let query = multi_packet_query(&[], &[]).remove(0);
     for from in ["10.0.0.3:5353", "[fe80::3]:5353", "10.0.0.4:5353"] {
-        h.deliver_from(&query, from, true);
+        h.recv_from(&query, sock(from), true);
     }
     // Counted as sent at `heard`: the next gap is 2 s.
     h.run_until(heard + Duration::from_millis(2100));
@@ -224,27 +213,18 @@ fn rfc6762_7_3_copies_of_another_hosts_question_count_once() {
 
 #[test]
 fn rfc6762_7_3_a_question_with_known_answers_we_lack_does_not_suppress_ours() {
-    let mut h = Host::new(9);
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::new(9);
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
     let sent_before = h.queries().len();
     let next_due = h.queries()[0].0 + Duration::from_secs(1);
     h.run_until(next_due - Duration::from_millis(100));
-    let mut buf = vec![0u8; 512];
-    let mut w = MessageWriter::query(&mut buf).unwrap();
-    w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
-        .unwrap();
-    w.push_record(
-        Section::Answer,
-        &n("_http._tcp.local"),
-        Class::IN,
-        false,
-        4500,
-        &ptr("Other._http._tcp.local"),
-    )
-    .unwrap();
-    let len = w.finish();
-    h.deliver_from(&buf[..len], "10.0.0.3:5353", true);
+    let q = query(
+        &[("_http._tcp.local", Rtype::PTR, false)],
+        &[ptr("_http._tcp.local", "Other._http._tcp.local", 4500)],
+        &[],
+    );
+    h.recv_from(&q, sock("10.0.0.3:5353"), true);
     h.run_until(next_due + Duration::from_millis(50));
     assert_eq!(h.queries().len(), sent_before + 1);
 }
@@ -253,43 +233,33 @@ fn rfc6762_7_3_a_question_with_known_answers_we_lack_does_not_suppress_ours() {
 /// then one packet per further list in `rest` (no question); every packet but the last
 /// has TC (RFC 6762 §7.2).
 fn multi_packet_query(first: &[&str], rest: &[&[&str]]) -> Vec<Vec<u8>> {
-    let mut packets = Vec::new();
     let lists = std::iter::once(first).chain(rest.iter().copied());
     let count = rest.len() + 1;
-    for (i, list) in lists.enumerate() {
-        let mut buf = vec![0u8; 1500];
-        let mut w = MessageWriter::query(&mut buf).unwrap();
-        if i == 0 {
-            w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
-                .unwrap();
-        }
-        for target in list {
-            w.push_record(
-                Section::Answer,
-                &n("_http._tcp.local"),
-                Class::IN,
-                false,
-                4500,
-                &ptr(target),
-            )
-            .unwrap();
-        }
-        w.set_truncated(i + 1 < count);
-        let len = w.finish();
-        buf.truncate(len);
-        packets.push(buf);
-    }
-    packets
+    lists
+        .enumerate()
+        .map(|(i, list)| {
+            let question: &[(&str, Rtype, bool)] = if i == 0 {
+                &[("_http._tcp.local", Rtype::PTR, false)]
+            } else {
+                &[]
+            };
+            let known: Vec<R> = list
+                .iter()
+                .map(|target| ptr("_http._tcp.local", target, 4500))
+                .collect();
+            query_id(0, i + 1 < count, question, &known, &[])
+        })
+        .collect()
 }
 
 /// A browse holding the PTRs of services A and B.
-fn browsing_a_and_b(seed: u64) -> Host {
-    let mut h = Host::new(seed);
-    h.e.browse(h.now, &http()).unwrap();
+fn browsing_a_and_b(seed: u64) -> Net {
+    let mut h = Net::new(seed);
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[
-        ("_http._tcp.local", 4500, false, ptr("A._http._tcp.local")),
-        ("_http._tcp.local", 4500, false, ptr("B._http._tcp.local")),
+    h.recv(&response(&[
+        ptr("_http._tcp.local", "A._http._tcp.local", 4500),
+        ptr("_http._tcp.local", "B._http._tcp.local", 4500),
     ]));
     h.take_events();
     h
@@ -306,34 +276,34 @@ fn rfc6762_7_2_known_answers_in_a_later_packet_do_not_count_towards_poof() {
     for (at, from) in [(1500, "10.0.0.3:5353"), (3000, "10.0.0.4:5353")] {
         h.run_until(ms(at));
         for p in &packets {
-            h.deliver_from(p, from, true);
+            h.recv_from(p, sock(from), true);
         }
     }
     h.run_until(ms(20_000));
     assert!(h.take_events().is_empty());
-    assert_eq!(h.e.cache_len(), 2);
+    assert_eq!(h.engine.cache_len(), 2);
 }
 
 /// The same query whose second packet never comes is taken as complete after the wait
-/// (§7.2): B was not listed, nobody answered twice, B is flushed (§10.5).
+/// (RFC 6762 §7.2): B was not listed, nobody answered twice, B is flushed (RFC 6762 §10.5).
 #[test]
 fn rfc6762_10_5_a_query_whose_continuation_never_comes_counts_after_the_wait() {
     let mut h = browsing_a_and_b(41);
     let packets = multi_packet_query(&["A._http._tcp.local"], &[&["B._http._tcp.local"]]);
     for (at, from) in [(1500, "10.0.0.3:5353"), (3000, "10.0.0.4:5353")] {
         h.run_until(ms(at));
-        h.deliver_from(&packets[0], from, true);
+        h.recv_from(&packets[0], sock(from), true);
     }
     h.run_until(ms(20_000));
     let events = h.take_events();
     assert!(
-        matches!(&events[..], [Event::ServiceRemoved { instance, .. }] if *instance == n("B._http._tcp.local")),
+        matches!(&events[..], [Event::ServiceRemoved { instance, .. }] if *instance == name("B._http._tcp.local")),
         "{events:?}"
     );
-    assert_eq!(h.e.cache_len(), 1);
+    assert_eq!(h.engine.cache_len(), 1);
 }
 
-/// §7.3 over a multi-packet query: all of its known answers, gathered from both
+/// RFC 6762 §7.3 over a multi-packet query: all of its known answers, gathered from both
 /// packets, are ones we would list, so our own next query counts as sent; one more
 /// record we lack in the second packet and it does not.
 #[test]
@@ -347,7 +317,7 @@ fn rfc6762_7_3_a_multi_packet_query_suppresses_ours_only_when_all_its_known_answ
         let mut second = vec!["B._http._tcp.local"];
         second.extend(extra);
         for p in multi_packet_query(&["A._http._tcp.local"], &[&second]) {
-            h.deliver_from(&p, "10.0.0.3:5353", true);
+            h.recv_from(&p, sock("10.0.0.3:5353"), true);
         }
         h.run_until(next_due + Duration::from_millis(50));
         let sent = h.queries().len() - sent_before;
@@ -357,25 +327,23 @@ fn rfc6762_7_3_a_multi_packet_query_suppresses_ours_only_when_all_its_known_answ
 
 #[test]
 fn rfc6762_10_1_goodbye_removes_a_record_one_second_later() {
-    let mut h = Host::new(10);
-    let q = h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::new(10);
+    let q = h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[(
+    h.recv(&response(&[ptr(
         "_http._tcp.local",
+        "Box._http._tcp.local",
         4500,
-        false,
-        ptr("Box._http._tcp.local"),
     )]));
     assert!(
         matches!(&h.take_events()[..], [Event::ServiceFound { query, instance, interface, .. }]
-        if *query == q && *instance == n("Box._http._tcp.local") && *interface == IF1)
+        if *query == q && *instance == name("Box._http._tcp.local") && *interface == IF)
     );
     h.run_until(ms(10_000));
-    h.deliver(&response(&[(
+    h.recv(&response(&[ptr(
         "_http._tcp.local",
+        "Box._http._tcp.local",
         0,
-        false,
-        ptr("Box._http._tcp.local"),
     )]));
     h.run_until(ms(10_999));
     assert!(h.take_events().is_empty(), "still there within the second");
@@ -384,21 +352,21 @@ fn rfc6762_10_1_goodbye_removes_a_record_one_second_later() {
         &h.take_events()[..],
         [Event::ServiceRemoved { .. }]
     ));
-    assert_eq!(h.e.cache_len(), 0);
+    assert_eq!(h.engine.cache_len(), 0);
 }
 
 #[test]
 fn rfc6762_10_2_cache_flush_expires_older_records_after_one_second() {
-    let mut h = Host::new(11);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(11);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.recv(&response(&[a("box.local", "10.0.0.5", 120)]));
     h.run_until(ms(5000));
     // New address with the flush bit: the old one (received 4.8 s ago) goes in 1 s;
     // two records in the same packet both stay.
-    h.deliver(&response(&[
-        ("box.local", 120, true, a(6)),
-        ("box.local", 120, true, a(7)),
+    h.recv(&response(&[
+        a("box.local", "10.0.0.6", 120),
+        a("box.local", "10.0.0.7", 120),
     ]));
     h.take_events();
     h.run_until(ms(5999));
@@ -409,31 +377,31 @@ fn rfc6762_10_2_cache_flush_expires_older_records_after_one_second() {
         matches!(&evs[..], [Event::HostAddressRemoved { addr, .. }] if *addr == IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5))),
         "{evs:?}"
     );
-    assert_eq!(h.e.cache_len(), 2);
+    assert_eq!(h.engine.cache_len(), 2);
 }
 
 #[test]
 fn rfc6762_10_2_cache_flush_spares_records_received_within_the_last_second() {
-    let mut h = Host::new(12);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(12);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.recv(&response(&[a("box.local", "10.0.0.5", 120)]));
     h.run_until(ms(900)); // 0.7 s later: a second packet of the same RRset
-    h.deliver(&response(&[("box.local", 120, true, a(6))]));
+    h.recv(&response(&[a("box.local", "10.0.0.6", 120)]));
     h.run_until(ms(5000));
-    assert_eq!(h.e.cache_len(), 2);
+    assert_eq!(h.engine.cache_len(), 2);
 }
 
 #[test]
 fn rfc6762_5_2_refresh_queries_at_80_to_95_percent_only_for_wanted_records() {
-    let mut h = Host::new(13);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(13);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
     h.sent.clear();
     // TTL 100 s record we want, and one nobody wants.
-    h.deliver(&response(&[
-        ("box.local", 100, true, a(5)),
-        ("other.local", 100, true, a(6)),
+    h.recv(&response(&[
+        a("box.local", "10.0.0.5", 100),
+        a("other.local", "10.0.0.6", 100),
     ]));
     let start = h.now;
     h.run_until(start + Duration::from_secs(99));
@@ -456,16 +424,16 @@ fn rfc6762_5_2_refresh_queries_at_80_to_95_percent_only_for_wanted_records() {
 
 #[test]
 fn rfc6762_10_5_poof_flushes_after_two_unanswered_queries() {
-    let mut h = Host::new(14);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(14);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.recv(&response(&[a("box.local", "10.0.0.5", 120)]));
     h.take_events();
     let q = a_query("box.local");
     h.run_until(ms(1500));
-    h.deliver_from(&q, "10.0.0.3:5353", true);
+    h.recv_from(&q, sock("10.0.0.3:5353"), true);
     h.run_until(ms(3000));
-    h.deliver_from(&q, "10.0.0.4:5353", true);
+    h.recv_from(&q, sock("10.0.0.4:5353"), true);
     h.run_until(ms(11_499));
     assert!(h.take_events().is_empty());
     h.run_until(ms(11_500));
@@ -475,158 +443,146 @@ fn rfc6762_10_5_poof_flushes_after_two_unanswered_queries() {
     ));
 }
 
-/// §10.5 holds for every cached record, not only those an operation asks for: two
+/// RFC 6762 §10.5 holds for every cached record, not only those an operation asks for: two
 /// unanswered queries for a record cached from someone else's answer flush it too.
 /// (Questions about names the cache does not hold are not followed at all.)
 #[test]
 fn rfc6762_10_5_poof_also_flushes_a_record_nobody_asks_for() {
-    let mut h = Host::new(15);
+    let mut h = Net::new(15);
     h.run_until(ms(200));
-    h.deliver(&response(&[("box.local", 120, true, a(5))]));
-    assert_eq!(h.e.cache_len(), 1);
+    h.recv(&response(&[a("box.local", "10.0.0.5", 120)]));
+    assert_eq!(h.engine.cache_len(), 1);
     let q = a_query("box.local");
     let other = a_query("other.local");
     h.run_until(ms(1500));
-    h.deliver_from(&q, "10.0.0.3:5353", true);
-    h.deliver_from(&other, "10.0.0.3:5353", true);
+    h.recv_from(&q, sock("10.0.0.3:5353"), true);
+    h.recv_from(&other, sock("10.0.0.3:5353"), true);
     h.run_until(ms(3000));
-    h.deliver_from(&q, "10.0.0.4:5353", true);
+    h.recv_from(&q, sock("10.0.0.4:5353"), true);
     h.run_until(ms(11_499));
-    assert_eq!(h.e.cache_len(), 1);
+    assert_eq!(h.engine.cache_len(), 1);
     h.run_until(ms(11_500));
-    assert_eq!(h.e.cache_len(), 0);
+    assert_eq!(h.engine.cache_len(), 0);
 }
 
-fn a_query(name: &str) -> Vec<u8> {
-    let mut buf = vec![0u8; 512];
-    let mut w = MessageWriter::query(&mut buf).unwrap();
-    w.push_question(&n(name), Rtype::A, Class::IN, false)
-        .unwrap();
-    let len = w.finish();
-    buf.truncate(len);
-    buf
+fn a_query(host: &str) -> Vec<u8> {
+    query(&[(host, Rtype::A, false)], &[], &[])
 }
 
 /// Found by the simulator (seed 1): the IPv4 and IPv6 copies of one query, or a query
 /// crossing a fresh answer, are not two unanswered queries (RFC 6762 §10.5).
 #[test]
 fn rfc6762_10_5_copies_of_one_query_count_once() {
-    let mut h = Host::new(28);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(28);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.recv(&response(&[a("box.local", "10.0.0.5", 120)]));
     let q = a_query("box.local");
     // Crossing the fresh answer: does not count.
     h.run_until(ms(600));
-    h.deliver_from(&q, "10.0.0.3:5353", true);
+    h.recv_from(&q, sock("10.0.0.3:5353"), true);
     // One query arriving over IPv4 and IPv6: counts once.
     h.run_until(ms(2000));
-    h.deliver_from(&q, "10.0.0.3:5353", true);
-    h.deliver_from(&q, "[fe80::3]:5353", true);
+    h.recv_from(&q, sock("10.0.0.3:5353"), true);
+    h.recv_from(&q, sock("[fe80::3]:5353"), true);
     h.run_until(ms(20_000));
-    assert_eq!(h.e.cache_len(), 1);
+    assert_eq!(h.engine.cache_len(), 1);
 }
 
 #[test]
 fn rfc6762_10_5_an_answer_cancels_poof() {
-    let mut h = Host::new(15);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(15);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[("box.local", 120, true, a(5))]));
-    let mut buf = vec![0u8; 512];
-    let mut w = MessageWriter::query(&mut buf).unwrap();
-    w.push_question(&n("box.local"), Rtype::A, Class::IN, false)
-        .unwrap();
-    let len = w.finish();
-    let q = buf[..len].to_vec();
-    h.deliver_from(&q, "10.0.0.3:5353", true);
-    h.deliver_from(&q, "10.0.0.4:5353", true);
+    h.recv(&response(&[a("box.local", "10.0.0.5", 120)]));
+    let q = a_query("box.local");
+    h.recv_from(&q, sock("10.0.0.3:5353"), true);
+    h.recv_from(&q, sock("10.0.0.4:5353"), true);
     h.run_until(ms(1000));
-    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.recv(&response(&[a("box.local", "10.0.0.5", 120)]));
     h.run_until(ms(20_000));
-    assert_eq!(h.e.cache_len(), 1);
+    assert_eq!(h.engine.cache_len(), 1);
 }
 
 #[test]
 fn rfc6762_6_unicast_responses_only_for_our_qu_queries() {
-    let mut h = Host::new(16);
+    let mut h = Net::new(16);
     // No query of ours asked for unicast: dropped and counted.
-    h.deliver_from(&response(&[("box.local", 120, true, a(5))]), PEER, false);
-    assert_eq!(h.e.cache_len(), 0);
-    assert_eq!(h.e.stats().unsolicited_unicast, 1);
+    h.recv_from(
+        &response(&[a("box.local", "10.0.0.5", 120)]),
+        peer(5353),
+        false,
+    );
+    assert_eq!(h.engine.cache_len(), 0);
+    assert_eq!(h.engine.stats().unsolicited_unicast, 1);
     // After our QU query it is taken.
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    h.deliver_from(&response(&[("box.local", 120, true, a(5))]), PEER, false);
-    assert_eq!(h.e.cache_len(), 1);
+    h.recv_from(
+        &response(&[a("box.local", "10.0.0.5", 120)]),
+        peer(5353),
+        false,
+    );
+    assert_eq!(h.engine.cache_len(), 1);
 }
 
 #[test]
 fn rfc6762_11_unicast_from_off_link_is_dropped() {
-    let mut h = Host::new(17);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(17);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    h.deliver_from(
-        &response(&[("box.local", 120, true, a(5))]),
-        "192.0.2.1:5353",
+    h.recv_from(
+        &response(&[a("box.local", "10.0.0.5", 120)]),
+        sock("192.0.2.1:5353"),
         false,
     );
-    assert_eq!(h.e.cache_len(), 0);
-    assert_eq!(h.e.stats().off_link, 1);
-    // Multicast is on-link whatever its source (§11).
-    h.deliver_from(
-        &response(&[("box.local", 120, true, a(5))]),
-        "192.0.2.1:5353",
+    assert_eq!(h.engine.cache_len(), 0);
+    assert_eq!(h.engine.stats().off_link, 1);
+    // Multicast is on-link whatever its source (RFC 6762 §11).
+    h.recv_from(
+        &response(&[a("box.local", "10.0.0.5", 120)]),
+        sock("192.0.2.1:5353"),
         true,
     );
-    assert_eq!(h.e.cache_len(), 1);
+    assert_eq!(h.engine.cache_len(), 1);
 }
 
 #[test]
 fn rfc6762_6_responses_not_from_port_5353_are_dropped() {
-    let mut h = Host::new(18);
-    h.deliver_from(
-        &response(&[("box.local", 120, true, a(5))]),
-        "10.0.0.2:40000",
+    let mut h = Net::new(18);
+    h.recv_from(
+        &response(&[a("box.local", "10.0.0.5", 120)]),
+        sock("10.0.0.2:40000"),
         true,
     );
-    assert_eq!(h.e.cache_len(), 0);
-    assert_eq!(h.e.stats().bad_source_port, 1);
+    assert_eq!(h.engine.cache_len(), 0);
+    assert_eq!(h.engine.stats().bad_source_port, 1);
 }
 
 #[test]
 fn rfc6762_7_1_others_known_answers_are_never_cached() {
-    let mut h = Host::new(19);
-    let mut buf = vec![0u8; 512];
-    let mut w = MessageWriter::query(&mut buf).unwrap();
-    w.push_question(&n("_http._tcp.local"), Rtype::PTR, Class::IN, false)
-        .unwrap();
-    w.push_record(
-        Section::Answer,
-        &n("_http._tcp.local"),
-        Class::IN,
-        false,
-        4500,
-        &ptr("X._http._tcp.local"),
-    )
-    .unwrap();
-    let len = w.finish();
-    h.deliver_from(&buf[..len], "10.0.0.3:5353", true);
-    assert_eq!(h.e.cache_len(), 0);
+    let mut h = Net::new(19);
+    let q = query(
+        &[("_http._tcp.local", Rtype::PTR, false)],
+        &[ptr("_http._tcp.local", "X._http._tcp.local", 4500)],
+        &[],
+    );
+    h.recv_from(&q, sock("10.0.0.3:5353"), true);
+    assert_eq!(h.engine.cache_len(), 0);
 }
 
 #[test]
 fn rfc6762_6_1_nsec_stops_asking_for_a_type_the_name_lacks() {
-    let mut h = Host::new(20);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(20);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
     let nsec = RecordData::Nsec {
-        next: n("box.local"),
+        next: name("box.local"),
         types: mdns_proto::wire::NsecBitmap::build(&[Rtype::A]),
     };
-    h.deliver(&response(&[
-        ("box.local", 120, true, a(5)),
-        ("box.local", 120, true, nsec),
+    h.recv(&response(&[
+        a("box.local", "10.0.0.5", 120),
+        rec("box.local", nsec, 120).flush(true),
     ]));
     h.sent.clear();
     h.run_until(ms(60_000));
@@ -637,12 +593,15 @@ fn rfc6762_6_1_nsec_stops_asking_for_a_type_the_name_lacks() {
 
 #[test]
 fn resolve_reports_host_port_txt_and_addresses_then_updates_and_loss() {
-    let mut h = Host::new(21);
-    let q = h.e.resolve(h.now, &n("Box._http._tcp.local")).unwrap();
+    let mut h = Net::new(21);
+    let q = h
+        .engine
+        .resolve(h.now, &name("Box._http._tcp.local"))
+        .unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[
-        ("Box._http._tcp.local", 120, true, srv(8080, "box.local")),
-        ("Box._http._tcp.local", 4500, true, txt(b"\x05a=one")),
+    h.recv(&response(&[
+        srv("Box._http._tcp.local", 8080, "box.local", 120),
+        txt("Box._http._tcp.local", b"\x05a=one", 4500),
     ]));
     assert!(h.take_events().is_empty(), "no address yet");
     // The querier now asks for the target's addresses.
@@ -652,35 +611,34 @@ fn resolve_reports_host_port_txt_and_addresses_then_updates_and_loss() {
         asked.iter().any(|q| q.starts_with("box.local. A")),
         "{asked:?}"
     );
-    h.deliver(&response(&[("box.local", 120, true, a(5))]));
+    h.recv(&response(&[a("box.local", "10.0.0.5", 120)]));
     match &h.take_events()[..] {
         [Event::ServiceResolved { query, service }] => {
             assert_eq!(*query, q);
             assert_eq!(service.port, 8080);
-            assert_eq!(service.host, n("box.local"));
+            assert_eq!(service.host, name("box.local"));
             assert_eq!(service.txt, b"\x05a=one");
             assert_eq!(
                 service.addresses,
-                vec![(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5)), IF1)]
+                vec![(IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5)), IF)]
             );
         }
         other => panic!("{other:?}"),
     }
-    h.deliver(&response(&[(
+    h.recv(&response(&[txt(
         "Box._http._tcp.local",
+        b"\x05a=two",
         4500,
-        true,
-        txt(b"\x05a=two"),
     )]));
     h.run_until(ms(2000));
     assert!(
         matches!(&h.take_events()[..], [Event::ServiceUpdated { service, .. }] if service.txt == b"\x05a=two")
     );
-    h.deliver(&response(&[(
+    h.recv(&response(&[srv(
         "Box._http._tcp.local",
+        8080,
+        "box.local",
         0,
-        true,
-        srv(8080, "box.local"),
     )]));
     h.run_until(ms(3100));
     assert!(matches!(&h.take_events()[..], [Event::ServiceLost { query, .. }] if *query == q));
@@ -688,93 +646,72 @@ fn resolve_reports_host_port_txt_and_addresses_then_updates_and_loss() {
 
 #[test]
 fn host_lookup_and_type_enumeration_report_per_interface() {
-    let mut h = Host::new(22);
-    let hq = h.e.lookup_host(h.now, &n("box.local")).unwrap();
-    let tq = h.e.browse_types(h.now).unwrap();
+    let mut h = Net::new(22);
+    let hq = h.engine.lookup_host(h.now, &name("box.local")).unwrap();
+    let tq = h.engine.browse_types(h.now).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[
-        ("box.local", 120, true, a(5)),
-        (
-            "_services._dns-sd._udp.local",
-            4500,
-            false,
-            ptr("_ipp._tcp.local"),
-        ),
+    h.recv(&response(&[
+        a("box.local", "10.0.0.5", 120),
+        ptr("_services._dns-sd._udp.local", "_ipp._tcp.local", 4500),
     ]));
     let evs = h.take_events();
     assert!(evs.contains(&Event::HostAddressAdded {
         query: hq,
-        host: n("box.local"),
+        host: name("box.local"),
         addr: IpAddr::V4(Ipv4Addr::new(10, 0, 0, 5)),
-        interface: IF1
+        interface: IF
     }));
     assert!(evs.contains(&Event::ServiceTypeFound {
         query: tq,
-        service_type: n("_ipp._tcp.local"),
-        interface: IF1
+        service_type: name("_ipp._tcp.local"),
+        interface: IF
     }));
 }
 
 #[test]
 fn stopping_a_browse_stops_its_queries() {
-    let mut h = Host::new(23);
-    let q = h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::new(23);
+    let q = h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(3000));
-    assert!(h.e.stop_query(q));
+    assert!(h.engine.stop_query(q));
     let before = h.queries().len();
     h.run_until(ms(600_000));
     assert_eq!(h.queries().len(), before);
-    assert!(!h.e.stop_query(q));
+    assert!(!h.engine.stop_query(q));
 }
 
 #[test]
 fn names_match_case_insensitively() {
-    let mut h = Host::new(24);
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::new(24);
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[(
+    h.recv(&response(&[ptr(
         "_HTTP._Tcp.LOCAL",
+        "Box._HTTP._tcp.local",
         4500,
-        false,
-        ptr("Box._HTTP._tcp.local"),
     )]));
     assert!(matches!(&h.take_events()[..], [Event::ServiceFound { .. }]));
 }
 
 #[test]
 fn cache_bound_evicts_unwanted_records_first() {
-    let mut h = Host::with_config(Config {
-        seed: 25,
-        cache_capacity: 50,
-        ..Config::default()
-    });
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::with_config(config(25, |c| c.cache_capacity = 50));
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[(
+    h.recv(&response(&[ptr(
         "_http._tcp.local",
+        "Mine._http._tcp.local",
         120,
-        false,
-        ptr("Mine._http._tcp.local"),
     )]));
     // A flood of 1,000 records nobody asked for, with longer TTLs than ours.
     for i in 0..1000u32 {
-        let name = format!("flood{i}.local");
-        let mut buf = vec![0u8; 512];
-        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-        w.push_record(
-            Section::Answer,
-            &n(&name),
-            Class::IN,
-            true,
-            4500,
-            &a((i % 250) as u8),
-        )
-        .unwrap();
-        let len = w.finish();
-        h.deliver(&buf[..len]);
-        assert!(h.e.cache_len() <= 50);
+        let owner = format!("flood{i}.local");
+        h.recv(&response(&[
+            rec(&owner, a_data((i % 250) as u8), 4500).flush(true)
+        ]));
+        assert!(h.engine.cache_len() <= 50);
     }
-    assert_eq!(h.e.stats().cache_evictions, 1001 - 50);
+    assert_eq!(h.engine.stats().cache_evictions, 1001 - 50);
     let evs = h.take_events();
     assert!(
         !evs.iter()
@@ -786,20 +723,19 @@ fn cache_bound_evicts_unwanted_records_first() {
 #[test]
 fn same_seed_same_packets() {
     let run = |seed| {
-        let mut h = Host::new(seed);
-        h.e.browse(h.now, &http()).unwrap();
-        h.e.lookup_host(h.now, &n("box.local")).unwrap();
+        let mut h = Net::new(seed);
+        h.engine.browse(h.now, &http()).unwrap();
+        h.engine.lookup_host(h.now, &name("box.local")).unwrap();
         h.run_until(ms(300));
-        h.deliver(&response(&[(
+        h.recv(&response(&[ptr(
             "_http._tcp.local",
+            "Box._http._tcp.local",
             4500,
-            false,
-            ptr("Box._http._tcp.local"),
         )]));
         h.run_until(ms(120_000));
         h.sent
             .iter()
-            .map(|(t, _, b)| (t.as_micros(), b.clone()))
+            .map(|s| (s.at.as_micros(), s.bytes.clone()))
             .collect::<Vec<_>>()
     };
     assert_eq!(run(99), run(99));
@@ -890,8 +826,8 @@ mod cache_model {
         #![proptest_config(ProptestConfig::with_cases(256))]
         #[test]
         fn reported_addresses_match_the_model(steps in proptest::collection::vec(step(), 1..40)) {
-            let mut h = Host::new(42);
-            h.e.lookup_host(h.now, &n("box.local")).unwrap();
+            let mut h = Net::new(42);
+            h.engine.lookup_host(h.now, &name("box.local")).unwrap();
             let mut model = Model::new();
             let mut reported: BTreeSet<u8> = BTreeSet::new();
             for s in &steps {
@@ -899,7 +835,7 @@ mod cache_model {
                 h.run_until(t);
                 let now = h.now.as_micros();
                 model.retain(|_, e| e.1 > now);
-                h.deliver(&response(&[("box.local", s.ttl, s.flush, a(s.addr))]));
+                h.recv(&response(&[rec("box.local", a_data(s.addr), s.ttl).flush(s.flush)]));
                 model_receive(&mut model, now, s);
                 model.retain(|_, e| e.1 > now);
                 track_addresses(h.take_events(), &mut reported)?;
@@ -935,12 +871,8 @@ mod eviction_model {
                 1..60,
             )
         ) {
-            let mut h = Host::with_config(Config {
-                seed: 43,
-                cache_capacity: CAPACITY,
-                ..Config::default()
-            });
-            h.e.lookup_host(h.now, &n("box.local")).unwrap();
+            let mut h = Net::with_config(config(43, |c| c.cache_capacity = CAPACITY));
+            h.engine.lookup_host(h.now, &name("box.local")).unwrap();
             let mut model = Model::new();
             let mut next_seq = 0u64;
             let mut reported: BTreeSet<u8> = BTreeSet::new();
@@ -950,7 +882,7 @@ mod eviction_model {
                 let now = h.now.as_micros();
                 model.retain(|_, e| e.0 > now);
                 let name = if wanted { "box.local" } else { "other.local" };
-                h.deliver(&response(&[(name, ttl, false, a(addr))]));
+                h.recv(&response(&[rec(name, a_data(addr), ttl)]));
                 let expires = now + u64::from(ttl) * 1_000_000;
                 if let Some(e) = model.get_mut(&(wanted, addr)) {
                     e.0 = expires;
@@ -973,7 +905,7 @@ mod eviction_model {
                 let live: BTreeSet<u8> =
                     model.keys().filter(|k| k.0).map(|k| k.1).collect();
                 prop_assert_eq!(&reported, &live, "at {} us", now);
-                prop_assert_eq!(h.e.cache_len(), model.len());
+                prop_assert_eq!(h.engine.cache_len(), model.len());
             }
         }
     }
@@ -981,18 +913,14 @@ mod eviction_model {
 
 #[test]
 fn cache_eviction_takes_the_oldest_of_equal_expiry_and_reports_wanted_records_gone() {
-    let mut h = Host::with_config(Config {
-        seed: 26,
-        cache_capacity: 2,
-        ..Config::default()
-    });
-    h.e.browse(h.now, &http()).unwrap();
+    let mut h = Net::with_config(config(26, |c| c.cache_capacity = 2));
+    h.engine.browse(h.now, &http()).unwrap();
     h.run_until(ms(200));
     // Three instances in one packet: all expire together, the first to arrive goes.
-    h.deliver(&response(&[
-        ("_http._tcp.local", 4500, false, ptr("A._http._tcp.local")),
-        ("_http._tcp.local", 4500, false, ptr("B._http._tcp.local")),
-        ("_http._tcp.local", 4500, false, ptr("C._http._tcp.local")),
+    h.recv(&response(&[
+        ptr("_http._tcp.local", "A._http._tcp.local", 4500),
+        ptr("_http._tcp.local", "B._http._tcp.local", 4500),
+        ptr("_http._tcp.local", "C._http._tcp.local", 4500),
     ]));
     let found: Vec<String> = h
         .take_events()
@@ -1005,16 +933,15 @@ fn cache_eviction_takes_the_oldest_of_equal_expiry_and_reports_wanted_records_go
     assert_eq!(found, ["B._http._tcp.local.", "C._http._tcp.local."]);
     // A fourth, later: B (the oldest) is evicted and reported removed.
     h.run_until(ms(300));
-    h.deliver(&response(&[(
+    h.recv(&response(&[ptr(
         "_http._tcp.local",
+        "D._http._tcp.local",
         4500,
-        false,
-        ptr("D._http._tcp.local"),
     )]));
     let evs = h.take_events();
     assert!(
         matches!(&evs[..], [Event::ServiceRemoved { instance: r, .. }, Event::ServiceFound { instance: f, .. }]
-        if *r == n("B._http._tcp.local") && *f == n("D._http._tcp.local")),
+        if *r == name("B._http._tcp.local") && *f == name("D._http._tcp.local")),
         "{evs:?}"
     );
 }
@@ -1023,12 +950,12 @@ fn cache_eviction_takes_the_oldest_of_equal_expiry_and_reports_wanted_records_go
 /// refresh points for its new lifetime.
 #[test]
 fn rfc6762_5_2_a_renewed_record_is_refreshed_before_its_new_expiry() {
-    let mut h = Host::new(27);
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::new(27);
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(200));
-    h.deliver(&response(&[("box.local", 100, true, a(5))]));
+    h.recv(&response(&[a("box.local", "10.0.0.5", 100)]));
     h.run_until(Instant::from_secs(50));
-    h.deliver(&response(&[("box.local", 100, true, a(5))])); // renewed at 50 s
+    h.recv(&response(&[a("box.local", "10.0.0.5", 100)])); // renewed at 50 s
     h.sent.clear();
     h.run_until(Instant::from_secs(149));
     // Refresh queries for the renewed record at 80-97 % of its new lifetime: 130-147 s.
@@ -1040,19 +967,15 @@ fn rfc6762_5_2_a_renewed_record_is_refreshed_before_its_new_expiry() {
         .filter(|t| (130_000..=147_000).contains(t))
         .collect();
     assert_eq!(asked_a.len(), 4, "{asked_a:?}");
-    assert_eq!(h.e.cache_len(), 1);
+    assert_eq!(h.engine.cache_len(), 1);
 }
 
 /// RFC 6762 §15.1: with unicast responses turned off (another mDNS socket holds port
 /// 5353 on this host), no query carries the QU bit.
 #[test]
 fn rfc6762_15_1_no_qu_when_the_port_is_shared() {
-    let mut h = Host::with_config(Config {
-        seed: 29,
-        request_unicast_responses: false,
-        ..Config::default()
-    });
-    h.e.lookup_host(h.now, &n("box.local")).unwrap();
+    let mut h = Net::with_config(config(29, |c| c.request_unicast_responses = false));
+    h.engine.lookup_host(h.now, &name("box.local")).unwrap();
     h.run_until(ms(5000));
     let qs = h.queries();
     assert!(!qs.is_empty());

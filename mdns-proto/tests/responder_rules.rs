@@ -5,7 +5,7 @@ use common::*;
 use mdns_proto::engine::responder::{
     HostRegistration, InterfaceSelection, RegisterError, RegistrationError, ServiceRegistration,
 };
-use mdns_proto::engine::{Config, Destination, Event, RegistrationFailure};
+use mdns_proto::engine::{Destination, Event, RegistrationFailure};
 use mdns_proto::wire::{Rtype, Section};
 use mdns_proto::{InstanceName, Instant, ServiceType, Txt};
 use std::net::SocketAddr;
@@ -48,8 +48,8 @@ fn rfc6762_6_1_nsec_for_absent_types() {
     assert_eq!(r.answers()[0].4, format!("{INST} TXT SRV"));
 }
 
-/// RFC 6762 §6 and §16: names match case-insensitively; answers use the registered
-/// case. ANY returns every record of the name (§6.5).
+/// RFC 6762 §6 and RFC 6762 §16: names match case-insensitively; answers use the registered
+/// case. ANY returns every record of the name (RFC 6762 §6.5).
 #[test]
 fn rfc6762_6_case_insensitive_match_answered_in_registered_case() {
     let mut net = Net::new(3);
@@ -85,7 +85,7 @@ fn rfc6763_12_additional_records() {
     assert_eq!(extra, [Rtype::NSEC], "A already answered is not repeated");
 }
 
-/// RFC 6763 §9 and §7.1: the type enumeration and subtype PTRs are answered.
+/// RFC 6763 §9 and RFC 6763 §7.1: the type enumeration and subtype PTRs are answered.
 #[test]
 fn rfc6763_9_type_enumeration_and_subtypes() {
     let mut net = Net::new(5);
@@ -213,7 +213,7 @@ fn rfc6762_6_multicast_rate_limit_holds_across_an_interface_change() {
         .sent
         .iter()
         .filter(|s| s.is_response() && s.has_answer(HOST, Rtype::A))
-        .map(|s| ms(s.at))
+        .map(|s| s.at.as_millis())
         .collect();
     assert!(a_times.len() >= 2, "announced again: {a_times:?}");
     for w in a_times.windows(2) {
@@ -224,7 +224,7 @@ fn rfc6762_6_multicast_rate_limit_holds_across_an_interface_change() {
     }
 }
 
-/// RFC 6762 §6, §8.1: a probe for an established name is answered at once, by
+/// RFC 6762 §6, RFC 6762 §8.1: a QM probe for an established name is answered at once, by
 /// multicast, despite the one-second limit (250 ms instead).
 #[test]
 fn rfc6762_8_1_probe_defended_at_once() {
@@ -233,7 +233,7 @@ fn rfc6762_8_1_probe_defended_at_once() {
     net.recv(&query(&[(HOST, Rtype::A, false)], &[], &[]));
     net.run_ms(300);
     let probe = query(
-        &[(HOST, Rtype::ANY, true)],
+        &[(HOST, Rtype::ANY, false)],
         &[],
         &[a(HOST, "10.0.0.9", 120)],
     );
@@ -244,6 +244,34 @@ fn rfc6762_8_1_probe_defended_at_once() {
     net.run_ms(100);
     net.recv(&probe);
     assert_eq!(net.sent.len(), 2, "defence limited to once per 250 ms");
+}
+
+/// RFC 6762 §8.1, §5.4: a QU probe (the first) is answered at once by unicast to the
+/// prober, the record having been multicast within a quarter of its TTL; by multicast
+/// when it was not. (mDNSResponder takes a multicast answer to its probe for a possibly
+/// spurious conflict and probes again a second later before renaming.)
+#[test]
+fn rfc6762_8_1_qu_probe_defended_by_unicast() {
+    let mut net = Net::new(8);
+    net.established();
+    let before = net.sent.len();
+    let probe = query(
+        &[(HOST, Rtype::ANY, true)],
+        &[],
+        &[a(HOST, "10.0.0.9", 120)],
+    );
+    net.recv(&probe);
+    let r = &net.sent[before];
+    assert_eq!((r.at, r.dest), (net.now, Destination::Unicast(peer(5353))));
+    assert!(r.has_answer(HOST, Rtype::A));
+    assert_eq!(net.sent.len(), before + 1, "unicast only");
+    // 40 s later (past 120 s / 4 since the announcements): multicast, at once.
+    net.run_ms(40_000);
+    let before = net.sent.len();
+    net.recv(&probe);
+    let r = &net.sent[before];
+    assert_eq!((r.at, r.dest), (net.now, Destination::MulticastV4));
+    assert!(r.has_answer(HOST, Rtype::A));
 }
 
 /// RFC 6762 §7.4: another host multicasting our pending answer with a TTL not less
@@ -333,7 +361,7 @@ fn own_looped_back_query_is_answered_by_multicast() {
         .any(|e| matches!(e, Event::Renamed { .. })));
 }
 
-/// RFC 6762 §6.6, §10.1: our record sent by another host with less than half our TTL,
+/// RFC 6762 §6.6, RFC 6762 §10.1: our record sent by another host with less than half our TTL,
 /// or a goodbye for it, is re-announced; identical data is no conflict.
 #[test]
 fn rfc6762_6_6_reannounce_low_ttl_and_goodbyes() {
@@ -442,7 +470,7 @@ fn rfc6762_8_4_update_reannounces_without_probing() {
     );
 }
 
-/// RFC 6762 §6, §8.4 (found by the engine fuzzer): an update right after an
+/// RFC 6762 §6, RFC 6762 §8.4 (found by the engine fuzzer): an update right after an
 /// announcement does not multicast the unchanged records again within the second; the
 /// new TXT still goes out, once a second has passed since the old one.
 #[test]
@@ -467,7 +495,10 @@ fn rfc6762_6_update_right_after_an_announcement_keeps_the_one_second_rule() {
         for r in x.answers() {
             let key = (r.0.clone(), r.1, r.4.clone());
             if let Some(t) = last.insert(key.clone(), x.at) {
-                assert!(ms(x.at) - ms(t) >= 1000, "{key:?} twice within a second");
+                assert!(
+                    x.at.as_millis() - t.as_millis() >= 1000,
+                    "{key:?} twice within a second"
+                );
             }
         }
     }
@@ -501,7 +532,7 @@ fn rfc6762_9_no_rename_gives_registration_failed() {
     assert_eq!(net.sent.iter().filter(|s| s.is_probe()).count(), 1);
 }
 
-/// RFC 6762 §9, §10.1: a goodbye (TTL 0) with other data for our name withdraws the
+/// RFC 6762 §9, RFC 6762 §10.1: a goodbye (TTL 0) with other data for our name withdraws the
 /// sender's record and claims nothing: no new probe once established, no rename while
 /// probing. Found by a 1,000-seed simulator sweep (partition healing, seed 115): the
 /// loser's goodbyes for the name it gave up made the winner probe again and rename too.
@@ -548,15 +579,11 @@ fn rfc6762_8_1_conflict_before_first_probe_ignored() {
         .any(|e| matches!(e, Event::Renamed { .. })));
 }
 
-/// RFC 6762 §6.7, §17: a legacy reply that does not fit is cut and marked TC, never
+/// RFC 6762 §6.7, RFC 6762 §17: a legacy reply that does not fit is cut and marked TC, never
 /// over 512 bytes; multicast answers are split across datagrams within the limit.
 #[test]
 fn rfc6762_17_payload_limit_split_and_legacy_tc() {
-    let mut net = Net::with_config(Config {
-        seed: 15,
-        max_payload: 512,
-        ..Config::default()
-    });
+    let mut net = Net::with_config(config(15, |c| c.max_payload = 512));
     for i in 0..30 {
         net.engine
             .register_service(
@@ -707,7 +734,8 @@ fn rfc6762_15_1_qu_from_this_host_is_answered_by_multicast() {
     let sent = net.take_sent();
     assert!(sent.iter().any(|s| s.has_answer(INST, Rtype::SRV)));
     assert!(sent.iter().all(|s| s.dest == Destination::MulticastV4));
-    // The same query from another host is answered by unicast (recently multicast, §5.4).
+    // The same query from another host is answered by unicast (recently multicast,
+    // RFC 6762 §5.4).
     net.recv_from(
         &query(&[(INST, Rtype::SRV, true)], &[], &[]),
         peer(5353),
@@ -720,7 +748,7 @@ fn rfc6762_15_1_qu_from_this_host_is_answered_by_multicast() {
         .any(|s| matches!(s.dest, Destination::Unicast(_))));
 }
 
-/// RFC 6762 §6, §10.1: a goodbye from another host for one of our records is answered
+/// RFC 6762 §6, RFC 6762 §10.1: a goodbye from another host for one of our records is answered
 /// by re-announcing it, but not within a second of its last multicast; the rescue still
 /// lands before the goodbye's one-second expiry in others' caches.
 #[test]
@@ -751,12 +779,58 @@ fn rfc6762_10_1_goodbye_rescue_keeps_the_one_second_rule() {
         .next()
         .expect("re-announced");
     assert!(
-        ms(rescue) - ms(answered) >= 1000,
+        rescue.as_millis() - answered.as_millis() >= 1000,
         "{} ms after the last",
-        ms(rescue) - ms(answered)
+        rescue.as_millis() - answered.as_millis()
     );
     assert!(
-        ms(rescue) - ms(goodbye_at) <= 1000,
+        rescue.as_millis() - goodbye_at.as_millis() <= 1000,
         "before the goodbye expires"
     );
+}
+
+/// RFC 6762 §10.1: an address the interface no longer has is withdrawn with a goodbye
+/// (its A record with TTL 0), without the cache-flush bit, which would make caches drop
+/// the addresses the host keeps (RFC 6762 §10.2). The addresses it keeps get none, and an
+/// interface change that keeps every address sends no goodbye at all.
+#[test]
+fn rfc6762_10_1_an_address_that_leaves_the_interface_gets_a_goodbye() {
+    let mut net = Net::new(17);
+    net.engine
+        .interface_up(net.now, IF, &[v4(OUR_V4), v4("10.0.0.9")]);
+    net.established();
+    let goodbyes = |net: &Net| -> Vec<(String, Rtype, u32, bool, String)> {
+        net.sent
+            .iter()
+            .filter(|s| s.is_response())
+            .flat_map(|s| s.answers())
+            .filter(|a| a.2 == 0)
+            .collect()
+    };
+    // The same addresses again: probed and announced anew, nothing withdrawn.
+    net.engine
+        .interface_up(net.now, IF, &[v4("10.0.0.9"), v4(OUR_V4)]);
+    net.run_ms(5000);
+    assert_eq!(goodbyes(&net), []);
+    net.sent.clear();
+    // 10.0.0.9 leaves.
+    net.engine.interface_up(net.now, IF, &[v4(OUR_V4)]);
+    net.drain();
+    let first = net.sent.first().expect("a goodbye at once");
+    assert_eq!(first.text(), "response\n  AN myhost.local. 0 A 10.0.0.9");
+    net.run_ms(5000);
+    assert_eq!(
+        goodbyes(&net),
+        [(HOST.into(), Rtype::A, 0, false, "10.0.0.9".into())]
+    );
+    // Announced again with the address it keeps, and only that one.
+    let a: Vec<_> = net
+        .sent
+        .iter()
+        .filter(|s| s.is_response())
+        .flat_map(|s| s.answers())
+        .filter(|a| a.1 == Rtype::A && a.2 > 0)
+        .collect();
+    assert!(!a.is_empty());
+    assert!(a.iter().all(|a| a.4 == OUR_V4), "{a:?}");
 }

@@ -4,7 +4,7 @@
 use crate::types::{HostId, LinkId};
 use core::fmt::{self, Write as _};
 use mdns_proto::engine::InterfaceId;
-use mdns_proto::wire::{Message, RData, Section};
+use mdns_proto::wire::Message;
 use mdns_proto::Instant;
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -219,69 +219,11 @@ impl fmt::Display for DisplayPacket<'_> {
     }
 }
 
-/// A one-line summary of a DNS message: `Q [name TYPE QU?, ...] AN [...] NS [...] AR [...]`.
+/// A one-line summary of a DNS message: the core's packet renderer on one line
+/// (`response id=7 TC: Q name TYPE QU; AN name ttl TYPE flush data; ...`).
 pub fn summarize(data: &[u8]) -> String {
-    let Ok(msg) = Message::parse(data) else {
-        return format!("<{} bytes, unparsable>", data.len());
-    };
-    let h = msg.header();
-    let mut out = String::new();
-    out.push_str(if h.is_response() { "R" } else { "Q" });
-    if h.truncated() {
-        out.push_str("(TC)");
+    match Message::parse(data) {
+        Ok(msg) => format!("{msg:#}"),
+        Err(_) => format!("<{} bytes, unparsable>", data.len()),
     }
-    if h.id != 0 {
-        let _ = write!(out, "(id {})", h.id);
-    }
-    let qs: Vec<String> = msg
-        .questions()
-        .map(|q| match q {
-            Ok(q) => format!(
-                "{} {}{}",
-                q.name,
-                q.qtype,
-                if q.unicast_response { " QU" } else { "" }
-            ),
-            Err(e) => format!("<{e:?}>"),
-        })
-        .collect();
-    if !qs.is_empty() {
-        let _ = write!(out, " qd[{}]", qs.join(", "));
-    }
-    let mut sections: [Vec<String>; 3] = Default::default();
-    for r in msg.records() {
-        match r {
-            Ok(r) => {
-                let i = match r.section {
-                    Section::Answer => 0,
-                    Section::Authority => 1,
-                    Section::Additional => 2,
-                };
-                let data = match r.rdata {
-                    RData::A(a) => a.to_string(),
-                    RData::Aaaa(a) => a.to_string(),
-                    RData::Ptr(n) => n.to_string(),
-                    RData::Srv { port, target, .. } => format!("{target}:{port}"),
-                    RData::Txt(t) => format!("{}B", t.raw().len()),
-                    RData::Nsec { types, .. } => format!("nsec {}B", types.raw().len()),
-                    _ => String::new(),
-                };
-                sections[i].push(format!(
-                    "{} {}{} {} {}",
-                    r.name,
-                    r.rtype,
-                    if r.cache_flush { "!" } else { "" },
-                    r.ttl,
-                    data
-                ));
-            }
-            Err(e) => sections[2].push(format!("<{e:?}>")),
-        }
-    }
-    for (label, recs) in ["an", "ns", "ar"].iter().zip(&sections) {
-        if !recs.is_empty() {
-            let _ = write!(out, " {label}[{}]", recs.join(", "));
-        }
-    }
-    out
 }

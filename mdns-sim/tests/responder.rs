@@ -557,11 +557,9 @@ fn lan_50_hosts_5_services_browsing() {
 fn short_ttls_crash_and_leave() {
     sweep("short_ttls_crash_and_leave", 4, |seed| {
         let mut cfg = SimConfig::seeded(seed).with_link(LinkModel::lossy(5));
-        cfg.engine = Config {
-            host_ttl: 10,
-            other_ttl: 30,
-            ..Config::default()
-        };
+        cfg.engine = Config::default();
+        cfg.engine.host_ttl = 10;
+        cfg.engine.other_ttl = 30;
         let mut lan = Lan::with(cfg, 8, 5, "_http._tcp");
         for (i, h) in lan.hosts.clone().into_iter().enumerate() {
             lan.register(h, &format!("host{i}"), &format!("Web {i}"), 80);

@@ -54,6 +54,33 @@
 //! }
 //! ```
 //!
+//! ## Domains
+//!
+//! `local.` is multicast DNS. A browse, resolve or registration in any other domain goes
+//! to that domain's DNS servers (unicast DNS-SD, RFC 6763; registrations with DNS UPDATE,
+//! RFC 2136, signed with TSIG, RFC 8945) through the same API, with the same events (their
+//! interface is [`UNICAST_DNS`]): [`Handle::browse_in`], [`Handle::resolve_in`],
+//! [`ServiceInfoBuilder::domain`], [`Handle::browse_domains`]. The servers are the
+//! system resolver's (`/etc/resolv.conf`) unless [`MdnsConfig::unicast`] names them; a
+//! zone's update key is read from a BIND key file ([`TsigKey::parse_bind`]).
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), mdns_smol::Error> {
+//! use mdns_smol::{DomainConfig, Mdns, MdnsConfig, Name, ServiceInfo, ServiceType, TsigKey};
+//!
+//! let zone = Name::parse("example.com.").expect("a domain name");
+//! let text = std::fs::read_to_string("update.key").expect("the key file");
+//! let key = TsigKey::parse_bind(&text).expect("a BIND key file").remove(0);
+//! let server = "192.0.2.53:53".parse().expect("an address");
+//! let config = MdnsConfig::default()
+//!     .with_unicast_domain(DomainConfig::new(zone.clone(), vec![server]).with_key(key, false));
+//! let mdns = Mdns::new(config)?;
+//! let info = ServiceInfo::builder("Kitchen", "_http._tcp", 8080).domain(zone.clone()).build()?;
+//! let reg = mdns.register(info).await?; // in the zone until dropped or unregistered
+//! let browser = mdns.browse_resolving_in(&ServiceType::new("_http._tcp")?, &zone).await?;
+//! # drop((reg, browser)); Ok(()) }
+//! ```
+//!
 //! [`Mdns::new`] opens the sockets in the calling thread's network namespace. Diagnostics go to `tracing` (nothing is printed unless
 //! the application installs a subscriber).
 #![warn(missing_docs)]
@@ -69,6 +96,11 @@ pub use mdns_net::service::{
     HostWatcher, InterfaceInfo, MdnsConfig, QueryAnswers, Registration, RegistrationEvent, Reply,
     Request, ResolvedService, ServiceInfo, ServiceInfoBuilder, Stopper, Subscription, TypeBrowser,
     TypeEvent,
+};
+/// Unicast DNS-SD: browsing, resolving and publishing in domains other than `local.`.
+pub use mdns_net::service::{
+    BackendError, DomainBrowser, DomainConfig, DomainEvent, DomainKind, KeyFileError, QueryError,
+    TsigKey, UnicastConfig, UnicastError, UpdateError, UNICAST_DNS,
 };
 pub use mdns_net::InterfaceSelector;
 pub use mdns_proto::engine::{AnswerRecord, InterfaceId};

@@ -14,6 +14,10 @@
 //!   interface ever exists in the root namespace (the recipe of the project's lab).
 //!   Host i (from 1) has 10.77.0.i/24 and fd77::i/64, IPv6 DAD off.
 //!
+//! - [`dns`]: real DNS servers (BIND 9, Knot DNS) with a zone, a TSIG key and an update
+//!   policy, in a temporary directory, on loopback in this namespace or in a [`Netns`],
+//!   with `dig` and `nsupdate` to cross-check.
+//!
 //! Namespaces are named `mdnst<pid>x<n>…`; ones left by a killed test process (whose pid
 //! is gone) are removed the next time a namespace is made.
 
@@ -22,6 +26,8 @@ use std::os::fd::AsRawFd;
 use std::os::unix::fs::MetadataExt;
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
+
+pub mod dns;
 
 const PREFIX: &str = "mdnst";
 

@@ -186,7 +186,5 @@ fn write_tsig(f: &mut fmt::Formatter<'_>, key: &Name, error: Rcode) -> fmt::Resu
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for QueryError {}
-#[cfg(feature = "std")]
-impl std::error::Error for UpdateError {}
+impl core::error::Error for QueryError {}
+impl core::error::Error for UpdateError {}

@@ -65,8 +65,7 @@ impl fmt::Display for SubscribeError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for SubscribeError {}
+impl core::error::Error for SubscribeError {}
 
 /// The client.
 pub struct Client {
@@ -153,6 +152,25 @@ impl Client {
             sub,
             SubKind::Browse {
                 name,
+                found: Default::default(),
+            },
+        )
+    }
+
+    /// Watches the PTR records of any name: [`Event::ServiceFound`] /
+    /// [`Event::ServiceRemoved`] for each target. Service type enumeration (RFC 6763
+    /// §9) is this on `_services._dns-sd._udp.<domain>`.
+    pub fn browse_ptr(
+        &mut self,
+        now: Instant,
+        sub: SubId,
+        name: &Name,
+    ) -> Result<(), SubscribeError> {
+        self.start_sub(
+            now,
+            sub,
+            SubKind::Browse {
+                name: name.clone(),
                 found: Default::default(),
             },
         )
@@ -274,7 +292,8 @@ impl Client {
         self.after_io(now);
     }
 
-    /// TCP connection `conn` could not be opened, failed, or was closed by the server.
+    /// TCP connection `conn` could not be opened, failed, or was closed by the server:
+    /// its attempt is over; the next goes at the attempt's deadline.
     pub fn handle_tcp_closed(&mut self, now: Instant, conn: ConnId) {
         let unix = self.unix(now);
         self.transport.handle_tcp_closed(now, unix, conn);
@@ -334,6 +353,21 @@ impl Client {
     /// The next event.
     pub fn poll_event(&mut self) -> Option<Event> {
         self.events.pop_front()
+    }
+
+    /// What the client holds for a watched (name, type): `None` before the first
+    /// answer (and after it expired unrefreshed), an empty list after a negative one.
+    pub fn answer(&self, name: &Name, rtype: Rtype) -> Option<&[mdns_proto::wire::RecordData]> {
+        self.rrset(&(name.clone(), rtype))
+    }
+
+    /// A watched host's addresses (see [`Client::lookup_host`]) once both its A and
+    /// its AAAA questions have been answered (an empty list if neither has records);
+    /// `None` before that.
+    pub fn host_addresses(&self, host: &Name) -> Option<Vec<IpAddr>> {
+        let a = self.rrset(&(host.clone(), Rtype::A))?;
+        let aaaa = self.rrset(&(host.clone(), Rtype::AAAA))?;
+        Some(subs::addresses(Some(a), Some(aaaa)).into_iter().collect())
     }
 
     /// Whether `name` is watched (for tests and diagnostics).

@@ -117,8 +117,7 @@ impl fmt::Display for RegisterError {
     }
 }
 
-#[cfg(feature = "std")]
-impl std::error::Error for RegisterError {}
+impl core::error::Error for RegisterError {}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Phase {

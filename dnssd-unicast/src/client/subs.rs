@@ -120,7 +120,7 @@ fn ptr_targets(records: Option<&[RecordData]>) -> BTreeSet<Name> {
         .collect()
 }
 
-fn addresses(a: Option<&[RecordData]>, aaaa: Option<&[RecordData]>) -> BTreeSet<IpAddr> {
+pub(crate) fn addresses(a: Option<&[RecordData]>, aaaa: Option<&[RecordData]>) -> BTreeSet<IpAddr> {
     a.unwrap_or(&[])
         .iter()
         .chain(aaaa.unwrap_or(&[]))
@@ -136,10 +136,18 @@ impl Client {
     /// Adds a subscription and reports what is already known.
     pub(crate) fn subscribe(&mut self, now: Instant, id: SubId, kind: SubKind) {
         let held = kind.initial_questions();
+        // In the map first: a question that fails at once (no server for its name) is
+        // reported to the subscriptions holding it.
+        self.subs.insert(
+            id,
+            Sub {
+                kind,
+                held: held.clone(),
+            },
+        );
         for k in &held {
             self.acquire(now, k);
         }
-        self.subs.insert(id, Sub { kind, held });
         self.evaluate(now, id);
     }
 

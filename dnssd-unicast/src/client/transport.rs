@@ -337,7 +337,7 @@ impl Transport {
         let len = match t.request.write(&mut buf, id, udp_payload) {
             Ok(len) => len,
             Err(WriteError::NoSpace) => {
-                buf = vec![0u8; mdns_proto::wire::MAX_MESSAGE_LEN];
+                buf = vec![0u8; mdns_proto::wire::MAX_DNS_MESSAGE_LEN];
                 match t.request.write(&mut buf, id, udp_payload) {
                     Ok(len) => len,
                     Err(_) => return self.give_up(txid, Failure::TooLarge),
@@ -489,23 +489,12 @@ impl Transport {
         }
     }
 
-    /// The connection failed or the server closed it: its attempt is over, the next one
-    /// goes out now.
-    pub(crate) fn handle_tcp_closed(&mut self, now: Instant, unix: u64, conn: ConnId) {
-        let Some((txid, _)) = self.conns.remove(&conn) else {
-            return;
-        };
-        let is_last = self
-            .txs
-            .get(&txid)
-            .and_then(|t| t.sent.back())
-            .is_some_and(|s| s.conn == Some(conn));
-        if is_last {
-            if let Some(t) = self.txs.get_mut(&txid) {
-                t.deadline = now;
-            }
-            self.handle_timeout(now, unix);
-        }
+    /// The connection failed or the server closed it: its attempt is over without an
+    /// answer. The next attempt goes at the attempt's deadline, as after a datagram
+    /// that got no answer (the backoff holds): a server that refuses connections at
+    /// once must not make the client reconnect in a loop.
+    pub(crate) fn handle_tcp_closed(&mut self, _now: Instant, _unix: u64, conn: ConnId) {
+        self.conns.remove(&conn);
     }
 
     fn handle_response(

@@ -63,7 +63,7 @@ impl<'a> Frames<'a> {
     /// Starts after the question section of `msg` (questions skipped by framing).
     pub fn new(msg: &'a [u8]) -> Result<Self, ParseError> {
         let h = Header::parse(msg).ok_or(ParseError::ShortHeader { len: msg.len() })?;
-        if msg.len() > mdns_proto::wire::MAX_MESSAGE_LEN {
+        if msg.len() > mdns_proto::wire::MAX_DNS_MESSAGE_LEN {
             return Err(ParseError::TooLong { len: msg.len() });
         }
         let mut at = HEADER_LEN;

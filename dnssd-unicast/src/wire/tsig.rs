@@ -319,7 +319,7 @@ pub fn sign(msg: &mut Vec<u8>, key: &TsigKey, p: &SignParams<'_>) -> Result<Vec<
     let algo = key.algorithm().wire_name();
     let rdlen = algo.len() + 6 + 2 + 2 + mac.len() + 2 + 2 + 2 + p.other.len();
     let total = msg.len() + key.name().wire_len() + 10 + rdlen;
-    if total > mdns_proto::wire::MAX_MESSAGE_LEN {
+    if total > mdns_proto::wire::MAX_DNS_MESSAGE_LEN {
         return Err(ParseError::TooLong { len: total });
     }
     msg.reserve(total - msg.len());

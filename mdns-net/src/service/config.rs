@@ -2,6 +2,7 @@
 
 use std::io::Read;
 
+use dnssd_unicast::ClientConfig as UnicastConfig;
 use mdns_proto::Name;
 
 use super::Error;
@@ -27,6 +28,11 @@ pub struct MdnsConfig {
     pub seed: Option<u64>,
     /// Engine settings (its `seed` is replaced by [`MdnsConfig::seed`]).
     pub engine: mdns_proto::Config,
+    /// Unicast DNS-SD, for browsing, resolving and publishing in domains other than
+    /// `local.`: the DNS servers (for every domain, and per domain with its TSIG key),
+    /// the search domains, the timings. `None`: the system resolver's configuration,
+    /// see [`MdnsConfig::unicast_config`].
+    pub unicast: Option<UnicastConfig>,
 }
 
 impl Default for MdnsConfig {
@@ -39,6 +45,7 @@ impl Default for MdnsConfig {
             host_name: None,
             seed: None,
             engine: mdns_proto::Config::default(),
+            unicast: None,
         }
     }
 }
@@ -66,9 +73,50 @@ impl MdnsConfig {
         }
     }
 
+    /// The unicast configuration to use: the configured one, or the system resolver's
+    /// servers and search domains. Those are read from `/etc/resolv.conf` on Linux,
+    /// macOS, FreeBSD (wherever the file exists), and from the adapters that are up on
+    /// Windows (`GetAdaptersAddresses`: their DNS servers and DNS suffixes). Where
+    /// neither is there (iOS, Android apps) the default is no server, and a request in
+    /// a domain without servers is answered with "no DNS server is configured": give
+    /// them in [`MdnsConfig::unicast`].
+    pub fn unicast_config(&self) -> UnicastConfig {
+        self.unicast.clone().unwrap_or_else(system_unicast_config)
+    }
+
+    /// The same, with `domain` (its servers, its TSIG key) added to the unicast
+    /// configuration (the system resolver's if none was set).
+    pub fn with_unicast_domain(mut self, domain: dnssd_unicast::client::DomainConfig) -> Self {
+        let mut u = self.unicast_config();
+        u.domains.push(domain);
+        self.unicast = Some(u);
+        self
+    }
+
     /// The seed to use.
     pub fn resolved_seed(&self) -> u64 {
         self.seed.unwrap_or_else(os_seed)
+    }
+}
+
+/// The system resolver's configuration (see [`MdnsConfig::unicast_config`]).
+fn system_unicast_config() -> UnicastConfig {
+    match crate::sys::system_dns() {
+        Some((servers, suffixes)) => {
+            let conf = dnssd_unicast::resolv::ResolvConf {
+                nameservers: servers
+                    .into_iter()
+                    .map(|ip| std::net::SocketAddr::new(ip, dnssd_unicast::resolv::DNS_PORT))
+                    .collect(),
+                search: suffixes
+                    .iter()
+                    .filter_map(|s| Name::parse(s).ok())
+                    .filter(|n| !n.is_root())
+                    .collect(),
+            };
+            UnicastConfig::from_resolv_conf(&conf)
+        }
+        None => UnicastConfig::system(),
     }
 }
 

@@ -5,6 +5,7 @@
 use std::fmt;
 use std::io;
 
+use mdns_client::BackendError;
 use mdns_proto::engine::responder::{RegisterError, RegistrationError};
 use mdns_proto::engine::QueryError;
 use mdns_proto::name::NameError;
@@ -55,6 +56,12 @@ pub enum Error {
         /// The domain asked for.
         domain: Name,
     },
+    /// Unicast DNS refused or ended the request, for the reason it gives (no server
+    /// configured for the domain, no answer from the servers, no such record in the
+    /// zone, a request kind it does not serve). The typed reason is
+    /// `dnssd_unicast::backend::UnicastError`
+    /// ([`BackendError::downcast_ref`]).
+    Unicast(BackendError),
 }
 
 impl Error {
@@ -89,6 +96,7 @@ impl fmt::Display for Error {
                 f,
                 "{domain} is not an mDNS domain and no unicast DNS backend is configured"
             ),
+            Error::Unicast(e) => write!(f, "{e}"),
         }
     }
 }
@@ -104,6 +112,7 @@ impl std::error::Error for Error {
             Error::Query(e) => Some(e),
             Error::Register(e) => Some(e),
             Error::Registration(e) => Some(e),
+            Error::Unicast(e) => Some(e.get_ref()),
             _ => None,
         }
     }
@@ -147,6 +156,7 @@ impl From<mdns_client::Error> for Error {
             C::Registration(e) => Error::Registration(e),
             C::NoBackend { domain } => Error::NoBackend { domain },
             C::ShuttingDown => Error::Shutdown,
+            C::Backend(e) => Error::Unicast(e),
             // The subscription has ended (or is of another kind): for the caller the
             // operation is over.
             _ => Error::Closed,

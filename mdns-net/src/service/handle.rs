@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use flume::Sender;
 use mdns_client::{
-    BrowseEvent, Event, HostEvent, RegistrationEvent, Request, ResolvedService, ServiceInfo,
-    SubscriptionId, TypeEvent,
+    BrowseEvent, DomainEvent, Event, HostEvent, RegistrationEvent, Request, ResolvedService,
+    ServiceInfo, SubscriptionId, TypeEvent,
 };
 use mdns_proto::engine::{AnswerRecord, InterfaceId};
 use mdns_proto::sd::{InstanceName, ServiceType, Txt};
@@ -165,19 +165,39 @@ impl Handle {
         Reply::new(rx)
     }
 
-    /// Browses `ty` (a subtype if it has one): found and removed instances.
+    /// Browses `ty` (a subtype if it has one) in `local.`: found and removed
+    /// instances.
     pub fn browse(&self, ty: &ServiceType) -> Reply<Browser> {
         self.stream(Request::browse(ty.clone()), browse_event)
     }
 
-    /// Browses and resolves: found and removed instances, plus resolved and updated
-    /// details of each (resolving stops when the instance is removed).
+    /// Browses and resolves in `local.`: found and removed instances, plus resolved and
+    /// updated details of each (resolving stops when the instance is removed).
     pub fn browse_resolving(&self, ty: &ServiceType) -> Reply<Browser> {
         self.stream(Request::browse_resolving(ty.clone()), browse_event)
     }
 
-    /// Resolves one instance: the first complete answer with both IPv4 and IPv6
-    /// addresses, else the latest complete answer
+    /// Browses `ty` in `domain`: `local.` is multicast DNS, any other domain is asked
+    /// of its DNS servers (unicast DNS-SD, RFC 6763), with the same events (their
+    /// interface is [`UNICAST_DNS`](mdns_client::UNICAST_DNS)) and, when the servers
+    /// fail, [`BrowseEvent::ServerError`] (the browse goes on asking).
+    pub fn browse_in(&self, ty: &ServiceType, domain: &Name) -> Reply<Browser> {
+        self.stream(
+            Request::browse_in(ty.clone(), domain.clone(), false),
+            browse_event,
+        )
+    }
+
+    /// Browses and resolves `ty` in `domain` (see [`browse_in`](Self::browse_in)).
+    pub fn browse_resolving_in(&self, ty: &ServiceType, domain: &Name) -> Reply<Browser> {
+        self.stream(
+            Request::browse_in(ty.clone(), domain.clone(), true),
+            browse_event,
+        )
+    }
+
+    /// Resolves one instance in `local.`: the first complete answer with both IPv4 and
+    /// IPv6 addresses, else the latest complete answer
     /// [`ANSWER_LINGER`](mdns_client::ANSWER_LINGER) after the first one, or
     /// [`Error::Timeout`] if none comes in `timeout`.
     pub fn resolve(
@@ -186,7 +206,21 @@ impl Handle {
         ty: &ServiceType,
         timeout: Duration,
     ) -> Reply<ResolvedService> {
-        let request = Request::resolve(instance.clone(), ty.clone(), timeout);
+        self.resolve_in(instance, ty, &mdns_client::local_domain(), timeout)
+    }
+
+    /// Resolves one instance in `domain` (`local.`: see [`resolve`](Self::resolve)).
+    /// In a unicast domain: the first complete answer (SRV, TXT and the target's
+    /// addresses), or [`Error::Unicast`] when the zone says the instance does not
+    /// exist or its servers do not answer, or [`Error::Timeout`].
+    pub fn resolve_in(
+        &self,
+        instance: &InstanceName,
+        ty: &ServiceType,
+        domain: &Name,
+        timeout: Duration,
+    ) -> Reply<ResolvedService> {
+        let request = Request::resolve_in(instance.clone(), ty.clone(), domain.clone(), timeout);
         self.once(request, |e| match e {
             Event::Resolved(r) => Some(r),
             _ => None,
@@ -213,8 +247,24 @@ impl Handle {
 
     /// Enumerates service types on the network (RFC 6763 §9).
     pub fn service_types(&self) -> Reply<TypeBrowser> {
-        self.stream(Request::service_types(), |e| match e {
+        self.service_types_in(&mdns_client::local_domain())
+    }
+
+    /// Enumerates service types in `domain` (RFC 6763 §9; a unicast domain reads its
+    /// `_services._dns-sd._udp` PTR records).
+    pub fn service_types_in(&self, domain: &Name) -> Reply<TypeBrowser> {
+        self.stream(Request::service_types_in(domain.clone()), |e| match e {
             Event::ServiceType(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// Enumerates browse and registration domains (RFC 6763 §11) under `base`, or,
+    /// with `None`, under the search domains and the reverse-mapping domains of the
+    /// host's networks; served by unicast DNS.
+    pub fn browse_domains(&self, base: Option<&Name>) -> Reply<DomainBrowser> {
+        self.stream(Request::browse_domains(base.cloned()), |e| match e {
+            Event::Domain(d) => Some(d),
             _ => None,
         })
     }
@@ -228,7 +278,11 @@ impl Handle {
         })
     }
 
-    /// Registers a service; its events tell how probing goes.
+    /// Registers a service; its events tell how probing goes. In a unicast domain
+    /// ([`ServiceInfo::domain`], set with the builder's `domain`) it is published with
+    /// a DNS UPDATE (signed with the domain's TSIG key), kept by lease refreshes, and
+    /// deleted on unregistration and shutdown; a refusal or a silent server is a
+    /// [`RegistrationEvent::ServerError`] (the update is sent again).
     pub fn register(&self, info: ServiceInfo) -> Reply<Registration> {
         let name = Arc::new(Mutex::new(info.instance.clone()));
         let (tx, rx) = flume::unbounded();
@@ -293,6 +347,8 @@ pub type Browser = Subscription<BrowseEvent>;
 pub type HostWatcher = Subscription<HostEvent>;
 /// Events of service type enumeration.
 pub type TypeBrowser = Subscription<TypeEvent>;
+/// Events of domain enumeration.
+pub type DomainBrowser = Subscription<DomainEvent>;
 /// Answers of a one-shot query.
 pub type QueryAnswers = Subscription<AnswerRecord>;
 

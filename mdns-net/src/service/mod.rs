@@ -15,7 +15,16 @@
 //!   `futures_core::Stream`; a published service is a [`Registration`].
 //! - The public types every adapter re-exports: [`MdnsConfig`], [`ServiceInfo`],
 //!   [`Error`], and the events ([`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
-//!   [`TypeEvent`], [`RegistrationEvent`]), which come from `mdns-client`.
+//!   [`TypeEvent`], [`RegistrationEvent`], [`DomainEvent`]), which come from
+//!   `mdns-client`.
+//! - Domains: `local.` is multicast DNS; a browse, resolve, type enumeration or
+//!   registration in any other domain ([`Handle::browse_in`], [`Handle::resolve_in`],
+//!   [`ServiceInfoBuilder::domain`]) goes to the DNS servers of
+//!   [`MdnsConfig::unicast`] ([`UnicastConfig`]: servers, per-domain servers and
+//!   [`TsigKey`]s, [`DomainConfig`]; the system resolver's by default) through the
+//!   unicast DNS-SD client of `dnssd-unicast`, whose sockets the loop moves too
+//!   ([`crate::unicast`]). What the servers do to a request is a `ServerError` event
+//!   or [`Error::Unicast`], holding an [`UnicastError`].
 
 mod config;
 mod error;
@@ -26,13 +35,19 @@ mod runtime;
 mod subscription;
 
 pub use config::{default_host_name, host_name, MdnsConfig};
+pub use dnssd_unicast::backend::UnicastError;
+pub use dnssd_unicast::client::{DomainConfig, QueryError, UpdateError};
+pub use dnssd_unicast::{ClientConfig as UnicastConfig, KeyFileError, TsigKey};
 pub use error::Error;
-pub use handle::{Browser, Handle, HostWatcher, InterfaceInfo, QueryAnswers, Stopper, TypeBrowser};
+pub use handle::{
+    Browser, DomainBrowser, Handle, HostWatcher, InterfaceInfo, QueryAnswers, Stopper, TypeBrowser,
+};
 pub use mdns_client::{
-    BrowseEvent, Event, HostEvent, RegistrationEvent, Request, ResolvedService, ServiceInfo,
-    ServiceInfoBuilder, SubscriptionId, TypeEvent, ANSWER_LINGER, SHUTDOWN_BOUND,
+    BackendError, BrowseEvent, DomainEvent, DomainKind, Event, HostEvent, RegistrationEvent,
+    Request, ResolvedService, ServiceInfo, ServiceInfoBuilder, SubscriptionId, TypeEvent,
+    ANSWER_LINGER, SHUTDOWN_BOUND, UNICAST_DNS,
 };
 pub use reply::Reply;
-pub use run::Service;
+pub use run::{Service, Wait};
 pub use runtime::{AsyncLoop, Reactor, SourceHandle};
 pub use subscription::{Iter, Registration, Subscription};

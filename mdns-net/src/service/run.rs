@@ -5,22 +5,44 @@
 //! the client reports to the receiver of its subscription. Everything that decides is
 //! in the client layer; here are only channels, the waker and the sockets.
 //!
+//! Requests in domains other than `local.` go to the client layer's unicast backend
+//! (`dnssd_unicast`'s client); its sockets ([`UnicastIo`]) are moved here, beside the
+//! driver's, and waited on with them; the loop gives the backend the wall-clock time
+//! (for TSIG) and the host's addresses (for the A / AAAA records it publishes and the
+//! reverse-mapping domains it enumerates).
+//!
 //! An adapter calls [`Service::step`] whenever the loop has work and waits in between:
 //! [`Service::run_blocking`] / [`Service::spawn_thread`] wait in `poll(2)` on a thread
 //! (any runtime can use that: the API is channel-based), and on unix an async runtime
 //! can wait on the same file descriptors through [`AsyncLoop`](super::AsyncLoop).
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
+use dnssd_unicast::backend::UnicastBackend;
 use flume::{Receiver, TryRecvError};
 use mdns_client::{Client, Event, RegistrationEvent, SubscriptionId};
 
 use super::handle::{Ack, Command, Handle, InterfaceInfo, Shared, Sink};
 use super::{Error, MdnsConfig};
-use crate::driver::{Config as DriverConfig, Driver, Next};
+use crate::driver::{Config as DriverConfig, Driver, SourceId};
 use crate::poll::Waker;
+use crate::sys::{AsSource, BorrowedSource};
+use crate::unicast::{ServiceClient, UnicastIo};
+
+/// What the service loop waits for next; returned by [`Service::step`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[must_use]
+pub struct Wait {
+    /// Step again at this time even if no source is ready. None: no deadline. Can be
+    /// in the past (work is left over): then step again at once.
+    pub deadline: Option<std::time::Instant>,
+    /// Sources to wait on for writability too (a held mDNS transmit, a DNS connection
+    /// being opened or with bytes to write).
+    pub writable: Vec<SourceId>,
+}
 
 /// Rounds of "move I/O, deliver events" per step while delivering changed the client
 /// (a subscriber that went away withdraws its registration: goodbyes to send).
@@ -30,7 +52,7 @@ const ROUNDS: usize = 8;
 /// SO_REUSEADDR / SO_REUSEPORT fails (the test RFC 6762 §15.1 suggests).
 fn port_5353_shared() -> bool {
     matches!(
-        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_proto::engine::io::MDNS_PORT)),
+        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_proto::engine::MDNS_PORT)),
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse
     )
 }
@@ -39,7 +61,10 @@ fn port_5353_shared() -> bool {
 /// work (a source is readable, the held transmit's socket writable, the deadline has
 /// passed, or the waker fired) until it returns `Ok(None)`.
 pub struct Service {
-    pub(crate) driver: Driver<Client>,
+    pub(crate) driver: Driver<ServiceClient>,
+    unicast: UnicastIo,
+    /// The host addresses the backend was last given.
+    host_addrs: Vec<(IpAddr, u8)>,
     rx: Receiver<Command>,
     pub(crate) waker: Waker,
     shared: Arc<Shared>,
@@ -76,7 +101,16 @@ impl Service {
             tracing::debug!("port 5353 already in use on this host: not asking for QU replies");
             engine.request_unicast_responses = false;
         }
-        let client = Client::new(mdns_client::Config::new(host_name.clone()).with_engine(engine));
+        let backend = UnicastBackend::new(
+            config.unicast_config(),
+            // Its own stream of message ids and jitter, not the engine's.
+            engine.seed ^ 0x756e_6963_6173_7421,
+            &host_name,
+        );
+        let client = Client::with_backend(
+            mdns_client::Config::new(host_name.clone()).with_engine(engine),
+            backend,
+        );
         let driver = Driver::new(
             client,
             DriverConfig {
@@ -99,6 +133,8 @@ impl Service {
         Ok((
             Service {
                 driver,
+                unicast: UnicastIo::open(),
+                host_addrs: Vec::new(),
                 rx,
                 waker,
                 shared,
@@ -111,8 +147,37 @@ impl Service {
     }
 
     /// The driver (sockets, interfaces, and the client layer as its core).
-    pub fn driver(&self) -> &Driver<Client> {
+    pub fn driver(&self) -> &Driver<ServiceClient> {
         &self.driver
+    }
+
+    /// The unicast DNS backend's sockets.
+    pub fn unicast(&self) -> &UnicastIo {
+        &self.unicast
+    }
+
+    /// Every handle to wait on for readability: the driver's (mDNS sockets, interface
+    /// watcher) and the unicast backend's (which come and go, see
+    /// [`UnicastIo`](crate::unicast::UnicastIo)), named. The waker is not among them
+    /// (see [`Service::waker_source`]).
+    pub fn sources(&self) -> Vec<(SourceId, BorrowedSource<'_>)> {
+        self.driver
+            .sources()
+            .chain(self.unicast.sources())
+            .collect()
+    }
+
+    /// The handle of one source, if it is open.
+    pub fn source(&self, id: SourceId) -> Option<BorrowedSource<'_>> {
+        self.sources()
+            .into_iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, s)| s)
+    }
+
+    /// The waker's handle: readable when a handle sent a command or a stop.
+    pub fn waker_source(&self) -> BorrowedSource<'_> {
+        self.waker.as_source()
     }
 
     /// The host name registrations use.
@@ -123,22 +188,16 @@ impl Service {
     /// Does all the work there is without blocking: commands, I/O, timers, event
     /// delivery. Returns what to wait for next, or `None` once the service has shut
     /// down (then drop it).
-    pub fn step(&mut self) -> Result<Option<Next>, Error> {
+    pub fn step(&mut self) -> Result<Option<Wait>, Error> {
         self.waker.reset();
-        loop {
-            match self.rx.try_recv() {
-                Ok(c) => self.command(c),
-                Err(TryRecvError::Empty) => break,
-                Err(TryRecvError::Disconnected) => {
-                    // Every handle is gone: nobody can ask for anything any more.
-                    self.begin_shutdown(None);
-                    break;
-                }
-            }
-        }
+        self.commands();
         if self.shared.stop.load(Ordering::Acquire) {
             self.begin_shutdown(None);
         }
+        self.feed_backend();
+        let clock = *self.driver.clock();
+        self.unicast
+            .poll(self.driver.core_mut(), move || clock.now());
         let mut next;
         let mut rounds = 0;
         loop {
@@ -150,6 +209,9 @@ impl Service {
                     return Err(Error::io("watching interfaces", e));
                 }
             };
+            // Timers that fired in there may have queued DNS transmits.
+            self.unicast
+                .flush(self.driver.core_mut(), &move || clock.now());
             rounds += 1;
             if !self.deliver() || rounds >= ROUNDS {
                 break;
@@ -159,21 +221,73 @@ impl Service {
             self.finish();
             return Ok(None);
         }
-        Ok(Some(next))
+        // The backend's timers may have moved since the driver looked (a connection
+        // refused at once makes it try the next server).
+        let deadline = [
+            next.deadline,
+            self.driver
+                .core()
+                .poll_timeout()
+                .and_then(|t| clock.to_std(t)),
+        ]
+        .into_iter()
+        .flatten()
+        .min();
+        let writable = next
+            .writable
+            .into_iter()
+            .chain(self.unicast.writable())
+            .collect();
+        Ok(Some(Wait { deadline, writable }))
     }
 
-    /// Blocks until [`step`](Self::step) has work: the driver's sources, the held
-    /// transmit's socket, the deadline, or the waker (a command or a stop).
-    pub fn wait_blocking(&self, next: &Next) -> Result<(), Error> {
-        self.driver
-            .wait_blocking(next, Some(&self.waker))
-            .map_err(|e| Error::io("waiting for the sockets", e))
+    /// Gives the backend the wall-clock time, and the host's addresses when they
+    /// changed.
+    fn feed_backend(&mut self) {
+        let now = self.driver.clock().now();
+        let unix = crate::driver::Clock::unix_now();
+        let mut addrs: Vec<(IpAddr, u8)> = self
+            .driver
+            .interfaces()
+            .values()
+            .flat_map(|i| i.addrs.iter().map(|a| (a.addr, a.prefix_len)))
+            .collect();
+        addrs.sort();
+        addrs.dedup();
+        let changed = addrs != self.host_addrs;
+        if changed {
+            self.host_addrs = addrs;
+        }
+        let host_addrs = &self.host_addrs;
+        self.driver.core_mut().backend_input(now, |b, now| {
+            b.set_unix_time(now, unix);
+            if changed {
+                b.set_host_addresses(now, host_addrs);
+            }
+        });
+    }
+
+    /// Blocks until [`step`](Self::step) has work: a source readable, a writable one
+    /// writable, the deadline, or the waker (a command or a stop).
+    pub fn wait_blocking(&self, wait: &Wait) -> Result<(), Error> {
+        let mut read: Vec<BorrowedSource<'_>> =
+            self.sources().into_iter().map(|(_, s)| s).collect();
+        read.push(self.waker.as_source());
+        let write: Vec<BorrowedSource<'_>> = wait
+            .writable
+            .iter()
+            .filter_map(|id| self.source(*id))
+            .collect();
+        crate::poll::wait_fds(&read, &write, wait.deadline)
+            .map_err(|e| Error::io("waiting for the sockets", e))?;
+        self.waker.reset();
+        Ok(())
     }
 
     /// The blocking loop: step, wait, until shut down.
     pub fn run_blocking(mut self) -> Result<(), Error> {
-        while let Some(next) = self.step()? {
-            self.wait_blocking(&next)?;
+        while let Some(wait) = self.step()? {
+            self.wait_blocking(&wait)?;
         }
         Ok(())
     }
@@ -195,6 +309,21 @@ impl Service {
     }
 
     // --- commands ---
+
+    /// Carries out every command waiting in the channel.
+    fn commands(&mut self) {
+        loop {
+            match self.rx.try_recv() {
+                Ok(c) => self.command(c),
+                Err(TryRecvError::Empty) => break,
+                Err(TryRecvError::Disconnected) => {
+                    // Every handle is gone: nobody can ask for anything any more.
+                    self.begin_shutdown(None);
+                    break;
+                }
+            }
+        }
+    }
 
     fn command(&mut self, c: Command) {
         let now = self.driver.clock().now();
@@ -274,7 +403,7 @@ impl Service {
     /// Hands every event the client has to its receiver. True if a receiver was gone
     /// and its subscription ended (the client may have goodbyes to send).
     fn deliver(&mut self) -> bool {
-        let mut touched = false;
+        let mut gone = Vec::new();
         while let Some((id, event)) = self.driver.core_mut().poll_event() {
             if event == Event::Registration(RegistrationEvent::Unregistered) {
                 if let Some(done) = self.leaving.remove(&id) {
@@ -291,14 +420,26 @@ impl Service {
                 // Dropping the sink ends the receiver's stream.
                 self.sinks.remove(&id);
             } else if !alive {
-                tracing::debug!(%id, "subscriber gone, stopping");
                 self.sinks.remove(&id);
-                let now = self.driver.clock().now();
-                self.driver.core_mut().unsubscribe(now, id);
-                touched = true;
+                gone.push(id);
             }
         }
-        touched
+        if gone.is_empty() {
+            return false;
+        }
+        // A receiver that went away may have sent a command first (a registration's
+        // `unregister` drops its receiver right after sending it): carry the commands
+        // out before deciding that nobody wants the subscription any more, or the
+        // unregistration would find it already ended.
+        self.commands();
+        let now = self.driver.clock().now();
+        for id in gone {
+            if !self.leaving.contains_key(&id) {
+                tracing::debug!(%id, "subscriber gone, stopping");
+                self.driver.core_mut().unsubscribe(now, id);
+            }
+        }
+        true
     }
 
     /// The loop is over: subscriptions see Shutdown, waiters are told.

@@ -13,6 +13,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{Error, Service};
+use crate::driver::SourceId;
 use crate::sys::{raw_source, AsSource, BorrowedSource, RawSource};
 
 /// One of the service's readiness handles (a file descriptor on unix, `AsFd`; a
@@ -80,70 +81,94 @@ pub trait Reactor {
 }
 
 /// The service loop on an async runtime: step the service, then wait until one of its
-/// handles is ready or its deadline passes.
+/// handles is ready or its deadline passes. The unicast DNS backend's handles come and
+/// go (TCP connections); after every step the loop registers the new ones and drops
+/// the registrations of those gone, which the service keeps open until its next step
+/// for that reason.
 pub struct AsyncLoop<R: Reactor> {
     service: Service,
     reactor: R,
-    sources: Vec<(RawSource, R::Source)>,
+    /// Registered handles: the source's name (`None`: the waker), its raw handle, its
+    /// registration.
+    sources: Vec<(Option<SourceId>, RawSource, R::Source)>,
 }
 
 impl<R: Reactor> std::fmt::Debug for AsyncLoop<R> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AsyncLoop")
             .field("service", &self.service)
+            .field("sources", &self.sources.len())
             .finish_non_exhaustive()
     }
 }
 
 impl<R: Reactor> AsyncLoop<R> {
-    /// Registers every handle of `service` (its sockets, its interface watcher and its
-    /// waker) with `reactor`. The set never changes.
+    /// Registers every handle the service has now (its sockets, its interface watcher
+    /// and its waker) with `reactor`.
     pub fn new(service: Service, reactor: R) -> Result<Self, Error> {
-        let raws: Vec<RawSource> = service
-            .driver
-            .sources()
-            .map(|(_, s)| raw_source(s))
-            .chain(std::iter::once(raw_source(service.waker.as_source())))
-            .collect();
-        let sources = raws
-            .into_iter()
-            .map(|raw| Ok((raw, reactor.register(SourceHandle(raw))?)))
-            .collect::<io::Result<Vec<_>>>()
-            .map_err(|e| Error::io("registering the service's sockets with the runtime", e))?;
-        Ok(AsyncLoop {
+        let mut l = AsyncLoop {
             service,
             reactor,
-            sources,
-        })
+            sources: Vec::new(),
+        };
+        l.sync()
+            .map_err(|e| Error::io("registering the service's sockets with the runtime", e))?;
+        Ok(l)
+    }
+
+    /// The handles the service waits on now, named.
+    fn wanted(&self) -> Vec<(Option<SourceId>, RawSource)> {
+        self.service
+            .sources()
+            .into_iter()
+            .map(|(id, s)| (Some(id), raw_source(s)))
+            .chain(std::iter::once((
+                None,
+                raw_source(self.service.waker_source()),
+            )))
+            .collect()
+    }
+
+    /// Drops the registrations of handles gone (still open: the service closes
+    /// them at its next step), then registers the new ones.
+    fn sync(&mut self) -> io::Result<()> {
+        let want = self.wanted();
+        self.sources
+            .retain(|(id, raw, _)| want.contains(&(*id, *raw)));
+        for (id, raw) in want {
+            if self.sources.iter().any(|(i, r, _)| (*i, *r) == (id, raw)) {
+                continue;
+            }
+            let source = self.reactor.register(SourceHandle(raw))?;
+            self.sources.push((id, raw, source));
+        }
+        Ok(())
     }
 
     /// Runs until the service has shut down; returns how its loop ended.
-    pub async fn run(self) -> Result<(), Error> {
-        let AsyncLoop {
-            mut service,
-            reactor,
-            sources,
-        } = self;
+    pub async fn run(mut self) -> Result<(), Error> {
         let r = loop {
-            let next = match service.step() {
-                Ok(Some(n)) => n,
+            let wait = match self.service.step() {
+                Ok(Some(w)) => w,
                 Ok(None) => break Ok(()),
                 Err(e) => {
                     tracing::error!(error = %e, "mDNS service loop failed");
                     break Err(e);
                 }
             };
-            let writable = next
-                .writable
-                .and_then(|id| service.driver.source(id))
-                .map(raw_source);
-            let mut sleep = next.deadline.map(|d| Box::pin(reactor.sleep_until(d)));
+            if let Err(e) = self.sync() {
+                // That handle is not waited on; what it serves (a DNS connection)
+                // is retried on its timer.
+                tracing::warn!(error = %e, "registering a socket with the runtime failed");
+            }
+            let mut sleep = wait.deadline.map(|d| Box::pin(self.reactor.sleep_until(d)));
+            let (reactor, sources) = (&self.reactor, &self.sources);
             poll_fn(|cx| {
                 let mut ready = false;
-                for (raw, source) in &sources {
+                for (id, _, source) in sources {
                     // Poll every source, so that each registers the waker.
                     ready |= reactor.poll_readable(source, cx).is_ready();
-                    if Some(*raw) == writable {
+                    if id.is_some_and(|id| wait.writable.contains(&id)) {
                         ready |= reactor.poll_writable(source, cx).is_ready();
                     }
                 }
@@ -159,6 +184,9 @@ impl<R: Reactor> AsyncLoop<R> {
             .await;
         };
         // Deregister before the service closes the handles.
+        let AsyncLoop {
+            service, sources, ..
+        } = self;
         drop(sources);
         drop(service);
         r

@@ -11,7 +11,8 @@
 //!
 //! What each OS module provides (the seam): `configure` (socket options after
 //! creation), `join` / `leave`, `recv` / `send`, `WakerImpl`, `wait`,
-//! `interface_source`, `hostname`.
+//! `interface_source`, `hostname`, `system_dns` (the resolver's servers where they are
+//! not in `/etc/resolv.conf`: Windows' adapters).
 //!
 //! The readiness handle is a file descriptor on Unix and a `SOCKET` on Windows:
 //! [`RawSource`] and [`BorrowedSource`] name whichever it is, and [`AsSource`] gives it.
@@ -48,7 +49,8 @@ pub(crate) use windows as os;
 compile_error!("mdns-net supports Linux, Android, macOS, iOS, FreeBSD and Windows");
 
 pub(crate) use os::{
-    configure, hostname, is_already_joined, is_no_family, join, leave, recv, send, wait, WakerImpl,
+    configure, hostname, is_already_joined, is_no_family, join, leave, recv, send, system_dns,
+    wait, WakerImpl,
 };
 
 /// A raw readiness handle: a file descriptor on Unix.

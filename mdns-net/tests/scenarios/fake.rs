@@ -9,8 +9,8 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mdns_net::{wait_fds, MdnsSocket, Waker};
-use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
 use mdns_proto::engine::Family;
+use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
 use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Section};
 use mdns_proto::Name;
 use mdns_testnet::Netns;

@@ -6,18 +6,34 @@ use core::time::Duration;
 pub const HOST_RECORD_TTL: u32 = 120;
 /// TTL of other records: PTR, TXT, NSEC of services (RFC 6762 §10).
 pub const OTHER_RECORD_TTL: u32 = 4500;
-/// Largest mDNS message, IP and UDP headers included (RFC 6762 §17).
-pub const MAX_MESSAGE_LEN: usize = 9000;
+/// Largest mDNS packet, IP and UDP headers included (RFC 6762 §17). A driver's receive
+/// buffer of this size holds any mDNS datagram. (The DNS format's own limit, the
+/// 16-bit message length, is [`wire::MAX_DNS_MESSAGE_LEN`](crate::wire::MAX_DNS_MESSAGE_LEN).)
+pub const MAX_MDNS_PACKET_LEN: usize = 9000;
+/// Largest payload the engine writes: [`MAX_MDNS_PACKET_LEN`] less the IPv6 (40) and
+/// UDP (8) headers, so that a datagram fits in either family.
+pub const MAX_MDNS_PAYLOAD_LEN: usize = MAX_MDNS_PACKET_LEN - 48;
 /// Default payload limit: what fits an Ethernet MTU with IPv6 and UDP headers, as
 /// mDNSResponder uses (RFC 6762 §17: "normal packets fit the MTU").
 pub const DEFAULT_MAX_PAYLOAD: usize = 1440;
 
 /// Configuration of an [`Engine`](super::Engine).
+///
+/// Start from [`Config::default`] (or [`Config::with_seed`]) and set the fields to
+/// change: new fields may come, so the struct cannot be written out whole outside this
+/// crate.
+///
+/// ```
+/// let mut config = mdns_proto::Config::with_seed(7);
+/// config.max_payload = 9000;
+/// assert_eq!(config.payload_limit(), mdns_proto::engine::MAX_MDNS_PAYLOAD_LEN);
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Config {
     /// Seed of all randomness (delays, jitter). Same seed and inputs, same outputs.
     pub seed: u64,
-    /// Most payload bytes in one transmit. Clamped to 512..=8952.
+    /// Most payload bytes in one transmit. Clamped to 512..=[`MAX_MDNS_PAYLOAD_LEN`].
     pub max_payload: usize,
     /// TTL for A, AAAA, SRV, HINFO (RFC 6762 §10).
     pub host_ttl: u32,
@@ -33,9 +49,9 @@ pub struct Config {
     /// Drop received packets whose IP TTL / hop limit is known and not 255 (RFC 6762 §11
     /// permits it; off by default because some stacks send other values).
     pub require_ttl_255: bool,
-    /// Ask for unicast responses (the QU bit) on a question's first query (RFC 6762
-    /// §5.4). Drivers turn this off when another mDNS socket already holds port 5353 on
-    /// the host, since unicast replies then reach only one of the sockets (§15.1).
+    /// Ask for unicast responses (the QU bit) on a question's first query (RFC 6762 §5.4).
+    /// Drivers turn this off when another mDNS socket already holds port 5353 on the host,
+    /// since unicast replies then reach only one of the sockets (RFC 6762 §15.1).
     pub request_unicast_responses: bool,
 }
 
@@ -56,9 +72,16 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The defaults, with the seed of all randomness set to `seed`.
+    pub fn with_seed(seed: u64) -> Self {
+        Config {
+            seed,
+            ..Config::default()
+        }
+    }
+
     /// The payload limit actually used.
     pub fn payload_limit(&self) -> usize {
-        // 9000 minus IPv6 (40) and UDP (8) headers.
-        self.max_payload.clamp(512, MAX_MESSAGE_LEN - 48)
+        self.max_payload.clamp(512, MAX_MDNS_PAYLOAD_LEN)
     }
 }

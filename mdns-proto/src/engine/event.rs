@@ -4,6 +4,7 @@ use super::io::InterfaceId;
 use crate::name::Name;
 use crate::wire::{RecordData, Rtype};
 use alloc::vec::Vec;
+use core::fmt;
 use core::net::{IpAddr, SocketAddr};
 
 /// Identifies a browse, resolve, host lookup, type enumeration or one-shot query.
@@ -54,6 +55,7 @@ pub struct AnswerRecord {
 
 /// Why a registration failed.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RegistrationFailure {
     /// A conflict was found and renaming was not allowed.
     Conflict,
@@ -61,8 +63,23 @@ pub enum RegistrationFailure {
     NoFreeName,
 }
 
+impl fmt::Display for RegistrationFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RegistrationFailure::Conflict => {
+                "another host holds the name, and renaming was not allowed"
+            }
+            RegistrationFailure::NoFreeName => "no free name was found after many renames",
+        })
+    }
+}
+
+#[cfg(feature = "std")]
+impl std::error::Error for RegistrationFailure {}
+
 /// An event.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Event {
     /// A browse found an instance (per interface it is seen on).
     ServiceFound {

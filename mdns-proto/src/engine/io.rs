@@ -36,7 +36,7 @@ impl Family {
 }
 
 /// An address of ours on an interface, with its prefix length so that on-link checks
-/// (RFC 6762 §5.5, §11) can be made.
+/// (RFC 6762 §5.5, RFC 6762 §11) can be made.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct IfAddr {
     /// The address.

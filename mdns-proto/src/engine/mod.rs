@@ -4,33 +4,41 @@
 //! 1. getters ([`Engine::config`], [`Engine::stats`], …);
 //! 2. inputs: [`Engine::handle_datagram`], [`Engine::handle_timeout`],
 //!    [`Engine::interface_up`], [`Engine::interface_down`];
-//! 3. commands: browsing and resolving (in [`querier`]), registering (in
-//!    [`responder`]);
+//! 3. commands: browsing and resolving ([`Engine::browse`], [`Engine::resolve`], …,
+//!    failing with [`QueryError`]), registering ([`Engine::register_service`], …, whose
+//!    arguments and errors are in [`responder`]);
 //! 4. outputs: [`Engine::poll_transmit`], [`Engine::poll_timeout`],
 //!    [`Engine::poll_event`].
 //!
 //! The contract: after every input or command, drain `poll_transmit` and `poll_event`,
 //! then sleep until `poll_timeout` (or the next datagram) and call `handle_timeout`.
 //!
-//! Submodules: [`io`] (types that cross to the driver), [`config`], [`event`],
-//! [`iface`] (interface table, on-link test), [`stats`], [`cache`], [`querier`],
-//! [`responder`].
+//! Files: `io.rs` (types that cross to the driver), `config.rs`, `event.rs`, `stats.rs`,
+//! `iface.rs` (interface table, on-link test), `cache.rs`, `querier/` (browsing and
+//! resolving), `responder/` (publishing). Only the types re-exported here, and the
+//! registration types of [`responder`], are public.
 
-pub mod cache;
-pub mod config;
-pub mod event;
-pub mod iface;
-pub mod io;
-pub mod querier;
+mod cache;
+mod config;
+mod event;
+mod iface;
+mod io;
+mod querier;
 pub mod responder;
-pub mod stats;
+mod stats;
 
-pub use config::Config;
+pub use config::{
+    Config, DEFAULT_MAX_PAYLOAD, HOST_RECORD_TTL, MAX_MDNS_PACKET_LEN, MAX_MDNS_PAYLOAD_LEN,
+    OTHER_RECORD_TTL,
+};
 pub use event::{
     AnswerRecord, Event, QueryId, RegistrationFailure, RegistrationId, ResolvedService,
 };
-pub use io::{Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit};
-pub use querier::api::QueryError;
+pub use io::{
+    Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit, MDNS_GROUP_V4,
+    MDNS_GROUP_V6, MDNS_PORT,
+};
+pub use querier::QueryError;
 pub use stats::Stats;
 
 use crate::rand::Rng;
@@ -184,12 +192,12 @@ impl Engine {
             return;
         };
         let header = msg.header();
-        // RFC 6762 §18.3, §18.11: opcode and rcode must be zero.
+        // RFC 6762 §18.3, RFC 6762 §18.11: opcode and rcode must be zero.
         if header.opcode() != 0 || header.rcode() != 0 {
             self.stats.bad_header += 1;
             return;
         }
-        // RFC 6762 §5.5, §11: unicast from off the link is ignored; anything sent to
+        // RFC 6762 §5.5, RFC 6762 §11: unicast from off the link is ignored; anything sent to
         // the multicast group is on-link by definition.
         if !meta.multicast && !self.ifaces.is_on_link(meta.interface, &meta.source.ip()) {
             self.stats.off_link += 1;
@@ -228,12 +236,19 @@ impl Engine {
     }
 
     /// An interface came up or changed its addresses. Queries restart on it and
-    /// registrations probe and announce on it again (RFC 6762 §8.3, §13).
+    /// registrations probe and announce on it again (RFC 6762 §8.3, RFC 6762 §13); the address
+    /// records of an address it no longer has are withdrawn with goodbyes
+    /// (RFC 6762 §10.1).
     pub fn interface_up(&mut self, now: Instant, id: InterfaceId, addrs: &[IfAddr]) {
+        let before = self
+            .ifaces
+            .get(id)
+            .map(|i| i.addrs.clone())
+            .unwrap_or_default();
         self.ifaces.up(id, addrs);
         let (mut ctx, querier, responder) = self.split(now);
         querier.interface_up(&mut ctx, id);
-        responder.interface_up(&mut ctx, id);
+        responder.interface_up(&mut ctx, id, &before);
     }
 
     /// An interface went away: its cache records are dropped (with events) and nothing

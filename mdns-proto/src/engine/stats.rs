@@ -2,6 +2,7 @@
 
 /// Why a received datagram (or part of one) was dropped.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Stats {
     /// Datagrams received.
     pub received: u64,
@@ -9,11 +10,11 @@ pub struct Stats {
     pub malformed: u64,
     /// Records skipped inside otherwise usable datagrams because they were malformed.
     pub malformed_records: u64,
-    /// Dropped: opcode or rcode not zero (RFC 6762 §18.3, §18.11).
+    /// Dropped: opcode or rcode not zero (RFC 6762 §18.3, RFC 6762 §18.11).
     pub bad_header: u64,
     /// Dropped: a response whose source port is not 5353 (RFC 6762 §6).
     pub bad_source_port: u64,
-    /// Dropped: unicast from a source not on the link (RFC 6762 §5.5, §11).
+    /// Dropped: unicast from a source not on the link (RFC 6762 §5.5, RFC 6762 §11).
     pub off_link: u64,
     /// Dropped: IP TTL not 255 while `require_ttl_255` is set.
     pub low_ttl: u64,

@@ -10,6 +10,7 @@ use crate::name::{label_eq, write_label_escaped, Name, MAX_LABEL_LEN};
 
 /// Why an instance name was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum InstanceNameError {
     /// The name is empty; a label holds at least one byte.
     Empty,
@@ -126,7 +127,7 @@ impl InstanceName {
     }
 
     /// The service instance name `<self>.<_service>.<_proto>.local.` (RFC 6763 §4.1).
-    /// A subtype on `ty` is ignored: instances live under the base type (§7.1).
+    /// A subtype on `ty` is ignored: instances live under the base type (RFC 6763 §7.1).
     pub fn full_name(&self, ty: &ServiceType) -> Name {
         ty.to_name()
             .prepend(self.0.as_bytes())
@@ -183,14 +184,14 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_1_1_any_text_allowed() {
+    fn rfc6763_4_1_1_any_text_allowed() {
         for s in ["Kitchen Printer", "a.b.c", "back\\slash", "Café ☕", "x"] {
             assert_eq!(InstanceName::new(s).unwrap().as_str(), s);
         }
     }
 
     #[test]
-    fn rfc6763_s4_1_1_length_1_to_63_bytes() {
+    fn rfc6763_4_1_1_length_1_to_63_bytes() {
         assert_eq!(InstanceName::new(""), Err(E::Empty));
         assert!(InstanceName::new(&"a".repeat(63)).is_ok());
         assert_eq!(
@@ -205,7 +206,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_1_1_control_characters_must_not_appear() {
+    fn rfc6763_4_1_1_control_characters_must_not_appear() {
         assert_eq!(
             InstanceName::new("a\tb"),
             Err(E::ControlChar { pos: 1, byte: 9 })
@@ -221,7 +222,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_1_1_received_labels_must_be_utf8() {
+    fn rfc6763_4_1_1_received_labels_must_be_utf8() {
         assert_eq!(
             InstanceName::from_label(b"ab\xff"),
             Err(E::NotUtf8 { pos: 2 })
@@ -230,7 +231,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_3_display_unescaped_escaped_with_backslashes() {
+    fn rfc6763_4_3_display_unescaped_escaped_with_backslashes() {
         let n = InstanceName::new("My.Printer\\2").unwrap();
         assert_eq!(n.to_string(), "My.Printer\\2");
         assert_eq!(n.escaped(), "My\\.Printer\\\\2");
@@ -240,10 +241,10 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s4_1_full_name_and_split_roundtrip() {
+    fn rfc6763_4_1_full_name_and_split_roundtrip() {
         let n = InstanceName::new("Living Room.TV").unwrap();
         let sub = http().with_subtype("_printer").unwrap();
-        let full = n.full_name(&sub); // §7.1: subtype ignored
+        let full = n.full_name(&sub); // RFC 6763 §7.1: subtype ignored
         assert_eq!(full, n.full_name(&http()));
         let (i, t) = InstanceName::split(&full).unwrap();
         assert_eq!(i.as_str(), "Living Room.TV");
@@ -270,7 +271,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6762_s16_ascii_case_insensitive_equality() {
+    fn rfc6762_16_ascii_case_insensitive_equality() {
         let a = InstanceName::new("Kitchen").unwrap();
         let b = InstanceName::new("KITCHEN").unwrap();
         assert_eq!(a, b);

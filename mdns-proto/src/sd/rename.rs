@@ -99,7 +99,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6762_s9_service_name_counter() {
+    fn rfc6762_9_service_name_counter() {
         assert_eq!(next("Printer"), "Printer (2)");
         assert_eq!(next("Printer (2)"), "Printer (3)");
         assert_eq!(next("Printer (9)"), "Printer (10)");
@@ -114,7 +114,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6762_s9_host_label_counter() {
+    fn rfc6762_9_host_label_counter() {
         assert_eq!(host("myhost"), "myhost-2");
         assert_eq!(host("myhost-2"), "myhost-3");
         assert_eq!(host("myhost-19"), "myhost-20");
@@ -125,7 +125,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc1035_s2_3_4_results_fit_in_63_bytes_without_splitting_utf8() {
+    fn rfc1035_2_3_4_results_fit_in_63_bytes_without_splitting_utf8() {
         let long = "a".repeat(63);
         assert_eq!(next(&long), format!("{} (2)", "a".repeat(59)));
         assert_eq!(host(&long), format!("{}-2", "a".repeat(61)));

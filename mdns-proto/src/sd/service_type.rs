@@ -42,6 +42,7 @@ impl Protocol {
 
 /// Why a service type was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ServiceTypeError {
     /// Not of the form `_service._tcp` / `_service._udp` (optionally with
     /// `<subtype>._sub.` in front and `.local` behind); `labels` is how many labels
@@ -391,7 +392,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s7_basic_forms_and_local_suffix() {
+    fn rfc6763_7_basic_forms_and_local_suffix() {
         let t = st("_http._tcp");
         assert_eq!(t.service(), "_http");
         assert_eq!(t.protocol(), Protocol::Tcp);
@@ -403,7 +404,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6762_s16_case_insensitive_input_and_equality() {
+    fn rfc6762_16_case_insensitive_input_and_equality() {
         let t = st("_HTTP._TCP.LOCAL.");
         assert_eq!(t, st("_http._tcp"));
         assert_eq!(t.to_string(), "_HTTP._tcp"); // case preserved
@@ -414,13 +415,13 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s7_protocol_must_be_tcp_or_udp() {
+    fn rfc6763_7_protocol_must_be_tcp_or_udp() {
         assert_eq!(ServiceType::new("_http._sctp"), Err(E::Protocol));
         assert_eq!(ServiceType::parse_lenient("_http.tcp"), Err(E::Protocol));
     }
 
     #[test]
-    fn rfc6763_s7_shape_and_domain() {
+    fn rfc6763_7_shape_and_domain() {
         assert_eq!(ServiceType::new("_http"), Err(E::Shape { labels: 1 }));
         assert_eq!(ServiceType::new(""), Err(E::Shape { labels: 0 }));
         assert_eq!(
@@ -433,7 +434,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6335_s5_1_strict_rules() {
+    fn rfc6335_5_1_strict_rules() {
         assert_eq!(ServiceType::new("http._tcp"), Err(E::MissingUnderscore));
         assert_eq!(
             ServiceType::new("_._tcp"),
@@ -483,7 +484,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s7_1_subtypes() {
+    fn rfc6763_7_1_subtypes() {
         let t = st("_http._tcp").with_subtype("_printer").unwrap();
         assert_eq!(t.subtype(), Some(b"_printer".as_slice()));
         assert_eq!(
@@ -497,7 +498,7 @@ mod tests {
         assert_ne!(t, st("_http._tcp"));
         assert_eq!(t.without_subtype(), st("_http._tcp"));
         assert_eq!(st("_http._tcp").subtype_name(), None);
-        // Subtypes are arbitrary bytes, 1..=63 (§7.1).
+        // Subtypes are arbitrary bytes, 1..=63 (RFC 6763 §7.1).
         assert!(st("_http._tcp").with_subtype([0xffu8, b'.']).is_ok());
         assert_eq!(
             st("_http._tcp").with_subtype(""),
@@ -520,7 +521,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s9_service_enumeration_name() {
+    fn rfc6763_9_service_enumeration_name() {
         let n = service_enumeration_name();
         assert_eq!(n.to_string(), "_services._dns-sd._udp.local.");
         // `_services._dns-sd._udp` has three labels: a meta-query name, not a type.

@@ -12,6 +12,7 @@ pub const MAX_RDATA_LEN: usize = 65535;
 
 /// Why a TXT entry or record was rejected.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum TxtError {
     /// The key is empty; it MUST be at least one character (RFC 6763 §6.4).
     KeyEmpty,
@@ -77,9 +78,10 @@ impl fmt::Display for TxtError {
 #[cfg(feature = "std")]
 impl std::error::Error for TxtError {}
 
-/// One TXT attribute (RFC 6763 §6.3-§6.5): a key with no value (`key`, a boolean
-/// attribute), an empty value (`key=`), or a value of arbitrary bytes (`key=value`).
-/// Keys compare ASCII case-insensitively (§6.4); values compare exactly (§6.5).
+/// One TXT attribute (RFC 6763 §6.3 to RFC 6763 §6.5): a key with no value (`key`, a
+/// boolean attribute), an empty value (`key=`), or a value of arbitrary bytes
+/// (`key=value`). Keys compare ASCII case-insensitively (RFC 6763 §6.4); values compare
+/// exactly (RFC 6763 §6.5).
 #[derive(Clone, Debug)]
 pub struct TxtEntry {
     /// Printable ASCII except `=`, non-empty.
@@ -90,7 +92,7 @@ pub struct TxtEntry {
 impl TxtEntry {
     /// `key=value`. The key must be 1+ printable US-ASCII characters other than `=`
     /// (RFC 6763 §6.4; the advice to keep keys to 9 characters is not enforced), and the
-    /// whole string at most 255 bytes (§6.1).
+    /// whole string at most 255 bytes (RFC 6763 §6.1).
     pub fn new(key: &str, value: impl AsRef<[u8]>) -> Result<Self, TxtError> {
         Self::build(key, Some(value.as_ref()))
     }
@@ -253,10 +255,11 @@ impl Txt {
     }
 
     /// Reads received RDATA, leniently and without ever failing:
-    /// - empty strings are skipped (the §6.1 placeholder and any stray ones);
+    /// - empty strings are skipped (the RFC 6763 §6.1 placeholder and any stray ones);
     /// - strings starting with `=` (no key) are silently ignored (RFC 6763 §6.4);
-    /// - strings whose key is not printable ASCII are ignored (keys MUST be, §6.4);
-    /// - after the first occurrence, a repeated key is ignored (§6.4, case-insensitive);
+    /// - strings whose key is not printable ASCII are ignored (keys MUST be, RFC 6763 §6.4);
+    /// - after the first occurrence, a repeated key is ignored (RFC 6763 §6.4,
+    ///   case-insensitive);
     /// - a length byte running past the end drops that last, truncated string: a cut
     ///   string could carry a wrong value, so none of it is trusted.
     pub fn decode(rdata: &[u8]) -> Txt {
@@ -346,14 +349,14 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_1_empty_txt_is_one_zero_byte() {
+    fn rfc6763_6_1_empty_txt_is_one_zero_byte() {
         assert_eq!(encode(&Txt::new()), [0]);
         assert!(Txt::decode(&[0]).is_empty());
         assert!(Txt::decode(&[]).is_empty());
     }
 
     #[test]
-    fn rfc6763_s6_4_three_kinds_of_value() {
+    fn rfc6763_6_4_three_kinds_of_value() {
         let t = Txt::builder()
             .flag("color")
             .entry("empty", "")
@@ -372,7 +375,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_4_key_rules() {
+    fn rfc6763_6_4_key_rules() {
         assert_eq!(TxtEntry::flag(""), Err(TxtError::KeyEmpty));
         assert_eq!(
             TxtEntry::new("a=b", "c"),
@@ -403,7 +406,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_5_values_are_arbitrary_bytes_with_equals() {
+    fn rfc6763_6_5_values_are_arbitrary_bytes_with_equals() {
         let t = Txt::builder()
             .entry("k", [0u8, b'=', 0xff])
             .build()
@@ -417,7 +420,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_1_each_string_at_most_255_bytes() {
+    fn rfc6763_6_1_each_string_at_most_255_bytes() {
         assert!(TxtEntry::new("k", [b'v'; 253]).is_ok()); // 1 + 1 + 253 = 255
         assert_eq!(
             TxtEntry::new("k", [b'v'; 254]),
@@ -436,7 +439,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_4_builder_refuses_duplicate_keys_case_insensitively() {
+    fn rfc6763_6_4_builder_refuses_duplicate_keys_case_insensitively() {
         let r = Txt::builder().flag("a").entry("A", "1").flag("=").build();
         assert_eq!(r, Err(TxtError::DuplicateKey { key: "A".into() }));
     }
@@ -451,7 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn rfc6763_s6_4_decode_skips_keyless_and_repeats() {
+    fn rfc6763_6_4_decode_skips_keyless_and_repeats() {
         let t = Txt::decode(b"\x00\x02=x\x03a=1\x03A=2\x01b\x03\x01=z");
         let shown: Vec<_> = t.iter().map(|e| e.to_string()).collect();
         // Empty string skipped, "=x" ignored, "A=2" loses to "a=1", "\x01=z" has a

@@ -5,13 +5,14 @@ use core::fmt;
 /// Why (part of) a received message could not be read. Each carries the byte offset
 /// where the problem was found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParseError {
     /// The message is shorter than the 12-byte header.
     ShortHeader {
         /// Length of the datagram.
         len: usize,
     },
-    /// The message is longer than [`MAX_MESSAGE_LEN`](super::MAX_MESSAGE_LEN) bytes,
+    /// The message is longer than [`MAX_DNS_MESSAGE_LEN`](super::MAX_DNS_MESSAGE_LEN) bytes,
     /// which no DNS message can be: offsets past it could not be told apart.
     TooLong {
         /// Length of the buffer.
@@ -107,6 +108,7 @@ impl std::error::Error for ParseError {}
 /// Why a push into a [`MessageWriter`](super::MessageWriter) failed. The writer is left
 /// exactly as it was before the push.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum WriteError {
     /// The item does not fit in the remaining buffer.
     NoSpace,

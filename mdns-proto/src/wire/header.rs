@@ -4,11 +4,10 @@
 /// Length of the header in bytes.
 pub const HEADER_LEN: usize = 12;
 
-/// The longest DNS message: TCP frames one behind a 16-bit length (RFC 1035 §4.2.2),
-/// and a UDP payload is shorter still. Multicast DNS stays within 9000 bytes (RFC 6762
-/// §17). The reader refuses longer buffers, where a name's offset would not fit in 16
-/// bits.
-pub const MAX_MESSAGE_LEN: usize = 65_535;
+/// The longest DNS message: TCP frames one behind a 16-bit length (RFC 1035 §4.2.2), and a
+/// UDP payload is shorter still. Multicast DNS stays within 9000 bytes (RFC 6762 §17). The
+/// reader refuses longer buffers, where a name's offset would not fit in 16 bits.
+pub const MAX_DNS_MESSAGE_LEN: usize = 65_535;
 
 /// A DNS header.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -32,13 +31,13 @@ impl Header {
     pub const QR: u16 = 0x8000;
     /// AA: set in mDNS responses (RFC 6762 §18.4).
     pub const AA: u16 = 0x0400;
-    /// TC: in an mDNS query, more known answers follow (RFC 6762 §18.5, §7.2).
+    /// TC: in an mDNS query, more known answers follow (RFC 6762 §18.5, RFC 6762 §7.2).
     pub const TC: u16 = 0x0200;
     /// RD.
     pub const RD: u16 = 0x0100;
 
     /// Reads a header; `None` if `buf` is shorter than 12 bytes. (The length limit,
-    /// [`MAX_MESSAGE_LEN`], is [`Message::parse`](super::Message::parse)'s to check.)
+    /// [`MAX_DNS_MESSAGE_LEN`], is [`Message::parse`](super::Message::parse)'s to check.)
     #[inline]
     pub fn parse(buf: &[u8]) -> Option<Header> {
         let b = buf.get(..HEADER_LEN)?;

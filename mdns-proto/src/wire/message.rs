@@ -6,7 +6,7 @@
 //! itself is lost (a name or rdlength running past the end) does iteration stop.
 
 use super::error::ParseError;
-use super::header::{Header, HEADER_LEN, MAX_MESSAGE_LEN};
+use super::header::{Header, HEADER_LEN, MAX_DNS_MESSAGE_LEN};
 use super::name::{NameRef, Suffixes, QUESTION_SUFFIX_SLOTS, SUFFIX_SLOTS};
 use super::rdata::RData;
 use super::rtype::{Class, Rtype};
@@ -31,11 +31,11 @@ pub struct Message<'a> {
 
 impl<'a> Message<'a> {
     /// Wraps a datagram; only the header is read here. A buffer shorter than the
-    /// header or longer than [`MAX_MESSAGE_LEN`] is refused.
+    /// header or longer than [`MAX_DNS_MESSAGE_LEN`] is refused.
     #[inline]
     pub fn parse(buf: &'a [u8]) -> Result<Self, ParseError> {
         let header = Header::parse(buf).ok_or(ParseError::ShortHeader { len: buf.len() })?;
-        if buf.len() > MAX_MESSAGE_LEN {
+        if buf.len() > MAX_DNS_MESSAGE_LEN {
             return Err(ParseError::TooLong { len: buf.len() });
         }
         Ok(Message { buf, header })

@@ -1,4 +1,4 @@
-//! Names read in place from a received message (RFC 1035 §3.1, §4.1.4).
+//! Names read in place from a received message (RFC 1035 §3.1, RFC 1035 §4.1.4).
 //!
 //! [`NameRef::read`] walks a name once, following compression pointers, and checks it:
 //! labels of at most 63 bytes, no reserved label types (0x40, 0x80), at most 255 bytes
@@ -35,10 +35,10 @@ pub struct NameRef<'a> {
 impl<'a> NameRef<'a> {
     /// Reads the name starting at `pos` in `msg`. Returns it and the offset just past
     /// its in-place part (where the next field begins). A `msg` longer than
-    /// [`MAX_MESSAGE_LEN`](super::MAX_MESSAGE_LEN) is refused, as
+    /// [`MAX_DNS_MESSAGE_LEN`](super::MAX_DNS_MESSAGE_LEN) is refused, as
     /// [`Message::parse`](super::Message::parse) refuses it.
     pub fn read(msg: &'a [u8], pos: usize) -> Result<(NameRef<'a>, usize), ParseError> {
-        if msg.len() > super::MAX_MESSAGE_LEN {
+        if msg.len() > super::MAX_DNS_MESSAGE_LEN {
             return Err(ParseError::TooLong { len: msg.len() });
         }
         Self::read_in(msg, pos, &mut Suffixes::<1>::new())
@@ -128,6 +128,12 @@ impl<'a> NameRef<'a> {
             // saves that hop.
             Ok((NameRef::new(msg, target, total), end))
         }
+    }
+
+    /// An owned name seen as one read in place: its wire form is a message of one name.
+    #[inline]
+    pub(crate) fn of_name(name: &'a Name) -> Self {
+        NameRef::new(name.as_wire(), 0, name.wire_len())
     }
 
     #[inline(always)]
@@ -223,11 +229,41 @@ impl<'a> NameRef<'a> {
 
     /// Appends the uncompressed wire form (root label included) to `out`.
     pub fn write_uncompressed(&self, out: &mut impl Extend<u8>) {
-        for label in self.labels() {
-            out.extend(core::iter::once(label.len() as u8));
-            out.extend(label.iter().copied());
+        // Assembled on the stack run by run, then handed over in one piece; most names
+        // fit in 64 bytes, a smaller buffer to zero.
+        if self.wire_len() <= 64 {
+            self.write_uncompressed_via::<64>(out);
+        } else {
+            self.write_uncompressed_via::<{ crate::name::MAX_NAME_LEN }>(out);
         }
-        out.extend(core::iter::once(0));
+    }
+
+    #[inline]
+    fn write_uncompressed_via<const N: usize>(&self, out: &mut impl Extend<u8>) {
+        let mut buf = [0u8; N];
+        let mut len = 0;
+        for run in self.runs() {
+            let Some(to) = buf.get_mut(len..len + run.len()) else {
+                break;
+            };
+            to.copy_from_slice(run);
+            len += run.len();
+        }
+        // The root label: `buf` is zeroed (the name's wire length leaves room for it).
+        let len = (len + 1).min(N);
+        out.extend(buf[..len].iter().copied());
+    }
+
+    /// The name's labels in runs as they lie in the message, leftmost first: each run
+    /// the labels (length bytes included) up to a pointer or the root label, which is
+    /// not included. Together, the wire form without its root label.
+    #[inline]
+    pub(crate) fn runs(&self) -> NameRuns<'a> {
+        NameRuns {
+            msg: self.msg,
+            at: usize::from(self.start),
+            hops: MAX_POINTER_HOPS + 1,
+        }
     }
 
     /// Number of labels, root excluded.
@@ -431,6 +467,47 @@ impl<const N: usize, const S: usize> fmt::Debug for Suffixes<N, S> {
 #[cold]
 #[inline]
 fn cold() {}
+
+/// Iterator over the runs of labels of a [`NameRef`] (see [`NameRef::runs`]).
+pub(crate) struct NameRuns<'a> {
+    msg: &'a [u8],
+    /// Where the next run starts, or past the end when done.
+    at: usize,
+    /// Runs still allowed: bounds the walk even if the invariant were broken.
+    hops: usize,
+}
+
+impl<'a> Iterator for NameRuns<'a> {
+    type Item = &'a [u8];
+
+    #[inline]
+    fn next(&mut self) -> Option<&'a [u8]> {
+        // Validated on read; every access is still checked, as in `NameLabels`.
+        if self.hops == 0 {
+            return None;
+        }
+        self.hops -= 1;
+        let msg = self.msg;
+        let start = self.at;
+        let mut at = start;
+        let len = loop {
+            let l = *msg.get(at)?;
+            if l == 0 || l >= 0x40 {
+                break l;
+            }
+            at += 1 + usize::from(l);
+        };
+        let run = msg.get(start..at)?;
+        self.at = match (len, msg.get(at + 1)) {
+            (0xC0.., Some(&lo)) => (usize::from(len & 0x3F) << 8) | usize::from(lo),
+            _ => usize::MAX,
+        };
+        if run.is_empty() && self.at == usize::MAX {
+            return None;
+        }
+        Some(run)
+    }
+}
 
 /// Iterator over the labels of a [`NameRef`], following pointers.
 #[derive(Clone)]
@@ -656,6 +733,38 @@ mod tests {
             total_ok > 10_000 && total_long > 5_000,
             "{total_ok} {total_long}"
         );
+    }
+
+    #[test]
+    fn runs_and_the_uncompressed_form_are_the_labels_in_one_piece() {
+        // Every name read from random pointer-dense messages: the runs joined, and the
+        // uncompressed form, are the labels with their length bytes (at most one run
+        // more than the pointers a name may follow).
+        let mut rnd = xorshift(0x9E37_79B9_7F4A_7C15);
+        let mut multi = 0;
+        for _ in 0..300 {
+            let m = pointer_dense_message(&mut rnd);
+            for pos in 12..m.len() {
+                let Ok((n, _)) = NameRef::read(&m, pos) else {
+                    continue;
+                };
+                let mut want = Vec::new();
+                for l in n.labels() {
+                    want.push(l.len() as u8);
+                    want.extend_from_slice(l);
+                }
+                let runs: Vec<&[u8]> = n.runs().collect();
+                multi += usize::from(runs.len() > 1);
+                assert!(runs.len() <= MAX_POINTER_HOPS + 1);
+                assert_eq!(runs.concat(), want);
+                want.push(0);
+                let mut got = Vec::new();
+                n.write_uncompressed(&mut got);
+                assert_eq!(got, want);
+                assert_eq!(got.len(), n.wire_len());
+            }
+        }
+        assert!(multi > 1000, "{multi}");
     }
 
     #[test]

@@ -72,7 +72,8 @@ impl Class {
     /// The top bit of the class field: QU in questions, cache-flush in records.
     pub const TOP_BIT: u16 = 0x8000;
 
-    /// Splits a raw class field into the class and its top bit (RFC 6762 §18.12, §18.13).
+    /// Splits a raw class field into the class and its top bit (RFC 6762 §18.12,
+    /// RFC 6762 §18.13).
     pub fn split(raw: u16) -> (Class, bool) {
         (Class(raw & !Self::TOP_BIT), raw & Self::TOP_BIT != 0)
     }

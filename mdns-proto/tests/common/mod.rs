@@ -1,14 +1,18 @@
-//! Shared test helpers: an engine on one simulated interface, packets crafted with
-//! `MessageWriter`, and sent datagrams decoded into readable lines.
+//! The one harness of the engine tests: an engine on one simulated interface driven
+//! with simulated time ([`Net`]), what it sent ([`Sent`], shown as text by the core's
+//! packet renderer), and builders of the packets other hosts send: records ([`R`]:
+//! `a`, `ptr`, `srv`, `txt`, `rec`), queries ([`query`], [`query_id`]) and responses
+//! ([`response`]). Times: [`ms`] makes an instant, `Instant::as_millis` reads one.
 #![allow(dead_code)]
 
 use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
 use mdns_proto::engine::RegistrationId;
-use mdns_proto::engine::{Config, Destination, Engine, Event, IfAddr, InterfaceId, RecvMeta};
-use mdns_proto::wire::{Class, Message, MessageWriter, RData, RecordData, Rtype, Section};
+use mdns_proto::engine::{
+    Config, Destination, Engine, Event, IfAddr, InterfaceId, RecvMeta, SourcePort,
+};
+use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
 use mdns_proto::{InstanceName, Instant, Name, ServiceType, Txt};
-use std::fmt::Write as _;
-use std::net::{IpAddr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 pub const IF: InterfaceId = InterfaceId(1);
 pub const OUR_V4: &str = "10.0.0.1";
@@ -18,11 +22,33 @@ pub fn name(s: &str) -> Name {
     Name::parse(s).unwrap()
 }
 
+/// The instant `v` milliseconds after the epoch.
+pub fn ms(v: u64) -> Instant {
+    Instant::from_millis(v)
+}
+
+/// A socket address from text (`10.0.0.3:5353`, `[fe80::3]:5353`).
+pub fn sock(s: &str) -> SocketAddr {
+    s.parse().unwrap()
+}
+
+/// The defaults with `seed`, then `set` applied.
+pub fn config(seed: u64, set: impl FnOnce(&mut Config)) -> Config {
+    let mut c = Config::with_seed(seed);
+    set(&mut c);
+    c
+}
+
+pub fn http() -> ServiceType {
+    ServiceType::new("_http._tcp").unwrap()
+}
+
 /// A datagram the engine sent.
 #[derive(Clone, Debug)]
 pub struct Sent {
     pub at: Instant,
     pub dest: Destination,
+    pub source_port: SourcePort,
     pub bytes: Vec<u8>,
 }
 
@@ -39,9 +65,9 @@ impl Sent {
     pub fn is_response(&self) -> bool {
         self.msg().header().is_response()
     }
-    /// The readable form, one line per question and record.
+    /// The readable form, one line per question and record (the core's renderer).
     pub fn text(&self) -> String {
-        describe(&self.bytes)
+        self.msg().to_string()
     }
     /// (name, type, ttl, flush, data) of the records in a section.
     pub fn records(&self, section: Section) -> Vec<(String, Rtype, u32, bool, String)> {
@@ -55,7 +81,7 @@ impl Sent {
                     r.rtype,
                     r.ttl,
                     r.cache_flush,
-                    rdata_text(&r.rdata),
+                    r.rdata.to_string(),
                 )
             })
             .collect()
@@ -70,108 +96,33 @@ impl Sent {
     }
 }
 
-pub fn rdata_text(r: &RData<'_>) -> String {
-    match r {
-        RData::A(a) => a.to_string(),
-        RData::Aaaa(a) => a.to_string(),
-        RData::Ptr(n) | RData::Cname(n) => n.to_string(),
-        RData::Srv {
-            priority,
-            weight,
-            port,
-            target,
-        } => format!("{priority} {weight} {port} {target}"),
-        RData::Txt(t) => {
-            let parts: Vec<String> = t
-                .map(|s| format!("{:?}", String::from_utf8_lossy(s)))
-                .collect();
-            parts.join(" ")
-        }
-        RData::Nsec { next, types } => {
-            let mut s = next.to_string();
-            for t in 0..256u16 {
-                if types.contains(Rtype(t)) {
-                    write!(s, " {}", Rtype(t)).unwrap();
-                }
-            }
-            s
-        }
-        other => format!("{other:?}"),
-    }
-}
-
-/// A datagram as text: the header line, then `Q`, `AN`, `NS`, `AR` lines.
-pub fn describe(bytes: &[u8]) -> String {
-    let msg = Message::parse(bytes).unwrap();
-    let h = msg.header();
-    let mut s = String::new();
-    write!(
-        s,
-        "{}{}{}",
-        if h.is_response() { "response" } else { "query" },
-        if h.id != 0 {
-            format!(" id={}", h.id)
-        } else {
-            String::new()
-        },
-        if h.truncated() { " TC" } else { "" }
-    )
-    .unwrap();
-    for q in msg.questions().flatten() {
-        write!(
-            s,
-            "\n  Q  {} {}{}",
-            q.name,
-            q.qtype,
-            if q.unicast_response { " QU" } else { "" }
-        )
-        .unwrap();
-    }
-    for r in msg.records().flatten() {
-        let sec = match r.section {
-            Section::Answer => "AN",
-            Section::Authority => "NS",
-            Section::Additional => "AR",
-        };
-        write!(
-            s,
-            "\n  {sec} {} {} {}{} {}",
-            r.name,
-            r.ttl,
-            r.rtype,
-            if r.cache_flush { " flush" } else { "" },
-            rdata_text(&r.rdata)
-        )
-        .unwrap();
-    }
-    s
-}
-
 /// An engine on interface 1 (10.0.0.1/24) with simulated time.
 pub struct Net {
     pub engine: Engine,
     pub now: Instant,
     pub sent: Vec<Sent>,
     pub events: Vec<Event>,
+    /// Everything that happened, as text, in order: see [`Net::transcript`].
+    log: Vec<String>,
 }
 
 impl Net {
     pub fn new(seed: u64) -> Net {
-        Net::with_config(Config {
-            seed,
-            ..Config::default()
-        })
+        Net::with_config(Config::with_seed(seed))
     }
 
     pub fn with_config(config: Config) -> Net {
         let mut engine = Engine::new(config);
         engine.interface_up(Instant::ZERO, IF, &[v4(OUR_V4)]);
-        Net {
+        let mut net = Net {
             engine,
             now: Instant::ZERO,
             sent: Vec::new(),
             events: Vec::new(),
-        }
+            log: Vec::new(),
+        };
+        net.drain();
+        net
     }
 
     /// Sends everything due now and collects events.
@@ -180,15 +131,40 @@ impl Net {
         while let Some(t) = self.engine.poll_transmit(self.now, &mut buf) {
             assert!(t.size <= self.engine.config().payload_limit());
             assert_eq!(t.interface, IF);
-            self.sent.push(Sent {
+            let sent = Sent {
                 at: self.now,
                 dest: t.destination,
+                source_port: t.source_port,
                 bytes: buf[..t.size].to_vec(),
-            });
+            };
+            let to = match sent.dest {
+                Destination::MulticastV4 => "224.0.0.251:5353".to_string(),
+                Destination::MulticastV6 => "[ff02::fb]:5353".to_string(),
+                Destination::Unicast(a) => a.to_string(),
+            };
+            let port = match sent.source_port {
+                SourcePort::Mdns => "",
+                SourcePort::Ephemeral => " (from an ephemeral port)",
+            };
+            self.note(format!("sent to {to}{port}\n{}", sent.text()));
+            self.sent.push(sent);
         }
         while let Some(e) = self.engine.poll_event() {
+            self.note(format!("event {}", event_text(&e)));
             self.events.push(e);
         }
+    }
+
+    fn note(&mut self, what: String) {
+        self.log
+            .push(format!("[{:>6} ms] {what}\n", self.now.as_millis()));
+    }
+
+    /// Everything the engine sent and received and every event it reported so far, in
+    /// order, each with its time: packets as the core renders them, one line per
+    /// question and record.
+    pub fn transcript(&self) -> String {
+        self.log.concat()
     }
 
     /// Runs timers until `until` (inclusive), sending what is due at each step.
@@ -213,6 +189,12 @@ impl Net {
 
     /// Delivers a datagram from `from` (multicast when `multicast`).
     pub fn recv_from(&mut self, bytes: &[u8], from: SocketAddr, multicast: bool) {
+        let how = if multicast { "multicast" } else { "unicast" };
+        let text = match Message::parse(bytes) {
+            Ok(m) => m.to_string(),
+            Err(e) => format!("<{e}>"),
+        };
+        self.note(format!("received from {from} ({how})\n{text}"));
         let meta = RecvMeta {
             source: from,
             interface: IF,
@@ -235,6 +217,30 @@ impl Net {
 
     pub fn take_sent(&mut self) -> Vec<Sent> {
         std::mem::take(&mut self.sent)
+    }
+
+    pub fn take_events(&mut self) -> Vec<Event> {
+        std::mem::take(&mut self.events)
+    }
+
+    /// Queries sent so far: (time, questions as "name type QU?", known-answer count, TC).
+    pub fn queries(&self) -> Vec<(Instant, Vec<String>, usize, bool)> {
+        self.sent
+            .iter()
+            .filter(|s| s.is_query())
+            .map(|s| {
+                let m = s.msg();
+                let qs = m
+                    .questions()
+                    .map(|q| {
+                        let q = q.unwrap();
+                        let qu = if q.unicast_response { " QU" } else { "" };
+                        format!("{} {}{qu}", q.name, q.qtype)
+                    })
+                    .collect();
+                (s.at, qs, m.records().count(), m.header().truncated())
+            })
+            .collect()
     }
 
     pub fn registered(&self, id: RegistrationId) -> Option<Name> {
@@ -273,6 +279,44 @@ impl Net {
     }
 }
 
+/// An event in a few words, for transcripts.
+pub fn event_text(e: &Event) -> String {
+    match e {
+        Event::ServiceFound {
+            instance,
+            interface,
+            ..
+        } => format!("ServiceFound {instance} on if{}", interface.0),
+        Event::ServiceRemoved {
+            instance,
+            interface,
+            ..
+        } => format!("ServiceRemoved {instance} on if{}", interface.0),
+        Event::ServiceResolved { service: s, .. } | Event::ServiceUpdated { service: s, .. } => {
+            let kind = if matches!(e, Event::ServiceResolved { .. }) {
+                "ServiceResolved"
+            } else {
+                "ServiceUpdated"
+            };
+            let addrs: Vec<String> = s.addresses.iter().map(|a| a.0.to_string()).collect();
+            let txt = mdns_proto::wire::RecordData::Txt(s.txt.as_slice().into());
+            format!(
+                "{kind} {} at {}:{} txt {txt} addresses {}",
+                s.instance,
+                s.host,
+                s.port,
+                addrs.join(" ")
+            )
+        }
+        Event::ServiceLost { instance, .. } => format!("ServiceLost {instance}"),
+        Event::Unregistered { id } => format!("Unregistered registration {}", id.0),
+        Event::ProbingStarted { name, .. } => format!("ProbingStarted {name}"),
+        Event::Registered { name, .. } => format!("Registered {name}"),
+        Event::Renamed { from, to, .. } => format!("Renamed {from} -> {to}"),
+        other => format!("{other:?}"),
+    }
+}
+
 pub fn v4(s: &str) -> IfAddr {
     IfAddr {
         addr: s.parse().unwrap(),
@@ -298,6 +342,7 @@ pub fn service(instance: &str, ty: &str, port: u16) -> ServiceRegistration {
 }
 
 /// A record to put in a crafted packet.
+#[derive(Clone, Debug)]
 pub struct R {
     pub name: Name,
     pub data: RecordData,
@@ -305,6 +350,15 @@ pub struct R {
     pub flush: bool,
 }
 
+impl R {
+    /// The same record with the cache-flush bit set as given.
+    pub fn flush(mut self, flush: bool) -> R {
+        self.flush = flush;
+        self
+    }
+}
+
+/// A shared record (no cache-flush bit).
 pub fn rec(owner: &str, data: RecordData, ttl: u32) -> R {
     R {
         name: name(owner),
@@ -314,31 +368,35 @@ pub fn rec(owner: &str, data: RecordData, ttl: u32) -> R {
     }
 }
 
+/// An A record, unique (cache-flush bit set).
 pub fn a(owner: &str, addr: &str, ttl: u32) -> R {
-    R {
-        name: name(owner),
-        data: RecordData::A(addr.parse().unwrap()),
-        ttl,
-        flush: true,
-    }
+    rec(owner, RecordData::A(addr.parse().unwrap()), ttl).flush(true)
 }
 
+/// A record's data: the IPv4 address 10.0.0.`last`.
+pub fn a_data(last: u8) -> RecordData {
+    RecordData::A(Ipv4Addr::new(10, 0, 0, last))
+}
+
+/// A PTR record, shared.
 pub fn ptr(owner: &str, target: &str, ttl: u32) -> R {
     rec(owner, RecordData::Ptr(name(target)), ttl)
 }
 
+/// An SRV record (priority and weight 0), unique.
 pub fn srv(owner: &str, port: u16, target: &str, ttl: u32) -> R {
-    R {
-        name: name(owner),
-        data: RecordData::Srv {
-            priority: 0,
-            weight: 0,
-            port,
-            target: name(target),
-        },
-        ttl,
-        flush: true,
-    }
+    let data = RecordData::Srv {
+        priority: 0,
+        weight: 0,
+        port,
+        target: name(target),
+    };
+    rec(owner, data, ttl).flush(true)
+}
+
+/// A TXT record of rdata `raw` (length-prefixed strings), unique.
+pub fn txt(owner: &str, raw: &[u8], ttl: u32) -> R {
+    rec(owner, RecordData::Txt(raw.into()), ttl).flush(true)
 }
 
 /// A query: questions (name, type, QU), known answers, authority records.
@@ -390,10 +448,6 @@ pub fn response(answers: &[R]) -> Vec<u8> {
     let n = w.finish();
     buf.truncate(n);
     buf
-}
-
-pub fn ms(at: Instant) -> u64 {
-    at.as_millis()
 }
 
 impl Net {

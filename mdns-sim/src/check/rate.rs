@@ -4,7 +4,6 @@
 use crate::types::{HostId, LinkId};
 use core::time::Duration;
 use mdns_proto::engine::{Family, InterfaceId};
-use mdns_proto::util::Fnv;
 use mdns_proto::wire::{Message, NameRef, Section};
 use mdns_proto::Instant;
 use std::collections::HashMap;
@@ -24,6 +23,27 @@ pub struct RateMonitor {
     /// Per host: record key → the probe its last defence answered.
     defended: Vec<HashMap<u64, Instant>>,
     scratch: Vec<u8>,
+}
+
+/// FNV-1a, 64 bit: the monitor's keys are the same in every run.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
 }
 
 fn name_key(h: &mut Fnv, name: &NameRef<'_>) {

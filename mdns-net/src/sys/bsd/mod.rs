@@ -30,12 +30,12 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::net::UnixDatagram;
 use std::sync::atomic::AtomicU64;
 
-use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use mdns_proto::engine::{Family, SourcePort};
+use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use socket2::{InterfaceIndexOrAddress, Socket};
 
 use super::unix::setsockopt_int;
-pub(crate) use super::unix::{hostname, recv, wait};
+pub(crate) use super::unix::{hostname, recv, system_dns, wait};
 use super::OutInterface;
 use crate::socket::mcast_if_changes;
 use crate::watch::InterfaceSource;

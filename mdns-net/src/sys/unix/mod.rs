@@ -255,6 +255,12 @@ impl crate::watch::InterfaceSource for PollIfaddrs {
     }
 }
 
+/// The system resolver's servers and search domains where they are not in
+/// `/etc/resolv.conf`: never on Unix (`None`: read that file).
+pub(crate) fn system_dns() -> Option<(Vec<std::net::IpAddr>, Vec<String>)> {
+    None
+}
+
 /// The machine's host name (`gethostname(2)`), empty if it fails.
 pub(crate) fn hostname() -> String {
     let mut buf = [0u8; 256];

@@ -169,6 +169,54 @@ pub(crate) fn read_adapters() -> io::Result<Vec<AdapterRecord>> {
         | ip::GAA_FLAG_SKIP_MULTICAST
         | ip::GAA_FLAG_SKIP_DNS_SERVER
         | ip::GAA_FLAG_INCLUDE_ALL_INTERFACES;
+    Ok(match get_adapters(flags)? {
+        Some(buf) => walk(buf.as_ptr().cast()),
+        None => Vec::new(),
+    })
+}
+
+/// The DNS servers and DNS suffixes of the adapters that are up, in the adapters'
+/// order, without repeats: what Windows' own resolver asks. IPv6 site-local servers
+/// (`fec0::/10`, the placeholders Windows lists when none is configured) are left out.
+pub(crate) fn dns_config() -> io::Result<(Vec<IpAddr>, Vec<String>)> {
+    let flags = ip::GAA_FLAG_SKIP_ANYCAST | ip::GAA_FLAG_SKIP_MULTICAST | ip::GAA_FLAG_SKIP_UNICAST;
+    let Some(buf) = get_adapters(flags)? else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let (mut servers, mut suffixes) = (Vec::new(), Vec::new());
+    let mut p: *const ip::IP_ADAPTER_ADDRESSES_LH = buf.as_ptr().cast();
+    while !p.is_null() {
+        // SAFETY: a node of the list GetAdaptersAddresses wrote into our live buffer.
+        let a = unsafe { &*p };
+        if a.OperStatus == snapshot::OPER_UP {
+            let mut d = a.FirstDnsServerAddress;
+            while !d.is_null() {
+                // SAFETY: a node of the same list.
+                let da = unsafe { &*d };
+                // SAFETY: the address is as long as its length field says.
+                let ip = unsafe { sockaddr_ip(da.Address.lpSockaddr, da.Address.iSockaddrLength) };
+                let placeholder =
+                    matches!(ip, Some(IpAddr::V6(v6)) if (v6.segments()[0] & 0xffc0) == 0xfec0);
+                if let Some(ip) = ip.filter(|_| !placeholder) {
+                    if !servers.contains(&ip) {
+                        servers.push(ip);
+                    }
+                }
+                d = da.Next;
+            }
+            // SAFETY: a NUL-terminated string in the same buffer.
+            let suffix = unsafe { wide(a.DnsSuffix) };
+            if !suffix.is_empty() && !suffixes.contains(&suffix) {
+                suffixes.push(suffix);
+            }
+        }
+        p = a.Next;
+    }
+    Ok((servers, suffixes))
+}
+
+/// `GetAdaptersAddresses` into a buffer of its own (`None`: no adapter).
+fn get_adapters(flags: u32) -> io::Result<Option<Vec<u64>>> {
     // u64 elements: the records need 8-byte alignment.
     let mut buf: Vec<u64> = vec![0; 16 * 1024 / 8];
     for _ in 0..4 {
@@ -184,8 +232,8 @@ pub(crate) fn read_adapters() -> io::Result<Vec<AdapterRecord>> {
             )
         };
         match r {
-            NO_ERROR => return Ok(walk(buf.as_ptr().cast())),
-            ERROR_NO_DATA => return Ok(Vec::new()),
+            NO_ERROR => return Ok(Some(buf)),
+            ERROR_NO_DATA => return Ok(None),
             ERROR_BUFFER_OVERFLOW => buf.resize((size as usize).div_ceil(8) + 64, 0),
             e => return Err(io::Error::from_raw_os_error(e as i32)),
         }
@@ -246,6 +294,20 @@ mod tests {
         let snap = snapshot::from_adapters(recs.clone());
         assert!(snap.iter().any(|i| i.loopback), "{recs:?}");
         assert!(snap.iter().all(|i| i.id.0 != 0));
+    }
+
+    /// The DNS configuration reads without failing (under Wine: whatever the prefix
+    /// says), with no placeholder and no repeat.
+    #[test]
+    fn reads_the_dns_servers() {
+        let (servers, suffixes) = dns_config().unwrap();
+        let mut s = servers.clone();
+        s.dedup();
+        assert_eq!(s.len(), servers.len());
+        assert!(servers
+            .iter()
+            .all(|a| !matches!(a, IpAddr::V6(v6) if (v6.segments()[0] & 0xffc0) == 0xfec0)));
+        assert!(suffixes.iter().all(|x| !x.is_empty()));
     }
 
     #[test]

@@ -30,8 +30,8 @@ use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use mdns_proto::engine::io::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use mdns_proto::engine::{Family, SourcePort};
+use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use socket2::{InterfaceIndexOrAddress, Socket};
 use windows_sys::Win32::Networking::WinSock as ws;
 
@@ -312,6 +312,14 @@ pub(crate) fn wait(
 /// `GetAdaptersAddresses`, with IP Helper notifications and a 5 s re-read.
 pub(crate) fn interface_source() -> io::Result<Box<dyn InterfaceSource>> {
     Ok(Box::new(adapters::Adapters::new(POLL_EVERY)?))
+}
+
+/// The system resolver's servers and DNS suffixes: the adapters' (see
+/// `adapters::dns_config`); `None` if they cannot be read.
+pub(crate) fn system_dns() -> Option<(Vec<std::net::IpAddr>, Vec<String>)> {
+    adapters::dns_config()
+        .map_err(|e| tracing::debug!(error = %e, "reading the DNS servers failed"))
+        .ok()
 }
 
 /// The machine's DNS host name (`GetComputerNameExW`), empty if it fails.

@@ -13,6 +13,7 @@ use core::fmt;
 
 /// Why a query could not be started.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum QueryError {
     /// Already running the configured maximum of operations.
     TooManyQueries {

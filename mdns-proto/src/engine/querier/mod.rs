@@ -12,11 +12,12 @@
 //! cache's refresh and eviction. When records of a pair change, the operations
 //! interested in it recompute what they report and emit the difference as events.
 
-pub mod api;
+mod api;
+pub use api::QueryError;
 pub(crate) mod observed;
 pub(crate) mod send;
 
-use super::cache::{Cache, Change, Entry};
+use super::cache::{Cache, Change, EntryId, Gone, OwnerMemo};
 use super::config::Config;
 use super::event::{AnswerRecord, Event, QueryId, ResolvedService};
 use super::io::{InterfaceId, SourcePort, Transmit};
@@ -24,7 +25,7 @@ use super::{Ctx, Incoming};
 use crate::name::Name;
 use crate::time::Instant;
 use crate::util::{FixedState, KeyRef, RefKeyType};
-use crate::wire::{Class, RecordData, Rtype, Section};
+use crate::wire::{Class, RData, Rtype, Section};
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use core::net::IpAddr;
@@ -76,7 +77,7 @@ pub struct Querier {
     jobs: VecDeque<SendJob>,
     unicast_until: Option<Instant>,
     deadlines: BTreeSet<(Instant, QueryId)>,
-    scratch: Vec<Entry>,
+    scratch: Vec<Gone>,
     observed: Observed,
 }
 
@@ -205,10 +206,6 @@ impl Querier {
         }
     }
 
-    fn is_interesting(&self, name: &Name, rtype: Rtype) -> bool {
-        self.interest.contains_key(&KeyRef(name, rtype))
-    }
-
     fn expect_unicast(&mut self, until: Instant) {
         self.unicast_until = Some(self.unicast_until.map_or(until, |u| u.max(until)));
     }
@@ -226,6 +223,7 @@ impl Querier {
             return;
         }
         let mut changed: BTreeSet<Key> = BTreeSet::new();
+        let mut memo = OwnerMemo::default();
         for record in incoming.msg.records() {
             let record = match record {
                 Ok(r) => r,
@@ -242,41 +240,37 @@ impl Querier {
             {
                 continue;
             }
-            let name = record.name.to_name();
-            self.report_one_shot(ctx, &name, &record, meta.interface, meta.source);
-            let interested = self.is_interesting(&name, record.rtype);
-            let (change, _) = self.cache.receive(
-                now,
-                ctx.rng,
-                &name,
-                record.rtype,
-                &record.rdata,
-                record.ttl,
-                record.cache_flush,
-                meta.interface,
-                meta.source,
-                interested,
-            );
-            if record.cache_flush && record.ttl > 0 {
+            if !self.interest.is_empty() {
+                self.report_one_shot(ctx, &record, meta.interface, meta.source);
+            }
+            let interested = !self.interest.is_empty()
+                && self
+                    .interest
+                    .contains_key(&RefKeyType(record.name, record.rtype));
+            let (change, id) =
                 self.cache
-                    .flush_others(now, &name, record.rtype, meta.interface);
+                    .receive(now, ctx.rng, &record, meta.interface, interested, &mut memo);
+            if let Some(id) = id.filter(|_| record.cache_flush && record.ttl > 0) {
+                self.cache.flush_others(now, id);
             }
             // A renewal changes nothing an operation reports, except which of several
             // TXT records is the newest (a resolve reports that one). Not recomputing
             // on every renewal keeps a browse of a type with thousands of instances
-            // from scanning all of them for each answer.
-            let reportable = match change {
-                Change::None => false,
-                Change::Renewed => record.rtype == Rtype::TXT,
-                Change::Added | Change::Goodbye => true,
-            };
+            // from scanning all of them for each answer. Nothing is reported for
+            // records no operation wants.
+            let reportable = interested
+                && match change {
+                    Change::None => false,
+                    Change::Renewed => record.rtype == Rtype::TXT,
+                    Change::Added | Change::Goodbye => true,
+                };
             if reportable {
-                changed.insert((name, record.rtype));
+                changed.insert((record.name.to_name(), record.rtype));
             }
         }
         let mut evicted = core::mem::take(&mut self.scratch);
         self.cache.take_evicted(&mut evicted);
-        changed.extend(evicted.drain(..).map(|e| (e.name, e.rtype)));
+        changed.extend(evicted.drain(..));
         self.scratch = evicted;
         for (name, rtype) in changed {
             self.notify(ctx, &name, rtype);
@@ -286,13 +280,12 @@ impl Querier {
     fn report_one_shot(
         &self,
         ctx: &mut Ctx<'_>,
-        name: &Name,
         record: &crate::wire::Record<'_>,
         interface: InterfaceId,
         source: core::net::SocketAddr,
     ) {
         for rtype in [record.rtype, Rtype::ANY] {
-            let Some(ids) = self.interest.get(&KeyRef(name, rtype)) else {
+            let Some(ids) = self.interest.get(&RefKeyType(record.name, rtype)) else {
                 continue;
             };
             for id in ids {
@@ -300,7 +293,7 @@ impl Querier {
                     ctx.events.push(Event::QueryAnswer {
                         query: *id,
                         record: AnswerRecord {
-                            name: name.clone(),
+                            name: record.name.to_name(),
                             rtype: record.rtype,
                             ttl: record.ttl,
                             cache_flush: record.cache_flush,
@@ -339,7 +332,7 @@ impl Querier {
             let Some(mut q) = self.observed.take(source, iface) else {
                 return;
             };
-            q.add_known_answers(&self.cache, now, msg);
+            q.add_known_answers(&mut self.cache, now, msg);
             if truncated {
                 q.extend(now);
                 // Never full here: this query was just taken out.
@@ -361,7 +354,7 @@ impl Querier {
         if q.questions.is_empty() {
             return;
         }
-        q.add_known_answers(&self.cache, now, msg);
+        q.add_known_answers(&mut self.cache, now, msg);
         if truncated {
             // With too many multi-packet queries followed at once this one is not: it
             // then neither counts as a failure to answer nor suppresses our question.
@@ -377,13 +370,17 @@ impl Querier {
         for oq in &q.questions {
             // §10.5 POOF: a QM question our cache would answer, whose answer they do
             // not already know, counts towards flushing it if nobody answers.
-            for id in self.cache.ids(&oq.name, oq.rtype) {
-                let Some(e) = self.cache.entry(id) else {
-                    continue;
-                };
-                if e.interface != q.iface || oq.known.binary_search(&id).is_ok() {
-                    continue;
-                }
+            let ids: SmallVec<[EntryId; 8]> = self
+                .cache
+                .ids(&oq.name, oq.rtype)
+                .filter(|&id| {
+                    self.cache
+                        .entry(id)
+                        .is_some_and(|e| e.interface() == q.iface)
+                        && oq.known.binary_search(&id).is_err()
+                })
+                .collect();
+            for id in ids {
                 self.cache.poof_query(now, id);
             }
             // §7.3 duplicate question suppression: another host's QM question whose
@@ -423,7 +420,7 @@ impl Querier {
         }
         let mut removed = core::mem::take(&mut self.scratch);
         self.cache.expire(now, &mut removed);
-        let changed: BTreeSet<Key> = removed.drain(..).map(|e| (e.name, e.rtype)).collect();
+        let changed: BTreeSet<Key> = removed.drain(..).collect();
         self.scratch = removed;
         for (name, rtype) in changed {
             self.notify(ctx, &name, rtype);
@@ -435,7 +432,7 @@ impl Querier {
             let Some(e) = self.cache.entry(id) else {
                 continue;
             };
-            if let Some(q) = self.questions.get_mut(&(e.name.clone(), e.rtype)) {
+            if let Some(q) = self.questions.get_mut(&(e.name(), e.rtype())) {
                 q.next_send = q.next_send.min(now);
             }
         }
@@ -468,7 +465,7 @@ impl Querier {
         self.observed.interface_down(id);
         let mut removed = Vec::new();
         self.cache.remove_interface(id, &mut removed);
-        let changed: BTreeSet<Key> = removed.into_iter().map(|e| (e.name, e.rtype)).collect();
+        let changed: BTreeSet<Key> = removed.into_iter().collect();
         for (name, rtype) in changed {
             self.notify(ctx, &name, rtype);
         }
@@ -656,13 +653,13 @@ impl Querier {
         let srv = self
             .cache
             .get(&instance, Rtype::SRV)
-            .filter_map(|e| match &e.data {
-                RecordData::Srv {
+            .filter_map(|e| match e.data()? {
+                RData::Srv {
                     priority,
                     weight,
                     port,
                     target,
-                } => Some((*priority, u16::MAX - *weight, *port, target.clone())),
+                } => Some((priority, u16::MAX - weight, port, target.to_name())),
                 _ => None,
             })
             .min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
@@ -681,9 +678,9 @@ impl Querier {
         let txt = self
             .cache
             .get(&instance, Rtype::TXT)
-            .max_by_key(|e| e.received)
-            .and_then(|e| match &e.data {
-                RecordData::Txt(t) => Some(t.to_vec()),
+            .max_by_key(|e| e.received())
+            .and_then(|e| match e.data()? {
+                RData::Txt(t) => Some(t.raw().to_vec()),
                 _ => None,
             });
         let current = match (&srv, txt) {
@@ -737,8 +734,8 @@ impl Querier {
 fn ptr_targets(cache: &Cache, name: &Name) -> BTreeSet<(Name, InterfaceId)> {
     cache
         .get(name, Rtype::PTR)
-        .filter_map(|e| match &e.data {
-            RecordData::Ptr(target) => Some((target.clone(), e.interface)),
+        .filter_map(|e| match e.data()? {
+            RData::Ptr(target) => Some((target.to_name(), e.interface())),
             _ => None,
         })
         .collect()
@@ -746,14 +743,16 @@ fn ptr_targets(cache: &Cache, name: &Name) -> BTreeSet<(Name, InterfaceId)> {
 
 /// (address, interface) pairs cached for a host name.
 fn addresses(cache: &Cache, host: &Name) -> BTreeSet<(IpAddr, InterfaceId)> {
-    let a = cache.get(host, Rtype::A).filter_map(|e| match e.data {
-        RecordData::A(a) => Some((IpAddr::V4(a), e.interface)),
+    let a = cache.get(host, Rtype::A).filter_map(|e| match e.data()? {
+        RData::A(a) => Some((IpAddr::V4(a), e.interface())),
         _ => None,
     });
-    let aaaa = cache.get(host, Rtype::AAAA).filter_map(|e| match e.data {
-        RecordData::Aaaa(a) => Some((IpAddr::V6(a), e.interface)),
-        _ => None,
-    });
+    let aaaa = cache
+        .get(host, Rtype::AAAA)
+        .filter_map(|e| match e.data()? {
+            RData::Aaaa(a) => Some((IpAddr::V6(a), e.interface())),
+            _ => None,
+        });
     a.chain(aaaa).collect()
 }
 

@@ -86,7 +86,7 @@ impl ObservedQuery {
     }
 
     /// Adds the known answers of one packet of this query.
-    pub fn add_known_answers(&mut self, cache: &Cache, now: Instant, msg: &Message<'_>) {
+    pub fn add_known_answers(&mut self, cache: &mut Cache, now: Instant, msg: &Message<'_>) {
         for r in msg.records().flatten() {
             if r.section != Section::Answer {
                 continue;

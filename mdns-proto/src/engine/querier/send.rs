@@ -11,7 +11,7 @@
 //! Which questions exist and why is decided in [`super`]; this module only schedules
 //! and writes them.
 
-use super::super::cache::{Cache, EntryId};
+use super::super::cache::{Cache, EntryId, StoredName};
 use super::super::io::{Destination, Family, InterfaceId, SourcePort, Transmit};
 use super::super::Ctx;
 use crate::name::Name;
@@ -173,6 +173,7 @@ impl SendJob {
                 let _ = w.push_question(&q.name, q.rtype, Class::IN, q.unicast);
             }
         }
+        let mut last_owner: Option<StoredName<'_>> = None;
         while let Some(&id) = ka.get(next) {
             let Some(e) = cache.entry(id) else {
                 next += 1;
@@ -180,7 +181,21 @@ impl SendJob {
             };
             // Known answers carry their remaining TTL and no cache-flush bit (§7.1).
             let ttl = e.remaining_ttl(ctx.now);
-            match w.push_record(Section::Answer, &e.name, Class::IN, false, ttl, &e.data) {
+            // Known answers of one question share their owner: hashed once for the writer.
+            let owner = match last_owner {
+                Some(o) if o.is(&e.owner()) => o,
+                _ => *last_owner.insert(e.owner().hashed()),
+            };
+            let (rtype, data) = (e.rtype(), e.canonical_data());
+            match w.push_record_canonical(
+                Section::Answer,
+                &owner,
+                rtype,
+                Class::IN,
+                false,
+                ttl,
+                data,
+            ) {
                 Ok(()) => next += 1,
                 Err(WriteError::NoSpace) if w.header().ancount == 0 && !first_packet => {
                     // It can never fit alone: skip it rather than loop.
@@ -219,7 +234,7 @@ impl SendJob {
         for q in &self.questions {
             for id in cache.ids(&q.name, q.rtype) {
                 if let Some(e) = cache.entry(id) {
-                    if e.interface == iface && !e.unique && e.half_ttl_left(now) {
+                    if e.interface() == iface && !e.unique() && e.half_ttl_left(now) {
                         out.push(id);
                     }
                 }
@@ -232,17 +247,15 @@ impl SendJob {
 /// True if an unexpired NSEC record in the cache says `name` has no `rtype` record
 /// (RFC 6762 §6.1): then asking for it is pointless until that NSEC expires.
 pub fn denied_by_nsec(cache: &Cache, name: &Name, rtype: Rtype) -> bool {
-    cache.get(name, Rtype::NSEC).any(|e| match &e.data {
-        crate::wire::RecordData::Nsec { types, .. } => {
-            e.ttl > 0 && crate::wire::NsecBitmap::new(types).is_some_and(|bm| !bm.contains(rtype))
-        }
+    cache.get(name, Rtype::NSEC).any(|e| match e.data() {
+        Some(RData::Nsec { types, .. }) => e.ttl() > 0 && !types.contains(rtype),
         _ => false,
     })
 }
 
 /// True if `rdata` from another host's known-answer list is one we would list too.
 pub fn we_would_list(
-    cache: &Cache,
+    cache: &mut Cache,
     now: Instant,
     iface: InterfaceId,
     name: &Name,
@@ -252,5 +265,5 @@ pub fn we_would_list(
     cache
         .find(name, rtype, iface, rdata)
         .and_then(|id| cache.entry(id))
-        .is_some_and(|e| !e.unique && e.half_ttl_left(now))
+        .is_some_and(|e| !e.unique() && e.half_ttl_left(now))
 }

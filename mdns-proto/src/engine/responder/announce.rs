@@ -1,21 +1,25 @@
 //! Unsolicited responses: announcements after probing (RFC 6762 §8.3), after an update
-//! (§8.4) and after a conflict or goodbye from elsewhere (§6.6); goodbyes on
-//! unregistering or renaming (§10.1).
+//! (RFC 6762 §8.4) and after a conflict or goodbye from elsewhere (RFC 6762 §6.6); goodbyes on
+//! unregistering or renaming (RFC 6762 §10.1).
 //!
-//! An announcement carries every record of the name: unique ones (SRV, TXT, A, AAAA)
-//! with the cache-flush bit and as whole RRsets (§10.2), shared ones (the service PTR,
-//! subtype PTRs, the type enumeration PTR, RFC 6763 §7.1, §9) without; the NSEC goes in
-//! Additional. Nothing is announced periodically.
+//! An announcement carries every record of the name: unique ones (SRV, TXT, A, AAAA) with
+//! the cache-flush bit and as whole RRsets (RFC 6762 §10.2), shared ones (the service PTR,
+//! subtype PTRs, the type enumeration PTR, RFC 6763 §7.1, RFC 6763 §9) without; the NSEC
+//! goes in Additional. Nothing is announced periodically.
 
-use super::registry::{Kind, Phase, RecKey, Registry};
+use super::job::{GoodbyeJob, Job, OwnedRec, ResponseJob};
+use super::records::RecKey;
+use super::registration::{Kind, Phase};
+use super::registry::Registry;
 use super::schedule::MULTICAST_MIN_GAP;
-use super::write::{GoodbyeJob, Job, OwnedRec, ResponseJob};
 use super::{families, multicast, Responder};
 use crate::engine::event::{Event, RegistrationId};
 use crate::engine::io::InterfaceId;
 use crate::engine::Ctx;
+use crate::name::Name;
 use crate::wire::RecordData;
 use alloc::vec::Vec;
+use core::net::IpAddr;
 use smallvec::SmallVec;
 
 impl Responder {
@@ -39,10 +43,10 @@ impl Responder {
             match &reg.kind {
                 Kind::Service(s) => {
                     answers.push(RecKey::Ptr(id, 0));
-                    for i in 0..s.subtypes.len() {
+                    for i in 0..s.subtypes().len() {
                         answers.push(RecKey::Ptr(id, (i + 1) as u8));
                     }
-                    if let Some(rep) = self.registry.enum_rep(&s.type_name, iface) {
+                    if let Some(rep) = self.registry.enum_rep(s.type_name(), iface) {
                         answers.push(RecKey::EnumPtr(rep));
                     }
                     answers.push(RecKey::Srv(id));
@@ -56,36 +60,24 @@ impl Responder {
         answers.dedup();
         additionals.sort_unstable();
         for family in families(ctx, iface) {
-            // §6: no record is multicast twice within a second on an interface. What
+            // RFC 6762 §6: no record is multicast twice within a second on an interface. What
             // went out too recently (an update right after an announcement, records
             // shared by several registrations) waits until it may go again.
             let (recent, fresh): (Vec<RecKey>, Vec<RecKey>) = answers.iter().partition(|k| {
-                self.sched.multicast_within(
-                    &self.registry,
-                    ctx.now,
-                    **k,
-                    iface,
-                    family,
-                    MULTICAST_MIN_GAP,
-                )
+                self.sched
+                    .multicast_within(ctx.now, **k, iface, family, MULTICAST_MIN_GAP)
             });
             if !recent.is_empty() {
-                let at = self.sched.ready_at(
-                    &self.registry,
-                    ctx.now,
-                    &recent,
-                    iface,
-                    family,
-                    MULTICAST_MIN_GAP,
-                );
+                let at = self
+                    .sched
+                    .ready_at(ctx.now, &recent, iface, family, MULTICAST_MIN_GAP);
                 self.sched
                     .add(ctx.now, iface, multicast(family), at, &recent, false);
             }
             if fresh.is_empty() {
                 continue;
             }
-            self.sched
-                .note_multicast(&self.registry, ctx.now, &fresh, iface, family);
+            self.sched.note_multicast(ctx.now, &fresh, iface, family);
             self.outbox.push_back(Job::Response(ResponseJob {
                 iface,
                 dest: multicast(family),
@@ -98,7 +90,7 @@ impl Responder {
         }
     }
 
-    /// Announces `id` again wherever it is established, without probing (§8.4).
+    /// Announces `id` again wherever it is established, without probing (RFC 6762 §8.4).
     pub(super) fn reannounce(&mut self, ctx: &mut Ctx<'_>, id: RegistrationId) {
         let Some(reg) = self.registry.regs.get_mut(&id) else {
             return;
@@ -113,7 +105,52 @@ impl Responder {
         }
     }
 
-    /// Queues goodbyes (TTL 0, §10.1) for `id`'s records on every interface it was
+    /// Queues goodbyes (TTL 0, RFC 6762 §10.1) for the address records of `gone`, the
+    /// addresses `iface` no longer has, of every host name announced there, in
+    /// registration order. Without the cache-flush bit: each withdraws one address,
+    /// and must not make caches flush the host's other addresses (RFC 6762 §10.2).
+    pub(super) fn address_goodbyes(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        iface: InterfaceId,
+        gone: &[IpAddr],
+    ) {
+        let mut hosts: Vec<(RegistrationId, Name)> = self
+            .registry
+            .regs
+            .values()
+            .filter(|r| r.is_host() && r.link(iface).is_some_and(|l| l.announced))
+            .map(|r| (r.id, r.name.clone()))
+            .collect();
+        hosts.sort_unstable_by_key(|h| h.0);
+        let mut records = Vec::new();
+        for (_, name) in hosts {
+            for &a in gone {
+                let data = match a {
+                    IpAddr::V4(v4) => RecordData::A(v4),
+                    IpAddr::V6(v6) => RecordData::Aaaa(v6),
+                };
+                records.push(OwnedRec {
+                    name: name.clone(),
+                    data,
+                    unique: false,
+                });
+            }
+        }
+        if records.is_empty() {
+            return;
+        }
+        for family in families(ctx, iface) {
+            self.outbox.push_back(Job::Goodbye(GoodbyeJob {
+                iface,
+                family,
+                records: records.clone(),
+                notify: SmallVec::new(),
+            }));
+        }
+    }
+
+    /// Queues goodbyes (TTL 0, RFC 6762 §10.1) for `id`'s records on every interface it was
     /// announced on. With `notify`, `Unregistered` is reported once they are all out
     /// (at once if none is owed).
     pub(super) fn send_goodbyes(&mut self, ctx: &mut Ctx<'_>, id: RegistrationId, notify: bool) {
@@ -128,22 +165,22 @@ impl Responder {
             let mut records = Vec::new();
             match &reg.kind {
                 Kind::Service(s) => {
-                    for name in core::iter::once(&s.type_name).chain(s.subtypes.iter()) {
+                    for name in core::iter::once(s.type_name()).chain(s.subtypes()) {
                         records.push(OwnedRec {
                             name: name.clone(),
-                            data: s.ptr.clone(),
+                            data: s.ptr().clone(),
                             unique: false,
                         });
                     }
                     // RFC 6763 §9: the type stays listed while another service has it.
-                    if self.registry.types.get(&s.type_name) == Some(&1) {
+                    if self.registry.types.get(s.type_name()) == Some(&1) {
                         records.push(OwnedRec {
                             name: self.registry.enum_name.clone(),
-                            data: s.type_ptr.clone(),
+                            data: s.type_ptr().clone(),
                             unique: false,
                         });
                     }
-                    for data in [&s.srv, &s.txt] {
+                    for data in [s.srv(), s.txt()] {
                         records.push(OwnedRec {
                             name: reg.name.clone(),
                             data: data.clone(),
@@ -154,8 +191,8 @@ impl Responder {
                 Kind::Host(_) => {
                     for a in &addrs {
                         let data = match a.addr {
-                            core::net::IpAddr::V4(v4) => RecordData::A(v4),
-                            core::net::IpAddr::V6(v6) => RecordData::Aaaa(v6),
+                            IpAddr::V4(v4) => RecordData::A(v4),
+                            IpAddr::V6(v6) => RecordData::Aaaa(v6),
                         };
                         records.push(OwnedRec {
                             name: reg.name.clone(),

@@ -1,17 +1,27 @@
-//! Which of our records answer a question (RFC 6762 §6, §6.5), the additional records
+//! Which of our records answer a question (RFC 6762 §6, RFC 6762 §6.5), the additional records
 //! that go with them (RFC 6763 §12, RFC 6762 §6.2), and negative answers (NSEC,
 //! RFC 6762 §6.1). Pure functions of the registry and an interface's addresses.
 //!
 //! Names match case-insensitively and are answered in the case they were registered in
 //! (RFC 6762 §16). Only names whose probing is over on the interface are answered.
-//! There is no NXDOMAIN: a name we do not own gets no answer at all (§6).
+//! There is no NXDOMAIN: a name we do not own gets no answer at all (RFC 6762 §6).
 
 use super::fold::Folded;
-use super::registry::{host_types, Node, RecKey, Registry};
+use super::records::{host_types, RecKey};
+use super::registry::{Node, Registry};
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
-use crate::wire::{Class, Rtype};
+use crate::wire::{Class, NameRef, Rtype};
 use smallvec::SmallVec;
+
+/// A question as answering needs it.
+#[derive(Clone, Copy)]
+pub(crate) struct Q<'a> {
+    pub name: NameRef<'a>,
+    pub qtype: Rtype,
+    pub qclass: Class,
+    pub unicast_response: bool,
+}
 
 /// What the registry holds at a question's name: looked up once per name, however
 /// many questions of a query ask about it (SRV and TXT, A and AAAA).
@@ -58,7 +68,7 @@ pub(crate) fn answer_question(
     let Some(node) = at.node else {
         return;
     };
-    // Service type and subtype names (RFC 6763 §4, §7.1): shared PTRs.
+    // Service type and subtype names (RFC 6763 §4, RFC 6763 §7.1): shared PTRs.
     if qtype.matches(Rtype::PTR) {
         // The node says which PTR of each service is here: no name comparison.
         for &(id, i) in &node.ptr {
@@ -80,7 +90,7 @@ pub(crate) fn answer_question(
                     _ => qtype == Rtype::AAAA,
                 }));
             } else {
-                // §6.1: a name we own, a type it lacks: say so with NSEC.
+                // RFC 6762 §6.1: a name we own, a type it lacks: say so with NSEC.
                 out.push(RecKey::Nsec(id));
             }
         }
@@ -94,7 +104,7 @@ pub(crate) fn answer_question(
                 }
                 Rtype::SRV => out.push(RecKey::Srv(id)),
                 Rtype::TXT => out.push(RecKey::Txt(id)),
-                // §6.1: NSEC for the types the instance name does not have.
+                // RFC 6762 §6.1: NSEC for the types the instance name does not have.
                 _ => out.push(RecKey::Nsec(id)),
             }
         }

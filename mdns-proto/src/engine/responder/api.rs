@@ -23,7 +23,7 @@
 //! # let _ = id;
 //! ```
 
-use super::registry::{HostRecords, Kind, Registration, Service};
+use super::registration::{HostRecords, InterfaceSelection, Kind, Registration, Service};
 use super::Responder;
 use crate::engine::event::{Event, RegistrationId};
 use crate::engine::io::InterfaceId;
@@ -34,32 +34,11 @@ use crate::time::Instant;
 use crate::wire::RecordData;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
-use core::cell::Cell;
 use core::fmt;
 use smallvec::SmallVec;
 
 /// Most subtypes of one service (each adds a PTR to every announcement).
 pub const MAX_SUBTYPES: usize = 32;
-
-/// The interfaces a registration is published on.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub enum InterfaceSelection {
-    /// Every interface the engine runs on, present and future.
-    #[default]
-    All,
-    /// Only these.
-    Only(Vec<InterfaceId>),
-}
-
-impl InterfaceSelection {
-    /// True if the registration is published on `id`.
-    pub fn includes(&self, id: InterfaceId) -> bool {
-        match self {
-            InterfaceSelection::All => true,
-            InterfaceSelection::Only(list) => list.contains(&id),
-        }
-    }
-}
 
 /// Why a registration was refused.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,7 +72,7 @@ pub enum RegisterError {
         /// The name.
         name: Name,
     },
-    /// The engine already holds [`MAX_REGISTRATIONS`](super::regs::MAX_REGISTRATIONS)
+    /// The engine already holds [`MAX_REGISTRATIONS`](super::MAX_REGISTRATIONS)
     /// registrations.
     TooManyRegistrations {
         /// The limit.
@@ -173,7 +152,7 @@ impl fmt::Display for RegistrationError {
 impl std::error::Error for RegistrationError {}
 
 /// A service to publish: `<instance>.<type>.local.` with SRV, TXT and PTR records
-/// (RFC 6763 §4-§7), validated by [`ServiceBuilder::build`].
+/// (RFC 6763 §4 to RFC 6763 §7), validated by [`ServiceBuilder::build`].
 #[derive(Clone, Debug)]
 pub struct ServiceRegistration {
     instance: InstanceName,
@@ -242,7 +221,7 @@ impl ServiceBuilder {
         self
     }
 
-    /// The TXT data (RFC 6763 §6); default: none (sent as one empty string, §6.1).
+    /// The TXT data (RFC 6763 §6); default: none (sent as one empty string, RFC 6763 §6.1).
     pub fn txt(mut self, txt: Txt) -> Self {
         self.txt = txt;
         self
@@ -380,7 +359,7 @@ fn in_local(name: &Name) -> bool {
 
 impl Engine {
     /// Publishes a service: probing starts on every selected interface that is up
-    /// (RFC 6762 §8.1), then the records are announced (§8.3) and answered. Events:
+    /// (RFC 6762 §8.1), then the records are announced (RFC 6762 §8.3) and answered. Events:
     /// `ProbingStarted`, then `Registered` (with the name finally used), or `Renamed` /
     /// `RegistrationFailed` on conflicts.
     pub fn register_service(
@@ -411,10 +390,10 @@ impl Engine {
         txt: Txt,
     ) -> Result<(), RegistrationError> {
         let (mut ctx, _, responder) = self.split(now);
-        responder.update(&mut ctx, id, |s| s.txt = txt_data(&txt))
+        responder.update(&mut ctx, id, |s| s.set_txt(txt_data(&txt)))
     }
 
-    /// Changes a service's port and announces the new SRV, without probing (§8.4).
+    /// Changes a service's port and announces the new SRV, without probing (RFC 6762 §8.4).
     pub fn update_port(
         &mut self,
         now: Instant,
@@ -422,12 +401,7 @@ impl Engine {
         port: u16,
     ) -> Result<(), RegistrationError> {
         let (mut ctx, _, responder) = self.split(now);
-        responder.update(&mut ctx, id, |s| {
-            s.port = port;
-            if let RecordData::Srv { port: p, .. } = &mut s.srv {
-                *p = port;
-            }
-        })
+        responder.update(&mut ctx, id, |s| s.set_port(port))
     }
 
     /// Withdraws a registration: goodbyes (TTL 0, RFC 6762 §10.1) go out on every
@@ -482,22 +456,15 @@ impl Responder {
         if self.registry.name_taken(&full) {
             return Err(RegisterError::NameInUse { name: full });
         }
-        let type_name = r.service_type.to_name();
-        let mut service = Service {
-            instance: r.instance,
-            type_ptr: RecordData::Ptr(type_name.clone()),
-            type_name,
-            subtypes: r.subtypes,
-            host: r.host,
-            host_key: Box::default(),
-            host_seen: Cell::new(None),
-            port: r.port,
-            ptr: RecordData::Ptr(full.clone()),
-            srv: RecordData::Txt(SmallVec::new()),
-            txt: txt_data(&r.txt),
-            nsec: RecordData::Txt(SmallVec::new()),
-        };
-        service.set_srv(&full);
+        let service = Service::new(
+            r.instance,
+            r.service_type.to_name(),
+            r.subtypes,
+            r.host,
+            r.port,
+            txt_data(&r.txt),
+            &full,
+        );
         self.add(
             ctx,
             full,
@@ -592,7 +559,7 @@ impl Responder {
                 .regs
                 .values()
                 .filter_map(Registration::service)
-                .filter(|s| s.host == reg.name)
+                .filter(|s| *s.host() == reg.name)
                 .count();
             if services > 0 {
                 return Err(RegistrationError::HostInUse { id, services });

@@ -6,8 +6,8 @@
 //! at a time and compared with `memcmp`, instead of walking its labels (and following
 //! its compression pointers) again for every byte hashed and every comparison.
 
+use crate::name::for_each_word;
 use crate::name::Name;
-use crate::util::for_each_word;
 use crate::wire::NameRef;
 use core::hash::{BuildHasher, Hasher};
 
@@ -50,15 +50,16 @@ impl Folded {
             self.len = len;
             return;
         }
+        // Else run by run (the labels up to each pointer).
         let mut len = 0;
-        for label in name.labels() {
-            // Validated on read: the whole name fits, root label included.
-            let Some(out) = self.buf.get_mut(len..len + 1 + label.len()) else {
+        for run in name.runs() {
+            // Validated on read: the whole name fits, root label included. Length
+            // bytes are at most 63: lower-casing leaves them as they are.
+            let Some(out) = self.buf.get_mut(len..len + run.len()) else {
                 break;
             };
-            out[0] = label.len() as u8;
-            fold_into(&mut out[1..], label);
-            len += 1 + label.len();
+            fold_into(out, run);
+            len += run.len();
         }
         // The root label.
         len = len.min(MAX_WIRE - 1);
@@ -96,7 +97,7 @@ impl core::fmt::Debug for Folded {
 /// Eight bytes ASCII lower-cased at once: each byte in `A..=Z` gets bit 5 set, every
 /// other byte (non-ASCII ones included) is left as it is.
 #[inline]
-fn lower_word(x: u64) -> u64 {
+pub(crate) fn lower_word(x: u64) -> u64 {
     const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
     const HIGH: u64 = 0x8080_8080_8080_8080;
     let low = x & LOW7;

@@ -1,38 +1,31 @@
-//! Received datagrams: queries (known answers §7.1, multi-packet known answers §7.2,
-//! probes from other hosts §8.2, questions §6, QU §5.4, legacy §6.7) and responses
-//! (conflicts §8.1 and §9, cooperating responders §6.6, goodbyes for our records
-//! §10.1, duplicate answer suppression §7.4).
+//! Received datagrams: queries (known answers RFC 6762 §7.1, multi-packet known answers
+//! RFC 6762 §7.2, probes from other hosts RFC 6762 §8.2, questions RFC 6762 §6, QU
+//! RFC 6762 §5.4, legacy RFC 6762 §6.7) and responses (conflicts RFC 6762 §8.1 and
+//! RFC 6762 §9, cooperating responders RFC 6762 §6.6, goodbyes for our records
+//! RFC 6762 §10.1, duplicate answer suppression RFC 6762 §7.4).
 
-use super::answer::{answer_question, any_shared, AtName};
-use super::registry::{Phase, RecKey};
+use super::answer::{answer_question, any_shared, AtName, Q};
+use super::records::RecKey;
+use super::registration::Phase;
 use super::schedule::{answer_delay, HeldQuery, HeldQuestion, MAX_HELD_QUESTIONS};
 use super::schedule::{MULTICAST_MIN_GAP, TC_DELAY_MAX, TC_DELAY_MIN};
 use super::{legacy, multicast, Responder, MAX_OUTBOX};
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, MDNS_PORT};
 use crate::engine::{Ctx, Incoming};
-use crate::wire::{Class, NameRef, RData, Rtype, Section};
+use crate::wire::{NameRef, RData, Rtype, Section};
 
 use core::net::{IpAddr, SocketAddr};
 use smallvec::SmallVec;
 
-/// A question as answering needs it.
-#[derive(Clone, Copy)]
-pub(crate) struct Q<'a> {
-    pub name: NameRef<'a>,
-    pub qtype: Rtype,
-    pub qclass: Class,
-    pub unicast_response: bool,
-}
-
 /// Where a query came from and what kind it is.
 #[derive(Clone, Copy)]
-pub(crate) struct From {
+pub(crate) struct QuerySource {
     pub iface: InterfaceId,
     pub source: SocketAddr,
     /// The query ID of a legacy query (RFC 6762 §6.7), `None` for an mDNS query.
     pub legacy: Option<u16>,
-    /// The query waited 400–500 ms for its known answers already (§7.2): no further
+    /// The query waited 400–500 ms for its known answers already (RFC 6762 §7.2): no further
     /// delay.
     pub held: bool,
 }
@@ -51,7 +44,7 @@ impl Responder {
         // answered by multicast: a unicast reply to port 5353 would reach only one of
         // the sockets sharing it (RFC 6762 §15.1).
         let local = inc.local;
-        // §8.2: Authority records make the query a probe for their names.
+        // RFC 6762 §8.2: Authority records make the query a probe for their names.
         let header = msg.header();
         let mut probed: SmallVec<[NameRef<'_>; 4]> = SmallVec::new();
         // (The record sections are walked only when they hold something: the walk
@@ -66,7 +59,7 @@ impl Responder {
         for name in &probed {
             self.probe_from_other(ctx, iface, addrs, msg, name);
         }
-        // §7.1: known answers with at least half our TTL suppress our answer.
+        // RFC 6762 §7.1: known answers with at least half our TTL suppress our answer.
         let mut suppressed: SmallVec<[RecKey; 16]> = SmallVec::new();
         if header.ancount > 0 {
             for r in msg.records().flatten() {
@@ -85,8 +78,8 @@ impl Responder {
             }
         }
         if header.qdcount == 0 {
-            // §7.2: a continuation packet adds known answers to the held query from the
-            // same source, and more to come (TC) extends the wait.
+            // RFC 6762 §7.2: a continuation packet adds known answers to the held query
+            // from the same source, and more to come (TC) extends the wait.
             let tc = header.truncated();
             let delay = ctx.rng.duration_between(TC_DELAY_MIN, TC_DELAY_MAX);
             if let Some(h) = self.sched.held_mut(source, iface) {
@@ -102,7 +95,7 @@ impl Responder {
             return;
         }
         if header.truncated() && !inc.legacy {
-            // §6, §7.2: wait 400–500 ms for the rest of the known answers.
+            // RFC 6762 §6, RFC 6762 §7.2: wait 400–500 ms for the rest of the known answers.
             let questions = msg
                 .questions()
                 .flatten()
@@ -134,7 +127,7 @@ impl Responder {
                 unicast_response: q.unicast_response && !local,
             });
         }
-        let from = From {
+        let from = QuerySource {
             iface,
             source,
             legacy: inc.legacy.then_some(header.id),
@@ -143,7 +136,7 @@ impl Responder {
         self.answer(ctx, from, addrs, &questions, &suppressed, &probed);
     }
 
-    /// Answers a held query whose wait for known answers is over (§7.2).
+    /// Answers a held query whose wait for known answers is over (RFC 6762 §7.2).
     pub(super) fn answer_held(&mut self, ctx: &mut Ctx<'_>, h: HeldQuery) {
         let ifaces = ctx.ifaces;
         let Some(addrs) = ifaces.get(h.iface).map(|i| i.addrs.as_slice()) else {
@@ -162,7 +155,7 @@ impl Responder {
                 })
             })
             .collect();
-        let from = From {
+        let from = QuerySource {
             iface: h.iface,
             source: h.source,
             legacy: None,
@@ -175,7 +168,7 @@ impl Responder {
     fn answer(
         &mut self,
         ctx: &mut Ctx<'_>,
-        from: From,
+        from: QuerySource,
         addrs: &[IfAddr],
         questions: &[Q<'_>],
         suppressed: &[RecKey],
@@ -185,6 +178,7 @@ impl Responder {
         let mut mc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut uc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut defence: SmallVec<[RecKey; 8]> = SmallVec::new();
+        let mut uc_defence: SmallVec<[RecKey; 8]> = SmallVec::new();
         let mut keys: SmallVec<[RecKey; 16]> = SmallVec::new();
         // Each question's name folded once: hashed and compared in one piece. A name
         // asked about again (the next question's name a pointer to this one's, as in
@@ -224,31 +218,35 @@ impl Responder {
             keys.retain(|k| !suppressed.contains(k));
             if from.legacy.is_some() {
                 mc.extend(keys.iter().copied());
-            } else if probe {
-                // §6, §8.1: a probe for a name we own is answered at once, by multicast.
-                defence.extend(keys.iter().copied());
             } else if q.unicast_response {
-                // §5.4: QU gets a unicast answer, unless the record was not multicast on
-                // this interface within a quarter of its TTL.
+                // RFC 6762 §5.4: QU gets a unicast answer, unless the record was not multicast on
+                // this interface within a quarter of its TTL. RFC 6762 §8.1: a probe asks for QU
+                // "to allow a defending host to respond immediately via unicast", and is
+                // answered at once either way (mDNSResponder takes a multicast answer
+                // to its probe for a possibly spurious conflict and probes again a second
+                // later; a unicast one makes it rename at once).
                 for &k in &keys {
                     let quarter = self
                         .registry
                         .rec(k, addrs, ctx.config)
                         .map_or(0, |r| u64::from(r.ttl) * 250);
                     let recent = self.sched.multicast_within(
-                        &self.registry,
                         ctx.now,
                         k,
                         from.iface,
                         family,
                         core::time::Duration::from_millis(quarter),
                     );
-                    if recent {
-                        uc.push(k);
-                    } else {
-                        mc.push(k);
+                    match (probe, recent) {
+                        (true, true) => uc_defence.push(k),
+                        (true, false) => defence.push(k),
+                        (false, true) => uc.push(k),
+                        (false, false) => mc.push(k),
                     }
                 }
+            } else if probe {
+                // RFC 6762 §6, RFC 6762 §8.1: a QM probe for a name we own is answered at once, by multicast.
+                defence.extend(keys.iter().copied());
             } else {
                 mc.extend(keys.iter().copied());
             }
@@ -271,6 +269,16 @@ impl Responder {
             return;
         }
         let dest = multicast(family);
+        let mut to = from.source;
+        to.set_port(MDNS_PORT);
+        self.sched.add(
+            now,
+            from.iface,
+            Destination::Unicast(to),
+            now,
+            &uc_defence,
+            false,
+        );
         self.sched.add(now, from.iface, dest, now, &defence, true);
         let shared = any_shared(&mc) || any_shared(&uc);
         let delay = if from.held {
@@ -280,8 +288,6 @@ impl Responder {
         };
         self.sched
             .add(now, from.iface, dest, now + delay, &mc, false);
-        let mut to = from.source;
-        to.set_port(MDNS_PORT);
         self.sched.add(
             now,
             from.iface,
@@ -325,18 +331,19 @@ impl Responder {
                         matches!(r.rtype, Rtype::SRV | Rtype::TXT)
                     };
                     let conflict = match link.phase {
-                        // §10.1: a goodbye withdraws the sender's record; it claims
+                        // RFC 6762 §10.1: a goodbye withdraws the sender's record; it claims
                         // nothing. (A loser's goodbyes for the name it gives up used to
                         // make the winner probe again and, seeing more goodbyes while
                         // probing, rename too: both ended up renamed.)
                         _ if r.ttl == 0 => false,
-                        // §8.1: conflicts before our first probe are ignored.
-                        Phase::Probing { sent: 0 } => false,
-                        // §8.1: while probing, any record of the name that is not
+                        // RFC 6762 §8.1: conflicts before our first probe are ignored; after
+                        // a lost tiebreak our probes went out already (see `probe`).
+                        Phase::Probing { sent: 0 } => self.deferred.probed(owner, iface) && !ours,
+                        // RFC 6762 §8.1: while probing, any record of the name that is not
                         // ours, of any type, is a conflict.
                         Phase::Probing { .. } => !ours,
-                        // §9: after probing, a record of one of our types with other
-                        // data. Identical data is a cooperating responder (§6.6).
+                        // RFC 6762 §9: after probing, a record of one of our types with other
+                        // data. Identical data is a cooperating responder (RFC 6762 §6.6).
                         _ => !ours && owned_type,
                     };
                     if conflict && !conflicts.contains(&owner) {
@@ -359,48 +366,24 @@ impl Responder {
                 continue;
             };
             if u64::from(r.ttl) * 2 < u64::from(ours.ttl) {
-                // §6.6: our record with less than half our TTL (a goodbye, §10.1,
-                // included): re-announce it so caches keep it.
+                // RFC 6762 §6.6: our record with less than half our TTL (a goodbye,
+                // RFC 6762 §10.1, included): re-announce it so caches keep it.
                 reannounce.push(k);
             } else if r.ttl >= ours.ttl {
-                // §7.4: someone else just sent our answer with a TTL not less than
+                // RFC 6762 §7.4: someone else just sent our answer with a TTL not less than
                 // ours: ours counts as sent.
-                self.sched
-                    .suppress_duplicate(&self.registry, ctx.now, k, iface, family);
+                self.sched.suppress_duplicate(ctx.now, k, iface, family);
             }
         }
         for id in conflicts {
             self.conflict(ctx, id, iface);
         }
         if !reannounce.is_empty() {
-            let at = self.sched.ready_at(
-                &self.registry,
-                ctx.now,
-                &reannounce,
-                iface,
-                family,
-                MULTICAST_MIN_GAP,
-            );
+            let at = self
+                .sched
+                .ready_at(ctx.now, &reannounce, iface, family, MULTICAST_MIN_GAP);
             self.sched
                 .add(ctx.now, iface, multicast(family), at, &reannounce, false);
         }
-    }
-}
-
-/// Questions echoed by a legacy reply.
-pub(crate) fn owned_questions(
-    questions: &[Q<'_>],
-    owned: &mut SmallVec<[(crate::name::Name, Rtype, Class); 2]>,
-) {
-    owned.clear();
-    for (i, q) in questions.iter().enumerate() {
-        // A name asked about again (SRV and TXT of one instance: the second question's
-        // name a pointer to the first's) is copied, not built again.
-        let same = |p: &Q<'_>| p.name.offset() == q.name.offset();
-        let name = match questions[..i].iter().position(same) {
-            Some(j) => owned[j].0.clone(),
-            None => q.name.to_name(),
-        };
-        owned.push((name, q.qtype, q.qclass));
     }
 }

@@ -1,25 +1,24 @@
 //! Replies to legacy unicast queries (RFC 6762 §6.7): one-shot resolvers asking from a
 //! port other than 5353. The reply goes by unicast to the source address and port, with
 //! the query ID and questions echoed, no cache-flush bits, TTLs of at most ten seconds,
-//! SRV records without name compression (§18.14), and TC when it does not fit (the
+//! SRV records without name compression (RFC 6762 §18.14), and TC when it does not fit (the
 //! writing rules are in [`write`](super::write)). The question list and the answer list
 //! of a reply sent are kept for the next one: later replies allocate nothing for them.
 //!
-//! Bound on amplification: a reply is at most [`LEGACY_MAX_REPLY`] (512) bytes, what a
+//! Bound on amplification: a reply is at most `LEGACY_MAX_REPLY` (512) bytes, what a
 //! resolver without EDNS0 accepts (RFC 1035 §4.2.1). The smallest query carrying a
 //! question is 17 bytes, so a reply is never more than ~30× its query, whatever it asks.
 
-use super::answer::is_strictly_sorted;
-use super::incoming::{owned_questions, Q};
-use super::registry::RecKey;
-use super::write::{Job, LegacyQuery, ResponseJob};
+use super::answer::{is_strictly_sorted, Q};
+use super::job::{Job, LegacyQuery, ResponseJob};
+use super::records::RecKey;
 use crate::engine::io::{Destination, InterfaceId};
+use crate::name::Name;
+use crate::wire::{Class, Rtype};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use smallvec::SmallVec;
-
-pub use super::write::{LEGACY_MAX_REPLY, LEGACY_MAX_TTL};
 
 /// The reply job to a legacy query with ID `id` from `source`: `answers` (sorted,
 /// without duplicates, put in `list`, an empty list), then their additional records.
@@ -57,4 +56,19 @@ pub(crate) fn reply(
         gap: None,
         legacy: Some(legacy),
     })
+}
+
+/// Questions echoed by a legacy reply.
+fn owned_questions(questions: &[Q<'_>], owned: &mut SmallVec<[(Name, Rtype, Class); 2]>) {
+    owned.clear();
+    for (i, q) in questions.iter().enumerate() {
+        // A name asked about again (SRV and TXT of one instance: the second question's
+        // name a pointer to the first's) is copied, not built again.
+        let same = |p: &Q<'_>| p.name.offset() == q.name.offset();
+        let name = match questions[..i].iter().position(same) {
+            Some(j) => owned[j].0.clone(),
+            None => q.name.to_name(),
+        };
+        owned.push((name, q.qtype, q.qclass));
+    }
 }

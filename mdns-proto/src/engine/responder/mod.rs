@@ -1,84 +1,107 @@
-//! The publishing half (RFC 6762 §6, §8, §9, §10; RFC 6763): probing, conflict
-//! resolution and renaming, announcing, answering, goodbyes.
+//! The publishing half of the engine (RFC 6762 §6, RFC 6762 §8, RFC 6762 §9, RFC 6762 §10;
+//! RFC 6763): probing, conflict resolution and renaming, announcing, answering, goodbyes.
 //!
-//! - [`api`]: the public commands on [`Engine`](super::Engine) and their typed inputs
-//!   and errors.
-//! - [`fold`]: names folded to lower case and a fast hasher, the keys of its tables.
-//! - [`registry`]: the records we own and the name index answering looks them up in.
-//! - [`probe`]: probing, conflicts, renaming (§8.1, §8.2, §9).
-//! - [`tiebreak`]: simultaneous probe tiebreaking (§8.2, §8.2.1).
-//! - [`announce`]: announcements, updates and goodbyes (§8.3, §8.4, §10.1).
-//! - [`answer`]: which records answer a question, additional records, NSEC (§6,
-//!   §6.1, RFC 6763 §12).
-//! - [`schedule`]: response delays, aggregation, rate limits, multi-packet known answers
-//!   (§6, §6.3, §6.4, §7.1, §7.2, §7.4).
-//! - [`incoming`]: received queries (known answers, probes from others, questions) and
-//!   responses (conflicts, cooperating responders).
-//! - [`legacy`]: replies to one-shot queriers (§6.7).
-//! - [`write`](mod@write): turning jobs into datagrams within the payload limit (§17).
+//! Public here: what to register ([`ServiceRegistration`], [`HostRegistration`], their
+//! builders, [`InterfaceSelection`]) and the typed errors of the commands on
+//! [`Engine`](super::Engine) ([`RegisterError`], [`RegistrationError`]).
+//!
+//! Files (all private but `api.rs`'s types):
+//! - `api.rs`: the public registration types and commands, and their errors.
+//! - `registration.rs`: one registration (a service or a host name), its prebuilt
+//!   records, and its state on each interface.
+//! - `regs.rs`: the table of registrations by id (a slab).
+//! - `registry.rs`: all registrations and the name index answering looks them up in.
+//! - `records.rs`: our records, named by a key and materialised on demand.
+//! - `multicast.rs`: when each record was last multicast, per interface and family
+//!   (RFC 6762 §6's once a second, RFC 6762 §5.4's quarter TTL).
+//! - `fold.rs`: names folded to lower case and a fast hasher, the keys of its tables.
+//! - `probe.rs`: probing, conflicts, renaming (RFC 6762 §8.1, RFC 6762 §8.2, RFC 6762 §9).
+//! - `tiebreak.rs`: simultaneous probe tiebreaking (RFC 6762 §8.2, RFC 6762 §8.2.1).
+//! - `announce.rs`: announcements, updates and goodbyes (RFC 6762 §8.3, RFC 6762 §8.4,
+//!   RFC 6762 §10.1).
+//! - `answer.rs`: which records answer a question, additional records, NSEC
+//!   (RFC 6762 §6, RFC 6762 §6.1; RFC 6763 §12).
+//! - `schedule.rs`: response delays, aggregation, multi-packet known answers
+//!   (RFC 6762 §6, RFC 6762 §6.3, RFC 6762 §6.4, RFC 6762 §7.1, RFC 6762 §7.2,
+//!   RFC 6762 §7.4).
+//! - `incoming.rs`: received queries (known answers, probes from others, questions)
+//!   and responses (conflicts, cooperating responders).
+//! - `legacy.rs`: replies to one-shot queriers (RFC 6762 §6.7).
+//! - `job.rs`: what waits in the outbox: probes, responses, goodbyes.
+//! - `write.rs`: turning jobs into datagrams within the payload limit (RFC 6762 §17).
 //!
 //! Input flows through `handle_query` / `handle_response`; timers advance in
 //! `advance`, which both `handle_timeout` and `poll_transmit` run, so a transmit is
 //! never missed because a timeout call came late. Everything to send waits in an
-//! ordered outbox of `Job`s.
+//! ordered outbox of jobs.
 
-pub mod announce;
-pub mod answer;
-pub mod api;
-pub mod fold;
-pub mod incoming;
-pub mod legacy;
-pub mod probe;
-pub mod registry;
-pub mod regs;
-pub mod schedule;
-pub mod tiebreak;
-pub mod write;
+mod announce;
+mod answer;
+mod api;
+pub(crate) mod fold;
+mod incoming;
+mod job;
+mod legacy;
+mod multicast;
+mod probe;
+mod records;
+mod registration;
+mod registry;
+mod regs;
+mod schedule;
+mod tiebreak;
+mod write;
 
 pub use api::{
-    HostBuilder, HostRegistration, InterfaceSelection, RegisterError, RegistrationError,
-    ServiceBuilder, ServiceRegistration,
+    HostBuilder, HostRegistration, RegisterError, RegistrationError, ServiceBuilder,
+    ServiceRegistration, MAX_SUBTYPES,
 };
+pub use registration::InterfaceSelection;
+pub use regs::MAX_REGISTRATIONS;
 
 use super::config::Config;
 use super::event::{Event, RegistrationId};
-use super::io::{Destination, Family, InterfaceId, Transmit};
+use super::io::{Destination, Family, IfAddr, InterfaceId, Transmit};
 use super::{Ctx, Incoming};
 use crate::time::Instant;
 use crate::wire::CompressionTable;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use core::net::IpAddr;
 use core::time::Duration;
-use registry::{Phase, Registry};
+use job::{Job, LegacyQuery};
+use registration::Phase;
+use registry::Registry;
 use schedule::Schedule;
-use write::Job;
+use smallvec::SmallVec;
 
 /// Probing starts after a random delay of 0 to this (RFC 6762 §8.1).
-pub const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
+pub(crate) const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
 /// Gap between probes, and the wait after the last one (RFC 6762 §8.1).
-pub const PROBE_INTERVAL: Duration = Duration::from_millis(250);
+pub(crate) const PROBE_INTERVAL: Duration = Duration::from_millis(250);
 /// Probes sent before a name is ours (RFC 6762 §8.1).
-pub const PROBE_COUNT: u8 = 3;
-/// Wait after losing a simultaneous-probe tiebreak before probing again (§8.2).
-pub const TIEBREAK_DEFER: Duration = Duration::from_secs(1);
-/// Conflicts within [`CONFLICT_WINDOW`] after which probing slows down (§8.1).
-pub const CONFLICT_LIMIT: usize = 15;
-/// See [`CONFLICT_LIMIT`] (§8.1: "fifteen conflicts ... within any ten-second period").
-pub const CONFLICT_WINDOW: Duration = Duration::from_secs(10);
-/// The wait before each probe attempt while rate-limited (§8.1).
-pub const CONFLICT_BACKOFF: Duration = Duration::from_secs(5);
+pub(crate) const PROBE_COUNT: u8 = 3;
+/// Wait after losing a simultaneous-probe tiebreak before probing again (RFC 6762 §8.2).
+pub(crate) const TIEBREAK_DEFER: Duration = Duration::from_secs(1);
+/// Conflicts within [`CONFLICT_WINDOW`] after which probing slows down (RFC 6762 §8.1).
+pub(crate) const CONFLICT_LIMIT: usize = 15;
+/// See [`CONFLICT_LIMIT`] (RFC 6762 §8.1: "fifteen conflicts ... within any ten-second
+/// period").
+pub(crate) const CONFLICT_WINDOW: Duration = Duration::from_secs(10);
+/// The wait before each probe attempt while rate-limited (RFC 6762 §8.1).
+pub(crate) const CONFLICT_BACKOFF: Duration = Duration::from_secs(5);
 /// Unsolicited announcements (RFC 6762 §8.3: at least two).
-pub const ANNOUNCE_COUNT: u8 = 2;
+pub(crate) const ANNOUNCE_COUNT: u8 = 2;
 /// Gap before the second announcement, doubling after (RFC 6762 §8.3: one second).
-pub const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(1);
+pub(crate) const ANNOUNCE_INTERVAL: Duration = Duration::from_secs(1);
 /// Renames after which a registration gives up with `NoFreeName`.
-pub const MAX_RENAMES: u32 = 64;
+pub(crate) const MAX_RENAMES: u32 = 64;
 /// Most jobs waiting in the outbox; further legacy replies are dropped.
-pub const MAX_OUTBOX: usize = 256;
+pub(crate) const MAX_OUTBOX: usize = 256;
 
 /// The responder state.
 #[derive(Debug)]
-pub struct Responder {
+pub(crate) struct Responder {
     pub(crate) registry: Registry,
     /// Registration timers `(due, registration, interface)`; an entry is stale (and
     /// skipped) unless the link's `at` still equals it.
@@ -86,8 +109,10 @@ pub struct Responder {
     /// Per interface, when the next first probe is due, so names registered together
     /// are probed together (RFC 6762 §8.1: one packet where they fit).
     probe_start: BTreeMap<InterfaceId, Instant>,
-    /// Recent conflicts, for the §8.1 rate limit.
+    /// Recent conflicts, for the RFC 6762 §8.1 rate limit.
     conflicts: Conflicts,
+    /// Links waiting after a lost tiebreak, their probes out (§8.2, see `probe`).
+    deferred: probe::Deferred,
     pub(crate) sched: Schedule,
     pub(crate) outbox: VecDeque<Job>,
     /// Goodbye jobs still to go out per unregistration, to report `Unregistered`.
@@ -99,7 +124,7 @@ pub struct Responder {
     qname: fold::Folded,
     /// The legacy question list of the last legacy reply sent, kept for the next one
     /// (a reply then costs no allocation for it).
-    spare_legacy: Option<Box<write::LegacyQuery>>,
+    spare_legacy: Option<Box<LegacyQuery>>,
 }
 
 impl Responder {
@@ -109,6 +134,7 @@ impl Responder {
             timers: BTreeSet::new(),
             probe_start: BTreeMap::new(),
             conflicts: Conflicts::default(),
+            deferred: probe::Deferred::default(),
             sched: Schedule::default(),
             outbox: VecDeque::new(),
             goodbyes_left: BTreeMap::new(),
@@ -129,7 +155,10 @@ impl Responder {
     }
 
     pub(crate) fn handle_response(&mut self, ctx: &mut Ctx<'_>, incoming: &Incoming<'_>) {
-        if incoming.own {
+        // Nothing registered (a browse-only engine): no record of theirs can conflict
+        // with or cooperate with one of ours (what `response` acts on is found through
+        // our registrations).
+        if incoming.own || self.registry.regs.is_empty() {
             return;
         }
         self.response(ctx, incoming);
@@ -139,14 +168,21 @@ impl Responder {
         self.advance(ctx);
     }
 
-    /// RFC 6762 §8.3, §13: on a new or changed interface every name is probed and
-    /// announced again before it is used there.
-    pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId) {
-        // Addresses it no longer has are not answered for again: their multicast
-        // times go (the records of the addresses it keeps stay rate-limited).
+    /// RFC 6762 §8.3, RFC 6762 §13: on a new or changed interface every name is probed and
+    /// announced again before it is used there. `before`: the addresses it had (none
+    /// for a new interface).
+    pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId, before: &[IfAddr]) {
         if let Some(i) = ctx.ifaces.get(id) {
-            self.sched
-                .forget_addresses(id, |a| i.addrs.iter().any(|x| x.addr == *a));
+            // Addresses it no longer has are not answered for again: their multicast
+            // times go (the records of the addresses it keeps stay rate-limited), and
+            // RFC 6762 §10.1: their records, no longer true, go with TTL 0.
+            let has = |a: &IpAddr| i.addrs.iter().any(|x| x.addr == *a);
+            self.sched.forget_addresses(id, has);
+            let gone: SmallVec<[IpAddr; 4]> =
+                before.iter().map(|a| a.addr).filter(|a| !has(a)).collect();
+            if !gone.is_empty() {
+                self.address_goodbyes(ctx, id, &gone);
+            }
         }
         let mut ids: alloc::vec::Vec<RegistrationId> = self
             .registry
@@ -168,6 +204,7 @@ impl Responder {
             reg.links.retain(|l| l.iface != id);
         }
         self.probe_start.remove(&id);
+        self.deferred.interface_down(id);
         self.sched.interface_down(id);
         let mut done = alloc::vec::Vec::new();
         self.outbox.retain(|j| {
@@ -277,8 +314,8 @@ impl Responder {
                     self.set_timer(id, iface, ctx.now + PROBE_INTERVAL);
                 }
                 Phase::Probing { .. } => {
-                    // §8.1: no conflict within 250 ms of the third probe: the name is
-                    // ours. Announce at once (§8.3).
+                    // RFC 6762 §8.1: no conflict within 250 ms of the third probe: the name is
+                    // ours. Announce at once (RFC 6762 §8.3).
                     link.phase = Phase::Announcing { sent: 0 };
                     if !reg.registered {
                         reg.registered = true;
@@ -295,7 +332,7 @@ impl Responder {
                     let sent = sent + 1;
                     if sent < ANNOUNCE_COUNT {
                         link.phase = Phase::Announcing { sent };
-                        // §8.3: one second, then (if more) at least doubling.
+                        // RFC 6762 §8.3: one second, then (if more) at least doubling.
                         let gap = ANNOUNCE_INTERVAL * (1u32 << (sent - 1).min(8));
                         self.set_timer(id, iface, ctx.now + gap);
                     } else {
@@ -307,7 +344,7 @@ impl Responder {
         }
         for (iface, regs) in probes {
             for family in families(ctx, iface) {
-                self.outbox.push_back(Job::Probe(write::ProbeJob {
+                self.outbox.push_back(Job::Probe(job::ProbeJob {
                     iface,
                     family,
                     regs: regs.clone(),
@@ -399,11 +436,9 @@ mod tests {
 
     #[test]
     fn a_host_whose_ipv6_addresses_rotate_keeps_no_times_for_old_ones() {
-        // Seven IPv6 addresses and one IPv4 at a time, more than the link's four slots
-        // per family, which the first round's addresses keep; the IPv6 ones are all
-        // replaced every round, as temporary addresses rotate. Each round is announced,
-        // so every address record is multicast and the ones without a slot go to the
-        // schedule's table.
+        // Seven IPv6 addresses and one IPv4 at a time; the IPv6 ones are all replaced
+        // every round, as temporary addresses rotate. Each round is announced, so every
+        // address record is multicast and its time kept.
         let mut e = Engine::new(Config::default());
         let iface = InterfaceId(1);
         let addrs = |round: u16| -> alloc::vec::Vec<IfAddr> {
@@ -430,12 +465,11 @@ mod tests {
             e.interface_up(now, iface, &addrs(round));
             let until = now + core::time::Duration::from_secs(30);
             run(&mut e, &mut now, until);
-            most = most.max(e.responder.sched.table_len());
+            most = most.max(e.responder.sched.times.address_entries());
         }
         // At most one entry per address record the interface has now (1 A and 7 AAAA)
-        // per family of datagram: 14 here, as the link's slots still hold the first
-        // round's addresses. Before `forget_addresses`, 14 more every round (274 after
-        // 20 rounds).
+        // per family of datagram. Before `forget_addresses`, 14 more every round (274
+        // after 20 rounds).
         assert!(
             most > 0,
             "no address reached the table: the test tests nothing"

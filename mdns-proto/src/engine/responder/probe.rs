@@ -1,7 +1,32 @@
 //! Probing and conflict resolution (RFC 6762 §8.1, §8.2, §9): when probing starts, the
 //! conflict rate limit, simultaneous probes from other hosts, and renaming.
+//!
+//! # Simultaneous probes
+//!
+//! Another host's probe for a name we are probing is settled by [`tiebreak`]'s rule:
+//! RFC 6762 §8.2.1 over the record types both probes hold, so that a prober that sends
+//! only part of its set (mDNSResponder sends a service's SRV without its TXT) meets the
+//! same comparison it makes itself and exactly one side defers; the module docs there
+//! give the reasoning. What happens then:
+//!
+//! - We win: their probe is ignored; our probing goes on.
+//! - We lose: we wait one second from their probe, then probe again from the first
+//!   probe (§8.2). Each further losing probe restarts the second, so we stay quiet while
+//!   the winner finishes.
+//! - While we wait, the winner's announcement is a conflict, and we rename at once
+//!   (§8.1), if a probe of ours had gone out before we deferred: "responses received
+//!   before the first probe packet is sent MUST be silently ignored" holds for a probe
+//!   that lost before sending anything, which then learns of the winner from the answer
+//!   to its next probe. Waiting for that answer cost up to a second more.
+//! - A lost tiebreak is not a conflict for the §8.1 rate limit (fifteen conflicts in ten
+//!   seconds): nothing failed, and the one-second wait already bounds the probe rate.
+//!   Counting it did harm: a peer's probe arrives once over IPv4 and once over IPv6 and
+//!   names the host and the service together, so three probes from mDNSResponder made
+//!   twelve "conflicts", and the rename after them waited five seconds.
+//!
+//! [`tiebreak`]: super::tiebreak
 
-use super::registry::{HostRecords, Kind, Phase};
+use super::registration::{HostRecords, Kind, Link, Phase};
 use super::tiebreak::{compare, TieRecord, Tiebreak};
 use super::{
     Responder, CONFLICT_BACKOFF, CONFLICT_LIMIT, CONFLICT_WINDOW, MAX_RENAMES, PROBE_WAIT_MAX,
@@ -14,8 +39,32 @@ use crate::name::Name;
 use crate::sd::{next_host_label, next_service_name};
 use crate::time::Instant;
 use crate::wire::{Message, NameRef, Section};
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::time::Duration;
+
+/// The links (registration, interface) waiting after a lost tiebreak whose probes had
+/// already gone out: there a conflicting response is not "before the first probe"
+/// (RFC 6762 §8.1) and renames at once. Entries go when probing starts over, the
+/// registration goes, or the interface goes.
+#[derive(Debug, Default)]
+pub(crate) struct Deferred(BTreeSet<(RegistrationId, InterfaceId)>);
+
+impl Deferred {
+    /// True if `id` waits on `iface` after probes of its name went out there.
+    pub fn probed(&self, id: RegistrationId, iface: InterfaceId) -> bool {
+        self.0.contains(&(id, iface))
+    }
+
+    /// `iface` is gone.
+    pub fn interface_down(&mut self, iface: InterfaceId) {
+        self.0.retain(|&(_, i)| i != iface);
+    }
+
+    fn forget(&mut self, id: RegistrationId) {
+        self.0.retain(|&(r, _)| r != id);
+    }
+}
 
 impl Responder {
     /// (Re)starts probing `id` on `iface` from the first probe (RFC 6762 §8.1).
@@ -26,21 +75,13 @@ impl Responder {
         iface: InterfaceId,
     ) {
         let at = self.probe_time(ctx, iface);
+        self.deferred.0.remove(&(id, iface));
         let Some(reg) = self.registry.regs.get_mut(&id) else {
             return;
         };
         match reg.link_mut(iface) {
             Some(link) => link.phase = Phase::Probing { sent: 0 },
-            None => {
-                let multicast = super::registry::McTimes::for_kind(&reg.kind);
-                reg.links.push(super::registry::Link {
-                    iface,
-                    phase: Phase::Probing { sent: 0 },
-                    at: None,
-                    announced: false,
-                    multicast,
-                });
-            }
+            None => reg.links.push(Link::new(iface)),
         }
         self.set_timer(id, iface, at);
     }
@@ -85,8 +126,9 @@ impl Responder {
     }
 
     /// Another host probes `name` (its records in Authority). If we are probing the same
-    /// name, the §8.2 tiebreak decides: the loser waits one second and probes again.
-    /// (Defending an established name is done by answering the probe's question.)
+    /// name, the §8.2 tiebreak decides (see the module docs): the loser waits one second
+    /// and probes again. (Defending an established name is done by answering the
+    /// probe's question.)
     pub(super) fn probe_from_other(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -98,12 +140,10 @@ impl Responder {
         let Some(owner) = self.registry.node(name).and_then(|n| n.owner()) else {
             return;
         };
-        let probing = self.registry.regs[&owner]
-            .link(iface)
-            .is_some_and(|l| matches!(l.phase, Phase::Probing { .. }));
-        if !probing {
-            return;
-        }
+        let sent = match self.registry.regs[&owner].link(iface).map(|l| l.phase) {
+            Some(Phase::Probing { sent }) => sent,
+            _ => return,
+        };
         let mut ours: Vec<TieRecord> = self
             .registry
             .proposed(owner, addrs)
@@ -136,8 +176,11 @@ impl Responder {
             })
             .collect();
         if compare(&mut ours, &mut theirs) == Tiebreak::Lose {
-            // §8.2: the loser defers one second and probes again; no rename yet.
-            self.note_conflict(ctx.now);
+            // §8.2: the loser defers one second and probes again; no rename yet, and no
+            // conflict counted for the §8.1 rate limit.
+            if sent > 0 {
+                self.deferred.0.insert((owner, iface));
+            }
             if let Some(link) = self
                 .registry
                 .regs
@@ -189,10 +232,13 @@ impl Responder {
         for _ in 0..MAX_RENAMES {
             new_name = match &mut candidate.kind {
                 Kind::Service(s) => {
-                    s.instance = next_service_name(&s.instance);
-                    s.type_name
-                        .prepend(s.instance.as_str().as_bytes())
-                        .expect("an instance label and a type name fit in a name")
+                    let instance = next_service_name(s.instance());
+                    let name = s
+                        .type_name()
+                        .prepend(instance.as_str().as_bytes())
+                        .expect("an instance label and a type name fit in a name");
+                    s.rename(instance, &name);
+                    name
                 }
                 Kind::Host(_) => {
                     let label = next_host_label(candidate.name.first_label());
@@ -210,16 +256,14 @@ impl Responder {
             }
         }
         candidate.name = new_name.clone();
-        match &mut candidate.kind {
-            Kind::Service(s) => s.set_srv(&new_name),
-            Kind::Host(h) => *h = HostRecords::new(&new_name),
+        if let Kind::Host(h) = &mut candidate.kind {
+            *h = HostRecords::new(&new_name);
         }
         candidate.renames += 1;
         candidate.registered = false;
+        // New name, new records: no multicast history (`Schedule::forget` above).
         for l in &mut candidate.links {
             l.announced = false;
-            // New name, new records: no multicast history (as `Schedule::forget`).
-            l.multicast.clear();
         }
         let ifaces: Vec<InterfaceId> = candidate.links.iter().map(|l| l.iface).collect();
         let is_host = candidate.is_host();
@@ -245,11 +289,9 @@ impl Responder {
     fn retarget_services(&mut self, ctx: &mut Ctx<'_>, old: &Name, new: &Name) {
         let mut changed = Vec::new();
         for reg in self.registry.regs.values_mut() {
-            let name = reg.name.clone();
             if let Kind::Service(s) = &mut reg.kind {
-                if s.host == *old {
-                    s.host = new.clone();
-                    s.set_srv(&name);
+                if s.host() == old {
+                    s.set_host(new.clone());
                     changed.push(reg.id);
                 }
             }
@@ -278,6 +320,7 @@ impl Responder {
     /// Drops a registration and everything scheduled for it (goodbyes already queued
     /// carry their own copies of the records).
     pub(super) fn remove(&mut self, id: RegistrationId) {
+        self.deferred.forget(id);
         self.registry.unindex(id);
         self.sched.forget(id);
         self.registry.regs.remove(&id);

@@ -5,9 +5,9 @@
 //!
 //! A slot freed by a removal is reused oldest-freed first, under the next generation:
 //! an id comes back only after its slot has been reused 65,536 times. What lives here
-//! is the table only; the registrations' content is `registry`'s.
+//! is the table only, generic over what it holds; a registration's content is
+//! `registration.rs`'s.
 
-use super::registry::Registration;
 use crate::engine::event::RegistrationId;
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
@@ -16,27 +16,37 @@ use core::ops::Index;
 /// Most registrations held at once (slot numbers are 16 bits, 0 unused).
 pub const MAX_REGISTRATIONS: usize = 0xFFFF;
 
-/// Registrations by id.
-#[derive(Debug, Default)]
-pub(crate) struct Regs {
+/// Registrations (or anything kept per registration) by id.
+#[derive(Debug)]
+pub(crate) struct Regs<T> {
     /// Slot `n` (from 1) at index `n - 1`.
-    slots: Vec<Slot>,
+    slots: Vec<Slot<T>>,
     /// Free slot numbers, oldest freed first.
     free: VecDeque<u16>,
 }
 
-#[derive(Debug)]
-struct Slot {
-    /// The generation of the id the slot holds or held last.
-    generation: u16,
-    reg: Option<Registration>,
+impl<T> Default for Regs<T> {
+    fn default() -> Self {
+        Regs {
+            slots: Vec::new(),
+            free: VecDeque::new(),
+        }
+    }
 }
 
-fn slot_of(id: RegistrationId) -> usize {
+#[derive(Debug)]
+struct Slot<T> {
+    /// The generation of the id the slot holds or held last.
+    generation: u16,
+    reg: Option<T>,
+}
+
+/// The slot number of `id` (from 1; 0 is no slot).
+pub(crate) fn slot_of(id: RegistrationId) -> usize {
     (id.0 & 0xFFFF) as usize
 }
 
-impl Regs {
+impl<T> Regs<T> {
     /// A new id, its slot reserved until [`remove`](Self::remove). `None` when
     /// [`MAX_REGISTRATIONS`] are held.
     pub fn allocate(&mut self) -> Option<RegistrationId> {
@@ -59,7 +69,7 @@ impl Regs {
     }
 
     #[inline]
-    fn slot(&self, id: RegistrationId) -> Option<&Slot> {
+    fn slot(&self, id: RegistrationId) -> Option<&Slot<T>> {
         let n = slot_of(id);
         self.slots
             .get(n.wrapping_sub(1))
@@ -67,12 +77,12 @@ impl Regs {
     }
 
     #[inline]
-    pub fn get(&self, id: &RegistrationId) -> Option<&Registration> {
+    pub fn get(&self, id: &RegistrationId) -> Option<&T> {
         self.slot(*id)?.reg.as_ref()
     }
 
     #[inline]
-    pub fn get_mut(&mut self, id: &RegistrationId) -> Option<&mut Registration> {
+    pub fn get_mut(&mut self, id: &RegistrationId) -> Option<&mut T> {
         let n = slot_of(*id);
         self.slots
             .get_mut(n.wrapping_sub(1))
@@ -87,7 +97,7 @@ impl Regs {
 
     /// Puts `reg` in the slot of `id` (allocated by [`allocate`](Self::allocate) and
     /// not removed since), replacing what is there.
-    pub fn insert(&mut self, id: RegistrationId, reg: Registration) {
+    pub fn insert(&mut self, id: RegistrationId, reg: T) {
         let n = slot_of(id);
         if let Some(s) = self
             .slots
@@ -99,34 +109,40 @@ impl Regs {
     }
 
     /// Takes the registration out, keeping its slot for [`insert`](Self::insert).
-    pub fn take(&mut self, id: &RegistrationId) -> Option<Registration> {
+    pub fn take(&mut self, id: &RegistrationId) -> Option<T> {
         self.get_mut(id)?;
         let n = slot_of(*id);
         self.slots[n - 1].reg.take()
     }
 
     /// Removes the registration for good: its slot is free for reuse.
-    pub fn remove(&mut self, id: &RegistrationId) -> Option<Registration> {
+    pub fn remove(&mut self, id: &RegistrationId) -> Option<T> {
         let reg = self.take(id)?;
         self.free.push_back(slot_of(*id) as u16);
         Some(reg)
     }
 
+    /// True if no slot holds or is reserved for a registration.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.free.len() == self.slots.len()
+    }
+
     /// Every registration, in slot order (callers that need id order sort).
-    pub fn values(&self) -> impl Iterator<Item = &Registration> {
+    pub fn values(&self) -> impl Iterator<Item = &T> {
         self.slots.iter().filter_map(|s| s.reg.as_ref())
     }
 
     /// Every registration, mutably, in slot order.
-    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut Registration> {
+    pub fn values_mut(&mut self) -> impl Iterator<Item = &mut T> {
         self.slots.iter_mut().filter_map(|s| s.reg.as_mut())
     }
 }
 
-impl Index<&RegistrationId> for Regs {
-    type Output = Registration;
+impl<T> Index<&RegistrationId> for Regs<T> {
+    type Output = T;
 
-    fn index(&self, id: &RegistrationId) -> &Registration {
+    fn index(&self, id: &RegistrationId) -> &T {
         self.get(id).expect("a registration of this id")
     }
 }
@@ -137,7 +153,7 @@ mod tests {
 
     #[test]
     fn ids_start_at_one_and_a_freed_slot_comes_back_under_a_new_generation() {
-        let mut r = Regs::default();
+        let mut r = Regs::<u8>::default();
         let a = r.allocate().unwrap();
         let b = r.allocate().unwrap();
         assert_eq!((a, b), (RegistrationId(1), RegistrationId(2)));
@@ -153,8 +169,23 @@ mod tests {
     }
 
     #[test]
+    fn empty_only_when_every_slot_is_free() {
+        let mut r = Regs::<u8>::default();
+        assert!(r.is_empty());
+        let a = r.allocate().unwrap();
+        let b = r.allocate().unwrap();
+        assert!(!r.is_empty(), "slots reserved");
+        r.free.push_back(a.0 as u16);
+        assert!(!r.is_empty(), "one still reserved");
+        r.free.push_back(b.0 as u16);
+        assert!(r.is_empty());
+        r.allocate().unwrap();
+        assert!(!r.is_empty());
+    }
+
+    #[test]
     fn the_table_is_bounded() {
-        let mut r = Regs::default();
+        let mut r = Regs::<u8>::default();
         for _ in 0..MAX_REGISTRATIONS {
             assert!(r.allocate().is_some());
         }

@@ -1,23 +1,21 @@
-//! When answers go out: response delays (RFC 6762 §6, §6.3), aggregation into one
-//! datagram (§6.4), the per-record per-interface multicast rate limit (§6), queries
-//! held for their multi-packet known answers (§7.2), and duplicate answer suppression
-//! (§7.4).
+//! When answers go out: response delays (RFC 6762 §6, RFC 6762 §6.3), aggregation into one
+//! datagram (RFC 6762 §6.4), the per-record per-interface multicast rate limit
+//! (RFC 6762 §6), queries held for their multi-packet known answers (RFC 6762 §7.2), and
+//! duplicate answer suppression (RFC 6762 §7.4).
 //!
 //! Every table here is bounded, so a flood of queries cannot grow memory: at most
 //! [`MAX_GROUPS`] pending answer groups (each holding distinct records of ours only),
 //! at most [`MAX_HELD_QUERIES`] queries waiting for known answers, each with at most
 //! [`MAX_HELD_QUESTIONS`] questions. When each record was last multicast is kept in
-//! its registration's link for a registration's own records (SRV, TXT, NSEC, PTRs)
-//! and a host's first few addresses per family (see `registry::McTimes`), and in a
-//! table for type-enumeration PTRs and a host's further addresses, which holds at most
-//! one entry per such record, interface and family, and only for addresses an
-//! interface still has (`Schedule::forget_addresses`). At most [`SPARE_LISTS`] emptied
-//! answer lists are kept for reuse.
+//! one store (`multicast.rs`), at most one entry per record, interface and family, and
+//! only for addresses an interface still has. At most [`SPARE_LISTS`] emptied answer
+//! lists are kept for reuse.
 
 use super::answer::is_strictly_sorted;
-use super::fold::WordState;
-use super::registry::{McCell, RecKey, Registry};
-use super::write::{Job, ResponseJob};
+use super::job::{Job, ResponseJob};
+use super::multicast::MulticastTimes;
+use super::records::RecKey;
+use crate::engine::event::RegistrationId;
 use crate::engine::io::{Destination, Family, InterfaceId};
 use crate::name::Name;
 use crate::rand::Rng;
@@ -25,18 +23,16 @@ use crate::time::Instant;
 use crate::wire::{Class, Rtype};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
-use core::hash::{Hash, Hasher};
 use core::net::IpAddr;
 use core::net::SocketAddr;
 use core::time::Duration;
-use hashbrown::HashMap;
 use smallvec::SmallVec;
 
 /// Shortest delay of an answer that may collide with other responders' (RFC 6762 §6).
 pub const SHARED_DELAY_MIN: Duration = Duration::from_millis(20);
 /// Longest such delay (RFC 6762 §6).
 pub const SHARED_DELAY_MAX: Duration = Duration::from_millis(120);
-/// Shortest wait for the rest of a multi-packet known-answer list (RFC 6762 §6, §7.2).
+/// Shortest wait for the rest of a multi-packet known-answer list (RFC 6762 §6, RFC 6762 §7.2).
 pub const TC_DELAY_MIN: Duration = Duration::from_millis(400);
 /// Longest such wait (RFC 6762 §7.2).
 pub const TC_DELAY_MAX: Duration = Duration::from_millis(500);
@@ -95,7 +91,7 @@ pub(crate) struct Schedule {
     groups: Vec<Group>,
     held: Vec<HeldQuery>,
     /// When each record was last multicast, per interface and family.
-    last_multicast: HashMap<McKey, Instant, WordState>,
+    pub times: MulticastTimes,
     /// Emptied answer lists of jobs sent, reused for new groups (at most
     /// [`SPARE_LISTS`]): a response then costs no allocation.
     spare: Vec<Vec<RecKey>>,
@@ -106,47 +102,8 @@ pub const SPARE_LISTS: usize = 8;
 /// Largest list kept (a bigger one, from a huge response, is freed).
 pub const MAX_SPARE_CAPACITY: usize = 64;
 
-/// A key of the multicast-time table: a record of ours, an interface, a family.
-/// Hashed as two or three words (the derived `Hash` fed each field and each address
-/// byte to the hasher apart, several times the cost).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct McKey {
-    pub key: RecKey,
-    pub iface: InterfaceId,
-    pub family: Family,
-}
-
-impl McKey {
-    pub fn new(key: RecKey, iface: InterfaceId, family: Family) -> Self {
-        McKey { key, iface, family }
-    }
-}
-
-impl Hash for McKey {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        let (kind, extra): (u64, u128) = match self.key {
-            RecKey::Ptr(_, i) => (0, u128::from(i)),
-            RecKey::EnumPtr(_) => (1, 0),
-            RecKey::Srv(_) => (2, 0),
-            RecKey::Txt(_) => (3, 0),
-            RecKey::A(_, a) => (4, u128::from(u32::from(a))),
-            RecKey::Aaaa(_, a) => (5, u128::from(a)),
-            RecKey::Nsec(_) => (6, 0),
-        };
-        let family = match self.family {
-            Family::V4 => 0,
-            Family::V6 => 1,
-        };
-        state.write_u64(u64::from(self.key.reg().0) | kind << 32 | family << 35);
-        state.write_u64(u64::from(self.iface.0) ^ (extra as u64).rotate_left(32));
-        if kind == 5 {
-            state.write_u64((extra >> 64) as u64);
-        }
-    }
-}
-
-/// The delay before answering (RFC 6762 §6, §6.3): none when every answer is unique and
-/// the query had one question, else uniform 20–120 ms.
+/// The delay before answering (RFC 6762 §6, RFC 6762 §6.3): none when every answer is
+/// unique and the query had one question, else uniform 20–120 ms.
 pub(crate) fn answer_delay(rng: &mut Rng, shared: bool, questions: usize) -> Duration {
     if !shared && questions <= 1 {
         Duration::ZERO
@@ -259,7 +216,7 @@ impl Schedule {
                 break;
             };
             let g = self.groups.remove(i);
-            // The one-second rule (§6) is applied as the answers are written.
+            // The one-second rule (RFC 6762 §6) is applied as the answers are written.
             let gap = if g.defence {
                 DEFENCE_MIN_GAP
             } else {
@@ -290,81 +247,16 @@ impl Schedule {
         }
     }
 
-    /// When `key` was last multicast on `iface` in `family`: in its registration's
-    /// link where it is kept there, else in the table.
-    fn last_multicast(
-        &self,
-        registry: &Registry,
-        key: RecKey,
-        iface: InterfaceId,
-        family: Family,
-    ) -> Option<Instant> {
-        self.last_multicast_in(
-            registry.multicast_cell(key, iface, family),
-            key,
-            iface,
-            family,
-        )
-    }
-
-    /// [`last_multicast`](Self::last_multicast) with the record's cell (see
-    /// [`Registry::multicast_cell`]) already found.
-    #[inline]
-    pub fn last_multicast_in(
-        &self,
-        cell: Option<McCell<'_>>,
-        key: RecKey,
-        iface: InterfaceId,
-        family: Family,
-    ) -> Option<Instant> {
-        match cell {
-            Some(cell) => cell.get(),
-            None => self.last_multicast_in_table(key, iface, family),
-        }
-    }
-
-    /// [`last_multicast_in`](Self::last_multicast_in) for a record without a cell.
-    fn last_multicast_in_table(
-        &self,
-        key: RecKey,
-        iface: InterfaceId,
-        family: Family,
-    ) -> Option<Instant> {
-        self.last_multicast
-            .get(&McKey::new(key, iface, family))
-            .copied()
-    }
-
-    /// Notes `key` as multicast at `now`, in its cell if it has one.
-    pub fn note_multicast_in(
-        &mut self,
-        cell: Option<McCell<'_>>,
-        now: Instant,
-        key: RecKey,
-        iface: InterfaceId,
-        family: Family,
-    ) {
-        match cell {
-            Some(cell) => cell.set(now),
-            None => {
-                self.last_multicast
-                    .insert(McKey::new(key, iface, family), now);
-            }
-        }
-    }
-
     /// Records that `keys` were multicast on `iface` in `family` at `now`.
     pub fn note_multicast(
         &mut self,
-        registry: &Registry,
         now: Instant,
         keys: &[RecKey],
         iface: InterfaceId,
         family: Family,
     ) {
         for &k in keys {
-            let cell = registry.multicast_cell(k, iface, family);
-            self.note_multicast_in(cell, now, k, iface, family);
+            self.times.set(k, iface, family, now);
         }
     }
 
@@ -372,7 +264,6 @@ impl Schedule {
     /// `gap` after each one's last multicast, and not before `now`.
     pub fn ready_at(
         &self,
-        registry: &Registry,
         now: Instant,
         keys: &[RecKey],
         iface: InterfaceId,
@@ -380,7 +271,7 @@ impl Schedule {
         gap: Duration,
     ) -> Instant {
         keys.iter()
-            .filter_map(|k| self.last_multicast(registry, *k, iface, family))
+            .filter_map(|k| self.times.get(*k, iface, family))
             .map(|t| t + gap)
             .fold(now, core::cmp::max)
     }
@@ -388,14 +279,14 @@ impl Schedule {
     /// True if `key` was multicast on `iface` in `family` within `within` of `now`.
     pub fn multicast_within(
         &self,
-        registry: &Registry,
         now: Instant,
         key: RecKey,
         iface: InterfaceId,
         family: Family,
         within: Duration,
     ) -> bool {
-        self.last_multicast(registry, key, iface, family)
+        self.times
+            .get(key, iface, family)
             .is_some_and(|t| now - t < within)
     }
 
@@ -403,7 +294,6 @@ impl Schedule {
     /// multicast answer of it is treated as sent (RFC 6762 §7.4).
     pub fn suppress_duplicate(
         &mut self,
-        registry: &Registry,
         now: Instant,
         key: RecKey,
         iface: InterfaceId,
@@ -426,7 +316,7 @@ impl Schedule {
         }
         self.groups.retain(|g| !g.answers.is_empty());
         if cancelled {
-            self.note_multicast(registry, now, &[key], iface, family);
+            self.times.set(key, iface, family, now);
         }
     }
 
@@ -484,40 +374,24 @@ impl Schedule {
     pub fn interface_down(&mut self, iface: InterfaceId) {
         self.groups.retain(|g| g.iface != iface);
         self.held.retain(|h| h.iface != iface);
-        self.last_multicast.retain(|k, _| k.iface != iface);
+        self.times.interface_down(iface);
     }
 
-    /// Forgets the multicast times (kept for RFC 6762 §6's once-a-second rule and §5.4's
-    /// quarter-TTL rule) of address records on `iface` whose address it no longer has
-    /// (`has` says which it has). Without this a host whose addresses change,
-    /// as IPv6 temporary addresses rotate (RFC 8981), kept one entry for every address it
-    /// ever had, until the interface or the registration went.
+    /// Forgets the multicast times of address records on `iface` whose address it no
+    /// longer has (`has` says which it has).
     pub fn forget_addresses(&mut self, iface: InterfaceId, has: impl Fn(&IpAddr) -> bool) {
-        self.last_multicast.retain(|k, _| {
-            k.iface != iface
-                || match k.key {
-                    RecKey::A(_, a) => has(&IpAddr::V4(a)),
-                    RecKey::Aaaa(_, a) => has(&IpAddr::V6(a)),
-                    _ => true,
-                }
-        });
-    }
-
-    /// Entries in the multicast-time table (for tests of what it keeps).
-    #[cfg(test)]
-    pub fn table_len(&self) -> usize {
-        self.last_multicast.len()
+        self.times.forget_addresses(iface, has);
     }
 
     /// Forgets a registration's records (unregistered or renamed).
-    pub fn forget(&mut self, reg: crate::engine::event::RegistrationId) {
+    pub fn forget(&mut self, reg: RegistrationId) {
         // A type-enumeration PTR is the type's, not the registration's: it stays.
         let keep = |k: &RecKey| k.reg() != reg || matches!(k, RecKey::EnumPtr(_));
         for g in &mut self.groups {
             g.answers.retain(keep);
         }
         self.groups.retain(|g| !g.answers.is_empty());
-        self.last_multicast.retain(|k, _| keep(&k.key));
+        self.times.forget(reg);
     }
 }
 
@@ -527,44 +401,5 @@ pub(crate) fn multicast_family(dest: Destination) -> Option<Family> {
         Destination::MulticastV4 => Some(Family::V4),
         Destination::MulticastV6 => Some(Family::V6),
         Destination::Unicast(_) => None,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::engine::event::RegistrationId;
-    use core::net::{Ipv4Addr, Ipv6Addr};
-
-    #[test]
-    fn forget_addresses_drops_only_gone_addresses_of_that_interface() {
-        let mut s = Schedule::default();
-        let (eth, wlan) = (InterfaceId(1), InterfaceId(2));
-        let reg = RegistrationId(7);
-        let now = Instant::from_secs(10);
-        let old6 = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 1);
-        let new6 = Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 2);
-        let v4 = Ipv4Addr::new(192, 0, 2, 1);
-        let keys = [
-            (RecKey::Aaaa(reg, old6), eth, Family::V6),
-            (RecKey::Aaaa(reg, new6), eth, Family::V6),
-            (RecKey::A(reg, v4), eth, Family::V4),
-            (RecKey::Srv(reg), eth, Family::V4),
-            (RecKey::Aaaa(reg, old6), wlan, Family::V6),
-        ];
-        for (k, i, f) in keys {
-            s.note_multicast_in(None, now, k, i, f);
-        }
-        assert_eq!(s.table_len(), 5);
-        // eth now has new6 and v4: only its entry for old6 goes.
-        s.forget_addresses(eth, |a| *a == IpAddr::V6(new6) || *a == IpAddr::V4(v4));
-        assert_eq!(s.table_len(), 4);
-        let last = |s: &Schedule, (k, i, f): (RecKey, InterfaceId, Family)| {
-            s.last_multicast_in(None, k, i, f)
-        };
-        assert_eq!(last(&s, keys[0]), None);
-        for k in &keys[1..] {
-            assert_eq!(last(&s, *k), Some(now), "{k:?}");
-        }
     }
 }

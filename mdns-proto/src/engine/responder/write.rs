@@ -1,20 +1,18 @@
 //! Turning queued jobs (probes, responses, goodbyes) into datagrams within the payload
-//! limit (RFC 6762 §17). What does not fit goes in the next datagram; a record too big
-//! even alone is dropped; a legacy reply that does not fit is cut and marked TC (§6.7).
+//! limit (RFC 6762 §17). What does not fit goes in the next datagram; a record too big even
+//! alone is dropped; a legacy reply that does not fit is cut and marked TC (RFC 6762 §6.7).
 
 use super::answer;
-use super::registry::{Rec, RecKey, Registry};
+use super::job::{GoodbyeJob, Job, ProbeJob, ResponseJob};
+use super::records::{Rec, RecKey};
+use super::registry::Registry;
 use super::schedule::{multicast_family, Schedule, MULTICAST_MIN_GAP};
-use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, SourcePort, Transmit};
+use crate::engine::io::{Destination, IfAddr, InterfaceId, SourcePort, Transmit};
 use crate::engine::Ctx;
-use crate::name::Name;
-use crate::wire::writer::TableStore;
 use crate::wire::{
-    Class, CompressionTable, Header, MessageWriter, RecordData, Rtype, Section, WriteError,
+    Class, CompressionTable, Header, MessageWriter, RecordData, Rtype, Section, TableStore,
+    WriteError,
 };
-use alloc::boxed::Box;
-use alloc::vec::Vec;
-use core::time::Duration;
 use smallvec::SmallVec;
 
 /// Largest legacy unicast reply, in bytes. A one-shot resolver that sent no EDNS0 OPT
@@ -28,81 +26,6 @@ pub const LEGACY_MAX_TTL: u32 = 10;
 /// Most names tried in one probe datagram before halving (a 1440-byte datagram holds
 /// about a dozen service probes).
 const PROBE_BATCH: usize = 16;
-
-/// A probe datagram to write: these registrations' names, on one interface and family.
-#[derive(Clone, Debug)]
-pub(crate) struct ProbeJob {
-    pub iface: InterfaceId,
-    pub family: Family,
-    /// (registration, QU bit) still to go.
-    pub regs: Vec<(RegistrationId, bool)>,
-}
-
-/// A response to write: answers, then additionals.
-#[derive(Clone, Debug)]
-pub(crate) struct ResponseJob {
-    pub iface: InterfaceId,
-    pub dest: Destination,
-    /// Answers still to go, in order.
-    pub answers: Vec<RecKey>,
-    /// Fixed additionals (announcements), sent with the last datagram.
-    pub additionals: Vec<RecKey>,
-    /// Work out additional records per datagram (RFC 6763 §12).
-    pub auto_additionals: bool,
-    /// For answers to queries sent by multicast: an answer multicast on the interface
-    /// within this long is left out, and one written is noted as multicast (RFC 6762
-    /// §6: once a second, or 250 ms when defending a name). Checked when the datagram
-    /// is written, where the record is looked up anyway.
-    pub gap: Option<Duration>,
-    /// Set for legacy unicast replies (RFC 6762 §6.7).
-    pub legacy: Option<Box<LegacyQuery>>,
-}
-
-/// What a legacy reply echoes (RFC 6762 §6.7).
-#[derive(Clone, Debug)]
-pub(crate) struct LegacyQuery {
-    pub id: u16,
-    /// Usually one or two: kept inline.
-    pub questions: SmallVec<[(Name, Rtype, Class); 2]>,
-}
-
-/// An owned record for a goodbye: its registration may be gone by the time it is sent.
-#[derive(Clone, Debug)]
-pub(crate) struct OwnedRec {
-    pub name: Name,
-    pub data: RecordData,
-    pub unique: bool,
-}
-
-/// Goodbye records (TTL 0, RFC 6762 §10.1).
-#[derive(Clone, Debug)]
-pub(crate) struct GoodbyeJob {
-    pub iface: InterfaceId,
-    pub family: Family,
-    pub records: Vec<OwnedRec>,
-    /// Registrations to report `Unregistered` for once this job is out.
-    pub notify: SmallVec<[RegistrationId; 1]>,
-}
-
-use crate::engine::event::RegistrationId;
-
-/// Something to send.
-#[derive(Clone, Debug)]
-pub(crate) enum Job {
-    Probe(ProbeJob),
-    Response(ResponseJob),
-    Goodbye(GoodbyeJob),
-}
-
-impl Job {
-    pub fn iface(&self) -> InterfaceId {
-        match self {
-            Job::Probe(p) => p.iface,
-            Job::Response(r) => r.iface,
-            Job::Goodbye(g) => g.iface,
-        }
-    }
-}
 
 /// Writes the next datagram of `job`. Returns it (if any) and whether the job is done.
 pub(crate) fn write_job(
@@ -130,7 +53,8 @@ fn transmit(iface: InterfaceId, destination: Destination, size: usize) -> Transm
     Transmit {
         destination,
         interface: iface,
-        // All responder traffic leaves from port 5353 (RFC 6762 §5.2, §6, §6.7).
+        // All responder traffic leaves from port 5353 (RFC 6762 §5.2, RFC 6762 §6,
+        // RFC 6762 §6.7).
         source_port: SourcePort::Mdns,
         size,
     }
@@ -138,7 +62,7 @@ fn transmit(iface: InterfaceId, destination: Destination, size: usize) -> Transm
 
 /// Pushes one record. Legacy replies carry no cache-flush bits, TTLs of at most ten
 /// seconds (RFC 6762 §6.7) and SRV records without compression, owner name and target
-/// both: "name compression MUST NOT be performed on SRV records" (§18.14).
+/// both: "name compression MUST NOT be performed on SRV records" (RFC 6762 §18.14).
 pub(crate) fn push(
     w: &mut MessageWriter<'_, impl TableStore>,
     section: Section,
@@ -183,7 +107,7 @@ fn write_probe(
     let mut k = p.regs.len().min(PROBE_BATCH);
     while k > 0 {
         // RFC 6762 §8.1: questions for every name (qtype ANY, QU on the first probe),
-        // then all proposed records in Authority, no cache-flush bit (§8.2).
+        // then all proposed records in Authority, no cache-flush bit (RFC 6762 §8.2).
         let Some(mut w) = MessageWriter::with_table(buf, 0, 0, table) else {
             return (None, true);
         };
@@ -241,7 +165,7 @@ fn write_response(
         return (None, true);
     };
     if let Some(l) = &r.legacy {
-        // §6.7: the question is repeated in a legacy reply.
+        // RFC 6762 §6.7: the question is repeated in a legacy reply.
         for (name, qtype, qclass) in &l.questions {
             let _ = w.push_question(name, *qtype, *qclass, false);
         }
@@ -257,21 +181,26 @@ fn write_response(
             i += 1;
             continue;
         };
-        let cell = limit.and_then(|(_, f)| rec.multicast_cell(key, r.iface, f));
-        if let Some((gap, f)) = limit {
-            if sched
-                .last_multicast_in(cell, key, r.iface, f)
-                .is_some_and(|t| now - t < gap)
-            {
-                i += 1;
-                continue;
-            }
-        }
-        match push(&mut w, Section::Answer, &rec, None, legacy) {
-            Ok(()) => {
-                if let Some((_, f)) = limit {
-                    sched.note_multicast_in(cell, now, key, r.iface, f);
+        let pushed = match limit {
+            // Left out if multicast on the interface within `gap`, noted if written.
+            Some((gap, f)) => sched.times.with(key, r.iface, f, |last| {
+                if last.is_some_and(|t| now - t < gap) {
+                    return None;
                 }
+                let pushed = push(&mut w, Section::Answer, &rec, None, legacy);
+                if pushed.is_ok() {
+                    *last = Some(now);
+                }
+                Some(pushed)
+            }),
+            None => Some(push(&mut w, Section::Answer, &rec, None, legacy)),
+        };
+        let Some(pushed) = pushed else {
+            i += 1;
+            continue;
+        };
+        match pushed {
+            Ok(()) => {
                 written.push(key);
                 i += 1;
             }
@@ -282,7 +211,7 @@ fn write_response(
     }
     let mut done = i >= r.answers.len();
     if legacy && !done {
-        // §6.7 / RFC 1035 §4.1.1: the rest does not fit: say so with TC.
+        // RFC 6762 §6.7 / RFC 1035 §4.1.1: the rest does not fit: say so with TC.
         w.set_truncated(true);
         done = true;
     }
@@ -302,15 +231,14 @@ fn write_response(
             let _ = push(&mut w, Section::Additional, &rec, None, legacy);
             continue;
         };
-        // §6: the one-second rule holds for additional records too; being optional,
+        // RFC 6762 §6: the one-second rule holds for additional records too; being optional,
         // one multicast too recently is left out.
-        let cell = rec.multicast_cell(key, r.iface, f);
-        let recent = sched
-            .last_multicast_in(cell, key, r.iface, f)
-            .is_some_and(|t| now - t < MULTICAST_MIN_GAP);
-        if !recent && push(&mut w, Section::Additional, &rec, None, legacy).is_ok() {
-            sched.note_multicast_in(cell, now, key, r.iface, f);
-        }
+        sched.times.with(key, r.iface, f, |last| {
+            let recent = last.is_some_and(|t| now - t < MULTICAST_MIN_GAP);
+            if !recent && push(&mut w, Section::Additional, &rec, None, legacy).is_ok() {
+                *last = Some(now);
+            }
+        });
     }
     let header = w.header();
     if header.ancount == 0 && header.arcount == 0 {

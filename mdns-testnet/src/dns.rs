@@ -1,12 +1,15 @@
 //! Real DNS servers for the tests: BIND 9 (`named`) and Knot DNS (`knotd`), each with a
-//! generated zone, a TSIG key and an update policy, on 127.0.0.1 on a free high port,
-//! in a temporary directory, stopped by PID when dropped (no system service touched).
-//! `dig` and `nsupdate` (Debian `dnsutils`) cross-check what the client did.
+//! generated zone, a TSIG key and an update policy, in a temporary directory, stopped by
+//! PID when dropped (no system service touched). [`start`] runs one on 127.0.0.1 on a
+//! free high port of this namespace (for the unicast client's own tests, which send
+//! nothing multicast); [`start_in`] runs one inside a [`Netns`] on 127.0.0.1 port 53
+//! (for tests that run the `mdns` command, which must never run in the root
+//! namespace). `dig` and `nsupdate` (Debian `dnsutils`) cross-check what the client did,
+//! in the server's namespace.
 //!
 //! A test whose server or tools are missing prints `skipped: <test>: <why>` to the
-//! process's stderr (not the captured output) and returns.
-
-#![allow(dead_code)]
+//! process's stderr (not the captured output) and returns (`scripts/test-all.sh` counts
+//! those lines). Install them with `bash scripts/dns-servers-setup.sh`.
 
 use std::io::Write;
 use std::net::{SocketAddr, UdpSocket};
@@ -14,6 +17,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
+
+use crate::Netns;
 
 /// The key every test server trusts for updates.
 pub const KEY_NAME: &str = "update.key.";
@@ -24,13 +29,8 @@ pub const IDLE_KEY_NAME: &str = "idle.key.";
 /// Its secret.
 pub const IDLE_KEY_SECRET: &str = "aWRsZS1rZXktdGhhdC1tYXktbm90LXVwZGF0ZS1hbnl0aGluZw==";
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Bind,
-    Knot,
-}
-
 impl Kind {
+    /// The server's program.
     pub fn binary(self) -> &'static str {
         match self {
             Kind::Bind => "named",
@@ -39,12 +39,28 @@ impl Kind {
     }
 }
 
+/// Which server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// BIND 9, `named`.
+    Bind,
+    /// Knot DNS, `knotd`.
+    Knot,
+}
+
 /// A running server.
+#[derive(Debug)]
 pub struct Server {
+    /// Which server.
     pub kind: Kind,
+    /// Where it listens.
     pub addr: SocketAddr,
+    /// Its zone (`<test>.test.`), absolute.
     pub zone: String,
+    /// Its temporary directory (configuration, zone file, log).
     pub dir: PathBuf,
+    /// The namespace it runs in (`None`: this process's).
+    netns: Option<String>,
     child: Child,
 }
 
@@ -61,18 +77,43 @@ fn which(bin: &str) -> bool {
     .any(|d| Path::new(d).join(bin).exists())
 }
 
-/// `None` (after printing the skip line) if this test cannot run here.
-pub fn start(kind: Kind, test: &str) -> Option<Server> {
+/// True if the server and the tools are installed; else prints the skip line.
+fn installed(kind: Kind, test: &str) -> bool {
     for bin in [kind.binary(), "dig", "nsupdate"] {
         if !which(bin) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "skipped: {test}: `{bin}` is not installed (bash scripts/dns-servers-setup.sh)"
+            let line = format!(
+                "skipped: {test}: `{bin}` is not installed (bash scripts/dns-servers-setup.sh)\n"
             );
-            return None;
+            let _ = std::io::stderr().write_all(line.as_bytes());
+            return false;
         }
     }
-    Some(Server::start(kind, test).unwrap_or_else(|e| panic!("{test}: starting {kind:?}: {e}")))
+    true
+}
+
+/// A server on 127.0.0.1 on a free high port; `None` (after printing the skip line) if
+/// this test cannot run here.
+pub fn start(kind: Kind, test: &str) -> Option<Server> {
+    if !installed(kind, test) {
+        return None;
+    }
+    Some(
+        Server::start(kind, test, None, free_port())
+            .unwrap_or_else(|e| panic!("{test}: starting {kind:?}: {e}")),
+    )
+}
+
+/// A server inside `ns` on 127.0.0.1 port 53 (the namespace's own loopback, which
+/// [`Netns::new`] brings up); `None` (after printing the skip line) if this test
+/// cannot run here.
+pub fn start_in(ns: &Netns, kind: Kind, test: &str) -> Option<Server> {
+    if !installed(kind, test) {
+        return None;
+    }
+    Some(
+        Server::start(kind, test, Some(ns.name().to_string()), 53)
+            .unwrap_or_else(|e| panic!("{test}: starting {kind:?} in {}: {e}", ns.name())),
+    )
 }
 
 static SEQ: AtomicU32 = AtomicU32::new(0);
@@ -89,7 +130,7 @@ fn free_port() -> u16 {
 }
 
 impl Server {
-    fn start(kind: Kind, test: &str) -> Result<Server, String> {
+    fn start(kind: Kind, test: &str, netns: Option<String>, port: u16) -> Result<Server, String> {
         let n = SEQ.fetch_add(1, Ordering::Relaxed);
         let dir = std::env::temp_dir().join(format!(
             "dnssd-unicast-{}-{}-{n}",
@@ -105,7 +146,6 @@ impl Server {
         } else {
             zone
         };
-        let port = free_port();
         let addr: SocketAddr = ([127, 0, 0, 1], port).into();
         std::fs::write(
             dir.join("zone.db"),
@@ -145,7 +185,7 @@ zone "{zone}" {{
                     ),
                 )
                 .map_err(|e| e.to_string())?;
-                Command::new("named")
+                command(&netns, "named")
                     .args(["-g", "-n", "1", "-c"])
                     .arg(dir.join("named.conf"))
                     .stdout(Stdio::null())
@@ -198,7 +238,7 @@ zone:
                     ),
                 )
                 .map_err(|e| e.to_string())?;
-                Command::new("knotd")
+                command(&netns, "knotd")
                     .arg("-c")
                     .arg(dir.join("knot.conf"))
                     .stdout(Stdio::null())
@@ -214,13 +254,15 @@ zone:
             addr,
             zone,
             dir,
+            netns,
             child,
         };
         s.wait_ready()?;
         Ok(s)
     }
 
-    /// Polls with `dig` until the zone's SOA comes back (10 s at most).
+    /// Polls with `dig` until the zone's SOA comes back over UDP and over TCP (a
+    /// server may answer on one before it listens on the other), 10 s at most.
     fn wait_ready(&mut self) -> Result<(), String> {
         let end = Instant::now() + Duration::from_secs(10);
         while Instant::now() < end {
@@ -231,7 +273,10 @@ zone:
                     self.log()
                 ));
             }
-            if !self.dig(&self.zone.clone(), "SOA").trim().is_empty() {
+            let zone = self.zone.clone();
+            if !self.dig(&zone, "SOA").trim().is_empty()
+                && !self.dig_args(&["+tcp"], &zone, "SOA").trim().is_empty()
+            {
                 return Ok(());
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -248,9 +293,19 @@ zone:
         std::fs::read_to_string(self.dir.join("server.log")).unwrap_or_default()
     }
 
+    /// The zone without its final dot (`x.test`), as a user types it.
+    pub fn domain(&self) -> &str {
+        self.zone.trim_end_matches('.')
+    }
+
     /// `dig +short` output lines for `name`/`rtype`.
     pub fn dig(&self, name: &str, rtype: &str) -> String {
-        let out = Command::new("dig")
+        self.dig_args(&[], name, rtype)
+    }
+
+    /// `dig +short` with more options (`+tcp`).
+    pub fn dig_args(&self, extra: &[&str], name: &str, rtype: &str) -> String {
+        let out = command(&self.netns, "dig")
             .args([
                 "@127.0.0.1",
                 "-p",
@@ -258,12 +313,31 @@ zone:
                 "+short",
                 "+time=2",
                 "+tries=2",
-                name,
-                rtype,
             ])
+            .args(extra)
+            .args([name, rtype])
             .output()
             .expect("dig");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Writes a BIND key file with the update key (or, with `secret`, that secret
+    /// under the same name) in the server's directory, and returns its path.
+    pub fn key_file(&self, secret: Option<&str>) -> PathBuf {
+        let path = self.dir.join(if secret.is_some() {
+            "wrong.key"
+        } else {
+            "update.key"
+        });
+        let secret = secret.unwrap_or(KEY_SECRET);
+        std::fs::write(
+            &path,
+            format!(
+                "key \"{KEY_NAME}\" {{\n\talgorithm hmac-sha256;\n\tsecret \"{secret}\";\n}};\n"
+            ),
+        )
+        .expect("writing the key file");
+        path
     }
 
     /// Runs `nsupdate` with the update key on `commands` (without `server`/`send`).
@@ -273,7 +347,7 @@ zone:
             self.addr.port(),
             self.zone
         );
-        let mut child = Command::new("nsupdate")
+        let mut child = command(&self.netns, "nsupdate")
             .args(["-y", &format!("hmac-sha256:{KEY_NAME}:{KEY_SECRET}")])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -293,6 +367,19 @@ zone:
             String::from_utf8_lossy(&out.stderr),
             self.log()
         );
+    }
+}
+
+/// `program`, inside namespace `netns` if given (`ip netns exec`, which execs the
+/// program: the child's PID is the program's).
+fn command(netns: &Option<String>, program: &str) -> Command {
+    match netns {
+        None => Command::new(program),
+        Some(ns) => {
+            let mut c = Command::new("ip");
+            c.args(["netns", "exec", ns, program]);
+            c
+        }
     }
 }
 

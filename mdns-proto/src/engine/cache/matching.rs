@@ -1,0 +1,98 @@
+//! Matching received records with stored ones: where an owner name was found in the
+//! message being read ([`OwnerMemo`]), whether a stored name is a received one in
+//! exactly the same case, and the fingerprint the cache's index finds a record's data
+//! by. Comparing data (on the hot path, kept beside its caller), what is stored and how
+//! records are filed are [`super`]'s.
+
+use super::names::NameId;
+use super::record::Slot;
+use crate::engine::io::InterfaceId;
+use crate::engine::responder::fold::{lower_word, WordState};
+use crate::name::for_each_word;
+use crate::wire::{NameRef, Rtype};
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::hash::{BuildHasher, Hasher};
+
+/// The owner names of one message looked up so far, by where the name is read from
+/// in the message (records of one name share its place: the owner of an SRV, TXT and
+/// NSEC, of an A, AAAA and NSEC). Start one per message: the places mean nothing in
+/// another.
+#[derive(Debug, Default)]
+pub struct OwnerMemo {
+    /// (offset in the message, name), the latest first.
+    owners: [(u16, NameId); 4],
+    len: u8,
+    /// [`Names::frees`] when filled: a name dropped since empties it.
+    pub(super) frees: u64,
+}
+
+impl OwnerMemo {
+    /// An empty memo, good while [`Names::frees`](super::names::Names::frees) is `frees`.
+    pub(super) fn new(frees: u64) -> Self {
+        OwnerMemo {
+            frees,
+            ..OwnerMemo::default()
+        }
+    }
+
+    #[inline]
+    pub(super) fn get(&self, name: &NameRef<'_>) -> Option<NameId> {
+        let at = name.offset() as u16;
+        self.owners[..usize::from(self.len)]
+            .iter()
+            .find(|e| e.0 == at)
+            .map(|e| e.1)
+    }
+
+    #[inline]
+    pub(super) fn put(&mut self, name: &NameRef<'_>, id: NameId) {
+        let n = self.owners.len();
+        self.owners.copy_within(0..n - 1, 1);
+        self.owners[0] = (name.offset() as u16, id);
+        self.len = (self.len + 1).min(n as u8);
+    }
+}
+
+/// The uncompressed wire form of a received owner name, in the case received.
+pub(super) fn received_wire(name: &NameRef<'_>) -> Box<[u8]> {
+    let mut v = Vec::with_capacity(name.wire_len());
+    name.write_uncompressed(&mut v);
+    v.into_boxed_slice()
+}
+
+/// True if `wire` is `name` in exactly the same case.
+pub(super) fn same_case(wire: &[u8], name: &NameRef<'_>) -> bool {
+    if let Some(w) = name.in_place() {
+        return w == wire;
+    }
+    let mut rest = wire;
+    for label in name.labels() {
+        match rest.split_first() {
+            Some((&len, tail)) if usize::from(len) == label.len() && tail.starts_with(label) => {
+                rest = &tail[label.len()..];
+            }
+            _ => return false,
+        }
+    }
+    rest == [0]
+}
+
+/// A hash of (name, type, interface, data in canonical form) equal for any two records
+/// [`same_data`] calls the same: the data is hashed ASCII lower-cased (names in it
+/// compare case-insensitively; data differing only in the case of other bytes collides
+/// and costs a comparison).
+pub(super) fn fingerprint(owner: NameId, rtype: Rtype, iface: InterfaceId, data: &[u8]) -> u64 {
+    let mut h = WordState.build_hasher();
+    h.write_u64(u64::from(owner) | u64::from(rtype.0) << 32);
+    h.write_u32(iface.0);
+    h.write_usize(data.len());
+    for_each_word(data, |w| h.write_u64(lower_word(w)));
+    let h = h.finish();
+    h ^ (h >> 32)
+}
+
+/// [`fingerprint`] of a stored record.
+pub(super) fn slot_fingerprint(s: &Slot) -> u64 {
+    fingerprint(s.owner, s.rtype, s.interface, &s.data)
+}

@@ -1,0 +1,865 @@
+//! The record cache of the querier (RFC 6762 §10): records others sent us, keyed by
+//! name and type, per interface, with their expiry, refresh and POOF timers.
+//!
+//! Rules implemented here:
+//! - TTL expiry; a goodbye (TTL 0) makes a record expire one second later (§10.1).
+//! - Cache-flush (§10.2): a record with the flush bit makes every other record of the
+//!   same name, type and class on that interface that was received more than one second
+//!   earlier expire one second from now; a lifetime is never extended by this.
+//! - Refresh (§5.2): at 80, 85, 90 and 95 % of the TTL, plus 0-2 % jitter, the record
+//!   is due for a refresh query (the querier asks only for records someone wants).
+//! - POOF (§10.5): two or more queries from others that should have been answered by a
+//!   record, and no answer within ten seconds, flush it.
+//! - A hard bound on the number of records. When full, the record to go is the
+//!   soonest-expiring one that no operation is interested in, else the soonest-expiring
+//!   of all; ties go to the one that arrived first.
+//!
+//! Layout: records live in a slab (`record`); an owner name is stored once for all
+//! its records (`names`), with per type a list of them threaded through the slab in
+//! arrival order; a record's data is kept in its compact wire form. A record is found
+//! by its data through a hash table keyed by a fingerprint of (name, type, interface,
+//! data), so the cost per received record grows neither with the cache nor with the
+//! records sharing a name and type (a browsed service type's PTRs: thousands on a big
+//! LAN).
+//!
+//! Timers are filed lazily in indexed heaps (`heap`): a renewal only ever moves a
+//! record's expiry and refresh point later, so it leaves the record where it is filed
+//! (filed time <= true time, always) and the record is re-filed when that earlier time
+//! comes round. A renewal, the common case, then touches no heap. A change to an
+//! earlier time (a goodbye, a flush, a shorter TTL) is filed at once. Records nobody
+//! wants and records someone wants are filed in two heaps, so that eviction takes the
+//! first of one and expiry the first of both.
+//!
+//! Which records answer which questions is the querier's business, not this module's.
+
+mod heap;
+mod matching;
+mod names;
+mod record;
+
+pub use matching::OwnerMemo;
+pub use record::{Record, StoredName};
+
+use crate::engine::io::InterfaceId;
+use crate::engine::responder::fold::Folded;
+use crate::name::Name;
+use crate::rand::Rng;
+use crate::time::Instant;
+use crate::util::FixedState;
+use crate::wire::{self, NameRef, RData, Rtype};
+use alloc::boxed::Box;
+use alloc::collections::BTreeSet;
+use alloc::vec::Vec;
+use core::time::Duration;
+use hashbrown::{HashMap, HashTable};
+use heap::TimerHeap;
+use matching::{fingerprint, received_wire, same_case, slot_fingerprint};
+use names::{NameId, Names, TypeList};
+use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, UNIQUE};
+
+/// How long a goodbye or a cache-flush leaves a record in place (RFC 6762 §10.1, §10.2).
+pub const FLUSH_DELAY: Duration = Duration::from_secs(1);
+/// Window in which unanswered queries count towards POOF (RFC 6762 §10.5).
+pub const POOF_WINDOW: Duration = Duration::from_secs(10);
+/// Unanswered queries needed before POOF flushes a record (RFC 6762 §10.5).
+pub const POOF_QUERIES: u8 = 2;
+/// Queries for a record within this long of each other, or of the record's last
+/// arrival, count once towards POOF: a querier's IPv4 and IPv6 copies of one query, or
+/// a query that crossed a fresh answer on the wire, are not two unanswered queries.
+pub const POOF_QUERY_GAP: Duration = Duration::from_secs(1);
+/// Refresh points, in percent of the TTL (RFC 6762 §5.2).
+pub const REFRESH_PERCENTS: [u64; 4] = [80, 85, 90, 95];
+/// Random jitter added to each refresh point, in percent of the TTL (RFC 6762 §5.2).
+pub const REFRESH_JITTER_PERCENT: u64 = 2;
+
+/// Index of a record in the cache's slab.
+pub type EntryId = u32;
+
+/// The (name, type) of a removed record that an operation wanted: what the querier
+/// reports again.
+pub type Gone = (Name, Rtype);
+
+/// What receiving a record did to the cache.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Change {
+    /// A record that was not there.
+    Added,
+    /// A record that was there, its TTL renewed.
+    Renewed,
+    /// A goodbye: the record expires in one second.
+    Goodbye,
+    /// Nothing (a goodbye for a record we do not have, or not cacheable).
+    None,
+}
+
+/// Most records of one name and type looked through one by one for a record with
+/// given data; past that, the fingerprint index finds it.
+const SCAN_MAX: u32 = 4;
+
+/// Key a record is filed under for expiry and eviction: the time (its expiry, or an
+/// earlier one it was filed at before a renewal) and its arrival order.
+type ExpiryKey = (Instant, u64);
+
+/// A record's POOF count in progress (RFC 6762 §10.5).
+#[derive(Clone, Copy, Debug)]
+struct Poof {
+    queries: u8,
+    deadline: Instant,
+    last: Instant,
+}
+
+/// The cache.
+#[derive(Debug)]
+pub struct Cache {
+    slots: Vec<Slot>,
+    free: Vec<EntryId>,
+    names: Names,
+    /// Records by [`fingerprint`] of (name, type, interface, data).
+    by_data: HashTable<EntryId>,
+    /// Records nobody wants, by expiry (filed lazily).
+    evictable: TimerHeap<ExpiryKey>,
+    /// Records someone wants, by expiry (filed lazily).
+    wanted: TimerHeap<ExpiryKey>,
+    /// Records by next refresh point (filed lazily).
+    refresh: TimerHeap<Instant>,
+    poof: HashMap<EntryId, Poof, FixedState>,
+    poof_due: BTreeSet<(Instant, EntryId)>,
+    /// Owner names of records that arrived in another case than their shared name's
+    /// (a record keeps the case it was added in: a known answer is written in it).
+    cases: HashMap<EntryId, Box<[u8]>, FixedState>,
+    capacity: usize,
+    len: usize,
+    evictions: u64,
+    next_seq: u64,
+    evicted: Vec<Gone>,
+    /// Scratch space: a received name folded, received data in canonical form.
+    fold: Folded,
+    data: Vec<u8>,
+}
+
+impl Cache {
+    /// An empty cache holding at most `capacity` records (at least 1).
+    pub fn new(capacity: usize) -> Self {
+        Cache {
+            slots: Vec::new(),
+            free: Vec::new(),
+            names: Names::default(),
+            by_data: HashTable::new(),
+            evictable: TimerHeap::new(),
+            wanted: TimerHeap::new(),
+            refresh: TimerHeap::new(),
+            poof: HashMap::with_hasher(FixedState),
+            poof_due: BTreeSet::new(),
+            cases: HashMap::with_hasher(FixedState),
+            capacity: capacity.max(1),
+            len: 0,
+            evictions: 0,
+            next_seq: 0,
+            evicted: Vec::new(),
+            fold: Folded::new(),
+            data: Vec::new(),
+        }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True if empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Records evicted so far because the cache was full.
+    pub fn evictions(&self) -> u64 {
+        self.evictions
+    }
+
+    /// One record.
+    pub fn entry(&self, id: EntryId) -> Option<Record<'_>> {
+        let slot = self.slots.get(id as usize).filter(|s| s.is(LIVE))?;
+        Some(Record {
+            slot,
+            owner: self.owner_wire(id, slot),
+        })
+    }
+
+    /// The owner name of `id` (stored in `slot`) in the case it was added in.
+    #[inline]
+    fn owner_wire(&self, id: EntryId, slot: &Slot) -> &[u8] {
+        if slot.is(OWN_CASE) {
+            if let Some(w) = self.cases.get(&id) {
+                return w;
+            }
+        }
+        self.names.wire(slot.owner)
+    }
+
+    /// Records of a name and type, on every interface, in arrival order.
+    pub fn get<'a>(&'a self, name: &Name, rtype: Rtype) -> impl Iterator<Item = Record<'a>> + 'a {
+        self.ids_iter(name, rtype)
+            .filter_map(move |id| self.entry(id))
+    }
+
+    /// True if some record of a name read in place and a type is cached.
+    pub fn holds(&self, name: &NameRef<'_>, rtype: Rtype) -> bool {
+        self.len > 0
+            && self
+                .names
+                .find_folded(&Folded::of_ref(name))
+                .and_then(|n| self.names.list(n, rtype))
+                .is_some()
+    }
+
+    /// Ids of the records of a name and type, in arrival order.
+    pub fn ids(&self, name: &Name, rtype: Rtype) -> impl Iterator<Item = EntryId> + '_ {
+        self.ids_iter(name, rtype)
+    }
+
+    fn ids_iter(&self, name: &Name, rtype: Rtype) -> ListIter<'_> {
+        let head = if self.len == 0 {
+            None
+        } else {
+            self.names
+                .find_folded(&Folded::of_name(name))
+                .and_then(|n| self.names.list(n, rtype))
+        };
+        ListIter {
+            slots: &self.slots,
+            next: head.map_or(NIL, |l| l.head),
+        }
+    }
+
+    /// The record of a name and type on one interface with data read in place (names
+    /// in it compared case-insensitively), without scanning the other records of that
+    /// name and type.
+    pub fn find(
+        &mut self,
+        name: &Name,
+        rtype: Rtype,
+        iface: InterfaceId,
+        data: &RData<'_>,
+    ) -> Option<EntryId> {
+        if self.len == 0 {
+            return None;
+        }
+        let owner = self.names.find_folded(&Folded::of_name(name))?;
+        self.data.clear();
+        data.write_canonical(&mut self.data);
+        self.find_data(owner, rtype, iface)
+    }
+
+    /// The record of `owner`, `rtype` and `iface` whose data is `self.data` (canonical):
+    /// among a few records of the name and type by comparing each, among more through
+    /// the fingerprint index.
+    #[inline]
+    fn find_data(&self, owner: NameId, rtype: Rtype, iface: InterfaceId) -> Option<EntryId> {
+        let list = self.names.list(owner, rtype)?;
+        let slots = &self.slots;
+        let data = self.data.as_slice();
+        if list.len <= SCAN_MAX {
+            let mut at = list.head;
+            while let Some(s) = slots.get(at as usize) {
+                if s.interface == iface && same_data(&s.data, data, rtype) {
+                    return Some(at);
+                }
+                at = s.next;
+            }
+            return None;
+        }
+        let fp = fingerprint(owner, rtype, iface, data);
+        self.by_data
+            .find(fp, |&id| {
+                let s = &slots[id as usize];
+                s.owner == owner
+                    && s.rtype == rtype
+                    && s.interface == iface
+                    && same_data(&s.data, data, rtype)
+            })
+            .copied()
+    }
+
+    /// Marks whether an operation wants the records of (name, type): only those are
+    /// refreshed, and they are evicted last.
+    pub fn set_interest(&mut self, name: &Name, rtype: Rtype, interested: bool) {
+        let mut id = self.ids_iter(name, rtype).next;
+        while id != NIL {
+            let slot = &mut self.slots[id as usize];
+            let next = slot.next;
+            if slot.is(INTERESTED) != interested {
+                slot.set(INTERESTED, interested);
+                let (from, to) = if interested {
+                    (&mut self.evictable, &mut self.wanted)
+                } else {
+                    (&mut self.wanted, &mut self.evictable)
+                };
+                if let Some(key) = from.remove(id) {
+                    to.set(id, key);
+                }
+            }
+            id = next;
+        }
+    }
+
+    /// Takes in one record of a response (RFC 6762 §10), received on `interface`.
+    /// `interested` says whether an operation wants (name, type); `memo` is the
+    /// owner names of the same message looked up so far. Returns what changed and the
+    /// entry's id.
+    pub fn receive(
+        &mut self,
+        now: Instant,
+        rng: &mut Rng,
+        record: &wire::Record<'_>,
+        interface: InterfaceId,
+        interested: bool,
+        memo: &mut OwnerMemo,
+    ) -> (Change, Option<EntryId>) {
+        let (name, rtype, ttl, cache_flush) =
+            (&record.name, record.rtype, record.ttl, record.cache_flush);
+        let owner = self.owner_of(name, memo);
+        self.data.clear();
+        record.rdata.write_canonical(&mut self.data);
+        let existing = owner.and_then(|o| self.find_data(o, rtype, interface));
+        if ttl == 0 {
+            // Goodbye (§10.1): keep it one more second, never extend its life.
+            let Some(id) = existing else {
+                return (Change::None, None);
+            };
+            let s = &mut self.slots[id as usize];
+            s.ttl = 0;
+            let expires = s.expires.min(now + FLUSH_DELAY);
+            self.reschedule(id, expires, None);
+            return (Change::Goodbye, Some(id));
+        }
+        let expires = now + Duration::from_secs(u64::from(ttl));
+        let (change, id) = match existing {
+            Some(id) => {
+                let s = &mut self.slots[id as usize];
+                s.ttl = ttl;
+                s.received = now;
+                s.set(UNIQUE, cache_flush);
+                s.refresh_step = 0;
+                self.forget_poof(id);
+                (Change::Renewed, id)
+            }
+            None => {
+                if self.len >= self.capacity {
+                    self.evict_one();
+                }
+                // After the eviction, which may have taken the name's last record
+                // (else a name not found is still in `self.fold`).
+                let owner = if memo.frees == self.names.frees() {
+                    owner
+                } else {
+                    self.owner_of(name, memo)
+                };
+                let (owner, own_case) = match owner {
+                    Some(o) if same_case(self.names.wire(o), name) => (o, None),
+                    Some(o) => (o, Some(received_wire(name))),
+                    None => {
+                        let hash = names::hash(self.fold.as_bytes());
+                        let o = self.names.insert(hash, received_wire(name));
+                        memo.put(name, o);
+                        (o, None)
+                    }
+                };
+                let id = self.add(
+                    owner,
+                    rtype,
+                    interface,
+                    now,
+                    ttl,
+                    expires,
+                    cache_flush,
+                    interested,
+                );
+                if let Some(wire) = own_case {
+                    self.slots[id as usize].set(OWN_CASE, true);
+                    self.cases.insert(id, wire);
+                }
+                (Change::Added, id)
+            }
+        };
+        let refresh = self.refresh_point(rng, id, now, expires);
+        self.reschedule(id, expires, refresh);
+        (change, Some(id))
+    }
+
+    /// The stored name `name` is, if any: from `memo`, else looked up (then `self.fold`
+    /// holds it folded) and remembered.
+    fn owner_of(&mut self, name: &NameRef<'_>, memo: &mut OwnerMemo) -> Option<NameId> {
+        if memo.frees != self.names.frees() {
+            // A name was dropped since: its id may name another now.
+            *memo = OwnerMemo::new(self.names.frees());
+        }
+        if let Some(id) = memo.get(name) {
+            return Some(id);
+        }
+        self.fold.set_ref(name);
+        let id = self.names.find_folded(&self.fold)?;
+        memo.put(name, id);
+        Some(id)
+    }
+
+    /// Adds a record whose data is `self.data`; returns its id.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        owner: NameId,
+        rtype: Rtype,
+        interface: InterfaceId,
+        now: Instant,
+        ttl: u32,
+        expires: Instant,
+        unique: bool,
+        interested: bool,
+    ) -> EntryId {
+        let id = match self.free.pop() {
+            Some(id) => id,
+            None => {
+                reserve_one(&mut self.slots);
+                self.slots.push(Slot::vacant());
+                (self.slots.len() - 1) as EntryId
+            }
+        };
+        let list = self.names.list(owner, rtype);
+        let tail = list.map_or(NIL, |l| l.tail);
+        {
+            let s = &mut self.slots[id as usize];
+            s.received = now;
+            s.expires = expires;
+            s.next_refresh = NEVER;
+            s.data = Data::from_slice(&self.data);
+            s.owner = owner;
+            s.interface = interface;
+            s.ttl = ttl;
+            s.prev = tail;
+            s.next = NIL;
+            s.rtype = rtype;
+            s.flags = LIVE;
+            s.set(UNIQUE, unique);
+            s.set(INTERESTED, interested);
+            s.refresh_step = 0;
+        }
+        if tail != NIL {
+            self.slots[tail as usize].next = id;
+        }
+        self.names.set_list(
+            owner,
+            TypeList {
+                rtype,
+                head: list.map_or(id, |l| l.head),
+                tail: id,
+                len: list.map_or(1, |l| l.len + 1),
+            },
+        );
+        let fp = fingerprint(owner, rtype, interface, &self.data);
+        let slots = &self.slots;
+        self.by_data
+            .insert_unique(fp, id, |&i| slot_fingerprint(&slots[i as usize]));
+        self.len += 1;
+        let key = (expires, self.next_seq);
+        if interested {
+            self.wanted.set(id, key);
+        } else {
+            self.evictable.set(id, key);
+        }
+        self.next_seq += 1;
+        id
+    }
+
+    /// Applies a received cache-flush record `id` (§10.2): other records of the same
+    /// name and type on its interface received over a second ago expire in one second.
+    pub fn flush_others(&mut self, now: Instant, id: EntryId) {
+        let Some(s) = self.slots.get(id as usize).filter(|s| s.is(LIVE)) else {
+            return;
+        };
+        if s.prev == NIL && s.next == NIL {
+            // The only record of its name and type: no other to flush.
+            return;
+        }
+        let (interface, cutoff) = (s.interface, now - FLUSH_DELAY);
+        let mut at = self.names.list(s.owner, s.rtype).map_or(NIL, |l| l.head);
+        while at != NIL {
+            let s = &self.slots[at as usize];
+            let next = s.next;
+            if s.interface == interface && s.received < cutoff {
+                let expires = s.expires.min(now + FLUSH_DELAY);
+                let refresh = s.refresh().filter(|r| *r < expires);
+                self.reschedule(at, expires, refresh);
+            }
+            at = next;
+        }
+    }
+
+    /// A query from another host asked for `id` without listing it as a known answer
+    /// (§10.5). Two of those and no answer within ten seconds flush it.
+    pub fn poof_query(&mut self, now: Instant, id: EntryId) {
+        let Some(s) = self.slots.get(id as usize).filter(|s| s.is(LIVE)) else {
+            return;
+        };
+        let recent = |t: Instant| now.saturating_duration_since(t) < POOF_QUERY_GAP;
+        let p = self.poof.get_mut(&id);
+        if recent(s.received) || p.as_ref().is_some_and(|p| recent(p.last)) {
+            return;
+        }
+        match p {
+            Some(p) => {
+                p.last = now;
+                p.queries = p.queries.saturating_add(1);
+            }
+            None => {
+                let deadline = now + POOF_WINDOW;
+                self.poof.insert(
+                    id,
+                    Poof {
+                        queries: 1,
+                        deadline,
+                        last: now,
+                    },
+                );
+                self.poof_due.insert((deadline, id));
+            }
+        }
+    }
+
+    /// Drops `id`'s POOF count, if any, and its deadline.
+    #[inline]
+    fn forget_poof(&mut self, id: EntryId) {
+        if self.poof.is_empty() {
+            return;
+        }
+        if let Some(p) = self.poof.remove(&id) {
+            self.poof_due.remove(&(p.deadline, id));
+        }
+    }
+
+    /// The next time something in the cache is due.
+    pub fn next_timeout(&self) -> Option<Instant> {
+        [
+            self.first_expiry().map(|x| x.0 .0),
+            self.refresh.first().map(|x| x.0),
+            self.poof_due.first().map(|x| x.0),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+
+    /// The first record filed for expiry, wanted or not.
+    fn first_expiry(&self) -> Option<(ExpiryKey, EntryId)> {
+        match (self.evictable.first(), self.wanted.first()) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// Removes what has expired or been POOFed by `now`; the records that someone
+    /// wanted are reported in `out`.
+    pub fn expire(&mut self, now: Instant, out: &mut Vec<Gone>) {
+        while let Some(&(d, id)) = self.poof_due.first() {
+            if d > now {
+                break;
+            }
+            self.poof_due.remove(&(d, id));
+            let Some(p) = self.poof.remove(&id) else {
+                continue;
+            };
+            if p.queries >= POOF_QUERIES {
+                self.remove(id, Some(out));
+            }
+        }
+        while let Some(((t, _), id)) = self.first_expiry() {
+            if t > now {
+                break;
+            }
+            if self.refile_if_later(id, now) {
+                continue;
+            }
+            self.remove(id, Some(out));
+        }
+    }
+
+    /// Records whose refresh point has come (§5.2); each is rescheduled to its next
+    /// point. The querier decides whether anyone wants them refreshed.
+    pub fn due_refreshes(&mut self, now: Instant, rng: &mut Rng, out: &mut Vec<EntryId>) {
+        while let Some((t, id)) = self.refresh.first() {
+            if t > now {
+                break;
+            }
+            self.refresh.remove(id);
+            let s = &mut self.slots[id as usize];
+            match s.refresh() {
+                // Filed before a renewal moved it: file it where it is now.
+                Some(r) if r > now => {
+                    self.refresh.set(id, r);
+                    continue;
+                }
+                Some(_) => {}
+                // No refresh point any more (renewed past its last one).
+                None => continue,
+            }
+            s.next_refresh = NEVER;
+            s.refresh_step += 1;
+            out.push(id);
+            let expires = s.expires;
+            if let Some(next) = self.refresh_point(rng, id, now, expires) {
+                self.slots[id as usize].next_refresh = next;
+                self.refresh.set(id, next);
+            }
+        }
+    }
+
+    /// Removes every record learnt on an interface (it went down); the records that
+    /// someone wanted are reported in `out`.
+    pub fn remove_interface(&mut self, interface: InterfaceId, out: &mut Vec<Gone>) {
+        for id in 0..self.slots.len() as EntryId {
+            let s = &self.slots[id as usize];
+            if s.is(LIVE) && s.interface == interface {
+                self.remove(id, Some(out));
+            }
+        }
+    }
+
+    /// The next refresh point of `id` after `now`, for a record that expires at
+    /// `expires` (passed in: on renewal the entry still holds its old expiry).
+    fn refresh_point(
+        &self,
+        rng: &mut Rng,
+        id: EntryId,
+        now: Instant,
+        expires: Instant,
+    ) -> Option<Instant> {
+        let s = &self.slots[id as usize];
+        let pct = *REFRESH_PERCENTS.get(usize::from(s.refresh_step))?;
+        if s.ttl == 0 {
+            return None;
+        }
+        let ttl_us = u64::from(s.ttl) * 1_000_000;
+        let jitter = rng.range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
+        let at = s.received + Duration::from_micros(ttl_us * pct / 100 + jitter);
+        (at > now && at < expires).then_some(at)
+    }
+
+    /// The heap `id` is filed in for expiry.
+    fn expiry_heap(&mut self, id: EntryId) -> &mut TimerHeap<ExpiryKey> {
+        if self.slots[id as usize].is(INTERESTED) {
+            &mut self.wanted
+        } else {
+            &mut self.evictable
+        }
+    }
+
+    /// Sets when `id` expires and its next refresh point. A later time leaves it filed
+    /// where it is (see the module docs); an earlier one re-files it at once.
+    fn reschedule(&mut self, id: EntryId, expires: Instant, refresh: Option<Instant>) {
+        let filed = self.expiry_heap(id).key(id);
+        let s = &mut self.slots[id as usize];
+        let earlier = filed.is_some_and(|(f, _)| expires < f);
+        s.expires = expires;
+        s.next_refresh = refresh.unwrap_or(NEVER);
+        if let Some(r) = refresh {
+            if self.refresh.key(id).is_none_or(|f| r < f) {
+                self.refresh.set(id, r);
+            }
+        }
+        if earlier {
+            self.refile(id);
+        }
+    }
+
+    /// If `id` is filed before it really expires and that is after `now`, files it
+    /// at its expiry and says so.
+    fn refile_if_later(&mut self, id: EntryId, now: Instant) -> bool {
+        let expires = self.slots[id as usize].expires;
+        let stale = self
+            .expiry_heap(id)
+            .key(id)
+            .is_some_and(|(filed, _)| filed != expires && expires > now);
+        if stale {
+            self.refile(id);
+        }
+        stale
+    }
+
+    /// Files `id` for expiry at its true expiry.
+    fn refile(&mut self, id: EntryId) {
+        let expires = self.slots[id as usize].expires;
+        let heap = self.expiry_heap(id);
+        if let Some((_, seq)) = heap.key(id) {
+            heap.set(id, (expires, seq));
+        }
+    }
+
+    /// Evicts one record: the soonest-expiring that nobody wants, else the
+    /// soonest-expiring of all; ties go to the one that arrived first. Records filed
+    /// early are re-filed first, so the choice is made on true expiry times.
+    fn evict_one(&mut self) {
+        let victim = loop {
+            let first = self.evictable.first().or_else(|| self.wanted.first());
+            let Some(((filed, _), id)) = first else {
+                break None;
+            };
+            // The first filed time is before every true expiry: re-filing this record
+            // at its true, later time cannot skip another.
+            if self.slots[id as usize].expires > filed {
+                self.refile(id);
+                continue;
+            }
+            break Some(id);
+        };
+        if let Some(id) = victim {
+            let mut gone = core::mem::take(&mut self.evicted);
+            if self.remove(id, Some(&mut gone)) {
+                self.evictions += 1;
+            }
+            self.evicted = gone;
+        }
+    }
+
+    /// Hands out the (name, type) of the records someone wanted that were evicted
+    /// since the last call, so that whoever reported them can report them gone.
+    pub fn take_evicted(&mut self, out: &mut Vec<Gone>) {
+        out.append(&mut self.evicted);
+    }
+
+    /// Removes `id`; if someone wanted it, its (name, type) goes to `out`.
+    fn remove(&mut self, id: EntryId, out: Option<&mut Vec<Gone>>) -> bool {
+        let Some(s) = self.slots.get(id as usize).filter(|s| s.is(LIVE)) else {
+            return false;
+        };
+        let (owner, rtype, prev, next) = (s.owner, s.rtype, s.prev, s.next);
+        let fp = slot_fingerprint(s);
+        if let Some(out) = out.filter(|_| s.is(INTERESTED)) {
+            out.push((Name::from_valid_wire(self.owner_wire(id, s)), rtype));
+        }
+        if s.is(OWN_CASE) {
+            self.cases.remove(&id);
+        }
+        self.evictable.remove(id);
+        self.wanted.remove(id);
+        self.refresh.remove(id);
+        self.forget_poof(id);
+        if let Ok(e) = self.by_data.find_entry(fp, |&i| i == id) {
+            e.remove();
+        }
+        // Out of its name and type's list.
+        if prev != NIL {
+            self.slots[prev as usize].next = next;
+        }
+        if next != NIL {
+            self.slots[next as usize].prev = prev;
+        }
+        if prev == NIL && next == NIL {
+            self.names.drop_list(owner, rtype);
+        } else if let Some(mut l) = self.names.list(owner, rtype) {
+            l.len -= 1;
+            if prev == NIL {
+                l.head = next;
+            }
+            if next == NIL {
+                l.tail = prev;
+            }
+            self.names.set_list(owner, l);
+        }
+        let s = &mut self.slots[id as usize];
+        s.flags = 0;
+        s.data = Data::new();
+        s.prev = NIL;
+        s.next = NIL;
+        self.free.push(id);
+        self.len -= 1;
+        true
+    }
+}
+
+/// Makes room for one more element in `v`, growing it by an eighth rather than
+/// doubling it: the cache's arrays hold an entry per record (or name), and doubling
+/// left up to a third of them unused at a hundred thousand records. Still amortised
+/// O(1) per element.
+#[inline]
+fn reserve_one<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 8).max(16));
+    }
+}
+
+/// Walks a list of records of one name and type.
+struct ListIter<'a> {
+    slots: &'a [Slot],
+    next: u32,
+}
+
+impl Iterator for ListIter<'_> {
+    type Item = EntryId;
+
+    fn next(&mut self) -> Option<EntryId> {
+        let id = self.next;
+        let s = self.slots.get(id as usize)?;
+        self.next = s.next;
+        Some(id)
+    }
+}
+
+/// True if stored canonical data `have` and received `want` are the same record data
+/// of type `rtype`: bytes equal, or (names in data compare case-insensitively) equal
+/// once parsed, when they differ in ASCII case only.
+#[inline]
+fn same_data(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
+    if have.len() != want.len() {
+        return false;
+    }
+    if words_eq(have, want, |w| w) {
+        return true;
+    }
+    if !have.eq_ignore_ascii_case(want) {
+        return false;
+    }
+    same_data_parsed(have, want, rtype)
+}
+
+/// True if `a` and `b` (of the same length) are equal once `f` is applied to each
+/// eight-byte word of `a`: compared a word at a time, inline (cheaper than a `memcmp`
+/// call for the short strings of record data and names). The last word overlaps the
+/// one before it; a string shorter than eight bytes is one word of its bytes.
+#[inline]
+pub(super) fn words_eq(a: &[u8], b: &[u8], f: impl Fn(u64) -> u64) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| match s.get(at..).and_then(|s| s.first_chunk::<8>()) {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
+    };
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if f(word(a, at)) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        f(word(a, n - 8)) == word(b, n - 8)
+    } else {
+        let small = |s: &[u8]| s.iter().fold(0u64, |w, &x| w << 8 | u64::from(x));
+        f(small(a)) == small(b)
+    }
+}
+
+/// [`same_data`] for data that differs in ASCII case only: parsed and compared by
+/// type (names case-insensitively, anything else exactly).
+#[cold]
+fn same_data_parsed(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
+    match (
+        RData::parse(have, 0, have.len(), rtype),
+        RData::parse(want, 0, want.len(), rtype),
+    ) {
+        (Ok(a), Ok(b)) => a.to_owned().matches(&b),
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! The cache's owner names, each stored once however many records it owns, with the
+//! records of each type it owns (the heads and tails of lists threaded through the
+//! records, in arrival order).
+//!
+//! A name is found by its wire form folded to lower case (RFC 6762 §16: names match
+//! case-insensitively), hashed a word at a time; it keeps the case it first arrived
+//! in. A name goes when its last record does. Which records exist and how they are
+//! linked is [`super`]'s business; names in record data are kept in the data
+//! ([`super::record`]).
+
+use crate::engine::responder::fold::{lower_word, Folded, WordState};
+use crate::wire::Rtype;
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use core::hash::{BuildHasher, Hasher};
+use hashbrown::HashTable;
+use smallvec::SmallVec;
+
+/// Index of a name in [`Names`].
+pub(super) type NameId = u32;
+
+/// The records of one name and type: the first and last in arrival order, and how
+/// many.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct TypeList {
+    pub rtype: Rtype,
+    pub head: u32,
+    pub tail: u32,
+    pub len: u32,
+}
+
+#[derive(Debug)]
+struct NameSlot {
+    /// Uncompressed wire form, in the case it first arrived in.
+    wire: Box<[u8]>,
+    /// [`hash`] of the folded wire form.
+    hash: u64,
+    /// One list per type the name owns records of (usually one to three).
+    lists: SmallVec<[TypeList; 1]>,
+}
+
+/// The names that own cached records.
+#[derive(Debug, Default)]
+pub(super) struct Names {
+    slots: Vec<Option<NameSlot>>,
+    free: Vec<NameId>,
+    index: HashTable<NameId>,
+    /// Names dropped so far: an id looked up before is good while this stays.
+    frees: u64,
+}
+
+/// The hash a folded wire form is found by.
+#[inline]
+pub(super) fn hash(folded: &[u8]) -> u64 {
+    let mut h = WordState.build_hasher();
+    h.write_usize(folded.len());
+    h.write(folded);
+    let h = h.finish();
+    // The multiply leaves the low bits (the table's bucket index) weakest.
+    h ^ (h >> 32)
+}
+
+impl Names {
+    /// The name whose folded wire form is `folded` (hashed `hash`), if stored.
+    #[inline]
+    pub fn find(&self, folded: &[u8], hash: u64) -> Option<NameId> {
+        if self.index.is_empty() {
+            return None;
+        }
+        let slots = &self.slots;
+        self.index
+            .find(hash, |&id| {
+                slots[id as usize]
+                    .as_ref()
+                    .is_some_and(|s| super::words_eq(&s.wire, folded, lower_word))
+            })
+            .copied()
+    }
+
+    /// [`find`](Self::find) of an owned name's or a name read in place's folded form:
+    /// `fold` is the buffer to fold into.
+    pub fn find_folded(&self, fold: &Folded) -> Option<NameId> {
+        let folded = fold.as_bytes();
+        self.find(folded, hash(folded))
+    }
+
+    /// Stores a name not stored yet (`find` said so): its folded form's `hash` and its
+    /// wire form as received.
+    pub fn insert(&mut self, hash: u64, wire: Box<[u8]>) -> NameId {
+        let slot = NameSlot {
+            wire,
+            hash,
+            lists: SmallVec::new(),
+        };
+        let id = match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = Some(slot);
+                id
+            }
+            None => {
+                super::reserve_one(&mut self.slots);
+                self.slots.push(Some(slot));
+                (self.slots.len() - 1) as NameId
+            }
+        };
+        let slots = &self.slots;
+        self.index.insert_unique(hash, id, |&i| {
+            slots[i as usize].as_ref().map_or(0, |s| s.hash)
+        });
+        id
+    }
+
+    /// The wire form of a stored name, in the case it first arrived in.
+    #[inline]
+    pub fn wire(&self, id: NameId) -> &[u8] {
+        self.slots
+            .get(id as usize)
+            .and_then(Option::as_ref)
+            .map_or(&[], |s| &s.wire)
+    }
+
+    /// The list of `id`'s records of type `rtype`, if it owns any.
+    #[inline]
+    pub fn list(&self, id: NameId, rtype: Rtype) -> Option<TypeList> {
+        self.slots
+            .get(id as usize)?
+            .as_ref()?
+            .lists
+            .iter()
+            .find(|l| l.rtype == rtype)
+            .copied()
+    }
+
+    /// Sets the list of `id`'s records of type `rtype` (adding it if new).
+    pub fn set_list(&mut self, id: NameId, list: TypeList) {
+        let Some(slot) = self.slots.get_mut(id as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        match slot.lists.iter_mut().find(|l| l.rtype == list.rtype) {
+            Some(l) => *l = list,
+            None => slot.lists.push(list),
+        }
+    }
+
+    /// Drops the (now empty) list of `id`'s records of type `rtype`; the name goes
+    /// with its last list.
+    pub fn drop_list(&mut self, id: NameId, rtype: Rtype) {
+        let Some(slot) = self.slots.get_mut(id as usize).and_then(Option::as_mut) else {
+            return;
+        };
+        slot.lists.retain(|l| l.rtype != rtype);
+        if !slot.lists.is_empty() {
+            return;
+        }
+        let hash = slot.hash;
+        if let Ok(entry) = self.index.find_entry(hash, |&i| i == id) {
+            entry.remove();
+        }
+        self.slots[id as usize] = None;
+        self.free.push(id);
+        self.frees += 1;
+    }
+
+    /// Names dropped so far.
+    #[inline]
+    pub fn frees(&self) -> u64 {
+        self.frees
+    }
+
+    /// Number of names stored.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+}

@@ -1,0 +1,220 @@
+//! One cached record as the cache stores it ([`Slot`]) and as the querier reads it
+//! ([`Record`]).
+//!
+//! Record data is kept in the compact form [`RData::write_canonical`] gives (names
+//! uncompressed, case as received; an A or AAAA record's data inline, anything else
+//! in one allocation) and read back with [`RData::parse`], so this module needs no
+//! knowledge of record types. The owner name is stored once for all its records
+//! ([`super::names`]). Timers and list links are the cache's ([`super`]).
+
+use super::names::NameId;
+use crate::engine::io::InterfaceId;
+use crate::name::Name;
+use crate::time::Instant;
+use crate::wire::ToLabels;
+use crate::wire::{RData, Rtype};
+use smallvec::SmallVec;
+
+/// End of a list of records.
+pub(super) const NIL: u32 = u32::MAX;
+/// A time that never comes: no refresh point.
+pub(super) const NEVER: Instant = Instant::from_micros(u64::MAX);
+
+/// Flag: the slot holds a record.
+pub(super) const LIVE: u8 = 1;
+/// Flag: sent with the cache-flush bit.
+pub(super) const UNIQUE: u8 = 2;
+/// Flag: an operation wants the records of its name and type.
+pub(super) const INTERESTED: u8 = 4;
+/// Flag: its owner name arrived in another case than the shared name's, kept apart.
+pub(super) const OWN_CASE: u8 = 8;
+
+/// Record data in canonical form: up to 16 bytes (an IPv6 address) inline.
+pub(super) type Data = SmallVec<[u8; 16]>;
+
+/// A record in the cache's slab. 72 bytes and the data's allocation, if any.
+#[derive(Debug)]
+pub(super) struct Slot {
+    /// When it was last received.
+    pub received: Instant,
+    /// When it goes.
+    pub expires: Instant,
+    /// Its next refresh point, or [`NEVER`].
+    pub next_refresh: Instant,
+    pub data: Data,
+    pub owner: NameId,
+    pub interface: InterfaceId,
+    /// TTL it was received with, in seconds (0 after a goodbye).
+    pub ttl: u32,
+    /// The records of the same name and type before and after it, or [`NIL`].
+    pub prev: u32,
+    pub next: u32,
+    pub rtype: Rtype,
+    /// [`LIVE`], [`UNIQUE`], [`INTERESTED`], [`OWN_CASE`].
+    pub flags: u8,
+    /// Index into [`REFRESH_PERCENTS`](super::REFRESH_PERCENTS) of the next refresh point.
+    pub refresh_step: u8,
+}
+
+impl Slot {
+    /// An empty slot.
+    pub fn vacant() -> Self {
+        Slot {
+            received: Instant::ZERO,
+            expires: Instant::ZERO,
+            next_refresh: NEVER,
+            data: Data::new(),
+            owner: 0,
+            interface: InterfaceId(0),
+            ttl: 0,
+            prev: NIL,
+            next: NIL,
+            rtype: Rtype(0),
+            flags: 0,
+            refresh_step: 0,
+        }
+    }
+
+    #[inline]
+    pub fn is(&self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
+
+    #[inline]
+    pub fn set(&mut self, flag: u8, on: bool) {
+        if on {
+            self.flags |= flag;
+        } else {
+            self.flags &= !flag;
+        }
+    }
+
+    /// The next refresh point, if any.
+    #[inline]
+    pub fn refresh(&self) -> Option<Instant> {
+        (self.next_refresh != NEVER).then_some(self.next_refresh)
+    }
+}
+
+/// A cached record, read from the cache.
+#[derive(Clone, Copy, Debug)]
+pub struct Record<'a> {
+    pub(super) slot: &'a Slot,
+    pub(super) owner: &'a [u8],
+}
+
+impl<'a> Record<'a> {
+    /// Owner name, in the case it arrived in when the record was added.
+    pub fn name(&self) -> Name {
+        Name::from_valid_wire(self.owner)
+    }
+
+    /// Owner name, for writing into a message without building a [`Name`].
+    pub fn owner(&self) -> StoredName<'a> {
+        StoredName {
+            wire: self.owner,
+            hashes: None,
+        }
+    }
+
+    /// Type.
+    pub fn rtype(&self) -> Rtype {
+        self.slot.rtype
+    }
+
+    /// Data, read in place (names in it in the case received). `None` only if the
+    /// stored form does not parse, which a record read from a packet cannot cause.
+    pub fn data(&self) -> Option<RData<'a>> {
+        let d = self.slot.data.as_slice();
+        RData::parse(d, 0, d.len(), self.slot.rtype).ok()
+    }
+
+    /// Data in canonical form (names uncompressed, in the case received), for
+    /// [`MessageWriter::push_record_canonical`](crate::wire::MessageWriter::push_record_canonical).
+    pub fn canonical_data(&self) -> &'a [u8] {
+        &self.slot.data
+    }
+
+    /// Interface it was received on.
+    pub fn interface(&self) -> InterfaceId {
+        self.slot.interface
+    }
+
+    /// Sent with the cache-flush bit: a member of a unique RRset.
+    pub fn unique(&self) -> bool {
+        self.slot.is(UNIQUE)
+    }
+
+    /// TTL it was received with, in seconds (0 after a goodbye).
+    pub fn ttl(&self) -> u32 {
+        self.slot.ttl
+    }
+
+    /// When it was last received.
+    pub fn received(&self) -> Instant {
+        self.slot.received
+    }
+
+    /// When it goes.
+    #[cfg(test)]
+    pub fn expires(&self) -> Instant {
+        self.slot.expires
+    }
+
+    /// Seconds of TTL left at `now`, rounded down.
+    pub fn remaining_ttl(&self, now: Instant) -> u32 {
+        u32::try_from((self.slot.expires - now).as_secs()).unwrap_or(u32::MAX)
+    }
+
+    /// True if at least half the original TTL is left: such a record goes in a
+    /// known-answer list (RFC 6762 §7.1).
+    pub fn half_ttl_left(&self, now: Instant) -> bool {
+        self.slot.ttl > 0 && u64::from(self.remaining_ttl(now)) * 2 >= u64::from(self.slot.ttl)
+    }
+}
+
+/// A stored owner name in wire form, written into a message as it is.
+#[derive(Clone, Copy, Debug)]
+pub struct StoredName<'a> {
+    wire: &'a [u8],
+    /// The writer's hashes of it, once computed (see [`hashed`](Self::hashed)).
+    hashes: Option<[u32; 2]>,
+}
+
+impl<'a> StoredName<'a> {
+    /// The same name with the writer's hashes of it computed, for writing it many
+    /// times (the owner of every known answer of one question).
+    pub fn hashed(self) -> Self {
+        StoredName {
+            hashes: Some(crate::name::wire_hashes_of(self.wire)),
+            ..self
+        }
+    }
+
+    /// True if both are the very same stored name (not only equal).
+    pub fn is(&self, other: &StoredName<'_>) -> bool {
+        core::ptr::eq(self.wire, other.wire)
+    }
+}
+
+impl ToLabels for StoredName<'_> {
+    fn for_labels(&self) -> impl Iterator<Item = &[u8]> {
+        let mut rest = self.wire;
+        core::iter::from_fn(move || {
+            let (&len, tail) = rest.split_first()?;
+            let label = tail.get(..usize::from(len)).filter(|_| len > 0)?;
+            rest = &tail[label.len()..];
+            Some(label)
+        })
+    }
+
+    #[inline]
+    fn wire_form(&self) -> Option<&[u8]> {
+        Some(self.wire)
+    }
+
+    #[inline]
+    fn wire_hashes(&self) -> Option<[u32; 2]> {
+        self.hashes
+    }
+}
