@@ -9,10 +9,11 @@
 #   TARGETS=x86_64-apple-darwin bash scripts/check-targets.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-# Crates checked on every target. The adapters and the CLI join this list once they
-# build everywhere (see mdns-net's README, "Platforms").
-CRATES=${CRATES:-"mdns-proto mdns-net"}
-TARGETS=${TARGETS:-"x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-darwin aarch64-apple-ios x86_64-unknown-freebsd aarch64-linux-android"}
+# Crates checked on every target: the pure layers, the OS layer, the three adapters
+# and the CLI (the simulator, the benches and the namespace test crate are Linux-side
+# tools).
+CRATES=${CRATES:-"mdns-proto mdns-client dnssd-unicast mdns-net mdns-tokio mdns-smol mdns-blocking mdns-cli"}
+TARGETS=${TARGETS:-"x86_64-pc-windows-gnu x86_64-pc-windows-msvc x86_64-apple-darwin aarch64-apple-darwin aarch64-apple-ios x86_64-unknown-freebsd aarch64-linux-android"}
 BARE=${BARE:-thumbv7em-none-eabihf}
 
 # shellcheck disable=SC2086

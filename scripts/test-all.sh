@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test of the project: the workspace's unit, integration, simulation and doc
 # tests (network-namespace tests included when run as root), then, as root, the Windows
-# build's tests under Wine (scripts/test-windows.sh) and the interop suite against Avahi
+# build's tests and the Windows `mdns` on the wire under Wine (scripts/test-windows.sh,
+# interop/windows.sh) and the interop suite against Avahi
 # and python-zeroconf (interop/, in namespaces it makes and removes).
 #
 # A test that needs root and does not have it prints `skipped: <binary>::<test>: <why>`

@@ -11,16 +11,20 @@
 #    in the root namespace.
 # 3. Runs every mdns-net test built for x86_64-pc-windows-gnu under Wine in "win" (the
 #    unit tests: cmsg dialects, adapter parsing, selection, joins, the watcher, the waker,
-#    WSAPoll, GetAdaptersAddresses on Wine's view of the lab).
+#    WSAPoll, GetAdaptersAddresses on Wine's view of the lab), and the CLI's.
 # 4. Runs tests/wire_peers.rs: the Windows driver under Wine on "win" against the Linux
 #    driver on both peers: multicast both ways on IPv4 and IPv6, unicast replies, the
 #    arrival interface and TTL checked, and a send out of the wrong interface caught by
 #    the decoy LAN's peer.
+# 5. Runs interop/windows.sh (installing its peers with interop/setup.sh): the Windows
+#    `mdns` binary, and the tokio and smol adapters' examples, under Wine against Avahi
+#    and python-zeroconf, on a host with a decoy interface.
 #
-# Wine runs programs' sockets in its wineserver: the prefix of "win" is only ever used
-# inside "win" (scripts/wine/wine-in-netns.sh checks), and its wineserver is stopped
-# before and after. Prefixes live in $MDNS_WINE_PREFIXES (default
-# /tmp/mdns-wine-prefixes; ~700 MB, made once in ~20 s, reused after).
+# Wine runs programs' sockets in its wineserver: a prefix is used by one namespace at a
+# time (scripts/wine/wine-in-netns.sh refuses a prefix whose wineserver runs in another
+# namespace), and its wineserver is stopped before and after. The prefix (in
+# $MDNS_WINE_PREFIXES, default /tmp/mdns-wine-prefixes; ~700 MB, made once in ~20 s,
+# reused after) serves this lab's "win" and then the interop lab's Windows host.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -45,7 +49,7 @@ if [ ! -f "$dll" ] || [ scripts/wine/bcryptprimitives.c -nt "$dll" ]; then
 fi
 
 say "building"
-cargo test -p mdns-net --target x86_64-pc-windows-gnu --no-run 2>&1 | tail -3
+cargo test -p mdns-net -p mdns-cli --target x86_64-pc-windows-gnu --no-run 2>&1 | tail -3
 peer_exe=$(cargo test -p mdns-net --test wire_peers --no-run --message-format=json 2>/dev/null |
   python3 -c 'import json,sys
 for l in sys.stdin:
@@ -109,10 +113,10 @@ fi
 cp "$dll" "$pfx/drive_c/windows/system32/"
 stop_wine
 
-say "mdns-net's tests under Wine"
+say "mdns-net's and mdns-cli's tests under Wine"
 export WINE
 export CARGO_TARGET_X86_64_PC_WINDOWS_GNU_RUNNER="sh $root/scripts/wine/wine-in-netns.sh $WIN"
-cargo test -p mdns-net --target x86_64-pc-windows-gnu
+cargo test -p mdns-net -p mdns-cli --target x86_64-pc-windows-gnu
 
 say "wire exchange: Windows (Wine) with a decoy interface, Linux peers on both LANs"
 log=$out/wire
@@ -133,4 +137,10 @@ if [ $rw != 0 ] || [ $ra != 0 ] || [ $rb != 0 ]; then
   echo "test-windows: wire exchange FAILED (win $rw, peer-a $ra, peer-b $rb)"
   exit 1
 fi
+# This lab and its wineserver go before the interop lab uses the same prefix.
+cleanup
+
+say "the Windows mdns and adapters against Avahi and python-zeroconf (interop/windows.sh)"
+bash interop/setup.sh >/dev/null
+WINE_PREFIX=$WINE_PREFIX_ROOT/$WIN bash interop/windows.sh
 say "passed"

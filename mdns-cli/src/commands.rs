@@ -1,5 +1,6 @@
 //! The subcommands, each a loop over the blocking adapter's events that prints lines
-//! until its deadline, the end of its answers, or SIGINT / SIGTERM.
+//! until its deadline, the end of its answers, or a stop request (SIGINT / SIGTERM;
+//! Ctrl-C, Ctrl-Break or a console close on Windows: see `signals`).
 //!
 //! With `--domain` (other than `local`), browse, resolve, register, lookup, types and
 //! domains go to the domain's DNS servers (`--server`, else the system's): the same
@@ -30,10 +31,7 @@ const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
     let common = command.common().clone();
     let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register(signal, Arc::clone(&stop))
-            .map_err(|e| format!("cannot install a signal handler: {e}"))?;
-    }
+    crate::signals::install(&stop).map_err(|e| format!("cannot install a signal handler: {e}"))?;
     let key = match &command {
         Command::Register {
             tsig_key: Some(path),

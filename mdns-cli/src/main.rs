@@ -3,13 +3,15 @@
 //! `--domain`, browse, resolve, register (`--tsig-key`), look up, list types and
 //! domains (`mdns domains`) through a DNS domain's servers (`--server`).
 //!
-//! Exit status: 0 on success (and after SIGINT / SIGTERM, once goodbyes are out), 1 when
-//! the network part fails (nothing resolved in time, a registration failed, a socket
-//! error), 2 for bad arguments.
+//! Exit status: 0 on success (and after SIGINT / SIGTERM, or Ctrl-C / Ctrl-Break / a
+//! console close on Windows, once goodbyes are out), 1 when the network part fails
+//! (nothing resolved in time, a registration failed, a socket error), 2 for bad
+//! arguments.
 
 mod args;
 mod commands;
 mod output;
+mod signals;
 
 use clap::Parser;
 

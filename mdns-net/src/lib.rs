@@ -92,12 +92,23 @@
 //! `getifaddrs` every 5 s (or from the app itself, through an [`InterfaceSource`] fed by
 //! `ConnectivityManager`, with [`Driver::with_interface_source`]).
 //!
-//! **What the adapters need per system**: the [`Driver`] / [`service::Service`] give
-//! handles ([`BorrowedSource`] / [`RawSource`]) that are file descriptors on Unix and
-//! `SOCKET`s on Windows. On Linux, Android, macOS, iOS and FreeBSD tokio's `AsyncFd` and
-//! async-io's `Async` register them as today (epoll / kqueue). On Windows tokio has no
-//! `AsyncFd`: run the blocking loop ([`service::Service::run_blocking`]) on a thread;
-//! async-io's `Async` takes any `AsSocket` there.
+//! **What the adapters do per system**: the [`Driver`] / [`service::Service`] give
+//! readiness handles ([`BorrowedSource`] / [`RawSource`]): file descriptors on Unix,
+//! `SOCKET`s on Windows. [`service::AsyncLoop`] hands them to a runtime as
+//! [`service::SourceHandle`]s (`AsFd` on Unix, `AsSocket` on Windows).
+//! - `mdns-smol` registers them with async-io's `Async` on every system: epoll or
+//!   kqueue on Linux, Android, macOS, iOS and FreeBSD; IOCP with AFD polling on Windows
+//!   (which Wine 8 emulates).
+//! - `mdns-tokio` registers them with `AsyncFd` on Unix. tokio has no `AsyncFd` on
+//!   Windows, and no readiness for a socket it does not own, so there it runs the
+//!   blocking loop on a thread of its own ([`service::Service::spawn_thread`], waiting
+//!   in `WSAPoll`) and awaits the thread's end on tokio's blocking pool; the API is
+//!   channels, so nothing else differs.
+//! - `mdns-blocking` runs that thread on every system.
+//!
+//! The Windows `mdns` (on `mdns-blocking`) and the tokio and smol adapters' examples run
+//! on the wire under Wine against Avahi and python-zeroconf, on a host with a decoy
+//! interface (`interop/windows.sh`, called by `scripts/test-windows.sh`).
 //!
 //! Everything opens in the network namespace of the calling thread (Linux), except the
 //! TCP connections of unicast DNS ([`unicast`]), which the thread running the loop opens

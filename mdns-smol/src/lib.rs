@@ -2,8 +2,9 @@
 //!
 //! Multicast DNS and DNS-SD (RFC 6762 / RFC 6763) on smol / async-io. [`Mdns::new`]
 //! spawns one task on smol's global executor that runs the shared `mdns-net` service
-//! loop, waiting with `async_io::Async` on its sockets and an `async_io::Timer` for
-//! its next deadline. [`Mdns`] dereferences to the one API all adapters share
+//! loop, waiting with `async_io::Async` on its sockets (file descriptors on unix,
+//! `SOCKET`s on Windows: async-io polls both) and an `async_io::Timer` for its next
+//! deadline. [`Mdns`] dereferences to the one API all adapters share
 //! ([`Handle`]): every operation returns a [`Reply`] to `.await`, and event streams
 //! are [`futures_core::Stream`]s. The futures work in any executor (the replies are
 //! channels; the loop only needs the async-io reactor, which runs by itself).
@@ -88,7 +89,7 @@ use std::io;
 use std::task::{Context, Poll};
 
 use async_io::{Async, Timer};
-use mdns_net::service::{AsyncLoop, Reactor, Service, SourceFd};
+use mdns_net::service::{AsyncLoop, Reactor, Service, SourceHandle};
 
 pub use mdns_net::service::{
     default_host_name, host_name, BrowseEvent, Browser, Error, Event, Handle, HostEvent,
@@ -154,22 +155,23 @@ impl Drop for Mdns {
     }
 }
 
-/// async-io's reactor for the shared loop: `Async` readiness and `Timer`.
+/// async-io's reactor for the shared loop: `Async` readiness (epoll / kqueue on unix,
+/// IOCP with AFD polling on Windows) and `Timer`.
 struct AsyncIo;
 
 impl Reactor for AsyncIo {
-    type Source = Async<SourceFd>;
+    type Source = Async<SourceHandle>;
     type Sleep = Timer;
 
-    fn register(&self, fd: SourceFd) -> io::Result<Async<SourceFd>> {
-        Async::new_nonblocking(fd)
+    fn register(&self, handle: SourceHandle) -> io::Result<Async<SourceHandle>> {
+        Async::new_nonblocking(handle)
     }
 
-    fn poll_readable(&self, source: &Async<SourceFd>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_readable(&self, source: &Async<SourceHandle>, cx: &mut Context<'_>) -> Poll<()> {
         source.poll_readable(cx).map(|_| ())
     }
 
-    fn poll_writable(&self, source: &Async<SourceFd>, cx: &mut Context<'_>) -> Poll<()> {
+    fn poll_writable(&self, source: &Async<SourceHandle>, cx: &mut Context<'_>) -> Poll<()> {
         source.poll_writable(cx).map(|_| ())
     }
 

@@ -1,10 +1,12 @@
 //! # mdns-tokio
 //!
-//! Multicast DNS and DNS-SD (RFC 6762 / RFC 6763) on tokio. [`Mdns::new`] spawns one
-//! task that runs the shared `mdns-net` service loop, waiting with `AsyncFd` on its
-//! sockets and a `sleep_until` its next deadline. [`Mdns`] dereferences to the one
-//! API all adapters share ([`Handle`]): every operation returns a [`Reply`] to
-//! `.await`, and event streams are [`futures_core::Stream`]s.
+//! Multicast DNS and DNS-SD (RFC 6762 / RFC 6763) on tokio. [`Mdns::new`] starts the
+//! shared `mdns-net` service loop: on unix as one task that waits with `AsyncFd` on
+//! its sockets and a `sleep_until` its next deadline; on Windows, where tokio has no
+//! `AsyncFd` for foreign sockets, on a thread of its own (named `mdns`) that waits in
+//! `WSAPoll`. [`Mdns`] dereferences to the one API all adapters share ([`Handle`]):
+//! every operation returns a [`Reply`] to `.await`, and event streams are
+//! [`futures_core::Stream`]s, the same on every system.
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -81,11 +83,8 @@
 #![warn(missing_docs)]
 
 use std::io;
-use std::task::{Context, Poll};
 
-use mdns_net::service::{AsyncLoop, Reactor, Service, SourceFd};
-use tokio::io::unix::AsyncFd;
-use tokio::io::Interest;
+use mdns_net::service::Service;
 
 pub use mdns_net::service::{
     default_host_name, host_name, BrowseEvent, Browser, Error, Event, Handle, HostEvent,
@@ -104,17 +103,19 @@ pub use mdns_proto::sd::{InstanceName, ServiceType, Txt, TxtEntry};
 pub use mdns_proto::wire::Rtype;
 pub use mdns_proto::Name;
 
-/// An mDNS instance: sockets on the selected interfaces and the task running them.
-/// Every operation is on [`Handle`], which it dereferences to. Dropping it asks the
-/// task to shut down (goodbyes are sent in the background).
+/// An mDNS instance: sockets on the selected interfaces and the task running them (a
+/// thread on Windows). Every operation is on [`Handle`], which it dereferences to.
+/// Dropping it asks the loop to shut down (goodbyes are sent in the background).
 #[derive(Debug)]
 pub struct Mdns {
     handle: Handle,
-    task: Option<tokio::task::JoinHandle<Result<(), Error>>>,
+    task: Option<Task>,
 }
 
 impl Mdns {
-    /// Opens the sockets and spawns the service task on the current tokio runtime.
+    /// Opens the sockets and spawns the service task on the current tokio runtime (on
+    /// Windows, the service thread; the runtime is still required, for
+    /// [`wait`](Self::wait)).
     pub fn new(config: MdnsConfig) -> Result<Mdns, Error> {
         let rt = tokio::runtime::Handle::try_current().map_err(|e| {
             Error::io(
@@ -123,18 +124,17 @@ impl Mdns {
             )
         })?;
         let (service, handle) = Service::open(config)?;
-        let run = AsyncLoop::new(service, Tokio)?.run();
         Ok(Mdns {
             handle,
-            task: Some(rt.spawn(run)),
+            task: Some(spawn(&rt, service)?),
         })
     }
 
-    /// Waits until the service task has ended (after [`shutdown`](Handle::shutdown)
-    /// or a [`Stopper`]) and returns how its loop ended.
+    /// Waits until the service loop has ended (after [`shutdown`](Handle::shutdown)
+    /// or a [`Stopper`]) and returns how it ended.
     pub async fn wait(&mut self) -> Result<(), Error> {
         match self.task.take() {
-            Some(t) => t.await.unwrap_or(Err(Error::Shutdown)),
+            Some(t) => join(t).await,
             None => Ok(()),
         }
     }
@@ -149,42 +149,89 @@ impl std::ops::Deref for Mdns {
 
 impl Drop for Mdns {
     fn drop(&mut self) {
-        // The task finishes the goodbyes on its own.
+        // The loop finishes the goodbyes on its own.
         self.handle.stopper().stop();
     }
 }
 
-/// tokio's reactor for the shared loop: `AsyncFd` readiness and `sleep_until`.
-struct Tokio;
+/// The running service loop: a task (unix) or a thread (Windows).
+#[cfg(unix)]
+type Task = tokio::task::JoinHandle<Result<(), Error>>;
+#[cfg(windows)]
+type Task = std::thread::JoinHandle<Result<(), Error>>;
 
-impl Reactor for Tokio {
-    type Source = AsyncFd<SourceFd>;
-    type Sleep = tokio::time::Sleep;
+#[cfg(unix)]
+fn spawn(rt: &tokio::runtime::Handle, service: Service) -> Result<Task, Error> {
+    let run = mdns_net::service::AsyncLoop::new(service, reactor::Tokio)?.run();
+    Ok(rt.spawn(run))
+}
 
-    fn register(&self, fd: SourceFd) -> io::Result<AsyncFd<SourceFd>> {
-        // SAFETY: a `SourceFd` stays open, and names the same descriptor, until every
-        // registration of it is dropped (`AsyncLoop` drops them before the service).
-        unsafe { AsyncFd::register_with_interest(fd, Interest::READABLE | Interest::WRITABLE) }
+#[cfg(unix)]
+async fn join(task: Task) -> Result<(), Error> {
+    task.await.unwrap_or(Err(Error::Shutdown))
+}
+
+/// tokio's `AsyncFd` takes unix descriptors only (and tokio offers no readiness for a
+/// socket it does not own): the loop waits in `WSAPoll` on its own thread, as the
+/// blocking adapter's does. The API is channels, so the handle is as async as on unix.
+#[cfg(windows)]
+fn spawn(_rt: &tokio::runtime::Handle, service: Service) -> Result<Task, Error> {
+    service.spawn_thread()
+}
+
+/// The thread ends on its own once the service has shut down; joining it blocks, so
+/// it is joined on tokio's blocking pool.
+#[cfg(windows)]
+async fn join(task: Task) -> Result<(), Error> {
+    tokio::task::spawn_blocking(move || task.join())
+        .await
+        .map_or(Err(Error::Shutdown), |r| r.unwrap_or(Err(Error::Shutdown)))
+}
+
+/// tokio's reactor for the shared loop (unix): `AsyncFd` readiness and `sleep_until`.
+#[cfg(unix)]
+mod reactor {
+    use std::io;
+    use std::task::{Context, Poll};
+
+    use mdns_net::service::{Reactor, SourceHandle};
+    use tokio::io::unix::AsyncFd;
+    use tokio::io::Interest;
+
+    pub(crate) struct Tokio;
+
+    impl Reactor for Tokio {
+        type Source = AsyncFd<SourceHandle>;
+        type Sleep = tokio::time::Sleep;
+
+        fn register(&self, handle: SourceHandle) -> io::Result<AsyncFd<SourceHandle>> {
+            // SAFETY: a `SourceHandle` stays open, and names the same descriptor, until
+            // every registration of it is dropped (`AsyncLoop` drops them before the
+            // service).
+            unsafe {
+                AsyncFd::register_with_interest(handle, Interest::READABLE | Interest::WRITABLE)
+            }
             .map_err(io::Error::from)
-    }
+        }
 
-    fn poll_readable(&self, source: &AsyncFd<SourceFd>, cx: &mut Context<'_>) -> Poll<()> {
-        source.poll_read_ready(cx).map(|r| {
-            if let Ok(mut g) = r {
-                g.clear_ready();
-            }
-        })
-    }
+        fn poll_readable(&self, source: &AsyncFd<SourceHandle>, cx: &mut Context<'_>) -> Poll<()> {
+            source.poll_read_ready(cx).map(|r| {
+                if let Ok(mut g) = r {
+                    g.clear_ready();
+                }
+            })
+        }
 
-    fn poll_writable(&self, source: &AsyncFd<SourceFd>, cx: &mut Context<'_>) -> Poll<()> {
-        source.poll_write_ready(cx).map(|r| {
-            if let Ok(mut g) = r {
-                g.clear_ready();
-            }
-        })
-    }
+        fn poll_writable(&self, source: &AsyncFd<SourceHandle>, cx: &mut Context<'_>) -> Poll<()> {
+            source.poll_write_ready(cx).map(|r| {
+                if let Ok(mut g) = r {
+                    g.clear_ready();
+                }
+            })
+        }
 
-    fn sleep_until(&self, deadline: std::time::Instant) -> tokio::time::Sleep {
-        tokio::time::sleep_until(deadline.into())
+        fn sleep_until(&self, deadline: std::time::Instant) -> tokio::time::Sleep {
+            tokio::time::sleep_until(deadline.into())
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! The shared namespace scenarios (mdns-net/tests/scenarios) run through the tokio
 //! adapter, on a multi-thread runtime.
+//! Linux only: the lab is network namespaces (`mdns-testnet`).
+#![cfg(target_os = "linux")]
 
 #[path = "../../mdns-net/tests/scenarios/mod.rs"]
 mod scenarios;

@@ -5,9 +5,10 @@
 //!   the sans-IO client layer ([`mdns_client::Client`]: subscriptions, their timers,
 //!   event routing), events out to the receivers. Adapters only decide how to wait
 //!   between [`Service::step`] calls: on a thread ([`Service::spawn_thread`], the
-//!   blocking adapter, and any runtime that cannot wait on descriptors), or, on unix,
-//!   in an async runtime through [`AsyncLoop`] and a small [`Reactor`] the adapter
-//!   implements (tokio's `AsyncFd`, async-io's `Async`).
+//!   blocking adapter, and any runtime that cannot wait on the service's handles:
+//!   tokio on Windows), or in an async runtime through [`AsyncLoop`] and a small
+//!   [`Reactor`] the adapter implements (tokio's `AsyncFd` on unix, async-io's
+//!   `Async` on unix and Windows).
 //! - [`Handle`] is the API, the same for every adapter (their `Mdns` dereferences to
 //!   it). Answers are [`Reply`]s, waited on blocking (`.wait()`) or awaited
 //!   (`.await`); event streams are [`Subscription`]s, read blocking, async, or as a
@@ -30,7 +31,6 @@ mod error;
 mod handle;
 mod reply;
 mod run;
-#[cfg(unix)]
 mod runtime;
 mod subscription;
 
@@ -49,6 +49,5 @@ pub use mdns_client::{
 };
 pub use reply::Reply;
 pub use run::{Service, Wait};
-#[cfg(unix)]
-pub use runtime::{AsyncLoop, Reactor, SourceFd};
+pub use runtime::{AsyncLoop, Reactor, SourceHandle};
 pub use subscription::{Iter, Registration, Subscription};

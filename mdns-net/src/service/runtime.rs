@@ -1,51 +1,76 @@
-//! The one async service loop, for runtimes that can wait on file descriptors (unix):
-//! an adapter implements [`Reactor`] (register a descriptor, poll it for readiness,
-//! sleep until an instant) and spawns [`AsyncLoop::run`]. This is the only place where
-//! the service's descriptors are handed to a runtime; everything else in the service
-//! is portable. A runtime without descriptor readiness (or a platform without
-//! descriptors) runs [`Service::spawn_thread`] instead: the API is channel-based, so
-//! its `Handle` works the same from any runtime.
+//! The one async service loop, for runtimes that can wait on the service's readiness
+//! handles (file descriptors on unix, `SOCKET`s on Windows): an adapter implements
+//! [`Reactor`] (register a handle, poll it for readiness, sleep until an instant) and
+//! spawns [`AsyncLoop::run`]. This is the only place where the service's handles are
+//! handed to a runtime; everything else in the service is portable. A runtime that
+//! cannot wait on them (tokio on Windows: no `AsyncFd` there) runs
+//! [`Service::spawn_thread`] instead: the API is channel-based, so its `Handle` works
+//! the same from any runtime.
 
 use std::future::{poll_fn, Future};
 use std::io;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use super::{Error, Service};
 use crate::driver::SourceId;
+use crate::sys::{raw_source, AsSource, BorrowedSource, RawSource};
 
-/// One of the service's file descriptors, handed to [`Reactor::register`]. It stays
-/// open for as long as the [`AsyncLoop`] that made it exists: the loop drops every
-/// registration before it drops the service that owns the descriptors.
+/// One of the service's readiness handles (a file descriptor on unix, `AsFd`; a
+/// `SOCKET` on Windows, `AsSocket`), handed to [`Reactor::register`]. It stays open
+/// for as long as the [`AsyncLoop`] that made it exists: the loop drops every
+/// registration before it drops the service that owns the handles.
 #[derive(Debug)]
-pub struct SourceFd(RawFd);
+pub struct SourceHandle(RawSource);
 
-impl AsRawFd for SourceFd {
-    fn as_raw_fd(&self) -> RawFd {
+impl AsSource for SourceHandle {
+    fn as_source(&self) -> BorrowedSource<'_> {
+        // SAFETY: the handle belongs to the service, which `AsyncLoop::run` drops only
+        // after every registration holding a `SourceHandle` (see the type's doc), so it
+        // is open for this borrow's life. (`BorrowedFd` on unix, `BorrowedSocket` on
+        // Windows: the same `borrow_raw`.)
+        unsafe { BorrowedSource::borrow_raw(self.0) }
+    }
+}
+
+#[cfg(unix)]
+impl std::os::fd::AsRawFd for SourceHandle {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.0
     }
 }
 
-impl AsFd for SourceFd {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        // SAFETY: the descriptor belongs to the service, which `AsyncLoop::run` drops
-        // only after every registration holding a `SourceFd` (see the type's doc), so
-        // it is open for this borrow's life.
-        unsafe { BorrowedFd::borrow_raw(self.0) }
+#[cfg(unix)]
+impl std::os::fd::AsFd for SourceHandle {
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.as_source()
     }
 }
 
-/// What an async runtime gives the service loop: readiness of file descriptors and a
-/// timer. tokio implements it with `AsyncFd` and `sleep_until`, async-io with `Async`
-/// and `Timer`.
+#[cfg(windows)]
+impl std::os::windows::io::AsRawSocket for SourceHandle {
+    fn as_raw_socket(&self) -> std::os::windows::io::RawSocket {
+        self.0
+    }
+}
+
+#[cfg(windows)]
+impl std::os::windows::io::AsSocket for SourceHandle {
+    fn as_socket(&self) -> std::os::windows::io::BorrowedSocket<'_> {
+        self.as_source()
+    }
+}
+
+/// What an async runtime gives the service loop: readiness of the service's handles
+/// and a timer. tokio implements it (unix) with `AsyncFd` and `sleep_until`, async-io
+/// (unix and Windows) with `Async` and `Timer`.
 pub trait Reactor {
-    /// A descriptor registered with the runtime's reactor.
+    /// A handle registered with the runtime's reactor.
     type Source;
     /// A timer future; its output is ignored.
     type Sleep: Future;
-    /// Registers one of the service's descriptors for readability and writability.
-    fn register(&self, fd: SourceFd) -> io::Result<Self::Source>;
+    /// Registers one of the service's handles for readability and writability.
+    fn register(&self, handle: SourceHandle) -> io::Result<Self::Source>;
     /// Ready when `source` is readable (readiness is cleared: the loop reads until it
     /// would block).
     fn poll_readable(&self, source: &Self::Source, cx: &mut Context<'_>) -> Poll<()>;
@@ -56,16 +81,16 @@ pub trait Reactor {
 }
 
 /// The service loop on an async runtime: step the service, then wait until one of its
-/// descriptors is ready or its deadline passes. The unicast DNS backend's descriptors
-/// come and go (TCP connections); after every step the loop registers the new ones and
-/// drops the registrations of those gone, which the service keeps open until its next
-/// step for that reason.
+/// handles is ready or its deadline passes. The unicast DNS backend's handles come and
+/// go (TCP connections); after every step the loop registers the new ones and drops
+/// the registrations of those gone, which the service keeps open until its next step
+/// for that reason.
 pub struct AsyncLoop<R: Reactor> {
     service: Service,
     reactor: R,
-    /// Registered descriptors: the source's name (`None`: the waker), its descriptor,
-    /// its registration.
-    sources: Vec<(Option<SourceId>, RawFd, R::Source)>,
+    /// Registered handles: the source's name (`None`: the waker), its raw handle, its
+    /// registration.
+    sources: Vec<(Option<SourceId>, RawSource, R::Source)>,
 }
 
 impl<R: Reactor> std::fmt::Debug for AsyncLoop<R> {
@@ -78,8 +103,8 @@ impl<R: Reactor> std::fmt::Debug for AsyncLoop<R> {
 }
 
 impl<R: Reactor> AsyncLoop<R> {
-    /// Registers every descriptor the service has now (its sockets, its interface
-    /// watcher and its waker) with `reactor`.
+    /// Registers every handle the service has now (its sockets, its interface watcher
+    /// and its waker) with `reactor`.
     pub fn new(service: Service, reactor: R) -> Result<Self, Error> {
         let mut l = AsyncLoop {
             service,
@@ -91,31 +116,31 @@ impl<R: Reactor> AsyncLoop<R> {
         Ok(l)
     }
 
-    /// The descriptors the service waits on now, named.
-    fn wanted(&self) -> Vec<(Option<SourceId>, RawFd)> {
+    /// The handles the service waits on now, named.
+    fn wanted(&self) -> Vec<(Option<SourceId>, RawSource)> {
         self.service
             .sources()
             .into_iter()
-            .map(|(id, fd)| (Some(id), fd.as_raw_fd()))
+            .map(|(id, s)| (Some(id), raw_source(s)))
             .chain(std::iter::once((
                 None,
-                self.service.waker_source().as_raw_fd(),
+                raw_source(self.service.waker_source()),
             )))
             .collect()
     }
 
-    /// Drops the registrations of descriptors gone (still open: the service closes
+    /// Drops the registrations of handles gone (still open: the service closes
     /// them at its next step), then registers the new ones.
     fn sync(&mut self) -> io::Result<()> {
         let want = self.wanted();
         self.sources
-            .retain(|(id, fd, _)| want.contains(&(*id, *fd)));
-        for (id, fd) in want {
-            if self.sources.iter().any(|(i, f, _)| (*i, *f) == (id, fd)) {
+            .retain(|(id, raw, _)| want.contains(&(*id, *raw)));
+        for (id, raw) in want {
+            if self.sources.iter().any(|(i, r, _)| (*i, *r) == (id, raw)) {
                 continue;
             }
-            let source = self.reactor.register(SourceFd(fd))?;
-            self.sources.push((id, fd, source));
+            let source = self.reactor.register(SourceHandle(raw))?;
+            self.sources.push((id, raw, source));
         }
         Ok(())
     }
@@ -132,7 +157,7 @@ impl<R: Reactor> AsyncLoop<R> {
                 }
             };
             if let Err(e) = self.sync() {
-                // That descriptor is not waited on; what it serves (a DNS connection)
+                // That handle is not waited on; what it serves (a DNS connection)
                 // is retried on its timer.
                 tracing::warn!(error = %e, "registering a socket with the runtime failed");
             }
@@ -158,7 +183,7 @@ impl<R: Reactor> AsyncLoop<R> {
             })
             .await;
         };
-        // Deregister before the service closes the descriptors.
+        // Deregister before the service closes the handles.
         let AsyncLoop {
             service, sources, ..
         } = self;

@@ -1,7 +1,7 @@
 //! Registers a service, reports how probing goes, and withdraws it once thirty
 //! seconds pass without news (or at once if registration fails).
 //!
-//! `cargo run -p mdns-blocking --example register -- "My Web" _http._tcp 8080`
+//! `cargo run -p mdns-blocking --example blocking-register -- "My Web" _http._tcp 8080`
 
 use std::time::Duration;
 

@@ -1,6 +1,6 @@
 //! Browses a service type and resolves each instance, for ten seconds.
 //!
-//! `cargo run -p mdns-tokio --example browse -- _http._tcp`
+//! `cargo run -p mdns-tokio --example tokio-browse -- _http._tcp`
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Registers a service, reports how probing goes, and withdraws it after thirty
 //! seconds (or at once if registration fails).
 //!
-//! `cargo run -p mdns-smol --example register -- "My Web" _http._tcp 8080`
+//! `cargo run -p mdns-smol --example smol-register -- "My Web" _http._tcp 8080`
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Browses a service type and resolves each instance, until ten seconds pass without
 //! news.
 //!
-//! `cargo run -p mdns-blocking --example browse -- _http._tcp`
+//! `cargo run -p mdns-blocking --example blocking-browse -- _http._tcp`
 
 use std::time::Duration;
 
