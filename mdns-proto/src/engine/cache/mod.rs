@@ -52,6 +52,7 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::time::Duration;
 use hashbrown::{HashMap, HashTable};
+use smallvec::SmallVec;
 use heap::TimerHeap;
 use matching::{fingerprint, received_wire, same_case, slot_fingerprint};
 use names::{NameId, Names, TypeList};
@@ -75,9 +76,20 @@ pub const REFRESH_JITTER_PERCENT: u64 = 2;
 /// Index of a record in the cache's slab.
 pub type EntryId = u32;
 
-/// The (name, type) of a removed record that an operation wanted: what the querier
-/// reports again.
-pub type Gone = (Name, Rtype);
+/// A removed record that an operation wanted: what the querier reports again. Its
+/// data (in canonical form) tells a browse which instance went, without a scan of
+/// every record left.
+#[derive(Clone, Debug)]
+pub struct Gone {
+    /// Owner name.
+    pub name: Name,
+    /// Type.
+    pub rtype: Rtype,
+    /// Where it was learnt.
+    pub interface: InterfaceId,
+    /// Its data in canonical form ([`RData::write_canonical`]).
+    pub data: SmallVec<[u8; 16]>,
+}
 
 /// What receiving a record did to the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -736,9 +748,9 @@ impl Cache {
         };
         let (owner, rtype, prev, next) = (s.owner, s.rtype, s.prev, s.next);
         let fp = slot_fingerprint(s);
-        if let Some(out) = out.filter(|_| s.is(INTERESTED)) {
-            out.push((Name::from_valid_wire(self.owner_wire(id, s)), rtype));
-        }
+        let gone = out
+            .filter(|_| s.is(INTERESTED))
+            .map(|out| (out, Name::from_valid_wire(self.owner_wire(id, s))));
         if s.is(OWN_CASE) {
             self.cases.remove(&id);
         }
@@ -770,7 +782,15 @@ impl Cache {
         }
         let s = &mut self.slots[id as usize];
         s.flags = 0;
-        s.data = Data::new();
+        let data = core::mem::take(&mut s.data);
+        if let Some((out, name)) = gone {
+            out.push(Gone {
+                name,
+                rtype,
+                interface: s.interface,
+                data,
+            });
+        }
         s.prev = NIL;
         s.next = NIL;
         self.free.push(id);

@@ -252,7 +252,7 @@ fn a_record_keeps_the_case_its_owner_arrived_in() {
     // The first one gone, the name stays (in its case) for the others.
     let mut out = Vec::new();
     assert!(cache.remove(first, Some(&mut out)));
-    assert_eq!(out[0].0.as_wire(), n("Box.local").as_wire());
+    assert_eq!(out[0].name.as_wire(), n("Box.local").as_wire());
     assert_eq!(wire(&cache, second), n("BOX.local").as_wire());
     assert_eq!(wire(&cache, third), n("Box.local").as_wire());
     let ids: Vec<EntryId> = cache.ids(&n("box.local"), Rtype::A).collect();
@@ -633,7 +633,7 @@ mod model {
     }
 
     fn gone(v: &[Gone]) -> Vec<(Vec<u8>, Rtype)> {
-        v.iter().map(|(n, t)| (n.as_wire().to_vec(), *t)).collect()
+        v.iter().map(|g| (g.name.as_wire().to_vec(), g.rtype)).collect()
     }
 
     proptest! {
