@@ -127,6 +127,14 @@ pub enum BrowseEvent {
     Resolved(ResolvedService),
     /// (Resolving browses only.) A resolved instance changed.
     Updated(ResolvedService),
+    /// `count` events of this browse were dropped, oldest first, because the
+    /// application did not take them in time (more than
+    /// [`Config::max_queued_browse_events`](crate::Config) waited). What it was told of
+    /// instances before may be out of date; the events after this one are not.
+    EventsDropped {
+        /// How many.
+        count: u64,
+    },
 }
 
 /// What watching a host name reports.
