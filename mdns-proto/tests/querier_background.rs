@@ -264,3 +264,27 @@ fn background_resolves_have_their_own_bound() {
     );
     assert!(net.engine.resolve(net.now, &name(&instance(3))).is_ok());
 }
+
+/// RFC 6762 §7.1, §7.2: a browse holding thousands of instances (a flood) lists at
+/// most `max_known_answers` of them, the oldest first, in each query: its queries do
+/// not grow to tens of packets with the flood.
+#[test]
+fn rfc6762_7_1_known_answers_are_bounded_per_question_oldest_first() {
+    let c = Config {
+        max_known_answers: 100,
+        ..config(6)
+    };
+    let (mut net, _) = flooded(c, 1000);
+    let start = net.now;
+    net.run_until(start + Duration::from_secs(2));
+    let ptr_queries: Vec<&Sent> = net
+        .sent_since(start)
+        .into_iter()
+        .filter(|s| s.is_query() && s.answers().iter().any(|a| a.1 == Rtype::PTR))
+        .collect();
+    assert!(!ptr_queries.is_empty());
+    let listed: Vec<String> = ptr_queries.iter().flat_map(|s| s.answers()).map(|a| a.4).collect();
+    assert_eq!(listed.len(), 100, "one query, 100 known answers");
+    assert_eq!(listed[0], instance(0));
+    assert_eq!(listed[99], instance(99));
+}

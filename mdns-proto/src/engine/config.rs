@@ -30,6 +30,13 @@ pub struct Config {
     /// (background resolves are bounded by
     /// [`max_background_resolves`](Self::max_background_resolves) instead).
     pub max_queries: usize,
+    /// Most known answers listed for one question of one query (RFC 6762 §7.1), the
+    /// oldest first. Known answers only spare responders an answer, so leaving some out
+    /// is safe (those responders answer again); without a bound, a cache holding
+    /// thousands of one type's records (one host announcing fake instances) would make
+    /// each query of each browser on the link tens of packets long (§7.2), a browser
+    /// flooding the link in turn. 256 PTR records of some 40 bytes fill seven packets.
+    pub max_known_answers: usize,
     /// Most background resolves at once, waiting ones included
     /// ([`Engine::resolve_background`](super::Engine::resolve_background)). Every one
     /// names an instance a browse sees, so a value at least
@@ -70,6 +77,7 @@ impl Default for Config {
             other_ttl: OTHER_RECORD_TTL,
             cache_capacity: 4096,
             max_queries: 256,
+            max_known_answers: 256,
             max_background_resolves: 4096,
             background_asking: 8,
             background_turn: Duration::from_secs(3),

@@ -13,8 +13,9 @@
 //!   for the rest ([`answered`]).
 //! - Questions due together go out in one packet per interface and family, with a
 //!   known-answer list (§7.1): shared records of ours answering them that have at least
-//!   half their TTL left. What does not fit continues in further packets with the TC
-//!   bit set and no questions (§7.2).
+//!   half their TTL left, the first [`max_known_answers`](crate::engine::Config) of each
+//!   question in the order they arrived. What does not fit continues in further
+//!   packets with the TC bit set and no questions (§7.2).
 //! - One-shot queries leave from an ephemeral port (§5.1).
 //!
 //! Which questions exist and why is decided in [`super`], which are due now (and what
@@ -194,7 +195,7 @@ impl SendJob {
         let first_packet = self.pending.is_none();
         let (ka, mut next) = match self.pending.take() {
             Some(p) => p,
-            None => (self.known_answers_for(ctx.now, cache, iface), 0),
+            None => (self.known_answers_for(ctx, cache, iface), 0),
         };
         if first_packet && ka.is_empty() && self.all_answered(ctx.now, cache, iface) {
             // Nothing to ask on this interface (§7.1): no packet.
@@ -275,16 +276,22 @@ impl SendJob {
     /// Known answers for this job's questions on `iface` (§7.1): shared records with
     /// at least half their TTL left. Unique records are left out: holding one, we
     /// expect no other answer.
-    fn known_answers_for(&self, now: Instant, cache: &Cache, iface: InterfaceId) -> Vec<EntryId> {
+    fn known_answers_for(&self, ctx: &Ctx<'_>, cache: &Cache, iface: InterfaceId) -> Vec<EntryId> {
         let mut out = Vec::new();
         if !self.known_answers {
             return out;
         }
+        let max = ctx.config.max_known_answers;
         for q in &self.questions {
+            let mut listed = 0;
             for id in cache.ids(&q.name, q.rtype) {
+                if listed == max {
+                    break;
+                }
                 if let Some(e) = cache.entry(id) {
-                    if e.interface() == iface && !e.unique() && e.half_ttl_left(now) {
+                    if e.interface() == iface && !e.unique() && e.half_ttl_left(ctx.now) {
                         out.push(id);
+                        listed += 1;
                     }
                 }
             }
