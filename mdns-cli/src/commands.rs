@@ -248,6 +248,11 @@ impl Context<'_> {
                     interface: self.interface_name(interface),
                 },
                 BrowseEvent::Resolved(s) | BrowseEvent::Updated(s) => self.resolved_line(&s),
+                BrowseEvent::EventsDropped { count } => {
+                    // A flood of instances outran the output: say so, go on.
+                    eprintln!("mdns: {count} browse events dropped (output fell behind)");
+                    continue;
+                }
                 _ => continue,
             };
             self.printer.print(&line);

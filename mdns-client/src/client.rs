@@ -20,10 +20,10 @@ use mdns_proto::{Engine, Instant, Name};
 
 use crate::backend::{Backend, NoBackend};
 use crate::config::{Config, MAX_QUEUED_EVENTS};
-use crate::queue::Queues;
 use crate::error::Error;
 use crate::event::{Event, RegistrationEvent};
 use crate::info::ServiceInfo;
+use crate::queue::Queues;
 use crate::request::{Request, SubscriptionId};
 use crate::subs::{Route, State, Sub};
 

@@ -76,15 +76,12 @@ impl Queues {
 
     /// The subscription whose first event is the oldest one not final.
     fn oldest_droppable(&self) -> Option<SubscriptionId> {
-        self.fronts
-            .values()
-            .copied()
-            .find(|id| {
-                self.subs
-                    .get(id)
-                    .and_then(|q| q.events.front())
-                    .is_some_and(|(_, e)| !e.is_final())
-            })
+        self.fronts.values().copied().find(|id| {
+            self.subs
+                .get(id)
+                .and_then(|q| q.events.front())
+                .is_some_and(|(_, e)| !e.is_final())
+        })
     }
 
     /// Drops the first event of `id` (if there is one and it is not final).
@@ -180,7 +177,10 @@ mod tests {
         assert_eq!(q.pop(), Some((sub(2), Event::QueryDone)));
         assert_eq!(
             q.pop(),
-            Some((sub(1), Event::Browse(BrowseEvent::EventsDropped { count: 6 })))
+            Some((
+                sub(1),
+                Event::Browse(BrowseEvent::EventsDropped { count: 6 })
+            ))
         );
         for i in 6..10 {
             assert_eq!(q.pop(), Some((sub(1), found(i))));
@@ -201,7 +201,10 @@ mod tests {
         assert_eq!(q.pop(), Some((sub(1), Event::QueryDone)));
         assert_eq!(
             q.pop(),
-            Some((sub(2), Event::Browse(BrowseEvent::EventsDropped { count: 11 })))
+            Some((
+                sub(2),
+                Event::Browse(BrowseEvent::EventsDropped { count: 11 })
+            ))
         );
         assert_eq!(q.pop(), Some((sub(2), found(11))));
         q.remove(sub(2));

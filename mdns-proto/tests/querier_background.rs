@@ -31,7 +31,10 @@ fn instance(i: usize) -> String {
 fn response_with(answers: &[R], additionals: &[R]) -> Vec<u8> {
     let mut buf = vec![0u8; 9000];
     let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-    for (records, section) in [(answers, Section::Answer), (additionals, Section::Additional)] {
+    for (records, section) in [
+        (answers, Section::Answer),
+        (additionals, Section::Additional),
+    ] {
         for r in records {
             w.push_record(section, &r.name, Class::IN, r.flush, r.ttl, &r.data)
                 .unwrap();
@@ -61,7 +64,10 @@ fn flooded(config: Config, n: usize) -> (Net, Vec<QueryId>) {
         .unwrap();
     net.run_until(Instant::from_millis(200));
     for chunk in (0..n).collect::<Vec<_>>().chunks(50) {
-        let ptrs: Vec<R> = chunk.iter().map(|&i| ptr(TYPE, &instance(i), 4500)).collect();
+        let ptrs: Vec<R> = chunk
+            .iter()
+            .map(|&i| ptr(TYPE, &instance(i), 4500))
+            .collect();
         net.recv(&response(&ptrs));
     }
     let mut ids = Vec::new();
@@ -195,7 +201,10 @@ fn background_questions_stay_within_the_byte_budget() {
             })
             .sum();
         let allowed = 1000 + 500 * secs as usize;
-        assert!(spent <= allowed, "{spent} bytes in {secs} s, {allowed} allowed");
+        assert!(
+            spent <= allowed,
+            "{spent} bytes in {secs} s, {allowed} allowed"
+        );
         checked += spent;
     }
     assert!(checked > 0);
@@ -237,7 +246,9 @@ fn what_an_application_resolves_by_name_is_never_held_back() {
         .any(|e| matches!(e, Event::ServiceResolved { query, .. } if *query == id)));
     // Background resolves (400) leave room for the application's queries (4 in all).
     for host in ["a.local.", "b.local."] {
-        net.engine.lookup_host(net.now, &Name::parse(host).unwrap()).unwrap();
+        net.engine
+            .lookup_host(net.now, &Name::parse(host).unwrap())
+            .unwrap();
     }
     assert_eq!(
         net.engine.lookup_host(net.now, &name("c.local.")),
@@ -283,7 +294,11 @@ fn rfc6762_7_1_known_answers_are_bounded_per_question_oldest_first() {
         .filter(|s| s.is_query() && s.answers().iter().any(|a| a.1 == Rtype::PTR))
         .collect();
     assert!(!ptr_queries.is_empty());
-    let listed: Vec<String> = ptr_queries.iter().flat_map(|s| s.answers()).map(|a| a.4).collect();
+    let listed: Vec<String> = ptr_queries
+        .iter()
+        .flat_map(|s| s.answers())
+        .map(|a| a.4)
+        .collect();
     assert_eq!(listed.len(), 100, "one query, 100 known answers");
     assert_eq!(listed[0], instance(0));
     assert_eq!(listed[99], instance(99));

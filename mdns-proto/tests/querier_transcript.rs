@@ -37,7 +37,10 @@ fn transcript(net: &Net) -> String {
 fn response_with(answers: &[R], additionals: &[R]) -> Vec<u8> {
     let mut buf = vec![0u8; 9000];
     let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-    for (records, section) in [(answers, Section::Answer), (additionals, Section::Additional)] {
+    for (records, section) in [
+        (answers, Section::Answer),
+        (additionals, Section::Additional),
+    ] {
         for r in records {
             w.push_record(section, &r.name, Class::IN, r.flush, r.ttl, &r.data)
                 .unwrap();
@@ -258,9 +261,13 @@ fn rfc6762_5_4_qu_only_for_the_start_up_batch_and_again_on_interface_activation(
         .browse(net.now, &ServiceType::new("_http._tcp").unwrap())
         .unwrap();
     run_to(&mut net, 10);
-    net.engine.lookup_host(net.now, &name("printer.local.")).unwrap();
+    net.engine
+        .lookup_host(net.now, &name("printer.local."))
+        .unwrap();
     run_to(&mut net, 2500);
-    net.engine.lookup_host(net.now, &name("scanner.local.")).unwrap();
+    net.engine
+        .lookup_host(net.now, &name("scanner.local."))
+        .unwrap();
     run_to(&mut net, 5500);
     net.engine.interface_up(net.now, IF, &[v4(OUR_V4)]);
     run_to(&mut net, 7000);

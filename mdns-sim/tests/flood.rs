@@ -154,7 +154,13 @@ fn run(seed: u64, hosts: usize, flood: &Flood) -> Result<Outcome, String> {
         let at = FLOOD_START + flood.duration * p as u32 / packets as u32;
         sim.run_until(at);
         let pkt = flood_packet(p * PER_PACKET, p % 10 == 0);
-        sim.inject(flooder, iface, Destination::MulticastV4, SourcePort::Mdns, &pkt);
+        sim.inject(
+            flooder,
+            iface,
+            Destination::MulticastV4,
+            SourcePort::Mdns,
+            &pkt,
+        );
     }
     // Three honest services announced about two seconds after the flood (probing
     // takes about one).
@@ -268,7 +274,11 @@ fn figures(label: &str, o: &Outcome) {
     let mut b: Vec<u64> = o.sent.values().map(|s| s.bytes).collect();
     q.sort_unstable();
     b.sort_unstable();
-    let pick = |v: &[u64], f: f64| v.get(((v.len() - 1) as f64 * f) as usize).copied().unwrap_or(0);
+    let pick = |v: &[u64], f: f64| {
+        v.get(((v.len() - 1) as f64 * f) as usize)
+            .copied()
+            .unwrap_or(0)
+    };
     println!(
         "{label}: {} browsers; queries per browser min/median/max {}/{}/{}; bytes {}/{}/{}; \
          all browsers {} queries, {} bytes; budget bound {} bytes",

@@ -52,11 +52,11 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::time::Duration;
 use hashbrown::{HashMap, HashTable};
-use smallvec::SmallVec;
 use heap::TimerHeap;
 use matching::{fingerprint, received_wire, same_case, slot_fingerprint};
 use names::{NameId, Names, TypeList};
 use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, UNIQUE};
+use smallvec::SmallVec;
 
 /// How long a goodbye or a cache-flush leaves a record in place (RFC 6762 §10.1, §10.2).
 pub const FLUSH_DELAY: Duration = Duration::from_secs(1);

@@ -633,7 +633,9 @@ mod model {
     }
 
     fn gone(v: &[Gone]) -> Vec<(Vec<u8>, Rtype)> {
-        v.iter().map(|g| (g.name.as_wire().to_vec(), g.rtype)).collect()
+        v.iter()
+            .map(|g| (g.name.as_wire().to_vec(), g.rtype))
+            .collect()
     }
 
     proptest! {

@@ -35,7 +35,10 @@ impl fmt::Display for QueryError {
                 write!(f, "already running the maximum of {limit} queries")
             }
             QueryError::TooManyBackgroundResolves { limit } => {
-                write!(f, "already running the maximum of {limit} background resolves")
+                write!(
+                    f,
+                    "already running the maximum of {limit} background resolves"
+                )
             }
         }
     }

@@ -314,7 +314,9 @@ impl Budget {
             Some(at) => {
                 let gained = now.saturating_duration_since(at).as_micros();
                 let gained = u64::try_from(gained).unwrap_or(u64::MAX);
-                self.tokens.saturating_add(gained.saturating_mul(rate)).min(burst)
+                self.tokens
+                    .saturating_add(gained.saturating_mul(rate))
+                    .min(burst)
             }
         };
         self.at = Some(now);

@@ -198,7 +198,13 @@ impl Querier {
             .min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let new_target = srv.as_ref().map(|s| s.3.clone());
         if new_target != old_target {
-            self.retarget(ctx, id, background, old_target.as_ref(), new_target.as_ref());
+            self.retarget(
+                ctx,
+                id,
+                background,
+                old_target.as_ref(),
+                new_target.as_ref(),
+            );
         }
         let txt = self
             .cache

@@ -306,7 +306,13 @@ impl SendJob {
 /// Records of a name and type are all unique or all shared (a cache-flush record
 /// flushes the others within a second, §10.2), so the first shared one found ends the
 /// search: a browse's PTR question, with its many shared answers, costs one look.
-pub fn answered(cache: &Cache, now: Instant, iface: InterfaceId, name: &Name, rtype: Rtype) -> bool {
+pub fn answered(
+    cache: &Cache,
+    now: Instant,
+    iface: InterfaceId,
+    name: &Name,
+    rtype: Rtype,
+) -> bool {
     if rtype == Rtype::ANY {
         return false;
     }
