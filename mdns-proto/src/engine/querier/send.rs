@@ -204,14 +204,7 @@ impl SendJob {
         }
         let mut w = MessageWriter::query(buf)?;
         if first_packet {
-            for q in &self.questions {
-                if self.known_answers && answered(cache, ctx.now, iface, &q.name, q.rtype) {
-                    continue;
-                }
-                // A question that does not fit is dropped from this packet; with the
-                // payload limit at 512 bytes or more that takes dozens of questions.
-                let _ = w.push_question(&q.name, q.rtype, Class::IN, q.unicast);
-            }
+            self.write_questions(&mut w, cache, ctx.now, iface);
         }
         let mut last_owner: Option<StoredName<'_>> = None;
         while let Some(&id) = ka.get(next) {
@@ -261,6 +254,27 @@ impl SendJob {
             source_port: self.source_port,
             size,
         })
+    }
+
+    /// Writes the questions the cache does not answer on `iface` ([`answered`]; all of
+    /// a one-shot query's). Out of line: [`write_next`](Self::write_next), which runs
+    /// for every packet of a long known-answer list, stays small enough to be inlined.
+    #[inline(never)]
+    fn write_questions(
+        &self,
+        w: &mut MessageWriter<'_>,
+        cache: &Cache,
+        now: Instant,
+        iface: InterfaceId,
+    ) {
+        for q in &self.questions {
+            if self.known_answers && answered(cache, now, iface, &q.name, q.rtype) {
+                continue;
+            }
+            // A question that does not fit is dropped from this packet; with the
+            // payload limit at 512 bytes or more that takes dozens of questions.
+            let _ = w.push_question(&q.name, q.rtype, Class::IN, q.unicast);
+        }
     }
 
     /// True if every question of this continuous query is answered on `iface` by the
