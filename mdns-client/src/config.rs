@@ -25,8 +25,10 @@ pub const MAX_QUEUED_EVENTS: usize = 4096;
 /// Most events one browse keeps queued for the application before its oldest are
 /// dropped, and counted to it in a [`BrowseEvent::EventsDropped`](crate::BrowseEvent):
 /// the default of [`Config::max_queued_browse_events`]. Drivers that hand events on
-/// (through a channel) use it as that channel's bound for browses too.
-pub const MAX_QUEUED_BROWSE_EVENTS: usize = 1024;
+/// (through a channel) use it as that channel's bound for browses too. As large as the
+/// engine's default cache, so that no single input (a cache's worth of instances
+/// flushed at once, RFC 6762 §10.5) overflows it in an application that keeps up.
+pub const MAX_QUEUED_BROWSE_EVENTS: usize = 4096;
 
 /// Settings of a [`Client`](crate::Client). Made with [`Config::new`]; every field
 /// can be changed afterwards.

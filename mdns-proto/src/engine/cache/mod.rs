@@ -10,9 +10,11 @@
 //!   is due for a refresh query (the querier asks only for records someone wants).
 //! - POOF (§10.5): two or more queries from others that should have been answered by a
 //!   record, and no answer within ten seconds, flush it.
-//! - A hard bound on the number of records. When full, the record to go is the
-//!   soonest-expiring one that no operation is interested in, else the soonest-expiring
-//!   of all; ties go to the one that arrived first.
+//! - A hard bound on the number of records. When full, the record to go is one of a
+//!   source holding more than half the cache, if another holds records too
+//!   (`sources`: one host announcing thousands of records cannot take the cache from
+//!   the others); else the soonest-expiring one that no operation is interested in,
+//!   else the soonest-expiring of all; ties go to the one that arrived first.
 //!
 //! Layout: records live in a slab (`record`); an owner name is stored once for all
 //! its records (`names`), with per type a list of them threaded through the slab in
@@ -36,6 +38,7 @@ mod heap;
 mod matching;
 mod names;
 mod record;
+mod sources;
 
 pub use matching::OwnerMemo;
 pub use record::{Record, StoredName};
@@ -50,11 +53,13 @@ use crate::wire::{self, NameRef, RData, Rtype};
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
+use core::net::IpAddr;
 use core::time::Duration;
 use hashbrown::{HashMap, HashTable};
 use heap::TimerHeap;
 use matching::{fingerprint, received_wire, same_case, slot_fingerprint};
 use names::{NameId, Names, TypeList};
+use sources::{SourceId, Sources};
 use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, UNIQUE};
 use smallvec::SmallVec;
 
@@ -147,6 +152,9 @@ pub struct Cache {
     /// Scratch space: a received name folded, received data in canonical form.
     fold: Folded,
     data: Vec<u8>,
+    /// Who sent the records, and by record id, whose each is.
+    sources: Sources,
+    source_of: Vec<SourceId>,
 }
 
 impl Cache {
@@ -170,7 +178,16 @@ impl Cache {
             evicted: Vec::new(),
             fold: Folded::new(),
             data: Vec::new(),
+            sources: Sources::default(),
+            source_of: Vec::new(),
         }
+    }
+
+    /// The records received from now on (until the next call) were sent from `addr`
+    /// (see `sources`).
+    #[inline]
+    pub fn from_source(&mut self, addr: IpAddr) {
+        self.sources.set_current(addr);
     }
 
     /// Number of records.
@@ -438,9 +455,12 @@ impl Cache {
             None => {
                 reserve_one(&mut self.slots);
                 self.slots.push(Slot::vacant());
+                reserve_one(&mut self.source_of);
+                self.source_of.push(sources::NONE);
                 (self.slots.len() - 1) as EntryId
             }
         };
+        self.source_of[id as usize] = self.sources.added(self.capacity);
         let list = self.names.list(owner, rtype);
         let tail = list.map_or(NIL, |l| l.tail);
         {
@@ -714,6 +734,16 @@ impl Cache {
     /// soonest-expiring of all; ties go to the one that arrived first. Records filed
     /// early are re-filed first, so the choice is made on true expiry times.
     fn evict_one(&mut self) {
+        if let Some(d) = self.sources.dominant() {
+            if let Some(id) = self.one_of(d) {
+                let mut gone = core::mem::take(&mut self.evicted);
+                if self.remove(id, Some(&mut gone)) {
+                    self.evictions += 1;
+                }
+                self.evicted = gone;
+                return;
+            }
+        }
         let victim = loop {
             let first = self.evictable.first().or_else(|| self.wanted.first());
             let Some(((filed, _), id)) = first else {
@@ -734,6 +764,16 @@ impl Cache {
             }
             self.evicted = gone;
         }
+    }
+
+    /// A record of source `d`, nearly the soonest-expiring of those nobody wants, else
+    /// of those someone wants: the first found near the top of either expiry heap
+    /// (`d` holds more than half the records, so a few looks find one).
+    fn one_of(&self, d: SourceId) -> Option<EntryId> {
+        const LOOKS: usize = 64;
+        let of = |id: &u32| self.source_of.get(*id as usize) == Some(&d);
+        let unwanted = self.evictable.ids().take(LOOKS).find(of);
+        unwanted.or_else(|| self.wanted.ids().take(LOOKS).find(of))
     }
 
     /// Hands out the (name, type) of the records someone wanted that were evicted
@@ -781,6 +821,7 @@ impl Cache {
             }
             self.names.set_list(owner, l);
         }
+        self.sources.removed(self.source_of[id as usize], self.capacity);
         let s = &mut self.slots[id as usize];
         s.flags = 0;
         let data = core::mem::take(&mut s.data);

@@ -342,6 +342,7 @@ impl Querier {
         }
         let mut changes = Changes::default();
         let mut memo = OwnerMemo::default();
+        self.cache.from_source(meta.source.ip());
         for record in incoming.msg.records() {
             let record = match record {
                 Ok(r) => r,
