@@ -21,7 +21,8 @@
 //!
 //! The figures (queries and bytes each browser sent in the window) are printed; the
 //! full flood's are in `benches/README.md`. CI runs a short flood (2,000 instances in
-//! 10 s on 50 hosts); the full one (20,000 in 10 s) is a release run:
+//! 10 s on 50 hosts, into caches of 1,024 records so that it overflows them); the full
+//! one (20,000 in 10 s, default caches of 4,096) is a release run:
 //!
 //! ```text
 //! cargo test --release -p mdns-sim --test flood -- --include-ignored --nocapture
@@ -54,6 +55,8 @@ const PER_PACKET: usize = 10;
 struct Flood {
     instances: usize,
     duration: Duration,
+    /// The browsers' cache capacity (the engine's default if `None`).
+    cache: Option<usize>,
 }
 
 /// What one browser sent in the window.
@@ -126,6 +129,9 @@ fn run(seed: u64, hosts: usize, flood: &Flood) -> Result<Outcome, String> {
         .lean();
     // Every datagram is kept: the browsers' queries are counted from them.
     cfg.record_packets = true;
+    if let Some(c) = flood.cache {
+        cfg.engine.cache_capacity = c;
+    }
     let mut sim = Sim::new(cfg);
     let ty = ServiceType::new(TYPE).unwrap();
     let all = sim.add_hosts(hosts);
@@ -404,12 +410,14 @@ fn figures(label: &str, o: &Outcome) {
     }
 }
 
-/// CI: 2,000 instances in 10 s on 50 hosts, 10 % loss.
+/// CI: 2,000 instances in 10 s on 50 hosts, 10 % loss, into caches of 1,024 records
+/// (so that the flood overflows them, as the full one does the default 4,096).
 #[test]
 fn a_flood_of_2000_instances_neither_hides_real_services_nor_makes_browsers_flood() {
     let flood = Flood {
         instances: 2_000,
         duration: Duration::from_secs(10),
+        cache: Some(1024),
     };
     sweep(
         "a_flood_of_2000_instances_neither_hides_real_services_nor_makes_browsers_flood",
@@ -430,6 +438,7 @@ fn a_flood_of_20000_instances_neither_hides_real_services_nor_makes_browsers_flo
     let flood = Flood {
         instances: 20_000,
         duration: Duration::from_secs(10),
+        cache: None,
     };
     sweep(
         "a_flood_of_20000_instances_neither_hides_real_services_nor_makes_browsers_flood",
