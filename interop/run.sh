@@ -41,6 +41,7 @@ add_case() {
 }
 source "$HERE/lib/cases.sh"
 define_cases
+source "$HERE/flood.sh"
 
 # ---------------------------------------------------------------- options
 MODE=mdns ONLY="" LIST=no KEEP=no

@@ -116,8 +116,9 @@ fn background_resolves_ask_a_bounded_number_at_a_time_newest_first_in_turns() {
     let all = srv_asked(&net, start);
     assert_eq!(all.len(), 10, "{all:?}");
     for (inst, times) in &all {
-        // Two turns of 3 s: queries at +0.02-0.12 s and +1 s in each.
-        assert!(times.len() <= 4, "{inst}: {times:?}");
+        // Two turns of 3 s: queries at +0.02-0.12 s, +1 s and +3 s in each (those of
+        // several resolves sent up to half a second early, together).
+        assert!(times.len() <= 6, "{inst}: {times:?}");
         assert!(times.len() >= 2, "{inst}: {times:?}");
     }
     let s = net.engine.background_stats();

@@ -59,9 +59,9 @@ use hashbrown::{HashMap, HashTable};
 use heap::TimerHeap;
 use matching::{fingerprint, received_wire, same_case, slot_fingerprint};
 use names::{NameId, Names, TypeList};
-use sources::{SourceId, Sources};
 use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, UNIQUE};
 use smallvec::SmallVec;
+use sources::{SourceId, Sources};
 
 /// How long a goodbye or a cache-flush leaves a record in place (RFC 6762 §10.1, §10.2).
 pub const FLUSH_DELAY: Duration = Duration::from_secs(1);
@@ -821,7 +821,8 @@ impl Cache {
             }
             self.names.set_list(owner, l);
         }
-        self.sources.removed(self.source_of[id as usize], self.capacity);
+        self.sources
+            .removed(self.source_of[id as usize], self.capacity);
         let s = &mut self.slots[id as usize];
         s.flags = 0;
         let data = core::mem::take(&mut s.data);

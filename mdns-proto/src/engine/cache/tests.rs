@@ -297,8 +297,12 @@ fn a_source_holding_over_half_the_cache_is_evicted_first() {
     }
     let other = add(&mut cache, 3, "other.local", 120, false);
     assert_eq!(cache.len(), 10);
-    assert!(cache.entry(honest).is_some_and(|e| e.name() == n("real.local")));
-    assert!(cache.entry(other).is_some_and(|e| e.name() == n("other.local")));
+    assert!(cache
+        .entry(honest)
+        .is_some_and(|e| e.name() == n("real.local")));
+    assert!(cache
+        .entry(other)
+        .is_some_and(|e| e.name() == n("other.local")));
     assert_eq!(cache.evictions(), 22);
     // With a single source the usual rule holds: the soonest-expiring unwanted first.
     let mut solo = Cache::new(3);

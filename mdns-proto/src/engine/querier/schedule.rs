@@ -1,6 +1,6 @@
 //! Which questions go out now: every due question of an application's operations,
-//! and the due questions only background resolves ask as far as their byte budget
-//! allows (see [`super::background`]: resolves still asking first, newest first, then
+//! and the due questions only background resolves ask (and those due within
+//! [`BACKGROUND_LOOKAHEAD`], to share packets) as far as their byte budget allows (see [`super::background`]: resolves still asking first, newest first, then
 //! the rest by due time). A background question the budget cannot pay for yet waits
 //! until the bucket holds its cost; one the cache answers on every interface (RFC 6762
 //! §7.1, see `send::answered`) costs nothing, since nothing of it goes out.
@@ -18,10 +18,15 @@ use crate::time::Instant;
 use crate::util::KeyRef;
 use crate::wire::Rtype;
 use alloc::vec::Vec;
+use core::time::Duration;
 
 /// Bytes a question costs on the wire beyond its name: type and class, and a header
 /// counted for each (a packet of several questions costs less).
 const QUESTION_OVERHEAD: usize = 4 + 12;
+/// Background questions due this soon go out with the questions due now, so that the
+/// questions of several background resolves share packets (sending one of them half a
+/// second early changes nothing for anyone).
+pub const BACKGROUND_LOOKAHEAD: Duration = Duration::from_millis(500);
 
 impl Querier {
     /// Turns the questions due now into a send job. False if none goes out.
@@ -33,15 +38,17 @@ impl Querier {
         let mut asked = Vec::new();
         let mut any_qu = false;
         let mut background: Vec<Key> = Vec::new();
+        let soon = now + BACKGROUND_LOOKAHEAD;
         for ((name, rtype), q) in self.questions.iter_mut() {
-            if q.next_send > now {
-                continue;
-            }
             if q.fg_refs == 0 {
-                background.push((name.clone(), *rtype));
+                if q.next_send <= soon {
+                    background.push((name.clone(), *rtype));
+                }
                 continue;
             }
-            take(ctx, &self.cache, name, *rtype, q, &mut asked, &mut any_qu);
+            if q.next_send <= now {
+                take(ctx, &self.cache, name, *rtype, q, &mut asked, &mut any_qu);
+            }
         }
         let targets: Vec<(InterfaceId, Family)> = ctx.ifaces.multicast_targets().collect();
         if !background.is_empty() {
