@@ -21,7 +21,7 @@
 //! 4. **Bounded bytes.** The questions only background resolves ask (refreshes of
 //!    resolved ones included) go out within a token bucket of
 //!    [`Config::background_query_rate`] bytes per second and
-//!    [`Config::background_query_burst`] bytes ([`Budget`]). Questions of resolves
+//!    [`Config::background_query_burst`] bytes (`Budget`). Questions of resolves
 //!    still asking go first (newest first), then the rest in order of due time; what
 //!    does not fit waits for the bucket to refill.
 //! 5. **The application first.** A question an application's own operation asks
