@@ -43,6 +43,7 @@ add_case() {
 source "$HERE/lib/cases.sh"
 define_cases
 source "$HERE/widearea.sh"   # the wide-area DNS-SD case (Avahi + BIND), a file of its own
+source "$HERE/flood.sh"
 
 # ---------------------------------------------------------------- options
 MODE=mdns ONLY="" LIST=no KEEP=no

@@ -344,6 +344,11 @@ impl Context<'_> {
                 },
                 BrowseEvent::Resolved(s) | BrowseEvent::Updated(s) => self.resolved_line(&s),
                 BrowseEvent::ServerError(e) => Line::Warning(e.to_string()),
+                BrowseEvent::EventsDropped { count } => {
+                    // A flood of instances outran the output: say so, go on.
+                    eprintln!("mdns: {count} browse events dropped (output fell behind)");
+                    continue;
+                }
                 _ => continue,
             };
             self.printer.print(&line);

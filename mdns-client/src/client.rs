@@ -24,6 +24,7 @@ use crate::error::Error;
 use crate::event::{Event, RegistrationEvent};
 use crate::id::SubscriptionId;
 use crate::info::ServiceInfo;
+use crate::queue::Queues;
 use crate::request::Request;
 use crate::subs::{Route, State, Sub};
 
@@ -32,10 +33,11 @@ use crate::subs::{Route, State, Sub};
 #[non_exhaustive]
 pub struct Stats {
     /// Instances a resolving browse found but could not resolve (the engine ran its
-    /// maximum of queries).
+    /// maximum of background resolves).
     pub resolves_refused: u64,
-    /// Events dropped because the application did not poll them (over
-    /// [`MAX_QUEUED_EVENTS`]).
+    /// Events dropped because the application did not poll them: over a browse's
+    /// [`Config::max_queued_browse_events`] or over [`MAX_QUEUED_EVENTS`] in all (see
+    /// [`BrowseEvent::EventsDropped`](crate::BrowseEvent)).
     pub events_dropped: u64,
     /// Engine events dropped from the [`poll_engine_event`](Client::poll_engine_event)
     /// log because nobody polled it.
@@ -77,7 +79,7 @@ pub struct Client<B: Backend = NoBackend> {
     hosts: BTreeMap<Name, (RegistrationId, usize)>,
     /// Engine registrations whose goodbyes are still going out.
     pub(crate) leaving: BTreeSet<RegistrationId>,
-    events: VecDeque<(SubscriptionId, Event)>,
+    events: Queues,
     engine_events: VecDeque<mdns_proto::Event>,
     pub(crate) stats: Stats,
     /// Set by `shutdown`: until when goodbyes are waited for.
@@ -120,7 +122,7 @@ impl<B: Backend> Client<B> {
             regs: BTreeMap::new(),
             hosts: BTreeMap::new(),
             leaving: BTreeSet::new(),
-            events: VecDeque::new(),
+            events: Queues::default(),
             engine_events: VecDeque::new(),
             stats: Stats::default(),
             shutdown: None,
@@ -290,7 +292,7 @@ impl<B: Backend> Client<B> {
         let Some(sub) = self.remove(id) else {
             return false;
         };
-        self.events.retain(|(i, _)| *i != id);
+        self.events.remove(id);
         match (sub.route, sub.state) {
             (Route::Backend, State::Leaving { .. }) => {}
             (Route::Backend, _) => self.backend.unsubscribe(now, id),
@@ -320,7 +322,7 @@ impl<B: Backend> Client<B> {
                 waiting: BTreeSet::new(),
             },
         );
-        self.events.retain(|(i, _)| *i != id);
+        self.events.remove(id);
         match state {
             State::Registration { reg, host, .. } => {
                 let waiting = self.withdraw(now, reg, &host);
@@ -414,10 +416,12 @@ impl<B: Backend> Client<B> {
         .min()
     }
 
-    /// The next event, with the subscription it belongs to.
+    /// The next event, with the subscription it belongs to. A browse that lost events
+    /// to its bound gets [`BrowseEvent::EventsDropped`](crate::BrowseEvent) before its
+    /// next one (see [`Config::max_queued_browse_events`]).
     #[must_use]
     pub fn poll_event(&mut self) -> Option<(SubscriptionId, Event)> {
-        self.events.pop_front()
+        self.events.pop()
     }
 
     /// The next event the engine reported, if [`Config::keep_engine_events`] is set:
@@ -628,11 +632,8 @@ impl<B: Backend> Client<B> {
         if self.finished {
             return;
         }
-        if self.events.len() >= MAX_QUEUED_EVENTS {
-            self.events.pop_front();
-            self.stats.events_dropped += 1;
-        }
-        self.events.push_back((id, event));
+        let bound = self.config.max_queued_browse_events;
+        self.stats.events_dropped += self.events.push(id, event, bound);
     }
 
     /// Reports `Unregistered` to every leaving registration of the engine whose

@@ -1,5 +1,6 @@
 //! [`Config`] of a [`Client`](crate::Client), the defaults of its own timers
-//! ([`ANSWER_LINGER`], [`SHUTDOWN_BOUND`]) and its queue bound.
+//! ([`ANSWER_LINGER`], [`SHUTDOWN_BOUND`]) and its queue bounds
+//! ([`MAX_QUEUED_EVENTS`], [`MAX_QUEUED_BROWSE_EVENTS`]).
 
 use core::time::Duration;
 
@@ -21,6 +22,14 @@ pub const SHUTDOWN_BOUND: Duration = Duration::from_secs(3);
 /// counted): an application that never polls must not make memory grow without bound.
 pub const MAX_QUEUED_EVENTS: usize = 4096;
 
+/// Most events one browse keeps queued for the application before its oldest are
+/// dropped, and counted to it in a [`BrowseEvent::EventsDropped`](crate::BrowseEvent):
+/// the default of [`Config::max_queued_browse_events`]. Drivers that hand events on
+/// (through a channel) use it as that channel's bound for browses too. As large as the
+/// engine's default cache, so that no single input (a cache's worth of instances
+/// flushed at once, RFC 6762 §10.5) overflows it in an application that keeps up.
+pub const MAX_QUEUED_BROWSE_EVENTS: usize = 4096;
+
 /// Settings of a [`Client`](crate::Client). Made with [`Config::new`]; every field
 /// can be changed afterwards.
 #[derive(Clone, Debug)]
@@ -35,6 +44,8 @@ pub struct Config {
     pub answer_linger: Duration,
     /// See [`SHUTDOWN_BOUND`].
     pub shutdown_bound: Duration,
+    /// See [`MAX_QUEUED_BROWSE_EVENTS`].
+    pub max_queued_browse_events: usize,
     /// Keep every engine event for [`Client::poll_engine_event`](crate::Client) (for
     /// simulators, tests and diagnostics), up to [`MAX_QUEUED_EVENTS`].
     pub keep_engine_events: bool,
@@ -48,6 +59,7 @@ impl Config {
             host_name,
             answer_linger: ANSWER_LINGER,
             shutdown_bound: SHUTDOWN_BOUND,
+            max_queued_browse_events: MAX_QUEUED_BROWSE_EVENTS,
             keep_engine_events: false,
         }
     }

@@ -148,6 +148,14 @@ pub enum BrowseEvent {
     /// browse goes on asking with backoff, and what it found stays until its TTL runs
     /// out. Reported once per failing stretch.
     ServerError(BackendError),
+    /// `count` events of this browse were dropped, oldest first, because the
+    /// application did not take them in time (more than
+    /// [`Config::max_queued_browse_events`](crate::Config) waited). What it was told of
+    /// instances before may be out of date; the events after this one are not.
+    EventsDropped {
+        /// How many.
+        count: u64,
+    },
 }
 
 /// What watching a host name reports.

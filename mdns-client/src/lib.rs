@@ -6,7 +6,10 @@
 //!
 //! A [`Client`] owns the mDNS [`Engine`](mdns_proto::Engine) and does what the engine
 //! leaves to its user: it routes each engine event to its subscription, resolves what a
-//! resolving browse finds (and stops when the instance is gone), collects the answers
+//! resolving browse finds (as the engine's background resolves, which cannot be made to
+//! flood the link nor hold back what the application asks by name: see
+//! [`mdns_proto::engine::querier::background`]; and stops when the instance is gone),
+//! keeps each browse's backlog bounded (see [`BrowseEvent::EventsDropped`]), collects the answers
 //! of a one-shot resolve or host lookup for [`ANSWER_LINGER`] after the first, ends
 //! them at their timeout, publishes (and withdraws, after the last service) the host
 //! name services point at, reports when an unregistration's goodbyes are out, and
@@ -88,6 +91,7 @@ mod error;
 mod event;
 mod id;
 mod info;
+mod queue;
 mod request;
 mod route;
 mod subs;
@@ -95,7 +99,9 @@ mod subs;
 pub use backend::{Backend, NoBackend};
 pub use backend_error::BackendError;
 pub use client::{Client, Stats};
-pub use config::{Config, ANSWER_LINGER, MAX_QUEUED_EVENTS, SHUTDOWN_BOUND};
+pub use config::{
+    Config, ANSWER_LINGER, MAX_QUEUED_BROWSE_EVENTS, MAX_QUEUED_EVENTS, SHUTDOWN_BOUND,
+};
 pub use domain::{is_mdns_name, local_domain};
 pub use error::Error;
 pub use event::{

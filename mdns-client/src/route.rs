@@ -139,7 +139,7 @@ impl<B: Backend> Client<B> {
 
     fn apply(&mut self, now: Instant, id: SubscriptionId, mut out: Outcome) {
         if let Some(instance) = out.start_resolve {
-            match self.engine_mut().resolve(now, &instance) {
+            match self.engine_mut().resolve_background(now, &instance) {
                 Ok(q) => {
                     self.queries.insert(q, (id, Some(instance.clone())));
                     if let Some(State::Browse { instances, .. }) =

@@ -168,13 +168,40 @@ impl Handle {
     /// Browses `ty` (a subtype if it has one) in `local.`: found and removed
     /// instances.
     pub fn browse(&self, ty: &ServiceType) -> Reply<Browser> {
-        self.stream(Request::browse(ty.clone()), browse_event)
+        self.browse_stream(Request::browse(ty.clone()))
     }
 
     /// Browses and resolves in `local.`: found and removed instances, plus resolved and
     /// updated details of each (resolving stops when the instance is removed).
     pub fn browse_resolving(&self, ty: &ServiceType) -> Reply<Browser> {
-        self.stream(Request::browse_resolving(ty.clone()), browse_event)
+        self.browse_stream(Request::browse_resolving(ty.clone()))
+    }
+
+    /// A browse's events through a channel of at most
+    /// [`MAX_QUEUED_BROWSE_EVENTS`](mdns_client::MAX_QUEUED_BROWSE_EVENTS): when the
+    /// application falls behind (a host announcing thousands of instances), the oldest
+    /// are dropped and a [`BrowseEvent::EventsDropped`] with their count goes in their
+    /// place, as the client layer does with its own queue.
+    fn browse_stream(&self, request: Request) -> Reply<Browser> {
+        let (tx, rx) = flume::bounded(mdns_client::MAX_QUEUED_BROWSE_EVENTS);
+        let oldest = rx.clone();
+        let (reply, reply_rx) = flume::bounded(1);
+        let handle = self.clone();
+        self.send(Command::Subscribe {
+            request: Box::new(request),
+            sink: Box::new(move |e| {
+                // The sink holds a receiver too: the subscriber is gone when it is the
+                // only one left.
+                if let Some(e) = browse_event(e) {
+                    push_dropping_oldest(&tx, &oldest, e);
+                }
+                tx.receiver_count() > 1
+            }),
+            started: Box::new(move |r| {
+                let _ = reply.send(r.map(|id| Subscription::new(id, rx, handle)));
+            }),
+        });
+        Reply::new(reply_rx)
     }
 
     /// Browses `ty` in `domain`: `local.` is multicast DNS, any other domain is asked
@@ -334,6 +361,40 @@ impl Handle {
     }
 }
 
+/// Sends `e` on a bounded channel of browse events (`oldest` is a receiver of the same
+/// channel). When it is full, the oldest quarter of what waits is dropped and one
+/// [`BrowseEvent::EventsDropped`] with their count (earlier counts folded in) goes
+/// before the rest: a quarter at a time, so that each event costs O(1) on average.
+fn push_dropping_oldest(
+    tx: &Sender<BrowseEvent>,
+    oldest: &flume::Receiver<BrowseEvent>,
+    e: BrowseEvent,
+) {
+    if tx.is_full() {
+        let mut waiting: Vec<BrowseEvent> = oldest.try_iter().collect();
+        // A quarter free afterwards, the count and `e` in.
+        let drop = (waiting.len() / 4 + 2).min(waiting.len());
+        let mut count = 0;
+        let mut tally = |e: &BrowseEvent| match e {
+            BrowseEvent::EventsDropped { count: n } => count += n,
+            _ => count += 1,
+        };
+        waiting.drain(..drop).for_each(|e| tally(&e));
+        waiting.retain(|e| {
+            let notice = matches!(e, BrowseEvent::EventsDropped { .. });
+            if notice {
+                tally(e);
+            }
+            !notice
+        });
+        let _ = tx.try_send(BrowseEvent::EventsDropped { count });
+        for w in waiting {
+            let _ = tx.try_send(w);
+        }
+    }
+    let _ = tx.try_send(e);
+}
+
 fn browse_event(e: Event) -> Option<BrowseEvent> {
     match e {
         Event::Browse(b) => Some(b),
@@ -373,5 +434,37 @@ impl Stopper {
     /// True once the loop has finished.
     pub fn is_stopped(&self) -> bool {
         self.shared.stopped.load(Ordering::Acquire)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn removed(i: u32) -> BrowseEvent {
+        BrowseEvent::Removed {
+            instance: InstanceName::new(&format!("I{i}")).unwrap(),
+            service_type: ServiceType::new("_http._tcp").unwrap(),
+            interface: InterfaceId(1),
+        }
+    }
+
+    #[test]
+    fn a_full_browse_channel_drops_its_oldest_events_and_counts_them() {
+        let (tx, rx) = flume::bounded(8);
+        let oldest = rx.clone();
+        for i in 0..100 {
+            push_dropping_oldest(&tx, &oldest, removed(i));
+        }
+        let got: Vec<BrowseEvent> = rx.try_iter().collect();
+        assert!(got.len() <= 8);
+        // One count, first; then the newest events in order, none lost uncounted.
+        let BrowseEvent::EventsDropped { count } = got[0] else {
+            panic!("{got:?}");
+        };
+        let first = 100 - (got.len() as u32 - 1);
+        let rest: Vec<BrowseEvent> = (first..100).map(removed).collect();
+        assert_eq!(got[1..], rest[..]);
+        assert_eq!(count, u64::from(first));
     }
 }

@@ -42,8 +42,37 @@ pub struct Config {
     /// Most records the cache holds; beyond it, records nobody asks about are evicted
     /// first, soonest-expiring first, then the soonest-expiring of the rest.
     pub cache_capacity: usize,
-    /// Most simultaneous browse / resolve / lookup operations.
+    /// Most simultaneous browse / resolve / lookup operations an application started
+    /// (background resolves are bounded by
+    /// [`max_background_resolves`](Self::max_background_resolves) instead).
     pub max_queries: usize,
+    /// Most known answers listed for one question of one query (RFC 6762 §7.1), the
+    /// oldest first. Known answers only spare responders an answer, so leaving some out
+    /// is safe (those responders answer again); without a bound, a cache holding
+    /// thousands of one type's records (one host announcing fake instances) would make
+    /// each query of each browser on the link tens of packets long (§7.2), a browser
+    /// flooding the link in turn. 256 PTR records of some 40 bytes fill seven packets.
+    pub max_known_answers: usize,
+    /// Most background resolves at once, waiting ones included
+    /// ([`Engine::resolve_background`](super::Engine::resolve_background)). Every one
+    /// names an instance a browse sees, so a value at least
+    /// [`cache_capacity`](Self::cache_capacity) never refuses one.
+    pub max_background_resolves: usize,
+    /// Most background resolves asking at once, not yet resolved (see
+    /// [`querier::background`](super::querier::background)): the rest wait their turn,
+    /// fewest turns first, then newest first.
+    pub background_asking: usize,
+    /// How long a background resolve asks before it yields its place to the next.
+    pub background_turn: Duration,
+    /// Turns a background resolve gets; after the last it is resolved only from
+    /// records that arrive unasked (announcements, answers to others).
+    pub background_turns: u8,
+    /// Bytes per second of questions background resolves may originate (questions
+    /// counted once per interface and address family they go out on). Questions of
+    /// an application's own operations are never held back by it.
+    pub background_query_rate: u32,
+    /// Bytes background resolves may send at once after a quiet spell.
+    pub background_query_burst: u32,
     /// How long a one-shot query collects answers.
     pub one_shot_timeout: Duration,
     /// Drop received packets whose IP TTL / hop limit is known and not 255 (RFC 6762 §11
@@ -64,6 +93,13 @@ impl Default for Config {
             other_ttl: OTHER_RECORD_TTL,
             cache_capacity: 4096,
             max_queries: 256,
+            max_known_answers: 256,
+            max_background_resolves: 4096,
+            background_asking: 8,
+            background_turn: Duration::from_secs(3),
+            background_turns: 3,
+            background_query_rate: 2_000,
+            background_query_burst: 4_000,
             one_shot_timeout: Duration::from_secs(3),
             require_ttl_255: false,
             request_unicast_responses: true,

@@ -11,6 +11,10 @@
 //! - a registration reports `Probing` for its name, `Renamed` from the name it had and
 //!   `Registered` under the name it probed;
 //! - nothing after a subscription's final event.
+//!
+//! A browse told that some of its events were dropped (`BrowseEvent::EventsDropped`,
+//! its backlog over the client layer's bound) can no longer be held to the first two
+//! rules; the count is kept ([`Reported::events_dropped`]) for tests to judge.
 
 use super::collect;
 use crate::types::HostId;
@@ -49,6 +53,8 @@ struct Sub {
     name: Option<InstanceName>,
     /// When its final event came.
     ended: Option<Instant>,
+    /// Browse events dropped before the application got them.
+    dropped: u64,
 }
 
 /// What every subscription reported; see the module docs.
@@ -237,12 +243,21 @@ impl Reported {
         collect(errors)
     }
 
+    /// Browse events all subscriptions were told were dropped
+    /// (`BrowseEvent::EventsDropped`).
+    pub fn events_dropped(&self) -> u64 {
+        self.subs.values().map(|s| s.dropped).sum()
+    }
+
     fn instance(&self, host: HostId, id: SubscriptionId, name: &Name) -> Option<&ReportedInstance> {
         self.subs.get(&(host, id))?.instances.get(name)
     }
 }
 
 fn browse(sub: &mut Sub, now: Instant, b: &BrowseEvent, broken: &mut Vec<String>) {
+    // After a loss the order rules cannot hold: its errors are not kept.
+    let mut lost = Vec::new();
+    let broken = if sub.dropped > 0 { &mut lost } else { broken };
     match b {
         BrowseEvent::Found {
             instance,
@@ -301,6 +316,7 @@ fn browse(sub: &mut Sub, now: Instant, b: &BrowseEvent, broken: &mut Vec<String>
             i.ports.entry(s.port).or_insert(now);
             i.resolved = Some((now, s.clone()));
         }
+        BrowseEvent::EventsDropped { count } => sub.dropped += count,
         other => broken.push(format!("unknown browse event {other:?}")),
     }
 }

@@ -37,6 +37,12 @@ impl<K: Ord + Copy> TimerHeap<K> {
         self.items.first().copied()
     }
 
+    /// The ids in the heap's array order: the first ones have the smallest keys, the
+    /// rest in no particular order.
+    pub fn ids(&self) -> impl Iterator<Item = u32> + '_ {
+        self.items.iter().map(|e| e.1)
+    }
+
     /// True if empty.
     #[cfg(test)]
     pub fn is_empty(&self) -> bool {

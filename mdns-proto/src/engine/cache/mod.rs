@@ -10,9 +10,11 @@
 //!   is due for a refresh query (the querier asks only for records someone wants).
 //! - POOF (§10.5): two or more queries from others that should have been answered by a
 //!   record, and no answer within ten seconds, flush it.
-//! - A hard bound on the number of records. When full, the record to go is the
-//!   soonest-expiring one that no operation is interested in, else the soonest-expiring
-//!   of all; ties go to the one that arrived first.
+//! - A hard bound on the number of records. When full, the record to go is one of a
+//!   source holding more than half the cache, if another holds records too
+//!   (`sources`: one host announcing thousands of records cannot take the cache from
+//!   the others); else the soonest-expiring one that no operation is interested in,
+//!   else the soonest-expiring of all; ties go to the one that arrived first.
 //!
 //! Layout: records live in a slab (`record`); an owner name is stored once for all
 //! its records (`names`), with per type a list of them threaded through the slab in
@@ -36,6 +38,8 @@ mod heap;
 mod matching;
 mod names;
 mod record;
+mod sources;
+mod timers;
 
 pub use matching::OwnerMemo;
 pub use record::{Record, StoredName};
@@ -50,12 +54,15 @@ use crate::wire::{self, NameRef, RData, Rtype};
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
+use core::net::IpAddr;
 use core::time::Duration;
 use hashbrown::{HashMap, HashTable};
 use heap::TimerHeap;
 use matching::{fingerprint, received_wire, same_case, slot_fingerprint};
 use names::{NameId, Names, TypeList};
 use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, UNIQUE};
+use smallvec::SmallVec;
+use sources::{SourceId, Sources};
 
 /// How long a goodbye or a cache-flush leaves a record in place (RFC 6762 §10.1, §10.2).
 pub const FLUSH_DELAY: Duration = Duration::from_secs(1);
@@ -75,9 +82,20 @@ pub const REFRESH_JITTER_PERCENT: u64 = 2;
 /// Index of a record in the cache's slab.
 pub type EntryId = u32;
 
-/// The (name, type) of a removed record that an operation wanted: what the querier
-/// reports again.
-pub type Gone = (Name, Rtype);
+/// A removed record that an operation wanted: what the querier reports again. Its
+/// data (in canonical form) tells a browse which instance went, without a scan of
+/// every record left.
+#[derive(Clone, Debug)]
+pub struct Gone {
+    /// Owner name.
+    pub name: Name,
+    /// Type.
+    pub rtype: Rtype,
+    /// Where it was learnt.
+    pub interface: InterfaceId,
+    /// Its data in canonical form ([`RData::write_canonical`]).
+    pub data: SmallVec<[u8; 16]>,
+}
 
 /// What receiving a record did to the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -135,6 +153,9 @@ pub struct Cache {
     /// Scratch space: a received name folded, received data in canonical form.
     fold: Folded,
     data: Vec<u8>,
+    /// Who sent the records, and by record id, whose each is.
+    sources: Sources,
+    source_of: Vec<SourceId>,
 }
 
 impl Cache {
@@ -158,7 +179,16 @@ impl Cache {
             evicted: Vec::new(),
             fold: Folded::new(),
             data: Vec::new(),
+            sources: Sources::default(),
+            source_of: Vec::new(),
         }
+    }
+
+    /// The records received from now on (until the next call) were sent from `addr`
+    /// (see `sources`).
+    #[inline]
+    pub fn set_source(&mut self, addr: IpAddr) {
+        self.sources.set_current(addr);
     }
 
     /// Number of records.
@@ -176,7 +206,8 @@ impl Cache {
         self.evictions
     }
 
-    /// One record.
+    /// One record. Inline: the known-answer writer reads one per record it lists.
+    #[inline]
     pub fn entry(&self, id: EntryId) -> Option<Record<'_>> {
         let slot = self.slots.get(id as usize).filter(|s| s.is(LIVE))?;
         Some(Record {
@@ -420,9 +451,12 @@ impl Cache {
             None => {
                 reserve_one(&mut self.slots);
                 self.slots.push(Slot::vacant());
+                reserve_one(&mut self.source_of);
+                self.source_of.push(sources::NONE);
                 (self.slots.len() - 1) as EntryId
             }
         };
+        self.source_of[id as usize] = self.sources.added(self.capacity);
         let list = self.names.list(owner, rtype);
         let tail = list.map_or(NIL, |l| l.tail);
         {
@@ -535,93 +569,6 @@ impl Cache {
         }
     }
 
-    /// The next time something in the cache is due.
-    pub fn next_timeout(&self) -> Option<Instant> {
-        [
-            self.first_expiry().map(|x| x.0 .0),
-            self.refresh.first().map(|x| x.0),
-            self.poof_due.first().map(|x| x.0),
-        ]
-        .into_iter()
-        .flatten()
-        .min()
-    }
-
-    /// The first record filed for expiry, wanted or not.
-    fn first_expiry(&self) -> Option<(ExpiryKey, EntryId)> {
-        match (self.evictable.first(), self.wanted.first()) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        }
-    }
-
-    /// Removes what has expired or been POOFed by `now`; the records that someone
-    /// wanted are reported in `out`.
-    pub fn expire(&mut self, now: Instant, out: &mut Vec<Gone>) {
-        while let Some(&(d, id)) = self.poof_due.first() {
-            if d > now {
-                break;
-            }
-            self.poof_due.remove(&(d, id));
-            let Some(p) = self.poof.remove(&id) else {
-                continue;
-            };
-            if p.queries >= POOF_QUERIES {
-                self.remove(id, Some(out));
-            }
-        }
-        while let Some(((t, _), id)) = self.first_expiry() {
-            if t > now {
-                break;
-            }
-            if self.refile_if_later(id, now) {
-                continue;
-            }
-            self.remove(id, Some(out));
-        }
-    }
-
-    /// Records whose refresh point has come (§5.2); each is rescheduled to its next
-    /// point. The querier decides whether anyone wants them refreshed.
-    pub fn due_refreshes(&mut self, now: Instant, rng: &mut Rng, out: &mut Vec<EntryId>) {
-        while let Some((t, id)) = self.refresh.first() {
-            if t > now {
-                break;
-            }
-            self.refresh.remove(id);
-            let s = &mut self.slots[id as usize];
-            match s.refresh() {
-                // Filed before a renewal moved it: file it where it is now.
-                Some(r) if r > now => {
-                    self.refresh.set(id, r);
-                    continue;
-                }
-                Some(_) => {}
-                // No refresh point any more (renewed past its last one).
-                None => continue,
-            }
-            s.next_refresh = NEVER;
-            s.refresh_step += 1;
-            out.push(id);
-            let expires = s.expires;
-            if let Some(next) = self.refresh_point(rng, id, now, expires) {
-                self.slots[id as usize].next_refresh = next;
-                self.refresh.set(id, next);
-            }
-        }
-    }
-
-    /// Removes every record learnt on an interface (it went down); the records that
-    /// someone wanted are reported in `out`.
-    pub fn remove_interface(&mut self, interface: InterfaceId, out: &mut Vec<Gone>) {
-        for id in 0..self.slots.len() as EntryId {
-            let s = &self.slots[id as usize];
-            if s.is(LIVE) && s.interface == interface {
-                self.remove(id, Some(out));
-            }
-        }
-    }
-
     /// The next refresh point of `id` after `now`, for a record that expires at
     /// `expires` (passed in: on renewal the entry still holds its old expiry).
     fn refresh_point(
@@ -692,38 +639,6 @@ impl Cache {
         }
     }
 
-    /// Evicts one record: the soonest-expiring that nobody wants, else the
-    /// soonest-expiring of all; ties go to the one that arrived first. Records filed
-    /// early are re-filed first, so the choice is made on true expiry times.
-    fn evict_one(&mut self) {
-        let victim = loop {
-            let first = self.evictable.first().or_else(|| self.wanted.first());
-            let Some(((filed, _), id)) = first else {
-                break None;
-            };
-            // The first filed time is before every true expiry: re-filing this record
-            // at its true, later time cannot skip another.
-            if self.slots[id as usize].expires > filed {
-                self.refile(id);
-                continue;
-            }
-            break Some(id);
-        };
-        if let Some(id) = victim {
-            let mut gone = core::mem::take(&mut self.evicted);
-            if self.remove(id, Some(&mut gone)) {
-                self.evictions += 1;
-            }
-            self.evicted = gone;
-        }
-    }
-
-    /// Hands out the (name, type) of the records someone wanted that were evicted
-    /// since the last call, so that whoever reported them can report them gone.
-    pub fn take_evicted(&mut self, out: &mut Vec<Gone>) {
-        out.append(&mut self.evicted);
-    }
-
     /// Removes `id`; if someone wanted it, its (name, type) goes to `out`.
     fn remove(&mut self, id: EntryId, out: Option<&mut Vec<Gone>>) -> bool {
         let Some(s) = self.slots.get(id as usize).filter(|s| s.is(LIVE)) else {
@@ -731,9 +646,9 @@ impl Cache {
         };
         let (owner, rtype, prev, next) = (s.owner, s.rtype, s.prev, s.next);
         let fp = slot_fingerprint(s);
-        if let Some(out) = out.filter(|_| s.is(INTERESTED)) {
-            out.push((Name::from_valid_wire(self.owner_wire(id, s)), rtype));
-        }
+        let gone = out
+            .filter(|_| s.is(INTERESTED))
+            .map(|out| (out, Name::from_valid_wire(self.owner_wire(id, s))));
         if s.is(OWN_CASE) {
             self.cases.remove(&id);
         }
@@ -763,9 +678,19 @@ impl Cache {
             }
             self.names.set_list(owner, l);
         }
+        self.sources
+            .removed(self.source_of[id as usize], self.capacity);
         let s = &mut self.slots[id as usize];
         s.flags = 0;
-        s.data = Data::new();
+        let data = core::mem::take(&mut s.data);
+        if let Some((out, name)) = gone {
+            out.push(Gone {
+                name,
+                rtype,
+                interface: s.interface,
+                data,
+            });
+        }
         s.prev = NIL;
         s.next = NIL;
         self.free.push(id);
@@ -805,7 +730,7 @@ impl Iterator for ListIter<'_> {
 /// True if stored canonical data `have` and received `want` are the same record data
 /// of type `rtype`: bytes equal, or (names in data compare case-insensitively) equal
 /// once parsed, when they differ in ASCII case only.
-#[inline]
+#[inline(always)]
 fn same_data(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
     if have.len() != want.len() {
         return false;

@@ -156,7 +156,6 @@ impl<'a> Record<'a> {
     }
 
     /// When it goes.
-    #[cfg(test)]
     pub fn expires(&self) -> Instant {
         self.slot.expires
     }

@@ -252,11 +252,66 @@ fn a_record_keeps_the_case_its_owner_arrived_in() {
     // The first one gone, the name stays (in its case) for the others.
     let mut out = Vec::new();
     assert!(cache.remove(first, Some(&mut out)));
-    assert_eq!(out[0].0.as_wire(), n("Box.local").as_wire());
+    assert_eq!(out[0].name.as_wire(), n("Box.local").as_wire());
     assert_eq!(wire(&cache, second), n("BOX.local").as_wire());
     assert_eq!(wire(&cache, third), n("Box.local").as_wire());
     let ids: Vec<EntryId> = cache.ids(&n("box.local"), Rtype::A).collect();
     assert_eq!(ids, [second, third]);
+}
+
+/// One source holding more than half of a full cache loses its own records first: a
+/// host announcing thousands of records cannot evict another host's, even the
+/// soonest-expiring ones, and its records go before records anyone wants.
+#[test]
+fn a_source_holding_over_half_the_cache_is_evicted_first() {
+    let mut cache = Cache::new(10);
+    let mut rng = Rng::new(1);
+    let mut add = |cache: &mut Cache, from: u8, owner: &str, ttl: u32, wanted: bool| {
+        cache.set_source(core::net::IpAddr::V4(Ipv4Addr::new(10, 0, 0, from)));
+        let m = buf(n(owner).as_wire());
+        let c = canonical(&RecordData::A(Ipv4Addr::new(10, 0, 0, from)));
+        receive(
+            cache,
+            Instant::ZERO,
+            &mut rng,
+            &name_ref(&m),
+            Rtype::A,
+            &rdata(&c, Rtype::A),
+            ttl,
+            false,
+            IF,
+            wanted,
+        )
+        .1
+        .unwrap()
+    };
+    // An honest host's short-lived record, nobody asking about it yet.
+    let honest = add(&mut cache, 2, "real.local", 120, false);
+    for i in 0..9 {
+        add(&mut cache, 9, &alloc::format!("fake{i}.local"), 4500, true);
+    }
+    assert_eq!(cache.len(), 10);
+    // Full: more from the flooding source, and from a third host.
+    for i in 9..30 {
+        add(&mut cache, 9, &alloc::format!("fake{i}.local"), 4500, true);
+    }
+    let other = add(&mut cache, 3, "other.local", 120, false);
+    assert_eq!(cache.len(), 10);
+    assert!(cache
+        .entry(honest)
+        .is_some_and(|e| e.name() == n("real.local")));
+    assert!(cache
+        .entry(other)
+        .is_some_and(|e| e.name() == n("other.local")));
+    assert_eq!(cache.evictions(), 22);
+    // With a single source the usual rule holds: the soonest-expiring unwanted first.
+    let mut solo = Cache::new(3);
+    add(&mut solo, 5, "short.local", 60, false);
+    add(&mut solo, 5, "long1.local", 4500, true);
+    add(&mut solo, 5, "long2.local", 4500, true);
+    add(&mut solo, 5, "long3.local", 4500, true);
+    assert_eq!(solo.ids(&n("short.local"), Rtype::A).count(), 0);
+    assert_eq!(solo.ids(&n("long1.local"), Rtype::A).count(), 1);
 }
 
 mod model {
@@ -633,7 +688,9 @@ mod model {
     }
 
     fn gone(v: &[Gone]) -> Vec<(Vec<u8>, Rtype)> {
-        v.iter().map(|(n, t)| (n.as_wire().to_vec(), *t)).collect()
+        v.iter()
+            .map(|g| (g.name.as_wire().to_vec(), g.rtype))
+            .collect()
     }
 
     proptest! {

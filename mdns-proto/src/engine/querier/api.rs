@@ -1,6 +1,8 @@
-//! The querier's public methods on [`Engine`]: browse, resolve, look up hosts,
+//! The querier's public methods on [`Engine`]: browse, resolve (for an application,
+//! or in the background for a client layer's resolving browse), look up hosts,
 //! enumerate service types, one-shot queries, stop.
 
+use super::background::BackgroundStats;
 use super::Op;
 use crate::engine::event::QueryId;
 use crate::engine::Engine;
@@ -20,6 +22,11 @@ pub enum QueryError {
         /// The limit ([`Config::max_queries`](crate::engine::Config)).
         limit: usize,
     },
+    /// Already running the configured maximum of background resolves.
+    TooManyBackgroundResolves {
+        /// The limit ([`Config::max_background_resolves`](crate::engine::Config)).
+        limit: usize,
+    },
 }
 
 impl fmt::Display for QueryError {
@@ -27,6 +34,12 @@ impl fmt::Display for QueryError {
         match self {
             QueryError::TooManyQueries { limit } => {
                 write!(f, "already running the maximum of {limit} queries")
+            }
+            QueryError::TooManyBackgroundResolves { limit } => {
+                write!(
+                    f,
+                    "already running the maximum of {limit} background resolves"
+                )
             }
         }
     }
@@ -37,9 +50,16 @@ impl std::error::Error for QueryError {}
 
 impl Engine {
     fn start_op(&mut self, now: Instant, op: Op) -> Result<QueryId, QueryError> {
-        let limit = self.config.max_queries;
-        if self.querier.ops.len() >= limit {
-            return Err(QueryError::TooManyQueries { limit });
+        if op.is_background() {
+            let limit = self.config.max_background_resolves;
+            if self.querier.background.len() >= limit {
+                return Err(QueryError::TooManyBackgroundResolves { limit });
+            }
+        } else {
+            let limit = self.config.max_queries;
+            if self.querier.foreground_ops() >= limit {
+                return Err(QueryError::TooManyQueries { limit });
+            }
         }
         let (mut ctx, querier, _) = self.split(now);
         Ok(querier.start(&mut ctx, op))
@@ -86,8 +106,39 @@ impl Engine {
                 instance: instance.clone(),
                 target: None,
                 last: None,
+                background: false,
             },
         )
+    }
+
+    /// Resolves an instance in the background: what a client layer does for each
+    /// instance a resolving browse finds, on no one's explicit request. It reports as
+    /// [`resolve`](Self::resolve) does, but asks under the rules of
+    /// [`querier::background`](super::background) (from the cache at once if it can;
+    /// else a bounded number at a time, in turns, newest first, within a byte budget),
+    /// so that a host announcing thousands of instances cannot make this engine query
+    /// for all of them or keep a real service from being resolved. What an application
+    /// asks for by name should use [`resolve`](Self::resolve): it is never held back.
+    pub fn resolve_background(
+        &mut self,
+        now: Instant,
+        instance: &Name,
+    ) -> Result<QueryId, QueryError> {
+        self.start_op(
+            now,
+            Op::Resolve {
+                instance: instance.clone(),
+                target: None,
+                last: None,
+                background: true,
+            },
+        )
+    }
+
+    /// Counters of background resolving (how many wait, ask, are resolved; turns,
+    /// bytes, deferrals).
+    pub fn background_stats(&self) -> BackgroundStats {
+        self.querier.background.stats()
     }
 
     /// Looks up a host name's IPv4 and IPv6 addresses, and keeps reporting changes.

@@ -2,19 +2,28 @@
 //! operations (browse, resolve, host lookup, type enumeration, one-shot queries), the
 //! questions they keep asking, the cache they read, and the events they report.
 //!
-//! - `send`: question timing, known-answer lists, multi-packet queries.
+//! - `send`: question timing, what the cache already answers, known-answer lists,
+//!   multi-packet queries.
+//! - `schedule`: which questions go out now, background ones within their budget.
+//! - [`background`]: the resolves a client layer starts for what a resolving browse
+//!   finds: cache first, bounded places and turns, a byte budget (flood resilience).
+//! - `report`: what operations report when records change.
 //! - `observed`: other hosts' queries, followed until their known answers are complete.
 //! - [`api`]: the public methods on [`Engine`](super::Engine).
 //! - The cache itself is [`super::cache`].
 //!
-//! An operation declares interest in (name, type) pairs. Interest drives the
-//! continuous questions (one per pair, shared by all operations that want it) and the
-//! cache's refresh and eviction. When records of a pair change, the operations
-//! interested in it recompute what they report and emit the difference as events.
+//! An operation declares interest in (name, type) pairs. Interest keeps the cache's
+//! records of a pair (they are evicted last) and makes the operations interested in it
+//! recompute what they report, and emit the difference as events, when its records
+//! change. Operations that ask (all but waiting background resolves and one-shots)
+//! also keep a continuous question per pair, shared by all that ask it.
 
 mod api;
 pub use api::QueryError;
+mod background;
 pub(crate) mod observed;
+mod report;
+mod schedule;
 pub(crate) mod send;
 
 use super::cache::{Cache, Change, EntryId, Gone, OwnerMemo};
@@ -28,10 +37,12 @@ use crate::util::{FixedState, KeyRef, RefKeyType};
 use crate::wire::{Class, RData, Rtype, Section};
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
+use background::{Ask, Background};
 use core::net::IpAddr;
 use core::time::Duration;
 use hashbrown::HashMap;
 use observed::{Observed, ObservedQuery};
+use report::{Changes, PtrChange};
 use send::{Asked, Question, SendJob};
 use smallvec::SmallVec;
 
@@ -49,11 +60,13 @@ pub(crate) enum Op {
     },
     /// Enumerate service types (RFC 6763 §9).
     Types { seen: BTreeSet<(Name, InterfaceId)> },
-    /// Resolve an instance: SRV + TXT, then the target's addresses.
+    /// Resolve an instance: SRV + TXT, then the target's addresses. `background`: a
+    /// client layer's resolve of what a browse found ([`background`]).
     Resolve {
         instance: Name,
         target: Option<Name>,
         last: Option<alloc::boxed::Box<ResolvedService>>,
+        background: bool,
     },
     /// Look up a host's addresses.
     Host {
@@ -66,6 +79,42 @@ pub(crate) enum Op {
 
 type Key = (Name, Rtype);
 
+impl Op {
+    /// The (name, type) pairs it is interested in.
+    fn keys(&self) -> SmallVec<[Key; 4]> {
+        let pair = |n: &Name, a: Rtype, b: Rtype| [(n.clone(), a), (n.clone(), b)];
+        match self {
+            Op::Browse { name, .. } => [(name.clone(), Rtype::PTR)].into_iter().collect(),
+            Op::Types { .. } => [(crate::sd::service_enumeration_name(), Rtype::PTR)]
+                .into_iter()
+                .collect(),
+            Op::Resolve {
+                instance, target, ..
+            } => {
+                let mut v: SmallVec<[Key; 4]> =
+                    pair(instance, Rtype::SRV, Rtype::TXT).into_iter().collect();
+                if let Some(t) = target {
+                    v.extend(pair(t, Rtype::A, Rtype::AAAA));
+                }
+                v
+            }
+            Op::Host { name, .. } => pair(name, Rtype::A, Rtype::AAAA).into_iter().collect(),
+            Op::OneShot { name, rtype } => [(name.clone(), *rtype)].into_iter().collect(),
+        }
+    }
+
+    /// True for a background resolve.
+    fn is_background(&self) -> bool {
+        matches!(
+            self,
+            Op::Resolve {
+                background: true,
+                ..
+            }
+        )
+    }
+}
+
 /// The querier state.
 #[derive(Debug)]
 pub struct Querier {
@@ -75,10 +124,17 @@ pub struct Querier {
     interest: HashMap<Key, SmallVec<[QueryId; 2]>, FixedState>,
     questions: BTreeMap<Key, Question>,
     jobs: VecDeque<SendJob>,
+    /// No question is due before this (a lower bound: `schedule` finds the exact one
+    /// when it passes).
+    next_due: Option<Instant>,
+    /// New questions until then belong to the start-up batch (`send::STARTUP_WINDOW`);
+    /// `None` before any interface came up.
+    startup_until: Option<Instant>,
     unicast_until: Option<Instant>,
     deadlines: BTreeSet<(Instant, QueryId)>,
     scratch: Vec<Gone>,
     observed: Observed,
+    pub(crate) background: Background,
 }
 
 impl Querier {
@@ -90,11 +146,19 @@ impl Querier {
             interest: HashMap::with_hasher(FixedState),
             questions: BTreeMap::new(),
             jobs: VecDeque::new(),
+            next_due: None,
+            startup_until: None,
             unicast_until: None,
             deadlines: BTreeSet::new(),
             scratch: Vec::new(),
             observed: Observed::default(),
+            background: Background::default(),
         }
+    }
+
+    /// Operations an application started (background resolves not counted).
+    pub(crate) fn foreground_ops(&self) -> usize {
+        self.ops.len() - self.background.len()
     }
 
     /// The cache.
@@ -107,22 +171,8 @@ impl Querier {
     pub(crate) fn start(&mut self, ctx: &mut Ctx<'_>, op: Op) -> QueryId {
         let id = QueryId(self.next_id);
         self.next_id = self.next_id.wrapping_add(1).max(1);
-        let keys: SmallVec<[Key; 2]> = match &op {
-            Op::Browse { name, .. } => [(name.clone(), Rtype::PTR)].into_iter().collect(),
-            Op::Types { .. } => [(crate::sd::service_enumeration_name(), Rtype::PTR)]
-                .into_iter()
-                .collect(),
-            Op::Resolve { instance, .. } => [
-                (instance.clone(), Rtype::SRV),
-                (instance.clone(), Rtype::TXT),
-            ]
-            .into_iter()
-            .collect(),
-            Op::Host { name, .. } => [(name.clone(), Rtype::A), (name.clone(), Rtype::AAAA)]
-                .into_iter()
-                .collect(),
-            Op::OneShot { .. } => SmallVec::new(),
-        };
+        let keys = op.keys();
+        let background = op.is_background();
         if let Op::OneShot { name, rtype } = &op {
             self.interest
                 .entry((name.clone(), *rtype))
@@ -144,14 +194,23 @@ impl Querier {
             self.expect_unicast(ctx.now + ctx.config.one_shot_timeout);
             self.deadlines
                 .insert((ctx.now + ctx.config.one_shot_timeout, id));
+            self.ops.insert(id, op);
+            return id;
         }
         self.ops.insert(id, op);
-        let first = send::first_query_time(ctx);
+        if background {
+            // It waits for a place unless the cache resolves it at once (below).
+            self.background.add(id);
+        }
+        let (first, unicast) = self.first_query(ctx);
         for (name, rtype) in keys {
-            self.add_interest(first, id, &name, rtype);
+            self.add_interest(id, &name, rtype);
+            if !background {
+                self.ask(first, unicast, &name, rtype, true);
+            }
         }
         // Report what the cache already knows.
-        self.refresh_op(ctx, id);
+        self.refresh_op(ctx, id, true);
         id
     }
 
@@ -159,14 +218,20 @@ impl Querier {
         let Some(op) = self.ops.remove(&id) else {
             return false;
         };
-        let keys: SmallVec<[Key; 4]> = self
-            .interest
-            .iter()
-            .filter(|(_, ids)| ids.contains(&id))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for (name, rtype) in keys {
+        let background = op.is_background();
+        let asks = match &op {
+            Op::OneShot { .. } => false,
+            _ if background => self.background.asks(id),
+            _ => true,
+        };
+        for (name, rtype) in op.keys() {
             self.remove_interest(id, &name, rtype);
+            if asks {
+                self.unask(&name, rtype, !background);
+            }
+        }
+        if background {
+            self.background.remove(id);
         }
         if let Op::OneShot { .. } = op {
             self.deadlines.retain(|(_, q)| *q != id);
@@ -174,22 +239,27 @@ impl Querier {
         true
     }
 
-    fn add_interest(&mut self, first: Instant, id: QueryId, name: &Name, rtype: Rtype) {
+    /// When the first query of questions started now goes, and whether it is QU: the
+    /// questions of the start-up batch ask for unicast responses (RFC 6762 §5.4,
+    /// `send::STARTUP_WINDOW`).
+    fn first_query(&self, ctx: &mut Ctx<'_>) -> (Instant, bool) {
+        let unicast = self.startup_until.is_none_or(|u| ctx.now <= u);
+        (send::first_query_time(ctx), unicast)
+    }
+
+    /// Operation `id` is interested in (name, type): its records are kept (evicted
+    /// last) and their changes reported to it.
+    fn add_interest(&mut self, id: QueryId, name: &Name, rtype: Rtype) {
         let ids = self.interest.entry((name.clone(), rtype)).or_default();
         if ids.contains(&id) {
             return;
         }
         ids.push(id);
-        let q = self
-            .questions
-            .entry((name.clone(), rtype))
-            .or_insert_with(|| Question::start(first));
-        q.refs += 1;
         self.cache.set_interest(name, rtype, true);
     }
 
     fn remove_interest(&mut self, id: QueryId, name: &Name, rtype: Rtype) {
-        let key = (name.clone(), rtype);
+        let key = KeyRef(name, rtype);
         let Some(ids) = self.interest.get_mut(&key) else {
             return;
         };
@@ -198,11 +268,60 @@ impl Querier {
             self.interest.remove(&key);
             self.cache.set_interest(name, rtype, false);
         }
+    }
+
+    /// One more operation asks (name, type): its question starts (first query at
+    /// `first`, QU if `unicast`) unless another already asks it. `foreground`: an
+    /// application's operation.
+    fn ask(&mut self, first: Instant, unicast: bool, name: &Name, rtype: Rtype, foreground: bool) {
+        let q = self
+            .questions
+            .entry((name.clone(), rtype))
+            .or_insert_with(|| Question::start(first, unicast));
+        q.refs += 1;
+        if foreground {
+            q.fg_refs += 1;
+        }
+        let due = q.next_send;
+        self.next_due = Some(self.next_due.map_or(due, |d| d.min(due)));
+    }
+
+    /// One operation fewer asks (name, type): the last one takes its question away.
+    fn unask(&mut self, name: &Name, rtype: Rtype, foreground: bool) {
+        let key = (name.clone(), rtype);
         if let Some(q) = self.questions.get_mut(&key) {
             q.refs = q.refs.saturating_sub(1);
+            if foreground {
+                q.fg_refs = q.fg_refs.saturating_sub(1);
+            }
             if q.refs == 0 {
                 self.questions.remove(&key);
             }
+        }
+    }
+
+    /// A background resolve starts or stops asking its questions.
+    fn set_asking(&mut self, ctx: &mut Ctx<'_>, id: QueryId, ask: Ask) {
+        let Some(op) = self.ops.get(&id) else {
+            return;
+        };
+        let keys = op.keys();
+        let (first, unicast) = self.first_query(ctx);
+        for (name, rtype) in keys {
+            match ask {
+                Ask::Start => self.ask(first, unicast, &name, rtype, false),
+                Ask::Stop => self.unask(&name, rtype, false),
+            }
+        }
+    }
+
+    /// Gives free places to waiting background resolves ([`background`]).
+    fn admit(&mut self, ctx: &mut Ctx<'_>) {
+        if !self.background.can_admit(ctx.config) {
+            return;
+        }
+        for id in self.background.admit(ctx.now, ctx.config) {
+            self.set_asking(ctx, id, Ask::Start);
         }
     }
 
@@ -222,8 +341,9 @@ impl Querier {
             ctx.stats.unsolicited_unicast += 1;
             return;
         }
-        let mut changed: BTreeSet<Key> = BTreeSet::new();
+        let mut changes = Changes::default();
         let mut memo = OwnerMemo::default();
+        self.cache.set_source(meta.source.ip());
         for record in incoming.msg.records() {
             let record = match record {
                 Ok(r) => r,
@@ -247,9 +367,14 @@ impl Querier {
                 && self
                     .interest
                     .contains_key(&RefKeyType(record.name, record.rtype));
+            let evictions = self.cache.evictions();
             let (change, id) =
                 self.cache
                     .receive(now, ctx.rng, &record, meta.interface, interested, &mut memo);
+            if self.cache.evictions() != evictions {
+                // Taken now, so that what browses report follows the cache in order.
+                self.take_evicted(&mut changes);
+            }
             if let Some(id) = id.filter(|_| record.cache_flush && record.ttl > 0) {
                 self.cache.flush_others(now, id);
             }
@@ -258,23 +383,43 @@ impl Querier {
             // on every renewal keeps a browse of a type with thousands of instances
             // from scanning all of them for each answer. Nothing is reported for
             // records no operation wants.
+            // A PTR record's goodbye changes nothing a browse reports until the record
+            // goes a second later; a new one is reported as itself.
             let reportable = interested
                 && match change {
                     Change::None => false,
                     Change::Renewed => record.rtype == Rtype::TXT,
-                    Change::Added | Change::Goodbye => true,
+                    Change::Goodbye => record.rtype != Rtype::PTR,
+                    Change::Added => true,
                 };
-            if reportable {
-                changed.insert((record.name.to_name(), record.rtype));
+            if !reportable {
+                continue;
+            }
+            match (record.rtype, &record.rdata) {
+                (Rtype::PTR, RData::Ptr(target)) => changes.ptrs.push(PtrChange {
+                    owner: record.name.to_name(),
+                    target: target.to_name(),
+                    interface: meta.interface,
+                    added: true,
+                }),
+                _ => {
+                    changes.keys.insert((record.name.to_name(), record.rtype));
+                }
             }
         }
+        if !changes.is_empty() {
+            self.report(ctx, changes);
+        }
+    }
+
+    /// Files the records the cache evicted (or removed) that someone wanted.
+    fn take_evicted(&mut self, changes: &mut Changes) {
         let mut evicted = core::mem::take(&mut self.scratch);
         self.cache.take_evicted(&mut evicted);
-        changed.extend(evicted.drain(..));
-        self.scratch = evicted;
-        for (name, rtype) in changed {
-            self.notify(ctx, &name, rtype);
+        for g in evicted.drain(..) {
+            changes.gone(g);
         }
+        self.scratch = evicted;
     }
 
     fn report_one_shot(
@@ -405,6 +550,7 @@ impl Querier {
         if due(self.observed.next_due())
             || due(self.cache.next_timeout())
             || due(self.deadlines.first().map(|d| d.0))
+            || due(self.background.next_timeout())
         {
             self.run_due(ctx);
         }
@@ -420,12 +566,15 @@ impl Querier {
         }
         let mut removed = core::mem::take(&mut self.scratch);
         self.cache.expire(now, &mut removed);
-        let changed: BTreeSet<Key> = removed.drain(..).collect();
-        self.scratch = removed;
-        for (name, rtype) in changed {
-            self.notify(ctx, &name, rtype);
+        let mut changes = Changes::default();
+        for g in removed.drain(..) {
+            changes.gone(g);
         }
-        // §5.2: records someone wants get a refresh query at 80, 85, 90, 95 %.
+        self.scratch = removed;
+        if !changes.is_empty() {
+            self.report(ctx, changes);
+        }
+        // §5.2: records someone asks about get a refresh query at 80, 85, 90, 95 %.
         let mut due = Vec::new();
         self.cache.due_refreshes(now, ctx.rng, &mut due);
         for id in due {
@@ -434,7 +583,13 @@ impl Querier {
             };
             if let Some(q) = self.questions.get_mut(&(e.name(), e.rtype())) {
                 q.next_send = q.next_send.min(now);
+                self.next_due = Some(self.next_due.map_or(now, |d| d.min(now)));
             }
+        }
+        // Background resolves whose turn is over stop asking (the next ones start in
+        // `poll_transmit`).
+        for id in self.background.end_turns(now, ctx.config) {
+            self.set_asking(ctx, id, Ask::Stop);
         }
         while let Some(&(t, id)) = self.deadlines.first() {
             if t > now {
@@ -448,7 +603,10 @@ impl Querier {
     }
 
     pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, _id: InterfaceId) {
-        // A link change restarts every question, QU first (§5.2, §5.4).
+        // Interface activation: questions created within the start-up window are QU
+        // (RFC 6762 §5.4), and every question restarts, QU first (§5.2, §5.4).
+        let until = ctx.now + send::STARTUP_WINDOW;
+        self.startup_until = Some(self.startup_until.map_or(until, |u| u.max(until)));
         if self.questions.is_empty() {
             return;
         }
@@ -456,6 +614,7 @@ impl Querier {
         for q in self.questions.values_mut() {
             q.restart(first);
         }
+        self.next_due = Some(self.next_due.map_or(first, |d| d.min(first)));
     }
 
     pub(crate) fn interface_down(&mut self, ctx: &mut Ctx<'_>, id: InterfaceId) {
@@ -465,18 +624,20 @@ impl Querier {
         self.observed.interface_down(id);
         let mut removed = Vec::new();
         self.cache.remove_interface(id, &mut removed);
-        let changed: BTreeSet<Key> = removed.into_iter().collect();
-        for (name, rtype) in changed {
-            self.notify(ctx, &name, rtype);
+        let mut changes = Changes::default();
+        for g in removed {
+            changes.gone(g);
         }
+        self.report(ctx, changes);
     }
 
     // ----- outputs -----
 
     #[inline]
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
-        // Nothing asked and nothing being sent (a responder-only engine): no call.
-        if self.jobs.is_empty() && self.questions.is_empty() {
+        // Nothing asked, nothing being sent, no background resolve waiting for a
+        // place (a responder-only engine): no call.
+        if self.jobs.is_empty() && self.questions.is_empty() && self.background.len() == 0 {
             return None;
         }
         self.poll_jobs(ctx, buf)
@@ -484,6 +645,7 @@ impl Querier {
 
     /// [`poll_transmit`](Self::poll_transmit) when something is asked or being sent.
     fn poll_jobs(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
+        self.admit(ctx);
         loop {
             if let Some(job) = self.jobs.front_mut() {
                 let t = job.write_next(ctx, &self.cache, buf);
@@ -501,273 +663,19 @@ impl Querier {
         }
     }
 
-    /// Turns the questions due now into a send job. False if none is due.
-    fn schedule_due(&mut self, ctx: &mut Ctx<'_>) -> bool {
-        if self.questions.is_empty() {
-            return false;
-        }
-        let now = ctx.now;
-        let mut asked = Vec::new();
-        let mut any_qu = false;
-        for ((name, rtype), q) in self.questions.iter_mut() {
-            if q.next_send > now {
-                continue;
-            }
-            let unicast = q.unicast_next && ctx.config.request_unicast_responses;
-            q.sent(now);
-            if send::denied_by_nsec(&self.cache, name, *rtype) {
-                continue;
-            }
-            any_qu |= unicast;
-            asked.push(Asked {
-                name: name.clone(),
-                rtype: *rtype,
-                unicast,
-            });
-        }
-        if asked.is_empty() {
-            return self.questions.values().any(|q| q.next_send <= now);
-        }
-        if any_qu {
-            self.expect_unicast(now + UNICAST_REPLY_WINDOW);
-        }
-        let targets: Vec<_> = ctx.ifaces.multicast_targets().collect();
-        if targets.is_empty() {
-            return false;
-        }
-        self.jobs
-            .push_back(SendJob::new(asked, targets, SourcePort::Mdns, true));
-        true
-    }
-
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         if !self.jobs.is_empty() {
             return Some(Instant::ZERO);
         }
         [
             self.cache.next_timeout(),
-            self.questions.values().map(|q| q.next_send).min(),
+            self.next_due.filter(|_| !self.questions.is_empty()),
             self.deadlines.first().map(|d| d.0),
             self.observed.next_due(),
+            self.background.next_timeout(),
         ]
         .into_iter()
         .flatten()
         .min()
     }
-
-    // ----- events -----
-
-    /// Records of (name, type) changed: the operations that want them report.
-    fn notify(&mut self, ctx: &mut Ctx<'_>, name: &Name, rtype: Rtype) {
-        let Some(ids) = self.interest.get(&KeyRef(name, rtype)) else {
-            return;
-        };
-        let ids: SmallVec<[QueryId; 4]> = ids.iter().copied().collect();
-        for id in ids {
-            self.refresh_op(ctx, id);
-        }
-    }
-
-    fn refresh_op(&mut self, ctx: &mut Ctx<'_>, id: QueryId) {
-        let Some(op) = self.ops.get_mut(&id) else {
-            return;
-        };
-        match op {
-            Op::Browse { name, seen } => {
-                let now = ptr_targets(&self.cache, name);
-                diff_sets(seen, now, |(instance, interface), added| {
-                    let service_type = name.clone();
-                    ctx.events.push(if added {
-                        Event::ServiceFound {
-                            query: id,
-                            instance,
-                            service_type,
-                            interface,
-                        }
-                    } else {
-                        Event::ServiceRemoved {
-                            query: id,
-                            instance,
-                            service_type,
-                            interface,
-                        }
-                    });
-                });
-            }
-            Op::Types { seen } => {
-                let now = ptr_targets(&self.cache, &crate::sd::service_enumeration_name());
-                diff_sets(seen, now, |(service_type, interface), added| {
-                    ctx.events.push(if added {
-                        Event::ServiceTypeFound {
-                            query: id,
-                            service_type,
-                            interface,
-                        }
-                    } else {
-                        Event::ServiceTypeRemoved {
-                            query: id,
-                            service_type,
-                            interface,
-                        }
-                    });
-                });
-            }
-            Op::Host { name, seen } => {
-                let now = addresses(&self.cache, name);
-                let host = name.clone();
-                diff_sets(seen, now, |(addr, interface), added| {
-                    let host = host.clone();
-                    ctx.events.push(if added {
-                        Event::HostAddressAdded {
-                            query: id,
-                            host,
-                            addr,
-                            interface,
-                        }
-                    } else {
-                        Event::HostAddressRemoved {
-                            query: id,
-                            host,
-                            addr,
-                            interface,
-                        }
-                    });
-                });
-            }
-            Op::Resolve { .. } => self.refresh_resolve(ctx, id),
-            Op::OneShot { .. } => {}
-        }
-    }
-
-    fn refresh_resolve(&mut self, ctx: &mut Ctx<'_>, id: QueryId) {
-        let Some(Op::Resolve {
-            instance, target, ..
-        }) = self.ops.get(&id)
-        else {
-            return;
-        };
-        let instance = instance.clone();
-        let old_target = target.clone();
-        // The SRV record to use: lowest priority, then highest weight (RFC 2782), then
-        // the first received.
-        let srv = self
-            .cache
-            .get(&instance, Rtype::SRV)
-            .filter_map(|e| match e.data()? {
-                RData::Srv {
-                    priority,
-                    weight,
-                    port,
-                    target,
-                } => Some((priority, u16::MAX - weight, port, target.to_name())),
-                _ => None,
-            })
-            .min_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
-        let new_target = srv.as_ref().map(|s| s.3.clone());
-        if new_target != old_target {
-            if let Some(old) = &old_target {
-                self.remove_interest(id, old, Rtype::A);
-                self.remove_interest(id, old, Rtype::AAAA);
-            }
-            if let Some(new) = &new_target {
-                let first = send::first_query_time(ctx);
-                self.add_interest(first, id, new, Rtype::A);
-                self.add_interest(first, id, new, Rtype::AAAA);
-            }
-        }
-        let txt = self
-            .cache
-            .get(&instance, Rtype::TXT)
-            .max_by_key(|e| e.received())
-            .and_then(|e| match e.data()? {
-                RData::Txt(t) => Some(t.raw().to_vec()),
-                _ => None,
-            });
-        let current = match (&srv, txt) {
-            (Some((priority, inv_weight, port, host)), Some(txt)) => {
-                let addrs: Vec<(IpAddr, InterfaceId)> =
-                    addresses(&self.cache, host).into_iter().collect();
-                (!addrs.is_empty()).then(|| ResolvedService {
-                    instance: instance.clone(),
-                    host: host.clone(),
-                    port: *port,
-                    priority: *priority,
-                    weight: u16::MAX - *inv_weight,
-                    txt,
-                    addresses: addrs,
-                })
-            }
-            _ => None,
-        };
-        let Some(Op::Resolve { target, last, .. }) = self.ops.get_mut(&id) else {
-            return;
-        };
-        *target = new_target;
-        match (last.as_ref(), current) {
-            (None, Some(s)) => {
-                *last = Some(alloc::boxed::Box::new(s.clone()));
-                ctx.events.push(Event::ServiceResolved {
-                    query: id,
-                    service: s,
-                });
-            }
-            (Some(old), Some(s)) if **old != s => {
-                *last = Some(alloc::boxed::Box::new(s.clone()));
-                ctx.events.push(Event::ServiceUpdated {
-                    query: id,
-                    service: s,
-                });
-            }
-            (Some(_), None) if srv.is_none() => {
-                *last = None;
-                ctx.events.push(Event::ServiceLost {
-                    query: id,
-                    instance,
-                });
-            }
-            _ => {}
-        }
-    }
-}
-
-/// (PTR target, interface) pairs cached for `name`.
-fn ptr_targets(cache: &Cache, name: &Name) -> BTreeSet<(Name, InterfaceId)> {
-    cache
-        .get(name, Rtype::PTR)
-        .filter_map(|e| match e.data()? {
-            RData::Ptr(target) => Some((target.to_name(), e.interface())),
-            _ => None,
-        })
-        .collect()
-}
-
-/// (address, interface) pairs cached for a host name.
-fn addresses(cache: &Cache, host: &Name) -> BTreeSet<(IpAddr, InterfaceId)> {
-    let a = cache.get(host, Rtype::A).filter_map(|e| match e.data()? {
-        RData::A(a) => Some((IpAddr::V4(a), e.interface())),
-        _ => None,
-    });
-    let aaaa = cache
-        .get(host, Rtype::AAAA)
-        .filter_map(|e| match e.data()? {
-            RData::Aaaa(a) => Some((IpAddr::V6(a), e.interface())),
-            _ => None,
-        });
-    a.chain(aaaa).collect()
-}
-
-/// Replaces `seen` with `now`, calling `report(item, added)` for each difference:
-/// removals first, then additions, each in order.
-fn diff_sets<T: Ord + Clone>(
-    seen: &mut BTreeSet<T>,
-    now: BTreeSet<T>,
-    mut report: impl FnMut(T, bool),
-) {
-    for gone in seen.difference(&now) {
-        report(gone.clone(), false);
-    }
-    for new in now.difference(seen) {
-        report(new.clone(), true);
-    }
-    *seen = now;
 }

@@ -1,15 +1,26 @@
 //! When questions go out and what goes with them (RFC 6762 §5, §7).
 //!
 //! - Continuous questions (§5.2): the first after a random 20-120 ms, then gaps of one
-//!   second doubling up to 60 minutes; the QU bit on the first only (§5.4).
+//!   second doubling up to 60 minutes. The QU bit goes on the first query only, and
+//!   only for questions of the start-up batch (§5.4; see [`STARTUP_WINDOW`]).
+//! - A question is not asked on an interface where the cache already holds its answer
+//!   (RFC 6762 §7.1: "if a Multicast DNS querier already has at least one Unique record
+//!   in its cache then ... it has no reason to be sending the query at all"): a unique
+//!   record of the name and type, learnt there, with under 80 % of its TTL gone. At
+//!   80 % the cache's refresh (§5.2) makes it due and it is asked then. This is what
+//!   makes the additional records of a browse answer (RFC 6763 §12) save the resolve's
+//!   queries: a resolve they complete sends nothing, one they half complete asks only
+//!   for the rest ([`answered`]).
 //! - Questions due together go out in one packet per interface and family, with a
 //!   known-answer list (§7.1): shared records of ours answering them that have at least
-//!   half their TTL left. What does not fit continues in further packets with the TC
-//!   bit set and no questions (§7.2).
+//!   half their TTL left, the first [`max_known_answers`](crate::engine::Config) of each
+//!   question in the order they arrived. What does not fit continues in further
+//!   packets with the TC bit set and no questions (§7.2).
 //! - One-shot queries leave from an ephemeral port (§5.1).
 //!
-//! Which questions exist and why is decided in [`super`]; this module only schedules
-//! and writes them.
+//! Which questions exist and why is decided in [`super`], which are due now (and what
+//! background resolves may spend) in `schedule`; this module keeps their timing and
+//! writes them.
 
 use super::super::cache::{Cache, EntryId, StoredName};
 use super::super::io::{Destination, Family, InterfaceId, SourcePort, Transmit};
@@ -28,12 +39,29 @@ pub const FIRST_QUERY_DELAY_MAX: Duration = Duration::from_millis(120);
 pub const FIRST_QUERY_INTERVAL: Duration = Duration::from_secs(1);
 /// Longest gap between continuous queries (RFC 6762 §5.2).
 pub const MAX_QUERY_INTERVAL: Duration = Duration::from_secs(60 * 60);
+/// How long after an interface comes up (the engine's start is its first interface
+/// coming up) a new question still belongs to the start-up batch, whose first query
+/// asks for unicast responses. RFC 6762 §5.4: QU is for "questions that are active and
+/// ready to be sent the moment of wake from sleep or interface activation"; "new
+/// questions created by local clients afterwards ... SHOULD NOT have the
+/// unicast-response bit set on the first question of the series". A driver brings its
+/// interfaces up and its application asks its first questions in the same instant in
+/// practice, in either order: one second takes in what a program asks as it starts,
+/// and nothing a user asks later. An engine learns of a wake from sleep as its
+/// interfaces coming up again.
+pub const STARTUP_WINDOW: Duration = Duration::from_secs(1);
+/// Part of a unique record's TTL that may be gone while it still answers a question
+/// on its own (RFC 6762 §5.2: the first refresh query is due at 80 %).
+const FRESH_PERCENT: u64 = 80;
 
 /// A continuous question the querier keeps asking.
 #[derive(Clone, Debug)]
 pub struct Question {
-    /// How many operations want it.
+    /// How many operations ask it.
     pub refs: u32,
+    /// How many of them an application started: with none, it is a background
+    /// resolve's question and goes out within the background budget.
+    pub fg_refs: u32,
     /// When it is next sent.
     pub next_send: Instant,
     /// Gap after the next send.
@@ -45,22 +73,26 @@ pub struct Question {
 }
 
 impl Question {
-    /// A question whose first query goes at `first` (see [`first_query_time`]).
-    pub fn start(first: Instant) -> Self {
+    /// A question whose first query goes at `first` (see [`first_query_time`]), QU if
+    /// `unicast` (it belongs to the start-up batch, RFC 6762 §5.4).
+    pub fn start(first: Instant, unicast: bool) -> Self {
         Question {
             refs: 0,
+            fg_refs: 0,
             next_send: first,
             interval: FIRST_QUERY_INTERVAL,
-            unicast_next: true,
+            unicast_next: unicast,
             last_sent: None,
         }
     }
 
-    /// Starts over: first query at `first`, QU again, one-second gap after it.
+    /// Starts over on interface activation: first query at `first`, QU again (RFC 6762
+    /// §5.4), one-second gap after it.
     pub fn restart(&mut self, first: Instant) {
         *self = Question {
             refs: self.refs,
-            ..Question::start(first)
+            fg_refs: self.fg_refs,
+            ..Question::start(first, true)
         };
     }
 
@@ -75,7 +107,7 @@ impl Question {
 
     /// Whether another host's identical question at `now` stands in for our next
     /// query (RFC 6762 §7.3: a host "planning to transmit" a query): only in the second
-    /// half of the gap before it, and never for our first (QU) query. One query reaching
+    /// half of the gap before it, and never for a QU query. One query reaching
     /// us over IPv4 and IPv6, or several hosts asking at once, then count once, rather
     /// than each doubling the gap again until we stop asking for hours.
     pub fn suppressible(&self, now: Instant) -> bool {
@@ -163,15 +195,16 @@ impl SendJob {
         let first_packet = self.pending.is_none();
         let (ka, mut next) = match self.pending.take() {
             Some(p) => p,
-            None => (self.known_answers_for(ctx.now, cache, iface), 0),
+            None => (self.known_answers_for(ctx, cache, iface), 0),
         };
+        if first_packet && ka.is_empty() && self.all_answered(ctx.now, cache, iface) {
+            // Nothing to ask on this interface (§7.1): no packet.
+            self.targets.remove(0);
+            return None;
+        }
         let mut w = MessageWriter::query(buf)?;
         if first_packet {
-            for q in &self.questions {
-                // A question that does not fit is dropped from this packet; with the
-                // payload limit at 512 bytes or more that takes dozens of questions.
-                let _ = w.push_question(&q.name, q.rtype, Class::IN, q.unicast);
-            }
+            self.write_questions(&mut w, cache, ctx.now, iface);
         }
         let mut last_owner: Option<StoredName<'_>> = None;
         while let Some(&id) = ka.get(next) {
@@ -223,25 +256,96 @@ impl SendJob {
         })
     }
 
+    /// Writes the questions the cache does not answer on `iface` ([`answered`]; all of
+    /// a one-shot query's). Out of line: [`write_next`](Self::write_next), which runs
+    /// for every packet of a long known-answer list, stays small enough to be inlined.
+    #[inline(never)]
+    fn write_questions(
+        &self,
+        w: &mut MessageWriter<'_>,
+        cache: &Cache,
+        now: Instant,
+        iface: InterfaceId,
+    ) {
+        for q in &self.questions {
+            if self.known_answers && answered(cache, now, iface, &q.name, q.rtype) {
+                continue;
+            }
+            // A question that does not fit is dropped from this packet; with the
+            // payload limit at 512 bytes or more that takes dozens of questions.
+            let _ = w.push_question(&q.name, q.rtype, Class::IN, q.unicast);
+        }
+    }
+
+    /// True if every question of this continuous query is answered on `iface` by the
+    /// cache ([`answered`]). One-shot queries always go.
+    fn all_answered(&self, now: Instant, cache: &Cache, iface: InterfaceId) -> bool {
+        self.known_answers
+            && self
+                .questions
+                .iter()
+                .all(|q| answered(cache, now, iface, &q.name, q.rtype))
+    }
+
     /// Known answers for this job's questions on `iface` (§7.1): shared records with
     /// at least half their TTL left. Unique records are left out: holding one, we
     /// expect no other answer.
-    fn known_answers_for(&self, now: Instant, cache: &Cache, iface: InterfaceId) -> Vec<EntryId> {
+    fn known_answers_for(&self, ctx: &Ctx<'_>, cache: &Cache, iface: InterfaceId) -> Vec<EntryId> {
         let mut out = Vec::new();
         if !self.known_answers {
             return out;
         }
+        let max = ctx.config.max_known_answers;
         for q in &self.questions {
+            let mut listed = 0;
             for id in cache.ids(&q.name, q.rtype) {
+                if listed == max {
+                    break;
+                }
                 if let Some(e) = cache.entry(id) {
-                    if e.interface() == iface && !e.unique() && e.half_ttl_left(now) {
+                    if e.interface() == iface && !e.unique() && e.half_ttl_left(ctx.now) {
                         out.push(id);
+                        listed += 1;
                     }
                 }
             }
         }
         out
     }
+}
+
+/// True if the cache answers the question (`name`, `rtype`) on `iface` by itself
+/// (RFC 6762 §7.1): it holds a unique (cache-flush) record of it learnt on `iface`
+/// with under 80 % of its TTL gone (§5.2), one not being flushed or said goodbye to.
+/// Records of a name and type are all unique or all shared (a cache-flush record
+/// flushes the others within a second, §10.2), so the first shared one found ends the
+/// search: a browse's PTR question, with its many shared answers, costs one look.
+pub fn answered(
+    cache: &Cache,
+    now: Instant,
+    iface: InterfaceId,
+    name: &Name,
+    rtype: Rtype,
+) -> bool {
+    if rtype == Rtype::ANY {
+        return false;
+    }
+    for e in cache.get(name, rtype) {
+        if !e.unique() {
+            return false;
+        }
+        if e.interface() == iface && fresh(e.ttl(), e.expires(), now) {
+            return true;
+        }
+    }
+    false
+}
+
+/// True if a record of TTL `ttl` expiring at `expires` has under 80 % of its TTL gone
+/// at `now` (a goodbye's or a flushed record's expiry is a second away: not fresh).
+pub fn fresh(ttl: u32, expires: Instant, now: Instant) -> bool {
+    let left = expires.saturating_duration_since(now).as_micros();
+    ttl > 0 && left * 100 > u128::from(ttl) * 1_000_000 * u128::from(100 - FRESH_PERCENT)
 }
 
 /// True if an unexpired NSEC record in the cache says `name` has no `rtype` record
