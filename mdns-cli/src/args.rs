@@ -20,10 +20,23 @@ pub struct Cli {
 /// Options every subcommand takes.
 #[derive(Debug, Clone, Args)]
 pub struct Common {
-    /// Use only this interface (name or index); repeat for several. Default: every
-    /// multicast-capable interface except loopback.
+    /// Use only this interface: a name (`eth0`), an index, or a pattern (`en*`);
+    /// repeat for several. Default: every interface that is up and multicast capable,
+    /// except loopback, point-to-point links (most VPNs) and container / VM interfaces
+    /// (`docker*`, `br-*`, `veth*`, `virbr*`, `vnet*`, `cni*`, `podman*`, `lxcbr*`,
+    /// `lxdbr*`, `vboxnet*`, `vmnet*`, `awdl*`, `llw*`). An interface named here is
+    /// used even if it is one of those.
     #[arg(long = "interface", short = 'i', value_name = "NAME")]
     pub interfaces: Vec<String>,
+    /// Never use this interface: a name, an index or a pattern (`docker0`, `veth*`,
+    /// `tun*`, `wg*`, `zt*`); repeat for several. Wins over `--interface`. Interfaces
+    /// that come up later obey it too.
+    #[arg(long = "exclude", short = 'x', value_name = "NAME")]
+    pub exclude: Vec<String>,
+    /// Also use container and VM interfaces (`docker*`, `veth*`, `virbr*`, …), which
+    /// are skipped by default.
+    #[arg(long)]
+    pub include_virtual: bool,
     /// IPv4 only.
     #[arg(short = '4', conflicts_with = "ipv6_only")]
     pub ipv4_only: bool,

@@ -117,16 +117,11 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
 }
 
 fn config_from(common: &Common) -> MdnsConfig {
-    let interfaces = common
-        .interfaces
-        .iter()
-        .map(|s| match s.parse::<u32>() {
-            Ok(index) => InterfaceSelector::Index(index),
-            Err(_) => InterfaceSelector::Name(s.clone()),
-        })
-        .collect();
+    let selectors = |list: &[String]| list.iter().map(|s| InterfaceSelector::parse(s)).collect();
     MdnsConfig {
-        interfaces,
+        interfaces: selectors(&common.interfaces),
+        exclude_interfaces: selectors(&common.exclude),
+        skip_virtual_interfaces: !common.include_virtual,
         ipv4: !common.ipv6_only,
         ipv6: !common.ipv4_only,
         ..MdnsConfig::default()
@@ -338,6 +333,47 @@ fn record_line(r: &AnswerRecord) -> Line {
 mod tests {
     use super::*;
     use mdns_proto::wire::RecordData;
+
+    #[test]
+    fn interface_flags_become_the_selection() {
+        use crate::args::Cli;
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "mdns",
+            "browse",
+            "_http._tcp",
+            "-i",
+            "eth0",
+            "-i",
+            "3",
+            "-i",
+            "en*",
+            "--exclude",
+            "veth*",
+            "-x",
+            "wg0",
+        ])
+        .unwrap();
+        let c = config_from(cli.command.common());
+        assert_eq!(
+            c.interfaces,
+            [
+                InterfaceSelector::Name("eth0".into()),
+                InterfaceSelector::Index(3),
+                InterfaceSelector::Glob("en*".into())
+            ]
+        );
+        assert_eq!(
+            c.exclude_interfaces,
+            [
+                InterfaceSelector::Glob("veth*".into()),
+                InterfaceSelector::Name("wg0".into())
+            ]
+        );
+        assert!(c.skip_virtual_interfaces);
+        let cli = Cli::try_parse_from(["mdns", "types", "--include-virtual"]).unwrap();
+        assert!(!config_from(cli.command.common()).skip_virtual_interfaces);
+    }
 
     #[test]
     fn record_lines_carry_data_as_dig_prints_it() {

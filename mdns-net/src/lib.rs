@@ -12,8 +12,9 @@
 //!   ephemeral, IPv4 or IPv6), with group join/leave, a receive that reports interface,
 //!   destination and TTL, and a send that picks the outgoing interface.
 //! - [`cmsg`]: the control messages of those calls, as bytes, in each OS's dialect.
-//! - [`iface`]: interface snapshots, selection ([`InterfaceConfig`], [`Skip`]) and diffing
-//!   into [`InterfaceEvent`]s. Pure.
+//! - [`iface`]: interface snapshots, selection ([`InterfaceConfig`], [`Skip`]; names,
+//!   indexes and patterns to use or exclude, and the [default
+//!   policy](iface#the-default-policy)) and diffing into [`InterfaceEvent`]s. Pure.
 //! - [`watch`]: the [`InterfaceWatcher`] over an [`InterfaceSource`] (the OS's, or the
 //!   application's): when to re-read the list, and what to do when reading fails.
 //! - [`driver`]: the [`Core`] trait the protocol engine and the client layer
@@ -64,9 +65,10 @@
 //! list is re-read every 5 s, a deadline folded into [`Next::deadline`]. Each has a test
 //! (`cmsg`, `arrival`, `watch` modules).
 //!
-//! **Faults**: an interface that is down, not multicast capable, loopback, or
-//! point-to-point (most VPN adapters; used only when named in [`InterfaceConfig::only`])
-//! is skipped with one `tracing` line saying why ([`Skip`]). A group join that fails (a
+//! **Faults**: an interface that is down, not multicast capable, loopback,
+//! point-to-point (most VPN adapters) or a container / VM interface ([`VIRTUAL_INTERFACES`];
+//! the last two used only when named in [`InterfaceConfig::only`]), or excluded by the
+//! configuration, is skipped with one `tracing` line saying why ([`Skip`]). A group join that fails (a
 //! permission error, an adapter that vanished) is a `warn` line; that family of that
 //! interface is left out, the others are served, and the join is retried with backoff.
 //! An interface list that can't be read (an rtnetlink dump interrupted by a concurrent
@@ -117,7 +119,7 @@ pub mod watch;
 pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats};
 pub use iface::{
     ActiveInterface, Interface, InterfaceConfig, InterfaceEvent, InterfaceSelector, InterfaceSet,
-    Skip,
+    Skip, VIRTUAL_INTERFACES,
 };
 pub use poll::{wait_fds, Waker};
 pub use socket::{MdnsSocket, Received};
