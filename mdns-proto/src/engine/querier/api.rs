@@ -1,5 +1,6 @@
 //! The querier's public methods on [`Engine`]: browse, resolve, look up hosts,
-//! enumerate service types, one-shot queries, stop.
+//! enumerate service types, one-shot queries, stop. (Reconfirmation's is in
+//! `reconfirm`.)
 
 use super::Op;
 use crate::engine::event::QueryId;
@@ -36,7 +37,7 @@ impl fmt::Display for QueryError {
 impl std::error::Error for QueryError {}
 
 impl Engine {
-    fn start_op(&mut self, now: Instant, op: Op) -> Result<QueryId, QueryError> {
+    pub(super) fn start_op(&mut self, now: Instant, op: Op) -> Result<QueryId, QueryError> {
         let limit = self.config.max_queries;
         if self.querier.ops.len() >= limit {
             return Err(QueryError::TooManyQueries { limit });

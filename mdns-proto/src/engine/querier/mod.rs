@@ -4,6 +4,8 @@
 //!
 //! - `send`: question timing, known-answer lists, multi-packet queries.
 //! - `observed`: other hosts' queries, followed until their known answers are complete.
+//! - `reconfirm`: reconfirmation of a service an application failed to reach
+//!   (RFC 6762 §10.4).
 //! - [`api`]: the public methods on [`Engine`](super::Engine).
 //! - The cache itself is [`super::cache`].
 //!
@@ -15,6 +17,7 @@
 mod api;
 pub use api::QueryError;
 pub(crate) mod observed;
+pub mod reconfirm;
 pub(crate) mod send;
 
 use super::cache::{Cache, Change, EntryId, Gone, OwnerMemo};
@@ -62,6 +65,8 @@ pub(crate) enum Op {
     },
     /// One query from an ephemeral port; every matching record is reported.
     OneShot { name: Name, rtype: Rtype },
+    /// Reconfirm a service instance (RFC 6762 §10.4); its state is in `reconfirm`.
+    Reconfirm,
 }
 
 type Key = (Name, Rtype);
@@ -79,6 +84,7 @@ pub struct Querier {
     deadlines: BTreeSet<(Instant, QueryId)>,
     scratch: Vec<Gone>,
     observed: Observed,
+    reconfirms: reconfirm::Reconfirms,
 }
 
 impl Querier {
@@ -94,6 +100,7 @@ impl Querier {
             deadlines: BTreeSet::new(),
             scratch: Vec::new(),
             observed: Observed::default(),
+            reconfirms: reconfirm::Reconfirms::default(),
         }
     }
 
@@ -121,7 +128,7 @@ impl Querier {
             Op::Host { name, .. } => [(name.clone(), Rtype::A), (name.clone(), Rtype::AAAA)]
                 .into_iter()
                 .collect(),
-            Op::OneShot { .. } => SmallVec::new(),
+            Op::OneShot { .. } | Op::Reconfirm => SmallVec::new(),
         };
         if let Op::OneShot { name, rtype } = &op {
             self.interest
@@ -170,6 +177,9 @@ impl Querier {
         }
         if let Op::OneShot { .. } = op {
             self.deadlines.retain(|(_, q)| *q != id);
+        }
+        if let Op::Reconfirm = op {
+            self.reconfirms.forget(id);
         }
         true
     }
@@ -242,6 +252,9 @@ impl Querier {
             }
             if !self.interest.is_empty() {
                 self.report_one_shot(ctx, &record, meta.interface, meta.source);
+            }
+            if !self.reconfirms.is_empty() {
+                self.reconfirm_answered(ctx, &record);
             }
             let interested = !self.interest.is_empty()
                 && self
@@ -405,6 +418,7 @@ impl Querier {
         if due(self.observed.next_due())
             || due(self.cache.next_timeout())
             || due(self.deadlines.first().map(|d| d.0))
+            || self.reconfirm_is_due(now)
         {
             self.run_due(ctx);
         }
@@ -424,6 +438,10 @@ impl Querier {
         self.scratch = removed;
         for (name, rtype) in changed {
             self.notify(ctx, &name, rtype);
+        }
+        // After the flush: an outcome reported at its deadline follows the removals.
+        if !self.reconfirms.is_empty() {
+            self.reconfirm_due(ctx);
         }
         // §5.2: records someone wants get a refresh query at 80, 85, 90, 95 %.
         let mut due = Vec::new();
@@ -549,6 +567,7 @@ impl Querier {
             self.questions.values().map(|q| q.next_send).min(),
             self.deadlines.first().map(|d| d.0),
             self.observed.next_due(),
+            self.reconfirms.next_due(),
         ]
         .into_iter()
         .flatten()
@@ -635,7 +654,7 @@ impl Querier {
                 });
             }
             Op::Resolve { .. } => self.refresh_resolve(ctx, id),
-            Op::OneShot { .. } => {}
+            Op::OneShot { .. } | Op::Reconfirm => {}
         }
     }
 
