@@ -19,6 +19,7 @@
 //! - `tiebreak.rs`: simultaneous probe tiebreaking (RFC 6762 §8.2, RFC 6762 §8.2.1).
 //! - `announce.rs`: announcements, updates and goodbyes (RFC 6762 §8.3, RFC 6762 §8.4,
 //!   RFC 6762 §10.1).
+//! - `subtypes.rs`: subtypes added to and removed from a live service (RFC 6763 §7.1).
 //! - `answer.rs`: which records answer a question, additional records, NSEC
 //!   (RFC 6762 §6, RFC 6762 §6.1; RFC 6763 §12).
 //! - `schedule.rs`: response delays, aggregation, multi-packet known answers
@@ -49,6 +50,7 @@ mod registration;
 mod registry;
 mod regs;
 mod schedule;
+mod subtypes;
 mod tiebreak;
 mod write;
 
