@@ -310,8 +310,11 @@ impl Responder {
             link.at = None;
             match link.phase {
                 Phase::Probing { sent } if sent < PROBE_COUNT => {
-                    // RFC 6762 §8.1: QU on the first probe only.
-                    probes.entry(iface).or_default().push((id, sent == 0));
+                    // RFC 6762 §8.1: QU on the first probe only; none while another
+                    // mDNS socket shares port 5353 here, where the defender's unicast
+                    // reply might reach the other socket (RFC 6762 §15.1).
+                    let qu = sent == 0 && ctx.config.request_unicast_responses;
+                    probes.entry(iface).or_default().push((id, qu));
                     link.phase = Phase::Probing { sent: sent + 1 };
                     self.set_timer(id, iface, ctx.now + PROBE_INTERVAL);
                 }
