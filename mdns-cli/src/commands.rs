@@ -1,11 +1,13 @@
 //! The subcommands, each a loop over the blocking adapter's events that prints lines
 //! until its deadline, the end of its answers, or SIGINT / SIGTERM.
 
-use crate::args::{Command, Common};
+use crate::args::{Command, Common, Prefer};
+use crate::control::{self, Control};
 use crate::output::{Line, Printer, Resolved};
 use mdns_blocking::{
     AnswerRecord, BrowseEvent, Error, InterfaceId, InterfaceSelector, Mdns, MdnsConfig,
-    RegistrationEvent, ResolvedService, ServiceInfo, Txt, TypeEvent,
+    PreferFamily, Reconfirmation, Registration, RegistrationEvent, ResolvedService, ServiceInfo,
+    Txt, TypeEvent,
 };
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -51,6 +53,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
         Command::Resolve {
             instance,
             service_type,
+            reconfirm,
             ..
         } => {
             let timeout = cx.one_shot_timeout();
@@ -58,7 +61,11 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
                 Ok(s) => {
                     let line = cx.resolved_line(&s);
                     printer.print(&line);
-                    Ok(())
+                    if reconfirm {
+                        cx.reconfirm(&s)
+                    } else {
+                        Ok(())
+                    }
                 }
                 Err(Error::Timeout) => Err(format!(
                     "could not resolve \"{instance}\" {service_type} within {} s",
@@ -73,6 +80,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
             port,
             txt,
             subtypes,
+            stdin,
             ..
         } => {
             let mut record = Txt::new();
@@ -86,18 +94,19 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
                 builder = builder.subtype(sub.as_bytes());
             }
             let info = builder.build().map_err(|e| e.to_string())?;
-            cx.register(info)
+            cx.register(info, stdin)
         }
         Command::Lookup { host, .. } => {
             let timeout = cx.one_shot_timeout();
             match mdns.lookup_host(&host, timeout).wait() {
                 Ok(addrs) => {
-                    for addr in addrs {
-                        printer.print(&Line::Address {
+                    for (addr, i) in addrs.addresses {
+                        let line = Line::Address {
                             host: host.to_string(),
                             addr,
-                            interface: None,
-                        });
+                            interface: cx.interface_name(i),
+                        };
+                        printer.print(&line);
                     }
                     Ok(())
                 }
@@ -124,6 +133,10 @@ fn config_from(common: &Common) -> MdnsConfig {
         skip_virtual_interfaces: !common.include_virtual,
         ipv4: !common.ipv6_only,
         ipv6: !common.ipv4_only,
+        prefer_family: match common.prefer {
+            Prefer::Ipv4 => PreferFamily::Ipv4,
+            Prefer::Ipv6 => PreferFamily::Ipv6,
+        },
         ..MdnsConfig::default()
     }
 }
@@ -144,6 +157,8 @@ enum Wait<E> {
     Done,
     /// The stream ended (the service shut down or the query finished).
     Ended,
+    /// Nothing yet (only from `wait_once`).
+    Idle,
 }
 
 impl Context<'_> {
@@ -204,11 +219,7 @@ impl Context<'_> {
             host: s.host.to_string(),
             port: s.port,
             addresses,
-            txt: s
-                .txt
-                .iter()
-                .map(|e| (e.key().to_string(), e.value().map(<[u8]>::to_vec)))
-                .collect(),
+            txt: txt_entries(&s.txt),
         })
     }
 
@@ -248,11 +259,45 @@ impl Context<'_> {
         Ok(())
     }
 
-    fn register(&mut self, info: ServiceInfo) -> Result<(), String> {
+    /// `resolve --reconfirm`: RFC 6762 §10.4 for what was just resolved.
+    fn reconfirm(&mut self, s: &ResolvedService) -> Result<(), String> {
+        let r = self
+            .mdns
+            .reconfirm(&s.instance, &s.service_type)
+            .wait()
+            .map_err(|e| e.to_string())?;
+        let present = r == Reconfirmation::Present;
+        self.printer.print(&Line::Reconfirmed {
+            name: s.instance.as_str().to_string(),
+            service_type: s.service_type.to_string(),
+            present,
+        });
+        if present {
+            Ok(())
+        } else {
+            Err(format!(
+                "\"{}\" {} did not answer: gone",
+                s.instance, s.service_type
+            ))
+        }
+    }
+
+    fn register(&mut self, info: ServiceInfo, stdin: bool) -> Result<(), String> {
         let service_type = info.service_type.to_string();
         let registration = self.mdns.register(info).wait().map_err(|e| e.to_string())?;
+        let commands = stdin.then(read_stdin);
         loop {
-            match self.wait(|t| registration.recv_timeout(t))? {
+            let next = match &commands {
+                // Commands are read between waits of at most SIGNAL_CHECK.
+                Some(rx) => {
+                    if self.apply_commands(rx, &registration) {
+                        break;
+                    }
+                    self.wait_once(|t| registration.recv_timeout(t))?
+                }
+                None => self.wait(|t| registration.recv_timeout(t))?,
+            };
+            match next {
                 Wait::Event(RegistrationEvent::Registered { name }) => {
                     self.printer.print(&Line::Registered {
                         name: name.as_str().to_string(),
@@ -268,12 +313,82 @@ impl Context<'_> {
                 Wait::Event(RegistrationEvent::Failed(why)) => {
                     return Err(format!("registration failed: {why}"));
                 }
-                Wait::Event(_) => {}
+                Wait::Event(_) | Wait::Idle => {}
                 Wait::Done | Wait::Ended => break,
             }
         }
         // RFC 6762 §10.1: goodbyes before we go.
         registration.unregister().wait().map_err(|e| e.to_string())
+    }
+
+    /// Applies the commands read so far; true on `quit`.
+    fn apply_commands(
+        &mut self,
+        rx: &std::sync::mpsc::Receiver<String>,
+        registration: &Registration,
+    ) -> bool {
+        while let Ok(line) = rx.try_recv() {
+            let name = registration.name().as_str().to_string();
+            let done = match control::parse(&line) {
+                Ok(None) => Ok(()),
+                Ok(Some(Control::Quit)) => return true,
+                Ok(Some(Control::Txt(txt))) => {
+                    let entries = txt_entries(&txt);
+                    registration.update_txt(txt).wait().map(|()| {
+                        self.printer.print(&Line::TxtUpdated { name, txt: entries });
+                    })
+                }
+                Ok(Some(Control::Subtypes(changes))) => {
+                    changes.into_iter().try_for_each(|(add, sub)| {
+                        let r = if add {
+                            registration.add_subtype(sub.as_bytes())
+                        } else {
+                            registration.remove_subtype(sub.as_bytes())
+                        };
+                        r.wait().map(|()| {
+                            self.printer.print(&Line::Subtype {
+                                name: name.clone(),
+                                subtype: sub,
+                                added: add,
+                            })
+                        })
+                    })
+                }
+                Err(e) => {
+                    self.printer.print(&Line::Error(e));
+                    Ok(())
+                }
+            };
+            if let Err(e) = done {
+                self.printer
+                    .print(&Line::Error(format!("{}: {e}", line.trim())));
+            }
+        }
+        false
+    }
+
+    /// Waits for the next event once, for at most SIGNAL_CHECK (and not past the
+    /// deadline), checking for signals.
+    fn wait_once<E>(
+        &self,
+        mut recv: impl FnMut(Duration) -> Result<E, Error>,
+    ) -> Result<Wait<E>, String> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Ok(Wait::Done);
+        }
+        let slice = match self.deadline {
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => left.min(SIGNAL_CHECK),
+                _ => return Ok(Wait::Done),
+            },
+            None => SIGNAL_CHECK,
+        };
+        match recv(slice) {
+            Ok(e) => Ok(Wait::Event(e)),
+            Err(Error::Timeout) => Ok(Wait::Idle),
+            Err(Error::Shutdown) => Ok(Wait::Ended),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     fn types(&mut self) -> Result<(), String> {
@@ -316,6 +431,28 @@ impl Context<'_> {
         }
         Ok(())
     }
+}
+
+/// Lines of standard input, read on a thread of their own until its end.
+fn read_stdin() -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// TXT entries in printable form.
+fn txt_entries(txt: &Txt) -> Vec<(String, Option<Vec<u8>>)> {
+    txt.iter()
+        .map(|e| (e.key().to_string(), e.value().map(<[u8]>::to_vec)))
+        .collect()
 }
 
 fn record_line(r: &AnswerRecord) -> Line {

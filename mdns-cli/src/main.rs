@@ -3,10 +3,11 @@
 //!
 //! Exit status: 0 on success (and after SIGINT / SIGTERM, once goodbyes are out), 1 when
 //! the network part fails (nothing resolved in time, a registration failed, a socket
-//! error), 2 for bad arguments.
+//! error, `resolve --reconfirm` found the service gone), 2 for bad arguments.
 
 mod args;
 mod commands;
+mod control;
 mod output;
 
 use clap::Parser;

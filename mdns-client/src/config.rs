@@ -38,6 +38,9 @@ pub struct Config {
     /// Keep every engine event for [`Client::poll_engine_event`](crate::Client) (for
     /// simulators, tests and diagnostics), up to [`MAX_QUEUED_EVENTS`].
     pub keep_engine_events: bool,
+    /// Which family comes first in the addresses of resolved services and host
+    /// lookups (see [`order_addresses`](crate::order_addresses)); IPv4 by default.
+    pub prefer_family: crate::PreferFamily,
 }
 
 impl Config {
@@ -49,6 +52,7 @@ impl Config {
             answer_linger: ANSWER_LINGER,
             shutdown_bound: SHUTDOWN_BOUND,
             keep_engine_events: false,
+            prefer_family: crate::PreferFamily::Ipv4,
         }
     }
 

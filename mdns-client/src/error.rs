@@ -48,6 +48,9 @@ pub enum Error {
     },
     /// The client is shutting down (or has shut down): it takes no new requests.
     ShuttingDown,
+    /// What serves this subscription (a unicast backend) cannot do that (change the
+    /// subtypes of a registration, …).
+    Unsupported(SubscriptionId),
 }
 
 impl fmt::Display for Error {
@@ -70,6 +73,9 @@ impl fmt::Display for Error {
                 "{domain} is not an mDNS domain and no unicast DNS backend is configured"
             ),
             Error::ShuttingDown => f.write_str("the client is shutting down"),
+            Error::Unsupported(id) => {
+                write!(f, "what serves subscription {id} cannot do that")
+            }
         }
     }
 }

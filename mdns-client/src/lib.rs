@@ -29,7 +29,9 @@
 //! - [`Request`]: what a subscription asks for; [`SubscriptionId`]; which domains are
 //!   mDNS ([`is_mdns_name`]).
 //! - [`Event`] and its data: [`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
-//!   [`TypeEvent`], [`RegistrationEvent`].
+//!   [`TypeEvent`], [`RegistrationEvent`], [`Reconfirmation`].
+//! - Addresses users can connect to: [`HostAddresses`], [`socket_addr`] (IPv6
+//!   link-local addresses with their zone), [`order_addresses`] and [`PreferFamily`].
 //! - [`ServiceInfo`]: a service to publish, validated by its builder; [`host_name`].
 //! - [`Error`]: typed, no strings.
 //! - [`Backend`], [`NoBackend`]: the unicast seam.
@@ -77,6 +79,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod addr;
 mod backend;
 mod client;
 mod config;
@@ -87,10 +90,15 @@ mod request;
 mod route;
 mod subs;
 
+pub use addr::{
+    in_subnet, is_link_local, order_addresses, socket_addr, HostAddresses, PreferFamily,
+};
 pub use backend::{Backend, NoBackend};
 pub use client::{Client, Stats};
 pub use config::{Config, ANSWER_LINGER, MAX_QUEUED_EVENTS, SHUTDOWN_BOUND};
 pub use error::Error;
-pub use event::{BrowseEvent, Event, HostEvent, RegistrationEvent, ResolvedService, TypeEvent};
+pub use event::{
+    BrowseEvent, Event, HostEvent, Reconfirmation, RegistrationEvent, ResolvedService, TypeEvent,
+};
 pub use info::{host_name, ServiceInfo, ServiceInfoBuilder};
 pub use request::{is_mdns_name, local_domain, Request, SubscriptionId};

@@ -100,6 +100,17 @@ pub enum Request {
     /// Publishes a service ([`RegistrationEvent`](crate::RegistrationEvent)s tell how
     /// it goes).
     Register(ServiceInfo),
+    /// Reconfirms an instance an application failed to reach (RFC 6762 §10.4): its
+    /// records are asked for again and flushed if nothing answers. One
+    /// [`Event::Reconfirmed`](crate::Event) ends it.
+    Reconfirm {
+        /// The instance.
+        instance: InstanceName,
+        /// Its type.
+        service_type: ServiceType,
+        /// Its domain (`local.`: reconfirmation is multicast DNS's).
+        domain: Name,
+    },
 }
 
 impl Request {
@@ -153,6 +164,15 @@ impl Request {
         Request::Query { name, rtype }
     }
 
+    /// Reconfirms `instance` of `service_type` in `local.` (RFC 6762 §10.4).
+    pub fn reconfirm(instance: InstanceName, service_type: ServiceType) -> Self {
+        Request::Reconfirm {
+            instance,
+            service_type,
+            domain: local_domain(),
+        }
+    }
+
     /// Publishes `info`.
     pub fn register(info: ServiceInfo) -> Self {
         Request::Register(info)
@@ -170,6 +190,7 @@ impl Request {
             Request::LookupHost { host, .. } | Request::WatchHost { host } => is_mdns_name(host),
             Request::Query { name, .. } => is_mdns_name(name),
             Request::Register(info) => info.domain == local_domain(),
+            Request::Reconfirm { domain, .. } => *domain == local_domain(),
         }
     }
 
@@ -184,6 +205,7 @@ impl Request {
             | Request::WatchHost { host: n }
             | Request::Query { name: n, .. } => n.parent(),
             Request::Register(info) => info.domain.clone(),
+            Request::Reconfirm { domain, .. } => domain.clone(),
         }
     }
 }

@@ -61,10 +61,10 @@ use tokio::io::unix::AsyncFd;
 use tokio::io::Interest;
 
 pub use mdns_net::service::{
-    default_host_name, host_name, BrowseEvent, Browser, Error, Event, Handle, HostEvent,
-    HostWatcher, InterfaceInfo, MdnsConfig, QueryAnswers, Registration, RegistrationEvent, Reply,
-    Request, ResolvedService, ServiceInfo, ServiceInfoBuilder, Stopper, Subscription, TypeBrowser,
-    TypeEvent,
+    default_host_name, host_name, socket_addr, BrowseEvent, Browser, Error, Event, Handle,
+    HostAddresses, HostEvent, HostWatcher, InterfaceInfo, MdnsConfig, PreferFamily, QueryAnswers,
+    Reconfirmation, Registration, RegistrationEvent, Reply, Request, ResolvedService, ServiceInfo,
+    ServiceInfoBuilder, Stopper, Subscription, TypeBrowser, TypeEvent,
 };
 pub use mdns_net::InterfaceSelector;
 pub use mdns_proto::engine::{AnswerRecord, InterfaceId};

@@ -37,6 +37,10 @@ pub struct MdnsConfig {
     pub host_name: Option<Name>,
     /// Seed of the engine's randomness. `None`: from the OS random source.
     pub seed: Option<u64>,
+    /// Which family comes first in the addresses of resolved services and host
+    /// lookups, among addresses otherwise as good (see
+    /// [`order_addresses`](mdns_client::order_addresses)); IPv4 by default.
+    pub prefer_family: mdns_client::PreferFamily,
     /// Engine settings (its `seed` is replaced by [`MdnsConfig::seed`]).
     pub engine: mdns_proto::Config,
 }
@@ -52,6 +56,7 @@ impl Default for MdnsConfig {
             include_loopback: false,
             host_name: None,
             seed: None,
+            prefer_family: mdns_client::PreferFamily::Ipv4,
             engine: mdns_proto::Config::default(),
         }
     }

@@ -55,6 +55,9 @@ pub enum Error {
         /// The domain asked for.
         domain: Name,
     },
+    /// What serves the operation (a unicast DNS backend) cannot do that (change a
+    /// registration's subtypes, …).
+    Unsupported,
 }
 
 impl Error {
@@ -89,6 +92,7 @@ impl fmt::Display for Error {
                 f,
                 "{domain} is not an mDNS domain and no unicast DNS backend is configured"
             ),
+            Error::Unsupported => f.write_str("not supported for this operation"),
         }
     }
 }
@@ -147,6 +151,7 @@ impl From<mdns_client::Error> for Error {
             C::Registration(e) => Error::Registration(e),
             C::NoBackend { domain } => Error::NoBackend { domain },
             C::ShuttingDown => Error::Shutdown,
+            C::Unsupported(_) => Error::Unsupported,
             // The subscription has ended (or is of another kind): for the caller the
             // operation is over.
             _ => Error::Closed,

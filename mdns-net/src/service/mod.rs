@@ -29,8 +29,9 @@ pub use config::{default_host_name, host_name, MdnsConfig};
 pub use error::Error;
 pub use handle::{Browser, Handle, HostWatcher, InterfaceInfo, QueryAnswers, Stopper, TypeBrowser};
 pub use mdns_client::{
-    BrowseEvent, Event, HostEvent, RegistrationEvent, Request, ResolvedService, ServiceInfo,
-    ServiceInfoBuilder, SubscriptionId, TypeEvent, ANSWER_LINGER, SHUTDOWN_BOUND,
+    socket_addr, BrowseEvent, Event, HostAddresses, HostEvent, PreferFamily, Reconfirmation,
+    RegistrationEvent, Request, ResolvedService, ServiceInfo, ServiceInfoBuilder,
+    SubscriptionId, TypeEvent, ANSWER_LINGER, SHUTDOWN_BOUND,
 };
 pub use reply::Reply;
 pub use run::Service;

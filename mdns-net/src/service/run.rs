@@ -76,7 +76,9 @@ impl Service {
             tracing::debug!("port 5353 already in use on this host: not asking for QU replies");
             engine.request_unicast_responses = false;
         }
-        let client = Client::new(mdns_client::Config::new(host_name.clone()).with_engine(engine));
+        let mut client_config = mdns_client::Config::new(host_name.clone()).with_engine(engine);
+        client_config.prefer_family = config.prefer_family;
+        let client = Client::new(client_config);
         let driver = Driver::new(
             client,
             DriverConfig {
@@ -223,6 +225,21 @@ impl Service {
                     Err(Error::Shutdown)
                 } else {
                     client.update_txt(now, id, txt).map_err(Error::from)
+                };
+                let _ = ack.send(r);
+            }
+            Command::Subtype {
+                id,
+                subtype,
+                add,
+                ack,
+            } => {
+                let r = if client.is_shutting_down() {
+                    Err(Error::Shutdown)
+                } else if add {
+                    client.add_subtype(now, id, &subtype).map_err(Error::from)
+                } else {
+                    client.remove_subtype(now, id, &subtype).map_err(Error::from)
                 };
                 let _ = ack.send(r);
             }
