@@ -118,7 +118,9 @@ fn commissionable(o: &Opts, instance: &str) -> Result<ServiceInfo, mdns_blocking
 /// A commissionable node's TXT record: a few hundred bytes, as real devices publish
 /// (the rotating id and the pairing instruction are the long ones).
 fn commissionable_txt(o: &Opts, commissioning: bool) -> Txt {
-    let rotating: String = (0..50).map(|i| format!("{:02X}", (i * 37 + 11) % 256)).collect();
+    let rotating: String = (0..50)
+        .map(|i| format!("{:02X}", (i * 37 + 11) % 256))
+        .collect();
     Txt::builder()
         .entry("D", o.discriminator.to_string())
         .entry("VP", format!("{}+{}", o.vendor, o.product))

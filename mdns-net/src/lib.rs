@@ -76,6 +76,28 @@
 //! the last list and is retried with backoff (20 ms doubling to 30 s). Nothing here
 //! stops the service.
 //!
+//! **Sharing port 5353 with the system's daemon** (avahi-daemon, mDNSResponder,
+//! systemd-resolved): every port 5353 socket binds with `SO_REUSEADDR` (and
+//! `SO_REUSEPORT` on Unix), as the daemons' do, so each of them receives every multicast
+//! datagram: our browse, resolve, lookup and register work beside the daemon, and the
+//! daemon's beside ours (the interop suite's `shared-port-beside-avahi` runs both in one
+//! namespace). A *unicast* datagram to port 5353, though, reaches only one of those
+//! sockets, and which one is the kernel's choice (RFC 6762 §15.1). What the stack does
+//! about it:
+//! - When the service opens, it tries to bind port 5353 without the reuse options; if
+//!   that fails, another socket holds the port, and the engine asks for no unicast
+//!   reply ([`mdns_proto::Config::request_unicast_responses`] off): no question and no
+//!   probe carries the QU bit, so every answer comes by multicast, which reaches every
+//!   socket (RFC 6762 §15.1; `shared-port-no-qu` checks it on the wire). The test is
+//!   made once, at open: a daemon started after us finds the port held by us.
+//! - A QU question from another process on this host is answered by multicast, not by
+//!   unicast to its port 5353, which might be ours rather than its.
+//! - A legacy unicast query (RFC 6762 §6.7) sent to this host's address and port 5353
+//!   reaches one responder only: if that is the daemon, it answers for its records and
+//!   ours stay silent. Send such queries to 224.0.0.251 / ff02::fb, which reach all.
+//!   Our own one-shot queries leave from an ephemeral port, whose replies reach us
+//!   alone.
+//!
 //! **Windows and Wine**: the Windows code runs its unit tests and a wire exchange under
 //! Wine 8 (`scripts/test-windows.sh`). Wine does not show: IPv4 joins and
 //! `IP_MULTICAST_IF` by index (it refuses `0.0.0.idx`; we use addresses), `IN_PKTINFO`

@@ -804,3 +804,43 @@ fn faulty_interfaces_are_skipped_and_the_others_served() {
     });
     assert_eq!(a.core().got(b"still served")[0].interface, e);
 }
+
+/// RFC 6762 §15.1: when another socket already holds UDP port 5353 in the namespace (a
+/// system daemon's: Avahi binds it with SO_REUSEADDR and SO_REUSEPORT, as we do), a
+/// unicast reply to port 5353 would reach only one of us, so the service asks for none:
+/// the engine's `request_unicast_responses` is off. Alone, it is on.
+#[test]
+fn rfc6762_15_1_a_port_5353_held_by_another_socket_turns_qu_off() {
+    if !capable("rfc6762_15_1_a_port_5353_held_by_another_socket_turns_qu_off") {
+        return;
+    }
+    use mdns_net::service::{MdnsConfig, Service};
+    let lan = Lan::new(1);
+    let qu = || {
+        let (service, _handle) = Service::open(MdnsConfig::default()).expect("service");
+        service
+            .driver()
+            .core()
+            .engine()
+            .config()
+            .request_unicast_responses
+    };
+    let (alone, shared) = lan.host(1).run_in(|| {
+        let alone = qu();
+        let daemon = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
+            .expect("socket");
+        daemon.set_reuse_address(true).unwrap();
+        daemon.set_reuse_port(true).unwrap();
+        daemon
+            .bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, 5353)).into())
+            .expect("the daemon's bind");
+        let shared = qu();
+        drop(daemon);
+        (alone, shared)
+    });
+    assert!(
+        alone,
+        "alone on port 5353, the first queries ask for unicast replies"
+    );
+    assert!(!shared, "beside another socket on port 5353, no QU");
+}

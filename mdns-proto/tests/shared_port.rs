@@ -39,5 +39,8 @@ fn rfc6762_15_1_probes_are_qm_when_the_port_is_shared() {
     shared.run_ms(2000);
     let probes = probe_qu_bits(&shared);
     assert_eq!(probes.len(), 3, "{probes:?}");
-    assert!(probes.iter().all(|p| p.1.iter().all(|qu| !qu)), "{probes:?}");
+    assert!(
+        probes.iter().all(|p| p.1.iter().all(|qu| !qu)),
+        "{probes:?}"
+    );
 }

@@ -30,8 +30,8 @@ pub use error::Error;
 pub use handle::{Browser, Handle, HostWatcher, InterfaceInfo, QueryAnswers, Stopper, TypeBrowser};
 pub use mdns_client::{
     socket_addr, BrowseEvent, Event, HostAddresses, HostEvent, PreferFamily, Reconfirmation,
-    RegistrationEvent, Request, ResolvedService, ServiceInfo, ServiceInfoBuilder,
-    SubscriptionId, TypeEvent, ANSWER_LINGER, SHUTDOWN_BOUND,
+    RegistrationEvent, Request, ResolvedService, ServiceInfo, ServiceInfoBuilder, SubscriptionId,
+    TypeEvent, ANSWER_LINGER, SHUTDOWN_BOUND,
 };
 pub use reply::Reply;
 pub use run::Service;

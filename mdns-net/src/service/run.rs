@@ -239,7 +239,9 @@ impl Service {
                 } else if add {
                     client.add_subtype(now, id, &subtype).map_err(Error::from)
                 } else {
-                    client.remove_subtype(now, id, &subtype).map_err(Error::from)
+                    client
+                        .remove_subtype(now, id, &subtype)
+                        .map_err(Error::from)
                 };
                 let _ = ack.send(r);
             }
