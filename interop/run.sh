@@ -41,6 +41,7 @@ add_case() {
     CASE_CMD+=("$(printf '%q ' "$@")")
 }
 source "$HERE/lib/cases.sh"
+for f in "$HERE"/matter.sh "$HERE"/shared_port.sh "$HERE"/reconfirm.sh; do source "$f"; done  # issue 20's cases (they add_case themselves, before the final checks)
 define_cases
 source "$HERE/widearea.sh"   # the wide-area DNS-SD case (Avahi + BIND), a file of its own
 source "$HERE/flood.sh"

@@ -22,6 +22,7 @@ if [ "$(id -u)" = 0 ]; then
   bash scripts/test-windows.sh 2>&1 | tee -a "$log"
   bash interop/setup.sh
   cargo build --release -p mdns-cli
+  cargo build --release -p mdns-blocking --example matter   # interop's matter-example-profile
   MDNS_BIN="$PWD/target/release/mdns" bash interop/run.sh --all
 else
   echo "skipped: test-windows: the Windows build under Wine needs root for network namespaces" | tee -a "$log"

@@ -11,8 +11,8 @@ use dnssd_unicast::wire::types::Rcode;
 use dnssd_unicast::{Algorithm, ClientConfig, TsigKey};
 use fake::{n, Zone};
 use mdns_client::{
-    BrowseEvent, Client, Config, DomainEvent, DomainKind, Error, Event, RegistrationEvent, Request,
-    ServiceInfo, SubscriptionId, UNICAST_DNS,
+    BrowseEvent, Client, Config, DomainEvent, DomainKind, Error, Event, HostAddresses,
+    RegistrationEvent, Request, ServiceInfo, SubscriptionId, UNICAST_DNS,
 };
 use mdns_proto::engine::RegistrationFailure;
 use mdns_proto::sd::{InstanceName, ServiceType};
@@ -244,7 +244,9 @@ fn rfc6763_5_one_shots_end_with_the_answer_or_the_zone_saying_no() {
     );
     assert_eq!(
         net.of(host),
-        vec![Event::HostAddresses(Ok(vec!["192.0.2.1".parse().unwrap()]))]
+        vec![Event::HostAddresses(Ok(HostAddresses {
+            addresses: vec![("192.0.2.1".parse().unwrap(), UNICAST_DNS)]
+        }))]
     );
     // All three ended: the layer holds nothing more for them.
     assert_eq!(net.client.subscription_count(), 0);

@@ -25,6 +25,8 @@ use std::time::Duration;
 
 const IFACES: [InterfaceId; 2] = [InterfaceId(1), InterfaceId(2)];
 const INSTANCES: [&str; 3] = ["Printer", "Box", "Printer (2)"];
+/// Subtypes added to and removed from live registrations.
+const SUBTYPES: [&str; 3] = ["_printer", "_CM", "_L3840"];
 const SOURCES: [&str; 6] = [
     "10.0.0.2", "10.0.0.3", "10.0.0.1", "192.0.2.9", "fe80::2", "fd00::7",
 ];
@@ -299,15 +301,24 @@ impl World {
             9 => {
                 let ids: Vec<RegistrationId> = self.live.keys().copied().collect();
                 if let Some(id) = ids.get(usize::from(inp.byte()?) % ids.len().max(1)) {
-                    let txt = Txt::builder().entry("v", [inp.byte()?]).build().unwrap();
-                    let _ = self.e.update_txt(self.now, *id, txt);
+                    // A TXT update, or a subtype added or removed live (RFC 6763 §7.1).
+                    match inp.byte()? % 3 {
+                        0 => {
+                            let txt = Txt::builder().entry("v", [inp.byte()?]).build().unwrap();
+                            let _ = self.e.update_txt(self.now, *id, txt);
+                        }
+                        1 => drop(self.e.add_subtype(self.now, *id, inp.pick(&SUBTYPES)?)),
+                        _ => drop(self.e.remove_subtype(self.now, *id, inp.pick(&SUBTYPES)?)),
+                    }
                 }
             }
             10 => {
                 let ty = ServiceType::new("_http._tcp").unwrap();
-                match inp.byte()? % 3 {
+                let printer = Name::parse("Printer._http._tcp.local").unwrap();
+                match inp.byte()? % 4 {
                     0 => drop(self.e.browse(self.now, &ty)),
-                    1 => drop(self.e.resolve(self.now, &Name::parse("Printer._http._tcp.local").unwrap())),
+                    1 => drop(self.e.resolve(self.now, &printer)),
+                    2 => drop(self.e.reconfirm_service(self.now, &printer)),
                     _ => drop(self.e.lookup_host(self.now, &self.host.clone())),
                 }
             }

@@ -17,6 +17,8 @@
 
 # shellcheck source=mdnsr.sh
 source "$HERE/lib/mdnsr.sh"
+# shellcheck source=control.sh
+source "$HERE/lib/control.sh"
 APPLE_HOST=h6
 WIRE="python3 $HERE/lib/wire.py"
 declare -A A_STATE A_DPID A_PID A_OUT A_T0
@@ -191,8 +193,7 @@ case_apple_found() {
 # subject's browse of `_printer._sub._isub._tcp` must list it; `dns-sd -U` (Apple's TXT
 # update test: registers Test._testupdate._tcp, changes the TXT to "B" 5 s after it is
 # registered) must reach the subject's resolving browser. The subject's own TXT update
-# needs a way to change TXT while registered: python-zeroconf has it (self-test), our
-# `mdns register` has none (see the README).
+# is python-zeroconf's here (self-test); ours is case_apple_txt_update.
 case_apple_subtypes() {
     local kind=$1 type=_isub._tcp sub=_printer r w notes=()
     apple_needed
@@ -224,7 +225,7 @@ case_apple_subtypes() {
         r=$($EV check-resolved dnssd "${A_OUT[L]}" "$ours" --txt v=2) || fail "Apple never saw our TXT v=2: $r"
         notes+=("our TXT update seen by Apple $($EV delta "$tu" "$(now)")s after it")
     else
-        notes+=("our TXT update: not run (mdns register cannot change its TXT while running)")
+        notes+=("our TXT update: see apple-sees-mdns-txt-update")
     fi
     # Apple -> ours: subtype
     browser_start b "$kind" h1 "$sub._sub.$type"
@@ -253,6 +254,59 @@ import json, sys
 w = [json.loads(l)["wall"] for l in sys.stdin if "\"B\"" in l and "resolved" in l]
 print(w[0] if w else "")')
     notes+=("Apple's TXT update seen $($EV delta "$tupd" "${last:-$(now)}")s after its announcement")
+    note "$(join_by ", " "${notes[@]}")"
+}
+
+# ------------------------------------------------------------------------------
+# The subject changes its TXT while registered (RFC 6762 §8.4: announced at once, no
+# probe): our `mdns register --stdin` (`txt v=2 ...`) on h1; a resolve by Apple's
+# `dns-sd -L` on h6 that stays open must report the new TXT within 2 s of the update's
+# announcement on the wire, and the name must not change (no probe, no conflict).
+case_apple_txt_update() {
+    local kind=$1 type=_itxu._tcp name="Txt update $1" r w notes=()
+    apple_needed
+    [ "$kind" = mdns ] || fail "only our mdns here (the self-test's update is in case_apple_subtypes)"
+    apple_daemon "$APPLE_HOST"
+    wire_start
+    party_start_ctl s h1 "$name" "$type" 8711 v=1 path=/old
+    w=$(party_wait_registered s 10) || fail "$w"
+    apple_client L "$APPLE_HOST" -L "$name" "$type" local
+    w=$(apple_wait L resolved "$name" 5) || fail "dns-sd -L did not resolve '$name': $(tail -3 "${A_OUT[L]}" | tr '\n' '|')"
+    r=$($EV check-resolved dnssd "${A_OUT[L]}" "$name" --port 8711 --txt v=1 --txt path=/old) ||
+        fail "dns-sd -L resolved wrongly before the update: $r"
+    local t_cmd; t_cmd=$(now)
+    party_ctl s "txt v=2 path=/new flag"
+    w=$(party_ctl_wait s txt-updated 5) ||
+        fail "mdns did not apply the TXT update: $w; $(tail -2 "${P_OUT[s]}" | cut -d' ' -f2- | tr '\n' '|')"
+    notes+=("update applied $($EV delta "$t_cmd" "$w")s after the command")
+    # the announcement of the new TXT ("v=2" "path=/new" "flag") on the wire
+    local hex tann=""
+    hex=$(python3 -c 'import sys; print("".join("%02x%s" % (len(s), s.encode().hex()) for s in sys.argv[1:]))' v=2 path=/new flag)
+    for _ in $(seq 40); do
+        tann=$($WIRE first-answer "$CDIR/wire.pcap" --src "$(ip4_of h1)" --name "$name.$type.local" \
+            --type TXT --txt-hex "$hex") && break
+        tann=""; sleep 0.1
+    done
+    [ -n "$tann" ] || fail "no announcement of the new TXT from h1 on the wire"
+    for _ in $(seq 40); do
+        r=$($EV check-resolved dnssd "${A_OUT[L]}" "$name" --txt v=2 --txt path=/new) && break; sleep 0.1
+    done
+    r=$($EV check-resolved dnssd "${A_OUT[L]}" "$name" --txt v=2 --txt path=/new) ||
+        fail "Apple never saw our new TXT: $r; $(tail -3 "${A_OUT[L]}" | tr '\n' '|')"
+    local seen d
+    seen=$($EV norm dnssd "${A_OUT[L]}" | python3 -c '
+import json, sys
+w = [o["wall"] for o in map(json.loads, sys.stdin) if o.get("txt", {}).get("path") == "/new"]
+print(w[0] if w else "")')
+    d=$($EV delta "$tann" "${seen:-$(now)}")
+    python3 -c "import sys; sys.exit(0 if $d <= 2.0 else 1)" || fail "Apple saw the new TXT only ${d}s after its announcement (> 2 s)"
+    notes+=("Apple saw it ${d}s after its announcement")
+    # no probe, no rename: the name is unchanged
+    [ "$(party_name s)" = "$name" ] || fail "the update renamed the service to '$(party_name s)'"
+    local probes
+    probes=$($WIRE probes "$CDIR/wire.pcap" --src "$(ip4_of h1)" --name "$name.$type.local" |
+        python3 -c "import json, sys; print(sum(1 for t in json.load(sys.stdin) if t > $t_cmd))")
+    [ "$probes" = 0 ] || fail "the TXT update was probed ($probes probes after it)"
     note "$(join_by ", " "${notes[@]}")"
 }
 

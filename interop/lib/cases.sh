@@ -31,7 +31,7 @@ define_cases() {
     add_case apple-sees-mdns-register      mdns 40 case_apple_sees mdns
     add_case mdns-finds-apple              mdns 40 case_apple_found mdns
     add_case apple-subtypes-txt-update     mdns 45 case_apple_subtypes mdns
-    add_case apple-sees-mdns-txt-update    mdns 5 case_skip "mdns register cannot change its TXT while it runs (the CLI has no command for it)"
+    add_case apple-sees-mdns-txt-update    mdns 40 case_apple_txt_update mdns
     for o in first second; do
         add_case "conflict-mdns-vs-apple-$o"      mdns 40 case_apple_service_conflict mdns $o 1
         add_case "conflict-mdns-vs-apple-host-$o" mdns 40 case_apple_host_conflict mdns $o 1

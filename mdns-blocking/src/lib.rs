@@ -89,10 +89,10 @@ use std::thread::JoinHandle;
 use mdns_net::service::Service;
 
 pub use mdns_net::service::{
-    default_host_name, host_name, BrowseEvent, Browser, Error, Event, Handle, HostEvent,
-    HostWatcher, InterfaceInfo, MdnsConfig, QueryAnswers, Registration, RegistrationEvent, Reply,
-    Request, ResolvedService, ServiceInfo, ServiceInfoBuilder, Stopper, Subscription, TypeBrowser,
-    TypeEvent,
+    default_host_name, host_name, socket_addr, BrowseEvent, Browser, Error, Event, Handle,
+    HostAddresses, HostEvent, HostWatcher, InterfaceInfo, MdnsConfig, PreferFamily, QueryAnswers,
+    Reconfirmation, Registration, RegistrationEvent, Reply, Request, ResolvedService, ServiceInfo,
+    ServiceInfoBuilder, Stopper, Subscription, TypeBrowser, TypeEvent,
 };
 /// Unicast DNS-SD: browsing, resolving and publishing in domains other than `local.`.
 pub use mdns_net::service::{

@@ -43,7 +43,7 @@ impl scenarios::Api for Blocking {
         m.resolve(i, ty, timeout).wait()
     }
     fn lookup_host(m: &Mdns, host: &Name, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
-        m.lookup_host(host, timeout).wait()
+        m.lookup_host(host, timeout).wait().map(|h| h.ips())
     }
     fn interfaces(m: &Mdns) -> Result<Vec<InterfaceInfo>, Error> {
         m.interfaces().wait()

@@ -5,7 +5,7 @@
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use mdns_proto::sd::{InstanceName, ServiceType, TxtEntry};
 use mdns_proto::wire::Rtype;
 use mdns_proto::Name;
@@ -23,16 +23,34 @@ pub struct Cli {
 /// Options every subcommand takes.
 #[derive(Debug, Clone, Args)]
 pub struct Common {
-    /// Use only this interface (name or index); repeat for several. Default: every
-    /// multicast-capable interface except loopback.
+    /// Use only this interface: a name (`eth0`), an index, or a pattern (`en*`);
+    /// repeat for several. Default: every interface that is up and multicast capable,
+    /// except loopback, point-to-point links (most VPNs) and container / VM interfaces
+    /// (`docker*`, `br-*`, `veth*`, `virbr*`, `vnet*`, `cni*`, `podman*`, `lxcbr*`,
+    /// `lxdbr*`, `vboxnet*`, `vmnet*`, `awdl*`, `llw*`). An interface named here is
+    /// used even if it is one of those.
     #[arg(long = "interface", short = 'i', value_name = "NAME")]
     pub interfaces: Vec<String>,
+    /// Never use this interface: a name, an index or a pattern (`docker0`, `veth*`,
+    /// `tun*`, `wg*`, `zt*`); repeat for several. Wins over `--interface`. Interfaces
+    /// that come up later obey it too.
+    #[arg(long = "exclude", short = 'x', value_name = "NAME")]
+    pub exclude: Vec<String>,
+    /// Also use container and VM interfaces (`docker*`, `veth*`, `virbr*`, …), which
+    /// are skipped by default.
+    #[arg(long)]
+    pub include_virtual: bool,
     /// IPv4 only.
     #[arg(short = '4', conflicts_with = "ipv6_only")]
     pub ipv4_only: bool,
     /// IPv6 only.
     #[arg(short = '6')]
     pub ipv6_only: bool,
+    /// Which address family to list first among addresses otherwise as good (the
+    /// order is: same subnet, then other routable addresses, then link-local ones;
+    /// IPv6 link-local addresses are printed with their zone, `fe80::1%eth0`).
+    #[arg(long, value_enum, default_value_t = Prefer::Ipv4, value_name = "FAMILY")]
+    pub prefer: Prefer,
     /// Print one JSON object per line instead of text.
     #[arg(long)]
     pub json: bool,
@@ -62,6 +80,15 @@ impl Dns {
     }
 }
 
+/// The address family listed first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Prefer {
+    /// IPv4 first.
+    Ipv4,
+    /// IPv6 first.
+    Ipv6,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -87,6 +114,13 @@ pub enum Command {
         /// Service type, e.g. `_ipp._tcp`.
         #[arg(value_name = "TYPE", value_parser = parse_browse_type)]
         service_type: ServiceType,
+        /// Then check that it is still there (RFC 6762 §10.4, what to do when
+        /// connecting to it failed): its records are asked for again; if nothing
+        /// answers within 10 s they are flushed, so every browser on this host (and,
+        /// seeing no answer, other caches) drops it. Prints `present` or `gone`; exit
+        /// status 1 if gone.
+        #[arg(long)]
+        reconfirm: bool,
         #[command(flatten)]
         dns: Dns,
         #[command(flatten)]
@@ -128,6 +162,15 @@ pub enum Command {
         lease: Option<u32>,
         #[command(flatten)]
         dns: Dns,
+        /// Read commands from standard input while registered, one per line:
+        /// `txt KEY=VALUE...` replaces the TXT record (announced at once, RFC 6762
+        /// §8.4; `txt` alone empties it); `subtype +SUB` adds a subtype (announced),
+        /// `subtype -SUB` removes one (goodbye, RFC 6762 §10.1), several per line
+        /// allowed (`subtype +_CM -_L840`); `quit` unregisters and exits. Each change
+        /// is printed once applied; a bad command prints an error and changes nothing.
+        /// End of input stops reading (the service stays registered).
+        #[arg(long)]
+        stdin: bool,
         #[command(flatten)]
         common: Common,
     },
@@ -291,7 +334,7 @@ fn parse_instance(s: &str) -> Result<InstanceName, String> {
     InstanceName::new(s).map_err(|e| format!("`{s}` is not a valid instance name: {e}"))
 }
 
-fn parse_txt(s: &str) -> Result<TxtEntry, String> {
+pub(crate) fn parse_txt(s: &str) -> Result<TxtEntry, String> {
     let entry = match s.split_once('=') {
         Some((k, v)) => TxtEntry::new(k, v.as_bytes()),
         None => TxtEntry::flag(s),
@@ -390,6 +433,32 @@ mod tests {
             Name::parse("printer.local").unwrap()
         );
         assert_eq!(subtypes, ["_universal"]);
+    }
+
+    #[test]
+    fn resolve_reconfirm_register_stdin_and_prefer() {
+        let cli = parse(&[
+            "resolve",
+            "K",
+            "_http._tcp",
+            "--reconfirm",
+            "--prefer",
+            "ipv6",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Resolve {
+                reconfirm: true,
+                ..
+            }
+        ));
+        assert_eq!(cli.command.common().prefer, Prefer::Ipv6);
+        let cli = parse(&["register", "K", "_http._tcp", "80", "--stdin"]).unwrap();
+        assert!(matches!(cli.command, Command::Register { stdin: true, .. }));
+        assert_eq!(cli.command.common().prefer, Prefer::Ipv4);
+        let err = parse(&["lookup", "box", "--prefer", "ipx"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
     }
 
     #[test]

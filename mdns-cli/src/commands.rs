@@ -9,12 +9,14 @@
 //! registration refused (a key the server rejects, a zone's policy) ends the command
 //! with the server's reason, naming the key, never showing its secret.
 
-use crate::args::{Command, Common, Dns};
+use crate::args::{Command, Common, Dns, Prefer};
+use crate::control::{self, Control};
 use crate::output::{Line, Printer, Resolved, LOCAL};
 use mdns_blocking::{
     AnswerRecord, BackendError, BrowseEvent, DomainConfig, DomainEvent, Error, InterfaceId,
-    InterfaceSelector, Mdns, MdnsConfig, Name, RegistrationEvent, ResolvedService, ServiceInfo,
-    TsigKey, Txt, TypeEvent, UnicastError, UpdateError, UNICAST_DNS,
+    InterfaceSelector, Mdns, MdnsConfig, Name, PreferFamily, Reconfirmation, Registration,
+    RegistrationEvent, ResolvedService, ServiceInfo, TsigKey, Txt, TypeEvent, UnicastError,
+    UpdateError, UNICAST_DNS,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -78,6 +80,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
         Command::Resolve {
             instance,
             service_type,
+            reconfirm,
             ..
         } => {
             let timeout = cx.one_shot_timeout();
@@ -89,7 +92,11 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
                 Ok(s) => {
                     let line = cx.resolved_line(&s);
                     printer.print(&line);
-                    Ok(())
+                    if reconfirm {
+                        cx.reconfirm(&s)
+                    } else {
+                        Ok(())
+                    }
                 }
                 Err(Error::Timeout) => Err(format!(
                     "could not resolve \"{instance}\" {service_type} in {} within {} s{}",
@@ -110,6 +117,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
             txt,
             subtypes,
             host,
+            stdin,
             ..
         } => {
             let mut record = Txt::new();
@@ -129,7 +137,7 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
                 }
             }
             let info = builder.build().map_err(|e| e.to_string())?;
-            cx.register(info)
+            cx.register(info, stdin)
         }
         Command::Lookup { host, .. } => {
             let timeout = cx.one_shot_timeout();
@@ -139,12 +147,13 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
             };
             match mdns.lookup_host(&host, timeout).wait() {
                 Ok(addrs) => {
-                    for addr in addrs {
-                        printer.print(&Line::Address {
+                    for (addr, i) in addrs.addresses {
+                        let line = Line::Address {
                             host: host.to_string(),
                             addr,
-                            interface: None,
-                        });
+                            interface: cx.interface_name(i),
+                        };
+                        printer.print(&line);
                     }
                     Ok(())
                 }
@@ -177,18 +186,17 @@ fn read_key(path: &Path) -> Result<TsigKey, String> {
 }
 
 fn config_from(common: &Common, dns: Option<&Dns>, key: Option<TsigKey>) -> MdnsConfig {
-    let interfaces = common
-        .interfaces
-        .iter()
-        .map(|s| match s.parse::<u32>() {
-            Ok(index) => InterfaceSelector::Index(index),
-            Err(_) => InterfaceSelector::Name(s.clone()),
-        })
-        .collect();
+    let selectors = |list: &[String]| list.iter().map(|s| InterfaceSelector::parse(s)).collect();
     let config = MdnsConfig {
-        interfaces,
+        interfaces: selectors(&common.interfaces),
+        exclude_interfaces: selectors(&common.exclude),
+        skip_virtual_interfaces: !common.include_virtual,
         ipv4: !common.ipv6_only,
         ipv6: !common.ipv4_only,
+        prefer_family: match common.prefer {
+            Prefer::Ipv4 => PreferFamily::Ipv4,
+            Prefer::Ipv6 => PreferFamily::Ipv6,
+        },
         ..MdnsConfig::default()
     };
     match dns.and_then(|d| d.unicast_domain().map(|n| (d, n))) {
@@ -221,6 +229,8 @@ enum Wait<E> {
     Done,
     /// The stream ended (the service shut down or the query finished).
     Ended,
+    /// Nothing yet (only from `wait_once`).
+    Idle,
 }
 
 impl Context<'_> {
@@ -303,11 +313,7 @@ impl Context<'_> {
             host: s.host.to_string(),
             port: s.port,
             addresses,
-            txt: s
-                .txt
-                .iter()
-                .map(|e| (e.key().to_string(), e.value().map(<[u8]>::to_vec)))
-                .collect(),
+            txt: txt_entries(&s.txt),
         })
     }
 
@@ -356,12 +362,46 @@ impl Context<'_> {
         Ok(())
     }
 
-    fn register(&mut self, info: ServiceInfo) -> Result<(), String> {
+    /// `resolve --reconfirm`: RFC 6762 §10.4 for what was just resolved.
+    fn reconfirm(&mut self, s: &ResolvedService) -> Result<(), String> {
+        let r = self
+            .mdns
+            .reconfirm(&s.instance, &s.service_type)
+            .wait()
+            .map_err(|e| e.to_string())?;
+        let present = r == Reconfirmation::Present;
+        self.printer.print(&Line::Reconfirmed {
+            name: s.instance.as_str().to_string(),
+            service_type: s.service_type.to_string(),
+            present,
+        });
+        if present {
+            Ok(())
+        } else {
+            Err(format!(
+                "\"{}\" {} did not answer: gone",
+                s.instance, s.service_type
+            ))
+        }
+    }
+
+    fn register(&mut self, info: ServiceInfo, stdin: bool) -> Result<(), String> {
         let service_type = info.service_type.to_string();
         let registration = self.mdns.register(info).wait().map_err(|e| e.to_string())?;
         let mut registered = false;
+        let commands = stdin.then(read_stdin);
         loop {
-            match self.wait(|t| registration.recv_timeout(t))? {
+            let next = match &commands {
+                // Commands are read between waits of at most SIGNAL_CHECK.
+                Some(rx) => {
+                    if self.apply_commands(rx, &registration) {
+                        break;
+                    }
+                    self.wait_once(|t| registration.recv_timeout(t))?
+                }
+                None => self.wait(|t| registration.recv_timeout(t))?,
+            };
+            match next {
                 Wait::Event(RegistrationEvent::Registered { name }) => {
                     registered = true;
                     self.printer.print(&Line::Registered {
@@ -391,12 +431,82 @@ impl Context<'_> {
                         return Err(e.to_string());
                     }
                 }
-                Wait::Event(_) => {}
+                Wait::Event(_) | Wait::Idle => {}
                 Wait::Done | Wait::Ended => break,
             }
         }
         // RFC 6762 §10.1: goodbyes before we go; in a DNS domain, the records deleted.
         registration.unregister().wait().map_err(|e| e.to_string())
+    }
+
+    /// Applies the commands read so far; true on `quit`.
+    fn apply_commands(
+        &mut self,
+        rx: &std::sync::mpsc::Receiver<String>,
+        registration: &Registration,
+    ) -> bool {
+        while let Ok(line) = rx.try_recv() {
+            let name = registration.name().as_str().to_string();
+            let done = match control::parse(&line) {
+                Ok(None) => Ok(()),
+                Ok(Some(Control::Quit)) => return true,
+                Ok(Some(Control::Txt(txt))) => {
+                    let entries = txt_entries(&txt);
+                    registration.update_txt(txt).wait().map(|()| {
+                        self.printer.print(&Line::TxtUpdated { name, txt: entries });
+                    })
+                }
+                Ok(Some(Control::Subtypes(changes))) => {
+                    changes.into_iter().try_for_each(|(add, sub)| {
+                        let r = if add {
+                            registration.add_subtype(sub.as_bytes())
+                        } else {
+                            registration.remove_subtype(sub.as_bytes())
+                        };
+                        r.wait().map(|()| {
+                            self.printer.print(&Line::Subtype {
+                                name: name.clone(),
+                                subtype: sub,
+                                added: add,
+                            })
+                        })
+                    })
+                }
+                Err(e) => {
+                    self.printer.print(&Line::Error(e));
+                    Ok(())
+                }
+            };
+            if let Err(e) = done {
+                self.printer
+                    .print(&Line::Error(format!("{}: {e}", line.trim())));
+            }
+        }
+        false
+    }
+
+    /// Waits for the next event once, for at most SIGNAL_CHECK (and not past the
+    /// deadline), checking for signals.
+    fn wait_once<E>(
+        &self,
+        mut recv: impl FnMut(Duration) -> Result<E, Error>,
+    ) -> Result<Wait<E>, String> {
+        if self.stop.load(Ordering::Relaxed) {
+            return Ok(Wait::Done);
+        }
+        let slice = match self.deadline {
+            Some(d) => match d.checked_duration_since(Instant::now()) {
+                Some(left) if !left.is_zero() => left.min(SIGNAL_CHECK),
+                _ => return Ok(Wait::Done),
+            },
+            None => SIGNAL_CHECK,
+        };
+        match recv(slice) {
+            Ok(e) => Ok(Wait::Event(e)),
+            Err(Error::Timeout) => Ok(Wait::Idle),
+            Err(Error::Shutdown) => Ok(Wait::Ended),
+            Err(e) => Err(e.to_string()),
+        }
     }
 
     fn types(&mut self) -> Result<(), String> {
@@ -479,6 +589,28 @@ fn is_no_response(e: &BackendError) -> bool {
     )
 }
 
+/// Lines of standard input, read on a thread of their own until its end.
+fn read_stdin() -> std::sync::mpsc::Receiver<String> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// TXT entries in printable form.
+fn txt_entries(txt: &Txt) -> Vec<(String, Option<Vec<u8>>)> {
+    txt.iter()
+        .map(|e| (e.key().to_string(), e.value().map(<[u8]>::to_vec)))
+        .collect()
+}
+
 fn record_line(r: &AnswerRecord) -> Line {
     Line::Record {
         name: r.name.to_string(),
@@ -494,6 +626,47 @@ fn record_line(r: &AnswerRecord) -> Line {
 mod tests {
     use super::*;
     use mdns_proto::wire::RecordData;
+
+    #[test]
+    fn interface_flags_become_the_selection() {
+        use crate::args::Cli;
+        use clap::Parser;
+        let cli = Cli::try_parse_from([
+            "mdns",
+            "browse",
+            "_http._tcp",
+            "-i",
+            "eth0",
+            "-i",
+            "3",
+            "-i",
+            "en*",
+            "--exclude",
+            "veth*",
+            "-x",
+            "wg0",
+        ])
+        .unwrap();
+        let c = config_from(cli.command.common(), None, None);
+        assert_eq!(
+            c.interfaces,
+            [
+                InterfaceSelector::Name("eth0".into()),
+                InterfaceSelector::Index(3),
+                InterfaceSelector::Glob("en*".into())
+            ]
+        );
+        assert_eq!(
+            c.exclude_interfaces,
+            [
+                InterfaceSelector::Glob("veth*".into()),
+                InterfaceSelector::Name("wg0".into())
+            ]
+        );
+        assert!(c.skip_virtual_interfaces);
+        let cli = Cli::try_parse_from(["mdns", "types", "--include-virtual"]).unwrap();
+        assert!(!config_from(cli.command.common(), None, None).skip_virtual_interfaces);
+    }
 
     #[test]
     fn record_lines_carry_data_as_dig_prints_it() {

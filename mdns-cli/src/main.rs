@@ -5,11 +5,12 @@
 //!
 //! Exit status: 0 on success (and after SIGINT / SIGTERM, or Ctrl-C / Ctrl-Break / a
 //! console close on Windows, once goodbyes are out), 1 when the network part fails
-//! (nothing resolved in time, a registration failed, a socket error), 2 for bad
-//! arguments.
+//! (nothing resolved in time, a registration failed, a socket error, `resolve
+//! --reconfirm` found the service gone), 2 for bad arguments.
 
 mod args;
 mod commands;
+mod control;
 mod output;
 mod signals;
 

@@ -8,6 +8,15 @@ use std::net::IpAddr;
 /// The domain of multicast DNS.
 pub const LOCAL: &str = "local.";
 
+/// An address as users connect to it: an IPv6 link-local one with its zone, the name
+/// of the interface it was learnt on (`fe80::1%eth0`), any other as it is.
+pub fn scoped(addr: IpAddr, interface: &str) -> String {
+    match addr {
+        IpAddr::V6(a) if a.segments()[0] & 0xffc0 == 0xfe80 => format!("{a}%{interface}"),
+        _ => addr.to_string(),
+    }
+}
+
 /// A resolved service, in printable form.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Resolved {
@@ -21,7 +30,8 @@ pub struct Resolved {
     pub host: String,
     /// Port.
     pub port: u16,
-    /// Addresses with the interface name they were learnt on.
+    /// Addresses with the interface name they were learnt on, in the order to try
+    /// them.
     pub addresses: Vec<(IpAddr, String)>,
     /// TXT entries: key and value (`None` for a boolean attribute).
     pub txt: Vec<(String, Option<Vec<u8>>)>,
@@ -76,8 +86,33 @@ pub enum Line {
         host: String,
         /// Address.
         addr: IpAddr,
-        /// Interface name, when known.
-        interface: Option<String>,
+        /// Name of the interface it was learnt on.
+        interface: String,
+    },
+    /// The outcome of `resolve --reconfirm` (RFC 6762 §10.4).
+    Reconfirmed {
+        /// Instance label.
+        name: String,
+        /// Service type.
+        service_type: String,
+        /// It answered (else nothing did, and it was flushed).
+        present: bool,
+    },
+    /// Our registration's TXT was replaced (`register --stdin`).
+    TxtUpdated {
+        /// Instance label.
+        name: String,
+        /// The new entries.
+        txt: Vec<(String, Option<Vec<u8>>)>,
+    },
+    /// Our registration got (`added`) or lost a subtype (`register --stdin`).
+    Subtype {
+        /// Instance label.
+        name: String,
+        /// The subtype label (`_CM`).
+        subtype: String,
+        /// Added (else removed).
+        added: bool,
     },
     /// A record received for `mdns query`.
     Record {
@@ -127,15 +162,8 @@ impl Line {
             } => json!({"event": "removed", "name": name, "type": service_type,
                         "domain": domain, "interface": interface}),
             Line::Resolved(r) => {
-                let mut txt = Map::new();
-                for (k, v) in &r.txt {
-                    let value = match v {
-                        None => Value::Bool(true),
-                        Some(bytes) => Value::String(String::from_utf8_lossy(bytes).into_owned()),
-                    };
-                    txt.insert(k.clone(), value);
-                }
-                let addrs: Vec<String> = r.addresses.iter().map(|(a, _)| a.to_string()).collect();
+                let txt = txt_json(&r.txt);
+                let addrs: Vec<String> = r.addresses.iter().map(|(a, i)| scoped(*a, i)).collect();
                 json!({"event": "resolved", "name": r.name, "type": r.service_type,
                        "domain": r.domain, "host": r.host, "port": r.port,
                        "addresses": addrs, "txt": txt})
@@ -152,8 +180,23 @@ impl Line {
                 host,
                 addr,
                 interface,
-            } => json!({"event": "address", "host": host, "address": addr.to_string(),
+            } => json!({"event": "address", "host": host, "address": scoped(*addr, interface),
                         "interface": interface}),
+            Line::Reconfirmed {
+                name,
+                service_type,
+                present,
+            } => json!({"event": "reconfirmed", "name": name, "type": service_type,
+                        "domain": LOCAL, "present": present}),
+            Line::TxtUpdated { name, txt } => {
+                json!({"event": "txt-updated", "name": name, "txt": txt_json(txt)})
+            }
+            Line::Subtype {
+                name,
+                subtype,
+                added,
+            } => json!({"event": if *added { "subtype-added" } else { "subtype-removed" },
+                        "name": name, "subtype": subtype}),
             Line::Record {
                 name,
                 rtype,
@@ -191,15 +234,8 @@ impl Line {
             Line::Resolved(r) => {
                 let ifaces: Vec<&str> = r.addresses.iter().map(|(_, i)| i.as_str()).collect();
                 let iface = ifaces.first().copied().unwrap_or("-");
-                let addrs: Vec<String> = r.addresses.iter().map(|(a, _)| a.to_string()).collect();
-                let txt: Vec<String> = r
-                    .txt
-                    .iter()
-                    .map(|(k, v)| match v {
-                        None => format!("\"{k}\""),
-                        Some(v) => format!("\"{k}={}\"", String::from_utf8_lossy(v)),
-                    })
-                    .collect();
+                let addrs: Vec<String> = r.addresses.iter().map(|(a, i)| scoped(*a, i)).collect();
+                let txt = txt_text(&r.txt);
                 format!(
                     "= {iface:<8} {:<32} {:<20} {}\n   hostname = [{}]\n   address = [{}]\n   port = [{}]\n   txt = [{}]",
                     r.name,
@@ -208,7 +244,7 @@ impl Line {
                     r.host,
                     addrs.join(", "),
                     r.port,
-                    txt.join(" ")
+                    txt
                 )
             }
             Line::Registered {
@@ -223,10 +259,30 @@ impl Line {
                 host,
                 addr,
                 interface,
-            } => match interface {
-                Some(i) => format!("{host}\t{addr}\t{i}"),
-                None => format!("{host}\t{addr}"),
-            },
+            } => format!("{host}\t{}\t{interface}", scoped(*addr, interface)),
+            Line::Reconfirmed {
+                name,
+                service_type,
+                present,
+            } => format!(
+                "Reconfirmed \"{name}\" {service_type}.{LOCAL}: {}",
+                if *present {
+                    "present"
+                } else {
+                    "gone (no answer; flushed)"
+                }
+            ),
+            Line::TxtUpdated { name, txt } => {
+                format!("Updated the TXT of \"{name}\": [{}]", txt_text(txt))
+            }
+            Line::Subtype {
+                name,
+                subtype,
+                added,
+            } => format!(
+                "{} subtype {subtype} of \"{name}\"",
+                if *added { "Added" } else { "Removed" }
+            ),
             Line::Record {
                 name,
                 rtype,
@@ -243,6 +299,30 @@ impl Line {
             Line::Error(message) => format!("mdns: {message}"),
         }
     }
+}
+
+/// TXT entries as a JSON object: a flag (no `=`) is `true`.
+fn txt_json(txt: &[(String, Option<Vec<u8>>)]) -> Value {
+    let mut m = Map::new();
+    for (k, v) in txt {
+        let value = match v {
+            None => Value::Bool(true),
+            Some(bytes) => Value::String(String::from_utf8_lossy(bytes).into_owned()),
+        };
+        m.insert(k.clone(), value);
+    }
+    Value::Object(m)
+}
+
+/// TXT entries as avahi-browse prints them: `"k=v" "flag"`.
+fn txt_text(txt: &[(String, Option<Vec<u8>>)]) -> String {
+    txt.iter()
+        .map(|(k, v)| match v {
+            None => format!("\"{k}\""),
+            Some(v) => format!("\"{k}={}\"", String::from_utf8_lossy(v)),
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Prints lines in the chosen format, flushing after each.
@@ -339,6 +419,39 @@ mod tests {
         assert_eq!(
             Line::Warning("no answer".into()).to_json(),
             json!({"event":"warning","message":"no answer"})
+        );
+    }
+
+    #[test]
+    fn link_local_ipv6_addresses_carry_their_zone() {
+        assert_eq!(scoped("fe80::1".parse().unwrap(), "eth0"), "fe80::1%eth0");
+        assert_eq!(scoped("fd00::1".parse().unwrap(), "eth0"), "fd00::1");
+        assert_eq!(scoped("10.0.0.1".parse().unwrap(), "eth0"), "10.0.0.1");
+        let line = Line::Address {
+            host: "box.local.".into(),
+            addr: "fe80::2".parse().unwrap(),
+            interface: "wlan0".into(),
+        };
+        assert_eq!(line.to_text(), "box.local.\tfe80::2%wlan0\twlan0");
+        assert_eq!(line.to_json()["address"], "fe80::2%wlan0");
+        let resolved = Line::Resolved(Resolved {
+            name: "K".into(),
+            service_type: "_http._tcp".into(),
+            host: "box.local.".into(),
+            domain: LOCAL.into(),
+            port: 80,
+            addresses: vec![
+                ("10.0.0.2".parse().unwrap(), "eth0".into()),
+                ("fe80::2".parse().unwrap(), "eth0".into()),
+            ],
+            txt: vec![],
+        });
+        assert!(resolved
+            .to_text()
+            .contains("address = [10.0.0.2, fe80::2%eth0]"));
+        assert_eq!(
+            resolved.to_json()["addresses"],
+            json!(["10.0.0.2", "fe80::2%eth0"])
         );
     }
 

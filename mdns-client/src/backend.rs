@@ -67,6 +67,28 @@ pub trait Backend {
     /// Replaces the TXT record of registration `id`.
     fn update_txt(&mut self, now: Instant, id: SubscriptionId, txt: &Txt) -> Result<(), Error>;
 
+    /// Lists registration `id` under one more subtype (RFC 6763 §7.1). By default
+    /// refused with [`Error::Unsupported`].
+    fn add_subtype(
+        &mut self,
+        _now: Instant,
+        id: SubscriptionId,
+        _subtype: &[u8],
+    ) -> Result<(), Error> {
+        Err(Error::Unsupported(id))
+    }
+
+    /// Stops listing registration `id` under a subtype. By default refused with
+    /// [`Error::Unsupported`].
+    fn remove_subtype(
+        &mut self,
+        _now: Instant,
+        id: SubscriptionId,
+        _subtype: &[u8],
+    ) -> Result<(), Error> {
+        Err(Error::Unsupported(id))
+    }
+
     /// Lets timers due by `now` fire.
     fn handle_timeout(&mut self, now: Instant);
 

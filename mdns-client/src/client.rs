@@ -18,10 +18,11 @@ use mdns_proto::engine::{IfAddr, InterfaceId, QueryId, RecvMeta, RegistrationId,
 use mdns_proto::sd::{InstanceName, Txt};
 use mdns_proto::{Engine, Instant, Name};
 
+use crate::addr::{in_subnet, order_addresses, HostAddresses};
 use crate::backend::{Backend, NoBackend};
 use crate::config::{Config, MAX_QUEUED_EVENTS};
 use crate::error::Error;
-use crate::event::{Event, RegistrationEvent};
+use crate::event::{BrowseEvent, Event, RegistrationEvent};
 use crate::id::SubscriptionId;
 use crate::info::ServiceInfo;
 use crate::queue::Queues;
@@ -360,6 +361,50 @@ impl<B: Backend> Client<B> {
         r
     }
 
+    /// Lists registration `id` under one more subtype (`_printer`, RFC 6763 §7.1),
+    /// announced at once; a no-op if it has it already.
+    pub fn add_subtype(
+        &mut self,
+        now: Instant,
+        id: SubscriptionId,
+        subtype: &[u8],
+    ) -> Result<(), Error> {
+        let sub = self.subs.get(&id).ok_or(Error::NoSuchSubscription(id))?;
+        let r = match &sub.state {
+            State::Registration { reg, .. } => self
+                .engine
+                .add_subtype(now, *reg, subtype)
+                .map_err(Error::Registration),
+            State::Backend { register: true } => self.backend.add_subtype(now, id, subtype),
+            State::Leaving { .. } => Err(Error::NoSuchSubscription(id)),
+            _ => Err(Error::NotARegistration(id)),
+        };
+        self.pump(now);
+        r
+    }
+
+    /// Stops listing registration `id` under a subtype: a goodbye for its PTR
+    /// (RFC 6762 §10.1); a no-op if it does not have it.
+    pub fn remove_subtype(
+        &mut self,
+        now: Instant,
+        id: SubscriptionId,
+        subtype: &[u8],
+    ) -> Result<(), Error> {
+        let sub = self.subs.get(&id).ok_or(Error::NoSuchSubscription(id))?;
+        let r = match &sub.state {
+            State::Registration { reg, .. } => self
+                .engine
+                .remove_subtype(now, *reg, subtype)
+                .map_err(Error::Registration),
+            State::Backend { register: true } => self.backend.remove_subtype(now, id, subtype),
+            State::Leaving { .. } => Err(Error::NoSuchSubscription(id)),
+            _ => Err(Error::NotARegistration(id)),
+        };
+        self.pump(now);
+        r
+    }
+
     /// Ends every subscription and withdraws every registration (goodbyes, RFC 6762
     /// §10.1, the engine's own registrations included). Registrations already
     /// [`unregister`](Self::unregister)ed still get their `Unregistered` if their
@@ -477,6 +522,13 @@ impl<B: Backend> Client<B> {
             Request::Query { name, rtype } => State::Query {
                 query: e.query_once(now, name, *rtype)?,
             },
+            Request::Reconfirm {
+                instance,
+                service_type,
+                ..
+            } => State::Reconfirm {
+                query: e.reconfirm_service(now, &instance.full_name(service_type))?,
+            },
             Request::Register(info) => return self.register(now, id, info),
             // Never an mDNS request (see `Request::is_mdns`).
             Request::BrowseDomains { .. } => {
@@ -589,7 +641,9 @@ impl<B: Backend> Client<B> {
                 State::Lookup { addrs, .. } if addrs.is_empty() => {
                     Event::HostAddresses(Err(Error::Timeout))
                 }
-                State::Lookup { addrs, .. } => Event::HostAddresses(Ok(core::mem::take(addrs))),
+                State::Lookup { addrs, .. } => Event::HostAddresses(Ok(HostAddresses {
+                    addresses: core::mem::take(addrs),
+                })),
                 _ => continue,
             };
             if route == Route::Backend {
@@ -627,10 +681,16 @@ impl<B: Backend> Client<B> {
         self.check_shutdown(now);
     }
 
-    /// Queues an event for the application.
-    pub(crate) fn push(&mut self, id: SubscriptionId, event: Event) {
+    /// Queues an event for the application, its addresses in the order to try them.
+    pub(crate) fn push(&mut self, id: SubscriptionId, mut event: Event) {
         if self.finished {
             return;
+        }
+        match &mut event {
+            Event::Browse(BrowseEvent::Resolved(s) | BrowseEvent::Updated(s))
+            | Event::Resolved(Ok(s)) => self.order(&mut s.addresses),
+            Event::HostAddresses(Ok(h)) => self.order(&mut h.addresses),
+            _ => {}
         }
         let bound = self.config.max_queued_browse_events;
         self.stats.events_dropped += self.events.push(id, event, bound);
@@ -652,6 +712,17 @@ impl<B: Backend> Client<B> {
             self.subs.remove(&id);
             self.push(id, Event::Registration(RegistrationEvent::Unregistered));
         }
+    }
+
+    /// Sorts addresses into the order to try them (see [`order_addresses`]): same
+    /// subnet as the interface it was learnt on, by the engine's interface table.
+    fn order(&self, addrs: &mut [(core::net::IpAddr, InterfaceId)]) {
+        let engine = &self.engine;
+        order_addresses(addrs, self.config.prefer_family, |ip, iface| {
+            engine
+                .interfaces()
+                .any(|(i, prefixes)| i == iface && in_subnet(ip, prefixes))
+        });
     }
 
     fn check_shutdown(&mut self, now: Instant) {

@@ -49,6 +49,9 @@ pub struct Config {
     /// Keep every engine event for [`Client::poll_engine_event`](crate::Client) (for
     /// simulators, tests and diagnostics), up to [`MAX_QUEUED_EVENTS`].
     pub keep_engine_events: bool,
+    /// Which family comes first in the addresses of resolved services and host
+    /// lookups (see [`order_addresses`](crate::order_addresses)); IPv4 by default.
+    pub prefer_family: crate::PreferFamily,
 }
 
 impl Config {
@@ -61,6 +64,7 @@ impl Config {
             shutdown_bound: SHUTDOWN_BOUND,
             max_queued_browse_events: MAX_QUEUED_BROWSE_EVENTS,
             keep_engine_events: false,
+            prefer_family: crate::PreferFamily::Ipv4,
         }
     }
 

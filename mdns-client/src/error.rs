@@ -53,6 +53,9 @@ pub enum Error {
     /// reason it gives (no DNS server configured for the domain, no answer from the
     /// servers, a request kind it does not serve, ...). The message is the backend's.
     Backend(BackendError),
+    /// What serves this subscription (a unicast backend) cannot do that (change the
+    /// subtypes of a registration, …).
+    Unsupported(SubscriptionId),
 }
 
 impl fmt::Display for Error {
@@ -76,6 +79,9 @@ impl fmt::Display for Error {
             ),
             Error::ShuttingDown => f.write_str("the client is shutting down"),
             Error::Backend(e) => write!(f, "{e}"),
+            Error::Unsupported(id) => {
+                write!(f, "what serves subscription {id} cannot do that")
+            }
         }
     }
 }

@@ -10,12 +10,13 @@
 
 use alloc::vec::Vec;
 use core::fmt;
-use core::net::IpAddr;
+use core::net::{IpAddr, SocketAddr};
 
 use mdns_proto::engine::{AnswerRecord, InterfaceId, RegistrationFailure};
 use mdns_proto::sd::{InstanceName, ServiceType, Txt};
 use mdns_proto::Name;
 
+use crate::addr::{socket_addr, HostAddresses};
 use crate::backend_error::BackendError;
 use crate::error::Error;
 
@@ -34,9 +35,9 @@ pub enum Event {
     Browse(BrowseEvent),
     /// *Final.* A resolve's outcome: the service, or [`Error::Timeout`].
     Resolved(Result<ResolvedService, Error>),
-    /// *Final.* A host lookup's outcome: the addresses (at least one), or
-    /// [`Error::Timeout`].
-    HostAddresses(Result<Vec<IpAddr>, Error>),
+    /// *Final.* A host lookup's outcome: the addresses (at least one, each with the
+    /// interface it was learnt on, in the order to try them), or [`Error::Timeout`].
+    HostAddresses(Result<HostAddresses, Error>),
     /// A watched host's address came or went.
     Host(HostEvent),
     /// Service type enumeration's news.
@@ -51,6 +52,19 @@ pub enum Event {
     Registration(RegistrationEvent),
     /// Browse and registration domains (RFC 6763 §11, a unicast backend only).
     Domain(DomainEvent),
+    /// *Final.* A reconfirmation's outcome (RFC 6762 §10.4).
+    Reconfirmed(Reconfirmation),
+}
+
+/// What reconfirming a service (RFC 6762 §10.4) found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reconfirmation {
+    /// It answered: its records are kept (a failure to connect was something else).
+    Present,
+    /// Nothing of it answered within
+    /// [`RECONFIRM_WINDOW`](mdns_proto::engine::RECONFIRM_WINDOW): its records were
+    /// flushed, and browses reported it removed.
+    Gone,
 }
 
 impl Event {
@@ -62,6 +76,7 @@ impl Event {
             Event::Resolved(_)
                 | Event::HostAddresses(_)
                 | Event::QueryDone
+                | Event::Reconfirmed(_)
                 | Event::Registration(RegistrationEvent::Failed(_))
                 | Event::Registration(RegistrationEvent::Rejected(_))
                 | Event::Registration(RegistrationEvent::Unregistered)
@@ -83,7 +98,8 @@ pub struct ResolvedService {
     /// TXT attributes.
     pub txt: Txt,
     /// The host's addresses, each with the interface it was learnt on
-    /// ([`UNICAST_DNS`] from a DNS server), sorted.
+    /// ([`UNICAST_DNS`] from a DNS server), in the order to try them (see
+    /// [`order_addresses`](crate::order_addresses)).
     pub addresses: Vec<(IpAddr, InterfaceId)>,
 }
 
@@ -102,11 +118,25 @@ impl ResolvedService {
         })
     }
 
-    /// The addresses without interfaces, sorted and deduplicated.
+    /// The addresses without interfaces, in order, each once.
     pub fn ips(&self) -> Vec<IpAddr> {
-        let mut v: Vec<IpAddr> = self.addresses.iter().map(|(a, _)| *a).collect();
-        v.sort();
-        v.dedup();
+        HostAddresses {
+            addresses: self.addresses.clone(),
+        }
+        .ips()
+    }
+
+    /// Where to connect: the addresses with the service's port, in order, IPv6
+    /// link-local ones with the zone of the interface they were learnt on (see
+    /// [`socket_addr`](crate::socket_addr)).
+    pub fn socket_addrs(&self) -> Vec<SocketAddr> {
+        let mut v: Vec<SocketAddr> = Vec::with_capacity(self.addresses.len());
+        for &(a, i) in &self.addresses {
+            let s = socket_addr(a, i, self.port);
+            if !v.contains(&s) {
+                v.push(s);
+            }
+        }
         v
     }
 

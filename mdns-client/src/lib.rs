@@ -32,8 +32,10 @@
 //! - [`Request`]: what a subscription asks for; [`SubscriptionId`]; which domains are
 //!   mDNS ([`is_mdns_name`]).
 //! - [`Event`] and its data: [`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
-//!   [`TypeEvent`], [`RegistrationEvent`], [`DomainEvent`]; [`UNICAST_DNS`], the
-//!   interface of what a DNS server said.
+//!   [`TypeEvent`], [`RegistrationEvent`], [`DomainEvent`], [`Reconfirmation`];
+//!   [`UNICAST_DNS`], the interface of what a DNS server said.
+//! - Addresses users can connect to: [`HostAddresses`], [`socket_addr`] (IPv6
+//!   link-local addresses with their zone), [`order_addresses`] and [`PreferFamily`].
 //! - [`ServiceInfo`]: a service to publish, validated by its builder; [`host_name`].
 //! - [`Error`]: typed, no strings.
 //! - [`Backend`], [`NoBackend`]: the unicast seam; [`BackendError`], a backend's own
@@ -82,6 +84,7 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+mod addr;
 mod backend;
 mod backend_error;
 mod client;
@@ -96,6 +99,9 @@ mod request;
 mod route;
 mod subs;
 
+pub use addr::{
+    in_subnet, is_link_local, order_addresses, socket_addr, HostAddresses, PreferFamily,
+};
 pub use backend::{Backend, NoBackend};
 pub use backend_error::BackendError;
 pub use client::{Client, Stats};
@@ -105,8 +111,8 @@ pub use config::{
 pub use domain::{is_mdns_name, local_domain};
 pub use error::Error;
 pub use event::{
-    BrowseEvent, DomainEvent, DomainKind, Event, HostEvent, RegistrationEvent, ResolvedService,
-    TypeEvent, UNICAST_DNS,
+    BrowseEvent, DomainEvent, DomainKind, Event, HostEvent, Reconfirmation, RegistrationEvent,
+    ResolvedService, TypeEvent, UNICAST_DNS,
 };
 pub use id::SubscriptionId;
 pub use info::{host_name, ServiceInfo, ServiceInfoBuilder};

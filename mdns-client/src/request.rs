@@ -89,6 +89,17 @@ pub enum Request {
         /// The domain whose lists are read; `None`: the backend's defaults.
         base: Option<Name>,
     },
+    /// Reconfirms an instance an application failed to reach (RFC 6762 §10.4): its
+    /// records are asked for again and flushed if nothing answers. One
+    /// [`Event::Reconfirmed`](crate::Event) ends it.
+    Reconfirm {
+        /// The instance.
+        instance: InstanceName,
+        /// Its type.
+        service_type: ServiceType,
+        /// Its domain (`local.`: reconfirmation is multicast DNS's).
+        domain: Name,
+    },
 }
 
 impl Request {
@@ -140,6 +151,15 @@ impl Request {
     /// One one-shot query for `name` and `rtype`.
     pub fn query(name: Name, rtype: Rtype) -> Self {
         Request::Query { name, rtype }
+    }
+
+    /// Reconfirms `instance` of `service_type` in `local.` (RFC 6762 §10.4).
+    pub fn reconfirm(instance: InstanceName, service_type: ServiceType) -> Self {
+        Request::Reconfirm {
+            instance,
+            service_type,
+            domain: local_domain(),
+        }
     }
 
     /// Publishes `info`.
@@ -196,6 +216,7 @@ impl Request {
             Request::Query { name, .. } => is_mdns_name(name),
             Request::Register(info) => info.domain == local_domain(),
             Request::BrowseDomains { .. } => false,
+            Request::Reconfirm { domain, .. } => *domain == local_domain(),
         }
     }
 
@@ -212,6 +233,7 @@ impl Request {
             | Request::Query { name: n, .. } => n.parent(),
             Request::Register(info) => info.domain.clone(),
             Request::BrowseDomains { base } => base.clone().unwrap_or_else(Name::root),
+            Request::Reconfirm { domain, .. } => domain.clone(),
         }
     }
 }

@@ -11,7 +11,9 @@ use mdns_proto::{Instant, Name};
 
 use crate::backend::Backend;
 use crate::client::{Client, RegOwner};
-use crate::event::{BrowseEvent, Event, HostEvent, RegistrationEvent, ResolvedService, TypeEvent};
+use crate::event::{
+    BrowseEvent, Event, HostEvent, Reconfirmation, RegistrationEvent, ResolvedService, TypeEvent,
+};
 use crate::id::SubscriptionId;
 use crate::subs::{Route, State};
 
@@ -42,7 +44,8 @@ impl<B: Backend> Client<B> {
             | EngineEvent::ServiceTypeFound { query, .. }
             | EngineEvent::ServiceTypeRemoved { query, .. }
             | EngineEvent::QueryAnswer { query, .. }
-            | EngineEvent::QueryDone { query } => *query,
+            | EngineEvent::QueryDone { query }
+            | EngineEvent::ServiceReconfirmed { query, .. } => *query,
             _ => return self.route_registration(now, ev),
         };
         let Some((id, of_instance)) = self.queries.get(&query).cloned() else {
@@ -77,13 +80,17 @@ impl<B: Backend> Client<B> {
             State::Lookup {
                 addrs, linger: l, ..
             } => match ev {
-                EngineEvent::HostAddressAdded { addr, .. } => {
-                    if !addrs.contains(addr) {
-                        addrs.push(*addr);
+                EngineEvent::HostAddressAdded {
+                    addr, interface, ..
+                } => {
+                    if !addrs.contains(&(*addr, *interface)) {
+                        addrs.push((*addr, *interface));
                     }
                     l.get_or_insert(now.saturating_add(linger));
                 }
-                EngineEvent::HostAddressRemoved { addr, .. } => addrs.retain(|a| a != addr),
+                EngineEvent::HostAddressRemoved {
+                    addr, interface, ..
+                } => addrs.retain(|a| *a != (*addr, *interface)),
                 _ => {}
             },
             State::Watch { .. } => match ev {
@@ -132,6 +139,16 @@ impl<B: Backend> Client<B> {
                 }
                 _ => {}
             },
+            State::Reconfirm { .. } => {
+                if let EngineEvent::ServiceReconfirmed { present, .. } = ev {
+                    out.events.push(Event::Reconfirmed(if *present {
+                        Reconfirmation::Present
+                    } else {
+                        Reconfirmation::Gone
+                    }));
+                    out.done = true;
+                }
+            }
             State::Registration { .. } | State::Backend { .. } | State::Leaving { .. } => {}
         }
         self.apply(now, id, out);

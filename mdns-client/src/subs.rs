@@ -60,7 +60,7 @@ pub(crate) enum State {
     Lookup {
         query: Option<QueryId>,
         deadline: Instant,
-        addrs: Vec<IpAddr>,
+        addrs: Vec<(IpAddr, InterfaceId)>,
         linger: Option<Instant>,
     },
     Watch {
@@ -70,6 +70,10 @@ pub(crate) enum State {
         query: QueryId,
     },
     Query {
+        query: QueryId,
+    },
+    /// A reconfirmation (RFC 6762 §10.4), until its outcome.
+    Reconfirm {
         query: QueryId,
     },
     /// A published service and the host name it points at.
@@ -136,7 +140,10 @@ impl State {
             State::Resolve { query, .. } | State::Lookup { query, .. } => {
                 query.iter().copied().collect()
             }
-            State::Watch { query } | State::Types { query } | State::Query { query } => {
+            State::Watch { query }
+            | State::Types { query }
+            | State::Query { query }
+            | State::Reconfirm { query } => {
                 alloc::vec![*query]
             }
             State::Registration { .. } | State::Backend { .. } | State::Leaving { .. } => {

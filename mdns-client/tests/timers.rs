@@ -123,15 +123,28 @@ fn lookup_collects_for_the_linger_after_the_first_address() {
     let (at, e) = only_event(&net, l);
     // Both families do not end a lookup early: the linger runs from the first answer.
     assert_eq!(at, ms(200) + ANSWER_LINGER);
-    let Event::HostAddresses(Ok(mut addrs)) = e else {
+    let Event::HostAddresses(Ok(addrs)) = e else {
         panic!("{e:?}")
     };
-    addrs.sort();
+    // In the order to try them, each with the interface it was learnt on: the
+    // same-subnet IPv4 address before the link-local IPv6 one, which gets its zone.
     assert_eq!(
-        addrs,
+        addrs.addresses,
         vec![
-            "10.0.0.9".parse::<std::net::IpAddr>().unwrap(),
-            "fe80::9".parse().unwrap()
+            ("10.0.0.9".parse::<std::net::IpAddr>().unwrap(), IF),
+            ("fe80::9".parse().unwrap(), IF)
+        ]
+    );
+    assert_eq!(
+        addrs.socket_addrs(80),
+        [
+            "10.0.0.9:80".parse::<std::net::SocketAddr>().unwrap(),
+            std::net::SocketAddr::V6(std::net::SocketAddrV6::new(
+                "fe80::9".parse().unwrap(),
+                80,
+                0,
+                IF.0
+            ))
         ]
     );
 }

@@ -4,14 +4,40 @@
 //! - [`Interface`]: one link with its flags and addresses, as the OS reports it.
 //! - [`InterfaceConfig`]: which interfaces and families to use, and
 //!   [`InterfaceConfig::check`]: why an interface is skipped ([`Skip`]).
+//! - `select`: [`InterfaceSelector`] (a name, an index or a pattern) and the default
+//!   policy's list of container and VM interfaces, [`VIRTUAL_INTERFACES`].
+//!
+//! # The default policy
+//!
+//! With [`InterfaceConfig::default`], mDNS runs on every interface that is up, running
+//! (has carrier) and multicast capable, with an address of an enabled family, except:
+//!
+//! - loopback (nobody else is there; [`InterfaceConfig::include_loopback`] turns it on);
+//! - point-to-point links, which is what most VPN adapters are (`tun*`, `wg*`,
+//!   `utun*`, `ppp*`): a query there reaches one peer, usually a VPN server that
+//!   answers none. Avahi's default (`allow-point-to-point=no`) is the same;
+//! - container and virtual-machine plumbing by name, [`VIRTUAL_INTERFACES`]
+//!   (`docker*`, `br-*`, `veth*`, `virbr*`, …): NAT networks private to this host,
+//!   whose addresses the LAN cannot reach, and bridge ports that would repeat every
+//!   query once per container. [`InterfaceConfig::skip_virtual`] turns this off.
+//!
+//! An interface named in [`InterfaceConfig::only`] (by name, index or a pattern that
+//! matches it) is used even if it is point-to-point or in the virtual list; one that
+//! [`InterfaceConfig::exclude`] matches is never used, whatever else says so. The rules
+//! are applied to every snapshot, so an interface that comes up later (a container
+//! started after us, a VPN connecting) obeys them as the first ones did.
 //! - [`InterfaceSet`]: the interfaces in use; fed a fresh snapshot, it returns the
 //!   difference as [`InterfaceEvent`]s (`Up`, `Down`, `AddrsChanged`), and says once, through
 //!   `tracing`, why an interface it does not use is skipped.
+
+mod select;
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use mdns_proto::engine::{IfAddr, InterfaceId};
+
+pub use select::{is_virtual, InterfaceSelector, VIRTUAL_INTERFACES};
 
 /// One network interface as the OS reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,20 +61,18 @@ pub struct Interface {
     pub addrs: Vec<IfAddr>,
 }
 
-/// Names an interface in [`InterfaceConfig::only`].
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
-pub enum InterfaceSelector {
-    /// By name.
-    Name(String),
-    /// By index.
-    Index(u32),
-}
-
-/// Which interfaces and families mDNS runs on.
+/// Which interfaces and families mDNS runs on (see the module docs for the default
+/// policy).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct InterfaceConfig {
-    /// If not empty, only these interfaces (still subject to the flags below).
+    /// If not empty, only interfaces these select (still subject to the flags below).
+    /// Selected interfaces are used even if point-to-point or virtual.
     pub only: Vec<InterfaceSelector>,
+    /// Never these interfaces (names, indexes, patterns), even if `only` selects them.
+    pub exclude: Vec<InterfaceSelector>,
+    /// Leave out the container and VM interfaces of [`VIRTUAL_INTERFACES`] unless
+    /// `only` selects them. On by default.
+    pub skip_virtual: bool,
     /// Use IPv4.
     pub ipv4: bool,
     /// Use IPv6.
@@ -59,10 +83,13 @@ pub struct InterfaceConfig {
 }
 
 impl Default for InterfaceConfig {
-    /// Every multicast interface but loopback, both families.
+    /// Every multicast interface but loopback, point-to-point links and the virtual
+    /// ones, both families.
     fn default() -> Self {
         InterfaceConfig {
             only: Vec::new(),
+            exclude: Vec::new(),
+            skip_virtual: true,
             ipv4: true,
             ipv6: true,
             include_loopback: false,
@@ -75,6 +102,11 @@ impl Default for InterfaceConfig {
 pub enum Skip {
     /// Not named in [`InterfaceConfig::only`].
     NotSelected,
+    /// Matched by [`InterfaceConfig::exclude`].
+    Excluded,
+    /// A container or VM interface ([`VIRTUAL_INTERFACES`]) not named in
+    /// [`InterfaceConfig::only`], and [`InterfaceConfig::skip_virtual`] is on.
+    Virtual,
     /// Administratively down, or no carrier.
     Down,
     /// Not multicast capable (many VPN and tunnel adapters).
@@ -94,6 +126,8 @@ impl Skip {
     pub fn reason(self) -> &'static str {
         match self {
             Skip::NotSelected => "not selected in the configuration",
+            Skip::Excluded => "excluded in the configuration",
+            Skip::Virtual => "container or VM interface; name it to use it",
             Skip::Down => "down or without carrier",
             Skip::NoMulticast => "not multicast capable",
             Skip::Loopback => "loopback (not enabled)",
@@ -110,15 +144,17 @@ impl InterfaceConfig {
     }
 
     /// The addresses mDNS uses on `iface`, sorted, or why it doesn't run there: it must
-    /// be selected, up, running, multicast capable, not loopback unless asked, not
-    /// point-to-point unless named, and have an address of an enabled family.
+    /// be selected and not excluded, up, running, multicast capable, not loopback
+    /// unless asked, neither virtual nor point-to-point unless named, and have an
+    /// address of an enabled family.
     pub fn check(&self, iface: &Interface) -> Result<Vec<IfAddr>, Skip> {
-        let named = self.only.iter().any(|s| match s {
-            InterfaceSelector::Name(n) => *n == iface.name,
-            InterfaceSelector::Index(i) => *i == iface.id.0,
-        });
+        let selects = |s: &InterfaceSelector| s.matches(iface.id.0, &iface.name);
+        let named = self.only.iter().any(selects);
         if !self.only.is_empty() && !named {
             return Err(Skip::NotSelected);
+        }
+        if self.exclude.iter().any(selects) {
+            return Err(Skip::Excluded);
         }
         if iface.loopback && !self.include_loopback {
             return Err(Skip::Loopback);
@@ -128,6 +164,9 @@ impl InterfaceConfig {
         }
         if !iface.multicast {
             return Err(Skip::NoMulticast);
+        }
+        if self.skip_virtual && !named && is_virtual(&iface.name) {
+            return Err(Skip::Virtual);
         }
         if iface.point_to_point && !named {
             return Err(Skip::PointToPoint);
@@ -234,7 +273,10 @@ impl InterfaceSet {
                     // Said once per interface and reason, not at every re-read.
                     if self.skipped.get(&i.id) != Some(&(i.name.clone(), why)) {
                         match why {
-                            Skip::NoMulticast | Skip::PointToPoint => tracing::info!(
+                            Skip::NoMulticast
+                            | Skip::PointToPoint
+                            | Skip::Virtual
+                            | Skip::Excluded => tracing::info!(
                                 id = i.id.0,
                                 name = %i.name,
                                 "interface skipped: {}",
@@ -452,6 +494,113 @@ mod tests {
         let e = iface(2, "eth0", vec![]);
         assert_eq!(cfg.check(&e), Err(Skip::NoAddress));
         assert_eq!(named.check(&e), Err(Skip::NotSelected));
+    }
+
+    #[test]
+    fn virtual_interfaces_are_skipped_by_default_unless_named() {
+        let cfg = InterfaceConfig::default();
+        let docker = iface(4, "docker0", vec![a("172.17.0.1", 16), a("fe80::42", 64)]);
+        let veth = iface(5, "veth9f3e2a1", vec![a("fe80::5", 64)]);
+        let user_net = iface(6, "br-0a1b2c3d4e5f", vec![a("172.18.0.1", 16)]);
+        let virbr = iface(7, "virbr0", vec![a("192.168.122.1", 24)]);
+        let lan_bridge = iface(8, "br0", vec![a("192.168.1.10", 24)]);
+        for v in [&docker, &veth, &user_net, &virbr] {
+            assert_eq!(cfg.check(v), Err(Skip::Virtual), "{}", v.name);
+        }
+        assert!(cfg.check(&lan_bridge).is_ok());
+        // Named (by name, index or pattern), a virtual interface is used.
+        for only in [
+            InterfaceSelector::Name("docker0".into()),
+            InterfaceSelector::Index(4),
+            InterfaceSelector::Glob("dock*".into()),
+        ] {
+            let named = InterfaceConfig {
+                only: vec![only.clone()],
+                ..InterfaceConfig::default()
+            };
+            assert!(named.check(&docker).is_ok(), "{only:?}");
+            assert_eq!(named.check(&veth), Err(Skip::NotSelected));
+        }
+        // The policy off: every virtual interface is used.
+        let all = InterfaceConfig {
+            skip_virtual: false,
+            ..InterfaceConfig::default()
+        };
+        for v in [&docker, &veth, &user_net, &virbr] {
+            assert!(all.check(v).is_ok(), "{}", v.name);
+        }
+    }
+
+    #[test]
+    fn exclusions_by_name_and_pattern_win_over_everything() {
+        let eth0 = iface(2, "eth0", vec![a("10.0.0.1", 24)]);
+        let mut zt = iface(3, "zt7nnig26", vec![a("10.147.17.5", 24)]);
+        let mut tap = iface(4, "tap0", vec![a("10.8.0.2", 24)]);
+        let cfg = InterfaceConfig {
+            exclude: vec![
+                InterfaceSelector::parse("zt*"),
+                InterfaceSelector::parse("tap0"),
+            ],
+            ..InterfaceConfig::default()
+        };
+        assert!(cfg.check(&eth0).is_ok());
+        assert_eq!(cfg.check(&zt), Err(Skip::Excluded));
+        assert_eq!(cfg.check(&tap), Err(Skip::Excluded));
+        // Without the exclusion, Ethernet-like VPN links are used (they carry
+        // multicast on purpose).
+        assert!(InterfaceConfig::default().check(&zt).is_ok());
+        assert!(InterfaceConfig::default().check(&tap).is_ok());
+        // Excluded even if `only` names it.
+        let both = InterfaceConfig {
+            only: vec![
+                InterfaceSelector::parse("tap0"),
+                InterfaceSelector::parse("2"),
+            ],
+            ..cfg.clone()
+        };
+        assert_eq!(both.check(&tap), Err(Skip::Excluded));
+        assert!(both.check(&eth0).is_ok());
+        // An excluded interface is excluded whatever its state: the reason given is the
+        // configuration's, not its flags'.
+        zt.running = false;
+        tap.multicast = false;
+        assert_eq!(cfg.check(&zt), Err(Skip::Excluded));
+        assert_eq!(cfg.check(&tap), Err(Skip::Excluded));
+        // By index.
+        let by_index = InterfaceConfig {
+            exclude: vec![InterfaceSelector::Index(2)],
+            ..InterfaceConfig::default()
+        };
+        assert_eq!(by_index.check(&eth0), Err(Skip::Excluded));
+    }
+
+    #[test]
+    fn an_interface_that_comes_up_later_obeys_the_same_rules() {
+        let cfg = InterfaceConfig {
+            exclude: vec![InterfaceSelector::parse("wg*")],
+            ..InterfaceConfig::default()
+        };
+        let mut set = InterfaceSet::new();
+        let e0 = iface(2, "eth0", vec![a("10.0.0.1", 24)]);
+        assert_eq!(set.update(&cfg, std::slice::from_ref(&e0)).len(), 1);
+        // A container starts: its bridge and veth appear; a WireGuard link that is
+        // not point-to-point (a TAP-like setup) connects.
+        let docker = iface(3, "docker0", vec![a("172.17.0.1", 16)]);
+        let veth = iface(4, "vethab12", vec![a("fe80::4", 64)]);
+        let wg = iface(5, "wg0", vec![a("10.9.0.2", 24)]);
+        let usb = iface(6, "usb0", vec![a("10.1.0.1", 24)]);
+        let ev = set.update(&cfg, &[e0.clone(), docker, veth, wg, usb]);
+        assert_eq!(
+            ev,
+            vec![InterfaceEvent::Up {
+                id: InterfaceId(6),
+                name: "usb0".into(),
+                addrs: vec![a("10.1.0.1", 24)]
+            }]
+        );
+        assert_eq!(set.skipped()[&InterfaceId(3)].1, Skip::Virtual);
+        assert_eq!(set.skipped()[&InterfaceId(4)].1, Skip::Virtual);
+        assert_eq!(set.skipped()[&InterfaceId(5)].1, Skip::Excluded);
     }
 
     #[test]

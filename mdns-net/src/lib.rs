@@ -12,8 +12,9 @@
 //!   ephemeral, IPv4 or IPv6), with group join/leave, a receive that reports interface,
 //!   destination and TTL, and a send that picks the outgoing interface.
 //! - [`cmsg`]: the control messages of those calls, as bytes, in each OS's dialect.
-//! - [`iface`]: interface snapshots, selection ([`InterfaceConfig`], [`Skip`]) and diffing
-//!   into [`InterfaceEvent`]s. Pure.
+//! - [`iface`]: interface snapshots, selection ([`InterfaceConfig`], [`Skip`]; names,
+//!   indexes and patterns to use or exclude, and the [default
+//!   policy](iface#the-default-policy)) and diffing into [`InterfaceEvent`]s. Pure.
 //! - [`watch`]: the [`InterfaceWatcher`] over an [`InterfaceSource`] (the OS's, or the
 //!   application's): when to re-read the list, and what to do when reading fails.
 //! - [`driver`]: the [`Core`] trait the protocol engine and the client layer
@@ -66,15 +67,38 @@
 //! list is re-read every 5 s, a deadline folded into [`Next::deadline`]. Each has a test
 //! (`cmsg`, `arrival`, `watch` modules).
 //!
-//! **Faults**: an interface that is down, not multicast capable, loopback, or
-//! point-to-point (most VPN adapters; used only when named in [`InterfaceConfig::only`])
-//! is skipped with one `tracing` line saying why ([`Skip`]). A group join that fails (a
+//! **Faults**: an interface that is down, not multicast capable, loopback,
+//! point-to-point (most VPN adapters) or a container / VM interface ([`VIRTUAL_INTERFACES`];
+//! the last two used only when named in [`InterfaceConfig::only`]), or excluded by the
+//! configuration, is skipped with one `tracing` line saying why ([`Skip`]). A group join that fails (a
 //! permission error, an adapter that vanished) is a `warn` line; that family of that
 //! interface is left out, the others are served, and the join is retried with backoff.
 //! An interface list that can't be read (an rtnetlink dump interrupted by a concurrent
 //! change any number of times, a failing `GetAdaptersAddresses` or `getifaddrs`) keeps
 //! the last list and is retried with backoff (20 ms doubling to 30 s). Nothing here
 //! stops the service.
+//!
+//! **Sharing port 5353 with the system's daemon** (avahi-daemon, mDNSResponder,
+//! systemd-resolved): every port 5353 socket binds with `SO_REUSEADDR` (and
+//! `SO_REUSEPORT` on Unix), as the daemons' do, so each of them receives every multicast
+//! datagram: our browse, resolve, lookup and register work beside the daemon, and the
+//! daemon's beside ours (the interop suite's `shared-port-beside-avahi` runs both in one
+//! namespace). A *unicast* datagram to port 5353, though, reaches only one of those
+//! sockets, and which one is the kernel's choice (RFC 6762 §15.1). What the stack does
+//! about it:
+//! - When the service opens, it tries to bind port 5353 without the reuse options; if
+//!   that fails, another socket holds the port, and the engine asks for no unicast
+//!   reply ([`mdns_proto::Config::request_unicast_responses`] off): no question and no
+//!   probe carries the QU bit, so every answer comes by multicast, which reaches every
+//!   socket (RFC 6762 §15.1; `shared-port-no-qu` checks it on the wire). The test is
+//!   made once, at open: a daemon started after us finds the port held by us.
+//! - A QU question from another process on this host is answered by multicast, not by
+//!   unicast to its port 5353, which might be ours rather than its.
+//! - A legacy unicast query (RFC 6762 §6.7) sent to this host's address and port 5353
+//!   reaches one responder only: if that is the daemon, it answers for its records and
+//!   ours stay silent. Send such queries to 224.0.0.251 / ff02::fb, which reach all.
+//!   Our own one-shot queries leave from an ephemeral port, whose replies reach us
+//!   alone.
 //!
 //! **Windows and Wine**: the Windows code runs its unit tests and a wire exchange under
 //! Wine 8 (`scripts/test-windows.sh`). Wine does not show: IPv4 joins and
@@ -135,7 +159,7 @@ pub mod watch;
 pub use driver::{Clock, Config, Core, Driver, Next, SourceId, Stats};
 pub use iface::{
     ActiveInterface, Interface, InterfaceConfig, InterfaceEvent, InterfaceSelector, InterfaceSet,
-    Skip,
+    Skip, VIRTUAL_INTERFACES,
 };
 pub use poll::{wait_fds, Waker};
 pub use socket::{MdnsSocket, Received};

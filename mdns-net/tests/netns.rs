@@ -508,6 +508,76 @@ fn interface_added_later_is_joined_and_removed_is_left() {
     );
 }
 
+/// Issue 20 item 3: decoys on the same LAN, a Docker bridge and a container's veth
+/// (virtual, left out by the default policy) and a ZeroTier-named link (excluded by a
+/// pattern), are never joined even though multicast reaches them; a Docker network
+/// bridge that appears later obeys the same rules. Only eth0 carries mDNS: the peer's
+/// multicast arrives once.
+#[test]
+fn virtual_and_excluded_decoys_are_left_alone() {
+    if !capable("virtual_and_excluded_decoys_are_left_alone") {
+        return;
+    }
+    let lan = Lan::new(2);
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    // All on the same bridge: joined, each would get its own copy of a's multicast.
+    lan.add_port(2, "docker0", "10.77.2.2/24", "fd77:2::2/64");
+    lan.add_port(2, "vethdecoy", "10.77.3.2/24", "fd77:3::2/64");
+    lan.add_port(2, "zt0", "10.77.4.2/24", "fd77:4::2/64");
+    let mut a = driver_in(h1);
+    let config = Config {
+        interfaces: mdns_net::InterfaceConfig {
+            exclude: vec![mdns_net::InterfaceSelector::parse("zt*")],
+            ..mdns_net::InterfaceConfig::default()
+        },
+        ..Config::default()
+    };
+    let mut b = h2
+        .run_in(move || Driver::new(Fake::default(), config))
+        .expect("driver");
+    let b_eth0 = InterfaceId(h2.ifindex("eth0"));
+    let a_if = InterfaceId(h1.ifindex("eth0"));
+    assert_eq!(b.interfaces().keys().copied().collect::<Vec<_>>(), [b_eth0]);
+    assert_eq!(joined_devices(h2), (set(&["eth0"]), set(&["eth0"])));
+    let skipped = b.interface_set().skipped();
+    let reason = |dev: &str| skipped[&InterfaceId(h2.ifindex(dev))].1;
+    assert_eq!(reason("docker0"), Skip::Virtual);
+    assert_eq!(reason("vethdecoy"), Skip::Virtual);
+    assert_eq!(reason("zt0"), Skip::Excluded);
+
+    // A Docker network created later: seen, skipped, not joined.
+    lan.add_port(2, "br-0a1b2c3d", "10.77.5.2/24", "fd77:5::2/64");
+    let late = InterfaceId(h2.ifindex("br-0a1b2c3d"));
+    pump_until(&mut [&mut a, &mut b], "the late bridge seen", |ds| {
+        ds[1].interface_set().skipped().get(&late).map(|s| s.1) == Some(Skip::Virtual)
+    });
+    assert!(!b.core().ups.iter().any(|(id, _)| *id == late));
+    assert_eq!(joined_devices(h2), (set(&["eth0"]), set(&["eth0"])));
+
+    // a's multicast reaches b once, on eth0; no copy through a decoy.
+    for (dest, payload) in [
+        (Destination::MulticastV4, &b"decoys v4"[..]),
+        (Destination::MulticastV6, &b"decoys v6"[..]),
+    ] {
+        a.core_mut().send(dest, a_if, SourcePort::Mdns, payload);
+    }
+    pump_until(&mut [&mut a, &mut b], "multicast on eth0", |ds| {
+        !ds[1].core().got(b"decoys v4").is_empty() && !ds[1].core().got(b"decoys v6").is_empty()
+    });
+    let dropped = b.stats().dropped_rx;
+    pump_for(&mut [&mut a, &mut b], Duration::from_millis(200));
+    for payload in [&b"decoys v4"[..], b"decoys v6"] {
+        let got = b.core().got(payload);
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].interface, b_eth0);
+    }
+    assert_eq!(
+        b.stats().dropped_rx,
+        dropped,
+        "a copy reached a socket via a decoy"
+    );
+}
+
 #[test]
 fn timer_runs_when_due_not_before() {
     if !capable("timer_runs_when_due_not_before") {
@@ -733,4 +803,44 @@ fn faulty_interfaces_are_skipped_and_the_others_served() {
         !ds[0].core().got(b"still served").is_empty()
     });
     assert_eq!(a.core().got(b"still served")[0].interface, e);
+}
+
+/// RFC 6762 §15.1: when another socket already holds UDP port 5353 in the namespace (a
+/// system daemon's: Avahi binds it with SO_REUSEADDR and SO_REUSEPORT, as we do), a
+/// unicast reply to port 5353 would reach only one of us, so the service asks for none:
+/// the engine's `request_unicast_responses` is off. Alone, it is on.
+#[test]
+fn rfc6762_15_1_a_port_5353_held_by_another_socket_turns_qu_off() {
+    if !capable("rfc6762_15_1_a_port_5353_held_by_another_socket_turns_qu_off") {
+        return;
+    }
+    use mdns_net::service::{MdnsConfig, Service};
+    let lan = Lan::new(1);
+    let qu = || {
+        let (service, _handle) = Service::open(MdnsConfig::default()).expect("service");
+        service
+            .driver()
+            .core()
+            .engine()
+            .config()
+            .request_unicast_responses
+    };
+    let (alone, shared) = lan.host(1).run_in(|| {
+        let alone = qu();
+        let daemon = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::DGRAM, None)
+            .expect("socket");
+        daemon.set_reuse_address(true).unwrap();
+        daemon.set_reuse_port(true).unwrap();
+        daemon
+            .bind(&SocketAddr::from((Ipv4Addr::UNSPECIFIED, 5353)).into())
+            .expect("the daemon's bind");
+        let shared = qu();
+        drop(daemon);
+        (alone, shared)
+    });
+    assert!(
+        alone,
+        "alone on port 5353, the first queries ask for unicast replies"
+    );
+    assert!(!shared, "beside another socket on port 5353, no QU");
 }

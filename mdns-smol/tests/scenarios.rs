@@ -60,7 +60,7 @@ impl scenarios::Api for Smol {
         block_on(m.resolve(i, ty, timeout))
     }
     fn lookup_host(m: &Mdns, host: &Name, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
-        block_on(m.lookup_host(host, timeout))
+        block_on(m.lookup_host(host, timeout)).map(|h| h.ips())
     }
     fn interfaces(m: &Mdns) -> Result<Vec<InterfaceInfo>, Error> {
         block_on(m.interfaces())

@@ -70,7 +70,7 @@ impl scenarios::Api for Tokio {
         rt().block_on(m.resolve(i, ty, timeout))
     }
     fn lookup_host(m: &Mdns, host: &Name, timeout: Duration) -> Result<Vec<IpAddr>, Error> {
-        rt().block_on(m.lookup_host(host, timeout))
+        rt().block_on(m.lookup_host(host, timeout)).map(|h| h.ips())
     }
     fn interfaces(m: &Mdns) -> Result<Vec<InterfaceInfo>, Error> {
         rt().block_on(m.interfaces())

@@ -44,7 +44,9 @@ use crate::client::{Client, ClientConfig, ConnId, RegId, SubId, Transmit};
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
-use mdns_client::{Backend, BackendError, Error, Event, Request, SubscriptionId};
+use mdns_client::{
+    Backend, BackendError, Error, Event, HostAddresses, Request, SubscriptionId, UNICAST_DNS,
+};
 use mdns_proto::sd::Txt;
 use mdns_proto::{Instant, Name};
 
@@ -357,7 +359,8 @@ impl UnicastBackend {
             match s {
                 Served::Lookup { host, .. } => match self.client.host_addresses(host) {
                     Some(addrs) if !addrs.is_empty() => {
-                        done.push((*id, Event::HostAddresses(Ok(addrs))));
+                        let addresses = addrs.into_iter().map(|a| (a, UNICAST_DNS)).collect();
+                        done.push((*id, Event::HostAddresses(Ok(HostAddresses { addresses }))));
                     }
                     Some(_) => done.push((
                         *id,

@@ -11,8 +11,20 @@ use crate::iface::{InterfaceConfig, InterfaceSelector};
 /// Settings of an `Mdns` instance, shared by every adapter.
 #[derive(Clone, Debug)]
 pub struct MdnsConfig {
-    /// Only these interfaces; empty means every multicast-capable one (loopback aside).
+    /// Only these interfaces (names, indexes or patterns, see [`InterfaceSelector`]);
+    /// empty means every one the default policy allows (see
+    /// [`iface`](crate::iface#the-default-policy): multicast capable, not loopback, not
+    /// point-to-point, not a container or VM interface). One named here is used even
+    /// if point-to-point or virtual.
     pub interfaces: Vec<InterfaceSelector>,
+    /// Never these interfaces (names, indexes or patterns: `docker0`, `veth*`, `wg*`),
+    /// even if [`interfaces`](Self::interfaces) names them. Interfaces that come up
+    /// later obey it too.
+    pub exclude_interfaces: Vec<InterfaceSelector>,
+    /// Leave out container and VM interfaces ([`VIRTUAL_INTERFACES`](crate::iface::VIRTUAL_INTERFACES): `docker*`,
+    /// `br-*`, `veth*`, `virbr*`, …) unless [`interfaces`](Self::interfaces) names
+    /// them. On by default.
+    pub skip_virtual_interfaces: bool,
     /// Use IPv4 (224.0.0.251).
     pub ipv4: bool,
     /// Use IPv6 (ff02::fb).
@@ -26,6 +38,10 @@ pub struct MdnsConfig {
     pub host_name: Option<Name>,
     /// Seed of the engine's randomness. `None`: from the OS random source.
     pub seed: Option<u64>,
+    /// Which family comes first in the addresses of resolved services and host
+    /// lookups, among addresses otherwise as good (see
+    /// [`order_addresses`](mdns_client::order_addresses)); IPv4 by default.
+    pub prefer_family: mdns_client::PreferFamily,
     /// Engine settings (its `seed` is replaced by [`MdnsConfig::seed`]).
     pub engine: mdns_proto::Config,
     /// Unicast DNS-SD, for browsing, resolving and publishing in domains other than
@@ -39,11 +55,14 @@ impl Default for MdnsConfig {
     fn default() -> Self {
         MdnsConfig {
             interfaces: Vec::new(),
+            exclude_interfaces: Vec::new(),
+            skip_virtual_interfaces: true,
             ipv4: true,
             ipv6: true,
             include_loopback: false,
             host_name: None,
             seed: None,
+            prefer_family: mdns_client::PreferFamily::Ipv4,
             engine: mdns_proto::Config::default(),
             unicast: None,
         }
@@ -55,6 +74,8 @@ impl MdnsConfig {
     pub fn interface_config(&self) -> InterfaceConfig {
         InterfaceConfig {
             only: self.interfaces.clone(),
+            exclude: self.exclude_interfaces.clone(),
+            skip_virtual: self.skip_virtual_interfaces,
             ipv4: self.ipv4,
             ipv6: self.ipv6,
             include_loopback: self.include_loopback,

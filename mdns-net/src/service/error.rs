@@ -62,6 +62,9 @@ pub enum Error {
     /// `dnssd_unicast::backend::UnicastError`
     /// ([`BackendError::downcast_ref`]).
     Unicast(BackendError),
+    /// What serves the operation (a unicast DNS backend) cannot do that (change a
+    /// registration's subtypes, …).
+    Unsupported,
 }
 
 impl Error {
@@ -97,6 +100,7 @@ impl fmt::Display for Error {
                 "{domain} is not an mDNS domain and no unicast DNS backend is configured"
             ),
             Error::Unicast(e) => write!(f, "{e}"),
+            Error::Unsupported => f.write_str("not supported for this operation"),
         }
     }
 }
@@ -157,6 +161,7 @@ impl From<mdns_client::Error> for Error {
             C::NoBackend { domain } => Error::NoBackend { domain },
             C::ShuttingDown => Error::Shutdown,
             C::Backend(e) => Error::Unicast(e),
+            C::Unsupported(_) => Error::Unsupported,
             // The subscription has ended (or is of another kind): for the caller the
             // operation is over.
             _ => Error::Closed,

@@ -3,15 +3,14 @@
 //! its answer is a [`Reply`] (wait on it, or await it) and a stream of events is a
 //! [`Subscription`]. Also the [`Stopper`] a signal handler may use.
 
-use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use flume::Sender;
 use mdns_client::{
-    BrowseEvent, DomainEvent, Event, HostEvent, RegistrationEvent, Request, ResolvedService,
-    ServiceInfo, SubscriptionId, TypeEvent,
+    BrowseEvent, DomainEvent, Event, HostAddresses, HostEvent, Reconfirmation, RegistrationEvent,
+    Request, ResolvedService, ServiceInfo, SubscriptionId, TypeEvent,
 };
 use mdns_proto::engine::{AnswerRecord, InterfaceId};
 use mdns_proto::sd::{InstanceName, ServiceType, Txt};
@@ -53,6 +52,13 @@ pub(crate) enum Command {
     UpdateTxt {
         id: SubscriptionId,
         txt: Txt,
+        ack: Ack,
+    },
+    /// Adds (`add`) or removes a subtype of a registration.
+    Subtype {
+        id: SubscriptionId,
+        subtype: Vec<u8>,
+        add: bool,
         ack: Ack,
     },
     Unregister {
@@ -254,10 +260,40 @@ impl Handle {
         })
     }
 
+    /// Reconfirms a service instance (RFC 6762 §10.4): call it when connecting to what
+    /// a resolve gave failed. Its records are asked for again; if nothing answers
+    /// within [`RECONFIRM_WINDOW`](mdns_proto::engine::RECONFIRM_WINDOW) (ten seconds)
+    /// they are flushed, every browse reports it removed (instead of at its TTL's end,
+    /// up to 75 minutes later), and the reply is [`Reconfirmation::Gone`]; if it
+    /// answers, the reply is [`Reconfirmation::Present`] at once.
+    ///
+    /// ```no_run
+    /// # fn f(mdns: &mdns_net::service::Handle, s: &mdns_net::service::ResolvedService) {
+    /// use mdns_net::service::Reconfirmation;
+    /// let reachable = s.socket_addrs().iter().any(|a| std::net::TcpStream::connect(a).is_ok());
+    /// if !reachable {
+    ///     match mdns.reconfirm(&s.instance, &s.service_type).wait() {
+    ///         Ok(Reconfirmation::Gone) => println!("{} is gone", s.instance),
+    ///         Ok(Reconfirmation::Present) => println!("{} answers mDNS but not TCP", s.instance),
+    ///         Err(e) => println!("{e}"),
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn reconfirm(&self, instance: &InstanceName, ty: &ServiceType) -> Reply<Reconfirmation> {
+        let request = Request::reconfirm(instance.clone(), ty.without_subtype());
+        self.once(request, |e| match e {
+            Event::Reconfirmed(r) => Some(Ok(r)),
+            _ => None,
+        })
+    }
+
     /// Looks up a host's addresses: once the first is known plus whatever arrives in
     /// the next [`ANSWER_LINGER`](mdns_client::ANSWER_LINGER) (1.1 s), or
-    /// [`Error::Timeout`] if none comes in `timeout`.
-    pub fn lookup_host(&self, host: &Name, timeout: Duration) -> Reply<Vec<IpAddr>> {
+    /// [`Error::Timeout`] if none comes in `timeout`. Each address comes with the
+    /// interface it was learnt on (an IPv6 link-local one needs it as its zone:
+    /// [`HostAddresses::socket_addrs`]), in the order to try them.
+    pub fn lookup_host(&self, host: &Name, timeout: Duration) -> Reply<HostAddresses> {
         self.once(Request::lookup_host(host.clone(), timeout), |e| match e {
             Event::HostAddresses(r) => Some(r),
             _ => None,

@@ -43,9 +43,10 @@ pub use handle::{
     Browser, DomainBrowser, Handle, HostWatcher, InterfaceInfo, QueryAnswers, Stopper, TypeBrowser,
 };
 pub use mdns_client::{
-    BackendError, BrowseEvent, DomainEvent, DomainKind, Event, HostEvent, RegistrationEvent,
-    Request, ResolvedService, ServiceInfo, ServiceInfoBuilder, SubscriptionId, TypeEvent,
-    ANSWER_LINGER, SHUTDOWN_BOUND, UNICAST_DNS,
+    socket_addr, BackendError, BrowseEvent, DomainEvent, DomainKind, Event, HostAddresses,
+    HostEvent, PreferFamily, Reconfirmation, RegistrationEvent, Request, ResolvedService,
+    ServiceInfo, ServiceInfoBuilder, SubscriptionId, TypeEvent, ANSWER_LINGER, SHUTDOWN_BOUND,
+    UNICAST_DNS,
 };
 pub use reply::Reply;
 pub use run::{Service, Wait};

@@ -107,10 +107,9 @@ impl Service {
             engine.seed ^ 0x756e_6963_6173_7421,
             &host_name,
         );
-        let client = Client::with_backend(
-            mdns_client::Config::new(host_name.clone()).with_engine(engine),
-            backend,
-        );
+        let mut client_config = mdns_client::Config::new(host_name.clone()).with_engine(engine);
+        client_config.prefer_family = config.prefer_family;
+        let client = Client::with_backend(client_config, backend);
         let driver = Driver::new(
             client,
             DriverConfig {
@@ -352,6 +351,23 @@ impl Service {
                     Err(Error::Shutdown)
                 } else {
                     client.update_txt(now, id, txt).map_err(Error::from)
+                };
+                let _ = ack.send(r);
+            }
+            Command::Subtype {
+                id,
+                subtype,
+                add,
+                ack,
+            } => {
+                let r = if client.is_shutting_down() {
+                    Err(Error::Shutdown)
+                } else if add {
+                    client.add_subtype(now, id, &subtype).map_err(Error::from)
+                } else {
+                    client
+                        .remove_subtype(now, id, &subtype)
+                        .map_err(Error::from)
                 };
                 let _ = ack.send(r);
             }

@@ -1,7 +1,7 @@
 //! What a running operation hands back over time: [`Subscription`], a stream of
 //! events read blocking (`recv`, `recv_timeout`, `for e in &sub`) or async
 //! (`recv_async`, `futures_core::Stream`); and [`Registration`], a subscription to a
-//! registration's events with its name, TXT update and unregistration.
+//! registration's events with its name, TXT and subtype updates and unregistration.
 
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -123,7 +123,7 @@ impl<E: 'static> Drop for Subscription<E> {
 }
 
 /// A registered service: its events ([`RegistrationEvent`]s, through `Deref` to its
-/// [`Subscription`], also a `Stream`), the name it has now, a TXT update and
+/// [`Subscription`], also a `Stream`), the name it has now, TXT and subtype updates and
 /// unregistration. Dropping it unregisters it (goodbyes are sent without waiting);
 /// [`unregister`](Self::unregister) waits until they are out.
 #[derive(Debug)]
@@ -151,6 +151,30 @@ impl Registration {
         self.events.handle.send(Command::UpdateTxt {
             id: self.events.id,
             txt,
+            ack,
+        });
+        Reply::new(rx)
+    }
+
+    /// Lists it under one more subtype (`_printer`, RFC 6763 §7.1), announced at once
+    /// (RFC 6762 §8.3); a no-op if it has it already.
+    pub fn add_subtype(&self, subtype: impl AsRef<[u8]>) -> Reply<()> {
+        self.subtype(subtype.as_ref(), true)
+    }
+
+    /// Stops listing it under a subtype: a goodbye for that PTR (RFC 6762 §10.1) goes
+    /// out at once, so browsers of the subtype see it removed; a no-op if it does not
+    /// have it.
+    pub fn remove_subtype(&self, subtype: impl AsRef<[u8]>) -> Reply<()> {
+        self.subtype(subtype.as_ref(), false)
+    }
+
+    fn subtype(&self, subtype: &[u8], add: bool) -> Reply<()> {
+        let (ack, rx) = flume::bounded(1);
+        self.events.handle.send(Command::Subtype {
+            id: self.events.id,
+            subtype: subtype.to_vec(),
+            add,
             ack,
         });
         Reply::new(rx)

@@ -78,9 +78,11 @@ pub struct Config {
     /// Drop received packets whose IP TTL / hop limit is known and not 255 (RFC 6762 §11
     /// permits it; off by default because some stacks send other values).
     pub require_ttl_255: bool,
-    /// Ask for unicast responses (the QU bit) on a question's first query (RFC 6762 §5.4).
-    /// Drivers turn this off when another mDNS socket already holds port 5353 on the host,
-    /// since unicast replies then reach only one of the sockets (RFC 6762 §15.1).
+    /// Ask for unicast responses (the QU bit) on a question's first query (RFC 6762 §5.4)
+    /// and on a name's first probe (RFC 6762 §8.1). Drivers turn this off when another
+    /// mDNS socket already holds port 5353 on the host, since unicast replies then
+    /// reach only one of the sockets (RFC 6762 §15.1): every question and probe is
+    /// then QM, answered by multicast, which every socket receives.
     pub request_unicast_responses: bool,
 }
 

@@ -176,6 +176,17 @@ pub enum Event {
         /// The query.
         query: QueryId,
     },
+    /// A reconfirmation's outcome (RFC 6762 §10.4), its last event.
+    ServiceReconfirmed {
+        /// The reconfirmation.
+        query: QueryId,
+        /// Full instance name.
+        instance: Name,
+        /// True: an SRV record of it arrived (it answers; what was answered is kept).
+        /// False: nothing of it answered within the reconfirmation window, and its
+        /// unanswered records were flushed.
+        present: bool,
+    },
     /// Probing started for a name.
     ProbingStarted {
         /// The registration.

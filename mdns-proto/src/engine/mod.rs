@@ -38,6 +38,7 @@ pub use io::{
     Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit, MDNS_GROUP_V4,
     MDNS_GROUP_V6, MDNS_PORT,
 };
+pub use querier::reconfirm::{RECONFIRM_QUERIES, RECONFIRM_WINDOW};
 pub use querier::QueryError;
 pub use stats::Stats;
 

@@ -10,6 +10,9 @@
 //!   is due for a refresh query (the querier asks only for records someone wants).
 //! - POOF (§10.5): two or more queries from others that should have been answered by a
 //!   record, and no answer within ten seconds, flush it.
+//! - Reconfirmation (§10.4): a record an application found stale goes at a deadline
+//!   unless it is received again first, and is no known answer meanwhile (the querier
+//!   asks for it).
 //! - A hard bound on the number of records. When full, the record to go is one of a
 //!   source holding more than half the cache, if another holds records too
 //!   (`sources`: one host announcing thousands of records cannot take the cache from
@@ -60,7 +63,7 @@ use hashbrown::{HashMap, HashTable};
 use heap::TimerHeap;
 use matching::{fingerprint, received_wire, same_case, slot_fingerprint};
 use names::{NameId, Names, TypeList};
-use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, UNIQUE};
+use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, RECONFIRM, UNIQUE};
 use smallvec::SmallVec;
 use sources::{SourceId, Sources};
 
@@ -370,6 +373,7 @@ impl Cache {
                 s.ttl = ttl;
                 s.received = now;
                 s.set(UNIQUE, cache_flush);
+                s.set(RECONFIRM, false);
                 s.refresh_step = 0;
                 self.forget_poof(id);
                 (Change::Renewed, id)
@@ -556,6 +560,19 @@ impl Cache {
                 self.poof_due.insert((deadline, id));
             }
         }
+    }
+
+    /// Puts `id` under reconfirmation (RFC 6762 §10.4): unless received again before
+    /// `deadline`, it goes then (never later than its TTL says), and meanwhile it is no
+    /// known answer and due no refresh query. False if there is no such record.
+    pub fn reconfirm(&mut self, id: EntryId, deadline: Instant) -> bool {
+        let Some(s) = self.slots.get_mut(id as usize).filter(|s| s.is(LIVE)) else {
+            return false;
+        };
+        s.set(RECONFIRM, true);
+        let expires = s.expires.min(deadline);
+        self.reschedule(id, expires, None);
+        true
     }
 
     /// Drops `id`'s POOF count, if any, and its deadline.

@@ -28,6 +28,9 @@ pub(super) const UNIQUE: u8 = 2;
 pub(super) const INTERESTED: u8 = 4;
 /// Flag: its owner name arrived in another case than the shared name's, kept apart.
 pub(super) const OWN_CASE: u8 = 8;
+/// Flag: being reconfirmed (RFC 6762 §10.4): it goes at its reconfirmation deadline
+/// unless received again, and is no known answer meanwhile.
+pub(super) const RECONFIRM: u8 = 16;
 
 /// Record data in canonical form: up to 16 bytes (an IPv6 address) inline.
 pub(super) type Data = SmallVec<[u8; 16]>;
@@ -50,7 +53,7 @@ pub(super) struct Slot {
     pub prev: u32,
     pub next: u32,
     pub rtype: Rtype,
-    /// [`LIVE`], [`UNIQUE`], [`INTERESTED`], [`OWN_CASE`].
+    /// [`LIVE`], [`UNIQUE`], [`INTERESTED`], [`OWN_CASE`], [`RECONFIRM`].
     pub flags: u8,
     /// Index into [`REFRESH_PERCENTS`](super::REFRESH_PERCENTS) of the next refresh point.
     pub refresh_step: u8,
@@ -166,9 +169,12 @@ impl<'a> Record<'a> {
     }
 
     /// True if at least half the original TTL is left: such a record goes in a
-    /// known-answer list (RFC 6762 §7.1).
+    /// known-answer list (RFC 6762 §7.1). Never for a record being reconfirmed
+    /// (RFC 6762 §10.4): listed, it would silence the very answer that keeps it.
     pub fn half_ttl_left(&self, now: Instant) -> bool {
-        self.slot.ttl > 0 && u64::from(self.remaining_ttl(now)) * 2 >= u64::from(self.slot.ttl)
+        self.slot.ttl > 0
+            && !self.slot.is(RECONFIRM)
+            && u64::from(self.remaining_ttl(now)) * 2 >= u64::from(self.slot.ttl)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The querier's public methods on [`Engine`]: browse, resolve (for an application,
 //! or in the background for a client layer's resolving browse), look up hosts,
-//! enumerate service types, one-shot queries, stop.
+//! enumerate service types, one-shot queries, stop. (Reconfirmation's is in
+//! `reconfirm`.)
 
 use super::background::BackgroundStats;
 use super::Op;
@@ -49,7 +50,7 @@ impl fmt::Display for QueryError {
 impl std::error::Error for QueryError {}
 
 impl Engine {
-    fn start_op(&mut self, now: Instant, op: Op) -> Result<QueryId, QueryError> {
+    pub(super) fn start_op(&mut self, now: Instant, op: Op) -> Result<QueryId, QueryError> {
         if op.is_background() {
             let limit = self.config.max_background_resolves;
             if self.querier.background.len() >= limit {

@@ -9,6 +9,8 @@
 //!   finds: cache first, bounded places and turns, a byte budget (flood resilience).
 //! - `report`: what operations report when records change.
 //! - `observed`: other hosts' queries, followed until their known answers are complete.
+//! - `reconfirm`: reconfirmation of a service an application failed to reach
+//!   (RFC 6762 §10.4).
 //! - [`api`]: the public methods on [`Engine`](super::Engine).
 //! - The cache itself is [`super::cache`].
 //!
@@ -22,6 +24,7 @@ mod api;
 pub use api::QueryError;
 mod background;
 pub(crate) mod observed;
+pub(crate) mod reconfirm;
 mod report;
 mod schedule;
 pub(crate) mod send;
@@ -75,6 +78,8 @@ pub(crate) enum Op {
     },
     /// One query from an ephemeral port; every matching record is reported.
     OneShot { name: Name, rtype: Rtype },
+    /// Reconfirm a service instance (RFC 6762 §10.4); its state is in `reconfirm`.
+    Reconfirm,
 }
 
 type Key = (Name, Rtype);
@@ -100,6 +105,7 @@ impl Op {
             }
             Op::Host { name, .. } => pair(name, Rtype::A, Rtype::AAAA).into_iter().collect(),
             Op::OneShot { name, rtype } => [(name.clone(), *rtype)].into_iter().collect(),
+            Op::Reconfirm => SmallVec::new(),
         }
     }
 
@@ -134,6 +140,7 @@ pub struct Querier {
     deadlines: BTreeSet<(Instant, QueryId)>,
     scratch: Vec<Gone>,
     observed: Observed,
+    reconfirms: reconfirm::Reconfirms,
     pub(crate) background: Background,
 }
 
@@ -152,6 +159,7 @@ impl Querier {
             deadlines: BTreeSet::new(),
             scratch: Vec::new(),
             observed: Observed::default(),
+            reconfirms: reconfirm::Reconfirms::default(),
             background: Background::default(),
         }
     }
@@ -220,7 +228,7 @@ impl Querier {
         };
         let background = op.is_background();
         let asks = match &op {
-            Op::OneShot { .. } => false,
+            Op::OneShot { .. } | Op::Reconfirm => false,
             _ if background => self.background.asks(id),
             _ => true,
         };
@@ -235,6 +243,9 @@ impl Querier {
         }
         if let Op::OneShot { .. } = op {
             self.deadlines.retain(|(_, q)| *q != id);
+        }
+        if let Op::Reconfirm = op {
+            self.reconfirms.forget(id);
         }
         true
     }
@@ -362,6 +373,9 @@ impl Querier {
             }
             if !self.interest.is_empty() {
                 self.report_one_shot(ctx, &record, meta.interface, meta.source);
+            }
+            if !self.reconfirms.is_empty() {
+                self.reconfirm_answered(ctx, &record);
             }
             let interested = !self.interest.is_empty()
                 && self
@@ -551,6 +565,7 @@ impl Querier {
             || due(self.cache.next_timeout())
             || due(self.deadlines.first().map(|d| d.0))
             || due(self.background.next_timeout())
+            || self.reconfirm_is_due(now)
         {
             self.run_due(ctx);
         }
@@ -573,6 +588,10 @@ impl Querier {
         self.scratch = removed;
         if !changes.is_empty() {
             self.report(ctx, changes);
+        }
+        // After the flush: an outcome reported at its deadline follows the removals.
+        if !self.reconfirms.is_empty() {
+            self.reconfirm_due(ctx);
         }
         // §5.2: records someone asks about get a refresh query at 80, 85, 90, 95 %.
         let mut due = Vec::new();
@@ -672,6 +691,7 @@ impl Querier {
             self.next_due.filter(|_| !self.questions.is_empty()),
             self.deadlines.first().map(|d| d.0),
             self.observed.next_due(),
+            self.reconfirms.next_due(),
             self.background.next_timeout(),
         ]
         .into_iter()

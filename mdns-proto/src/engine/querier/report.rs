@@ -164,7 +164,7 @@ impl Querier {
                 });
             }
             Op::Resolve { .. } => self.refresh_resolve(ctx, id, starting),
-            Op::OneShot { .. } => {}
+            Op::OneShot { .. } | Op::Reconfirm => {}
         }
     }
 

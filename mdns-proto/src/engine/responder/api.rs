@@ -129,6 +129,10 @@ pub enum RegistrationError {
         /// How many registered services point at it.
         services: usize,
     },
+    /// A subtype label was rejected (RFC 6763 §7.1).
+    Subtype(ServiceTypeError),
+    /// The service already has [`MAX_SUBTYPES`] subtypes.
+    TooManySubtypes(RegistrationId),
 }
 
 impl fmt::Display for RegistrationError {
@@ -144,12 +148,25 @@ impl fmt::Display for RegistrationError {
                  unregister them first",
                 id.0
             ),
+            RegistrationError::Subtype(e) => write!(f, "bad subtype: {e}"),
+            RegistrationError::TooManySubtypes(id) => write!(
+                f,
+                "service registration {} already has {MAX_SUBTYPES} subtypes, the most it can",
+                id.0
+            ),
         }
     }
 }
 
 #[cfg(feature = "std")]
-impl std::error::Error for RegistrationError {}
+impl std::error::Error for RegistrationError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            RegistrationError::Subtype(e) => Some(e),
+            _ => None,
+        }
+    }
+}
 
 /// A service to publish: `<instance>.<type>.local.` with SRV, TXT and PTR records
 /// (RFC 6763 §4 to RFC 6763 §7), validated by [`ServiceBuilder::build`].

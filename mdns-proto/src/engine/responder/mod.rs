@@ -19,6 +19,7 @@
 //! - `tiebreak.rs`: simultaneous probe tiebreaking (RFC 6762 §8.2, RFC 6762 §8.2.1).
 //! - `announce.rs`: announcements, updates and goodbyes (RFC 6762 §8.3, RFC 6762 §8.4,
 //!   RFC 6762 §10.1).
+//! - `subtypes.rs`: subtypes added to and removed from a live service (RFC 6763 §7.1).
 //! - `answer.rs`: which records answer a question, additional records, NSEC
 //!   (RFC 6762 §6, RFC 6762 §6.1; RFC 6763 §12).
 //! - `schedule.rs`: response delays, aggregation, multi-packet known answers
@@ -49,6 +50,7 @@ mod registration;
 mod registry;
 mod regs;
 mod schedule;
+mod subtypes;
 mod tiebreak;
 mod write;
 
@@ -308,8 +310,11 @@ impl Responder {
             link.at = None;
             match link.phase {
                 Phase::Probing { sent } if sent < PROBE_COUNT => {
-                    // RFC 6762 §8.1: QU on the first probe only.
-                    probes.entry(iface).or_default().push((id, sent == 0));
+                    // RFC 6762 §8.1: QU on the first probe only; none while another
+                    // mDNS socket shares port 5353 here, where the defender's unicast
+                    // reply might reach the other socket (RFC 6762 §15.1).
+                    let qu = sent == 0 && ctx.config.request_unicast_responses;
+                    probes.entry(iface).or_default().push((id, qu));
                     link.phase = Phase::Probing { sent: sent + 1 };
                     self.set_timer(id, iface, ctx.now + PROBE_INTERVAL);
                 }

@@ -208,6 +208,27 @@ impl MulticastTimes {
         }
     }
 
+    /// Forgets the times of PTR `index` of `reg` (a subtype it no longer has): the
+    /// times of its later PTRs move down one place, as their indexes do.
+    pub fn remove_ptr(&mut self, reg: RegistrationId, index: u8) {
+        let Some(r) = self.regs.get_mut(slot_of(reg).wrapping_sub(1)) else {
+            return;
+        };
+        if r.id != reg {
+            return;
+        }
+        let Some(Place::Own(first)) = place(RecKey::Ptr(reg, index), Family::V4) else {
+            return;
+        };
+        for l in &mut r.links {
+            // Both families' entries of that PTR, if they were ever made.
+            let end = (first + 2).min(l.own.len());
+            if first < end {
+                l.own.drain(first..end);
+            }
+        }
+    }
+
     /// Forgets everything about an interface that went down.
     pub fn interface_down(&mut self, iface: InterfaceId) {
         for r in &mut self.regs {

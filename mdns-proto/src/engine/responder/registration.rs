@@ -187,6 +187,16 @@ impl Service {
         &self.nsec
     }
 
+    /// Lists it under one more subtype name (RFC 6763 §7.1), as the last one.
+    pub fn push_subtype(&mut self, name: Name) {
+        self.subtypes.push(name);
+    }
+
+    /// Stops listing it under subtype `i` (0-based); the ones after move down by one.
+    pub fn remove_subtype(&mut self, i: usize) -> Name {
+        self.subtypes.remove(i)
+    }
+
     /// New TXT rdata (RFC 6762 §8.4).
     pub fn set_txt(&mut self, txt: RecordData) {
         self.txt = txt;

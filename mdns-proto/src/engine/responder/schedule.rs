@@ -383,6 +383,19 @@ impl Schedule {
         self.times.forget_addresses(iface, has);
     }
 
+    /// `reg` lost its PTR `index` (a subtype removed): answers of it pending here are
+    /// dropped, its later PTRs' keys and multicast times move down one index.
+    pub fn remove_ptr(&mut self, reg: RegistrationId, index: u8) {
+        for g in &mut self.groups {
+            g.answers.retain_mut(|k| shift_ptr(k, reg, index));
+        }
+        self.groups.retain(|g| !g.answers.is_empty());
+        for h in &mut self.held {
+            h.suppressed.retain_mut(|k| shift_ptr(k, reg, index));
+        }
+        self.times.remove_ptr(reg, index);
+    }
+
     /// Forgets a registration's records (unregistered or renamed).
     pub fn forget(&mut self, reg: RegistrationId) {
         // A type-enumeration PTR is the type's, not the registration's: it stays.
@@ -401,5 +414,18 @@ pub(crate) fn multicast_family(dest: Destination) -> Option<Family> {
         Destination::MulticastV4 => Some(Family::V4),
         Destination::MulticastV6 => Some(Family::V6),
         Destination::Unicast(_) => None,
+    }
+}
+
+/// For a registration `reg` that lost its PTR `index`: false for that PTR's key (drop
+/// it), and a later PTR of `reg` moves down one index. Keys stay in order.
+pub(crate) fn shift_ptr(key: &mut RecKey, reg: RegistrationId, index: u8) -> bool {
+    match *key {
+        RecKey::Ptr(r, i) if r == reg && i == index => false,
+        RecKey::Ptr(r, i) if r == reg && i > index => {
+            *key = RecKey::Ptr(r, i - 1);
+            true
+        }
+        _ => true,
     }
 }
