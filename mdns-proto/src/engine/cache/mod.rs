@@ -805,7 +805,7 @@ impl Iterator for ListIter<'_> {
 /// True if stored canonical data `have` and received `want` are the same record data
 /// of type `rtype`: bytes equal, or (names in data compare case-insensitively) equal
 /// once parsed, when they differ in ASCII case only.
-#[inline]
+#[inline(always)]
 fn same_data(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
     if have.len() != want.len() {
         return false;
