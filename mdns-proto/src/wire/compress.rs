@@ -30,6 +30,8 @@
 //! A push that fails is undone: the slots it filled are logged (a few per push), and
 //! cleared again newest first, which under linear probing restores the table exactly.
 
+pub(super) use crate::util::same_bytes;
+
 /// Slots of the writer's one table: label slots, then whole-name slots. 2 KB, so that
 /// zeroing it per message stays in `memset`'s vector path (above 2 KB glibc switches
 /// to `rep stosb`, several times the cost here).
@@ -422,32 +424,6 @@ fn reads_back(msg: &[u8], mut at: usize, wire: &[u8]) -> bool {
 #[inline]
 fn label_slot(hash: u32) -> usize {
     ((u64::from(hash & 0x0FFF_FFFF) * LABEL_SLOTS as u64) >> 28) as usize
-}
-
-/// `a == b` for slices of the same length up to 64 bytes, inline, a word at a time
-/// (cheaper than a `memcmp` call for labels).
-#[inline]
-pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk::<8>()).copied();
-    let half = |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk::<4>()).copied();
-    if n >= 8 {
-        let mut at = 0;
-        while at + 8 < n {
-            if word(a, at) != word(b, at) {
-                return false;
-            }
-            at += 8;
-        }
-        word(a, n - 8) == word(b, n - 8)
-    } else if n >= 4 {
-        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
-    } else {
-        a == b
-    }
 }
 
 /// Hash of a label (its length byte included) and the offset its name goes on at, read

@@ -77,9 +77,21 @@ pub struct MessageWriter<'b, T: TableStore = OwnedTable> {
     compress: bool,
     /// The compression table, empty at the start of each message.
     names: Compression<T>,
-    /// Where the name written last is remembered whole (what a pointer to the same
-    /// name would point to), if it is.
-    last_name: Option<u16>,
+    /// The name written last, if every label of it is in the table.
+    last_name: Option<LastName>,
+    /// The owner name of the record written last by
+    /// [`push_record_canonical`](Self::push_record_canonical), if every label of it
+    /// is in the table.
+    last_owner: Option<LastName>,
+}
+
+/// Where a name written begins (what a pointer to the same name would point to; every
+/// label of it in the table) and how long its wire form is. Whether it lies there in
+/// one piece is for its users to check, by comparing bytes.
+#[derive(Clone, Copy, Debug)]
+struct LastName {
+    at: u16,
+    len: u16,
 }
 
 impl<'b> MessageWriter<'b> {
@@ -136,6 +148,7 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
             compress: true,
             names: Compression::new(table),
             last_name: None,
+            last_owner: None,
         })
     }
 
@@ -258,7 +271,7 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         let [l0, l1, l2, l3] = ttl.to_be_bytes();
         self.transaction(|w| {
             w.put_name(name)?;
-            let owner_at = w.last_name;
+            let owner_at = w.last_name.map(|l| l.at);
             // Type, class, TTL and an rdlength filled in below.
             let len_at = w.pos + 8;
             w.put(&[t0, t1, c0, c1, l0, l1, l2, l3, 0, 0])?;
@@ -330,8 +343,8 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         let [c0, c1] = raw_class.to_be_bytes();
         let [l0, l1, l2, l3] = ttl.to_be_bytes();
         self.transaction(|w| {
-            w.put_name(name)?;
-            let owner_at = w.last_name;
+            w.put_owner(name)?;
+            let owner_at = w.last_name.map(|l| l.at);
             // Type, class, TTL and an rdlength filled in below.
             let len_at = w.pos + 8;
             w.put(&[t0, t1, c0, c1, l0, l1, l2, l3, 0, 0])?;
@@ -373,6 +386,8 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         if result.is_err() {
             self.pos = pos;
             self.names.undo(pos);
+            self.last_name = None;
+            self.last_owner = None;
         }
         result
     }
@@ -453,11 +468,11 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         owner: Option<(u16, &[u8])>,
     ) -> Result<(), WriteError> {
         match rtype {
-            Rtype::PTR | Rtype::CNAME => self.put_wire_name(data, None),
+            Rtype::PTR | Rtype::CNAME => self.put_data_name(data),
             Rtype::SRV => {
                 let (fixed, target) = data.split_at_checked(6).ok_or(WriteError::RdataTooLong)?;
                 self.put(fixed)?;
-                self.put_wire_name(target, None)
+                self.put_data_name(target)
             }
             Rtype::NSEC => {
                 let (next, types) = data
@@ -477,6 +492,30 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
             // Addresses, TXT and HINFO strings, anything else: as they are.
             _ => self.put(data),
         }
+    }
+
+    /// Writes a record's owner name: a pointer at once if it is the previous record's
+    /// owner (an RRset's records, known answers of one question), else as any name.
+    #[inline]
+    fn put_owner(&mut self, name: &impl ToLabels) -> Result<(), WriteError> {
+        if let (Some(o), Some(wire)) = (self.last_owner, name.wire_form()) {
+            let at = usize::from(o.at);
+            if self.compress
+                && usize::from(o.len) == wire.len()
+                && self.buf[..self.pos]
+                    .get(at..at + wire.len())
+                    .is_some_and(|have| same_bytes(have, wire))
+            {
+                // Where the look-ups would lead: the name is remembered there (every
+                // label in the table), and the table holds one chain per name.
+                self.put(&(0xC000 | o.at).to_be_bytes())?;
+                self.last_name = Some(o);
+                return Ok(());
+            }
+        }
+        self.put_name(name)?;
+        self.last_owner = self.last_name;
+        Ok(())
     }
 
     /// Writes a name, reusing the longest suffix already in the message.
@@ -514,7 +553,10 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         };
         if let Some(at) = self.names.remembered(&self.buf[..self.pos], whole, wire) {
             self.put(&(0xC000 | at).to_be_bytes())?;
-            self.last_name = Some(at);
+            self.last_name = Some(LastName {
+                at,
+                len: wire.len() as u16,
+            });
             return Ok(());
         }
         // Where each label starts in `wire`, leftmost first; `root` is the root label's.
@@ -611,13 +653,101 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
             rest = at as u16;
         }
         // Every label is in the table, the first at `rest`: remember the whole name,
-        // and whether it was written there whole (else it goes on at a pointer).
+        // and whether it lies there whole (else it goes on at a pointer): written so
+        // now, or found label by label in one piece.
         if n > 0 {
-            self.names.remember(whole, rest, known == n);
-            self.last_name = Some(rest);
+            let in_place = known == n
+                || (known == 0
+                    && self.buf[..base]
+                        .get(usize::from(rest)..usize::from(rest) + wire.len())
+                        .is_some_and(|have| same_bytes(have, wire)));
+            self.remember_last(whole, rest, wire.len(), in_place);
         }
         Ok(())
     }
+
+    /// Writes a name in record data given in canonical form: as
+    /// [`put_wire_name`](Self::put_wire_name) does, and at once if it is one label
+    /// before the name written last (a PTR record's target under its owner, as in a
+    /// browse's known answers).
+    #[inline]
+    fn put_data_name(&mut self, wire: &[u8]) -> Result<(), WriteError> {
+        if let Some(prev) = self.last_name.filter(|_| self.compress) {
+            if let Some(label_end) = extends(wire, &self.buf[..self.pos], prev) {
+                return self.put_extension(wire, label_end, prev.at);
+            }
+        }
+        self.put_wire_name(wire, None)
+    }
+
+    /// Writes `wire`, whose first label ends at `label_end` and is followed by the name
+    /// written last, in place whole at `parent_at`. The look-ups of
+    /// [`put_wire_name`](Self::put_wire_name) would find that name there (every label
+    /// of it is in the table, which holds one chain per name) and then look up the
+    /// first label: the same bytes and label entries come out of looking up just that
+    /// label. The whole name is not remembered (a known-answer list names each target
+    /// once); the look-ups find it label by label.
+    fn put_extension(
+        &mut self,
+        wire: &[u8],
+        label_end: usize,
+        parent_at: u16,
+    ) -> Result<(), WriteError> {
+        self.last_name = None;
+        let label = &wire[..label_end];
+        let hash = hash_label(label, parent_at);
+        let base = self.pos;
+        if let Some(at) = self.names.find(&self.buf[..base], hash, label, parent_at) {
+            self.put(&(0xC000 | at).to_be_bytes())?;
+            self.last_name = Some(LastName {
+                at,
+                len: wire.len() as u16,
+            });
+            return Ok(());
+        }
+        let end = base + label_end + 2;
+        if end > self.buf.len() {
+            return Err(WriteError::NoSpace);
+        }
+        self.buf[base..base + label_end].copy_from_slice(label);
+        self.buf[base + label_end..end].copy_from_slice(&(0xC000 | parent_at).to_be_bytes());
+        self.pos = end;
+        if base > MAX_POINTER_TARGET || self.names.is_full() {
+            return Ok(());
+        }
+        self.names.insert(hash, base, parent_at);
+        self.last_name = Some(LastName {
+            at: base as u16,
+            len: wire.len() as u16,
+        });
+        Ok(())
+    }
+
+    /// Remembers the whole name `at` (see [`Compression::remember`]) as the name
+    /// written last.
+    #[inline]
+    fn remember_last(&mut self, whole: u32, at: u16, len: usize, in_place: bool) {
+        self.names.remember(whole, at, in_place);
+        self.last_name = Some(LastName {
+            at,
+            len: len as u16,
+        });
+    }
+}
+
+/// If `wire` is one label followed by the name `prev` (lying whole in `msg`), where
+/// that label ends. Only names of at most 255 bytes with a label of 1 to 63 bytes: the
+/// rest, malformed or not, takes the general path.
+#[inline]
+fn extends(wire: &[u8], msg: &[u8], prev: LastName) -> Option<usize> {
+    let len = usize::from(*wire.first()?);
+    if !(1..=63).contains(&len) || wire.len() > 255 {
+        return None;
+    }
+    let parent = wire.get(1 + len..)?;
+    let at = usize::from(prev.at);
+    let have = msg.get(at..at + usize::from(prev.len))?;
+    same_bytes(have, parent).then_some(1 + len)
 }
 
 /// Length of the uncompressed name at the start of `wire`, root label included.
@@ -633,222 +763,4 @@ fn wire_name_len(wire: &[u8]) -> Result<usize, WriteError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::wire::message::Message;
-    use crate::wire::rdata::RData;
-    use alloc::vec;
-    use smallvec::SmallVec;
-
-    fn name(s: &str) -> Name {
-        Name::parse(s).unwrap()
-    }
-
-    #[test]
-    fn compresses_owner_names_and_rdata_names_and_keeps_case() {
-        let mut buf = [0u8; 512];
-        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-        let ptr = RecordData::Ptr(name("My Box._http._tcp.local"));
-        w.push_record(
-            Section::Answer,
-            &name("_http._tcp.local"),
-            Class::IN,
-            false,
-            4500,
-            &ptr,
-        )
-        .unwrap();
-        let srv = RecordData::Srv {
-            priority: 0,
-            weight: 0,
-            port: 80,
-            target: name("Box.local"),
-        };
-        w.push_record(
-            Section::Additional,
-            &name("My Box._http._tcp.local"),
-            Class::IN,
-            true,
-            120,
-            &srv,
-        )
-        .unwrap();
-        let len = w.finish();
-        // header 12; owner 18; fixed 10; rdata "My Box" 7 + ptr 2; owner ptr 2; fixed 10;
-        // srv 6 + "Box" 4 + ptr 2 = 73
-        assert_eq!(len, 73);
-        let msg = Message::parse(&buf[..len]).unwrap();
-        let recs: vec::Vec<_> = msg.records().map(|r| r.unwrap()).collect();
-        assert_eq!(recs.len(), 2);
-        assert!(recs[1].cache_flush);
-        match recs[1].rdata {
-            RData::Srv { port, target, .. } => {
-                assert_eq!(port, 80);
-                assert_eq!(alloc::format!("{target}"), "Box.local.");
-            }
-            _ => panic!("not SRV"),
-        }
-        assert_eq!(
-            alloc::format!("{}", recs[1].name),
-            "My Box._http._tcp.local."
-        );
-    }
-
-    #[test]
-    fn canonical_data_is_written_as_the_typed_data_is() {
-        // Every kind of data, after names that share suffixes with it, written typed
-        // and from its canonical form: the same bytes, compression included.
-        let owner = name("Box._http._tcp.local");
-        let datas = [
-            RecordData::Ptr(name("Box._http._tcp.local")),
-            RecordData::Ptr(name("Other._http._tcp.local")),
-            RecordData::Cname(name("alias.local")),
-            RecordData::Srv {
-                priority: 1,
-                weight: 2,
-                port: 80,
-                target: name("host.local"),
-            },
-            RecordData::Txt(SmallVec::from_slice(b"\x03a=1\x00")),
-            RecordData::Txt(SmallVec::new()),
-            RecordData::Hinfo {
-                cpu: SmallVec::from_slice(b"ARM"),
-                os: SmallVec::from_slice(b"none"),
-            },
-            RecordData::Nsec {
-                next: owner.clone(),
-                types: crate::wire::NsecBitmap::build(&[Rtype::TXT, Rtype::SRV]),
-            },
-            RecordData::Nsec {
-                next: name("host.local"),
-                types: crate::wire::NsecBitmap::build(&[Rtype::A]),
-            },
-            RecordData::A(core::net::Ipv4Addr::new(10, 0, 0, 1)),
-            RecordData::Aaaa(core::net::Ipv6Addr::LOCALHOST),
-        ];
-        let write = |canonical: bool| {
-            let mut buf = vec![0u8; 1500];
-            let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-            let host = RecordData::A(core::net::Ipv4Addr::new(10, 0, 0, 2));
-            w.push_record(
-                Section::Answer,
-                &name("host.local"),
-                Class::IN,
-                true,
-                120,
-                &host,
-            )
-            .unwrap();
-            for d in &datas {
-                let rtype = d.rtype().unwrap();
-                if canonical {
-                    let mut c = alloc::vec::Vec::new();
-                    d.write_canonical(&mut c);
-                    w.push_record_canonical(
-                        Section::Answer,
-                        &owner,
-                        rtype,
-                        Class::IN,
-                        false,
-                        120,
-                        &c,
-                    )
-                } else {
-                    w.push_record(Section::Answer, &owner, Class::IN, false, 120, d)
-                }
-                .unwrap();
-            }
-            let len = w.finish();
-            buf.truncate(len);
-            buf
-        };
-        let typed = write(false);
-        assert_eq!(write(true), typed);
-        // And it reads back as the data written.
-        let msg = Message::parse(&typed).unwrap();
-        assert_eq!(msg.records().count(), datas.len() + 1);
-    }
-
-    #[test]
-    fn a_push_that_does_not_fit_rolls_back() {
-        let mut buf = [0u8; 60];
-        let mut w = MessageWriter::query(&mut buf).unwrap();
-        w.push_question(&name("x._http._tcp.local"), Rtype::PTR, Class::IN, true)
-            .unwrap();
-        let before = w.len();
-        let labels = w.names.labels();
-        let big = RecordData::Ptr(name("a-rather-long-instance-name._http._tcp.local"));
-        assert_eq!(
-            w.push_record(
-                Section::Answer,
-                // A new owner: its label goes in the table before the rdata fails.
-                &name("new._tcp.local"),
-                Class::IN,
-                false,
-                10,
-                &big
-            ),
-            Err(WriteError::NoSpace)
-        );
-        assert_eq!(w.len(), before);
-        assert_eq!(w.header().ancount, 0);
-        // The label table is as it was (whole-name entries are only a shortcut).
-        assert!(w.names.labels() == labels, "the label table is as it was");
-        // the table was rolled back too: this fits and compresses against the question
-        let small = RecordData::Ptr(name("x._http._tcp.local"));
-        w.push_record(
-            Section::Answer,
-            &name("_http._tcp.local"),
-            Class::IN,
-            false,
-            10,
-            &small,
-        )
-        .unwrap();
-        let len = w.finish();
-        let msg = Message::parse(&buf[..len]).unwrap();
-        let r = msg.records().next().unwrap().unwrap();
-        assert!(matches!(r.rdata, RData::Ptr(n) if n.eq_name(&name("x._http._tcp.local"))));
-    }
-
-    #[test]
-    fn sections_must_be_in_order() {
-        let mut buf = [0u8; 256];
-        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-        let a = RecordData::A(core::net::Ipv4Addr::new(1, 2, 3, 4));
-        w.push_record(
-            Section::Additional,
-            &name("h.local"),
-            Class::IN,
-            true,
-            120,
-            &a,
-        )
-        .unwrap();
-        assert_eq!(
-            w.push_record(Section::Answer, &name("h.local"), Class::IN, true, 120, &a),
-            Err(WriteError::OutOfOrder)
-        );
-        assert_eq!(
-            w.push_question(&name("h.local"), Rtype::A, Class::IN, false),
-            Err(WriteError::OutOfOrder)
-        );
-    }
-
-    #[test]
-    fn empty_txt_is_sent_as_one_zero_byte() {
-        let mut buf = [0u8; 64];
-        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-        w.push_record(
-            Section::Answer,
-            &name("x.local"),
-            Class::IN,
-            true,
-            4500,
-            &RecordData::Txt(SmallVec::new()),
-        )
-        .unwrap();
-        let len = w.finish();
-        assert_eq!(&buf[len - 3..len], &[0, 1, 0]);
-    }
-}
+mod tests;

@@ -1,0 +1,354 @@
+//! The writer's tests: framing, sections, rollback, canonical data, and names
+//! compressed exactly as a search of every suffix would.
+
+use super::*;
+use crate::wire::message::Message;
+use crate::wire::rdata::RData;
+use alloc::vec;
+use smallvec::SmallVec;
+
+fn name(s: &str) -> Name {
+    Name::parse(s).unwrap()
+}
+
+#[test]
+fn compresses_owner_names_and_rdata_names_and_keeps_case() {
+    let mut buf = [0u8; 512];
+    let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+    let ptr = RecordData::Ptr(name("My Box._http._tcp.local"));
+    w.push_record(
+        Section::Answer,
+        &name("_http._tcp.local"),
+        Class::IN,
+        false,
+        4500,
+        &ptr,
+    )
+    .unwrap();
+    let srv = RecordData::Srv {
+        priority: 0,
+        weight: 0,
+        port: 80,
+        target: name("Box.local"),
+    };
+    w.push_record(
+        Section::Additional,
+        &name("My Box._http._tcp.local"),
+        Class::IN,
+        true,
+        120,
+        &srv,
+    )
+    .unwrap();
+    let len = w.finish();
+    // header 12; owner 18; fixed 10; rdata "My Box" 7 + ptr 2; owner ptr 2; fixed 10;
+    // srv 6 + "Box" 4 + ptr 2 = 73
+    assert_eq!(len, 73);
+    let msg = Message::parse(&buf[..len]).unwrap();
+    let recs: vec::Vec<_> = msg.records().map(|r| r.unwrap()).collect();
+    assert_eq!(recs.len(), 2);
+    assert!(recs[1].cache_flush);
+    match recs[1].rdata {
+        RData::Srv { port, target, .. } => {
+            assert_eq!(port, 80);
+            assert_eq!(alloc::format!("{target}"), "Box.local.");
+        }
+        _ => panic!("not SRV"),
+    }
+    assert_eq!(
+        alloc::format!("{}", recs[1].name),
+        "My Box._http._tcp.local."
+    );
+}
+
+#[test]
+fn canonical_data_is_written_as_the_typed_data_is() {
+    // Every kind of data, after names that share suffixes with it, written typed
+    // and from its canonical form: the same bytes, compression included.
+    let owner = name("Box._http._tcp.local");
+    let datas = [
+        RecordData::Ptr(name("Box._http._tcp.local")),
+        RecordData::Ptr(name("Other._http._tcp.local")),
+        RecordData::Cname(name("alias.local")),
+        RecordData::Srv {
+            priority: 1,
+            weight: 2,
+            port: 80,
+            target: name("host.local"),
+        },
+        RecordData::Txt(SmallVec::from_slice(b"\x03a=1\x00")),
+        RecordData::Txt(SmallVec::new()),
+        RecordData::Hinfo {
+            cpu: SmallVec::from_slice(b"ARM"),
+            os: SmallVec::from_slice(b"none"),
+        },
+        RecordData::Nsec {
+            next: owner.clone(),
+            types: crate::wire::NsecBitmap::build(&[Rtype::TXT, Rtype::SRV]),
+        },
+        RecordData::Nsec {
+            next: name("host.local"),
+            types: crate::wire::NsecBitmap::build(&[Rtype::A]),
+        },
+        RecordData::A(core::net::Ipv4Addr::new(10, 0, 0, 1)),
+        RecordData::Aaaa(core::net::Ipv6Addr::LOCALHOST),
+    ];
+    let write = |canonical: bool| {
+        let mut buf = vec![0u8; 1500];
+        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+        let host = RecordData::A(core::net::Ipv4Addr::new(10, 0, 0, 2));
+        w.push_record(
+            Section::Answer,
+            &name("host.local"),
+            Class::IN,
+            true,
+            120,
+            &host,
+        )
+        .unwrap();
+        for d in &datas {
+            let rtype = d.rtype().unwrap();
+            if canonical {
+                let mut c = alloc::vec::Vec::new();
+                d.write_canonical(&mut c);
+                w.push_record_canonical(Section::Answer, &owner, rtype, Class::IN, false, 120, &c)
+            } else {
+                w.push_record(Section::Answer, &owner, Class::IN, false, 120, d)
+            }
+            .unwrap();
+        }
+        let len = w.finish();
+        buf.truncate(len);
+        buf
+    };
+    let typed = write(false);
+    assert_eq!(write(true), typed);
+    // And it reads back as the data written.
+    let msg = Message::parse(&typed).unwrap();
+    assert_eq!(msg.records().count(), datas.len() + 1);
+}
+
+#[test]
+fn a_push_that_does_not_fit_rolls_back() {
+    let mut buf = [0u8; 60];
+    let mut w = MessageWriter::query(&mut buf).unwrap();
+    w.push_question(&name("x._http._tcp.local"), Rtype::PTR, Class::IN, true)
+        .unwrap();
+    let before = w.len();
+    let labels = w.names.labels();
+    let big = RecordData::Ptr(name("a-rather-long-instance-name._http._tcp.local"));
+    assert_eq!(
+        w.push_record(
+            Section::Answer,
+            // A new owner: its label goes in the table before the rdata fails.
+            &name("new._tcp.local"),
+            Class::IN,
+            false,
+            10,
+            &big
+        ),
+        Err(WriteError::NoSpace)
+    );
+    assert_eq!(w.len(), before);
+    assert_eq!(w.header().ancount, 0);
+    // The label table is as it was (whole-name entries are only a shortcut).
+    assert!(w.names.labels() == labels, "the label table is as it was");
+    // the table was rolled back too: this fits and compresses against the question
+    let small = RecordData::Ptr(name("x._http._tcp.local"));
+    w.push_record(
+        Section::Answer,
+        &name("_http._tcp.local"),
+        Class::IN,
+        false,
+        10,
+        &small,
+    )
+    .unwrap();
+    let len = w.finish();
+    let msg = Message::parse(&buf[..len]).unwrap();
+    let r = msg.records().next().unwrap().unwrap();
+    assert!(matches!(r.rdata, RData::Ptr(n) if n.eq_name(&name("x._http._tcp.local"))));
+}
+
+#[test]
+fn sections_must_be_in_order() {
+    let mut buf = [0u8; 256];
+    let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+    let a = RecordData::A(core::net::Ipv4Addr::new(1, 2, 3, 4));
+    w.push_record(
+        Section::Additional,
+        &name("h.local"),
+        Class::IN,
+        true,
+        120,
+        &a,
+    )
+    .unwrap();
+    assert_eq!(
+        w.push_record(Section::Answer, &name("h.local"), Class::IN, true, 120, &a),
+        Err(WriteError::OutOfOrder)
+    );
+    assert_eq!(
+        w.push_question(&name("h.local"), Rtype::A, Class::IN, false),
+        Err(WriteError::OutOfOrder)
+    );
+}
+
+#[test]
+fn empty_txt_is_sent_as_one_zero_byte() {
+    let mut buf = [0u8; 64];
+    let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+    w.push_record(
+        Section::Answer,
+        &name("x.local"),
+        Class::IN,
+        true,
+        4500,
+        &RecordData::Txt(SmallVec::new()),
+    )
+    .unwrap();
+    let len = w.finish();
+    assert_eq!(&buf[len - 3..len], &[0, 1, 0]);
+}
+
+/// A xorshift generator: `rnd(n)` is below `n`.
+fn xorshift(mut seed: u64) -> impl FnMut(u64) -> u64 {
+    move |n| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    }
+}
+
+/// The simplest compressor, for records: owner, PTR framing, target, every suffix
+/// written in place before reused by its exact bytes.
+fn reference_records(records: &[(Name, Name)]) -> vec::Vec<u8> {
+    let mut out = vec![0u8; HEADER_LEN];
+    let mut known: vec::Vec<(vec::Vec<u8>, usize)> = vec::Vec::new();
+    let mut put = |out: &mut vec::Vec<u8>, wire: &[u8]| {
+        let mut at = 0;
+        loop {
+            let suffix = &wire[at..];
+            if suffix == [0] {
+                out.push(0);
+                return;
+            }
+            if let Some((_, off)) = known.iter().find(|(s, _)| s == suffix) {
+                out.extend_from_slice(&(0xC000 | *off as u16).to_be_bytes());
+                return;
+            }
+            known.push((suffix.to_vec(), out.len()));
+            let len = usize::from(wire[at]);
+            out.extend_from_slice(&wire[at..at + 1 + len]);
+            at += 1 + len;
+        }
+    };
+    for (owner, target) in records {
+        put(&mut out, owner.as_wire());
+        out.extend_from_slice(&[0, 12, 0, 1, 0, 0, 0, 120, 0, 0]);
+        let start = out.len();
+        put(&mut out, target.as_wire());
+        let rdlen = (out.len() - start) as u16;
+        out[start - 2..start].copy_from_slice(&rdlen.to_be_bytes());
+    }
+    out
+}
+
+#[test]
+fn records_compress_exactly_like_a_search_of_every_suffix() {
+    // PTR records whose owners repeat in runs (known answers of one question) and
+    // whose targets often extend their owner or the name before them, in two cases;
+    // some buffers too small, so that pushes fail and roll back. The bytes are those
+    // of the simplest compressor run over the records that went in, whether the names
+    // come as `Name`s (with their hashes), read in place or in canonical form.
+    let mut rnd = xorshift(0x51_7CC1_B727_220A);
+    let owners = [
+        "_http._tcp.local",
+        "_HTTP._tcp.local",
+        "_ipp._tcp.local",
+        "local",
+        "b.c",
+    ];
+    let firsts = ["x", "Service instance 1", "X", "_http", "a", "local"];
+    let (mut extended, mut failed) = (0, 0);
+    for _ in 0..400 {
+        let n = 1 + rnd(30) as usize;
+        let mut records = vec::Vec::new();
+        let mut owner = name(owners[rnd(owners.len() as u64) as usize]);
+        for _ in 0..n {
+            if rnd(4) == 0 {
+                owner = name(owners[rnd(owners.len() as u64) as usize]);
+            }
+            let first = firsts[rnd(firsts.len() as u64) as usize];
+            let target = match rnd(4) {
+                0 => name(first),
+                1 => name(&alloc::format!("{first}.{}", firsts[rnd(6) as usize])),
+                _ => {
+                    extended += 1;
+                    Name::from_labels(core::iter::once(first.as_bytes()).chain(owner.labels()))
+                        .unwrap()
+                }
+            };
+            records.push((owner.clone(), target));
+        }
+        let size = if rnd(3) == 0 {
+            40 + rnd(300) as usize
+        } else {
+            4096
+        };
+        for form in 0..3 {
+            let mut buf = vec![0u8; size];
+            let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+            let mut went_in = vec::Vec::new();
+            for (owner, target) in &records {
+                let r = match form {
+                    0 => w.push_record(
+                        Section::Answer,
+                        owner,
+                        Class::IN,
+                        false,
+                        120,
+                        &RecordData::Ptr(target.clone()),
+                    ),
+                    1 => {
+                        let mut c = vec::Vec::new();
+                        RecordData::Ptr(target.clone()).write_canonical(&mut c);
+                        let stored = crate::wire::NameRef::read(owner.as_wire(), 0).unwrap().0;
+                        w.push_record_canonical(
+                            Section::Answer,
+                            &stored,
+                            Rtype::PTR,
+                            Class::IN,
+                            false,
+                            120,
+                            &c,
+                        )
+                    }
+                    _ => {
+                        let mut c = vec::Vec::new();
+                        RecordData::Ptr(target.clone()).write_canonical(&mut c);
+                        w.push_record_canonical(
+                            Section::Answer,
+                            owner,
+                            Rtype::PTR,
+                            Class::IN,
+                            false,
+                            120,
+                            &c,
+                        )
+                    }
+                };
+                match r {
+                    Ok(()) => went_in.push((owner.clone(), target.clone())),
+                    Err(WriteError::NoSpace) => failed += 1,
+                    Err(e) => panic!("{e:?}"),
+                }
+            }
+            let len = w.finish();
+            let want = reference_records(&went_in);
+            assert_eq!(&buf[HEADER_LEN..len], &want[HEADER_LEN..], "{records:?}");
+        }
+    }
+    assert!(extended > 1000 && failed > 100, "{extended} {failed}");
+}
