@@ -30,7 +30,7 @@ for t in $TARGETS; do
     fail=1
   fi
 done
-if cargo clippy -p mdns-proto --no-default-features --lib --target "$BARE" -- -D warnings; then
+if cargo clippy -p mdns-sansio --no-default-features --lib --target "$BARE" -- -D warnings; then
   echo "check-targets: $BARE (mdns-proto, no_std) ok"
 else
   echo "check-targets: $BARE FAILED"

@@ -35,7 +35,7 @@
 //! ```
 //! use dnssd_unicast::client::{DomainConfig, SubId, Transmit};
 //! use dnssd_unicast::{Client, ClientConfig, Instant};
-//! use mdns_proto::{sd::ServiceType, Name};
+//! use mdns_sansio::{sd::ServiceType, Name};
 //!
 //! let domain = Name::parse("example.com.").unwrap();
 //! let mut config = ClientConfig::default(); // or ClientConfig::system(): resolv.conf
@@ -69,4 +69,4 @@ pub mod wire;
 
 pub use client::{Client, ClientConfig, Event};
 pub use key::{Algorithm, KeyFileError, TsigKey};
-pub use mdns_proto::Instant;
+pub use mdns_sansio::Instant;

@@ -10,7 +10,7 @@
 //! Words are separated by blanks; a word in double quotes may hold blanks, and `\`
 //! escapes the next character. Empty lines and lines starting with `#` are ignored.
 
-use mdns_proto::sd::Txt;
+use mdns_sansio::sd::Txt;
 
 use crate::args::parse_txt;
 

@@ -7,7 +7,7 @@
 use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr, SocketAddrV4, SocketAddrV6};
 
-use mdns_proto::engine::{IfAddr, InterfaceId};
+use mdns_sansio::engine::{IfAddr, InterfaceId};
 
 /// Which family comes first among addresses that are otherwise as good (see
 /// [`order_addresses`]).

@@ -12,9 +12,9 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::{IpAddr, SocketAddr};
 
-use mdns_proto::engine::{AnswerRecord, InterfaceId, RegistrationFailure};
-use mdns_proto::sd::{InstanceName, ServiceType, Txt};
-use mdns_proto::Name;
+use mdns_sansio::engine::{AnswerRecord, InterfaceId, RegistrationFailure};
+use mdns_sansio::sd::{InstanceName, ServiceType, Txt};
+use mdns_sansio::Name;
 
 use crate::addr::{socket_addr, HostAddresses};
 use crate::backend_error::BackendError;
@@ -62,7 +62,7 @@ pub enum Reconfirmation {
     /// It answered: its records are kept (a failure to connect was something else).
     Present,
     /// Nothing of it answered within
-    /// [`RECONFIRM_WINDOW`](mdns_proto::engine::RECONFIRM_WINDOW): its records were
+    /// [`RECONFIRM_WINDOW`](mdns_sansio::engine::RECONFIRM_WINDOW): its records were
     /// flushed, and browses reported it removed.
     Gone,
 }
@@ -106,7 +106,7 @@ pub struct ResolvedService {
 impl ResolvedService {
     /// From the engine's form; `None` if the instance name is not a service instance
     /// name (`<Instance>.<_service>.<_proto>.local.`).
-    pub fn from_engine(s: mdns_proto::engine::ResolvedService) -> Option<Self> {
+    pub fn from_engine(s: mdns_sansio::engine::ResolvedService) -> Option<Self> {
         let (instance, service_type) = InstanceName::split(&s.instance).ok()?;
         Some(ResolvedService {
             instance,

@@ -4,11 +4,11 @@
 //! a subscription with a [`SubscriptionId`]; what the network says comes back as typed
 //! [`Event`]s addressed to those ids.
 //!
-//! A [`Client`] owns the mDNS [`Engine`](mdns_proto::Engine) and does what the engine
+//! A [`Client`] owns the mDNS [`Engine`](mdns_sansio::Engine) and does what the engine
 //! leaves to its user: it routes each engine event to its subscription, resolves what a
 //! resolving browse finds (as the engine's background resolves, which cannot be made to
 //! flood the link nor hold back what the application asks by name: see
-//! [`mdns_proto::engine::querier::background`]; and stops when the instance is gone),
+//! [`mdns_sansio::engine::querier::background`]; and stops when the instance is gone),
 //! keeps each browse's backlog bounded (see [`BrowseEvent::EventsDropped`]), collects the answers
 //! of a one-shot resolve or host lookup for [`ANSWER_LINGER`] after the first, ends
 //! them at their timeout, publishes (and withdraws, after the last service) the host
@@ -57,8 +57,8 @@
 //!
 //! ```
 //! use core::time::Duration;
-//! use mdns_client::{Client, Config, Event, Request};
-//! use mdns_proto::{Instant, Name, ServiceType};
+//! use mdns_sansio_client::{Client, Config, Event, Request};
+//! use mdns_sansio::{Instant, Name, ServiceType};
 //!
 //! let mut client = Client::new(Config::new(Name::parse("me.local.").unwrap()));
 //! let ty = ServiceType::new("_http._tcp").unwrap();

@@ -149,8 +149,8 @@ impl Queues {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mdns_proto::engine::InterfaceId;
-    use mdns_proto::sd::{InstanceName, ServiceType};
+    use mdns_sansio::engine::InterfaceId;
+    use mdns_sansio::sd::{InstanceName, ServiceType};
 
     fn found(i: u32) -> Event {
         Event::Browse(BrowseEvent::Found {

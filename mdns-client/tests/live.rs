@@ -8,13 +8,13 @@ use core::time::Duration;
 use std::net::{IpAddr, SocketAddr, SocketAddrV6};
 
 use harness::*;
-use mdns_client::{
+use mdns_sansio::engine::RECONFIRM_WINDOW;
+use mdns_sansio::wire::Rtype;
+use mdns_sansio::{InstanceName, ServiceType};
+use mdns_sansio_client::{
     BrowseEvent, Client, Error, Event, PreferFamily, Reconfirmation, Request, ServiceInfo,
     SubscriptionId,
 };
-use mdns_proto::engine::RECONFIRM_WINDOW;
-use mdns_proto::wire::Rtype;
-use mdns_proto::{InstanceName, ServiceType};
 
 fn http() -> ServiceType {
     ServiceType::new("_http._tcp").unwrap()

@@ -35,7 +35,7 @@ mod select;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use mdns_proto::engine::{IfAddr, InterfaceId};
+use mdns_sansio::engine::{IfAddr, InterfaceId};
 
 pub use select::{is_virtual, InterfaceSelector, VIRTUAL_INTERFACES};
 

@@ -19,7 +19,7 @@
 //!   application's): when to re-read the list, and what to do when reading fails.
 //! - [`driver`]: the [`Core`] trait the protocol engine and the client layer
 //!   (`mdns-client`) implement, the [`Clock`] that maps OS time to the core's
-//!   [`Instant`](mdns_proto::Instant) (the one place the OS clock is read), and the
+//!   [`Instant`](mdns_sansio::Instant) (the one place the OS clock is read), and the
 //!   [`Driver`] pump with its [`Driver::poll_io`] → [`Next`] contract.
 //! - [`poll`]: [`wait_fds`] (`poll(2)` / `WSAPoll`) and a cross-thread [`Waker`] for the
 //!   blocking adapter.
@@ -88,7 +88,7 @@
 //! about it:
 //! - When the service opens, it tries to bind port 5353 without the reuse options; if
 //!   that fails, another socket holds the port, and the engine asks for no unicast
-//!   reply ([`mdns_proto::Config::request_unicast_responses`] off): no question and no
+//!   reply ([`mdns_sansio::Config::request_unicast_responses`] off): no question and no
 //!   probe carries the QU bit, so every answer comes by multicast, which reaches every
 //!   socket (RFC 6762 §15.1; `shared-port-no-qu` checks it on the wire). The test is
 //!   made once, at open: a daemon started after us finds the port held by us.

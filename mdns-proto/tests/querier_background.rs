@@ -5,9 +5,9 @@
 
 mod common;
 use common::*;
-use mdns_proto::engine::{Config, Event, QueryError, QueryId};
-use mdns_proto::wire::{Class, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{Instant, Name, ServiceType};
+use mdns_sansio::engine::{Config, Event, QueryError, QueryId};
+use mdns_sansio::wire::{Class, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::{Instant, Name, ServiceType};
 use std::collections::BTreeMap;
 use std::time::Duration;
 

@@ -12,9 +12,9 @@
 
 mod common;
 use common::*;
-use mdns_proto::engine::Event;
-use mdns_proto::wire::{Class, MessageWriter, RecordData, Section};
-use mdns_proto::{Instant, ServiceType};
+use mdns_sansio::engine::Event;
+use mdns_sansio::wire::{Class, MessageWriter, RecordData, Section};
+use mdns_sansio::{Instant, ServiceType};
 
 const TYPE: &str = "_http._tcp.local.";
 const INST: &str = "Box._http._tcp.local.";

@@ -5,8 +5,8 @@
 mod common;
 
 use common::*;
-use mdns_proto::engine::{Event, QueryId, RECONFIRM_QUERIES, RECONFIRM_WINDOW};
-use mdns_proto::Instant;
+use mdns_sansio::engine::{Event, QueryId, RECONFIRM_QUERIES, RECONFIRM_WINDOW};
+use mdns_sansio::Instant;
 use std::time::Duration;
 
 const INSTANCE: &str = "Box._http._tcp.local.";

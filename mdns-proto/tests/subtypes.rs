@@ -5,9 +5,9 @@
 mod common;
 
 use common::*;
-use mdns_proto::engine::responder::{RegistrationError, MAX_SUBTYPES};
-use mdns_proto::engine::RegistrationId;
-use mdns_proto::wire::Rtype;
+use mdns_sansio::engine::responder::{RegistrationError, MAX_SUBTYPES};
+use mdns_sansio::engine::RegistrationId;
+use mdns_sansio::wire::Rtype;
 
 const INST: &str = "Kitchen._http._tcp.local.";
 
@@ -74,7 +74,7 @@ fn rfc6763_7_1_a_subtype_added_live_is_announced_and_answered() {
     assert!(!net.sent[n..].iter().any(|s| s.is_probe()));
     assert_eq!(
         net.engine.subtypes(id).unwrap(),
-        [mdns_proto::Name::parse(&sub("_CM")).unwrap()]
+        [mdns_sansio::Name::parse(&sub("_CM")).unwrap()]
     );
     let a = answers_for(&mut net, &sub("_CM"));
     assert_eq!(a[0], (sub("_CM"), Rtype::PTR, 4500, false, INST.into()));

@@ -29,10 +29,10 @@
 //! ```
 
 use core::time::Duration;
-use mdns_client::{Request, ServiceInfo, SubscriptionId};
-use mdns_proto::engine::{Destination, InterfaceId, SourcePort};
-use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Section};
-use mdns_proto::{Instant, Name, ServiceType};
+use mdns_sansio::engine::{Destination, InterfaceId, SourcePort};
+use mdns_sansio::wire::{Class, Message, MessageWriter, RecordData, Section};
+use mdns_sansio::{Instant, Name, ServiceType};
+use mdns_sansio_client::{Request, ServiceInfo, SubscriptionId};
 use mdns_sim::*;
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
@@ -173,7 +173,7 @@ fn run(seed: u64, hosts: usize, flood: &Flood) -> Result<Outcome, String> {
                 return;
             }
             for r in msg.records().flatten() {
-                if r.rtype == mdns_proto::wire::Rtype::SRV
+                if r.rtype == mdns_sansio::wire::Rtype::SRV
                     && r.name.to_string().starts_with("Late ")
                 {
                     heard

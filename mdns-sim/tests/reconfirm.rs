@@ -8,9 +8,11 @@
 //! Seeds: `MDNS_SIM_SEED=N` replays one, `MDNS_SIM_SEEDS=K` sweeps K.
 
 use core::time::Duration;
-use mdns_client::{BrowseEvent, Event, Reconfirmation, Request, ServiceInfo, SubscriptionId};
-use mdns_proto::engine::RECONFIRM_WINDOW;
-use mdns_proto::{InstanceName, Instant, ServiceType};
+use mdns_sansio::engine::RECONFIRM_WINDOW;
+use mdns_sansio::{InstanceName, Instant, ServiceType};
+use mdns_sansio_client::{
+    BrowseEvent, Event, Reconfirmation, Request, ServiceInfo, SubscriptionId,
+};
 use mdns_sim::*;
 
 fn ty() -> ServiceType {

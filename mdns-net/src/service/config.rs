@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use dnssd_unicast::ClientConfig as UnicastConfig;
-use mdns_proto::Name;
+use mdns_sansio::Name;
 
 use super::Error;
 use crate::iface::{InterfaceConfig, InterfaceSelector};
@@ -40,10 +40,10 @@ pub struct MdnsConfig {
     pub seed: Option<u64>,
     /// Which family comes first in the addresses of resolved services and host
     /// lookups, among addresses otherwise as good (see
-    /// [`order_addresses`](mdns_client::order_addresses)); IPv4 by default.
-    pub prefer_family: mdns_client::PreferFamily,
+    /// [`order_addresses`](mdns_sansio_client::order_addresses)); IPv4 by default.
+    pub prefer_family: mdns_sansio_client::PreferFamily,
     /// Engine settings (its `seed` is replaced by [`MdnsConfig::seed`]).
-    pub engine: mdns_proto::Config,
+    pub engine: mdns_sansio::Config,
     /// Unicast DNS-SD, for browsing, resolving and publishing in domains other than
     /// `local.`: the DNS servers (for every domain, and per domain with its TSIG key),
     /// the search domains, the timings. `None`: the system resolver's configuration,
@@ -62,8 +62,8 @@ impl Default for MdnsConfig {
             include_loopback: false,
             host_name: None,
             seed: None,
-            prefer_family: mdns_client::PreferFamily::Ipv4,
-            engine: mdns_proto::Config::default(),
+            prefer_family: mdns_sansio_client::PreferFamily::Ipv4,
+            engine: mdns_sansio::Config::default(),
             unicast: None,
         }
     }
@@ -87,7 +87,7 @@ impl MdnsConfig {
     pub fn resolved_host_name(&self) -> Result<Name, Error> {
         match &self.host_name {
             Some(n) if n.label_count() == 1 => n
-                .concat(&mdns_client::local_domain())
+                .concat(&mdns_sansio_client::local_domain())
                 .map_err(Error::InvalidHostName),
             Some(n) => Ok(n.clone()),
             None => Ok(default_host_name()),
@@ -143,7 +143,7 @@ fn system_unicast_config() -> UnicastConfig {
 
 /// Parses a host name as given by a user: `box` means `box.local.`.
 pub fn host_name(text: &str) -> Result<Name, Error> {
-    mdns_client::host_name(text).map_err(Error::from)
+    mdns_sansio_client::host_name(text).map_err(Error::from)
 }
 
 /// `<machine host name>-mdns.local.`: the first label of `gethostname(2)`, reduced to

@@ -2,7 +2,7 @@
 //! `mdns-blocking`), written once: one loop, one API.
 //!
 //! - [`Service`] is the loop: channel in, [`Driver`](crate::Driver) (sockets, clock),
-//!   the sans-IO client layer ([`mdns_client::Client`]: subscriptions, their timers,
+//!   the sans-IO client layer ([`mdns_sansio_client::Client`]: subscriptions, their timers,
 //!   event routing), events out to the receivers. Adapters only decide how to wait
 //!   between [`Service::step`] calls: on a thread ([`Service::spawn_thread`], the
 //!   blocking adapter, and any runtime that cannot wait on the service's handles:
@@ -42,7 +42,7 @@ pub use error::Error;
 pub use handle::{
     Browser, DomainBrowser, Handle, HostWatcher, InterfaceInfo, QueryAnswers, Stopper, TypeBrowser,
 };
-pub use mdns_client::{
+pub use mdns_sansio_client::{
     socket_addr, BackendError, BrowseEvent, DomainEvent, DomainKind, Event, HostAddresses,
     HostEvent, PreferFamily, Reconfirmation, RegistrationEvent, Request, ResolvedService,
     ServiceInfo, ServiceInfoBuilder, SubscriptionId, TypeEvent, ANSWER_LINGER, SHUTDOWN_BOUND,
