@@ -5,13 +5,13 @@
 # nothing is linked. Installs the targets' standard libraries with rustup.
 #
 #   bash scripts/check-targets.sh
-#   CRATES="mdns-proto mdns-net mdns-tokio" bash scripts/check-targets.sh
+#   CRATES="mdns-sansio mdns-net mdns-tokio" bash scripts/check-targets.sh
 #   TARGETS=x86_64-apple-darwin bash scripts/check-targets.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Crates checked on every target. The adapters and the CLI join this list once they
 # build everywhere (see mdns-net's README, "Platforms").
-CRATES=${CRATES:-"mdns-proto mdns-net"}
+CRATES=${CRATES:-"mdns-sansio mdns-net"}
 TARGETS=${TARGETS:-"x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-darwin aarch64-apple-ios x86_64-unknown-freebsd aarch64-linux-android"}
 BARE=${BARE:-thumbv7em-none-eabihf}
 
@@ -29,8 +29,8 @@ for t in $TARGETS; do
     fail=1
   fi
 done
-if cargo clippy -p mdns-proto --no-default-features --lib --target "$BARE" -- -D warnings; then
-  echo "check-targets: $BARE (mdns-proto, no_std) ok"
+if cargo clippy -p mdns-sansio --no-default-features --lib --target "$BARE" -- -D warnings; then
+  echo "check-targets: $BARE (mdns-sansio, no_std) ok"
 else
   echo "check-targets: $BARE FAILED"
   fail=1

@@ -3,7 +3,7 @@
 
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 use mdns_benches::querier_setup::{browse_with_known_answers, engine, fill, next_query, peer_meta};
-use mdns_proto::Instant;
+use mdns_sansio::Instant;
 use std::hint::black_box;
 use std::time::Duration;
 

@@ -164,10 +164,10 @@ pub mod floor {
     }
 }
 
-/// This workspace's mdns-proto.
+/// This workspace's core, `mdns-sansio` (folder `mdns-proto`).
 pub mod ours {
-    use mdns_proto::wire::{Message, MessageWriter, NameRef, RData, RecordData, Rtype, Section};
-    use mdns_proto::Name;
+    use mdns_sansio::wire::{Message, MessageWriter, NameRef, RData, RecordData, Rtype, Section};
+    use mdns_sansio::Name;
 
     #[inline(always)]
     fn walk(n: &NameRef<'_>, acc: &mut usize) {
@@ -218,7 +218,7 @@ pub mod ours {
     pub struct Prepared {
         id: u16,
         flags: u16,
-        questions: Vec<(Name, Rtype, mdns_proto::wire::Class, bool)>,
+        questions: Vec<(Name, Rtype, mdns_sansio::wire::Class, bool)>,
         records: Vec<Rec>,
     }
 
@@ -226,7 +226,7 @@ pub mod ours {
         section: Section,
         name: Name,
         rtype: Rtype,
-        class: mdns_proto::wire::Class,
+        class: mdns_sansio::wire::Class,
         flush: bool,
         ttl: u32,
         data: RecordData,

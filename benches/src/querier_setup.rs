@@ -1,9 +1,9 @@
 //! Engines prepared for the querier benchmarks: a cache filled with N records, a
 //! browse holding 100 known answers.
 
-use mdns_proto::engine::{Config, Engine, IfAddr, InterfaceId, RecvMeta};
-use mdns_proto::wire::{Class, MessageWriter, RecordData, Section};
-use mdns_proto::{Instant, Name, ServiceType};
+use mdns_sansio::engine::{Config, Engine, IfAddr, InterfaceId, RecvMeta};
+use mdns_sansio::wire::{Class, MessageWriter, RecordData, Section};
+use mdns_sansio::{Instant, Name, ServiceType};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 

@@ -1,10 +1,10 @@
 //! Shared by the responder benchmark and its callgrind driver: an engine publishing
 //! `types × 10` services (one host, TXT with 5 keys) and the five queries measured.
 
-use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
-use mdns_proto::engine::{Config, Engine, IfAddr, InterfaceId, RecvMeta};
-use mdns_proto::wire::{Class, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{InstanceName, Instant, Name, ServiceType, Txt};
+use mdns_sansio::engine::responder::{HostRegistration, ServiceRegistration};
+use mdns_sansio::engine::{Config, Engine, IfAddr, InterfaceId, RecvMeta};
+use mdns_sansio::wire::{Class, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::{InstanceName, Instant, Name, ServiceType, Txt};
 use std::net::SocketAddr;
 use std::time::Duration;
 

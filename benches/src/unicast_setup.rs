@@ -10,9 +10,9 @@ use dnssd_unicast::client::{DomainConfig, RegId, ServiceRegistration, SubId, Tra
 use dnssd_unicast::wire::tsig::{self, SignParams};
 use dnssd_unicast::wire::types::SOA;
 use dnssd_unicast::{Algorithm, Client, ClientConfig, Event, TsigKey};
-use mdns_proto::sd::{InstanceName, ServiceType};
-use mdns_proto::wire::{Class, Header, Message, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::sd::{InstanceName, ServiceType};
+use mdns_sansio::wire::{Class, Header, Message, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::{Instant, Name};
 use std::net::SocketAddr;
 
 pub const SERVER: &str = "192.0.2.53:53";

@@ -11,7 +11,7 @@ use crate::client::{Client, ClientConfig, ConnId, Event, Transmit};
 use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use core::time::Duration;
-use mdns_proto::Instant;
+use mdns_sansio::Instant;
 use std::collections::hash_map::RandomState;
 use std::hash::{BuildHasher, Hasher};
 use std::io::{self, Read, Write};

@@ -16,7 +16,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use base64::Engine as _;
 use core::fmt;
-use mdns_proto::{Name, NameError};
+use mdns_sansio::{Name, NameError};
 use zeroize::Zeroizing;
 
 /// A TSIG algorithm this crate signs and verifies with (RFC 8945 §6).

@@ -6,7 +6,7 @@
 //! services with DNS UPDATE (RFC 2136) signed with TSIG (RFC 8945), against the servers
 //! a network already runs (BIND, Knot, ...).
 //!
-//! Like `mdns-proto`, whose wire reader and writer it builds on, the crate owns no
+//! Like `mdns-sansio`, whose wire reader and writer it builds on, the crate owns no
 //! socket, no clock and no OS randomness: datagrams, TCP bytes and timestamps go in;
 //! datagrams, TCP bytes, the next timer and events come out, in the style of
 //! `quinn-proto`. Same inputs, same seed, same outputs.
@@ -27,7 +27,7 @@
 //!   browse / resolve / host look-up / domain enumeration with refresh before expiry,
 //!   and publishing with DNS UPDATE and leases.
 //! - `backend` (feature `backend`): the client as the unicast backend of the client
-//!   layer (`mdns-client`), which the runtime adapters run: one API for `local.` and
+//!   layer (`mdns-sansio-client`), which the runtime adapters run: one API for `local.` and
 //!   every other domain.
 //!
 //! A browse, driven by hand (no socket: the caller moves the bytes):
@@ -35,7 +35,7 @@
 //! ```
 //! use dnssd_unicast::client::{DomainConfig, SubId, Transmit};
 //! use dnssd_unicast::{Client, ClientConfig, Instant};
-//! use mdns_proto::{sd::ServiceType, Name};
+//! use mdns_sansio::{sd::ServiceType, Name};
 //!
 //! let domain = Name::parse("example.com.").unwrap();
 //! let mut config = ClientConfig::default(); // or ClientConfig::system(): resolv.conf
@@ -69,4 +69,4 @@ pub mod wire;
 
 pub use client::{Client, ClientConfig, Event};
 pub use key::{Algorithm, KeyFileError, TsigKey};
-pub use mdns_proto::Instant;
+pub use mdns_sansio::Instant;

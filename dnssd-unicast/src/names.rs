@@ -4,14 +4,14 @@
 //! enumeration names (`b._dns-sd._udp.<domain>` and its four siblings, §11), with the
 //! reverse-mapping domains derived from the host's own addresses (§11).
 //!
-//! `mdns_proto::sd` validates service types and instance labels and builds their
+//! `mdns_sansio::sd` validates service types and instance labels and builds their
 //! names in `local.`; here the same labels go under any domain.
 
 use alloc::vec::Vec;
 use core::fmt;
 use core::net::IpAddr;
-use mdns_proto::sd::{InstanceName, ServiceType};
-use mdns_proto::{Name, NameError};
+use mdns_sansio::sd::{InstanceName, ServiceType};
+use mdns_sansio::{Name, NameError};
 
 /// `_service._proto.<domain>` (RFC 6763 §4.1), any subtype ignored.
 pub fn service_type_name(ty: &ServiceType, domain: &Name) -> Result<Name, NameError> {

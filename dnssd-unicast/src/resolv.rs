@@ -9,7 +9,7 @@
 
 use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
-use mdns_proto::Name;
+use mdns_sansio::Name;
 
 /// Name servers the C library uses from `resolv.conf` (its MAXNS).
 pub const MAX_NAMESERVERS: usize = 3;

@@ -1,4 +1,4 @@
-//! The client as the client layer's unicast backend (`mdns_client::Client` with a
+//! The client as the client layer's unicast backend (`mdns_sansio_client::Client` with a
 //! `UnicastBackend`), against the in-process server in simulated time: a request in a
 //! unicast domain gets the same events, under the same subscription id, as one in
 //! `local.` does; failures come typed. No sockets, no sleeps.
@@ -10,14 +10,14 @@ use dnssd_unicast::client::{DomainConfig, Transmit, UpdateError};
 use dnssd_unicast::wire::types::Rcode;
 use dnssd_unicast::{Algorithm, ClientConfig, TsigKey};
 use fake::{n, Zone};
-use mdns_client::{
+use mdns_sansio::engine::RegistrationFailure;
+use mdns_sansio::sd::{InstanceName, ServiceType};
+use mdns_sansio::wire::RecordData;
+use mdns_sansio::Instant;
+use mdns_sansio_client::{
     BrowseEvent, Client, Config, DomainEvent, DomainKind, Error, Event, RegistrationEvent, Request,
     ServiceInfo, SubscriptionId, UNICAST_DNS,
 };
-use mdns_proto::engine::RegistrationFailure;
-use mdns_proto::sd::{InstanceName, ServiceType};
-use mdns_proto::wire::RecordData;
-use mdns_proto::Instant;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -306,7 +306,7 @@ fn rfc2136_registration_events_rename_and_unregister_as_on_the_link() {
     // Published at box-mdns.<zone>, with the host's address.
     let srv = net.zone.rrset(
         &n("Web\\032Site\\032(2)._http._tcp.example.test."),
-        mdns_proto::wire::Rtype::SRV,
+        mdns_sansio::wire::Rtype::SRV,
     );
     assert!(
         matches!(&srv[..], [RecordData::Srv { port: 9090, target, .. }] if *target == n("box-mdns.example.test.")),
@@ -314,7 +314,7 @@ fn rfc2136_registration_events_rename_and_unregister_as_on_the_link() {
     );
     assert_eq!(
         net.zone
-            .rrset(&n("box-mdns.example.test."), mdns_proto::wire::Rtype::A),
+            .rrset(&n("box-mdns.example.test."), mdns_sansio::wire::Rtype::A),
         vec![RecordData::A([192, 0, 2, 10].into())]
     );
     net.client.unregister(net.now, id).unwrap();
@@ -327,7 +327,7 @@ fn rfc2136_registration_events_rename_and_unregister_as_on_the_link() {
         .zone
         .rrset(
             &n("Web\\032Site\\032(2)._http._tcp.example.test."),
-            mdns_proto::wire::Rtype::SRV
+            mdns_sansio::wire::Rtype::SRV
         )
         .is_empty());
     assert_eq!(net.client.subscription_count(), 0);
@@ -423,7 +423,7 @@ fn one_shot_queries_are_refused_with_a_typed_error() {
         .client
         .subscribe(
             net.now,
-            Request::query(n("h.example.test."), mdns_proto::wire::Rtype::A),
+            Request::query(n("h.example.test."), mdns_sansio::wire::Rtype::A),
         )
         .unwrap_err();
     let Error::Backend(e) = e else {

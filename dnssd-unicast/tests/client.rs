@@ -9,9 +9,9 @@ use dnssd_unicast::client::{
 };
 use dnssd_unicast::{Algorithm, Client, ClientConfig, TsigKey};
 use fake::{n, Fate, Net, Zone};
-use mdns_proto::sd::{InstanceName, ServiceType};
-use mdns_proto::wire::{Header, RecordData};
-use mdns_proto::Instant;
+use mdns_sansio::sd::{InstanceName, ServiceType};
+use mdns_sansio::wire::{Header, RecordData};
+use mdns_sansio::Instant;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -392,7 +392,7 @@ fn rfc2136_2_4_5_a_taken_name_renames_and_our_own_is_reclaimed() {
     assert_eq!(
         z.rrset(
             &n("Web._http._tcp.example.test."),
-            mdns_proto::wire::Rtype::SRV
+            mdns_sansio::wire::Rtype::SRV
         )
         .len(),
         1
@@ -400,13 +400,16 @@ fn rfc2136_2_4_5_a_taken_name_renames_and_our_own_is_reclaimed() {
     assert_eq!(
         z.rrset(
             &n("Mine._http._tcp.example.test."),
-            mdns_proto::wire::Rtype::TXT
+            mdns_sansio::wire::Rtype::TXT
         ),
         vec![RecordData::Txt(b"\x03v=1".as_slice().into())]
     );
     assert_eq!(
-        z.rrset(&n("_http._tcp.example.test."), mdns_proto::wire::Rtype::PTR)
-            .len(),
+        z.rrset(
+            &n("_http._tcp.example.test."),
+            mdns_sansio::wire::Rtype::PTR
+        )
+        .len(),
         3
     );
 }
@@ -524,7 +527,7 @@ fn rfc9664_4_leases_are_refreshed_at_80_percent_and_shutdown_deletes() {
     net.run_for(Duration::from_millis(10));
     assert_eq!(
         net.zone
-            .rrset(&n("me.example.test."), mdns_proto::wire::Rtype::A),
+            .rrset(&n("me.example.test."), mdns_sansio::wire::Rtype::A),
         vec![RecordData::A([192, 0, 2, 10].into())]
     );
     let now = net.now;

@@ -7,8 +7,8 @@ use mdns_testnet::dns as servers;
 use dnssd_unicast::blocking::BlockingDriver;
 use dnssd_unicast::client::{DomainConfig, Event, RegId, ServiceRegistration, SubId, UpdateError};
 use dnssd_unicast::{ClientConfig, TsigKey};
-use mdns_proto::sd::{InstanceName, ServiceType};
-use mdns_proto::Name;
+use mdns_sansio::sd::{InstanceName, ServiceType};
+use mdns_sansio::Name;
 use servers::{Kind, Server, KEY_NAME, KEY_SECRET};
 use std::time::Duration;
 

@@ -8,11 +8,11 @@
 extern crate alloc;
 
 use core::net::{IpAddr, Ipv4Addr, SocketAddr};
-use mdns_proto::engine::{
+use mdns_sansio::engine::{
     responder::{HostRegistration, ServiceRegistration},
     IfAddr, InterfaceId, RecvMeta, Transmit,
 };
-use mdns_proto::{Config, Engine, Event, InstanceName, Instant, Name, ServiceType, Txt, TxtEntry};
+use mdns_sansio::{Config, Engine, Event, InstanceName, Instant, Name, ServiceType, Txt, TxtEntry};
 
 /// The heap the firmware gives the allocator: the high-water mark of the hour in
 /// `src/bin/heap.rs` (run in an arena of this size), with room to spare.

@@ -12,13 +12,13 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
-use mdns_proto::engine::{
+use mdns_sansio::engine::responder::{HostRegistration, ServiceRegistration};
+use mdns_sansio::engine::{
     Config, Destination, Engine, Event, IfAddr, InterfaceId, RecvMeta, RegistrationId,
 };
-use mdns_proto::sd::{InstanceName, ServiceType, Txt};
-use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::sd::{InstanceName, ServiceType, Txt};
+use mdns_sansio::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::{Instant, Name};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;

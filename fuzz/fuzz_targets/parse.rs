@@ -4,7 +4,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mdns_proto::wire::{Message, NameRef, RData};
+use mdns_sansio::wire::{Message, NameRef, RData};
 
 fn walk(n: &NameRef<'_>) -> usize {
     let mut len = 1;
@@ -50,7 +50,7 @@ fuzz_target!(|data: &[u8]| {
             RData::Nsec { next, types } => {
                 walk(&next);
                 for t in 0..=300u16 {
-                    let _ = types.contains(mdns_proto::wire::Rtype(t));
+                    let _ = types.contains(mdns_sansio::wire::Rtype(t));
                 }
             }
             RData::Txt(t) => {

@@ -5,7 +5,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use mdns_proto::wire::{Message, MessageWriter, Rtype, WriteError};
+use mdns_sansio::wire::{Message, MessageWriter, Rtype, WriteError};
 
 fn pointers_backward(msg: &[u8]) {
     // Walk the framing of a message we wrote ourselves and check each pointer.

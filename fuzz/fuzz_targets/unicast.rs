@@ -14,9 +14,9 @@ use dnssd_unicast::wire::tsig::{self, TsigRecord};
 use dnssd_unicast::wire::update::UpdateView;
 use dnssd_unicast::{Algorithm, Client, ClientConfig, TsigKey};
 use libfuzzer_sys::fuzz_target;
-use mdns_proto::sd::{InstanceName, ServiceType};
-use mdns_proto::wire::{Message, Rtype};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::sd::{InstanceName, ServiceType};
+use mdns_sansio::wire::{Message, Rtype};
+use mdns_sansio::{Instant, Name};
 use std::net::SocketAddr;
 
 fn wire(data: &[u8]) {

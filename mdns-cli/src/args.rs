@@ -6,9 +6,9 @@ use std::net::{SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use mdns_proto::sd::{InstanceName, ServiceType, TxtEntry};
-use mdns_proto::wire::Rtype;
-use mdns_proto::Name;
+use mdns_sansio::sd::{InstanceName, ServiceType, TxtEntry};
+use mdns_sansio::wire::Rtype;
+use mdns_sansio::Name;
 
 /// Multicast DNS service discovery: browse, resolve and publish services on the local
 /// network.

@@ -453,8 +453,8 @@ impl Context<'_> {
 
     fn query(
         &mut self,
-        name: &mdns_proto::Name,
-        rtype: mdns_proto::wire::Rtype,
+        name: &mdns_sansio::Name,
+        rtype: mdns_sansio::wire::Rtype,
     ) -> Result<(), String> {
         let answers = self
             .mdns
@@ -490,13 +490,13 @@ fn record_line(r: &AnswerRecord) -> Line {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mdns_proto::wire::RecordData;
+    use mdns_sansio::wire::RecordData;
 
     #[test]
     fn record_lines_carry_data_as_dig_prints_it() {
         let record = |data: RecordData| AnswerRecord {
-            name: mdns_proto::Name::parse("box.local").unwrap(),
-            rtype: data.rtype().unwrap_or(mdns_proto::wire::Rtype(99)),
+            name: mdns_sansio::Name::parse("box.local").unwrap(),
+            rtype: data.rtype().unwrap_or(mdns_sansio::wire::Rtype(99)),
             ttl: 120,
             cache_flush: true,
             data,
@@ -511,16 +511,16 @@ mod tests {
             priority: 0,
             weight: 5,
             port: 80,
-            target: mdns_proto::Name::parse("box.local").unwrap(),
+            target: mdns_sansio::Name::parse("box.local").unwrap(),
         };
         assert_eq!(data(record(srv)), "0 5 80 box.local.");
         let txt = RecordData::Txt(b"\x03a=b\x01c".as_slice().into());
         assert_eq!(data(record(txt)), "\"a=b\" \"c\"");
         let nsec = RecordData::Nsec {
-            next: mdns_proto::Name::parse("box.local").unwrap(),
-            types: mdns_proto::wire::NsecBitmap::build(&[
-                mdns_proto::wire::Rtype::A,
-                mdns_proto::wire::Rtype::TXT,
+            next: mdns_sansio::Name::parse("box.local").unwrap(),
+            types: mdns_sansio::wire::NsecBitmap::build(&[
+                mdns_sansio::wire::Rtype::A,
+                mdns_sansio::wire::Rtype::TXT,
             ]),
         };
         assert_eq!(data(record(nsec)), "box.local. A TXT");

@@ -23,8 +23,8 @@ use crate::error::Error;
 use crate::event::Event;
 use crate::id::SubscriptionId;
 use crate::request::Request;
-use mdns_proto::sd::Txt;
-use mdns_proto::Instant;
+use mdns_sansio::sd::Txt;
+use mdns_sansio::Instant;
 
 /// A source of answers for requests outside the mDNS domains. Sans-IO like the
 /// engine: time comes in as `now`; timers go out through

@@ -13,10 +13,10 @@
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 
-use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
-use mdns_proto::engine::{IfAddr, InterfaceId, QueryId, RecvMeta, RegistrationId, Transmit};
-use mdns_proto::sd::{InstanceName, Txt};
-use mdns_proto::{Engine, Instant, Name};
+use mdns_sansio::engine::responder::{HostRegistration, ServiceRegistration};
+use mdns_sansio::engine::{IfAddr, InterfaceId, QueryId, RecvMeta, RegistrationId, Transmit};
+use mdns_sansio::sd::{InstanceName, Txt};
+use mdns_sansio::{Engine, Instant, Name};
 
 use crate::backend::{Backend, NoBackend};
 use crate::config::{Config, MAX_QUEUED_EVENTS};
@@ -78,7 +78,7 @@ pub struct Client<B: Backend = NoBackend> {
     /// Engine registrations whose goodbyes are still going out.
     pub(crate) leaving: BTreeSet<RegistrationId>,
     events: VecDeque<(SubscriptionId, Event)>,
-    engine_events: VecDeque<mdns_proto::Event>,
+    engine_events: VecDeque<mdns_sansio::Event>,
     pub(crate) stats: Stats,
     /// Set by `shutdown`: until when goodbyes are waited for.
     shutdown: Option<Instant>,
@@ -423,7 +423,7 @@ impl<B: Backend> Client<B> {
     /// The next event the engine reported, if [`Config::keep_engine_events`] is set:
     /// every one, routed or not, in order.
     #[must_use]
-    pub fn poll_engine_event(&mut self) -> Option<mdns_proto::Event> {
+    pub fn poll_engine_event(&mut self) -> Option<mdns_sansio::Event> {
         self.engine_events.pop_front()
     }
 

@@ -3,7 +3,7 @@
 
 use core::time::Duration;
 
-use mdns_proto::Name;
+use mdns_sansio::Name;
 
 /// How long a resolve or host lookup keeps collecting after its first answer.
 ///
@@ -27,7 +27,7 @@ pub const MAX_QUEUED_EVENTS: usize = 4096;
 #[non_exhaustive]
 pub struct Config {
     /// Settings of the mDNS engine the client runs.
-    pub engine: mdns_proto::Config,
+    pub engine: mdns_sansio::Config,
     /// The host name registered services point at when their
     /// [`ServiceInfo::host`](crate::ServiceInfo) is `None` (`myhost.local.`).
     pub host_name: Name,
@@ -44,7 +44,7 @@ impl Config {
     /// The defaults, with services pointing at `host_name`.
     pub fn new(host_name: Name) -> Self {
         Config {
-            engine: mdns_proto::Config::default(),
+            engine: mdns_sansio::Config::default(),
             host_name,
             answer_linger: ANSWER_LINGER,
             shutdown_bound: SHUTDOWN_BOUND,
@@ -53,7 +53,7 @@ impl Config {
     }
 
     /// The same with engine settings `engine`.
-    pub fn with_engine(mut self, engine: mdns_proto::Config) -> Self {
+    pub fn with_engine(mut self, engine: mdns_sansio::Config) -> Self {
         self.engine = engine;
         self
     }

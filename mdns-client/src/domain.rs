@@ -3,7 +3,7 @@
 
 use alloc::vec::Vec;
 
-use mdns_proto::Name;
+use mdns_sansio::Name;
 
 /// `local.`, the domain of multicast DNS (RFC 6762 §3).
 pub fn local_domain() -> Name {

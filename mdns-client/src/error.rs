@@ -1,15 +1,15 @@
 //! [`Error`]: why the client layer refused a request or ended a subscription. Every
 //! variant carries the typed error of the layer below it (the engine's
 //! [`QueryError`], [`RegisterError`], [`RegistrationError`], the name checks of
-//! [`mdns_proto::sd`]); none is a string.
+//! [`mdns_sansio::sd`]); none is a string.
 
 use core::fmt;
 
-use mdns_proto::engine::responder::{RegisterError, RegistrationError};
-use mdns_proto::engine::QueryError;
-use mdns_proto::name::NameError;
-use mdns_proto::sd::{InstanceNameError, ServiceTypeError, TxtError};
-use mdns_proto::Name;
+use mdns_sansio::engine::responder::{RegisterError, RegistrationError};
+use mdns_sansio::engine::QueryError;
+use mdns_sansio::name::NameError;
+use mdns_sansio::sd::{InstanceNameError, ServiceTypeError, TxtError};
+use mdns_sansio::Name;
 
 use crate::backend_error::BackendError;
 use crate::id::SubscriptionId;

@@ -12,9 +12,9 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::IpAddr;
 
-use mdns_proto::engine::{AnswerRecord, InterfaceId, RegistrationFailure};
-use mdns_proto::sd::{InstanceName, ServiceType, Txt};
-use mdns_proto::Name;
+use mdns_sansio::engine::{AnswerRecord, InterfaceId, RegistrationFailure};
+use mdns_sansio::sd::{InstanceName, ServiceType, Txt};
+use mdns_sansio::Name;
 
 use crate::backend_error::BackendError;
 use crate::error::Error;
@@ -90,7 +90,7 @@ pub struct ResolvedService {
 impl ResolvedService {
     /// From the engine's form; `None` if the instance name is not a service instance
     /// name (`<Instance>.<_service>.<_proto>.local.`).
-    pub fn from_engine(s: mdns_proto::engine::ResolvedService) -> Option<Self> {
+    pub fn from_engine(s: mdns_sansio::engine::ResolvedService) -> Option<Self> {
         let (instance, service_type) = InstanceName::split(&s.instance).ok()?;
         Some(ResolvedService {
             instance,

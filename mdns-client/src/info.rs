@@ -4,8 +4,8 @@
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
-use mdns_proto::sd::{InstanceName, ServiceType, Txt, TxtEntry, TxtError};
-use mdns_proto::Name;
+use mdns_sansio::sd::{InstanceName, ServiceType, Txt, TxtEntry, TxtError};
+use mdns_sansio::Name;
 
 use crate::domain::local_domain;
 use crate::error::Error;
@@ -32,7 +32,7 @@ pub struct ServiceInfo {
     /// another domain needs a unicast [`Backend`](crate::Backend).
     pub domain: Name,
     /// On a name conflict, pick a new name (`Kitchen (2)`, RFC 6762 §9) rather than
-    /// fail with [`RegistrationFailure::Conflict`](mdns_proto::engine::RegistrationFailure).
+    /// fail with [`RegistrationFailure::Conflict`](mdns_sansio::engine::RegistrationFailure).
     /// True unless set otherwise.
     pub allow_rename: bool,
 }

@@ -1,10 +1,10 @@
-//! `mdns-client`: the sans-IO client layer between an application and the protocol
+//! `mdns-sansio-client`: the sans-IO client layer between an application and the protocol
 //! engines. What an application asks for (browse, browse-and-resolve, resolve, host
 //! lookup and watch, service type enumeration, one-shot queries, registrations) becomes
 //! a subscription with a [`SubscriptionId`]; what the network says comes back as typed
 //! [`Event`]s addressed to those ids.
 //!
-//! A [`Client`] owns the mDNS [`Engine`](mdns_proto::Engine) and does what the engine
+//! A [`Client`] owns the mDNS [`Engine`](mdns_sansio::Engine) and does what the engine
 //! leaves to its user: it routes each engine event to its subscription, resolves what a
 //! resolving browse finds (and stops when the instance is gone), collects the answers
 //! of a one-shot resolve or host lookup for [`ANSWER_LINGER`] after the first, ends
@@ -20,8 +20,8 @@
 //! The layer sits above the mDNS engine *and* above a unicast DNS client: a request in
 //! a domain other than `local.` goes, under the same id and with the same events, to a
 //! [`Backend`] (see [`backend`](Backend)) that a unicast DNS-SD crate implements. Inside
-//! `mdns-proto` it would make the multicast core know about unicast DNS; here it
-//! depends on `mdns-proto`'s public API only, and a unicast crate depends on this one
+//! `mdns-sansio` (the core) it would make the multicast core know about unicast DNS; here it
+//! depends on `mdns-sansio`'s public API only, and a unicast crate depends on this one
 //! for the trait. It is `no_std` + `alloc` like the core.
 //!
 //! # Map
@@ -52,8 +52,8 @@
 //!
 //! ```
 //! use core::time::Duration;
-//! use mdns_client::{Client, Config, Event, Request};
-//! use mdns_proto::{Instant, Name, ServiceType};
+//! use mdns_sansio_client::{Client, Config, Event, Request};
+//! use mdns_sansio::{Instant, Name, ServiceType};
 //!
 //! let mut client = Client::new(Config::new(Name::parse("me.local.").unwrap()));
 //! let ty = ServiceType::new("_http._tcp").unwrap();

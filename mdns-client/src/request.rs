@@ -7,9 +7,9 @@
 
 use core::time::Duration;
 
-use mdns_proto::sd::{InstanceName, ServiceType};
-use mdns_proto::wire::Rtype;
-use mdns_proto::Name;
+use mdns_sansio::sd::{InstanceName, ServiceType};
+use mdns_sansio::wire::Rtype;
+use mdns_sansio::Name;
 
 use crate::domain::{is_mdns_name, local_domain};
 use crate::info::ServiceInfo;

@@ -5,9 +5,9 @@
 
 use alloc::vec::Vec;
 
-use mdns_proto::engine::{Event as EngineEvent, QueryId, RegistrationId};
-use mdns_proto::sd::{InstanceName, ServiceType};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::engine::{Event as EngineEvent, QueryId, RegistrationId};
+use mdns_sansio::sd::{InstanceName, ServiceType};
+use mdns_sansio::{Instant, Name};
 
 use crate::backend::Backend;
 use crate::client::{Client, RegOwner};

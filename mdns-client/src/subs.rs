@@ -6,9 +6,9 @@ use alloc::collections::{BTreeMap, BTreeSet};
 use alloc::vec::Vec;
 use core::net::IpAddr;
 
-use mdns_proto::engine::{InterfaceId, QueryId, RegistrationId};
-use mdns_proto::sd::InstanceName;
-use mdns_proto::{Instant, Name};
+use mdns_sansio::engine::{InterfaceId, QueryId, RegistrationId};
+use mdns_sansio::sd::InstanceName;
+use mdns_sansio::{Instant, Name};
 
 use crate::event::ResolvedService;
 use crate::request::Request;

@@ -9,12 +9,12 @@ use core::time::Duration;
 use std::collections::VecDeque;
 
 use harness::*;
-use mdns_client::{
+use mdns_sansio::sd::Txt;
+use mdns_sansio::{InstanceName, Instant, ServiceType};
+use mdns_sansio_client::{
     Backend, BackendError, BrowseEvent, Client, Error, Event, RegistrationEvent, Request,
     ServiceInfo, SubscriptionId,
 };
-use mdns_proto::sd::Txt;
-use mdns_proto::{InstanceName, Instant, ServiceType};
 
 /// A scripted backend: records every call, hands out the events a test queues.
 #[derive(Debug, Default)]
@@ -106,7 +106,7 @@ fn backend_events_come_back_under_the_same_id() {
     let found = Event::Browse(BrowseEvent::Found {
         instance: InstanceName::new("Far").unwrap(),
         service_type: ty(),
-        interface: mdns_proto::engine::InterfaceId(0),
+        interface: mdns_sansio::engine::InterfaceId(0),
     });
     net.run_ms(10);
     net.client

@@ -6,10 +6,10 @@
 mod harness;
 
 use harness::*;
-use mdns_client::{Client, Error, Event, RegistrationEvent, Request, ServiceInfo};
-use mdns_proto::engine::RegistrationFailure;
-use mdns_proto::wire::Rtype;
-use mdns_proto::Txt;
+use mdns_sansio::engine::RegistrationFailure;
+use mdns_sansio::wire::Rtype;
+use mdns_sansio::Txt;
+use mdns_sansio_client::{Client, Error, Event, RegistrationEvent, Request, ServiceInfo};
 
 fn kitchen() -> ServiceInfo {
     ServiceInfo::builder("Kitchen", "_http._tcp", 80)
@@ -18,7 +18,7 @@ fn kitchen() -> ServiceInfo {
         .unwrap()
 }
 
-fn reg_events(net: &Net, id: mdns_client::SubscriptionId) -> Vec<RegistrationEvent> {
+fn reg_events(net: &Net, id: mdns_sansio_client::SubscriptionId) -> Vec<RegistrationEvent> {
     net.events_of(id)
         .into_iter()
         .map(|(_, e)| match e {
@@ -28,8 +28,8 @@ fn reg_events(net: &Net, id: mdns_client::SubscriptionId) -> Vec<RegistrationEve
         .collect()
 }
 
-fn label(s: &str) -> mdns_proto::InstanceName {
-    mdns_proto::InstanceName::new(s).unwrap()
+fn label(s: &str) -> mdns_sansio::InstanceName {
+    mdns_sansio::InstanceName::new(s).unwrap()
 }
 
 #[test]
@@ -102,7 +102,7 @@ fn conflict_without_rename_fails_with_the_engines_reason() {
     assert!(!net.client.is_active(r));
     // Its host name went with it (it was the only service on it): the name is free
     // for a new host registration on the engine.
-    let host = mdns_proto::engine::responder::HostRegistration::builder(name("me.local."))
+    let host = mdns_sansio::engine::responder::HostRegistration::builder(name("me.local."))
         .build()
         .unwrap();
     assert!(net.client.engine_mut().register_host(net.now, host).is_ok());
@@ -212,7 +212,7 @@ fn registration_errors_are_typed() {
     assert!(
         matches!(
             e,
-            Error::Register(mdns_proto::engine::responder::RegisterError::NameInUse { .. })
+            Error::Register(mdns_sansio::engine::responder::RegisterError::NameInUse { .. })
         ),
         "{e:?}"
     );
@@ -240,7 +240,7 @@ fn same_inputs_same_bytes() {
             net.subscribe(Request::register(info));
         }
         net.subscribe(Request::browse_resolving(
-            mdns_proto::ServiceType::new("_http._tcp").unwrap(),
+            mdns_sansio::ServiceType::new("_http._tcp").unwrap(),
         ));
         net.run_ms(4000);
         net.recv(&service("Kitchen", 80, Some("10.0.0.9"), Some("fe80::9")));

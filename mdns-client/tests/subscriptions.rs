@@ -8,9 +8,9 @@ mod harness;
 use core::time::Duration;
 
 use harness::*;
-use mdns_client::{BrowseEvent, Error, Event, HostEvent, Request, TypeEvent};
-use mdns_proto::wire::Rtype;
-use mdns_proto::{InstanceName, ServiceType};
+use mdns_sansio::wire::Rtype;
+use mdns_sansio::{InstanceName, ServiceType};
+use mdns_sansio_client::{BrowseEvent, Error, Event, HostEvent, Request, TypeEvent};
 
 fn ty() -> ServiceType {
     ServiceType::new("_http._tcp").unwrap()
@@ -188,7 +188,7 @@ fn unsubscribe_drops_events_already_queued_and_answers_in_flight() {
     let bytes = service("Kitchen", 80, Some("10.0.0.9"), None);
     net.client.handle_datagram(
         meta_now,
-        mdns_proto::engine::RecvMeta {
+        mdns_sansio::engine::RecvMeta {
             source: format!("{PEER}:5353").parse().unwrap(),
             interface: IF,
             multicast: true,
@@ -282,7 +282,7 @@ fn bad_requests_are_typed_errors() {
     // The engine's query limit surfaces as its own typed error.
     let mut cfg = config(9);
     cfg.engine.max_queries = 1;
-    let mut small = Net::with_client(mdns_client::Client::new(cfg));
+    let mut small = Net::with_client(mdns_sansio_client::Client::new(cfg));
     small.subscribe(Request::browse(ty()));
     let e = small
         .client

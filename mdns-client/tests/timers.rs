@@ -8,8 +8,8 @@ mod harness;
 use core::time::Duration;
 
 use harness::*;
-use mdns_client::{Error, Event, Request, ServiceInfo, ANSWER_LINGER, SHUTDOWN_BOUND};
-use mdns_proto::{InstanceName, ServiceType};
+use mdns_sansio::{InstanceName, ServiceType};
+use mdns_sansio_client::{Error, Event, Request, ServiceInfo, ANSWER_LINGER, SHUTDOWN_BOUND};
 
 fn resolve_kitchen(timeout: Duration) -> Request {
     Request::resolve(
@@ -20,7 +20,7 @@ fn resolve_kitchen(timeout: Duration) -> Request {
 }
 
 /// The one event of a one-shot, and when it came.
-fn only_event(net: &Net, id: mdns_client::SubscriptionId) -> (mdns_proto::Instant, Event) {
+fn only_event(net: &Net, id: mdns_sansio_client::SubscriptionId) -> (mdns_sansio::Instant, Event) {
     let ev = net.events_of(id);
     assert_eq!(ev.len(), 1, "{ev:?}");
     assert!(!net.client.is_active(id));
@@ -170,10 +170,10 @@ fn rfc6762_10_1_shutdown_ends_when_goodbyes_are_out() {
     let bye = net.sent_since(t);
     assert!(bye
         .iter()
-        .any(|s| s.is_goodbye_for(KITCHEN, mdns_proto::wire::Rtype::SRV)));
+        .any(|s| s.is_goodbye_for(KITCHEN, mdns_sansio::wire::Rtype::SRV)));
     assert!(bye
         .iter()
-        .any(|s| s.is_goodbye_for("me.local.", mdns_proto::wire::Rtype::A)));
+        .any(|s| s.is_goodbye_for("me.local.", mdns_sansio::wire::Rtype::A)));
     assert!(net.client.poll_timeout().is_none_or(|p| p > t));
 }
 

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 
-use mdns_proto::engine::{Family, IfAddr, InterfaceId};
+use mdns_sansio::engine::{Family, IfAddr, InterfaceId};
 
 use crate::iface::ActiveInterface;
 

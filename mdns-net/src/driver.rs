@@ -27,11 +27,11 @@ use std::io;
 use std::net::Ipv4Addr;
 use std::time::Duration;
 
-use mdns_proto::engine::{
+use mdns_sansio::engine::{
     Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit, MAX_MDNS_PACKET_LEN,
 };
-use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
-use mdns_proto::Instant;
+use mdns_sansio::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
+use mdns_sansio::Instant;
 
 use crate::arrival::arrival_interface;
 use crate::iface::{ActiveInterface, Interface, InterfaceConfig, InterfaceEvent, InterfaceSet};
@@ -47,7 +47,7 @@ const RECV_BUDGET: usize = 64;
 /// Rounds of "run due timer, drain transmits" per [`Driver::poll_io`] call.
 const TIMER_ROUNDS: usize = 8;
 
-/// What the driver needs from a protocol core. `mdns_proto::engine::Engine` has these as
+/// What the driver needs from a protocol core. `mdns_sansio::engine::Engine` has these as
 /// inherent methods with the same signatures; tests use fakes.
 ///
 /// Contract (the quinn-proto one): after any `handle_*` or `interface_*` call, the
@@ -598,24 +598,24 @@ impl<C: Core> Driver<C> {
 
 /// The protocol engine is the core every adapter runs. `interface_up` on an address
 /// change replaces the engine's address list for that interface.
-impl Core for mdns_proto::Engine {
+impl Core for mdns_sansio::Engine {
     fn handle_datagram(&mut self, now: Instant, meta: RecvMeta, data: &[u8]) {
-        mdns_proto::Engine::handle_datagram(self, now, meta, data)
+        mdns_sansio::Engine::handle_datagram(self, now, meta, data)
     }
     fn handle_timeout(&mut self, now: Instant) {
-        mdns_proto::Engine::handle_timeout(self, now)
+        mdns_sansio::Engine::handle_timeout(self, now)
     }
     fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
-        mdns_proto::Engine::poll_transmit(self, now, buf)
+        mdns_sansio::Engine::poll_transmit(self, now, buf)
     }
     fn poll_timeout(&self) -> Option<Instant> {
-        mdns_proto::Engine::poll_timeout(self)
+        mdns_sansio::Engine::poll_timeout(self)
     }
     fn interface_up(&mut self, now: Instant, id: InterfaceId, addrs: &[IfAddr]) {
-        mdns_proto::Engine::interface_up(self, now, id, addrs)
+        mdns_sansio::Engine::interface_up(self, now, id, addrs)
     }
     fn interface_down(&mut self, now: Instant, id: InterfaceId) {
-        mdns_proto::Engine::interface_down(self, now, id)
+        mdns_sansio::Engine::interface_down(self, now, id)
     }
 }
 
@@ -652,24 +652,24 @@ impl Groups for SocketGroups<'_> {
 
 /// The client layer is the core every adapter runs: it owns the engine and routes what
 /// the engine reports to subscriptions; its timers fold into its `poll_timeout`.
-impl<B: mdns_client::Backend> Core for mdns_client::Client<B> {
+impl<B: mdns_sansio_client::Backend> Core for mdns_sansio_client::Client<B> {
     fn handle_datagram(&mut self, now: Instant, meta: RecvMeta, data: &[u8]) {
-        mdns_client::Client::handle_datagram(self, now, meta, data)
+        mdns_sansio_client::Client::handle_datagram(self, now, meta, data)
     }
     fn handle_timeout(&mut self, now: Instant) {
-        mdns_client::Client::handle_timeout(self, now)
+        mdns_sansio_client::Client::handle_timeout(self, now)
     }
     fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
-        mdns_client::Client::poll_transmit(self, now, buf)
+        mdns_sansio_client::Client::poll_transmit(self, now, buf)
     }
     fn poll_timeout(&self) -> Option<Instant> {
-        mdns_client::Client::poll_timeout(self)
+        mdns_sansio_client::Client::poll_timeout(self)
     }
     fn interface_up(&mut self, now: Instant, id: InterfaceId, addrs: &[IfAddr]) {
-        mdns_client::Client::interface_up(self, now, id, addrs)
+        mdns_sansio_client::Client::interface_up(self, now, id, addrs)
     }
     fn interface_down(&mut self, now: Instant, id: InterfaceId) {
-        mdns_client::Client::interface_down(self, now, id)
+        mdns_sansio_client::Client::interface_down(self, now, id)
     }
 }
 

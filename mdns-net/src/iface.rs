@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
-use mdns_proto::engine::{IfAddr, InterfaceId};
+use mdns_sansio::engine::{IfAddr, InterfaceId};
 
 /// One network interface as the OS reports it.
 #[derive(Clone, Debug, PartialEq, Eq)]

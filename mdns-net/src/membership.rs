@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
 
-use mdns_proto::engine::{Family, IfAddr, InterfaceId};
-use mdns_proto::Instant;
+use mdns_sansio::engine::{Family, IfAddr, InterfaceId};
+use mdns_sansio::Instant;
 
 use crate::iface::ActiveInterface;
 use crate::watch::backoff;

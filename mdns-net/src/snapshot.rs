@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv6Addr};
 
-use mdns_proto::engine::{IfAddr, InterfaceId};
+use mdns_sansio::engine::{IfAddr, InterfaceId};
 
 use crate::iface::Interface;
 

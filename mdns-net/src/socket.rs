@@ -18,7 +18,7 @@ use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::atomic::AtomicU64;
 
-use mdns_proto::engine::{Family, SourcePort, MDNS_PORT};
+use mdns_sansio::engine::{Family, SourcePort, MDNS_PORT};
 use socket2::{Domain, Protocol, Socket, Type};
 
 use crate::cmsg::PacketInfo;

@@ -15,7 +15,7 @@
 use std::io;
 use std::time::Duration;
 
-use mdns_proto::Instant;
+use mdns_sansio::Instant;
 
 use crate::iface::Interface;
 use crate::sys::BorrowedSource;

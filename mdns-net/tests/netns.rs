@@ -13,10 +13,10 @@ use mdns_net::{
     wait_fds, Clock, Config, Core, Driver, Interface, InterfaceSource, Next, Skip, SnapshotError,
     SourceId,
 };
-use mdns_proto::engine::{
+use mdns_sansio::engine::{
     Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit,
 };
-use mdns_proto::Instant;
+use mdns_sansio::Instant;
 use mdns_testnet::{capable, Lan, Netns};
 
 /// Records everything; sends what the test queues.

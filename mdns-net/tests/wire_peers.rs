@@ -22,10 +22,10 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::{Duration, Instant as StdInstant};
 
 use mdns_net::{wait_fds, BorrowedSource, Config, Core, Driver, InterfaceWatcher};
-use mdns_proto::engine::{
+use mdns_sansio::engine::{
     Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort, Transmit,
 };
-use mdns_proto::Instant;
+use mdns_sansio::Instant;
 
 #[derive(Default)]
 struct Fake {

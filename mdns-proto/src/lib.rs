@@ -1,4 +1,4 @@
-//! `mdns-proto`: a sans-IO core for Multicast DNS (RFC 6762) and DNS-Based Service
+//! `mdns-sansio`: a sans-IO core for Multicast DNS (RFC 6762) and DNS-Based Service
 //! Discovery (RFC 6763).
 //!
 //! The crate owns no sockets, no clock, no threads and no OS randomness. It takes

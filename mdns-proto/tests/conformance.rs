@@ -4,10 +4,10 @@
 
 mod common;
 use common::*;
-use mdns_proto::engine::responder::{HostRegistration, InterfaceSelection};
-use mdns_proto::engine::{Destination, Event, RegistrationFailure};
-use mdns_proto::wire::{RecordData, Rtype, Section};
-use mdns_proto::Instant;
+use mdns_sansio::engine::responder::{HostRegistration, InterfaceSelection};
+use mdns_sansio::engine::{Destination, Event, RegistrationFailure};
+use mdns_sansio::wire::{RecordData, Rtype, Section};
+use mdns_sansio::Instant;
 
 const HOST: &str = "myhost.local.";
 const INST: &str = "Kitchen._http._tcp.local.";

@@ -5,7 +5,7 @@
 #[path = "wire_common.rs"]
 mod wire_common;
 
-use mdns_proto::wire::{Message, RData, Section};
+use mdns_sansio::wire::{Message, RData, Section};
 use wire_common::{rebuild, CORPUS};
 
 #[test]
@@ -63,8 +63,8 @@ fn service_response_has_the_expected_content() {
     match recs[5].rdata {
         RData::Nsec { next, types } => {
             assert!(next.eq_ref(&recs[5].name));
-            assert!(types.contains(mdns_proto::wire::Rtype::TXT));
-            assert!(types.contains(mdns_proto::wire::Rtype::SRV));
+            assert!(types.contains(mdns_sansio::wire::Rtype::TXT));
+            assert!(types.contains(mdns_sansio::wire::Rtype::SRV));
         }
         other => panic!("expected NSEC, got {other:?}"),
     }

@@ -4,10 +4,10 @@
 mod common;
 
 use common::*;
-use mdns_proto::engine::{Config, Engine, Event, RecvMeta, MAX_QUEUED_EVENTS};
-use mdns_proto::rand::Rng;
-use mdns_proto::wire::RecordData;
-use mdns_proto::Instant;
+use mdns_sansio::engine::{Config, Engine, Event, RecvMeta, MAX_QUEUED_EVENTS};
+use mdns_sansio::rand::Rng;
+use mdns_sansio::wire::RecordData;
+use mdns_sansio::Instant;
 use std::net::Ipv4Addr;
 
 fn browse_with_three_services(config: Config) -> Net {

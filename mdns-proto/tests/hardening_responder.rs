@@ -6,9 +6,9 @@
 mod common;
 
 use common::*;
-use mdns_proto::engine::{Destination, Event, RecvMeta};
-use mdns_proto::wire::{Message, Rtype, Section};
-use mdns_proto::Instant;
+use mdns_sansio::engine::{Destination, Event, RecvMeta};
+use mdns_sansio::wire::{Message, Rtype, Section};
+use mdns_sansio::Instant;
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 

@@ -4,9 +4,9 @@
 mod common;
 
 use common::*;
-use mdns_proto::engine::{Destination, Event, SourcePort};
-use mdns_proto::wire::{RecordData, Rtype};
-use mdns_proto::Instant;
+use mdns_sansio::engine::{Destination, Event, SourcePort};
+use mdns_sansio::wire::{RecordData, Rtype};
+use mdns_sansio::Instant;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
@@ -578,7 +578,7 @@ fn rfc6762_6_1_nsec_stops_asking_for_a_type_the_name_lacks() {
     h.run_until(ms(200));
     let nsec = RecordData::Nsec {
         next: name("box.local"),
-        types: mdns_proto::wire::NsecBitmap::build(&[Rtype::A]),
+        types: mdns_sansio::wire::NsecBitmap::build(&[Rtype::A]),
     };
     h.recv(&response(&[
         a("box.local", "10.0.0.5", 120),

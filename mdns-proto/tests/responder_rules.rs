@@ -2,12 +2,12 @@
 
 mod common;
 use common::*;
-use mdns_proto::engine::responder::{
+use mdns_sansio::engine::responder::{
     HostRegistration, InterfaceSelection, RegisterError, RegistrationError, ServiceRegistration,
 };
-use mdns_proto::engine::{Destination, Event, RegistrationFailure};
-use mdns_proto::wire::{Rtype, Section};
-use mdns_proto::{InstanceName, Instant, ServiceType, Txt};
+use mdns_sansio::engine::{Destination, Event, RegistrationFailure};
+use mdns_sansio::wire::{Rtype, Section};
+use mdns_sansio::{InstanceName, Instant, ServiceType, Txt};
 use std::net::SocketAddr;
 
 const HOST: &str = "myhost.local.";
@@ -624,7 +624,7 @@ fn flood_of_queries_keeps_state_bounded() {
         let src = std::net::SocketAddr::new(ip.into(), 5353);
         net.engine.handle_datagram(
             net.now,
-            mdns_proto::engine::RecvMeta {
+            mdns_sansio::engine::RecvMeta {
                 source: src,
                 interface: IF,
                 multicast: true,
@@ -648,7 +648,7 @@ fn rfc6762_6_2_interface_selection() {
     let mut net = Net::new(17);
     let reg = HostRegistration::builder(name(HOST))
         .interfaces(InterfaceSelection::Only(vec![
-            mdns_proto::engine::InterfaceId(9),
+            mdns_sansio::engine::InterfaceId(9),
         ]))
         .build()
         .unwrap();

@@ -7,9 +7,9 @@
 
 mod common;
 use common::*;
-use mdns_proto::engine::{Event, RegistrationId};
-use mdns_proto::wire::{RecordData, Rtype};
-use mdns_proto::Instant;
+use mdns_sansio::engine::{Event, RegistrationId};
+use mdns_sansio::wire::{RecordData, Rtype};
+use mdns_sansio::Instant;
 
 const HOST: &str = "myhost.local.";
 const INST: &str = "Kitchen._http._tcp.local.";

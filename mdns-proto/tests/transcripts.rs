@@ -6,7 +6,7 @@
 
 mod common;
 use common::*;
-use mdns_proto::wire::Rtype;
+use mdns_sansio::wire::Rtype;
 
 const REGISTRATION: &str = "\
 [     0 ms] event ProbingStarted myhost.local.

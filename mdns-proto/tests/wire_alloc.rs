@@ -8,8 +8,8 @@
 mod common;
 
 use common::{decode_all, CAPTURED, CORPUS};
-use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::Name;
+use mdns_sansio::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::Name;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{check_pointers_backward, decode_all, rebuild, CAPTURED};
-use mdns_proto::wire::{Class, Message, RData, Record, Rtype, Section};
+use mdns_sansio::wire::{Class, Message, RData, Record, Rtype, Section};
 
 fn packet(name: &str) -> &'static [u8] {
     CAPTURED.iter().find(|(n, _)| *n == name).unwrap().1

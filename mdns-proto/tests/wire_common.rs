@@ -2,7 +2,7 @@
 //! own it only checks that the fixtures are there).
 #![allow(dead_code)]
 
-use mdns_proto::wire::{Message, MessageWriter, RData, Rtype, HEADER_LEN};
+use mdns_sansio::wire::{Message, MessageWriter, RData, Rtype, HEADER_LEN};
 
 /// The benchmark corpus (shared/corpus).
 pub const CORPUS: &[(&str, &[u8])] = &[
@@ -85,7 +85,7 @@ pub fn decode_all(packet: &[u8]) -> Decoded {
         d.errors += 1;
         return d;
     };
-    let walk = |d: &mut Decoded, n: &mdns_proto::wire::NameRef<'_>| {
+    let walk = |d: &mut Decoded, n: &mdns_sansio::wire::NameRef<'_>| {
         for l in n.labels() {
             d.labels += 1;
             d.bytes += l.len();
@@ -229,8 +229,8 @@ fn fixtures_are_present() {
 
 /// Generated message content for the property tests.
 pub mod gen {
-    use mdns_proto::wire::{Class, MessageWriter, NsecBitmap, RecordData, Rtype, Section};
-    use mdns_proto::Name;
+    use mdns_sansio::wire::{Class, MessageWriter, NsecBitmap, RecordData, Rtype, Section};
+    use mdns_sansio::Name;
     use proptest::prelude::*;
     use smallvec::SmallVec;
 

@@ -6,7 +6,7 @@
 mod common;
 
 use common::gen::{self, Spec, Q, R};
-use mdns_proto::wire::{Class, Message, RData, RecordData, Rtype, Section};
+use mdns_sansio::wire::{Class, Message, RData, RecordData, Rtype, Section};
 use proptest::prelude::*;
 use simple_dns::rdata::RData as SRData;
 use smallvec::SmallVec;

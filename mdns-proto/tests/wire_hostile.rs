@@ -6,7 +6,7 @@
 mod common;
 
 use common::decode_all;
-use mdns_proto::wire::{Message, NameRef, ParseError, RData, Record, Rtype, Section};
+use mdns_sansio::wire::{Message, NameRef, ParseError, RData, Record, Rtype, Section};
 use std::net::Ipv4Addr;
 
 /// A message: a header with the given counts, then `body`.
@@ -627,7 +627,7 @@ fn rfc1035_compression_example() {
     assert_eq!(root.label_count(), 0);
     let labels: Vec<&[u8]> = foo.labels().collect();
     assert_eq!(labels, [&b"FOO"[..], b"F", b"ISI", b"ARPA"]);
-    assert!(foo.eq_name(&mdns_proto::Name::parse("foo.f.isi.arpa").unwrap()));
+    assert!(foo.eq_name(&mdns_sansio::Name::parse("foo.f.isi.arpa").unwrap()));
     assert_eq!(NameRef::skip(&m, 40).unwrap(), 46);
     assert_eq!(NameRef::skip(&m, 64).unwrap(), 66);
 }
@@ -648,12 +648,12 @@ fn rfc1035_compression_example_as_a_message() {
     assert_eq!(names, ["F.ISI.ARPA.", "FOO.F.ISI.ARPA.", "ARPA.", "."]);
     // and our writer produces exactly this layout from those names
     let mut buf = [0u8; 512];
-    let mut w = mdns_proto::wire::MessageWriter::new(&mut buf, 0, 0x8400).unwrap();
+    let mut w = mdns_sansio::wire::MessageWriter::new(&mut buf, 0, 0x8400).unwrap();
     for n in ["F.ISI.ARPA", "FOO.F.ISI.ARPA", "ARPA", "."] {
         w.push_question(
-            &mdns_proto::Name::parse(n).unwrap(),
+            &mdns_sansio::Name::parse(n).unwrap(),
             Rtype::A,
-            mdns_proto::wire::Class::IN,
+            mdns_sansio::wire::Class::IN,
             false,
         )
         .unwrap();

@@ -7,7 +7,7 @@ mod common;
 
 use common::gen::{self, Spec};
 use common::{check_pointers_backward, decode_all, CAPTURED, CORPUS};
-use mdns_proto::wire::{Message, MessageWriter, NameRef, RData, Records, Rtype};
+use mdns_sansio::wire::{Message, MessageWriter, NameRef, RData, Records, Rtype};
 use proptest::prelude::*;
 
 /// Checks that `bytes` reads back as exactly `spec` (names byte for byte, case kept).
@@ -288,7 +288,7 @@ proptest! {
 
 /// Rebuilds only the items that parse, with header counts to match.
 fn rebuild_ok(packet: &[u8]) -> Vec<u8> {
-    use mdns_proto::wire::MessageWriter;
+    use mdns_sansio::wire::MessageWriter;
     let msg = Message::parse(packet).unwrap();
     let h = msg.header();
     let mut buf = vec![0u8; 65535];

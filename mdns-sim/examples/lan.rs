@@ -9,8 +9,8 @@
 //! register services (see `tests/scenarios.rs`).
 
 use core::time::Duration;
-use mdns_client::Request;
-use mdns_proto::ServiceType;
+use mdns_sansio::ServiceType;
+use mdns_sansio_client::Request;
 use mdns_sim::{LinkModel, Sim, SimConfig};
 
 fn arg(i: usize, default: u64) -> u64 {

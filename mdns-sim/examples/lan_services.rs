@@ -11,7 +11,7 @@
 //! wall time, and cache occupancy / evictions summed over the hosts.
 
 use core::time::Duration;
-use mdns_proto::{Instant, ServiceType};
+use mdns_sansio::{Instant, ServiceType};
 use mdns_sim::{LinkModel, Sim, SimConfig};
 
 fn arg(i: usize, default: u64) -> u64 {

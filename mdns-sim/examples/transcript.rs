@@ -6,8 +6,8 @@
 //! ```
 
 use core::time::Duration;
-use mdns_client::Request;
-use mdns_proto::ServiceType;
+use mdns_sansio::ServiceType;
+use mdns_sansio_client::Request;
 use mdns_sim::{Sim, SimConfig};
 
 fn arg(i: usize, default: u64) -> u64 {
@@ -31,7 +31,7 @@ fn main() {
     print!(
         "{}",
         sim.transcript()
-            .render(mdns_proto::Instant::ZERO, sim.now())
+            .render(mdns_sansio::Instant::ZERO, sim.now())
     );
     for e in sim.events() {
         println!("{:?} {} {:?}", e.time, e.host, e.event);

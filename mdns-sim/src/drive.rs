@@ -6,8 +6,8 @@
 
 use crate::sim::{Sim, BUF_LEN, MAX_SPINS, MAX_TRANSMITS_PER_DRAIN};
 use crate::types::{ClientEventRecord, EventRecord, HostId, ViolationKind};
-use mdns_client::Client;
-use mdns_proto::Instant;
+use mdns_sansio::Instant;
+use mdns_sansio_client::Client;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::rc::Rc;
 

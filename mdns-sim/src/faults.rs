@@ -4,9 +4,9 @@
 use crate::sim::{Sim, State, What};
 use crate::types::{Departure, HostId, LEAVE_GRACE};
 use core::time::Duration;
-use mdns_client::Client;
-use mdns_proto::engine::InterfaceId;
-use mdns_proto::{Engine, Instant};
+use mdns_sansio::engine::InterfaceId;
+use mdns_sansio::{Engine, Instant};
+use mdns_sansio_client::Client;
 
 impl Sim {
     /// Splits the hosts into groups that cannot hear each other (each datagram is

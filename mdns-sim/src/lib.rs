@@ -1,14 +1,14 @@
-//! `mdns-sim`: a deterministic simulator for [`mdns_proto::Engine`], in the spirit of
+//! `mdns-sim`: a deterministic simulator for [`mdns_sansio::Engine`], in the spirit of
 //! turmoil and madsim, with a link emulator after str0m's netem.
 //!
 //! A [`Sim`] is a set of LANs ([links](LinkId)) with hosts on them; every host runs
-//! the client layer applications run ([`mdns_client::Client`], through which the
-//! runtime adapters work too) over its own [`Engine`](mdns_proto::Engine), with its own
+//! the client layer applications run ([`mdns_sansio_client::Client`], through which the
+//! runtime adapters work too) over its own [`Engine`](mdns_sansio::Engine), with its own
 //! seed, interface ids and addresses (IPv4 `10.L.0.0/16`, IPv6 `fe80::/64` and `fd00::/64`). Multicast reaches
 //! every host on the link that has an address of its family, the sender included (its
 //! own copy loops back at once, never lost); unicast reaches the one host owning the
 //! address, if it listens on that port (5353, or the host's ephemeral port).
-//! [`RecvMeta`](mdns_proto::engine::RecvMeta) carries the sender's address and port,
+//! [`RecvMeta`](mdns_sansio::engine::RecvMeta) carries the sender's address and port,
 //! the receiving interface, the multicast flag and a TTL of 255.
 //!
 //! Time is simulated and jumps from event to event: the earliest host

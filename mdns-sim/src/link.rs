@@ -11,8 +11,8 @@
 //! of a real IP stack): that copy is never lost, delayed or duplicated.
 
 use core::time::Duration;
-use mdns_proto::rand::Rng;
-use mdns_proto::Instant;
+use mdns_sansio::rand::Rng;
+use mdns_sansio::Instant;
 
 /// A probability, stored as a threshold on a 64-bit random draw (no floating point in
 /// the hot path, identical on every platform).

@@ -6,10 +6,10 @@
 
 use crate::sim::Sim;
 use crate::types::HostId;
-use mdns_client::{Client, Request, ServiceInfo, SubscriptionId};
-use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
-use mdns_proto::engine::RegistrationId;
-use mdns_proto::{Engine, InstanceName, Instant, Name, ServiceType, Txt};
+use mdns_sansio::engine::responder::{HostRegistration, ServiceRegistration};
+use mdns_sansio::engine::RegistrationId;
+use mdns_sansio::{Engine, InstanceName, Instant, Name, ServiceType, Txt};
+use mdns_sansio_client::{Client, Request, ServiceInfo, SubscriptionId};
 
 impl Sim {
     // ----- through the client layer -----
@@ -197,8 +197,8 @@ fn make_txt(entries: &[&str]) -> Result<Txt, String> {
     let mut txt = Txt::new();
     for e in entries {
         let entry = match e.split_once('=') {
-            Some((k, v)) => mdns_proto::sd::TxtEntry::new(k, v),
-            None => mdns_proto::sd::TxtEntry::flag(e),
+            Some((k, v)) => mdns_sansio::sd::TxtEntry::new(k, v),
+            None => mdns_sansio::sd::TxtEntry::flag(e),
         }
         .map_err(|err| format!("TXT {e:?}: {err:?}"))?;
         txt.push(entry)

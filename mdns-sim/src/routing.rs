@@ -7,8 +7,8 @@ use crate::link;
 use crate::sim::{InFlight, Sim, What};
 use crate::transcript::{DeliveryRecord, Fate, PacketRecord};
 use crate::types::{HostId, LinkId, ViolationKind};
-use mdns_proto::engine::{Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort};
-use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
+use mdns_sansio::engine::{Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort};
+use mdns_sansio::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
 use std::net::{IpAddr, Ipv6Addr, SocketAddr};
 use std::rc::Rc;
 

@@ -12,10 +12,10 @@ use crate::types::{
 };
 use core::cmp::Ordering;
 use core::time::Duration;
-use mdns_client::Client;
-use mdns_proto::engine::{IfAddr, InterfaceId, RecvMeta, RegistrationId};
-use mdns_proto::rand::Rng;
-use mdns_proto::{Engine, Instant, Name};
+use mdns_sansio::engine::{IfAddr, InterfaceId, RecvMeta, RegistrationId};
+use mdns_sansio::rand::Rng;
+use mdns_sansio::{Engine, Instant, Name};
+use mdns_sansio_client::Client;
 use std::any::Any;
 use std::collections::{BTreeMap, BinaryHeap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -127,7 +127,7 @@ impl Ord for Scheduled {
 }
 
 /// A deterministic simulated LAN of mDNS hosts, each running the client layer
-/// (`mdns-client`, the code every runtime adapter runs) over its own engine.
+/// (`mdns-sansio-client`, the code every runtime adapter runs) over its own engine.
 ///
 /// Time jumps from one scheduled thing to the next: a host's
 /// [`poll_timeout`](Client::poll_timeout) (its engine's timers and its client layer's),
@@ -408,7 +408,7 @@ impl Sim {
             c.seed = derive_seed(self.config.seed, 3, u64::from(id.0));
             c
         });
-        let mut config = mdns_client::Config::new(
+        let mut config = mdns_sansio_client::Config::new(
             Name::parse(&format!("h{}.local.", id.0)).expect("a valid host name"),
         )
         .with_engine(engine);

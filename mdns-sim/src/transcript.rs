@@ -3,9 +3,9 @@
 
 use crate::types::{HostId, LinkId};
 use core::fmt::{self, Write as _};
-use mdns_proto::engine::InterfaceId;
-use mdns_proto::wire::Message;
-use mdns_proto::Instant;
+use mdns_sansio::engine::InterfaceId;
+use mdns_sansio::wire::Message;
+use mdns_sansio::Instant;
 use std::net::SocketAddr;
 use std::rc::Rc;
 

@@ -7,9 +7,9 @@
 use crate::link::LinkModel;
 use core::fmt;
 use core::time::Duration;
-use mdns_client::{Client, Event as ClientEvent, SubscriptionId};
-use mdns_proto::engine::{IfAddr, RecvMeta};
-use mdns_proto::{Config, Engine, Event, Instant};
+use mdns_sansio::engine::{IfAddr, RecvMeta};
+use mdns_sansio::{Config, Engine, Event, Instant};
+use mdns_sansio_client::{Client, Event as ClientEvent, SubscriptionId};
 
 /// A host in the simulation, numbered from 0 in the order added.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -3,9 +3,9 @@
 //! engine does.
 
 use core::time::Duration;
-use mdns_proto::engine::{Destination, InterfaceId, RecvMeta, SourcePort};
-use mdns_proto::wire::{Class, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::engine::{Destination, InterfaceId, RecvMeta, SourcePort};
+use mdns_sansio::wire::{Class, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::{Instant, Name};
 use mdns_sim::*;
 use std::cell::RefCell;
 use std::net::SocketAddr;
@@ -249,7 +249,7 @@ fn noisy_run(seed: u64) -> Sim {
     cfg.record_deliveries = true;
     let mut sim = Sim::new(cfg);
     let hosts = sim.add_hosts(5);
-    let mut rng = mdns_proto::rand::Rng::new(seed);
+    let mut rng = mdns_sansio::rand::Rng::new(seed);
     for i in 0..300u64 {
         let from = hosts[rng.range_inclusive(0, 4) as usize];
         let at = Instant::from_millis(rng.range_inclusive(0, 20_000));

@@ -22,10 +22,10 @@
 //! Seeds: `MDNS_SIM_SEED=N` replays one, `MDNS_SIM_SEEDS=K` sweeps K.
 
 use core::time::Duration;
-use mdns_proto::engine::{Destination, SourcePort};
-use mdns_proto::rand::Rng;
-use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{Event, Instant, Name};
+use mdns_sansio::engine::{Destination, SourcePort};
+use mdns_sansio::rand::Rng;
+use mdns_sansio::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::{Event, Instant, Name};
 use mdns_sim::*;
 use std::cell::RefCell;
 use std::net::IpAddr;

@@ -6,10 +6,10 @@
 //! Seeds: `MDNS_SIM_SEED=N` replays one, `MDNS_SIM_SEEDS=K` sweeps K.
 
 use core::time::Duration;
-use mdns_client::Request;
-use mdns_proto::engine::{Destination, InterfaceId, SourcePort};
-use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Section};
-use mdns_proto::{Event, Instant, Name, ServiceType};
+use mdns_sansio::engine::{Destination, InterfaceId, SourcePort};
+use mdns_sansio::wire::{Class, Message, MessageWriter, RecordData, Section};
+use mdns_sansio::{Event, Instant, Name, ServiceType};
+use mdns_sansio_client::Request;
 use mdns_sim::*;
 use std::cell::RefCell;
 use std::net::{IpAddr, Ipv4Addr};
@@ -191,7 +191,7 @@ fn announce(sim: &mut Sim, w: &Rc<RefCell<World>>, host: HostId, goodbye: bool) 
 
 /// Runs the simulation to `until`, letting doubles answer queries 20–120 ms later.
 fn drive(sim: &mut Sim, w: &Rc<RefCell<World>>, until: Instant) {
-    let mut rng = mdns_proto::rand::Rng::new(sim.seed() ^ 0xd0b1e);
+    let mut rng = mdns_sansio::rand::Rng::new(sim.seed() ^ 0xd0b1e);
     while sim.next_time().is_some_and(|t| t <= until) {
         sim.step();
         let inbox = std::mem::take(&mut w.borrow_mut().inbox);
@@ -440,7 +440,7 @@ fn garbage_on_the_link_does_not_hurt() {
         let ty = ServiceType::new("_http._tcp").unwrap();
         let d = add_double(&mut sim, &w, "ok", &ty.to_name(), 1);
         let b = browsers(&mut sim, 3, &ty);
-        let mut rng = mdns_proto::rand::Rng::new(seed);
+        let mut rng = mdns_sansio::rand::Rng::new(seed);
         let good = w.borrow().doubles[0].announcement(false);
         for i in 0..300u64 {
             let mut pkt = good.clone();

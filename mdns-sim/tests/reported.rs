@@ -22,8 +22,8 @@
 //! ```
 
 use core::time::Duration;
-use mdns_client::{Request, ServiceInfo, SubscriptionId};
-use mdns_proto::{Instant, Name, ServiceType};
+use mdns_sansio::{Instant, Name, ServiceType};
+use mdns_sansio_client::{Request, ServiceInfo, SubscriptionId};
 use mdns_sim::*;
 use std::collections::BTreeMap;
 

@@ -15,10 +15,10 @@
 //! `MDNS_SIM_SEED_BASE=B` starts the sweep at B. A failure prints the exact command.
 
 use core::time::Duration;
-use mdns_client::Request;
-use mdns_proto::engine::InterfaceId;
-use mdns_proto::wire::{Message, Section};
-use mdns_proto::{Config, Instant, Name, ServiceType};
+use mdns_sansio::engine::InterfaceId;
+use mdns_sansio::wire::{Message, Section};
+use mdns_sansio::{Config, Instant, Name, ServiceType};
+use mdns_sansio_client::Request;
 use mdns_sim::*;
 
 const IF: InterfaceId = InterfaceId(2);

@@ -10,7 +10,7 @@
 //! 1,000 hosts with 5 services each) are in `tests/responder.rs`.
 
 use core::time::Duration;
-use mdns_proto::ServiceType;
+use mdns_sansio::ServiceType;
 use mdns_sim::*;
 
 fn browsing_lan(seed: u64, hosts: usize, minutes: u64, link: LinkModel, lean: bool) -> Sim {
@@ -23,10 +23,10 @@ fn browsing_lan(seed: u64, hosts: usize, minutes: u64, link: LinkModel, lean: bo
     for i in 0..hosts {
         let h = sim.add_host();
         // Hosts start browsing (and resolving) over the first ten seconds.
-        let at = mdns_proto::Instant::from_millis((i as u64 * 10_000) / hosts as u64);
+        let at = mdns_sansio::Instant::from_millis((i as u64 * 10_000) / hosts as u64);
         let ty = ty.clone();
         sim.at(at, move |s| {
-            s.subscribe(h, mdns_client::Request::browse_resolving(ty))
+            s.subscribe(h, mdns_sansio_client::Request::browse_resolving(ty))
                 .unwrap();
         });
     }
@@ -54,19 +54,19 @@ fn browsing_lan_with_faults_is_deterministic_and_clean() {
                 }
                 let (a, b, c) = (hosts[0], hosts[1], hosts[2]);
                 let half: Vec<HostId> = hosts[..10].to_vec();
-                sim.at(mdns_proto::Instant::from_secs(5), move |s| {
+                sim.at(mdns_sansio::Instant::from_secs(5), move |s| {
                     s.partition(&[&half])
                 });
-                sim.at(mdns_proto::Instant::from_secs(20), |s| s.heal());
-                sim.at(mdns_proto::Instant::from_secs(30), move |s| s.crash(a));
-                sim.at(mdns_proto::Instant::from_secs(40), move |s| {
+                sim.at(mdns_sansio::Instant::from_secs(20), |s| s.heal());
+                sim.at(mdns_sansio::Instant::from_secs(30), move |s| s.crash(a));
+                sim.at(mdns_sansio::Instant::from_secs(40), move |s| {
                     s.bounce(
                         b,
-                        mdns_proto::engine::InterfaceId(2),
+                        mdns_sansio::engine::InterfaceId(2),
                         Duration::from_secs(3),
                     )
                 });
-                sim.at(mdns_proto::Instant::from_secs(50), move |s| {
+                sim.at(mdns_sansio::Instant::from_secs(50), move |s| {
                     s.add_host();
                     s.with_engine(c, |e, now| e.browse_types(now).unwrap());
                 });
@@ -130,10 +130,10 @@ fn client_layers_with_registrations_and_departures_are_deterministic() {
                 let hosts = sim.add_hosts(6);
                 let mut regs = Vec::new();
                 for (i, &h) in hosts.iter().enumerate() {
-                    sim.subscribe(h, mdns_client::Request::browse_resolving(ty.clone()))
+                    sim.subscribe(h, mdns_sansio_client::Request::browse_resolving(ty.clone()))
                         .unwrap();
                     for k in 0..4 {
-                        let info = mdns_client::ServiceInfo::builder(
+                        let info = mdns_sansio_client::ServiceInfo::builder(
                             &format!("S{k}"),
                             "_http._tcp",
                             8000 + i as u16,

@@ -102,10 +102,10 @@ pub use mdns_net::service::{
     TsigKey, UnicastConfig, UnicastError, UpdateError, UNICAST_DNS,
 };
 pub use mdns_net::InterfaceSelector;
-pub use mdns_proto::engine::{AnswerRecord, InterfaceId};
-pub use mdns_proto::sd::{InstanceName, ServiceType, Txt, TxtEntry};
-pub use mdns_proto::wire::Rtype;
-pub use mdns_proto::Name;
+pub use mdns_sansio::engine::{AnswerRecord, InterfaceId};
+pub use mdns_sansio::sd::{InstanceName, ServiceType, Txt, TxtEntry};
+pub use mdns_sansio::wire::Rtype;
+pub use mdns_sansio::Name;
 
 /// An mDNS instance: sockets on the selected interfaces and the task running them.
 /// Every operation is on [`Handle`], which it dereferences to. Dropping it asks the

@@ -4,7 +4,7 @@
 //! Usage: querier_callgrind (cache1k | cache100k | ka100 | memory) `[N]`
 
 use mdns_benches::querier_setup::{browse_with_known_answers, engine, fill, next_query, peer_meta};
-use mdns_proto::Instant;
+use mdns_sansio::Instant;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Duration;
@@ -78,13 +78,13 @@ fn main() {
 
 /// The next query of a browse, all its packets (for `--toggle-collect='*measured*'`).
 #[inline(never)]
-fn measured_query(e: &mut mdns_proto::Engine, now: &mut Instant, buf: &mut [u8]) {
+fn measured_query(e: &mut mdns_sansio::Engine, now: &mut Instant, buf: &mut [u8]) {
     next_query(e, now, buf);
 }
 
 /// One response handled (for `--toggle-collect='*measured*'`).
 #[inline(never)]
-fn measured_response(e: &mut mdns_proto::Engine, t: Instant, meta: mdns_proto::engine::RecvMeta) {
+fn measured_response(e: &mut mdns_sansio::Engine, t: Instant, meta: mdns_sansio::engine::RecvMeta) {
     e.handle_datagram(t, meta, RESPONSE);
     while e.poll_event().is_some() {}
 }

@@ -1,5 +1,5 @@
 //! [`UnicastError`]: what the backend reports through the client layer's
-//! `mdns_client::BackendError` (events and `mdns_client::Error::Backend`). An
+//! `mdns_sansio_client::BackendError` (events and `mdns_sansio_client::Error::Backend`). An
 //! application gets it back with `BackendError::downcast_ref::<UnicastError>()`.
 //!
 //! Like every error of the crate it never carries a key's secret: a key appears by its
@@ -8,8 +8,8 @@
 use crate::client::publish::RegisterError;
 use crate::client::{QueryError, UpdateError};
 use core::fmt;
-use mdns_proto::wire::Rtype;
-use mdns_proto::{Name, NameError};
+use mdns_sansio::wire::Rtype;
+use mdns_sansio::{Name, NameError};
 
 /// Why the unicast backend refused or ended a request, or what a DNS server did to it.
 #[derive(Clone, Debug, PartialEq, Eq)]

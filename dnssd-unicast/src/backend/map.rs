@@ -1,4 +1,4 @@
-//! Pure conversions between the client layer's types (`mdns_client`) and the client's
+//! Pure conversions between the client layer's types (`mdns_sansio_client`) and the client's
 //! here: a service to publish, instance and type names read back from a zone, a
 //! resolved service, domain kinds, a registration given up.
 
@@ -6,10 +6,10 @@ use crate::client::publish::ServiceRegistration;
 use crate::client::{ResolvedService, UpdateError};
 use crate::names::DomainKind;
 use alloc::vec::Vec;
-use mdns_client::{RegistrationEvent, ServiceInfo, UNICAST_DNS};
-use mdns_proto::engine::RegistrationFailure;
-use mdns_proto::sd::{InstanceName, ServiceType, Txt};
-use mdns_proto::{Name, NameError};
+use mdns_sansio::engine::RegistrationFailure;
+use mdns_sansio::sd::{InstanceName, ServiceType, Txt};
+use mdns_sansio::{Name, NameError};
+use mdns_sansio_client::{RegistrationEvent, ServiceInfo, UNICAST_DNS};
 
 use super::UnicastError;
 
@@ -64,10 +64,10 @@ pub(crate) fn resolved(
     s: ResolvedService,
     instance: InstanceName,
     service_type: ServiceType,
-) -> mdns_client::ResolvedService {
+) -> mdns_sansio_client::ResolvedService {
     let mut addresses: Vec<_> = s.addresses.into_iter().map(|a| (a, UNICAST_DNS)).collect();
     addresses.sort();
-    mdns_client::ResolvedService {
+    mdns_sansio_client::ResolvedService {
         instance,
         service_type,
         host: s.host,
@@ -78,13 +78,13 @@ pub(crate) fn resolved(
 }
 
 /// The layer's form of a domain kind.
-pub(crate) fn domain_kind(k: DomainKind) -> mdns_client::DomainKind {
+pub(crate) fn domain_kind(k: DomainKind) -> mdns_sansio_client::DomainKind {
     match k {
-        DomainKind::Browse => mdns_client::DomainKind::Browse,
-        DomainKind::DefaultBrowse => mdns_client::DomainKind::DefaultBrowse,
-        DomainKind::Register => mdns_client::DomainKind::Register,
-        DomainKind::DefaultRegister => mdns_client::DomainKind::DefaultRegister,
-        DomainKind::Automatic => mdns_client::DomainKind::Automatic,
+        DomainKind::Browse => mdns_sansio_client::DomainKind::Browse,
+        DomainKind::DefaultBrowse => mdns_sansio_client::DomainKind::DefaultBrowse,
+        DomainKind::Register => mdns_sansio_client::DomainKind::Register,
+        DomainKind::DefaultRegister => mdns_sansio_client::DomainKind::DefaultRegister,
+        DomainKind::Automatic => mdns_sansio_client::DomainKind::Automatic,
     }
 }
 
@@ -96,9 +96,9 @@ pub(crate) fn given_up(error: UpdateError) -> RegistrationEvent {
         UpdateError::NoFreeName { .. } => {
             RegistrationEvent::Failed(RegistrationFailure::NoFreeName)
         }
-        other => {
-            RegistrationEvent::Rejected(mdns_client::BackendError::new(UnicastError::Update(other)))
-        }
+        other => RegistrationEvent::Rejected(mdns_sansio_client::BackendError::new(
+            UnicastError::Update(other),
+        )),
     }
 }
 

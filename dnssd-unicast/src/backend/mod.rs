@@ -1,11 +1,11 @@
 //! [`UnicastBackend`]: the sans-IO [`Client`] as the unicast backend of the client
-//! layer (`mdns_client::Backend`, feature `backend`). With it, the layer that serves
+//! layer (`mdns_sansio_client::Backend`, feature `backend`). With it, the layer that serves
 //! `local.` with the mDNS engine serves every other domain through DNS servers, under
 //! the same subscription ids and with the same events: a browse in `example.com.`
 //! reports `Found` / `Removed` / `Resolved` / `Updated` as one in `local.` does, with
-//! `mdns_client::UNICAST_DNS` where the engine names an interface.
+//! `mdns_sansio_client::UNICAST_DNS` where the engine names an interface.
 //!
-//! What it maps (`mdns_client::Request` → the client here):
+//! What it maps (`mdns_sansio_client::Request` → the client here):
 //! - `Browse` → [`Client::browse`]; with `resolve`, a [`Client::resolve`] of each
 //!   instance found, stopped when the instance is removed.
 //! - `Resolve` → [`Client::resolve`], ended by the first complete answer, or by a
@@ -32,7 +32,7 @@
 //!
 //! The driver feeds the client's I/O through the methods below
 //! ([`handle_datagram`](UnicastBackend::handle_datagram), ...), inside
-//! `mdns_client::Client::backend_input` so the layer routes what they report.
+//! `mdns_sansio_client::Client::backend_input` so the layer routes what they report.
 
 mod error;
 mod map;
@@ -44,9 +44,9 @@ use crate::client::{Client, ClientConfig, ConnId, RegId, SubId, Transmit};
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
-use mdns_client::{Backend, BackendError, Error, Event, Request, SubscriptionId};
-use mdns_proto::sd::Txt;
-use mdns_proto::{Instant, Name};
+use mdns_sansio::sd::Txt;
+use mdns_sansio::{Instant, Name};
+use mdns_sansio_client::{Backend, BackendError, Error, Event, Request, SubscriptionId};
 
 /// What one subscription of the layer is, here.
 #[derive(Debug)]
@@ -361,12 +361,12 @@ impl UnicastBackend {
                     }
                     Some(_) => done.push((
                         *id,
-                        Event::HostAddresses(Err(not_found(host, mdns_proto::wire::Rtype::A))),
+                        Event::HostAddresses(Err(not_found(host, mdns_sansio::wire::Rtype::A))),
                     )),
                     None => {}
                 },
                 Served::Resolve { instance, .. } => {
-                    let srv = mdns_proto::wire::Rtype::SRV;
+                    let srv = mdns_sansio::wire::Rtype::SRV;
                     if self
                         .client
                         .answer(instance, srv)
@@ -384,7 +384,7 @@ impl UnicastBackend {
     }
 }
 
-fn not_found(name: &Name, rtype: mdns_proto::wire::Rtype) -> Error {
+fn not_found(name: &Name, rtype: mdns_sansio::wire::Rtype) -> Error {
     Error::Backend(BackendError::new(UnicastError::NotFound {
         name: name.clone(),
         rtype,
@@ -431,7 +431,7 @@ impl Backend for UnicastBackend {
                 self.regs.remove(&reg);
                 self.events.push_back((
                     id,
-                    Event::Registration(mdns_client::RegistrationEvent::Unregistered),
+                    Event::Registration(mdns_sansio_client::RegistrationEvent::Unregistered),
                 ));
             }
         } else {

@@ -4,11 +4,11 @@
 use super::map;
 use super::{Served, UnicastBackend, UnicastError};
 use crate::client::{Event as U, SubId};
-use mdns_client::{
+use mdns_sansio::{Instant, Name};
+use mdns_sansio_client::{
     BackendError, BrowseEvent, DomainEvent, Error, Event, HostEvent, RegistrationEvent,
     SubscriptionId, TypeEvent, UNICAST_DNS,
 };
-use mdns_proto::{Instant, Name};
 
 impl UnicastBackend {
     /// Routes one event of the client.

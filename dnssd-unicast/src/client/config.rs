@@ -7,7 +7,7 @@ use crate::wire::edns::DEFAULT_UDP_PAYLOAD;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::time::Duration;
-use mdns_proto::Name;
+use mdns_sansio::Name;
 
 /// Servers and a key for one domain (and the names under it).
 #[derive(Clone, Debug, PartialEq, Eq)]

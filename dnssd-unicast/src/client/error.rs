@@ -6,7 +6,7 @@ use crate::wire::types::Rcode;
 use alloc::vec::Vec;
 use core::fmt;
 use core::net::SocketAddr;
-use mdns_proto::Name;
+use mdns_sansio::Name;
 
 /// Why a query got no usable answer.
 #[derive(Clone, Debug, PartialEq, Eq)]

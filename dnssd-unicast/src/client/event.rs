@@ -1,5 +1,5 @@
 //! What the client reports: the same kinds of events the mDNS engine gives
-//! (`mdns_proto::Event`: found, removed, resolved, updated, lost, host addresses,
+//! (`mdns_sansio::Event`: found, removed, resolved, updated, lost, host addresses,
 //! registered, renamed, unregistered), addressed by ids the caller chose, so that a
 //! layer above both can forward them unchanged; plus domain enumeration and the
 //! errors a server can give.
@@ -8,8 +8,8 @@ use super::error::{QueryError, UpdateError};
 use crate::names::DomainKind;
 use alloc::vec::Vec;
 use core::net::IpAddr;
-use mdns_proto::wire::Rtype;
-use mdns_proto::Name;
+use mdns_sansio::wire::Rtype;
+use mdns_sansio::Name;
 
 /// A browse, resolve, host look-up or domain enumeration, named by the caller.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -20,7 +20,7 @@ pub struct SubId(pub u64);
 pub struct RegId(pub u64);
 
 /// A resolved service instance (the unicast counterpart of
-/// `mdns_proto::engine::ResolvedService`, without interfaces).
+/// `mdns_sansio::engine::ResolvedService`, without interfaces).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResolvedService {
     /// Full instance name (`Web._http._tcp.example.com.`).
@@ -34,7 +34,7 @@ pub struct ResolvedService {
     /// SRV weight.
     pub weight: u16,
     /// TXT rdata as on the wire (empty if the instance has no TXT record); decode
-    /// with `mdns_proto::Txt::decode`.
+    /// with `mdns_sansio::Txt::decode`.
     pub txt: Vec<u8>,
     /// The host's addresses, IPv4 first, each family sorted. May be empty: unlike on
     /// a link, no later announcement would fill it, so a host without address records

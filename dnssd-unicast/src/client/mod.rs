@@ -37,9 +37,9 @@ use alloc::collections::{BTreeMap, VecDeque};
 use alloc::vec::Vec;
 use core::fmt;
 use core::net::{IpAddr, SocketAddr};
-use mdns_proto::sd::ServiceType;
-use mdns_proto::wire::Rtype;
-use mdns_proto::{Instant, Name, NameError};
+use mdns_sansio::sd::ServiceType;
+use mdns_sansio::wire::Rtype;
+use mdns_sansio::{Instant, Name, NameError};
 use publish::Reg;
 use questions::{QKey, Question};
 use rng::Rng;
@@ -357,7 +357,7 @@ impl Client {
 
     /// What the client holds for a watched (name, type): `None` before the first
     /// answer (and after it expired unrefreshed), an empty list after a negative one.
-    pub fn answer(&self, name: &Name, rtype: Rtype) -> Option<&[mdns_proto::wire::RecordData]> {
+    pub fn answer(&self, name: &Name, rtype: Rtype) -> Option<&[mdns_sansio::wire::RecordData]> {
         self.rrset(&(name.clone(), rtype))
     }
 

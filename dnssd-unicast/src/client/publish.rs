@@ -9,7 +9,7 @@
 //!    publisher that restarts with its records still in the zone replaces them (the
 //!    TXT RRset deleted and re-added) instead of renaming. Accepted: registered.
 //! 3. On NXRRSET, the name is someone else's: **rename** as on the link (`Name (2)`,
-//!    `mdns_proto::sd::next_service_name`) and claim again.
+//!    `mdns_sansio::sd::next_service_name`) and claim again.
 //! 4. **Refresh** before the lease runs out (RFC 9664 §4: at 80% of what the server
 //!    granted, or of what was asked if it says nothing), and after a TXT or address
 //!    change: the reclaim update, with the Update Lease option. On NXRRSET (the records
@@ -34,9 +34,9 @@ use alloc::vec::Vec;
 use core::fmt;
 use core::net::{IpAddr, SocketAddr};
 use core::time::Duration;
-use mdns_proto::sd::{next_service_name, InstanceName, ServiceType};
-use mdns_proto::wire::{RecordData, Rtype};
-use mdns_proto::{Instant, Name, NameError};
+use mdns_sansio::sd::{next_service_name, InstanceName, ServiceType};
+use mdns_sansio::wire::{RecordData, Rtype};
+use mdns_sansio::{Instant, Name, NameError};
 
 /// A service to publish in a unicast domain.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -53,7 +53,7 @@ pub struct ServiceRegistration {
     pub host: Name,
     /// Port.
     pub port: u16,
-    /// TXT rdata as on the wire (`mdns_proto::Txt::encode`); empty is sent as one
+    /// TXT rdata as on the wire (`mdns_sansio::Txt::encode`); empty is sent as one
     /// empty string (RFC 6763 §6.1).
     pub txt: Vec<u8>,
     /// Also publish the host's A / AAAA records, from

@@ -16,8 +16,8 @@ use crate::wire::query::Answer;
 use crate::wire::types::Rcode;
 use alloc::vec::Vec;
 use core::time::Duration;
-use mdns_proto::wire::{RecordData, Rtype};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::wire::{RecordData, Rtype};
+use mdns_sansio::{Instant, Name};
 
 /// A (name, type) watched.
 pub(crate) type QKey = (Name, Rtype);

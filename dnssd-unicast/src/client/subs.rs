@@ -17,8 +17,8 @@ use alloc::collections::BTreeSet;
 use alloc::vec;
 use alloc::vec::Vec;
 use core::net::IpAddr;
-use mdns_proto::wire::{RecordData, Rtype};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::wire::{RecordData, Rtype};
+use mdns_sansio::{Instant, Name};
 
 /// What a subscription watches and what it last reported.
 #[derive(Debug)]

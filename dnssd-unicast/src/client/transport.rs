@@ -28,8 +28,8 @@ use alloc::vec;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::time::Duration;
-use mdns_proto::wire::{Class, Header, Message, RecordData, Rtype, WriteError};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::wire::{Class, Header, Message, RecordData, Rtype, WriteError};
+use mdns_sansio::{Instant, Name};
 
 /// A TCP connection the client asked the driver to open.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -337,7 +337,7 @@ impl Transport {
         let len = match t.request.write(&mut buf, id, udp_payload) {
             Ok(len) => len,
             Err(WriteError::NoSpace) => {
-                buf = vec![0u8; mdns_proto::wire::MAX_DNS_MESSAGE_LEN];
+                buf = vec![0u8; mdns_sansio::wire::MAX_DNS_MESSAGE_LEN];
                 match t.request.write(&mut buf, id, udp_payload) {
                     Ok(len) => len,
                     Err(_) => return self.give_up(txid, Failure::TooLarge),

@@ -9,8 +9,8 @@
 use super::frame::{Frame, Frames};
 use super::types::{option, Rcode};
 use alloc::vec::Vec;
-use mdns_proto::wire::{Class, MessageWriter, ParseError, RecordData, Rtype, Section, WriteError};
-use mdns_proto::Name;
+use mdns_sansio::wire::{Class, MessageWriter, ParseError, RecordData, Rtype, Section, WriteError};
+use mdns_sansio::Name;
 
 /// A UDP payload size that avoids IP fragmentation on today's paths (the 2020 DNS flag
 /// day figure); RFC 6891 §6.2.5 leaves the choice to the sender.

@@ -2,14 +2,14 @@
 //! gives every record's byte range, section, type, class and rdata range, rdata left
 //! unparsed.
 //!
-//! `mdns_proto::wire::Message` parses records for their meaning, and refuses rdata
+//! `mdns_sansio::wire::Message` parses records for their meaning, and refuses rdata
 //! that does not fit its type; unicast DNS needs more than that: the exact byte where
 //! the TSIG record starts (its MAC covers everything before it, RFC 8945 §4.3.3), and
 //! the records of an update whose rdata is empty by design (a delete, a prerequisite,
 //! RFC 2136 §2.4, §2.5). This walk never follows a compression pointer and never
 //! reads a name's labels; the names are read with `NameRef` where they are needed.
 
-use mdns_proto::wire::{Class, Header, NameRef, ParseError, Rtype, Section, HEADER_LEN};
+use mdns_sansio::wire::{Class, Header, NameRef, ParseError, Rtype, Section, HEADER_LEN};
 
 /// One record's place in a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -63,7 +63,7 @@ impl<'a> Frames<'a> {
     /// Starts after the question section of `msg` (questions skipped by framing).
     pub fn new(msg: &'a [u8]) -> Result<Self, ParseError> {
         let h = Header::parse(msg).ok_or(ParseError::ShortHeader { len: msg.len() })?;
-        if msg.len() > mdns_proto::wire::MAX_DNS_MESSAGE_LEN {
+        if msg.len() > mdns_sansio::wire::MAX_DNS_MESSAGE_LEN {
             return Err(ParseError::TooLong { len: msg.len() });
         }
         let mut at = HEADER_LEN;
@@ -168,8 +168,8 @@ mod tests {
     use super::*;
     use alloc::vec;
     use alloc::vec::Vec;
-    use mdns_proto::wire::{MessageWriter, RecordData};
-    use mdns_proto::Name;
+    use mdns_sansio::wire::{MessageWriter, RecordData};
+    use mdns_sansio::Name;
 
     #[test]
     fn rfc1035_4_1_3_frames_give_each_record_its_bytes() {

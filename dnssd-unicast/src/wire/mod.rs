@@ -1,4 +1,4 @@
-//! What unicast DNS adds to the mDNS wire format of `mdns_proto::wire`, whose reader
+//! What unicast DNS adds to the mDNS wire format of `mdns_sansio::wire`, whose reader
 //! (`Message`, `NameRef`, `RData`) and writer (`MessageWriter`) this module builds on:
 //!
 //! - [`types`]: opcodes, response codes (extended by EDNS and TSIG), update classes,

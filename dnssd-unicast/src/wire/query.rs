@@ -7,11 +7,11 @@ use super::edns::{push_opt, Opt};
 use super::frame::Frames;
 use super::types::{Opcode, Rcode, SOA};
 use alloc::vec::Vec;
-use mdns_proto::wire::{
+use mdns_sansio::wire::{
     Class, Header, Message, MessageWriter, ParseError, RData, RecordData, Rtype, Section,
     WriteError,
 };
-use mdns_proto::Name;
+use mdns_sansio::Name;
 
 /// Most CNAMEs followed in one answer.
 pub const MAX_CNAME_HOPS: usize = 8;

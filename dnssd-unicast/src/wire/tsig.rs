@@ -18,7 +18,7 @@ use crate::key::{Algorithm, TsigKey};
 use alloc::vec::Vec;
 use core::fmt;
 use hmac::{Hmac, Mac as _};
-use mdns_proto::wire::{Header, NameRef, ParseError, Section, HEADER_LEN};
+use mdns_sansio::wire::{Header, NameRef, ParseError, Section, HEADER_LEN};
 use sha2::{Sha256, Sha512};
 
 /// The fudge this crate signs with: the 300 seconds RFC 8945 §10 recommends.
@@ -319,7 +319,7 @@ pub fn sign(msg: &mut Vec<u8>, key: &TsigKey, p: &SignParams<'_>) -> Result<Vec<
     let algo = key.algorithm().wire_name();
     let rdlen = algo.len() + 6 + 2 + 2 + mac.len() + 2 + 2 + 2 + p.other.len();
     let total = msg.len() + key.name().wire_len() + 10 + rdlen;
-    if total > mdns_proto::wire::MAX_DNS_MESSAGE_LEN {
+    if total > mdns_sansio::wire::MAX_DNS_MESSAGE_LEN {
         return Err(ParseError::TooLong { len: total });
     }
     msg.reserve(total - msg.len());
@@ -412,8 +412,8 @@ pub fn verify(
 mod tests {
     use super::*;
     use crate::wire::types::Rcode;
-    use mdns_proto::wire::{Class, MessageWriter, Rtype};
-    use mdns_proto::Name;
+    use mdns_sansio::wire::{Class, MessageWriter, Rtype};
+    use mdns_sansio::Name;
 
     fn key(alg: Algorithm) -> TsigKey {
         TsigKey::new(

@@ -4,7 +4,7 @@
 //! option codes used here.
 
 use core::fmt;
-use mdns_proto::wire::{Class, Rtype};
+use mdns_sansio::wire::{Class, Rtype};
 
 /// Record type SOA (RFC 1035 §3.3.13): the zone section of an update names it, and a
 /// negative answer carries one for its TTL (RFC 2308 §5).

@@ -8,11 +8,11 @@
 use super::frame::{Frame, Frames};
 use super::types::{Opcode, CLASS_ANY, CLASS_NONE, SOA};
 use alloc::vec::Vec;
-use mdns_proto::wire::{
+use mdns_sansio::wire::{
     Class, Header, Message, MessageWriter, NameRef, ParseError, RData, RecordData, Rtype, Section,
     WriteError,
 };
-use mdns_proto::Name;
+use mdns_sansio::Name;
 
 /// Builds an update for one zone. Prerequisites must all come before the first update
 /// (their sections are in that order); the writer says `OutOfOrder` otherwise.

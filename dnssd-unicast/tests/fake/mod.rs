@@ -1,7 +1,7 @@
 //! An in-process authoritative server for the deterministic tests: one zone, queries
 //! and RFC 2136 updates (the prerequisite and update forms the client uses), TSIG
 //! verified on requests and responses signed, built from the crate's own wire code and
-//! `mdns_proto`'s writer. Driven with simulated time by [`Net`], which moves packets
+//! `mdns_sansio`'s writer. Driven with simulated time by [`Net`], which moves packets
 //! between it and a `Client` and can drop, delay or rewrite them.
 
 #![allow(dead_code)]
@@ -12,8 +12,8 @@ use dnssd_unicast::wire::tsig::{self, SignParams, TsigRecord, VerifyError};
 use dnssd_unicast::wire::types::{Opcode, Rcode, CLASS_ANY, CLASS_NONE, SOA};
 use dnssd_unicast::wire::update::UpdateView;
 use dnssd_unicast::TsigKey;
-use mdns_proto::wire::{Class, Header, Message, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::wire::{Class, Header, Message, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::{Instant, Name};
 use std::net::SocketAddr;
 use std::time::Duration;
 

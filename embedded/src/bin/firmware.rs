@@ -13,7 +13,7 @@ use core::sync::atomic::{AtomicU32, Ordering};
 use cortex_m_rt::{entry, exception};
 use embedded_alloc::LlffHeap as Heap;
 use mdns_embedded::{Device, HEAP_SIZE};
-use mdns_proto::Instant;
+use mdns_sansio::Instant;
 use panic_halt as _;
 
 #[global_allocator]

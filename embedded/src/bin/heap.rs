@@ -19,11 +19,11 @@ use core::cell::Cell;
 use core::time::Duration;
 use linked_list_allocator::Heap;
 use mdns_embedded::Device;
-use mdns_proto::engine::{
+use mdns_sansio::engine::{
     responder::{HostRegistration, ServiceRegistration},
     Destination, IfAddr, InterfaceId, RecvMeta, SourcePort,
 };
-use mdns_proto::{Config, Engine, InstanceName, Instant, Name, ServiceType};
+use mdns_sansio::{Config, Engine, InstanceName, Instant, Name, ServiceType};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::collections::BTreeMap;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

@@ -6,10 +6,10 @@
 use core::time::Duration;
 use std::net::{IpAddr, SocketAddr};
 
-use mdns_client::{Backend, Client, Config, Event, NoBackend, Request, SubscriptionId};
-use mdns_proto::engine::{Destination, IfAddr, InterfaceId, RecvMeta};
-use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{Instant, Name};
+use mdns_sansio::engine::{Destination, IfAddr, InterfaceId, RecvMeta};
+use mdns_sansio::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::{Instant, Name};
+use mdns_sansio_client::{Backend, Client, Config, Event, NoBackend, Request, SubscriptionId};
 
 pub const IF: InterfaceId = InterfaceId(1);
 pub const OUR_V4: &str = "10.0.0.1";
@@ -81,7 +81,7 @@ pub struct Net<B: Backend = NoBackend> {
 // Field by field: the engine's `Config` may not be built with a literal outside its crate.
 #[allow(clippy::field_reassign_with_default)]
 pub fn config(seed: u64) -> Config {
-    let mut engine = mdns_proto::Config::default();
+    let mut engine = mdns_sansio::Config::default();
     engine.seed = seed;
     Config::new(name("me.local.")).with_engine(engine)
 }

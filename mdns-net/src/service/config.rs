@@ -3,7 +3,7 @@
 use std::io::Read;
 
 use dnssd_unicast::ClientConfig as UnicastConfig;
-use mdns_proto::Name;
+use mdns_sansio::Name;
 
 use super::Error;
 use crate::iface::{InterfaceConfig, InterfaceSelector};
@@ -27,7 +27,7 @@ pub struct MdnsConfig {
     /// Seed of the engine's randomness. `None`: from the OS random source.
     pub seed: Option<u64>,
     /// Engine settings (its `seed` is replaced by [`MdnsConfig::seed`]).
-    pub engine: mdns_proto::Config,
+    pub engine: mdns_sansio::Config,
     /// Unicast DNS-SD, for browsing, resolving and publishing in domains other than
     /// `local.`: the DNS servers (for every domain, and per domain with its TSIG key),
     /// the search domains, the timings. `None`: the system resolver's configuration,
@@ -44,7 +44,7 @@ impl Default for MdnsConfig {
             include_loopback: false,
             host_name: None,
             seed: None,
-            engine: mdns_proto::Config::default(),
+            engine: mdns_sansio::Config::default(),
             unicast: None,
         }
     }
@@ -66,7 +66,7 @@ impl MdnsConfig {
     pub fn resolved_host_name(&self) -> Result<Name, Error> {
         match &self.host_name {
             Some(n) if n.label_count() == 1 => n
-                .concat(&mdns_client::local_domain())
+                .concat(&mdns_sansio_client::local_domain())
                 .map_err(Error::InvalidHostName),
             Some(n) => Ok(n.clone()),
             None => Ok(default_host_name()),
@@ -122,7 +122,7 @@ fn system_unicast_config() -> UnicastConfig {
 
 /// Parses a host name as given by a user: `box` means `box.local.`.
 pub fn host_name(text: &str) -> Result<Name, Error> {
-    mdns_client::host_name(text).map_err(Error::from)
+    mdns_sansio_client::host_name(text).map_err(Error::from)
 }
 
 /// `<machine host name>-mdns.local.`: the first label of `gethostname(2)`, reduced to

@@ -1,16 +1,16 @@
 //! The one error type of the service layer and every adapter: the client layer's
-//! typed errors ([`mdns_client::Error`], flattened) plus what only the OS side has
+//! typed errors ([`mdns_sansio_client::Error`], flattened) plus what only the OS side has
 //! (I/O, interfaces, the loop having stopped).
 
 use std::fmt;
 use std::io;
 
-use mdns_client::BackendError;
-use mdns_proto::engine::responder::{RegisterError, RegistrationError};
-use mdns_proto::engine::QueryError;
-use mdns_proto::name::NameError;
-use mdns_proto::sd::{InstanceNameError, ServiceTypeError, TxtError};
-use mdns_proto::Name;
+use mdns_sansio::engine::responder::{RegisterError, RegistrationError};
+use mdns_sansio::engine::QueryError;
+use mdns_sansio::name::NameError;
+use mdns_sansio::sd::{InstanceNameError, ServiceTypeError, TxtError};
+use mdns_sansio::Name;
+use mdns_sansio_client::BackendError;
 
 /// What went wrong. Each variant says which input or which step failed.
 #[derive(Debug)]
@@ -142,9 +142,9 @@ impl From<QueryError> for Error {
     }
 }
 
-impl From<mdns_client::Error> for Error {
-    fn from(e: mdns_client::Error) -> Self {
-        use mdns_client::Error as C;
+impl From<mdns_sansio_client::Error> for Error {
+    fn from(e: mdns_sansio_client::Error) -> Self {
+        use mdns_sansio_client::Error as C;
         match e {
             C::InvalidInstanceName(e) => Error::InvalidInstanceName(e),
             C::InvalidServiceType(e) => Error::InvalidServiceType(e),

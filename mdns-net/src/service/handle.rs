@@ -9,14 +9,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use flume::Sender;
-use mdns_client::{
+use mdns_sansio::engine::{AnswerRecord, InterfaceId};
+use mdns_sansio::sd::{InstanceName, ServiceType, Txt};
+use mdns_sansio::wire::Rtype;
+use mdns_sansio::Name;
+use mdns_sansio_client::{
     BrowseEvent, DomainEvent, Event, HostEvent, RegistrationEvent, Request, ResolvedService,
     ServiceInfo, SubscriptionId, TypeEvent,
 };
-use mdns_proto::engine::{AnswerRecord, InterfaceId};
-use mdns_proto::sd::{InstanceName, ServiceType, Txt};
-use mdns_proto::wire::Rtype;
-use mdns_proto::Name;
 
 use super::reply::Reply;
 use super::subscription::{Registration, Subscription};
@@ -82,7 +82,7 @@ pub(crate) struct Shared {
 ///
 /// ```no_run
 /// # fn f(mdns: &mdns_net::service::Handle) -> Result<(), mdns_net::service::Error> {
-/// use mdns_proto::ServiceType;
+/// use mdns_sansio::ServiceType;
 /// let browser = mdns.browse_resolving(&ServiceType::new("_http._tcp")?).wait()?;
 /// for event in &browser {
 ///     println!("{event:?}");
@@ -146,7 +146,7 @@ impl Handle {
     fn once<T: Send + 'static>(
         &self,
         request: Request,
-        map: fn(Event) -> Option<Result<T, mdns_client::Error>>,
+        map: fn(Event) -> Option<Result<T, mdns_sansio_client::Error>>,
     ) -> Reply<T> {
         let (reply, rx) = flume::bounded(1);
         let on_error = reply.clone();
@@ -179,7 +179,7 @@ impl Handle {
 
     /// Browses `ty` in `domain`: `local.` is multicast DNS, any other domain is asked
     /// of its DNS servers (unicast DNS-SD, RFC 6763), with the same events (their
-    /// interface is [`UNICAST_DNS`](mdns_client::UNICAST_DNS)) and, when the servers
+    /// interface is [`UNICAST_DNS`](mdns_sansio_client::UNICAST_DNS)) and, when the servers
     /// fail, [`BrowseEvent::ServerError`] (the browse goes on asking).
     pub fn browse_in(&self, ty: &ServiceType, domain: &Name) -> Reply<Browser> {
         self.stream(
@@ -198,7 +198,7 @@ impl Handle {
 
     /// Resolves one instance in `local.`: the first complete answer with both IPv4 and
     /// IPv6 addresses, else the latest complete answer
-    /// [`ANSWER_LINGER`](mdns_client::ANSWER_LINGER) after the first one, or
+    /// [`ANSWER_LINGER`](mdns_sansio_client::ANSWER_LINGER) after the first one, or
     /// [`Error::Timeout`] if none comes in `timeout`.
     pub fn resolve(
         &self,
@@ -206,7 +206,7 @@ impl Handle {
         ty: &ServiceType,
         timeout: Duration,
     ) -> Reply<ResolvedService> {
-        self.resolve_in(instance, ty, &mdns_client::local_domain(), timeout)
+        self.resolve_in(instance, ty, &mdns_sansio_client::local_domain(), timeout)
     }
 
     /// Resolves one instance in `domain` (`local.`: see [`resolve`](Self::resolve)).
@@ -228,7 +228,7 @@ impl Handle {
     }
 
     /// Looks up a host's addresses: once the first is known plus whatever arrives in
-    /// the next [`ANSWER_LINGER`](mdns_client::ANSWER_LINGER) (1.1 s), or
+    /// the next [`ANSWER_LINGER`](mdns_sansio_client::ANSWER_LINGER) (1.1 s), or
     /// [`Error::Timeout`] if none comes in `timeout`.
     pub fn lookup_host(&self, host: &Name, timeout: Duration) -> Reply<Vec<IpAddr>> {
         self.once(Request::lookup_host(host.clone(), timeout), |e| match e {
@@ -247,7 +247,7 @@ impl Handle {
 
     /// Enumerates service types on the network (RFC 6763 §9).
     pub fn service_types(&self) -> Reply<TypeBrowser> {
-        self.service_types_in(&mdns_client::local_domain())
+        self.service_types_in(&mdns_sansio_client::local_domain())
     }
 
     /// Enumerates service types in `domain` (RFC 6763 §9; a unicast domain reads its

@@ -2,7 +2,7 @@
 //! `mdns-blocking`), written once: one loop, one API.
 //!
 //! - [`Service`] is the loop: channel in, [`Driver`](crate::Driver) (sockets, clock),
-//!   the sans-IO client layer ([`mdns_client::Client`]: subscriptions, their timers,
+//!   the sans-IO client layer ([`mdns_sansio_client::Client`]: subscriptions, their timers,
 //!   event routing), events out to the receivers. Adapters only decide how to wait
 //!   between [`Service::step`] calls: on a thread ([`Service::spawn_thread`], the
 //!   blocking adapter, and any runtime that cannot wait on descriptors), or, on unix,
@@ -15,7 +15,7 @@
 //! - The public types every adapter re-exports: [`MdnsConfig`], [`ServiceInfo`],
 //!   [`Error`], and the events ([`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
 //!   [`TypeEvent`], [`RegistrationEvent`], [`DomainEvent`]), which come from
-//!   `mdns-client`.
+//!   `mdns-sansio-client`.
 //! - Domains: `local.` is multicast DNS; a browse, resolve, type enumeration or
 //!   registration in any other domain ([`Handle::browse_in`], [`Handle::resolve_in`],
 //!   [`ServiceInfoBuilder::domain`]) goes to the DNS servers of
@@ -42,7 +42,7 @@ pub use error::Error;
 pub use handle::{
     Browser, DomainBrowser, Handle, HostWatcher, InterfaceInfo, QueryAnswers, Stopper, TypeBrowser,
 };
-pub use mdns_client::{
+pub use mdns_sansio_client::{
     BackendError, BrowseEvent, DomainEvent, DomainKind, Event, HostEvent, RegistrationEvent,
     Request, ResolvedService, ServiceInfo, ServiceInfoBuilder, SubscriptionId, TypeEvent,
     ANSWER_LINGER, SHUTDOWN_BOUND, UNICAST_DNS,

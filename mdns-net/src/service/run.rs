@@ -1,5 +1,5 @@
 //! [`Service`]: the loop every adapter runs, thin on purpose. It takes [`Command`]s
-//! from the channel and hands them to the client layer ([`mdns_client::Client`],
+//! from the channel and hands them to the client layer ([`mdns_sansio_client::Client`],
 //! which owns the engine, the subscriptions and their timers), lets the
 //! [`Driver`] move datagrams, interface changes and the clock, and hands each event
 //! the client reports to the receiver of its subscription. Everything that decides is
@@ -23,7 +23,7 @@ use std::sync::Arc;
 
 use dnssd_unicast::backend::UnicastBackend;
 use flume::{Receiver, TryRecvError};
-use mdns_client::{Client, Event, RegistrationEvent, SubscriptionId};
+use mdns_sansio_client::{Client, Event, RegistrationEvent, SubscriptionId};
 
 use super::handle::{Ack, Command, Handle, InterfaceInfo, Shared, Sink};
 use super::{Error, MdnsConfig};
@@ -52,7 +52,7 @@ const ROUNDS: usize = 8;
 /// SO_REUSEADDR / SO_REUSEPORT fails (the test RFC 6762 §15.1 suggests).
 fn port_5353_shared() -> bool {
     matches!(
-        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_proto::engine::MDNS_PORT)),
+        std::net::UdpSocket::bind((std::net::Ipv4Addr::UNSPECIFIED, mdns_sansio::engine::MDNS_PORT)),
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse
     )
 }
@@ -108,7 +108,7 @@ impl Service {
             &host_name,
         );
         let client = Client::with_backend(
-            mdns_client::Config::new(host_name.clone()).with_engine(engine),
+            mdns_sansio_client::Config::new(host_name.clone()).with_engine(engine),
             backend,
         );
         let driver = Driver::new(
@@ -181,7 +181,7 @@ impl Service {
     }
 
     /// The host name registrations use.
-    pub fn host_name(&self) -> &mdns_proto::Name {
+    pub fn host_name(&self) -> &mdns_sansio::Name {
         self.driver.core().host_name()
     }
 

@@ -9,8 +9,8 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use flume::{Receiver, RecvTimeoutError};
-use mdns_client::{RegistrationEvent, SubscriptionId};
-use mdns_proto::sd::{InstanceName, Txt};
+use mdns_sansio::sd::{InstanceName, Txt};
+use mdns_sansio_client::{RegistrationEvent, SubscriptionId};
 
 use super::handle::{Command, Handle};
 use super::reply::Reply;

@@ -4,7 +4,7 @@
 //! nonblocking TCP connections the backend asks for (a truncated answer asked
 //! again over TCP, an update too large for UDP). [`UnicastIo`] only moves bytes and
 //! readiness: it hands what arrives to the backend (through
-//! `mdns_client::Client::backend_input`, so the layer routes what it reports) and sends
+//! `mdns_sansio_client::Client::backend_input`, so the layer routes what it reports) and sends
 //! what the backend wants sent; every decision (ids, retries, which server, when to
 //! give a connection up) is the backend's.
 //!
@@ -27,9 +27,9 @@ use std::net::{SocketAddr, UdpSocket};
 
 use dnssd_unicast::backend::UnicastBackend;
 use dnssd_unicast::client::{ConnId, Transmit};
-use mdns_client::Client;
-use mdns_proto::engine::Family;
-use mdns_proto::Instant;
+use mdns_sansio::engine::Family;
+use mdns_sansio::Instant;
+use mdns_sansio_client::Client;
 
 use crate::driver::SourceId;
 use crate::sys::BorrowedSource;

@@ -2,7 +2,7 @@
 
 use std::collections::VecDeque;
 
-use mdns_proto::engine::{IfAddr, InterfaceId};
+use mdns_sansio::engine::{IfAddr, InterfaceId};
 
 use super::*;
 

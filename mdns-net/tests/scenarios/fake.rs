@@ -9,10 +9,10 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use mdns_net::{wait_fds, MdnsSocket, Waker};
-use mdns_proto::engine::Family;
-use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
-use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Section};
-use mdns_proto::Name;
+use mdns_sansio::engine::Family;
+use mdns_sansio::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6, MDNS_PORT};
+use mdns_sansio::wire::{Class, Message, MessageWriter, RecordData, Section};
+use mdns_sansio::Name;
 use mdns_testnet::Netns;
 
 /// The service the fake publishes.

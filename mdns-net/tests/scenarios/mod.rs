@@ -16,10 +16,10 @@ use mdns_net::service::{
 };
 use mdns_net::service::{ResolvedService, ServiceInfo};
 use mdns_net::InterfaceSelector;
-use mdns_proto::engine::{AnswerRecord, InterfaceId};
-use mdns_proto::sd::{InstanceName, ServiceType, Txt};
-use mdns_proto::wire::{RecordData, Rtype};
-use mdns_proto::Name;
+use mdns_sansio::engine::{AnswerRecord, InterfaceId};
+use mdns_sansio::sd::{InstanceName, ServiceType, Txt};
+use mdns_sansio::wire::{RecordData, Rtype};
+use mdns_sansio::Name;
 use mdns_testnet::{capable, Lan, Netns};
 
 pub use fake::{FakeResponder, FakeService};

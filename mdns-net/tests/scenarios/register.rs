@@ -5,10 +5,10 @@ use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
 use mdns_net::service::{BrowseEvent, Error, RegistrationEvent, ServiceInfo};
-use mdns_proto::engine::responder::RegisterError;
-use mdns_proto::engine::InterfaceId;
-use mdns_proto::sd::{InstanceName, ServiceType, Txt, TxtEntry};
-use mdns_proto::Name;
+use mdns_sansio::engine::responder::RegisterError;
+use mdns_sansio::engine::InterfaceId;
+use mdns_sansio::sd::{InstanceName, ServiceType, Txt, TxtEntry};
+use mdns_sansio::Name;
 use mdns_testnet::{capable, Lan};
 
 use super::{config, ip, is_found, is_removed, start, ty, wait_browse, Api, WAIT};

@@ -24,9 +24,9 @@ pub const DEFAULT_MAX_PAYLOAD: usize = 1440;
 /// crate.
 ///
 /// ```
-/// let mut config = mdns_proto::Config::with_seed(7);
+/// let mut config = mdns_sansio::Config::with_seed(7);
 /// config.max_payload = 9000;
-/// assert_eq!(config.payload_limit(), mdns_proto::engine::MAX_MDNS_PAYLOAD_LEN);
+/// assert_eq!(config.payload_limit(), mdns_sansio::engine::MAX_MDNS_PAYLOAD_LEN);
 /// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]

@@ -5,13 +5,13 @@
 //! ([`response`]). Times: [`ms`] makes an instant, `Instant::as_millis` reads one.
 #![allow(dead_code)]
 
-use mdns_proto::engine::responder::{HostRegistration, ServiceRegistration};
-use mdns_proto::engine::RegistrationId;
-use mdns_proto::engine::{
+use mdns_sansio::engine::responder::{HostRegistration, ServiceRegistration};
+use mdns_sansio::engine::RegistrationId;
+use mdns_sansio::engine::{
     Config, Destination, Engine, Event, IfAddr, InterfaceId, RecvMeta, SourcePort,
 };
-use mdns_proto::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
-use mdns_proto::{InstanceName, Instant, Name, ServiceType, Txt};
+use mdns_sansio::wire::{Class, Message, MessageWriter, RecordData, Rtype, Section};
+use mdns_sansio::{InstanceName, Instant, Name, ServiceType, Txt};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 pub const IF: InterfaceId = InterfaceId(1);
@@ -299,7 +299,7 @@ pub fn event_text(e: &Event) -> String {
                 "ServiceUpdated"
             };
             let addrs: Vec<String> = s.addresses.iter().map(|a| a.0.to_string()).collect();
-            let txt = mdns_proto::wire::RecordData::Txt(s.txt.as_slice().into());
+            let txt = mdns_sansio::wire::RecordData::Txt(s.txt.as_slice().into());
             format!(
                 "{kind} {} at {}:{} txt {txt} addresses {}",
                 s.instance,

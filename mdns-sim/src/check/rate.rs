@@ -3,9 +3,9 @@
 
 use crate::types::{HostId, LinkId};
 use core::time::Duration;
-use mdns_proto::engine::{Family, InterfaceId};
-use mdns_proto::wire::{Message, NameRef, Section};
-use mdns_proto::Instant;
+use mdns_sansio::engine::{Family, InterfaceId};
+use mdns_sansio::wire::{Message, NameRef, Section};
+use mdns_sansio::Instant;
 use std::collections::HashMap;
 use std::hash::Hasher;
 
@@ -141,8 +141,8 @@ impl RateMonitor {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mdns_proto::name::Name;
-    use mdns_proto::wire::{Class, MessageWriter, RecordData, Rtype};
+    use mdns_sansio::name::Name;
+    use mdns_sansio::wire::{Class, MessageWriter, RecordData, Rtype};
     use std::net::Ipv4Addr;
 
     const IF: InterfaceId = InterfaceId(2);

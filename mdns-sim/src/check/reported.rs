@@ -15,10 +15,10 @@
 use super::collect;
 use crate::types::HostId;
 use core::time::Duration;
-use mdns_client::{BrowseEvent, Event, RegistrationEvent, ResolvedService, SubscriptionId};
-use mdns_proto::engine::InterfaceId;
-use mdns_proto::sd::InstanceName;
-use mdns_proto::{Instant, Name};
+use mdns_sansio::engine::InterfaceId;
+use mdns_sansio::sd::InstanceName;
+use mdns_sansio::{Instant, Name};
+use mdns_sansio_client::{BrowseEvent, Event, RegistrationEvent, ResolvedService, SubscriptionId};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Broken rules kept (more are counted).
@@ -338,7 +338,7 @@ fn registration(sub: &mut Sub, r: &RegistrationEvent, broken: &mut Vec<String>) 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mdns_proto::sd::{ServiceType, Txt};
+    use mdns_sansio::sd::{ServiceType, Txt};
 
     const IF: InterfaceId = InterfaceId(2);
 
@@ -383,9 +383,10 @@ mod tests {
 
     fn sub() -> SubscriptionId {
         // Ids come from a client; take one from a real one.
-        let mut c =
-            mdns_client::Client::new(mdns_client::Config::new(Name::parse("h.local.").unwrap()));
-        c.subscribe(Instant::ZERO, mdns_client::Request::browse(ty()))
+        let mut c = mdns_sansio_client::Client::new(mdns_sansio_client::Config::new(
+            Name::parse("h.local.").unwrap(),
+        ));
+        c.subscribe(Instant::ZERO, mdns_sansio_client::Request::browse(ty()))
             .unwrap()
     }
 
@@ -410,7 +411,7 @@ mod tests {
             vec![found("A"), removed("A"), resolved("A", 80)],
             vec![
                 Event::Registration(RegistrationEvent::Failed(
-                    mdns_proto::engine::RegistrationFailure::Conflict,
+                    mdns_sansio::engine::RegistrationFailure::Conflict,
                 )),
                 Event::Registration(RegistrationEvent::Unregistered),
             ],

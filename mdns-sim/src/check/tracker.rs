@@ -5,9 +5,9 @@
 use super::collect;
 use crate::types::{Departure, HostId};
 use core::time::Duration;
-use mdns_proto::engine::{RegistrationFailure, RegistrationId};
-use mdns_proto::name::Name;
-use mdns_proto::{Event, Instant};
+use mdns_sansio::engine::{RegistrationFailure, RegistrationId};
+use mdns_sansio::name::Name;
+use mdns_sansio::{Event, Instant};
 use std::collections::{BTreeMap, HashMap};
 
 /// Where a registration stands.

@@ -30,8 +30,8 @@ use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::os::unix::net::UnixDatagram;
 use std::sync::atomic::AtomicU64;
 
-use mdns_proto::engine::{Family, SourcePort};
-use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
+use mdns_sansio::engine::{Family, SourcePort};
+use mdns_sansio::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use socket2::{InterfaceIndexOrAddress, Socket};
 
 use super::unix::setsockopt_int;

@@ -18,8 +18,8 @@ use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 use std::time::Duration;
 
-use mdns_proto::engine::{Family, SourcePort};
-use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
+use mdns_sansio::engine::{Family, SourcePort};
+use mdns_sansio::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use socket2::{InterfaceIndexOrAddress, Socket};
 
 pub(crate) use super::unix::{hostname, recv, system_dns, wait};

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 
-use mdns_proto::engine::{IfAddr, InterfaceId};
+use mdns_sansio::engine::{IfAddr, InterfaceId};
 
 use crate::iface::Interface;
 use crate::watch::{InterfaceSource, SnapshotError};

@@ -30,8 +30,8 @@ use std::os::windows::io::{AsRawSocket, AsSocket, BorrowedSocket};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use mdns_proto::engine::{Family, SourcePort};
-use mdns_proto::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
+use mdns_sansio::engine::{Family, SourcePort};
+use mdns_sansio::engine::{MDNS_GROUP_V4, MDNS_GROUP_V6};
 use socket2::{InterfaceIndexOrAddress, Socket};
 use windows_sys::Win32::Networking::WinSock as ws;
 

@@ -3,8 +3,8 @@
 //! the commands on [`Engine`], and their typed errors.
 //!
 //! ```
-//! use mdns_proto::engine::responder::{InterfaceSelection, ServiceRegistration};
-//! use mdns_proto::{Config, Engine, InstanceName, Instant, Name, ServiceType, Txt};
+//! use mdns_sansio::engine::responder::{InterfaceSelection, ServiceRegistration};
+//! use mdns_sansio::{Config, Engine, InstanceName, Instant, Name, ServiceType, Txt};
 //!
 //! let mut engine = Engine::new(Config::default());
 //! let txt = Txt::builder().entry("path", "/").build().unwrap();
