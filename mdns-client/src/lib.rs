@@ -1,8 +1,6 @@
-//! `mdns-sansio-client`: the sans-IO client layer between an application and the protocol
-//! engines. What an application asks for (browse, browse-and-resolve, resolve, host
-//! lookup and watch, service type enumeration, one-shot queries, registrations) becomes
-//! a subscription with a [`SubscriptionId`]; what the network says comes back as typed
-//! [`Event`]s addressed to those ids.
+#![doc = include_str!("../README.md")]
+//!
+//! # What the layer does
 //!
 //! A [`Client`] owns the mDNS [`Engine`](mdns_sansio::Engine) and does what the engine
 //! leaves to its user: it routes each engine event to its subscription, resolves what a
@@ -72,6 +70,7 @@
 //! # let _ = Duration::ZERO;
 //! ```
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

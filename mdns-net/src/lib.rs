@@ -1,11 +1,4 @@
-//! # mdns-net
-//!
-//! The OS side of mDNS, written once and shared by the runtime adapters (`mdns-tokio`,
-//! `mdns-smol`, `mdns-blocking`): sockets, interface discovery and change watching, and
-//! the pump that moves datagrams, timeouts and interface changes between the OS and the
-//! sans-IO core (`mdns-sansio`). The adapters add only "wait until a handle is ready or a
-//! deadline passes"; this crate owns no runtime and spawns no thread. It builds for
-//! Linux, Android, macOS, iOS, FreeBSD and Windows (see "Platforms").
+#![doc = include_str!("../README.md")]
 //!
 //! ## What lives where
 //! - [`socket`]: [`MdnsSocket`], a nonblocking UDP socket set up for mDNS (port 5353 or
@@ -66,6 +59,22 @@
 //! list is re-read every 5 s, a deadline folded into [`Next::deadline`]. Each has a test
 //! (`cmsg`, `arrival`, `watch` modules).
 //!
+//! **Sharing port 5353 with a system responder** (Avahi, Bonjour's mDNSResponder, the
+//! Windows mDNS service, another copy of this stack): the port 5353 sockets bind with
+//! the reuse options of the table above, so they open beside the system's, never
+//! instead of it, and every socket that joined the group gets every multicast datagram.
+//! A unicast datagram to port 5353, though, reaches only one of them (RFC 6762 §15.1).
+//! So, when [`service::Service::open`] finds the port already bound on the host (a
+//! plain bind of `0.0.0.0:5353` fails with "address in use"), the engine asks no
+//! question with the QU bit (RFC 6762 §5.4): every answer it needs then comes by
+//! multicast ([`mdns_sansio::Config::request_unicast_responses`], logged at `debug`).
+//! And a query from an address of this host (the system daemon's, or ours looped back)
+//! is always answered by multicast, whatever its QU bit. One-shot queries are sent from
+//! an ephemeral port of their own (RFC 6762 §5.1), so their unicast answers reach us.
+//! The system daemon and we are two responders on the host: give our services names
+//! the daemon does not publish (the default host name is `<machine>-mdns.local.`, not
+//! the machine's own, which the daemon owns).
+//!
 //! **Faults**: an interface that is down, not multicast capable, loopback, or
 //! point-to-point (most VPN adapters; used only when named in [`InterfaceConfig::only`])
 //! is skipped with one `tracing` line saying why ([`Skip`]). A group join that fails (a
@@ -106,6 +115,7 @@
 //! by the caller; an async runtime's threads are its own).
 //!
 //! Diagnostics go through `tracing` and cost nothing unless a subscriber is installed.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod arrival;
