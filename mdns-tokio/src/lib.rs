@@ -319,3 +319,10 @@ impl Reactor for Tokio {
         tokio::time::sleep_until(deadline.into())
     }
 }
+
+/// The repository's README (its first screen shows this crate's ten-line program):
+/// compiled with the doctests, so that it cannot drift from the API. Only in the
+/// repository: `cfg(doctest)` never reaches a build of the published crate.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct RepositoryReadme;
