@@ -9,6 +9,7 @@
 
 mod args;
 mod commands;
+mod live;
 mod output;
 
 use clap::Parser;
