@@ -35,9 +35,10 @@ const TXT: usize = 5;
 const GAP: usize = 2;
 /// Below these widths a column is dropped rather than cut further.
 const MIN_WIDTH: [usize; 6] = [8, 8, 8, 4, 3, 3];
-/// Which columns are shrunk first when the natural widths do not fit: the widest of
-/// these, ties going to the first listed (the instance name is cut last).
-const SHRINK: [usize; 3] = [ADDRESS, HOST, INSTANCE];
+/// The columns shrunk, a column at a time, when the natural widths do not fit: the
+/// widest of these, ties going to the first listed. The instance name is cut only when
+/// they are all at their minimum.
+const SHRINK: [usize; 3] = [TXT, ADDRESS, HOST];
 /// Which columns are dropped, in order, when every column is at its minimum.
 const DROP: [usize; 5] = [TXT, AGE, ADDRESS, PORT, HOST];
 
@@ -118,10 +119,10 @@ pub fn age(d: Duration) -> String {
     }
 }
 
-/// The visible columns and their widths: the natural widths if they fit; else TXT
-/// shrinks, then the widest of address, host and instance, down to their minimums;
-/// then columns are dropped (TXT first, the instance never), and a lone instance
-/// column takes whatever width there is.
+/// The visible columns and their widths: the natural widths if they fit; else the
+/// widest of TXT, address and host shrinks, a column at a time, down to their
+/// minimums, then the instance; then columns are dropped (TXT first, the instance
+/// never), and a lone instance column takes whatever width there is.
 fn layout(rows: &[[String; 6]], width: usize) -> Vec<(usize, usize)> {
     let mut w: [usize; 6] = std::array::from_fn(|c| {
         rows.iter()
@@ -136,18 +137,17 @@ fn layout(rows: &[[String; 6]], width: usize) -> Vec<(usize, usize)> {
     };
     let mut dropped = DROP.iter();
     while total(&shown, &w) > width {
-        let over = total(&shown, &w) - width;
-        if shown.contains(&TXT) && w[TXT] > MIN_WIDTH[TXT] {
-            w[TXT] = w[TXT].saturating_sub(over).max(MIN_WIDTH[TXT]);
-            continue;
-        }
         let widest = SHRINK
             .iter()
-            .copied()
-            .filter(|c| shown.contains(c) && w[*c] > MIN_WIDTH[*c])
-            .max_by_key(|c| (w[*c], std::cmp::Reverse(*c)));
-        if let Some(c) = widest {
+            .enumerate()
+            .filter(|(_, &c)| shown.contains(&c) && w[c] > MIN_WIDTH[c])
+            .max_by_key(|&(rank, &c)| (w[c], std::cmp::Reverse(rank)));
+        if let Some((_, &c)) = widest {
             w[c] -= 1;
+            continue;
+        }
+        if w[INSTANCE] > MIN_WIDTH[INSTANCE] {
+            w[INSTANCE] -= 1;
             continue;
         }
         match dropped.next() {
@@ -299,14 +299,14 @@ mod tests {
     }
 
     #[test]
-    fn a_narrower_terminal_cuts_txt_first_then_the_widest_column() {
+    fn a_narrower_terminal_cuts_the_widest_column_first() {
         assert_eq!(
             lines(60, 24)[1..],
             [
-                "INSTANCE       HOST           ADDRESS         PORT  AGE  TXT",
-                "Attic printer  attic.local    10.0.0.3         631   1h",
-                "Büro                                                 1h",
-                "Kitchen        kitchen.local  10.0.0.2, fe8…  8080   1h  pa…",
+                "INSTANCE       HOST        ADDRESS     PORT  AGE  TXT",
+                "Attic printer  attic.loc…  10.0.0.3     631   1h",
+                "Büro                                          1h",
+                "Kitchen        kitchen.l…  10.0.0.2,…  8080   1h  path=/ co…",
             ]
         );
     }
@@ -341,7 +341,7 @@ mod tests {
         assert_eq!(
             lines(60, 4)[2..],
             [
-                "Attic printer  attic.local    10.0.0.3         631   1h",
+                "Attic printer  attic.loc…  10.0.0.3     631   1h",
                 "... 2 more"
             ]
         );
