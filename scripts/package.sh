@@ -6,11 +6,14 @@
 # (test instruments: mdns-testnet, mdns-sim, the benches) are left out. Each published
 # crate must carry README.md, LICENSE-MIT and LICENSE-APACHE (the licence texts the
 # same as the repository's). target/package is removed afterwards (it holds a build).
+# Last, `cargo install --path mdns-cli` (debug, into a temporary root) must install the
+# `mdns` binary (only `mdns --version` is run: nothing touches the network).
 #
 #   bash scripts/package.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
-trap 'rm -rf target/package' EXIT
+root=$(mktemp -d)
+trap 'rm -rf target/package "$root"' EXIT
 
 # name, publishable (publish unset), manifest dir: one line per member.
 members=$(cargo metadata --no-deps --format-version 1 | python3 -c '
@@ -42,3 +45,5 @@ done <<< "$members"
 echo "package: leaving out (publish = false): ${excludes[*]}"
 cargo package --workspace "${excludes[@]}"
 ls -l target/package/*.crate
+cargo install --quiet --path mdns-cli --debug --root "$root"
+"$root/bin/mdns" --version
