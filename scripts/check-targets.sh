@@ -5,14 +5,14 @@
 # nothing is linked. Installs the targets' standard libraries with rustup.
 #
 #   bash scripts/check-targets.sh
-#   CRATES="mdns-proto mdns-net mdns-tokio" bash scripts/check-targets.sh
+#   CRATES="mdns-sansio mdns-net mdns-tokio" bash scripts/check-targets.sh
 #   TARGETS=x86_64-apple-darwin bash scripts/check-targets.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # Crates checked on every target: the pure layers, the OS layer, the three adapters
 # and the CLI (the simulator, the benches and the namespace test crate are Linux-side
 # tools).
-CRATES=${CRATES:-"mdns-proto mdns-client dnssd-unicast mdns-net mdns-tokio mdns-smol mdns-blocking mdns-cli"}
+CRATES=${CRATES:-"mdns-sansio mdns-sansio-client dnssd-unicast mdns-net mdns-tokio mdns-smol mdns-blocking mdns-cli"}
 TARGETS=${TARGETS:-"x86_64-pc-windows-gnu x86_64-pc-windows-msvc x86_64-apple-darwin aarch64-apple-darwin aarch64-apple-ios x86_64-unknown-freebsd aarch64-linux-android"}
 BARE=${BARE:-thumbv7em-none-eabihf}
 
@@ -31,7 +31,7 @@ for t in $TARGETS; do
   fi
 done
 if cargo clippy -p mdns-sansio --no-default-features --lib --target "$BARE" -- -D warnings; then
-  echo "check-targets: $BARE (mdns-proto, no_std) ok"
+  echo "check-targets: $BARE (mdns-sansio, no_std) ok"
 else
   echo "check-targets: $BARE FAILED"
   fail=1

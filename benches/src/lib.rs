@@ -164,7 +164,7 @@ pub mod floor {
     }
 }
 
-/// This workspace's mdns-proto.
+/// This workspace's core, `mdns-sansio` (folder `mdns-proto`).
 pub mod ours {
     use mdns_sansio::wire::{Message, MessageWriter, NameRef, RData, RecordData, Rtype, Section};
     use mdns_sansio::Name;

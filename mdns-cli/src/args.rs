@@ -101,6 +101,11 @@ pub enum Command {
         /// Also resolve every instance found (host, port, addresses, TXT).
         #[arg(long)]
         resolve: bool,
+        /// On a terminal, a table of the instances (host, address, port, age, TXT)
+        /// kept up to date in place instead of lines; resolves them. Piped, or with
+        /// --json, lines are printed as without it.
+        #[arg(long)]
+        live: bool,
         #[command(flatten)]
         dns: Dns,
         #[command(flatten)]

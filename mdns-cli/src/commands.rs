@@ -75,8 +75,12 @@ pub fn run(command: Command, printer: &Printer) -> Result<(), String> {
         Command::Browse {
             service_type,
             resolve,
+            live,
             ..
-        } => cx.browse(&service_type, resolve),
+        } => {
+            let live = crate::live::wanted(live, common.json);
+            cx.browse(&service_type, resolve || live, live)
+        }
         Command::Resolve {
             instance,
             service_type,
@@ -317,7 +321,12 @@ impl Context<'_> {
         })
     }
 
-    fn browse(&mut self, ty: &mdns_blocking::ServiceType, resolve: bool) -> Result<(), String> {
+    fn browse(
+        &mut self,
+        ty: &mdns_blocking::ServiceType,
+        resolve: bool,
+        live: bool,
+    ) -> Result<(), String> {
         let browser = match (&self.domain, resolve) {
             (None, false) => self.mdns.browse(ty),
             (None, true) => self.mdns.browse_resolving(ty),
@@ -326,6 +335,13 @@ impl Context<'_> {
         }
         .wait()
         .map_err(|e| e.to_string())?;
+        if live {
+            let title = format!("mdns browse {ty} in {}", self.domain_text());
+            let (stop, deadline) = (self.stop, self.deadline);
+            return crate::live::browse(&browser, &title, stop, deadline, |i| {
+                self.interface_name(i)
+            });
+        }
         while let Wait::Event(ev) = self.wait(|t| browser.recv_timeout(t))? {
             let line = match ev {
                 BrowseEvent::Found {

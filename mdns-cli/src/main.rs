@@ -11,6 +11,7 @@
 mod args;
 mod commands;
 mod control;
+mod live;
 mod output;
 mod signals;
 

@@ -1,14 +1,12 @@
-//! `mdns-client`: the sans-IO client layer between an application and the protocol
-//! engines. What an application asks for (browse, browse-and-resolve, resolve, host
-//! lookup and watch, service type enumeration, one-shot queries, registrations) becomes
-//! a subscription with a [`SubscriptionId`]; what the network says comes back as typed
-//! [`Event`]s addressed to those ids.
+#![doc = include_str!("../README.md")]
+//!
+//! # What the layer does
 //!
 //! A [`Client`] owns the mDNS [`Engine`](mdns_sansio::Engine) and does what the engine
 //! leaves to its user: it routes each engine event to its subscription, resolves what a
 //! resolving browse finds (as the engine's background resolves, which cannot be made to
 //! flood the link nor hold back what the application asks by name: see
-//! [`mdns_sansio::engine::querier::background`]; and stops when the instance is gone),
+//! [`Engine::resolve_background`](mdns_sansio::Engine::resolve_background); and stops when the instance is gone),
 //! keeps each browse's backlog bounded (see [`BrowseEvent::EventsDropped`]), collects the answers
 //! of a one-shot resolve or host lookup for [`ANSWER_LINGER`] after the first, ends
 //! them at their timeout, publishes (and withdraws, after the last service) the host
@@ -23,8 +21,8 @@
 //! The layer sits above the mDNS engine *and* above a unicast DNS client: a request in
 //! a domain other than `local.` goes, under the same id and with the same events, to a
 //! [`Backend`] (see [`backend`](Backend)) that a unicast DNS-SD crate implements. Inside
-//! `mdns-proto` it would make the multicast core know about unicast DNS; here it
-//! depends on `mdns-proto`'s public API only, and a unicast crate depends on this one
+//! `mdns-sansio` (the core) it would make the multicast core know about unicast DNS; here it
+//! depends on `mdns-sansio`'s public API only, and a unicast crate depends on this one
 //! for the trait. It is `no_std` + `alloc` like the core.
 //!
 //! # Map
@@ -77,6 +75,7 @@
 //! # let _ = Duration::ZERO;
 //! ```
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

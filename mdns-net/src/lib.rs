@@ -1,11 +1,4 @@
-//! # mdns-net
-//!
-//! The OS side of mDNS, written once and shared by the runtime adapters (`mdns-tokio`,
-//! `mdns-smol`, `mdns-blocking`): sockets, interface discovery and change watching, and
-//! the pump that moves datagrams, timeouts and interface changes between the OS and the
-//! sans-IO core (`mdns-proto`). The adapters add only "wait until a handle is ready or a
-//! deadline passes"; this crate owns no runtime and spawns no thread. It builds for
-//! Linux, Android, macOS, iOS, FreeBSD and Windows (see "Platforms").
+#![doc = include_str!("../README.md")]
 //!
 //! ## What lives where
 //! - [`socket`]: [`MdnsSocket`], a nonblocking UDP socket set up for mDNS (port 5353 or
@@ -18,7 +11,7 @@
 //! - [`watch`]: the [`InterfaceWatcher`] over an [`InterfaceSource`] (the OS's, or the
 //!   application's): when to re-read the list, and what to do when reading fails.
 //! - [`driver`]: the [`Core`] trait the protocol engine and the client layer
-//!   (`mdns-client`) implement, the [`Clock`] that maps OS time to the core's
+//!   (`mdns-sansio-client`) implement, the [`Clock`] that maps OS time to the core's
 //!   [`Instant`](mdns_sansio::Instant) (the one place the OS clock is read), and the
 //!   [`Driver`] pump with its [`Driver::poll_io`] → [`Next`] contract.
 //! - [`poll`]: [`wait_fds`] (`poll(2)` / `WSAPoll`) and a cross-thread [`Waker`] for the
@@ -141,6 +134,7 @@
 //! by the caller; an async runtime's threads are its own).
 //!
 //! Diagnostics go through `tracing` and cost nothing unless a subscriber is installed.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod arrival;

@@ -1,10 +1,4 @@
-//! `mdns-proto`: a sans-IO core for Multicast DNS (RFC 6762) and DNS-Based Service
-//! Discovery (RFC 6763).
-//!
-//! The crate owns no sockets, no clock, no threads and no OS randomness. It takes
-//! datagrams and timestamps in and hands back packets to send, the next timer to set and
-//! events, in the style of `quinn-proto`. The same inputs and the same seed give the same
-//! outputs, byte for byte.
+#![doc = include_str!("../README.md")]
 //!
 //! # Map of the public API
 //!
@@ -50,6 +44,7 @@
 //! `std` feature, on by default); `Config`, `Event`, `Stats` and the error enums are
 //! `#[non_exhaustive]`.
 #![no_std]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

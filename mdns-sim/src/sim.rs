@@ -127,7 +127,7 @@ impl Ord for Scheduled {
 }
 
 /// A deterministic simulated LAN of mDNS hosts, each running the client layer
-/// (`mdns-client`, the code every runtime adapter runs) over its own engine.
+/// (`mdns-sansio-client`, the code every runtime adapter runs) over its own engine.
 ///
 /// Time jumps from one scheduled thing to the next: a host's
 /// [`poll_timeout`](Client::poll_timeout) (its engine's timers and its client layer's),

@@ -1,13 +1,21 @@
-//! # mdns-smol
+#![doc = include_str!("../README.md")]
 //!
-//! Multicast DNS and DNS-SD (RFC 6762 / RFC 6763) on smol / async-io. [`Mdns::new`]
-//! spawns one task on smol's global executor that runs the shared `mdns-net` service
-//! loop, waiting with `async_io::Async` on its sockets (file descriptors on unix,
-//! `SOCKET`s on Windows: async-io polls both) and an `async_io::Timer` for its next
-//! deadline. [`Mdns`] dereferences to the one API all adapters share
-//! ([`Handle`]): every operation returns a [`Reply`] to `.await`, and event streams
-//! are [`futures_core::Stream`]s. The futures work in any executor (the replies are
-//! channels; the loop only needs the async-io reactor, which runs by itself).
+//! # Using it
+//!
+//! [`Mdns::new`] spawns one task on smol's global executor that runs the shared
+//! `mdns-net` service loop, waiting with `async_io::Async` on its sockets (file descriptors on
+//! unix, `SOCKET`s on Windows: async-io polls both) and an `async_io::Timer` for its
+//! next deadline. The futures and streams work in any executor
+//! (replies are channels; the loop needs only the async-io reactor, which runs by
+//! itself). The sockets open in the calling thread's network namespace.
+//!
+//! [`Mdns`] dereferences to [`Handle`], the API every adapter shares: each operation
+//! returns a [`Reply`] to `.await` (it is a `Future`; `.wait()` blocks for it outside async
+//! code), and event streams ([`Subscription`]s: [`Browser`], [`HostWatcher`], ...) are
+//! [`futures_core::Stream`]s, also read with `recv_async` (or blocking, `recv` and
+//! `recv_timeout`). [`Handle`] is cheap to clone, `Send` and `Sync`.
+//!
+//! ## Register and browse
 //!
 //! ```no_run
 //! use std::time::Duration;
@@ -40,19 +48,140 @@
 //!     })
 //!     .await;
 //!
-//!     // Look a host up.
-//!     let host = mdns_smol::host_name("printer")?;
-//!     match mdns.lookup_host(&host, Duration::from_secs(2)).await {
-//!         Ok(addrs) => println!("printer.local. is {addrs:?}"),
-//!         Err(e) => println!("printer.local.: {e}"),
-//!     }
-//!
 //!     // Goodbyes for everything, then the task ends.
 //!     drop(reg);
 //!     mdns.shutdown().await
 //!   })
 //! }
 //! ```
+//!
+//! A plain [`browse`](Handle::browse) reports [`BrowseEvent::Found`] and
+//! [`BrowseEvent::Removed`] per instance and interface;
+//! [`browse_resolving`](Handle::browse_resolving) adds [`BrowseEvent::Resolved`] (host,
+//! port, TXT, addresses) and [`BrowseEvent::Updated`] when any of those change. A
+//! registration's own events ([`RegistrationEvent`]: `Probing`, `Registered`, `Renamed`
+//! after a name conflict, RFC 6762 §9) are read from the [`Registration`] like any stream;
+//! its current name is [`Registration::name`], and [`Registration::update_txt`] changes its
+//! TXT record.
+//!
+//! ## Resolve one instance
+//!
+//! ```no_run
+//! # async fn f(mdns: &mdns_smol::Mdns) -> Result<(), mdns_smol::Error> {
+//! use std::time::Duration;
+//! use mdns_smol::{Error, InstanceName, ServiceType};
+//!
+//! let kitchen = InstanceName::new("Kitchen")?;
+//! let http = ServiceType::new("_http._tcp")?;
+//! match mdns.resolve(&kitchen, &http, Duration::from_secs(3)).await {
+//!     Ok(s) => println!("{}:{} {:?} path={:?}", s.host, s.port, s.ips(), s.txt.get("path")),
+//!     Err(Error::Timeout) => println!("Kitchen did not answer within 3 s"),
+//!     Err(e) => return Err(e),
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! The reply is the first answer with addresses of both families, else the latest
+//! complete answer [`ANSWER_LINGER`] (1.1 s) after the first one.
+//!
+//! ## Look up a host
+//!
+//! ```no_run
+//! # async fn f(mdns: &mdns_smol::Mdns) -> Result<(), mdns_smol::Error> {
+//! use std::time::Duration;
+//!
+//! let printer = mdns_smol::host_name("printer")?; // printer.local.
+//! let addrs = mdns.lookup_host(&printer, Duration::from_secs(2)).await?;
+//! println!("printer.local. is {addrs:?}");
+//! // Or follow its addresses as they come and go:
+//! let watch = mdns.watch_host(&printer).await?;
+//! while let Ok(event) = watch.recv_async().await {
+//!     println!("{event:?}");
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! ## Shutdown and drop
+//!
+//! - Dropping a [`Subscription`] (a [`Browser`], [`HostWatcher`], ...) stops its
+//!   operation: its queries stop being sent.
+//! - Dropping a [`Registration`] withdraws the service: its goodbyes (RFC 6762 §10.1)
+//!   are sent without waiting. [`Registration::unregister`] does the same and its reply
+//!   comes once they are out.
+//! - [`Handle::shutdown`] withdraws every registration, sends the goodbyes, stops every
+//!   operation and ends the task. Afterwards every stream ends ([`Error::Shutdown`] from
+//!   `recv_async`, `None` from the `Stream`) and every new operation's reply is
+//!   [`Error::Shutdown`]. Clones of the [`Handle`] do not keep the service alive.
+//! - Dropping the [`Mdns`] asks the task to shut down and detaches it: it sends the
+//!   goodbyes in the background, as long as the process runs. Before the program ends,
+//!   `mdns.shutdown().await` instead: it completes once the goodbyes are out (within
+//!   [`SHUTDOWN_BOUND`] even if they cannot be sent); [`Mdns::wait`] then returns how the
+//!   task ended.
+//! - From a signal handler: [`Handle::stopper`] returns a [`Stopper`] whose
+//!   [`stop`](Stopper::stop) is async-signal-safe (an atomic store and a wake-up).
+//!
+//! ## Errors
+//!
+//! One type, [`Error`] (`#[non_exhaustive]`, `std::error::Error` with its source):
+//! - invalid input, from the constructors and builders, before anything is sent:
+//!   [`Error::InvalidInstanceName`], [`Error::InvalidServiceType`],
+//!   [`Error::InvalidTxt`], [`Error::InvalidHostName`];
+//! - starting: [`Error::Io`] (a socket or the interface watcher could not be opened; it
+//!   says which call), [`Error::NoUsableInterface`] (interfaces were named and none of
+//!   them can run mDNS, or both IPv4 and IPv6 are off);
+//! - waiting: [`Error::Timeout`] (a resolve or host lookup got no answer in time),
+//!   [`Error::Closed`] (the operation ended), [`Error::Shutdown`] (the service stopped);
+//! - refusals: [`Error::Register`] (a registration the engine refuses, such as a second
+//!   one under a name this instance already publishes), [`Error::Query`] (too many
+//!   operations at once), [`Error::Registration`] (a command on a registration that is
+//!   gone);
+//! - DNS domains: [`Error::Unicast`] (the servers refused or did not answer),
+//!   [`Error::NoBackend`].
+//!
+//! What happens on the network later is an event, not an error: a name conflict renames
+//! the registration ([`RegistrationEvent::Renamed`]; `Failed` only when no name is left),
+//! an instance that leaves is [`BrowseEvent::Removed`]. Malformed or hostile datagrams are
+//! dropped and counted, never reported. Diagnostics go to `tracing` (nothing is printed
+//! unless the application installs a subscriber).
+//!
+//! ## Interfaces
+//!
+//! By default mDNS runs on every interface that is up, running and multicast capable,
+//! loopback and point-to-point links (most VPNs) aside, over IPv4 (224.0.0.251) and IPv6
+//! (ff02::fb); interfaces that come up later are joined, and those that go away are left.
+//! [`MdnsConfig`] narrows it:
+//!
+//! ```no_run
+//! # async fn f() -> Result<(), mdns_smol::Error> {
+//! use mdns_smol::{InterfaceSelector, Mdns, MdnsConfig};
+//!
+//! let config = MdnsConfig {
+//!     interfaces: vec![InterfaceSelector::Name("eth0".into())], // only eth0 (or by index)
+//!     ipv6: false,                                              // IPv4 only
+//!     ..MdnsConfig::default()
+//! };
+//! let mdns = Mdns::new(config)?;
+//! for i in mdns.interfaces().await? {
+//!     println!("running on {} ({:?})", i.interface.name, i.id);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! Every event says which interface it came from ([`InterfaceId`], the OS index);
+//! [`Handle::interfaces`] maps indexes to names.
+//!
+//! ## Sharing port 5353 with the system's daemon
+//!
+//! Most machines already run an mDNS responder (Avahi, Bonjour's mDNSResponder, the
+//! Windows mDNS service) on port 5353. This crate binds the port beside it
+//! (`SO_REUSEADDR`, and `SO_REUSEPORT` where it exists), never instead of it: both get
+//! every multicast datagram, and both work. Unicast datagrams to port 5353 reach only one
+//! of the sockets (RFC 6762 §15.1), so when the port is already bound at [`Mdns::new`],
+//! the stack sends no question with the unicast-response (QU) bit (RFC 6762 §5.4) and asks
+//! for multicast answers only; queries from the host itself are always answered by
+//! multicast; one-shot queries use an ephemeral port of their own. The daemon owns the
+//! machine's host name: services registered here point at `<machine>-mdns.local.` unless
+//! [`MdnsConfig::host_name`] says otherwise.
 //!
 //! ## Domains
 //!
@@ -80,9 +209,7 @@
 //! let browser = mdns.browse_resolving_in(&ServiceType::new("_http._tcp")?, &zone).await?;
 //! # drop((reg, browser)); Ok(()) }
 //! ```
-//!
-//! [`Mdns::new`] opens the sockets in the calling thread's network namespace. Diagnostics go to `tracing` (nothing is printed unless
-//! the application installs a subscriber).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 use std::io;
@@ -102,6 +229,9 @@ pub use mdns_net::service::{
     BackendError, DomainBrowser, DomainConfig, DomainEvent, DomainKind, KeyFileError, QueryError,
     TsigKey, UnicastConfig, UnicastError, UpdateError, UNICAST_DNS,
 };
+/// How long a one-shot answer is collected after the first, and how long a shutdown
+/// may take at most.
+pub use mdns_net::service::{ANSWER_LINGER, SHUTDOWN_BOUND};
 pub use mdns_net::InterfaceSelector;
 pub use mdns_sansio::engine::{AnswerRecord, InterfaceId};
 pub use mdns_sansio::sd::{InstanceName, ServiceType, Txt, TxtEntry};

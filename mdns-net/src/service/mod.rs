@@ -16,7 +16,7 @@
 //! - The public types every adapter re-exports: [`MdnsConfig`], [`ServiceInfo`],
 //!   [`Error`], and the events ([`BrowseEvent`], [`ResolvedService`], [`HostEvent`],
 //!   [`TypeEvent`], [`RegistrationEvent`], [`DomainEvent`]), which come from
-//!   `mdns-client`.
+//!   `mdns-sansio-client`.
 //! - Domains: `local.` is multicast DNS; a browse, resolve, type enumeration or
 //!   registration in any other domain ([`Handle::browse_in`], [`Handle::resolve_in`],
 //!   [`ServiceInfoBuilder::domain`]) goes to the DNS servers of

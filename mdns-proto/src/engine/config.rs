@@ -59,7 +59,7 @@ pub struct Config {
     /// [`cache_capacity`](Self::cache_capacity) never refuses one.
     pub max_background_resolves: usize,
     /// Most background resolves asking at once, not yet resolved (see
-    /// [`querier::background`](super::querier::background)): the rest wait their turn,
+    /// `querier::background`): the rest wait their turn,
     /// fewest turns first, then newest first.
     pub background_asking: usize,
     /// How long a background resolve asks before it yields its place to the next.

@@ -115,7 +115,7 @@ impl Engine {
     /// Resolves an instance in the background: what a client layer does for each
     /// instance a resolving browse finds, on no one's explicit request. It reports as
     /// [`resolve`](Self::resolve) does, but asks under the rules of
-    /// [`querier::background`](super::background) (from the cache at once if it can;
+    /// `querier::background` (from the cache at once if it can;
     /// else a bounded number at a time, in turns, newest first, within a byte budget),
     /// so that a host announcing thousands of instances cannot make this engine query
     /// for all of them or keep a real service from being resolved. What an application

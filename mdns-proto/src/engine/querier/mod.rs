@@ -5,7 +5,7 @@
 //! - `send`: question timing, what the cache already answers, known-answer lists,
 //!   multi-packet queries.
 //! - `schedule`: which questions go out now, background ones within their budget.
-//! - [`background`]: the resolves a client layer starts for what a resolving browse
+//! - `background`: the resolves a client layer starts for what a resolving browse
 //!   finds: cache first, bounded places and turns, a byte budget (flood resilience).
 //! - `report`: what operations report when records change.
 //! - `observed`: other hosts' queries, followed until their known answers are complete.
@@ -64,7 +64,7 @@ pub(crate) enum Op {
     /// Enumerate service types (RFC 6763 §9).
     Types { seen: BTreeSet<(Name, InterfaceId)> },
     /// Resolve an instance: SRV + TXT, then the target's addresses. `background`: a
-    /// client layer's resolve of what a browse found ([`background`]).
+    /// client layer's resolve of what a browse found (`background`).
     Resolve {
         instance: Name,
         target: Option<Name>,
@@ -326,7 +326,7 @@ impl Querier {
         }
     }
 
-    /// Gives free places to waiting background resolves ([`background`]).
+    /// Gives free places to waiting background resolves (`background`).
     fn admit(&mut self, ctx: &mut Ctx<'_>) {
         if !self.background.can_admit(ctx.config) {
             return;
