@@ -3,7 +3,7 @@
 # seconds, so that it means the same on a busy machine).
 #
 # Usage: scripts/fuzz-campaign.sh TARGET [CPU_SECONDS] [OUT_DIR]
-#   TARGET       parse | roundtrip | engine
+#   TARGET       parse | roundtrip | engine | unicast
 #   CPU_SECONDS  default 3600
 #   OUT_DIR      default /tmp/fuzz-campaign-TARGET: the log and any crash inputs
 #
