@@ -137,7 +137,8 @@ case_shared_port_qu() {
             [[ " $q $p " != *" QU "* ]] || fail "beside avahi-daemon (h3) we asked for a unicast reply: lookup $q, probes $p"
             notes+=("h3 (shared): lookup $q, probes $p")
         else
-            # alone: the first query and the first probe ask for one (RFC 6762 §5.4, §8.1)
+            # alone: the first query and the first probe ask for one (RFC 6762 §5.4,
+            # RFC 6762 §8.1)
             [ "${q%% *}" = QU ] || fail "alone (h1) our first query was not QU: $q"
             [ "${p%% *}" = QU ] || fail "alone (h1) our first probe was not QU: $p"
             notes+=("h1 (alone): lookup $q, probes $p")

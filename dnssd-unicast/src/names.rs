@@ -1,8 +1,9 @@
 //! The DNS-SD names of a unicast domain (RFC 6763): a service type's name
-//! (`_http._tcp.example.com.`, §4.1), a subtype's (`_printer._sub._http._tcp...`, §7.1),
-//! an instance's (`Web Server._http._tcp.example.com.`, §4.1), and the domain
-//! enumeration names (`b._dns-sd._udp.<domain>` and its four siblings, §11), with the
-//! reverse-mapping domains derived from the host's own addresses (§11).
+//! (`_http._tcp.example.com.`, RFC 6763 §4.1), a subtype's
+//! (`_printer._sub._http._tcp...`, RFC 6763 §7.1), an instance's
+//! (`Web Server._http._tcp.example.com.`, RFC 6763 §4.1), and the domain enumeration
+//! names (`b._dns-sd._udp.<domain>` and its four siblings, RFC 6763 §11), with the
+//! reverse-mapping domains derived from the host's own addresses (RFC 6763 §11).
 //!
 //! `mdns_sansio::sd` validates service types and instance labels and builds their
 //! names in `local.`; here the same labels go under any domain.
@@ -97,8 +98,8 @@ pub fn enumeration_name(kind: DomainKind, base: &Name) -> Result<Name, NameError
 
 /// The reverse-mapping name of the network an address belongs to (RFC 6763 §11: the
 /// address ANDed with its subnet mask, as an `in-addr.arpa.` or `ip6.arpa.` name).
-/// `None` for link-local, loopback, unspecified and multicast addresses (§11: not for
-/// link-local), and for a prefix longer than the address.
+/// `None` for link-local, loopback, unspecified and multicast addresses (RFC 6763 §11:
+/// not for link-local), and for a prefix longer than the address.
 pub fn reverse_base(addr: IpAddr, prefix_len: u8) -> Option<Name> {
     match addr {
         IpAddr::V4(a) => {

@@ -107,7 +107,8 @@ fn craft(
     };
     if kind != 0 {
         let qtype = inp.pick(&[Rtype::ANY, Rtype::SRV, Rtype::TXT, Rtype::A, Rtype::PTR, Rtype::AAAA])?;
-        // Bit 3: a later packet of a multi-packet query, known answers only (§7.2).
+        // Bit 3: a later packet of a multi-packet query, known answers only
+        // (RFC 6762 §7.2).
         if flags & 8 == 0 {
             msg.push_question(&name, qtype, Class::IN, flags & 1 != 0).ok()?;
         }

@@ -9,8 +9,8 @@ Subcommands (exit 0 = yes/found, 1 = no; a line on stdout):
                                                  probes with an Authority record NAME
   deferred PCAP --src IP --name NAME          -> exit 0 if SRC stopped probing NAME for at
                                                  least --gap s (default 0.9) and then
-                                                 probed it again (a lost tiebreak, RFC 6762
-                                                 §8.2); prints the gaps
+                                                 probed it again (a lost tiebreak,
+                                                 RFC 6762 §8.2); prints the gaps
   first-answer PCAP --src IP --name NAME --type T [--after EPOCH] [--txt-hex HEX]
                                               -> epoch of SRC's first response with a
                                                  live (TTL > 0) NAME/T record in its

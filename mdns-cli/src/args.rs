@@ -168,12 +168,12 @@ pub enum Command {
         #[command(flatten)]
         dns: Dns,
         /// Read commands from standard input while registered, one per line:
-        /// `txt KEY=VALUE...` replaces the TXT record (announced at once, RFC 6762
-        /// §8.4; `txt` alone empties it); `subtype +SUB` adds a subtype (announced),
-        /// `subtype -SUB` removes one (goodbye, RFC 6762 §10.1), several per line
-        /// allowed (`subtype +_CM -_L840`); `quit` unregisters and exits. Each change
-        /// is printed once applied; a bad command prints an error and changes nothing.
-        /// End of input stops reading (the service stays registered).
+        /// `txt KEY=VALUE...` replaces the TXT record (announced at once,
+        /// RFC 6762 §8.4; `txt` alone empties it); `subtype +SUB` adds a subtype
+        /// (announced), `subtype -SUB` removes one (goodbye, RFC 6762 §10.1), several per
+        /// line allowed (`subtype +_CM -_L840`); `quit` unregisters and exits. Each
+        /// change is printed once applied; a bad command prints an error and changes
+        /// nothing. End of input stops reading (the service stays registered).
         #[arg(long)]
         stdin: bool,
         #[command(flatten)]

@@ -405,8 +405,8 @@ impl<B: Backend> Client<B> {
         r
     }
 
-    /// Ends every subscription and withdraws every registration (goodbyes, RFC 6762
-    /// §10.1, the engine's own registrations included). Registrations already
+    /// Ends every subscription and withdraws every registration (goodbyes,
+    /// RFC 6762 §10.1, the engine's own registrations included). Registrations already
     /// [`unregister`](Self::unregister)ed still get their `Unregistered` if their
     /// goodbyes go out in time. The client is [finished](Self::is_finished) once every
     /// goodbye is handed out or the [`shutdown_bound`](Config::shutdown_bound) has

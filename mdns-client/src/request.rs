@@ -80,11 +80,11 @@ pub enum Request {
     /// Publishes a service ([`RegistrationEvent`](crate::RegistrationEvent)s tell how
     /// it goes).
     Register(ServiceInfo),
-    /// Browse and registration domains ([`DomainEvent`](crate::DomainEvent), RFC 6763
-    /// §11): the domains listed under `base`, or (`None`) under the backend's default
-    /// bases, the search domains and the reverse-mapping names of the host's networks.
-    /// Always served by the unicast backend (`local.` needs no enumeration: it is
-    /// always a browse and registration domain).
+    /// Browse and registration domains ([`DomainEvent`](crate::DomainEvent),
+    /// RFC 6763 §11): the domains listed under `base`, or (`None`) under the backend's
+    /// default bases, the search domains and the reverse-mapping names of the host's
+    /// networks. Always served by the unicast backend (`local.` needs no enumeration: it
+    /// is always a browse and registration domain).
     BrowseDomains {
         /// The domain whose lists are read; `None`: the backend's defaults.
         base: Option<Name>,

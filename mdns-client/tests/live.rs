@@ -1,6 +1,6 @@
-//! Issue 20 through the client layer: reconfirmation as a subscription (RFC 6762
-//! §10.4), subtypes changed on a live registration (RFC 6763 §7.1), and addresses in
-//! the order to try them, with their interface.
+//! Issue 20 through the client layer: reconfirmation as a subscription
+//! (RFC 6762 §10.4), subtypes changed on a live registration (RFC 6763 §7.1), and
+//! addresses in the order to try them, with their interface.
 
 mod harness;
 

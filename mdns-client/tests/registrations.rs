@@ -56,7 +56,7 @@ fn rfc6762_8_probing_then_registered() {
         .any(|(n, t, _)| n == "me.local." && *t == Rtype::A)));
 }
 
-/// Someone else answers for the name while we probe (RFC 6762 §8.1, §9): the
+/// Someone else answers for the name while we probe (RFC 6762 §8.1, RFC 6762 §9): the
 /// registration moves to `Kitchen (2)`.
 fn conflict(net: &mut Net) {
     net.run_until_sent(1000, |s| s.probes(KITCHEN));

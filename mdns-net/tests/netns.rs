@@ -709,11 +709,11 @@ fn lab_iface(id: u32, name: &str, addrs: &[(&str, u8)]) -> Interface {
     }
 }
 
-/// Faults (issue 18 §4, issue 16 §6): an adapter whose group join the OS refuses (here
-/// an index the kernel doesn't have: ENODEV), a VPN adapter, an adapter without
-/// multicast, and five interrupted interface dumps in a row. The refused adapter and
-/// the skipped ones stay out, eth0 is served (a datagram from the peer arrives), the join
-/// is retried at a deadline, and `poll_io` never fails: the last list stays in force.
+/// Faults (issue 18 section 4, issue 16 section 6): an adapter whose group join the OS
+/// refuses (here an index the kernel doesn't have: ENODEV), a VPN adapter, an adapter
+/// without multicast, and five interrupted interface dumps in a row. The refused adapter
+/// and the skipped ones stay out, eth0 is served (a datagram from the peer arrives), the
+/// join is retried at a deadline, and `poll_io` never fails: the last list stays in force.
 #[test]
 fn faulty_interfaces_are_skipped_and_the_others_served() {
     if !capable("faulty_interfaces_are_skipped_and_the_others_served") {

@@ -133,7 +133,7 @@ fn background_resolves_ask_a_bounded_number_at_a_time_newest_first_in_turns() {
 
 /// RFC 6763 §12: a service whose records all came with its announcement is resolved
 /// from the cache as its background resolve starts, however many wait before it, and
-/// is never asked about before its refresh is due (RFC 6762 §5.2, §7.1).
+/// is never asked about before its refresh is due (RFC 6762 §5.2, RFC 6762 §7.1).
 #[test]
 fn rfc6763_12_a_service_complete_in_the_cache_is_resolved_at_once_however_long_the_queue() {
     let (mut net, _) = flooded(config(2), 500);
@@ -281,8 +281,8 @@ fn background_resolves_have_their_own_bound() {
     assert!(net.engine.resolve(net.now, &name(&instance(3))).is_ok());
 }
 
-/// RFC 6762 §7.1, §7.2: a browse holding thousands of instances (a flood) lists at
-/// most `max_known_answers` of them, the oldest first, in each query: its queries do
+/// RFC 6762 §7.1, RFC 6762 §7.2: a browse holding thousands of instances (a flood) lists
+/// at most `max_known_answers` of them, the oldest first, in each query: its queries do
 /// not grow to tens of packets with the flood.
 #[test]
 fn rfc6762_7_1_known_answers_are_bounded_per_question_oldest_first() {

@@ -123,9 +123,9 @@ query
 /// A browse at start-up whose answer carries SRV, TXT, A and AAAA as additional records
 /// (RFC 6763 §12), and a resolve of the instance found: the resolve is complete from
 /// the cache and sends nothing. Over the next 100 s the only queries are the browse's
-/// (QU first, RFC 6762 §5.4; then with its known answer, §7.1) and, at 80 % of the
-/// 120 s TTL of SRV, A and AAAA, one refresh each (§5.2). The TXT record (TTL 4500)
-/// needs none yet.
+/// (QU first, RFC 6762 §5.4; then with its known answer, RFC 6762 §7.1) and, at 80 % of
+/// the 120 s TTL of SRV, A and AAAA, one refresh each (RFC 6762 §5.2). The TXT record
+/// (TTL 4500) needs none yet.
 #[test]
 fn rfc6763_12_additionals_complete_a_resolve_that_then_asks_nothing_until_80_percent() {
     let mut net = Net::new(42);
@@ -172,9 +172,9 @@ query
   AN _http._tcp.local. 4497 PTR Box._http._tcp.local.
 ";
 
-/// A browse started five seconds after start-up: QM from its first query (RFC 6762
-/// §5.4). Its answer carries SRV and TXT but no address: the resolve started on it
-/// asks only for the target's addresses (QM too), and once they come, nothing more.
+/// A browse started five seconds after start-up: QM from its first query
+/// (RFC 6762 §5.4). Its answer carries SRV and TXT but no address: the resolve started on
+/// it asks only for the target's addresses (QM too), and once they come, nothing more.
 #[test]
 fn rfc6763_12_a_resolve_half_complete_asks_only_for_what_is_missing() {
     let mut net = Net::new(7);

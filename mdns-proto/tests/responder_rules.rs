@@ -246,8 +246,8 @@ fn rfc6762_8_1_probe_defended_at_once() {
     assert_eq!(net.sent.len(), 2, "defence limited to once per 250 ms");
 }
 
-/// RFC 6762 §8.1, §5.4: a QU probe (the first) is answered at once by unicast to the
-/// prober, the record having been multicast within a quarter of its TTL; by multicast
+/// RFC 6762 §8.1, RFC 6762 §5.4: a QU probe (the first) is answered at once by unicast to
+/// the prober, the record having been multicast within a quarter of its TTL; by multicast
 /// when it was not. (mDNSResponder takes a multicast answer to its probe for a possibly
 /// spurious conflict and probes again a second later before renaming.)
 #[test]

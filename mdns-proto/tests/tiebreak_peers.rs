@@ -1,6 +1,6 @@
 //! Simultaneous probes from peers that send the whole record set and from peers that
-//! send part of it (RFC 6762 §8.2, §8.2.1; the rule is in `responder/tiebreak.rs`):
-//! the engine against crafted probes, in simulated time.
+//! send part of it (RFC 6762 §8.2, RFC 6762 §8.2.1; the rule is in
+//! `responder/tiebreak.rs`): the engine against crafted probes, in simulated time.
 //!
 //! Our service is `Kitchen._http._tcp.local.` SRV 0 0 8080 `myhost.local.`, TXT
 //! `path=/`. mDNSResponder's probes carry the SRV alone; Avahi's and ours carry both.
@@ -101,8 +101,8 @@ fn rfc6762_8_2_1_full_set_ours_later_goes_on() {
     assert_went_on(&mut net, s, &first);
 }
 
-/// §8.2.1, both full sets, ours the earlier (8080 before their 9000): we wait a second
-/// and probe again.
+/// RFC 6762 §8.2.1, both full sets, ours the earlier (8080 before their 9000): we wait a
+/// second and probe again.
 #[test]
 fn rfc6762_8_2_1_full_set_ours_earlier_defers() {
     let (mut net, s, _) = service_probing(2);
@@ -111,8 +111,8 @@ fn rfc6762_8_2_1_full_set_ours_earlier_defers() {
     assert_deferred(&mut net, s, lost_at);
 }
 
-/// §8.2.1 between full sets: the TXT (type 16) sorts before the SRV (33) and decides
-/// first, whatever the SRVs.
+/// RFC 6762 §8.2.1 between full sets: the TXT (type 16) sorts before the SRV (33) and
+/// decides first, whatever the SRVs.
 #[test]
 fn rfc6762_8_2_1_full_set_txt_decides_before_srv() {
     let (mut net, s, first) = service_probing(3);
@@ -137,8 +137,8 @@ fn rfc6762_8_2_1_srv_only_probe_ours_earlier_defers() {
 }
 
 /// An SRV-only probe whose SRV is earlier than ours: we win and go on. (It finds our
-/// SRV later than its own and defers; comparing our TXT first, as plain §8.2.1 on our
-/// sorted list did, made us defer too.)
+/// SRV later than its own and defers; comparing our TXT first, as plain RFC 6762 §8.2.1
+/// on our sorted list did, made us defer too.)
 #[test]
 fn rfc6762_8_2_1_srv_only_probe_ours_later_goes_on() {
     let (mut net, s, first) = service_probing(6);
@@ -177,8 +177,9 @@ fn rfc6762_8_2_stale_copy_of_our_own_probe_is_no_conflict() {
     assert_eq!(net.registered(s), Some(name(INST)));
 }
 
-/// After losing with our probes out, the winner's announcement is a conflict (RFC 6762
-/// §8.1): we rename then, not a second later when our next probe would be answered.
+/// After losing with our probes out, the winner's announcement is a conflict
+/// (RFC 6762 §8.1): we rename then, not a second later when our next probe would be
+/// answered.
 #[test]
 fn rfc6762_8_1_winner_announcement_during_the_wait_renames_at_once() {
     let (mut net, s, _) = service_probing(10);
@@ -196,7 +197,7 @@ fn rfc6762_8_1_winner_announcement_during_the_wait_renames_at_once() {
 }
 
 /// Lost before our first probe went out: the announcement is "received before the
-/// first probe packet is sent" and ignored (§8.1); the answer to our next probe
+/// first probe packet is sent" and ignored (RFC 6762 §8.1); the answer to our next probe
 /// renames us.
 #[test]
 fn rfc6762_8_1_lost_before_probing_ignores_the_announcement() {
@@ -219,8 +220,8 @@ fn rfc6762_8_1_lost_before_probing_ignores_the_announcement() {
     assert!(renamed(&net, s));
 }
 
-/// A lost tiebreak is no conflict for the §8.1 rate limit: twenty losing probes (ten
-/// over IPv4 and ten over IPv6 copies, host and service in each) and then a real
+/// A lost tiebreak is no conflict for the RFC 6762 §8.1 rate limit: twenty losing probes
+/// (ten over IPv4 and ten over IPv6 copies, host and service in each) and then a real
 /// conflict still rename with the usual 0-250 ms wait, not the 5 s of a host in a
 /// conflict storm.
 #[test]

@@ -48,9 +48,10 @@ impl Sim {
     }
 
     /// `host` leaves gracefully, as an application shuts down: [`Client::shutdown`]
-    /// ends every subscription and withdraws every registration (goodbyes, RFC 6762
-    /// §10.1, its engine's own included), the host keeps running for [`LEAVE_GRACE`] so
-    /// that they go out, then it is removed. Trackers date the departure now.
+    /// ends every subscription and withdraws every registration (goodbyes,
+    /// RFC 6762 §10.1, its engine's own included), the host keeps running for
+    /// [`LEAVE_GRACE`] so that they go out, then it is removed. Trackers date the
+    /// departure now.
     pub fn leave(&mut self, host: HostId) {
         self.depart(host, LEAVE_GRACE, |c, now| c.shutdown(now));
     }

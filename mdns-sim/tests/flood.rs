@@ -266,7 +266,7 @@ fn sent_in(sim: &Sim, browsers: &[HostId], window_end: Instant) -> BTreeMap<Host
 /// The most query bytes a browser may send in the window: its background resolves'
 /// budget over the window (burst + rate × time), plus its browse's own queries with
 /// their known answers (at most `max_known_answers` PTR records of some 45 bytes each,
-/// RFC 6762 §7.1, §7.2), four of them (its gaps double from 1 s at t = 0) on two
+/// RFC 6762 §7.1, RFC 6762 §7.2), four of them (its gaps double from 1 s at t = 0) on two
 /// families.
 fn query_bound(o: &Outcome) -> u64 {
     let e = &o.sim.config().engine;

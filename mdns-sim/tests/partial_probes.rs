@@ -37,7 +37,7 @@ const OUR_PORT: u16 = 9000;
 /// Probes and their gaps (RFC 6762 §8.1).
 const PROBES: u8 = 3;
 const PROBE_GAP: Duration = Duration::from_millis(250);
-/// The wait after a lost tiebreak (§8.2).
+/// The wait after a lost tiebreak (RFC 6762 §8.2).
 const DEFER: Duration = Duration::from_secs(1);
 /// How long a side that keeps probing takes at most to send its next packet about the
 /// name; quieter than this right after the other's probe means it deferred.

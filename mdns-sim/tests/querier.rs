@@ -261,8 +261,8 @@ fn browse_scenario(seed: u64, loss: u32) -> (Sim, Result<(), String>) {
         // answer IPv4 only): seed 700 finds a service at 63.2 s, and in a 5,000-seed
         // sweep seed 1618 loses both announcements and six rounds and finds two at
         // 127.1 s. The bound is the seventh round. (Seeds 653 and 1400 of the same
-        // sweep, at 127 s and 511 s, were an engine bug: §7.3 counted the IPv4 and IPv6
-        // copies of a peer's query twice.)
+        // sweep, at 127 s and 511 s, were an engine bug: RFC 6762 §7.3 counted the IPv4
+        // and IPv6 copies of a peer's query twice.)
         _ => Duration::from_secs(130),
     };
     drive(&mut sim, &w, Instant::from_secs(180));

@@ -91,8 +91,8 @@ fn rfc6762_10_4_a_crashed_service_is_gone_ten_seconds_after_the_hint() {
                 Some((t, Reconfirmation::Gone)) if t == deadline => {}
                 other => return Err(format!("B's outcome {other:?}, want Gone at {deadline:?}")),
             }
-            // C never reconfirmed, but saw B's questions go unanswered (RFC 6762
-            // §10.5): it drops Web within the same window, not 75 minutes later.
+            // C never reconfirmed, but saw B's questions go unanswered
+            // (RFC 6762 §10.5): it drops Web within the same window, not 75 minutes later.
             match removed_at(&sim, c, cb) {
                 Some(t) if t <= deadline + Duration::from_secs(1) => {}
                 other => {

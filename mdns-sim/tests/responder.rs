@@ -404,8 +404,8 @@ fn txt_update_reaches_every_browser() {
 // ----- link bounce -----
 
 /// Host 0's interface goes down for 3 s at 30 s. When it comes back, the engine
-/// probes its names again and announces them again (RFC 6762 §8.3, §13), keeps its
-/// names (nobody took them), and the browsers still see it.
+/// probes its names again and announces them again (RFC 6762 §8.3, RFC 6762 §13), keeps
+/// its names (nobody took them), and the browsers still see it.
 fn bounce(seed: u64) -> Result<Lan, String> {
     let mut lan = departure_lan(seed, 4);
     let h = lan.hosts[0];
@@ -603,7 +603,7 @@ fn resolving_own_service_gets_it_flushed_by_peers() {
 /// observation of failures (RFC 6762 §10.5). At the SRV's 80 % refresh, browser A
 /// queries and the owner answers by multicast; browser B's refresh query goes out a
 /// few ms later, and the owner rightly does not multicast the SRV again within a
-/// second (§6). Every peer counts B's query twice (its IPv4 and IPv6 copies) as
+/// second (RFC 6762 §6). Every peer counts B's query twice (its IPv4 and IPv6 copies) as
 /// unanswered queries for a record it just refreshed, and ten seconds later flushes
 /// it: `ServiceLost` for a live service (seed 1: `Web 0` lost by all 10 peers at
 /// 234.03 s, 10 s after h1's query at 224.028 s that followed h0's answer at

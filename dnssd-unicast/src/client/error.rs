@@ -68,8 +68,8 @@ pub enum UpdateError {
         /// The zone updated.
         zone: Name,
     },
-    /// The zone refused the update: REFUSED, or NOTAUTH without a TSIG error (RFC 2136
-    /// §3.3: the update policy decides).
+    /// The zone refused the update: REFUSED, or NOTAUTH without a TSIG error
+    /// (RFC 2136 §3.3: the update policy decides).
     Refused {
         /// The zone updated.
         zone: Name,

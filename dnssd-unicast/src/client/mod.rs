@@ -158,8 +158,8 @@ impl Client {
     }
 
     /// Watches the PTR records of any name: [`Event::ServiceFound`] /
-    /// [`Event::ServiceRemoved`] for each target. Service type enumeration (RFC 6763
-    /// §9) is this on `_services._dns-sd._udp.<domain>`.
+    /// [`Event::ServiceRemoved`] for each target. Service type enumeration
+    /// (RFC 6763 §9) is this on `_services._dns-sd._udp.<domain>`.
     pub fn browse_ptr(
         &mut self,
         now: Instant,

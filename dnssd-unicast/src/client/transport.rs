@@ -63,7 +63,7 @@ pub enum Transmit {
     },
 }
 
-/// One step of a DNS UPDATE (RFC 2136 §2.4, §2.5).
+/// One step of a DNS UPDATE (RFC 2136 §2.4, RFC 2136 §2.5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum UpdateOp {
     NotInUse(Name),

@@ -3,8 +3,8 @@
 //! Lease (RFC 9664 §4).
 //!
 //! Written through `MessageWriter::push_record_typed` (OPT's class is the UDP payload
-//! size, its TTL the extended RCODE, version and flags, RFC 6891 §6.1.2-§6.1.3); read
-//! from a [`Frame`].
+//! size, its TTL the extended RCODE, version and flags, RFC 6891 §6.1.2 and
+//! RFC 6891 §6.1.3); read from a [`Frame`].
 
 use super::frame::{Frame, Frames};
 use super::types::{option, Rcode};

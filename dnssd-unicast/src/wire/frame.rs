@@ -6,7 +6,7 @@
 //! that does not fit its type; unicast DNS needs more than that: the exact byte where
 //! the TSIG record starts (its MAC covers everything before it, RFC 8945 §4.3.3), and
 //! the records of an update whose rdata is empty by design (a delete, a prerequisite,
-//! RFC 2136 §2.4, §2.5). This walk never follows a compression pointer and never
+//! RFC 2136 §2.4, RFC 2136 §2.5). This walk never follows a compression pointer and never
 //! reads a name's labels; the names are read with `NameRef` where they are needed.
 
 use mdns_sansio::wire::{Class, Header, NameRef, ParseError, Rtype, Section, HEADER_LEN};
@@ -142,8 +142,8 @@ impl Iterator for Frames<'_> {
     }
 }
 
-/// Reads an uncompressed name from the start of `bytes` (TSIG's algorithm name, RFC
-/// 8945 §4.2: never compressed): its wire form and the offset past it. `None` for a
+/// Reads an uncompressed name from the start of `bytes` (TSIG's algorithm name,
+/// RFC 8945 §4.2: never compressed): its wire form and the offset past it. `None` for a
 /// pointer, a reserved label type, a name over 255 bytes or one running off the end.
 pub fn uncompressed_name(bytes: &[u8]) -> Option<(&[u8], usize)> {
     let mut at = 0;

@@ -452,8 +452,8 @@ mod tests {
             let rec = TsigRecord::find(&m).unwrap().unwrap();
             assert_eq!(rec.start, plain_len);
             // Every byte of the message and of the TSIG record is covered, but the
-            // header's id: the original id in the record stands for it (RFC 8945
-            // §4.3.2), so a forwarder may change it.
+            // header's id: the original id in the record stands for it
+            // (RFC 8945 §4.3.2), so a forwarder may change it.
             for i in 2..m.len() {
                 let mut bad = m.clone();
                 bad[i] ^= 0x01;

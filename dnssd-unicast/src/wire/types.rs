@@ -1,7 +1,7 @@
-//! The numbers unicast DNS adds to what mDNS uses: opcodes (RFC 1035 §4.1.1, RFC 2136
-//! §1.3, RFC 8490 §10.2), response codes with their extended forms (RFC 6891 §6.1.3,
-//! RFC 8945 §3), the classes and types of dynamic update and TSIG, and the EDNS(0)
-//! option codes used here.
+//! The numbers unicast DNS adds to what mDNS uses: opcodes (RFC 1035 §4.1.1,
+//! RFC 2136 §1.3, RFC 8490 §10.2), response codes with their extended forms
+//! (RFC 6891 §6.1.3, RFC 8945 §3), the classes and types of dynamic update and TSIG, and
+//! the EDNS(0) option codes used here.
 
 use core::fmt;
 use mdns_sansio::wire::{Class, Rtype};
@@ -65,10 +65,10 @@ impl Rcode {
     pub const YXDOMAIN: Rcode = Rcode(6);
     /// An RRset exists that should not (RFC 2136 §2.4.3).
     pub const YXRRSET: Rcode = Rcode(7);
-    /// An RRset that should exist does not, or differs (RFC 2136 §2.4.1, §2.4.2).
+    /// An RRset that should exist does not, or differs (RFC 2136 §2.4.1, RFC 2136 §2.4.2).
     pub const NXRRSET: Rcode = Rcode(8);
-    /// Not authoritative for the zone, or not authorized (RFC 2136 §2.6, RFC 8945
-    /// §5.2: with a TSIG error).
+    /// Not authoritative for the zone, or not authorized (RFC 2136 §2.6,
+    /// RFC 8945 §5.2: with a TSIG error).
     pub const NOTAUTH: Rcode = Rcode(9);
     /// A name is outside the zone of the update (RFC 2136 §2.3).
     pub const NOTZONE: Rcode = Rcode(10);

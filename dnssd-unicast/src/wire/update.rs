@@ -2,8 +2,8 @@
 //! the prerequisites (the answer section), the updates (the authority section) and the
 //! additional data, written with `MessageWriter` and read back by [`UpdateView`].
 //!
-//! Each prerequisite and update form of RFC 2136 §2.4 and §2.5 is a method named for
-//! what it says, with the class, TTL and rdata the RFC prescribes for it.
+//! Each prerequisite and update form of RFC 2136 §2.4 and RFC 2136 §2.5 is a method named
+//! for what it says, with the class, TTL and rdata the RFC prescribes for it.
 
 use super::frame::{Frame, Frames};
 use super::types::{Opcode, CLASS_ANY, CLASS_NONE, SOA};
@@ -139,7 +139,7 @@ pub struct UpdateRecord<'a> {
     pub name: NameRef<'a>,
     /// Type.
     pub rtype: Rtype,
-    /// Class (IN, NONE or ANY in the forms of RFC 2136 §2.4, §2.5).
+    /// Class (IN, NONE or ANY in the forms of RFC 2136 §2.4, RFC 2136 §2.5).
     pub class: Class,
     /// TTL.
     pub ttl: u32,

@@ -158,7 +158,7 @@ impl Zone {
         buf
     }
 
-    /// RFC 2136 §3.2 and §3.4, for the forms the client sends.
+    /// RFC 2136 §3.2 and RFC 2136 §3.4, for the forms the client sends.
     fn update(&mut self, req: &[u8]) -> Rcode {
         let Ok(v) = UpdateView::parse(req) else {
             return Rcode::FORMERR;

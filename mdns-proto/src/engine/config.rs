@@ -50,8 +50,9 @@ pub struct Config {
     /// oldest first. Known answers only spare responders an answer, so leaving some out
     /// is safe (those responders answer again); without a bound, a cache holding
     /// thousands of one type's records (one host announcing fake instances) would make
-    /// each query of each browser on the link tens of packets long (§7.2), a browser
-    /// flooding the link in turn. 256 PTR records of some 40 bytes fill seven packets.
+    /// each query of each browser on the link tens of packets long (RFC 6762 §7.2), a
+    /// browser flooding the link in turn. 256 PTR records of some 40 bytes fill seven
+    /// packets.
     pub max_known_answers: usize,
     /// Most background resolves at once, waiting ones included
     /// ([`Engine::resolve_background`](super::Engine::resolve_background)). Every one

@@ -105,8 +105,8 @@ impl RateMonitor {
             let key = k.finish();
             // The first multicast of a record within 300 ms of a probe for its name
             // (RFC 6762 §6: defences go within 250 ms; plus link delay) is a defence
-            // (§6, §8.1): allowed at any time, and not counted as the record's last
-            // multicast, so that the responder's own schedule (the second
+            // (RFC 6762 §6, RFC 6762 §8.1): allowed at any time, and not counted as the
+            // record's last multicast, so that the responder's own schedule (the second
             // announcement one second after the first) is judged against its own
             // previous multicasts, not against the defence.
             let last = &mut self.last[host.0 as usize];

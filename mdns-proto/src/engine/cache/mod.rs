@@ -2,17 +2,17 @@
 //! name and type, per interface, with their expiry, refresh and POOF timers.
 //!
 //! Rules implemented here:
-//! - TTL expiry; a goodbye (TTL 0) makes a record expire one second later (§10.1).
-//! - Cache-flush (§10.2): a record with the flush bit makes every other record of the
-//!   same name, type and class on that interface that was received more than one second
-//!   earlier expire one second from now; a lifetime is never extended by this.
-//! - Refresh (§5.2): at 80, 85, 90 and 95 % of the TTL, plus 0-2 % jitter, the record
-//!   is due for a refresh query (the querier asks only for records someone wants).
-//! - POOF (§10.5): two or more queries from others that should have been answered by a
-//!   record, and no answer within ten seconds, flush it.
-//! - Reconfirmation (§10.4): a record an application found stale goes at a deadline
-//!   unless it is received again first, and is no known answer meanwhile (the querier
-//!   asks for it).
+//! - TTL expiry; a goodbye (TTL 0) makes a record expire one second later (RFC 6762 §10.1).
+//! - Cache-flush (RFC 6762 §10.2): a record with the flush bit makes every other record
+//!   of the same name, type and class on that interface that was received more than one
+//!   second earlier expire one second from now; a lifetime is never extended by this.
+//! - Refresh (RFC 6762 §5.2): at 80, 85, 90 and 95 % of the TTL, plus 0-2 % jitter, the
+//!   record is due for a refresh query (the querier asks only for records someone wants).
+//! - POOF (RFC 6762 §10.5): two or more queries from others that should have been
+//!   answered by a record, and no answer within ten seconds, flush it.
+//! - Reconfirmation (RFC 6762 §10.4): a record an application found stale goes at a
+//!   deadline unless it is received again first, and is no known answer meanwhile (the
+//!   querier asks for it).
 //! - A hard bound on the number of records. When full, the record to go is one of a
 //!   source holding more than half the cache, if another holds records too
 //!   (`sources`: one host announcing thousands of records cannot take the cache from
@@ -67,7 +67,8 @@ use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, RECONFIRM, UNIQ
 use smallvec::SmallVec;
 use sources::{SourceId, Sources};
 
-/// How long a goodbye or a cache-flush leaves a record in place (RFC 6762 §10.1, §10.2).
+/// How long a goodbye or a cache-flush leaves a record in place (RFC 6762 §10.1,
+/// RFC 6762 §10.2).
 pub const FLUSH_DELAY: Duration = Duration::from_secs(1);
 /// Window in which unanswered queries count towards POOF (RFC 6762 §10.5).
 pub const POOF_WINDOW: Duration = Duration::from_secs(10);
@@ -356,7 +357,7 @@ impl Cache {
         record.rdata.write_canonical(&mut self.data);
         let existing = owner.and_then(|o| self.find_data(o, rtype, interface));
         if ttl == 0 {
-            // Goodbye (§10.1): keep it one more second, never extend its life.
+            // Goodbye (RFC 6762 §10.1): keep it one more second, never extend its life.
             let Some(id) = existing else {
                 return (Change::None, None);
             };
@@ -507,8 +508,8 @@ impl Cache {
         id
     }
 
-    /// Applies a received cache-flush record `id` (§10.2): other records of the same
-    /// name and type on its interface received over a second ago expire in one second.
+    /// Applies a received cache-flush record `id` (RFC 6762 §10.2): other records of the
+    /// same name and type on its interface received over a second ago expire in one second.
     pub fn flush_others(&mut self, now: Instant, id: EntryId) {
         let Some(s) = self.slots.get(id as usize).filter(|s| s.is(LIVE)) else {
             return;
@@ -532,7 +533,7 @@ impl Cache {
     }
 
     /// A query from another host asked for `id` without listing it as a known answer
-    /// (§10.5). Two of those and no answer within ten seconds flush it.
+    /// (RFC 6762 §10.5). Two of those and no answer within ten seconds flush it.
     pub fn poof_query(&mut self, now: Instant, id: EntryId) {
         let Some(s) = self.slots.get(id as usize).filter(|s| s.is(LIVE)) else {
             return;

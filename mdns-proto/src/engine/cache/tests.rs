@@ -577,8 +577,8 @@ mod model {
             r.refresh = refresh;
             let id = r.id;
             if flush {
-                // §10.2: the others of this name, type and interface received over a
-                // second ago go in one second.
+                // RFC 6762 §10.2: the others of this name, type and interface received
+                // over a second ago go in one second.
                 for r in self.recs.iter_mut() {
                     if r.id != id
                         && r.owner == owner

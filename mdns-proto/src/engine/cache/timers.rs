@@ -54,8 +54,8 @@ impl Cache {
         }
     }
 
-    /// Records whose refresh point has come (§5.2); each is rescheduled to its next
-    /// point. The querier decides whether anyone wants them refreshed.
+    /// Records whose refresh point has come (RFC 6762 §5.2); each is rescheduled to its
+    /// next point. The querier decides whether anyone wants them refreshed.
     pub fn due_refreshes(&mut self, now: Instant, rng: &mut Rng, out: &mut Vec<EntryId>) {
         while let Some((t, id)) = self.refresh.first() {
             if t > now {

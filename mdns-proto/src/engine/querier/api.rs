@@ -67,8 +67,8 @@ impl Engine {
     }
 
     /// Browses a service type, or a subtype if `service_type` has one (RFC 6763 §4,
-    /// §7.1): [`Event::ServiceFound`](crate::Event) and `ServiceRemoved` per instance
-    /// and interface.
+    /// RFC 6763 §7.1): [`Event::ServiceFound`](crate::Event) and `ServiceRemoved` per
+    /// instance and interface.
     pub fn browse(
         &mut self,
         now: Instant,

@@ -7,8 +7,8 @@
 //! 1. **Cache first.** A background resolve starts by reading the cache, and one that
 //!    is complete there (its records came as additional records of a browse answer,
 //!    RFC 6763 §12, or in an announcement, RFC 6762 §8.3) is resolved at once, however
-//!    many others wait. It then asks nothing until its records need refreshing (RFC
-//!    6762 §5.2, §7.1; see `send::answered`).
+//!    many others wait. It then asks nothing until its records need refreshing
+//!    (RFC 6762 §5.2, RFC 6762 §7.1; see `send::answered`).
 //! 2. **Bounded asking.** At most [`Config::background_asking`] unresolved background
 //!    resolves ask at once; the others wait, holding no question, and are still
 //!    resolved if their records arrive unasked.

@@ -1,6 +1,7 @@
-//! The querying half of the engine (RFC 6762 §5, §7, §10; RFC 6763 §4-§9, §12):
-//! operations (browse, resolve, host lookup, type enumeration, one-shot queries), the
-//! questions they keep asking, the cache they read, and the events they report.
+//! The querying half of the engine (RFC 6762 §5, RFC 6762 §7, RFC 6762 §10; RFC 6763 §4
+//! to RFC 6763 §9, RFC 6763 §12): operations (browse, resolve, host lookup, type
+//! enumeration, one-shot queries), the questions they keep asking, the cache they read,
+//! and the events they report.
 //!
 //! - `send`: question timing, what the cache already answers, known-answer lists,
 //!   multi-packet queries.
@@ -345,9 +346,9 @@ impl Querier {
     pub(crate) fn handle_response(&mut self, ctx: &mut Ctx<'_>, incoming: &Incoming<'_>) {
         let now = ctx.now;
         let meta = incoming.meta;
-        // RFC 6762 §6, §11: a unicast response is only taken in reply to a query of ours
-        // that asked for one (QU or one-shot), and only from on the link (checked by the
-        // engine).
+        // RFC 6762 §6, RFC 6762 §11: a unicast response is only taken in reply to a query
+        // of ours that asked for one (QU or one-shot), and only from on the link (checked
+        // by the engine).
         if !meta.multicast && self.unicast_until.is_none_or(|u| now > u) {
             ctx.stats.unsolicited_unicast += 1;
             return;
@@ -364,7 +365,7 @@ impl Querier {
                 }
             };
             // Authority records of a response mean nothing to a cache; OPT is not a
-            // record (§18.12 masks the class; OPT's class is a size).
+            // record (RFC 6762 §18.13 masks the class; OPT's class is a size).
             if record.section == Section::Authority
                 || record.rtype == Rtype::OPT
                 || record.class != Class::IN
@@ -472,7 +473,8 @@ impl Querier {
             return;
         }
         // Nothing cached, asked for or followed: no question of theirs can matter to us
-        // (§7.3, §10.5), whatever it asks. (What follows would come to the same.)
+        // (RFC 6762 §7.3, RFC 6762 §10.5), whatever it asks. (What follows would come to
+        // the same.)
         if self.cache.is_empty() && self.interest.is_empty() && self.observed.is_empty() {
             return;
         }
@@ -487,7 +489,7 @@ impl Querier {
         let msg = &incoming.msg;
         let truncated = msg.header().truncated();
         if msg.header().qdcount == 0 {
-            // §7.2: more known answers of a query with TC from the same source.
+            // RFC 6762 §7.2: more known answers of a query with TC from the same source.
             let Some(mut q) = self.observed.take(source, iface) else {
                 return;
             };
@@ -527,8 +529,8 @@ impl Querier {
     /// and our own questions.
     fn complete_query(&mut self, now: Instant, q: ObservedQuery) {
         for oq in &q.questions {
-            // §10.5 POOF: a QM question our cache would answer, whose answer they do
-            // not already know, counts towards flushing it if nobody answers.
+            // RFC 6762 §10.5 POOF: a QM question our cache would answer, whose answer
+            // they do not already know, counts towards flushing it if nobody answers.
             let ids: SmallVec<[EntryId; 8]> = self
                 .cache
                 .ids(&oq.name, oq.rtype)
@@ -542,8 +544,8 @@ impl Querier {
             for id in ids {
                 self.cache.poof_query(now, id);
             }
-            // §7.3 duplicate question suppression: another host's QM question whose
-            // known answers are all ones we would list too counts as our own query.
+            // RFC 6762 §7.3 duplicate question suppression: another host's QM question
+            // whose known answers are all ones we would list too counts as our own query.
             if !oq.all_ours {
                 continue;
             }
@@ -593,7 +595,8 @@ impl Querier {
         if !self.reconfirms.is_empty() {
             self.reconfirm_due(ctx);
         }
-        // §5.2: records someone asks about get a refresh query at 80, 85, 90, 95 %.
+        // RFC 6762 §5.2: records someone asks about get a refresh query at
+        // 80, 85, 90, 95 %.
         let mut due = Vec::new();
         self.cache.due_refreshes(now, ctx.rng, &mut due);
         for id in due {
@@ -623,7 +626,8 @@ impl Querier {
 
     pub(crate) fn interface_up(&mut self, ctx: &mut Ctx<'_>, _id: InterfaceId) {
         // Interface activation: questions created within the start-up window are QU
-        // (RFC 6762 §5.4), and every question restarts, QU first (§5.2, §5.4).
+        // (RFC 6762 §5.4), and every question restarts, QU first (RFC 6762 §5.2,
+        // RFC 6762 §5.4).
         let until = ctx.now + send::STARTUP_WINDOW;
         self.startup_until = Some(self.startup_until.map_or(until, |u| u.max(until)));
         if self.questions.is_empty() {

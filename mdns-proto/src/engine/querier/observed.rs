@@ -1,8 +1,9 @@
 //! Other hosts' queries as the querier sees them, kept until their known-answer lists
 //! are complete: a query with the TC bit continues in packets from the same source that
 //! hold only known answers (RFC 6762 §7.2). Only a whole list can say which cached
-//! records the asker already knows (§10.5 passive observation of failures) and whether
-//! it knows nothing we would not list ourselves (§7.3 duplicate question suppression).
+//! records the asker already knows (RFC 6762 §10.5 passive observation of failures) and
+//! whether it knows nothing we would not list ourselves (RFC 6762 §7.3 duplicate question
+//! suppression).
 //!
 //! What the querier does with a completed query lives in its `handle_query`; answering
 //! queries is the responder's business.
@@ -19,13 +20,13 @@ use core::time::Duration;
 use smallvec::SmallVec;
 
 /// How long a query with the TC bit waits for its next packet. Responders wait
-/// 400-500 ms (§7.2); an observer waits as long as the longest of them.
+/// 400-500 ms (RFC 6762 §7.2); an observer waits as long as the longest of them.
 pub const CONTINUATION_WAIT: Duration = Duration::from_millis(500);
 /// How long one query may keep being continued in all: a source that keeps sending
 /// packets with TC cannot hold its slot for ever.
 pub const MAX_OBSERVE: Duration = Duration::from_secs(2);
 /// How many multi-packet queries are followed at once. A further one is not
-/// followed: it neither counts towards §10.5 nor suppresses our own question.
+/// followed: it neither counts towards RFC 6762 §10.5 nor suppresses our own question.
 pub const MAX_OBSERVED: usize = 32;
 /// Questions followed per query; the rest are not (a real query asks a few).
 const MAX_QUESTIONS: usize = 8;
@@ -37,7 +38,7 @@ pub(crate) struct ObservedQuestion {
     pub rtype: Rtype,
     /// Cached records (ours) they listed, sorted, no duplicates.
     pub known: Vec<EntryId>,
-    /// Every record they listed is one we would list too (§7.3).
+    /// Every record they listed is one we would list too (RFC 6762 §7.3).
     pub all_ours: bool,
 }
 
@@ -55,7 +56,8 @@ pub(crate) struct ObservedQuery {
 
 impl ObservedQuery {
     /// The QM questions of a query's first packet (QU and ANY questions do not take
-    /// part in §7.3 or §10.5) for which `relevant` (records we cache or ask for) holds.
+    /// part in RFC 6762 §7.3 or RFC 6762 §10.5) for which `relevant` (records we cache or
+    /// ask for) holds.
     pub fn new(
         source: SocketAddr,
         iface: InterfaceId,

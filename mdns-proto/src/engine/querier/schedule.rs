@@ -2,8 +2,8 @@
 //! and the due questions only background resolves ask (and those due within
 //! [`BACKGROUND_LOOKAHEAD`], to share packets) as far as their byte budget allows (see [`super::background`]: resolves still asking first, newest first, then
 //! the rest by due time). A background question the budget cannot pay for yet waits
-//! until the bucket holds its cost; one the cache answers on every interface (RFC 6762
-//! §7.1, see `send::answered`) costs nothing, since nothing of it goes out.
+//! until the bucket holds its cost; one the cache answers on every interface
+//! (RFC 6762 §7.1, see `send::answered`) costs nothing, since nothing of it goes out.
 //!
 //! Timing of each question is `send`'s; the packets are written by `send::SendJob`.
 
@@ -130,7 +130,7 @@ impl Querier {
 }
 
 /// Question `q` (`name`, `rtype`) goes out now, unless an NSEC record says there is no
-/// such record (RFC 6762 §6.1); either way its next query is scheduled (§5.2).
+/// such record (RFC 6762 §6.1); either way its next query is scheduled (RFC 6762 §5.2).
 fn take(
     ctx: &Ctx<'_>,
     cache: &Cache,

@@ -1,22 +1,22 @@
-//! When questions go out and what goes with them (RFC 6762 §5, §7).
+//! When questions go out and what goes with them (RFC 6762 §5, RFC 6762 §7).
 //!
-//! - Continuous questions (§5.2): the first after a random 20-120 ms, then gaps of one
-//!   second doubling up to 60 minutes. The QU bit goes on the first query only, and
-//!   only for questions of the start-up batch (§5.4; see [`STARTUP_WINDOW`]).
+//! - Continuous questions (RFC 6762 §5.2): the first after a random 20-120 ms, then gaps
+//!   of one second doubling up to 60 minutes. The QU bit goes on the first query only,
+//!   and only for questions of the start-up batch (RFC 6762 §5.4; see [`STARTUP_WINDOW`]).
 //! - A question is not asked on an interface where the cache already holds its answer
 //!   (RFC 6762 §7.1: "if a Multicast DNS querier already has at least one Unique record
 //!   in its cache then ... it has no reason to be sending the query at all"): a unique
 //!   record of the name and type, learnt there, with under 80 % of its TTL gone. At
-//!   80 % the cache's refresh (§5.2) makes it due and it is asked then. This is what
-//!   makes the additional records of a browse answer (RFC 6763 §12) save the resolve's
-//!   queries: a resolve they complete sends nothing, one they half complete asks only
-//!   for the rest ([`answered`]).
+//!   80 % the cache's refresh (RFC 6762 §5.2) makes it due and it is asked then. This is
+//!   what makes the additional records of a browse answer (RFC 6763 §12) save the
+//!   resolve's queries: a resolve they complete sends nothing, one they half complete
+//!   asks only for the rest ([`answered`]).
 //! - Questions due together go out in one packet per interface and family, with a
-//!   known-answer list (§7.1): shared records of ours answering them that have at least
-//!   half their TTL left, the first [`max_known_answers`](crate::engine::Config) of each
-//!   question in the order they arrived. What does not fit continues in further
-//!   packets with the TC bit set and no questions (§7.2).
-//! - One-shot queries leave from an ephemeral port (§5.1).
+//!   known-answer list (RFC 6762 §7.1): shared records of ours answering them that have
+//!   at least half their TTL left, the first [`max_known_answers`](crate::engine::Config)
+//!   of each question in the order they arrived. What does not fit continues in further
+//!   packets with the TC bit set and no questions (RFC 6762 §7.2).
+//! - One-shot queries leave from an ephemeral port (RFC 6762 §5.1).
 //!
 //! Which questions exist and why is decided in [`super`], which are due now (and what
 //! background resolves may spend) in `schedule`; this module keeps their timing and
@@ -86,8 +86,8 @@ impl Question {
         }
     }
 
-    /// Starts over on interface activation: first query at `first`, QU again (RFC 6762
-    /// §5.4), one-second gap after it.
+    /// Starts over on interface activation: first query at `first`, QU again
+    /// (RFC 6762 §5.4), one-second gap after it.
     pub fn restart(&mut self, first: Instant) {
         *self = Question {
             refs: self.refs,
@@ -96,8 +96,8 @@ impl Question {
         };
     }
 
-    /// Records that it was sent (or counts as sent, §7.3) at `now`: the next gap
-    /// doubles, up to an hour (§5.2).
+    /// Records that it was sent (or counts as sent, RFC 6762 §7.3) at `now`: the next gap
+    /// doubles, up to an hour (RFC 6762 §5.2).
     pub fn sent(&mut self, now: Instant) {
         self.next_send = now + self.interval;
         self.interval = (self.interval * 2).min(MAX_QUERY_INTERVAL);
@@ -198,7 +198,7 @@ impl SendJob {
             None => (self.known_answers_for(ctx, cache, iface), 0),
         };
         if first_packet && ka.is_empty() && self.all_answered(ctx.now, cache, iface) {
-            // Nothing to ask on this interface (§7.1): no packet.
+            // Nothing to ask on this interface (RFC 6762 §7.1): no packet.
             self.targets.remove(0);
             return None;
         }
@@ -212,7 +212,8 @@ impl SendJob {
                 next += 1;
                 continue;
             };
-            // Known answers carry their remaining TTL and no cache-flush bit (§7.1).
+            // Known answers carry their remaining TTL and no cache-flush bit
+            // (RFC 6762 §7.1).
             let ttl = e.remaining_ttl(ctx.now);
             // Known answers of one question share their owner: hashed once for the writer.
             let owner = match last_owner {
@@ -238,7 +239,7 @@ impl SendJob {
             }
         }
         if next < ka.len() {
-            // More known answers follow in the next packet (§7.2).
+            // More known answers follow in the next packet (RFC 6762 §7.2).
             w.set_truncated(true);
             self.pending = Some((ka, next));
         } else {
@@ -287,8 +288,8 @@ impl SendJob {
                 .all(|q| answered(cache, now, iface, &q.name, q.rtype))
     }
 
-    /// Known answers for this job's questions on `iface` (§7.1): shared records with
-    /// at least half their TTL left. Unique records are left out: holding one, we
+    /// Known answers for this job's questions on `iface` (RFC 6762 §7.1): shared records
+    /// with at least half their TTL left. Unique records are left out: holding one, we
     /// expect no other answer.
     fn known_answers_for(&self, ctx: &Ctx<'_>, cache: &Cache, iface: InterfaceId) -> Vec<EntryId> {
         let mut out = Vec::new();
@@ -316,10 +317,10 @@ impl SendJob {
 
 /// True if the cache answers the question (`name`, `rtype`) on `iface` by itself
 /// (RFC 6762 §7.1): it holds a unique (cache-flush) record of it learnt on `iface`
-/// with under 80 % of its TTL gone (§5.2), one not being flushed or said goodbye to.
-/// Records of a name and type are all unique or all shared (a cache-flush record
-/// flushes the others within a second, §10.2), so the first shared one found ends the
-/// search: a browse's PTR question, with its many shared answers, costs one look.
+/// with under 80 % of its TTL gone (RFC 6762 §5.2), one not being flushed or said goodbye
+/// to. Records of a name and type are all unique or all shared (a cache-flush record
+/// flushes the others within a second, RFC 6762 §10.2), so the first shared one found
+/// ends the search: a browse's PTR question, with its many shared answers, costs one look.
 pub fn answered(
     cache: &Cache,
     now: Instant,

@@ -113,7 +113,7 @@ pub(crate) struct Responder {
     probe_start: BTreeMap<InterfaceId, Instant>,
     /// Recent conflicts, for the RFC 6762 §8.1 rate limit.
     conflicts: Conflicts,
-    /// Links waiting after a lost tiebreak, their probes out (§8.2, see `probe`).
+    /// Links waiting after a lost tiebreak, their probes out (RFC 6762 §8.2, see `probe`).
     deferred: probe::Deferred,
     pub(crate) sched: Schedule,
     pub(crate) outbox: VecDeque<Job>,

@@ -1,5 +1,6 @@
-//! Probing and conflict resolution (RFC 6762 §8.1, §8.2, §9): when probing starts, the
-//! conflict rate limit, simultaneous probes from other hosts, and renaming.
+//! Probing and conflict resolution (RFC 6762 §8.1, RFC 6762 §8.2, RFC 6762 §9): when
+//! probing starts, the conflict rate limit, simultaneous probes from other hosts, and
+//! renaming.
 //!
 //! # Simultaneous probes
 //!
@@ -11,18 +12,18 @@
 //!
 //! - We win: their probe is ignored; our probing goes on.
 //! - We lose: we wait one second from their probe, then probe again from the first
-//!   probe (§8.2). Each further losing probe restarts the second, so we stay quiet while
-//!   the winner finishes.
+//!   probe (RFC 6762 §8.2). Each further losing probe restarts the second, so we stay
+//!   quiet while the winner finishes.
 //! - While we wait, the winner's announcement is a conflict, and we rename at once
-//!   (§8.1), if a probe of ours had gone out before we deferred: "responses received
-//!   before the first probe packet is sent MUST be silently ignored" holds for a probe
-//!   that lost before sending anything, which then learns of the winner from the answer
-//!   to its next probe. Waiting for that answer cost up to a second more.
-//! - A lost tiebreak is not a conflict for the §8.1 rate limit (fifteen conflicts in ten
-//!   seconds): nothing failed, and the one-second wait already bounds the probe rate.
-//!   Counting it did harm: a peer's probe arrives once over IPv4 and once over IPv6 and
-//!   names the host and the service together, so three probes from mDNSResponder made
-//!   twelve "conflicts", and the rename after them waited five seconds.
+//!   (RFC 6762 §8.1), if a probe of ours had gone out before we deferred: "responses
+//!   received before the first probe packet is sent MUST be silently ignored" holds for a
+//!   probe that lost before sending anything, which then learns of the winner from the
+//!   answer to its next probe. Waiting for that answer cost up to a second more.
+//! - A lost tiebreak is not a conflict for the RFC 6762 §8.1 rate limit (fifteen
+//!   conflicts in ten seconds): nothing failed, and the one-second wait already bounds
+//!   the probe rate. Counting it did harm: a peer's probe arrives once over IPv4 and once
+//!   over IPv6 and names the host and the service together, so three probes from
+//!   mDNSResponder made twelve "conflicts", and the rename after them waited five seconds.
 //!
 //! [`tiebreak`]: super::tiebreak
 
@@ -87,8 +88,8 @@ impl Responder {
     }
 
     /// When a new probe sequence on `iface` may start: after a random 0–250 ms
-    /// (§8.1), joining one already planned on the interface so names go out together,
-    /// or 5 s from now after 15 conflicts within 10 s (§8.1).
+    /// (RFC 6762 §8.1), joining one already planned on the interface so names go out
+    /// together, or 5 s from now after 15 conflicts within 10 s (RFC 6762 §8.1).
     fn probe_time(&mut self, ctx: &mut Ctx<'_>, iface: InterfaceId) -> Instant {
         let now = ctx.now;
         if self.rate_limited(now) {
@@ -104,8 +105,8 @@ impl Responder {
         t
     }
 
-    /// §8.1: after fifteen conflicts within ten seconds, probes slow down. The count
-    /// only resets after ten quiet seconds, so the limit holds for as long as the
+    /// RFC 6762 §8.1: after fifteen conflicts within ten seconds, probes slow down. The
+    /// count only resets after ten quiet seconds, so the limit holds for as long as the
     /// conflicts keep coming (rather than lifting once the slowed-down conflicts spread
     /// out over more than ten seconds).
     fn rate_limited(&self, now: Instant) -> bool {
@@ -126,9 +127,9 @@ impl Responder {
     }
 
     /// Another host probes `name` (its records in Authority). If we are probing the same
-    /// name, the §8.2 tiebreak decides (see the module docs): the loser waits one second
-    /// and probes again. (Defending an established name is done by answering the
-    /// probe's question.)
+    /// name, the RFC 6762 §8.2 tiebreak decides (see the module docs): the loser waits
+    /// one second and probes again. (Defending an established name is done by answering
+    /// the probe's question.)
     pub(super) fn probe_from_other(
         &mut self,
         ctx: &mut Ctx<'_>,
@@ -176,8 +177,8 @@ impl Responder {
             })
             .collect();
         if compare(&mut ours, &mut theirs) == Tiebreak::Lose {
-            // §8.2: the loser defers one second and probes again; no rename yet, and no
-            // conflict counted for the §8.1 rate limit.
+            // RFC 6762 §8.2: the loser defers one second and probes again; no rename yet,
+            // and no conflict counted for the RFC 6762 §8.1 rate limit.
             if sent > 0 {
                 self.deferred.0.insert((owner, iface));
             }
@@ -193,8 +194,8 @@ impl Responder {
         }
     }
 
-    /// A conflicting response for `id`'s name on `iface`: while probing, rename (§8.1);
-    /// once established, probe again first (§9).
+    /// A conflicting response for `id`'s name on `iface`: while probing, rename
+    /// (RFC 6762 §8.1); once established, probe again first (RFC 6762 §9).
     pub(super) fn conflict(&mut self, ctx: &mut Ctx<'_>, id: RegistrationId, iface: InterfaceId) {
         self.note_conflict(ctx.now);
         let Some(link) = self.registry.regs.get(&id).and_then(|r| r.link(iface)) else {
@@ -207,9 +208,9 @@ impl Responder {
         }
     }
 
-    /// Picks a new name after a conflict (§9): goodbyes for the old name's records, a
-    /// new name, probing on every interface. A host rename moves the SRV target of our
-    /// services on it. Without permission to rename, the registration fails.
+    /// Picks a new name after a conflict (RFC 6762 §9): goodbyes for the old name's
+    /// records, a new name, probing on every interface. A host rename moves the SRV
+    /// target of our services on it. Without permission to rename, the registration fails.
     pub(super) fn rename(&mut self, ctx: &mut Ctx<'_>, id: RegistrationId) {
         let Some(reg) = self.registry.regs.get(&id) else {
             return;
@@ -285,7 +286,7 @@ impl Responder {
     }
 
     /// Our services whose SRV pointed at host `old` now point at `new` (RFC 6762 §9):
-    /// their SRV changed, so they announce it again (§8.4).
+    /// their SRV changed, so they announce it again (RFC 6762 §8.4).
     fn retarget_services(&mut self, ctx: &mut Ctx<'_>, old: &Name, new: &Name) {
         let mut changed = Vec::new();
         for reg in self.registry.regs.values_mut() {

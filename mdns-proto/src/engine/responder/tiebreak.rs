@@ -1,5 +1,5 @@
-//! Simultaneous probe tiebreaking (RFC 6762 §8.2, §8.2.1): which of two hosts probing
-//! for the same name at the same time keeps probing.
+//! Simultaneous probe tiebreaking (RFC 6762 §8.2, RFC 6762 §8.2.1): which of two hosts
+//! probing for the same name at the same time keeps probing.
 //!
 //! # The rule
 //!
@@ -7,17 +7,19 @@
 //!    reduced to (class without the cache-flush bit, type, raw uncompressed rdata).
 //! 2. Each side keeps only the records whose (class, type) the other side's set holds
 //!    too. If the two sets share no (class, type) at all, both are kept whole.
-//! 3. Both are sorted and compared pairwise (§8.2.1): the first difference decides, a
-//!    list that runs out first loses, and lists that run out together are no conflict.
+//! 3. Both are sorted and compared pairwise (RFC 6762 §8.2.1): the first difference
+//!    decides, a list that runs out first loses, and lists that run out together are no
+//!    conflict.
 //!
-//! The loser waits one second and probes again (§8.2, in `probe`); the winner goes on.
+//! The loser waits one second and probes again (RFC 6762 §8.2, in `probe`); the winner
+//! goes on.
 //!
 //! # Why step 2
 //!
 //! RFC 6762 §8.2 asks every prober to put *all* its proposed records in the Authority
-//! section, and §8.2.1 then compares the sorted lists. Two implementations that both do
-//! so hold the same types (SRV and TXT for a service, A and AAAA for a host), step 2
-//! keeps every record, and the rule is exactly §8.2.1.
+//! section, and RFC 6762 §8.2.1 then compares the sorted lists. Two implementations that
+//! both do so hold the same types (SRV and TXT for a service, A and AAAA for a host),
+//! step 2 keeps every record, and the rule is exactly RFC 6762 §8.2.1.
 //!
 //! Not every prober sends the whole set. Apple's mDNSResponder (`mDNSCore/mDNS.c`,
 //! `ResolveSimultaneousProbe`) marks a service's TXT record as depending on its SRV and
@@ -25,8 +27,8 @@
 //! record by record: each of its own probing records is compared (class, type, rdata)
 //! with each record of the other probe, and it defers as soon as one of ours is later.
 //! Our TXT (type 16) sorts before its SRV (type 33), so in effect it compares the two
-//! SRVs. Plain §8.2.1 on our side compared our sorted list (TXT, SRV) with its (SRV):
-//! TXT before SRV, so we lost every time, whatever the SRVs. When its SRV was the
+//! SRVs. Plain RFC 6762 §8.2.1 on our side compared our sorted list (TXT, SRV) with its
+//! (SRV): TXT before SRV, so we lost every time, whatever the SRVs. When its SRV was the
 //! earlier one, it lost as well, and both sides waited a second, and if their probes
 //! crossed again, another.
 //!
@@ -41,7 +43,7 @@
 //! hosts that both apply it never both lose, and both win only when their records are
 //! identical. When the sets share no type at all (a probe for a name that is ours with
 //! records of other types only), step 2 would leave nothing to compare, and the whole
-//! sets are compared as §8.2.1 says.
+//! sets are compared as RFC 6762 §8.2.1 says.
 //!
 //! Consequences:
 //! - An SRV-only probe whose SRV equals ours is no conflict here (and mDNSResponder, who
@@ -50,21 +52,22 @@
 //!   (RFC 6762 §9).
 //! - A copy of our own probe (looped back late, or echoed by a switch or access point)
 //!   is identical and no conflict; a stale copy with older data makes us wait one second
-//!   once, as §8.2 intends.
+//!   once, as RFC 6762 §8.2 intends.
 //!
 //! # Where it cannot help
 //!
 //! mDNSResponder's host probes carry every address record, A and AAAA, a full set. But
 //! its record-by-record check also compares its A records with our AAAA records, and
 //! AAAA (28) is later than A (1): its A loses to any probe with an AAAA in it. When our
-//! data is the earlier by §8.2.1 (our first A before its first A), both sides find they
-//! lost: we because §8.2.1 says so, it because of the type. No rule that keeps §8.2.1
-//! between two full sets can avoid that, since its probe is a full set. It does little
-//! harm: mDNSResponder defers only the records that lost, and its others (here its
-//! link-local AAAA, the latest of all) keep probing the name and are announced on time;
-//! we stay quiet and rename on that announcement. In the interop suite's host-name
-//! conflicts (`interop/README.md`) the two sides never went quiet on the name together,
-//! and when our first A is the later, all its records lose and it alone defers.
+//! data is the earlier by RFC 6762 §8.2.1 (our first A before its first A), both sides
+//! find they lost: we because RFC 6762 §8.2.1 says so, it because of the type. No rule
+//! that keeps RFC 6762 §8.2.1 between two full sets can avoid that, since its probe is a
+//! full set. It does little harm: mDNSResponder defers only the records that lost, and
+//! its others (here its link-local AAAA, the latest of all) keep probing the name and are
+//! announced on time; we stay quiet and rename on that announcement. In the interop
+//! suite's host-name conflicts (`interop/README.md`) the two sides never went quiet on
+//! the name together, and when our first A is the later, all its records lose and it
+//! alone defers.
 
 use alloc::vec::Vec;
 use core::cmp::Ordering;
@@ -77,7 +80,7 @@ pub(crate) struct TieRecord {
     pub class: u16,
     /// Type.
     pub rtype: u16,
-    /// Raw rdata, names uncompressed, compared as unsigned bytes (§8.2).
+    /// Raw rdata, names uncompressed, compared as unsigned bytes (RFC 6762 §8.2).
     pub rdata: Vec<u8>,
 }
 
@@ -90,11 +93,11 @@ impl TieRecord {
 /// Outcome of comparing our proposed records with another host's.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Tiebreak {
-    /// Ours are lexicographically later: ignore their probe (§8.2).
+    /// Ours are lexicographically later: ignore their probe (RFC 6762 §8.2).
     Win,
-    /// Ours are earlier: wait one second and probe again (§8.2).
+    /// Ours are earlier: wait one second and probe again (RFC 6762 §8.2).
     Lose,
-    /// Identical sets: no conflict (§8.2.1).
+    /// Identical sets: no conflict (RFC 6762 §8.2.1).
     Same,
 }
 
@@ -108,9 +111,9 @@ pub(crate) fn compare(ours: &mut [TieRecord], theirs: &mut [TieRecord]) -> Tiebr
     let shared = |r: &&TieRecord, other: &[TieRecord]| other.iter().any(|o| o.kind() == r.kind());
     let kept_ours = ours.iter().filter(|r| shared(r, theirs));
     let kept_theirs = theirs.iter().filter(|r| shared(r, ours));
-    // Slice and iterator ordering are exactly §8.2.1: pairwise until a difference, and a
-    // list that still has records when the other has run out is later. Vec<u8>
-    // ordering is the same rule for rdata bytes (§8.2).
+    // Slice and iterator ordering are exactly RFC 6762 §8.2.1: pairwise until a
+    // difference, and a list that still has records when the other has run out is later.
+    // Vec<u8> ordering is the same rule for rdata bytes (RFC 6762 §8.2).
     let order = if ours.iter().any(|r| shared(&r, theirs)) {
         kept_ours.cmp(kept_theirs)
     } else {
@@ -163,7 +166,8 @@ mod tests {
         assert_eq!(compare(&mut theirs, &mut ours), Tiebreak::Win);
     }
 
-    /// §8.2.1: when one set is a prefix of the other, the set with records left wins.
+    /// RFC 6762 §8.2.1: when one set is a prefix of the other, the set with records left
+    /// wins.
     #[test]
     fn rfc6762_8_2_1_longer_set_wins_on_a_prefix() {
         let mut short = vec![a("10.0.0.1")];
@@ -172,7 +176,7 @@ mod tests {
         assert_eq!(compare(&mut long, &mut short), Tiebreak::Win);
     }
 
-    /// §8.2.1: identical sets (in any order) are not a conflict.
+    /// RFC 6762 §8.2.1: identical sets (in any order) are not a conflict.
     #[test]
     fn rfc6762_8_2_1_identical_sets_are_no_conflict() {
         let mut x = vec![a("10.0.0.2"), a("10.0.0.1")];
@@ -180,8 +184,8 @@ mod tests {
         assert_eq!(compare(&mut x, &mut y), Tiebreak::Same);
     }
 
-    /// §8.2: names in rdata are compared uncompressed, byte by byte: the label length
-    /// byte comes first, so a longer first label is later whatever its letters.
+    /// RFC 6762 §8.2: names in rdata are compared uncompressed, byte by byte: the label
+    /// length byte comes first, so a longer first label is later whatever its letters.
     #[test]
     fn rfc6762_8_2_srv_targets_of_different_label_lengths() {
         let mut short = [srv("zz.local")];
@@ -192,8 +196,8 @@ mod tests {
         assert_eq!(compare(&mut x, &mut y), Tiebreak::Lose);
     }
 
-    /// §8.2.1: sorting puts TXT (16) before SRV (33); type decides before rdata, and
-    /// class before type.
+    /// RFC 6762 §8.2.1: sorting puts TXT (16) before SRV (33); type decides before rdata,
+    /// and class before type.
     #[test]
     fn rfc6762_8_2_1_class_then_type_then_rdata() {
         let txt = rec(RecordData::Txt(smallvec::smallvec![0xff]));
@@ -230,8 +234,8 @@ mod tests {
     }
 
     /// An SRV-only probe (mDNSResponder leaves the TXT out) is compared SRV against
-    /// SRV: our TXT has nothing to meet. Plain §8.2.1 put our TXT (16) against their
-    /// SRV (33) and made us lose to every such probe.
+    /// SRV: our TXT has nothing to meet. Plain RFC 6762 §8.2.1 put our TXT (16) against
+    /// their SRV (33) and made us lose to every such probe.
     #[test]
     fn rfc6762_8_2_1_srv_only_probe_meets_our_srv() {
         let ours = || vec![srv_port(8080, "a.local"), txt(b"\x06path=/")];
@@ -248,8 +252,8 @@ mod tests {
         assert_eq!(compare(&mut later.clone(), &mut ours()), Tiebreak::Win);
     }
 
-    /// Records of a type only one side lists are left out; the rest is §8.2.1, a list
-    /// running out first included.
+    /// Records of a type only one side lists are left out; the rest is RFC 6762 §8.2.1, a
+    /// list running out first included.
     #[test]
     fn rfc6762_8_2_1_types_only_one_side_has_are_left_out() {
         // Their host has no IPv6: A against A decides, our AAAA does not count.
@@ -263,7 +267,7 @@ mod tests {
         assert_eq!(compare(&mut ours, &mut theirs), Tiebreak::Win);
     }
 
-    /// Sets with no type in common are compared whole, as §8.2.1 says.
+    /// Sets with no type in common are compared whole, as RFC 6762 §8.2.1 says.
     #[test]
     fn rfc6762_8_2_1_no_shared_type_compares_the_whole_sets() {
         let mut ours = vec![a("10.0.0.9")];
