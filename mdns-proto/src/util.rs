@@ -2,8 +2,8 @@
 //! the core behave the same in every run (their iteration order never reaches a
 //! packet anyway; the fixed seed keeps even timing and memory identical), and borrowed
 //! forms of the name and (name, type) keys for lookups without cloning a name or
-//! building one from a received message, and a word-at-a-time comparison of short
-//! byte strings. (The word-at-a-time feed of the names' own hashes is
+//! building one from a received message. (The word-at-a-time comparison of short
+//! byte strings is [`crate::wire`]'s; the word-at-a-time feed of the names' own hashes is
 //! [`crate::name`]'s.)
 
 use crate::name::Name;
@@ -100,32 +100,6 @@ impl BuildHasher for FixedState {
     type Hasher = Fnv;
     fn build_hasher(&self) -> Fnv {
         Fnv::default()
-    }
-}
-
-/// `a == b`, inline, a word at a time: cheaper than a `memcmp` call for the short
-/// slices of names and labels (and its cost does not depend on their alignment).
-#[inline]
-pub(crate) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk::<8>()).copied();
-    let half = |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk::<4>()).copied();
-    if n >= 8 {
-        let mut at = 0;
-        while at + 8 < n {
-            if word(a, at) != word(b, at) {
-                return false;
-            }
-            at += 8;
-        }
-        word(a, n - 8) == word(b, n - 8)
-    } else if n >= 4 {
-        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
-    } else {
-        a == b
     }
 }
 

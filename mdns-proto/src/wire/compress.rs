@@ -30,8 +30,6 @@
 //! A push that fails is undone: the slots it filled are logged (a few per push), and
 //! cleared again newest first, which under linear probing restores the table exactly.
 
-pub(super) use crate::util::same_bytes;
-
 /// Slots of the writer's one table: label slots, then whole-name slots. 2 KB, so that
 /// zeroing it per message stays in `memset`'s vector path (above 2 KB glibc switches
 /// to `rep stosb`, several times the cost here).
@@ -461,6 +459,32 @@ pub(super) fn hash_label(label: &[u8], rest: u16) -> u32 {
         h = (h ^ w).wrapping_mul(K);
     }
     (h ^ (h >> 29)) as u32 ^ (h >> 32) as u32
+}
+
+/// `a == b`, inline, a word at a time: cheaper than a `memcmp` call for the short
+/// slices of names and labels (and its cost does not depend on their alignment).
+#[inline]
+pub(super) fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk::<8>()).copied();
+    let half = |s: &[u8], at: usize| s.get(at..).and_then(|s| s.first_chunk::<4>()).copied();
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if word(a, at) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        word(a, n - 8) == word(b, n - 8)
+    } else if n >= 4 {
+        half(a, 0) == half(b, 0) && half(a, n - 4) == half(b, n - 4)
+    } else {
+        a == b
+    }
 }
 
 #[cfg(test)]
