@@ -59,7 +59,12 @@ impl Reconfirms {
     }
 
     /// When something is next due: a question or an operation's deadline.
+    #[inline]
     pub fn next_due(&self) -> Option<Instant> {
+        if self.is_empty() {
+            // The usual case: asked at every `poll_timeout`.
+            return None;
+        }
         let ask = self.asking.values().map(|a| a.0).min();
         let op = self.ops.values().map(|o| o.1).min();
         ask.into_iter().chain(op).min()
