@@ -1,15 +1,16 @@
 //! Matching received records with stored ones: where an owner name was found in the
 //! message being read ([`OwnerMemo`]), whether a stored name is a received one in
 //! exactly the same case, and the fingerprint the cache's index finds a record's data
-//! by. Comparing data (on the hot path, kept beside its caller), what is stored and how
-//! records are filed are [`super`]'s.
+//! by, and whether stored data is received data (bytes a word at a time, else parsed
+//! when they differ in case only). What is stored and how records are filed are
+//! [`super`]'s.
 
-use super::names::NameId;
+use super::names::{words_eq, NameId};
 use super::record::Slot;
 use crate::engine::io::InterfaceId;
 use crate::engine::responder::fold::{lower_word, WordState};
 use crate::name::for_each_word;
-use crate::wire::{NameRef, Rtype};
+use crate::wire::{NameRef, RData, Rtype};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::hash::{BuildHasher, Hasher};
@@ -95,4 +96,34 @@ pub(super) fn fingerprint(owner: NameId, rtype: Rtype, iface: InterfaceId, data:
 /// [`fingerprint`] of a stored record.
 pub(super) fn slot_fingerprint(s: &Slot) -> u64 {
     fingerprint(s.owner, s.rtype, s.interface, &s.data)
+}
+
+/// True if stored canonical data `have` and received `want` are the same record data
+/// of type `rtype`: bytes equal, or (names in data compare case-insensitively) equal
+/// once parsed, when they differ in ASCII case only.
+#[inline(always)]
+pub(super) fn same_data(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
+    if have.len() != want.len() {
+        return false;
+    }
+    if words_eq(have, want, |w| w) {
+        return true;
+    }
+    if !have.eq_ignore_ascii_case(want) {
+        return false;
+    }
+    same_data_parsed(have, want, rtype)
+}
+
+/// [`same_data`] for data that differs in ASCII case only: parsed and compared by
+/// type (names case-insensitively, anything else exactly).
+#[cold]
+fn same_data_parsed(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
+    match (
+        RData::parse(have, 0, have.len(), rtype),
+        RData::parse(want, 0, want.len(), rtype),
+    ) {
+        (Ok(a), Ok(b)) => a.to_owned().matches(&b),
+        _ => false,
+    }
 }

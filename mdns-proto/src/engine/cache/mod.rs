@@ -61,7 +61,7 @@ use core::net::IpAddr;
 use core::time::Duration;
 use hashbrown::{HashMap, HashTable};
 use heap::TimerHeap;
-use matching::{fingerprint, received_wire, same_case, slot_fingerprint};
+use matching::{fingerprint, received_wire, same_case, same_data, slot_fingerprint};
 use names::{NameId, Names, TypeList};
 use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, RECONFIRM, UNIQUE};
 use smallvec::SmallVec;
@@ -742,65 +742,6 @@ impl Iterator for ListIter<'_> {
         let s = self.slots.get(id as usize)?;
         self.next = s.next;
         Some(id)
-    }
-}
-
-/// True if stored canonical data `have` and received `want` are the same record data
-/// of type `rtype`: bytes equal, or (names in data compare case-insensitively) equal
-/// once parsed, when they differ in ASCII case only.
-#[inline(always)]
-fn same_data(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
-    if have.len() != want.len() {
-        return false;
-    }
-    if words_eq(have, want, |w| w) {
-        return true;
-    }
-    if !have.eq_ignore_ascii_case(want) {
-        return false;
-    }
-    same_data_parsed(have, want, rtype)
-}
-
-/// True if `a` and `b` (of the same length) are equal once `f` is applied to each
-/// eight-byte word of `a`: compared a word at a time, inline (cheaper than a `memcmp`
-/// call for the short strings of record data and names). The last word overlaps the
-/// one before it; a string shorter than eight bytes is one word of its bytes.
-#[inline]
-pub(super) fn words_eq(a: &[u8], b: &[u8], f: impl Fn(u64) -> u64) -> bool {
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let word = |s: &[u8], at: usize| match s.get(at..).and_then(|s| s.first_chunk::<8>()) {
-        Some(w) => u64::from_le_bytes(*w),
-        None => 0,
-    };
-    if n >= 8 {
-        let mut at = 0;
-        while at + 8 < n {
-            if f(word(a, at)) != word(b, at) {
-                return false;
-            }
-            at += 8;
-        }
-        f(word(a, n - 8)) == word(b, n - 8)
-    } else {
-        let small = |s: &[u8]| s.iter().fold(0u64, |w, &x| w << 8 | u64::from(x));
-        f(small(a)) == small(b)
-    }
-}
-
-/// [`same_data`] for data that differs in ASCII case only: parsed and compared by
-/// type (names case-insensitively, anything else exactly).
-#[cold]
-fn same_data_parsed(have: &[u8], want: &[u8], rtype: Rtype) -> bool {
-    match (
-        RData::parse(have, 0, have.len(), rtype),
-        RData::parse(want, 0, want.len(), rtype),
-    ) {
-        (Ok(a), Ok(b)) => a.to_owned().matches(&b),
-        _ => false,
     }
 }
 
