@@ -168,37 +168,37 @@ impl Names {
     }
 
     /// Number of names stored.
-    /// True if `a` and `b` (of the same length) are equal once `f` is applied to each
-    /// eight-byte word of `a`: compared a word at a time, inline (cheaper than a `memcmp`
-    /// call for the short strings of record data and names). The last word overlaps the
-    /// one before it; a string shorter than eight bytes is one word of its bytes.
-    #[inline]
-    pub(super) fn words_eq(a: &[u8], b: &[u8], f: impl Fn(u64) -> u64) -> bool {
-        let n = a.len();
-        if n != b.len() {
-            return false;
-        }
-        let word = |s: &[u8], at: usize| match s.get(at..).and_then(|s| s.first_chunk::<8>()) {
-            Some(w) => u64::from_le_bytes(*w),
-            None => 0,
-        };
-        if n >= 8 {
-            let mut at = 0;
-            while at + 8 < n {
-                if f(word(a, at)) != word(b, at) {
-                    return false;
-                }
-                at += 8;
-            }
-            f(word(a, n - 8)) == word(b, n - 8)
-        } else {
-            let small = |s: &[u8]| s.iter().fold(0u64, |w, &x| w << 8 | u64::from(x));
-            f(small(a)) == small(b)
-        }
-    }
-
     #[cfg(test)]
     pub fn len(&self) -> usize {
         self.index.len()
+    }
+}
+
+/// True if `a` and `b` (of the same length) are equal once `f` is applied to each
+/// eight-byte word of `a`: compared a word at a time, inline (cheaper than a `memcmp`
+/// call for the short strings of record data and names). The last word overlaps the
+/// one before it; a string shorter than eight bytes is one word of its bytes.
+#[inline]
+pub(super) fn words_eq(a: &[u8], b: &[u8], f: impl Fn(u64) -> u64) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| match s.get(at..).and_then(|s| s.first_chunk::<8>()) {
+        Some(w) => u64::from_le_bytes(*w),
+        None => 0,
+    };
+    if n >= 8 {
+        let mut at = 0;
+        while at + 8 < n {
+            if f(word(a, at)) != word(b, at) {
+                return false;
+            }
+            at += 8;
+        }
+        f(word(a, n - 8)) == word(b, n - 8)
+    } else {
+        let small = |s: &[u8]| s.iter().fold(0u64, |w, &x| w << 8 | u64::from(x));
+        f(small(a)) == small(b)
     }
 }
