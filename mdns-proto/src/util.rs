@@ -2,9 +2,11 @@
 //! the core behave the same in every run (their iteration order never reaches a
 //! packet anyway; the fixed seed keeps even timing and memory identical), and borrowed
 //! forms of the name and (name, type) keys for lookups without cloning a name or
-//! building one from a received message. (The word-at-a-time comparison of short
-//! byte strings is [`crate::wire`]'s; the word-at-a-time feed of the names' own hashes is
-//! [`crate::name`]'s.)
+//! building one from a received message; and a stable sort for the short, bounded lists
+//! the schedules keep (one small loop per element type, where `sort_by_key` instantiates
+//! kilobytes of code per type: it counts on a microcontroller). (The word-at-a-time
+//! comparison of short byte strings is [`crate::wire`]'s; the word-at-a-time feed of the
+//! names' own hashes is [`crate::name`]'s.)
 
 use crate::name::Name;
 use crate::wire::{NameRef, Rtype};
@@ -103,9 +105,38 @@ impl BuildHasher for FixedState {
     }
 }
 
+/// Sorts `v` by `key`, keeping equal elements in their order (like `sort_by_key`), by
+/// insertion: quadratic, so only for lists with a small bound (held or observed
+/// queries, at most 32).
+pub(crate) fn sort_small_by_key<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
+    for i in 1..v.len() {
+        let mut j = i;
+        while j > 0 && key(&v[j - 1]) > key(&v[j]) {
+            v.swap(j - 1, j);
+            j -= 1;
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sort_small_by_key_is_sort_by_key() {
+        // Every list of up to 7 elements over 3 keys, each tagged with its position.
+        for len in 0..=7u32 {
+            for code in 0..3u32.pow(len) {
+                let v: alloc::vec::Vec<(u32, u32)> =
+                    (0..len).map(|i| ((code / 3u32.pow(i)) % 3, i)).collect();
+                let mut ours = v.clone();
+                sort_small_by_key(&mut ours, |e| e.0);
+                let mut std = v;
+                std.sort_by_key(|e| e.0);
+                assert_eq!(ours, std);
+            }
+        }
+    }
 
     #[test]
     fn key_ref_finds_the_owned_key() {

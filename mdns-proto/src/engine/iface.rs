@@ -32,7 +32,7 @@ impl Interfaces {
     /// Adds or replaces an interface. Returns true if it is new.
     pub fn up(&mut self, id: InterfaceId, addrs: &[IfAddr]) -> bool {
         let mut a: SmallVec<[IfAddr; 4]> = addrs.iter().copied().collect();
-        a.sort();
+        a.sort_unstable();
         a.dedup();
         let iface = Interface { addrs: a };
         match self.find(id) {

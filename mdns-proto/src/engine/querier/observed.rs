@@ -155,7 +155,7 @@ impl Observed {
                 i += 1;
             }
         }
-        out[start..].sort_by_key(|q| q.until);
+        crate::util::sort_small_by_key(&mut out[start..], |q| q.until);
     }
 
     /// True if no query is being followed.

@@ -357,13 +357,22 @@ fn ptr_event(
 
 /// (PTR target, interface) pairs cached for `name`.
 fn ptr_targets(cache: &Cache, name: &Name) -> BTreeSet<(Name, InterfaceId)> {
-    cache
-        .get(name, Rtype::PTR)
-        .filter_map(|e| match e.data()? {
-            RData::Ptr(target) => Some((target.to_name(), e.interface())),
-            _ => None,
-        })
-        .collect()
+    let pairs = cache.get(name, Rtype::PTR).filter_map(|e| match e.data()? {
+        RData::Ptr(target) => Some((target.to_name(), e.interface())),
+        _ => None,
+    });
+    insert_all(pairs)
+}
+
+/// A set of `items`, built by inserting them one by one: `collect` would sort them first
+/// with a stable sort instantiated for the element type, kilobytes of flash each
+/// (embedded/README.md), for no gain at these sizes.
+fn insert_all<T: Ord>(items: impl Iterator<Item = T>) -> BTreeSet<T> {
+    let mut set = BTreeSet::new();
+    for item in items {
+        set.insert(item);
+    }
+    set
 }
 
 /// (address, interface) pairs cached for a host name.
@@ -378,7 +387,7 @@ fn addresses(cache: &Cache, host: &Name) -> BTreeSet<(IpAddr, InterfaceId)> {
             RData::Aaaa(a) => Some((IpAddr::V6(a), e.interface())),
             _ => None,
         });
-    a.chain(aaaa).collect()
+    insert_all(a.chain(aaaa))
 }
 
 /// Replaces `seen` with `now`, calling `report(item, added)` for each difference:

@@ -357,7 +357,7 @@ impl Schedule {
                 i += 1;
             }
         }
-        due.sort_by_key(|h| h.at);
+        crate::util::sort_small_by_key(&mut due, |h| h.at);
         due
     }
 
