@@ -263,6 +263,7 @@ impl Cache {
         ListIter {
             slots: &self.slots,
             next: head.map_or(NIL, |l| l.head),
+            left: head.map_or(0, |l| l.len),
         }
     }
 
@@ -732,6 +733,9 @@ fn reserve_one<T>(v: &mut Vec<T>) {
 struct ListIter<'a> {
     slots: &'a [Slot],
     next: u32,
+    /// Records still to come (the list's length, counted down): an exact size hint,
+    /// so that a list collected or reserved for is allocated once.
+    left: u32,
 }
 
 impl Iterator for ListIter<'_> {
@@ -741,7 +745,13 @@ impl Iterator for ListIter<'_> {
         let id = self.next;
         let s = self.slots.get(id as usize)?;
         self.next = s.next;
+        self.left = self.left.saturating_sub(1);
         Some(id)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        // The list's own count; no upper bound claimed (the slots are the truth).
+        (self.left as usize, None)
     }
 }
 

@@ -299,7 +299,10 @@ impl SendJob {
         let max = ctx.config.max_known_answers;
         for q in &self.questions {
             let mut listed = 0;
-            for id in cache.ids(&q.name, q.rtype) {
+            let ids = cache.ids(&q.name, q.rtype);
+            // One allocation for a long list of shared answers, not one per doubling.
+            out.reserve(ids.size_hint().0.min(max));
+            for id in ids {
                 if listed == max {
                     break;
                 }
