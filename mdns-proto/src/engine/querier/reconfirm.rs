@@ -54,6 +54,7 @@ pub(crate) struct Reconfirms {
 }
 
 impl Reconfirms {
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.ops.is_empty() && self.asking.is_empty()
     }
@@ -62,9 +63,15 @@ impl Reconfirms {
     #[inline]
     pub fn next_due(&self) -> Option<Instant> {
         if self.is_empty() {
-            // The usual case: asked at every `poll_timeout`.
+            // The usual case, asked at every `poll_timeout` and `handle_timeout`: two
+            // length checks inlined into the caller, the search out of line.
             return None;
         }
+        self.earliest()
+    }
+
+    #[inline(never)]
+    fn earliest(&self) -> Option<Instant> {
         let ask = self.asking.values().map(|a| a.0).min();
         let op = self.ops.values().map(|o| o.1).min();
         ask.into_iter().chain(op).min()
@@ -240,6 +247,7 @@ impl Querier {
     }
 
     /// True if reconfirmation has something due by `now`.
+    #[inline]
     pub(super) fn reconfirm_is_due(&self, now: Instant) -> bool {
         self.reconfirms.next_due().is_some_and(|t| t <= now)
     }
