@@ -86,6 +86,10 @@ pub const REFRESH_JITTER_PERCENT: u64 = 2;
 /// Index of a record in the cache's slab.
 pub type EntryId = u32;
 
+/// A cached name, looked up once for several [`Cache::find_in`]s (see [`Cache::owner`]).
+#[derive(Clone, Copy, Debug)]
+pub struct Owner(NameId);
+
 /// A removed record that an operation wanted: what the querier reports again. Its
 /// data (in canonical form) tells a browse which instance went, without a scan of
 /// every record left.
@@ -269,7 +273,9 @@ impl Cache {
 
     /// The record of a name and type on one interface with data read in place (names
     /// in it compared case-insensitively), without scanning the other records of that
-    /// name and type.
+    /// name and type. (The engine finds through [`owner`](Self::owner) and
+    /// [`find_in`](Self::find_in); the tests through this.)
+    #[cfg(test)]
     pub fn find(
         &mut self,
         name: &Name,
@@ -277,13 +283,31 @@ impl Cache {
         iface: InterfaceId,
         data: &RData<'_>,
     ) -> Option<EntryId> {
+        let owner = self.owner(name)?;
+        self.find_in(owner, rtype, iface, data)
+    }
+
+    /// Where the records of `name` are filed, if any are cached: for finding many
+    /// records of one name ([`find_in`](Self::find_in)) with the name looked up once.
+    /// Good only until the cache next takes in or drops a record.
+    pub fn owner(&self, name: &Name) -> Option<Owner> {
         if self.len == 0 {
             return None;
         }
-        let owner = self.names.find_folded(&Folded::of_name(name))?;
+        self.names.find_folded(&Folded::of_name(name)).map(Owner)
+    }
+
+    /// [`find`](Self::find) for a name already looked up with [`owner`](Self::owner).
+    pub fn find_in(
+        &mut self,
+        owner: Owner,
+        rtype: Rtype,
+        iface: InterfaceId,
+        data: &RData<'_>,
+    ) -> Option<EntryId> {
         self.data.clear();
         data.write_canonical(&mut self.data);
-        self.find_data(owner, rtype, iface)
+        self.find_data(owner.0, rtype, iface)
     }
 
     /// The record of `owner`, `rtype` and `iface` whose data is `self.data` (canonical):

@@ -9,7 +9,7 @@
 //! queries is the responder's business.
 
 use super::send;
-use crate::engine::cache::{Cache, EntryId};
+use crate::engine::cache::{Cache, EntryId, Owner};
 use crate::engine::io::InterfaceId;
 use crate::name::Name;
 use crate::time::Instant;
@@ -88,22 +88,31 @@ impl ObservedQuery {
     }
 
     /// Adds the known answers of one packet of this query.
+    /// Each listed record is looked up once, under its question's name looked up once
+    /// per packet: every host on a busy link does this for every query it hears.
     pub fn add_known_answers(&mut self, cache: &mut Cache, now: Instant, msg: &Message<'_>) {
+        let owners: SmallVec<[Option<Owner>; 2]> =
+            self.questions.iter().map(|q| cache.owner(&q.name)).collect();
         for r in msg.records().flatten() {
             if r.section != Section::Answer {
                 continue;
             }
-            for q in &mut self.questions {
+            for (q, owner) in self.questions.iter_mut().zip(&owners) {
                 if r.rtype != q.rtype || !r.name.eq_name(&q.name) {
                     continue;
                 }
-                if let Some(id) = cache.find(&q.name, q.rtype, self.iface, &r.rdata) {
+                let found = owner.and_then(|o| cache.find_in(o, q.rtype, self.iface, &r.rdata));
+                if let Some(id) = found {
                     if let Err(at) = q.known.binary_search(&id) {
                         q.known.insert(at, id);
                     }
                 }
+                // RFC 6762 §7.3: a record we would not list ourselves (not cached here,
+                // unique, or past half its TTL) means their query is not ours.
                 if q.all_ours
-                    && !send::we_would_list(cache, now, self.iface, &q.name, q.rtype, &r.rdata)
+                    && !found
+                        .and_then(|id| cache.entry(id))
+                        .is_some_and(|e| send::would_list(&e, now))
                 {
                     q.all_ours = false;
                 }

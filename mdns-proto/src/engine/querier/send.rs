@@ -22,7 +22,7 @@
 //! background resolves may spend) in `schedule`; this module keeps their timing and
 //! writes them.
 
-use super::super::cache::{Cache, EntryId, StoredName};
+use super::super::cache::{Cache, EntryId, Record, StoredName};
 use super::super::io::{Destination, Family, InterfaceId, SourcePort, Transmit};
 use super::super::Ctx;
 use crate::name::Name;
@@ -307,7 +307,7 @@ impl SendJob {
                     break;
                 }
                 if let Some(e) = cache.entry(id) {
-                    if e.interface() == iface && !e.unique() && e.half_ttl_left(ctx.now) {
+                    if e.interface() == iface && would_list(&e, ctx.now) {
                         out.push(id);
                         listed += 1;
                     }
@@ -361,17 +361,9 @@ pub fn denied_by_nsec(cache: &Cache, name: &Name, rtype: Rtype) -> bool {
     })
 }
 
-/// True if `rdata` from another host's known-answer list is one we would list too.
-pub fn we_would_list(
-    cache: &mut Cache,
-    now: Instant,
-    iface: InterfaceId,
-    name: &Name,
-    rtype: Rtype,
-    rdata: &RData<'_>,
-) -> bool {
-    cache
-        .find(name, rtype, iface, rdata)
-        .and_then(|id| cache.entry(id))
-        .is_some_and(|e| !e.unique() && e.half_ttl_left(now))
+/// True if a cached record (learnt on the interface asked about) is one we would list
+/// as a known answer (RFC 6762 §7.1): shared, with at least half its TTL left.
+#[inline]
+pub fn would_list(e: &Record<'_>, now: Instant) -> bool {
+    !e.unique() && e.half_ttl_left(now)
 }
