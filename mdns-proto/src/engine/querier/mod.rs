@@ -138,6 +138,7 @@ pub struct Querier {
     /// `None` before any interface came up.
     startup_until: Option<Instant>,
     unicast_until: Option<Instant>,
+    /// The one-shot queries' deadlines: one entry for each running one-shot query.
     deadlines: BTreeSet<(Instant, QueryId)>,
     scratch: Vec<Gone>,
     observed: Observed,
@@ -372,7 +373,9 @@ impl Querier {
             {
                 continue;
             }
-            if !self.interest.is_empty() {
+            // Every one-shot query, and nothing else, has a deadline: without one
+            // running, no record is looked up twice more (its type, then ANY).
+            if !self.deadlines.is_empty() {
                 self.report_one_shot(ctx, &record, meta.interface, meta.source);
             }
             if !self.reconfirms.is_empty() {
