@@ -91,8 +91,11 @@ impl ObservedQuery {
     /// Each listed record is looked up once, under its question's name looked up once
     /// per packet: every host on a busy link does this for every query it hears.
     pub fn add_known_answers(&mut self, cache: &mut Cache, now: Instant, msg: &Message<'_>) {
-        let owners: SmallVec<[Option<Owner>; 2]> =
-            self.questions.iter().map(|q| cache.owner(&q.name)).collect();
+        let owners: SmallVec<[Option<Owner>; 2]> = self
+            .questions
+            .iter()
+            .map(|q| cache.owner(&q.name))
+            .collect();
         for r in msg.records().flatten() {
             if r.section != Section::Answer {
                 continue;

@@ -222,9 +222,18 @@ impl<'a> NameRef<'a> {
         self.wire_len() == name.wire_len() && labels_eq(self.labels(), name.labels())
     }
 
-    /// Case-insensitive comparison with another name read in place.
+    /// Case-insensitive comparison with another name read in place. Two names whose
+    /// labels start at the same place of the same message (a record's name a pointer
+    /// to a question's, as in a probe's authority records) are equal without reading
+    /// them.
     pub fn eq_ref(&self, other: &NameRef<'_>) -> bool {
-        self.wire_len == other.wire_len && labels_eq(self.labels(), other.labels())
+        if self.wire_len != other.wire_len {
+            return false;
+        }
+        if self.start == other.start && core::ptr::eq(self.msg.as_ptr(), other.msg.as_ptr()) {
+            return true;
+        }
+        labels_eq(self.labels(), other.labels())
     }
 
     /// Appends the uncompressed wire form (root label included) to `out`.

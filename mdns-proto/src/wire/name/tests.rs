@@ -308,3 +308,21 @@ fn rejects_names_over_255_bytes() {
         ParseError::NameTooLong { at: 12 }
     );
 }
+
+#[test]
+fn names_read_in_place_compare_by_place_and_by_labels() {
+    // 12: "\x03Box\x05local\x00"; 23: pointer to 12; 25: "\x03BOX\x05LOCAL\x00" (the
+    // same name, other case, other place); 36: "\x03bin\x05local\x00" (same length).
+    let m = msg_with(b"\x03Box\x05local\x00\xc0\x0c\x03BOX\x05LOCAL\x00\x03bin\x05local\x00");
+    let (a, _) = NameRef::read(&m, 12).unwrap();
+    let (ptr, _) = NameRef::read(&m, 23).unwrap();
+    let (upper, _) = NameRef::read(&m, 25).unwrap();
+    let (other, _) = NameRef::read(&m, 36).unwrap();
+    assert!(a.eq_ref(&ptr) && ptr.eq_ref(&a));
+    assert!(a.eq_ref(&upper) && upper.eq_ref(&ptr));
+    assert!(!a.eq_ref(&other) && !ptr.eq_ref(&other));
+    // The same offset of another message with other bytes there: compared by labels.
+    let m2 = msg_with(b"\x03bin\x05local\x00");
+    let (b, _) = NameRef::read(&m2, 12).unwrap();
+    assert!(!a.eq_ref(&b) && other.eq_ref(&b));
+}
