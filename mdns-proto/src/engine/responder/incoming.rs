@@ -7,6 +7,7 @@
 use super::answer::{answer_question, any_shared, AtName, Q};
 use super::records::RecKey;
 use super::registration::Phase;
+use super::registry::Node;
 use super::schedule::{answer_delay, HeldQuery, HeldQuestion, MAX_HELD_QUESTIONS};
 use super::schedule::{MULTICAST_MIN_GAP, TC_DELAY_MAX, TC_DELAY_MIN};
 use super::{legacy, multicast, Responder, MAX_OUTBOX};
@@ -62,12 +63,26 @@ impl Responder {
         // RFC 6762 §7.1: known answers with at least half our TTL suppress our answer.
         let mut suppressed: SmallVec<[RecKey; 16]> = SmallVec::new();
         if header.ancount > 0 {
+            // Known answers come in runs of one name (a browse's PTRs, each name a
+            // pointer to the question's): its node is looked up once a run.
+            let mut last: Option<(usize, Option<&Node>)> = None;
             for r in msg.records().flatten() {
                 // The answer section comes first: past it, nothing more to see here.
                 if r.section != Section::Answer {
                     break;
                 }
-                let Some(k) = self.registry.find(&r.name, r.rtype, &r.rdata, iface, addrs) else {
+                let node = match last {
+                    Some((at, node)) if at == r.name.offset() => node,
+                    _ => {
+                        let node = self.registry.node(&r.name);
+                        last = Some((r.name.offset(), node));
+                        node
+                    }
+                };
+                let found = self
+                    .registry
+                    .find_at(node, &r.name, r.rtype, &r.rdata, iface, addrs);
+                let Some(k) = found else {
                     continue;
                 };
                 if let Some(rec) = self.registry.rec(k, addrs, ctx.config) {
@@ -315,7 +330,9 @@ impl Responder {
             let Some(node) = self.registry.node(&r.name) else {
                 continue;
             };
-            let found = self.registry.find(&r.name, r.rtype, &r.rdata, iface, addrs);
+            let found = self
+                .registry
+                .find_at(Some(node), &r.name, r.rtype, &r.rdata, iface, addrs);
             if let Some(owner) = node.owner() {
                 let reg = &self.registry.regs[&owner];
                 if let Some(link) = reg.link(iface) {

@@ -6,7 +6,7 @@
 //! probe, and finding which of ours a received record is.
 
 use super::registration::Kind;
-use super::registry::Registry;
+use super::registry::{Node, Registry};
 use crate::engine::config::Config;
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
@@ -200,17 +200,19 @@ impl Registry {
         out
     }
 
-    /// Finds the record of ours that a received record (name, type, data) is a copy of.
-    /// Costs a few hash lookups whatever the number of services.
-    pub fn find(
+    /// Finds the record of ours that a received record (name, type, data) is a copy of,
+    /// given `node`, the record name's node (`node(name)`), which callers look up once
+    /// for a run of records of one name. Costs a few hash lookups whatever the number
+    /// of services.
+    pub fn find_at(
         &self,
+        node: Option<&Node>,
         name: &NameRef<'_>,
         rtype: Rtype,
         rdata: &RData<'_>,
         iface: InterfaceId,
         addrs: &[IfAddr],
     ) -> Option<RecKey> {
-        let node = self.node(name);
         match (rtype, rdata) {
             (Rtype::PTR, RData::Ptr(target)) => {
                 if self.is_enum_name(name) {
