@@ -88,6 +88,7 @@ impl ObservedQuery {
     }
 
     /// Adds the known answers of one packet of this query.
+    ///
     /// Each listed record is looked up once, under its question's name looked up once
     /// per packet: every host on a busy link does this for every query it hears.
     pub fn add_known_answers(&mut self, cache: &mut Cache, now: Instant, msg: &Message<'_>) {

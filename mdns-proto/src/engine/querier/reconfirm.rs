@@ -70,6 +70,7 @@ impl Reconfirms {
         self.earliest()
     }
 
+    /// [`next_due`](Self::next_due) when something is being reconfirmed.
     #[inline(never)]
     fn earliest(&self) -> Option<Instant> {
         let ask = self.asking.values().map(|a| a.0).min();
