@@ -26,6 +26,11 @@ impl Interface {
 #[derive(Clone, Debug, Default)]
 pub struct Interfaces {
     list: Vec<(InterfaceId, Interface)>,
+    /// Every interface's IPv4 addresses, flat, as integers: the own-address test runs
+    /// on every datagram (port sharing, RFC 6762 §15), so it scans one short array.
+    own_v4: SmallVec<[u32; 4]>,
+    /// The same for IPv6.
+    own_v6: SmallVec<[u128; 4]>,
 }
 
 impl Interfaces {
@@ -35,7 +40,7 @@ impl Interfaces {
         a.sort_unstable();
         a.dedup();
         let iface = Interface { addrs: a };
-        match self.find(id) {
+        let new = match self.find(id) {
             Ok(i) => {
                 self.list[i].1 = iface;
                 false
@@ -43,6 +48,20 @@ impl Interfaces {
             Err(i) => {
                 self.list.insert(i, (id, iface));
                 true
+            }
+        };
+        self.index_own();
+        new
+    }
+
+    /// Rebuilds the flat own-address arrays from the interfaces.
+    fn index_own(&mut self) {
+        self.own_v4.clear();
+        self.own_v6.clear();
+        for a in self.list.iter().flat_map(|(_, i)| i.addrs.iter()) {
+            match a.addr {
+                IpAddr::V4(v4) => self.own_v4.push(u32::from(v4)),
+                IpAddr::V6(v6) => self.own_v6.push(u128::from(v6)),
             }
         }
     }
@@ -56,6 +75,7 @@ impl Interfaces {
         match self.find(id) {
             Ok(i) => {
                 self.list.remove(i);
+                self.index_own();
                 true
             }
             Err(_) => false,
@@ -96,9 +116,52 @@ impl Interfaces {
     }
 
     /// True if `addr` is one of our own addresses on any interface.
+    #[inline]
     pub fn is_own_address(&self, addr: &IpAddr) -> bool {
-        self.list
-            .iter()
-            .any(|(_, i)| i.addrs.iter().any(|a| a.addr == *addr))
+        match addr {
+            IpAddr::V4(a) => self.own_v4.contains(&u32::from(*a)),
+            IpAddr::V6(a) => self.own_v6.contains(&u128::from(*a)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use core::net::{Ipv4Addr, Ipv6Addr};
+
+    fn addr(a: IpAddr) -> IfAddr {
+        IfAddr {
+            addr: a,
+            prefix_len: if a.is_ipv4() { 24 } else { 64 },
+        }
+    }
+
+    #[test]
+    fn own_addresses_follow_interfaces_up_changed_and_down() {
+        let v4 = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 10));
+        let v4b = IpAddr::V4(Ipv4Addr::new(10, 0, 0, 2));
+        let v6 = IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0, 0, 7));
+        let other = IpAddr::V4(Ipv4Addr::new(192, 168, 1, 11));
+        let mut ifs = Interfaces::default();
+        assert!(!ifs.is_own_address(&v4));
+        ifs.up(InterfaceId(1), &[addr(v4), addr(v6)]);
+        ifs.up(InterfaceId(2), &[addr(v4b)]);
+        for a in [v4, v6, v4b] {
+            assert!(ifs.is_own_address(&a), "{a}");
+        }
+        assert!(!ifs.is_own_address(&other));
+        // The same bits in the other family are not ours.
+        let v6_of_v4 = IpAddr::V6(Ipv4Addr::new(192, 168, 1, 10).to_ipv6_mapped());
+        assert!(!ifs.is_own_address(&v6_of_v4));
+        // Changed: the old addresses of interface 1 are no longer ours.
+        ifs.up(InterfaceId(1), &[addr(other)]);
+        assert!(ifs.is_own_address(&other));
+        assert!(!ifs.is_own_address(&v4));
+        assert!(!ifs.is_own_address(&v6));
+        // Down: interface 2's address goes; interface 1's stays.
+        assert!(ifs.down(InterfaceId(2)));
+        assert!(!ifs.is_own_address(&v4b));
+        assert!(ifs.is_own_address(&other));
     }
 }

@@ -268,7 +268,18 @@ impl Engine {
     /// Writes the next datagram to send into `buf` and says where it goes; `None` when
     /// nothing is due at `now`. Never writes more than the configured payload limit.
     #[must_use]
+    #[inline]
     pub fn poll_transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
+        // Nothing queued and nothing due (the usual case: callers poll after every
+        // input until `None`): no call into the writers.
+        if !self.responder.may_transmit(now) && !self.querier.may_transmit() {
+            return None;
+        }
+        self.transmit(now, buf)
+    }
+
+    /// [`poll_transmit`](Self::poll_transmit) when something may be sent.
+    fn transmit(&mut self, now: Instant, buf: &mut [u8]) -> Option<Transmit> {
         let limit = self.config.payload_limit().min(buf.len());
         let buf = &mut buf[..limit];
         let (mut ctx, querier, responder) = self.split(now);

@@ -661,12 +661,18 @@ impl Querier {
 
     #[inline]
     pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
-        // Nothing asked, nothing being sent, no background resolve waiting for a
-        // place (a responder-only engine): no call.
-        if self.jobs.is_empty() && self.questions.is_empty() && self.background.len() == 0 {
+        if !self.may_transmit() {
             return None;
         }
         self.poll_jobs(ctx, buf)
+    }
+
+    /// False if [`poll_transmit`](Self::poll_transmit) would return `None` whatever the
+    /// time: nothing asked, nothing being sent, no background resolve waiting for a
+    /// place (a responder-only engine).
+    #[inline]
+    pub(crate) fn may_transmit(&self) -> bool {
+        !(self.jobs.is_empty() && self.questions.is_empty() && self.background.len() == 0)
     }
 
     /// [`poll_transmit`](Self::poll_transmit) when something is asked or being sent.

@@ -259,6 +259,13 @@ impl Responder {
         None
     }
 
+    /// True if [`poll_transmit`](Self::poll_transmit) at `now` may send something: a
+    /// job is queued or a timer is due. False means it would return `None`.
+    #[inline]
+    pub(crate) fn may_transmit(&self, now: Instant) -> bool {
+        !self.outbox.is_empty() || self.poll_timeout().is_some_and(|t| t <= now)
+    }
+
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         let due = self.sched.next_due();
         match self.timers.first() {
