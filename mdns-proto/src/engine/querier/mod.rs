@@ -38,8 +38,9 @@ use super::{Ctx, Incoming};
 use crate::name::Name;
 use crate::time::Instant;
 use crate::util::{FixedState, KeyRef, RefKeyType};
+use crate::vecmap::VecMap;
 use crate::wire::{Class, RData, Rtype, Section};
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeSet, VecDeque};
 use alloc::vec::Vec;
 use background::{Ask, Background};
 use core::net::IpAddr;
@@ -126,10 +127,10 @@ impl Op {
 #[derive(Debug)]
 pub struct Querier {
     cache: Cache,
-    pub(crate) ops: BTreeMap<QueryId, Op>,
+    pub(crate) ops: VecMap<QueryId, Op>,
     next_id: u32,
     interest: HashMap<Key, SmallVec<[QueryId; 2]>, FixedState>,
-    questions: BTreeMap<Key, Question>,
+    questions: VecMap<Key, Question>,
     jobs: VecDeque<SendJob>,
     /// No question is due before this (a lower bound: `schedule` finds the exact one
     /// when it passes).
@@ -150,10 +151,10 @@ impl Querier {
     pub(crate) fn new(config: &Config) -> Self {
         Querier {
             cache: Cache::new(config.cache_capacity),
-            ops: BTreeMap::new(),
+            ops: VecMap::new(),
             next_id: 1,
             interest: HashMap::with_hasher(FixedState),
-            questions: BTreeMap::new(),
+            questions: VecMap::new(),
             jobs: VecDeque::new(),
             next_due: None,
             startup_until: None,
@@ -289,8 +290,7 @@ impl Querier {
     fn ask(&mut self, first: Instant, unicast: bool, name: &Name, rtype: Rtype, foreground: bool) {
         let q = self
             .questions
-            .entry((name.clone(), rtype))
-            .or_insert_with(|| Question::start(first, unicast));
+            .get_or_insert_with((name.clone(), rtype), || Question::start(first, unicast));
         q.refs += 1;
         if foreground {
             q.fg_refs += 1;

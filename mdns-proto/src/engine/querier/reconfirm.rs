@@ -31,8 +31,9 @@ use crate::engine::querier::api::QueryError;
 use crate::engine::{Ctx, Engine};
 use crate::name::Name;
 use crate::time::Instant;
+use crate::vecmap::VecMap;
 use crate::wire::{RData, Record, Rtype};
-use alloc::collections::{BTreeMap, BTreeSet};
+use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -48,9 +49,9 @@ pub const RECONFIRM_FIRST_GAP: Duration = Duration::from_secs(1);
 #[derive(Debug, Default)]
 pub(crate) struct Reconfirms {
     /// Operations waiting for their outcome: the instance and when it is decided.
-    ops: BTreeMap<QueryId, (Name, Instant)>,
+    ops: VecMap<QueryId, (Name, Instant)>,
     /// Questions still to send: when next, and how many went out.
-    asking: BTreeMap<Key, (Instant, u8)>,
+    asking: VecMap<Key, (Instant, u8)>,
 }
 
 impl Reconfirms {
@@ -86,7 +87,7 @@ impl Reconfirms {
     /// Queues (name, type) to be asked now and then [`RECONFIRM_QUERIES`]` - 1` more
     /// times; a question already being asked keeps its schedule.
     fn ask(&mut self, now: Instant, key: Key) {
-        self.asking.entry(key).or_insert((now, 0));
+        self.asking.get_or_insert_with(key, || (now, 0));
     }
 }
 

@@ -17,7 +17,7 @@ use super::regs::slot_of;
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{Family, InterfaceId};
 use crate::time::Instant;
-use alloc::collections::BTreeMap;
+use crate::vecmap::VecMap;
 use alloc::vec::Vec;
 use core::net::IpAddr;
 
@@ -27,7 +27,7 @@ pub(crate) struct MulticastTimes {
     /// Slot `n` of the registration table at index `n - 1`.
     regs: Vec<RegTimes>,
     /// Type-enumeration PTRs, by the type's token.
-    types: BTreeMap<(RegistrationId, InterfaceId, Family), Option<Instant>>,
+    types: VecMap<(RegistrationId, InterfaceId, Family), Option<Instant>>,
 }
 
 /// The times of one registration's records.
@@ -153,7 +153,7 @@ impl MulticastTimes {
     fn slot(&mut self, key: RecKey, iface: InterfaceId, family: Family) -> &mut Option<Instant> {
         let id = key.reg();
         let Some(place) = place(key, family) else {
-            return self.types.entry((id, iface, family)).or_insert(None);
+            return self.types.get_or_insert_with((id, iface, family), || None);
         };
         let i = slot_of(id).wrapping_sub(1);
         if i >= self.regs.len() {
