@@ -1,6 +1,7 @@
-//! [`VecMap`]: an ordered map kept as one sorted `Vec` of (key, value) pairs, for the
-//! core's maps that hold a handful of entries per registration or operation (the
-//! querier's operations and questions, the responder's service types).
+//! [`VecMap`] and [`VecSet`]: an ordered map kept as one sorted `Vec` of (key, value)
+//! pairs, and an ordered set kept as one sorted `Vec`, for the core's maps and sets that
+//! hold a handful of entries per registration or operation (the querier's operations
+//! and questions, what a browse has reported, the responder's service types).
 //!
 //! A `BTreeMap` allocates a leaf of eleven entries for its first one (with keys that
 //! hold an 80-byte [`Name`](crate::name::Name), a kilobyte or two for a map of one or
@@ -149,6 +150,122 @@ impl<K: Ord, V> VecMap<K, V> {
     }
 }
 
+impl<K, V> IntoIterator for VecMap<K, V> {
+    type Item = (K, V);
+    type IntoIter = alloc::vec::IntoIter<(K, V)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.entries.into_iter()
+    }
+}
+
+/// Grows `v` by half (at least one) when it is full: a collection of one holds room
+/// for one.
+#[inline]
+pub(crate) fn grow<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact((v.len() / 2).max(1));
+    }
+}
+
+/// An ordered set in a sorted `Vec` (see the module doc).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct VecSet<T> {
+    items: Vec<T>,
+}
+
+impl<T> Default for VecSet<T> {
+    fn default() -> Self {
+        VecSet { items: Vec::new() }
+    }
+}
+
+impl<T: Ord> VecSet<T> {
+    pub const fn new() -> Self {
+        VecSet { items: Vec::new() }
+    }
+
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Adds `item`; false if it was there already.
+    pub fn insert(&mut self, item: T) -> bool {
+        match self.items.binary_search(&item) {
+            Ok(_) => false,
+            Err(i) => {
+                grow(&mut self.items);
+                self.items.insert(i, item);
+                true
+            }
+        }
+    }
+
+    /// Takes `item` out; false if it was not there.
+    pub fn remove(&mut self, item: &T) -> bool {
+        match self.items.binary_search(item) {
+            Ok(i) => {
+                self.items.remove(i);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The smallest item.
+    pub fn first(&self) -> Option<&T> {
+        self.items.first()
+    }
+
+    /// Keeps the items `keep` is true for.
+    pub fn retain(&mut self, keep: impl FnMut(&T) -> bool) {
+        self.items.retain(keep);
+    }
+
+    /// Calls `f(item, false)` for each item of `self` not in `other`, then
+    /// `f(item, true)` for each of `other` not in `self`, each in order.
+    pub fn diff(&self, other: &Self, mut f: impl FnMut(&T, bool)) {
+        let (a, b) = (&self.items, &other.items);
+        for x in a {
+            if b.binary_search(x).is_err() {
+                f(x, false);
+            }
+        }
+        for x in b {
+            if a.binary_search(x).is_err() {
+                f(x, true);
+            }
+        }
+    }
+}
+
+impl<T: Ord> FromIterator<T> for VecSet<T> {
+    /// Built by insertion (no sort instantiated per item type).
+    fn from_iter<I: IntoIterator<Item = T>>(iter: I) -> Self {
+        let mut s = VecSet::new();
+        for x in iter {
+            s.insert(x);
+        }
+        s
+    }
+}
+
+impl<T> IntoIterator for VecSet<T> {
+    type Item = T;
+    type IntoIter = alloc::vec::IntoIter<T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.into_iter()
+    }
+}
+
+impl<'a, T> IntoIterator for &'a VecSet<T> {
+    type Item = &'a T;
+    type IntoIter = core::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.items.iter()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::VecMap;
@@ -182,6 +299,34 @@ mod tests {
         m.retain(|k, _| k % 2 == 0);
         b.retain(|k, _| k % 2 == 0);
         assert!(m.keys().copied().eq(b.keys().copied()));
+    }
+
+    /// Against `BTreeSet`, and the difference of two sets.
+    #[test]
+    fn set_behaves_like_btreeset() {
+        use super::VecSet;
+        use alloc::collections::BTreeSet;
+        let mut s: VecSet<u32> = VecSet::new();
+        let mut b: BTreeSet<u32> = BTreeSet::new();
+        let mut x = 777u32;
+        for step in 0..3000u32 {
+            x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+            let k = (x >> 16) % 100;
+            if step % 3 == 2 {
+                assert_eq!(s.remove(&k), b.remove(&k));
+            } else {
+                assert_eq!(s.insert(k), b.insert(k));
+            }
+        }
+        assert!((&s).into_iter().eq(b.iter()));
+        let t: VecSet<u32> = (0..100).filter(|k| k % 3 == 0).collect();
+        let bt: BTreeSet<u32> = (&t).into_iter().copied().collect();
+        let mut got = Vec::new();
+        s.diff(&t, |k, added| got.push((*k, added)));
+        let mut want: Vec<(u32, bool)> = b.difference(&bt).map(|k| (*k, false)).collect();
+        want.extend(bt.difference(&b).map(|k| (*k, true)));
+        assert_eq!(got, want);
+        assert_eq!(s.first(), b.first());
     }
 
     /// A map of one entry holds room for one, not a tree leaf's eleven.

@@ -38,9 +38,9 @@ use super::{Ctx, Incoming};
 use crate::name::Name;
 use crate::time::Instant;
 use crate::util::{FixedState, KeyRef, RefKeyType};
-use crate::vecmap::VecMap;
+use crate::vecmap::{VecMap, VecSet};
 use crate::wire::{Class, RData, Rtype, Section};
-use alloc::collections::{BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use background::{Ask, Background};
 use core::net::IpAddr;
@@ -61,10 +61,10 @@ pub(crate) enum Op {
     /// Browse a type (or subtype) name: PTR records name instances.
     Browse {
         name: Name,
-        seen: BTreeSet<(Name, InterfaceId)>,
+        seen: VecSet<(Name, InterfaceId)>,
     },
     /// Enumerate service types (RFC 6763 §9).
-    Types { seen: BTreeSet<(Name, InterfaceId)> },
+    Types { seen: VecSet<(Name, InterfaceId)> },
     /// Resolve an instance: SRV + TXT, then the target's addresses. `background`: a
     /// client layer's resolve of what a browse found (`background`).
     Resolve {
@@ -76,7 +76,7 @@ pub(crate) enum Op {
     /// Look up a host's addresses.
     Host {
         name: Name,
-        seen: BTreeSet<(IpAddr, InterfaceId)>,
+        seen: VecSet<(IpAddr, InterfaceId)>,
     },
     /// One query from an ephemeral port; every matching record is reported.
     OneShot { name: Name, rtype: Rtype },
@@ -140,7 +140,7 @@ pub struct Querier {
     startup_until: Option<Instant>,
     unicast_until: Option<Instant>,
     /// The one-shot queries' deadlines: one entry for each running one-shot query.
-    deadlines: BTreeSet<(Instant, QueryId)>,
+    deadlines: VecSet<(Instant, QueryId)>,
     scratch: Vec<Gone>,
     observed: Observed,
     reconfirms: reconfirm::Reconfirms,
@@ -159,7 +159,7 @@ impl Querier {
             next_due: None,
             startup_until: None,
             unicast_until: None,
-            deadlines: BTreeSet::new(),
+            deadlines: VecSet::new(),
             scratch: Vec::new(),
             observed: Observed::default(),
             reconfirms: reconfirm::Reconfirms::default(),

@@ -31,9 +31,9 @@ use crate::engine::querier::api::QueryError;
 use crate::engine::{Ctx, Engine};
 use crate::name::Name;
 use crate::time::Instant;
-use crate::vecmap::VecMap;
+use crate::vecmap::{VecMap, VecSet};
 use crate::wire::{RData, Record, Rtype};
-use alloc::collections::BTreeSet;
+
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -118,12 +118,12 @@ impl Querier {
         let now = ctx.now;
         let deadline = now + RECONFIRM_WINDOW;
         let mut records: Vec<EntryId> = Vec::new();
-        let mut keys: BTreeSet<Key> = BTreeSet::new();
+        let mut keys: VecSet<Key> = VecSet::new();
         // The instance's own records, asked for even if none is cached: an answer is
         // what says it is there.
         keys.insert((instance.clone(), Rtype::SRV));
         keys.insert((instance.clone(), Rtype::TXT));
-        let mut hosts: BTreeSet<Name> = BTreeSet::new();
+        let mut hosts: VecSet<Name> = VecSet::new();
         for rtype in [Rtype::SRV, Rtype::TXT] {
             for e in self.cache().get(instance, rtype) {
                 if let Some(RData::Srv { target, .. }) = e.data() {
@@ -136,7 +136,7 @@ impl Querier {
         // only other PTR names anyone here reads). `interest` is a hash map: collected
         // into a sorted set, so that the order of what is sent does not depend on it.
         let type_name = instance.parent();
-        let mut ptr_names: BTreeSet<Name> = self
+        let mut ptr_names: VecSet<Name> = self
             .interest
             .keys()
             .filter(|(n, t)| *t == Rtype::PTR && is_subtype_of(n, &type_name))

@@ -176,7 +176,7 @@ impl Responder {
                     if self.registry.types.get(s.type_name()) == Some(&1) {
                         records.push(OwnedRec {
                             name: self.registry.enum_name.clone(),
-                            data: s.type_ptr().clone(),
+                            data: s.type_ptr(),
                             unique: false,
                         });
                     }

@@ -66,6 +66,7 @@ use super::event::{Event, RegistrationId};
 use super::io::{Destination, Family, IfAddr, InterfaceId, Transmit};
 use super::{Ctx, Incoming};
 use crate::time::Instant;
+use crate::vecmap::VecMap;
 use crate::wire::CompressionTable;
 use alloc::boxed::Box;
 use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -110,7 +111,7 @@ pub(crate) struct Responder {
     timers: BTreeSet<(Instant, RegistrationId, InterfaceId)>,
     /// Per interface, when the next first probe is due, so names registered together
     /// are probed together (RFC 6762 §8.1: one packet where they fit).
-    probe_start: BTreeMap<InterfaceId, Instant>,
+    probe_start: VecMap<InterfaceId, Instant>,
     /// Recent conflicts, for the RFC 6762 §8.1 rate limit.
     conflicts: Conflicts,
     /// Links waiting after a lost tiebreak, their probes out (RFC 6762 §8.2, see `probe`).
@@ -134,7 +135,7 @@ impl Responder {
         Responder {
             registry: Registry::new(),
             timers: BTreeSet::new(),
-            probe_start: BTreeMap::new(),
+            probe_start: VecMap::new(),
             conflicts: Conflicts::default(),
             deferred: probe::Deferred::default(),
             sched: Schedule::default(),
@@ -290,9 +291,9 @@ impl Responder {
 
     /// Probe and announce steps whose time has come.
     fn run_timers(&mut self, ctx: &mut Ctx<'_>) {
-        let mut probes: BTreeMap<InterfaceId, alloc::vec::Vec<(RegistrationId, bool)>> =
-            BTreeMap::new();
-        let mut announces: BTreeMap<InterfaceId, alloc::vec::Vec<RegistrationId>> = BTreeMap::new();
+        let mut probes: VecMap<InterfaceId, alloc::vec::Vec<(RegistrationId, bool)>> =
+            VecMap::new();
+        let mut announces: VecMap<InterfaceId, alloc::vec::Vec<RegistrationId>> = VecMap::new();
         while let Some(&(t, id, iface)) = self.timers.first() {
             if t > ctx.now {
                 break;
@@ -314,7 +315,9 @@ impl Responder {
                     // mDNS socket shares port 5353 here, where the defender's unicast
                     // reply might reach the other socket (RFC 6762 §15.1).
                     let qu = sent == 0 && ctx.config.request_unicast_responses;
-                    probes.entry(iface).or_default().push((id, qu));
+                    probes
+                        .get_or_insert_with(iface, Default::default)
+                        .push((id, qu));
                     link.phase = Phase::Probing { sent: sent + 1 };
                     self.set_timer(id, iface, ctx.now + PROBE_INTERVAL);
                 }
@@ -332,7 +335,9 @@ impl Responder {
                     self.set_timer(id, iface, ctx.now);
                 }
                 Phase::Announcing { sent } => {
-                    announces.entry(iface).or_default().push(id);
+                    announces
+                        .get_or_insert_with(iface, Default::default)
+                        .push(id);
                     link.announced = true;
                     let sent = sent + 1;
                     if sent < ANNOUNCE_COUNT {
@@ -421,6 +426,7 @@ mod tests {
     use crate::engine::Engine;
     use crate::name::Name;
     use crate::time::Instant;
+    use crate::vecmap::VecMap;
     use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
     /// Runs the engine until it has nothing left to do before `until`.

@@ -196,7 +196,7 @@ impl Registry {
                 *self.types.get_or_insert_with(s.type_name().clone(), || 0) += 1;
                 if !self.type_tokens.contains_key(s.type_name()) {
                     self.type_tokens
-                        .insert(s.type_name().clone(), (id, s.type_ptr().clone()));
+                        .insert(s.type_name().clone(), (id, s.type_ptr()));
                 }
             }
         }
