@@ -426,7 +426,6 @@ mod tests {
     use crate::engine::Engine;
     use crate::name::Name;
     use crate::time::Instant;
-    use crate::vecmap::VecMap;
     use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
     /// Runs the engine until it has nothing left to do before `until`.
