@@ -212,6 +212,10 @@ impl<T: Ord> VecSet<T> {
         }
     }
 
+    pub fn contains(&self, item: &T) -> bool {
+        self.items.binary_search(item).is_ok()
+    }
+
     /// The smallest item.
     pub fn first(&self) -> Option<&T> {
         self.items.first()

@@ -69,7 +69,8 @@ use crate::time::Instant;
 use crate::vecmap::VecMap;
 use crate::wire::CompressionTable;
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+use core::cmp::Reverse;
 use core::net::IpAddr;
 use core::time::Duration;
 use job::{Job, LegacyQuery};
@@ -106,9 +107,9 @@ pub(crate) const MAX_OUTBOX: usize = 256;
 #[derive(Debug)]
 pub(crate) struct Responder {
     pub(crate) registry: Registry,
-    /// Registration timers `(due, registration, interface)`; an entry is stale (and
-    /// skipped) unless the link's `at` still equals it.
-    timers: BTreeSet<(Instant, RegistrationId, InterfaceId)>,
+    /// Registration timers `(due, registration, interface)`, earliest on top; an entry
+    /// is stale (and skipped) unless the link's `at` still equals it.
+    timers: BinaryHeap<Reverse<(Instant, RegistrationId, InterfaceId)>>,
     /// Per interface, when the next first probe is due, so names registered together
     /// are probed together (RFC 6762 §8.1: one packet where they fit).
     probe_start: VecMap<InterfaceId, Instant>,
@@ -134,7 +135,7 @@ impl Responder {
     pub(crate) fn new(_config: &Config) -> Self {
         Responder {
             registry: Registry::new(),
-            timers: BTreeSet::new(),
+            timers: BinaryHeap::new(),
             probe_start: VecMap::new(),
             conflicts: Conflicts::default(),
             deferred: probe::Deferred::default(),
@@ -262,8 +263,8 @@ impl Responder {
 
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         let due = self.sched.next_due();
-        match self.timers.first() {
-            Some(&(t, ..)) => Some(due.map_or(t, |d| d.min(t))),
+        match self.timers.peek() {
+            Some(&Reverse((t, ..))) => Some(due.map_or(t, |d| d.min(t))),
             None => due,
         }
     }
@@ -283,7 +284,7 @@ impl Responder {
         for tc in self.sched.take_due_tc(ctx.now) {
             self.answer_held(ctx, tc);
         }
-        if self.timers.first().is_some_and(|t| t.0 <= ctx.now) {
+        if self.timers.peek().is_some_and(|t| t.0 .0 <= ctx.now) {
             self.run_timers(ctx);
         }
         self.sched.take_due_groups(ctx.now, &mut self.outbox);
@@ -294,11 +295,11 @@ impl Responder {
         let mut probes: VecMap<InterfaceId, alloc::vec::Vec<(RegistrationId, bool)>> =
             VecMap::new();
         let mut announces: VecMap<InterfaceId, alloc::vec::Vec<RegistrationId>> = VecMap::new();
-        while let Some(&(t, id, iface)) = self.timers.first() {
+        while let Some(&Reverse((t, id, iface))) = self.timers.peek() {
             if t > ctx.now {
                 break;
             }
-            self.timers.pop_first();
+            self.timers.pop();
             let Some(reg) = self.registry.regs.get_mut(&id) else {
                 continue;
             };
@@ -374,7 +375,7 @@ impl Responder {
             .and_then(|r| r.link_mut(iface))
         {
             link.at = Some(at);
-            self.timers.insert((at, id, iface));
+            self.timers.push(Reverse((at, id, iface)));
         }
     }
 
