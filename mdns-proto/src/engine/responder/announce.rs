@@ -122,7 +122,7 @@ impl Responder {
             .filter(|r| r.is_host() && r.link(iface).is_some_and(|l| l.announced))
             .map(|r| (r.id, r.name.clone()))
             .collect();
-        hosts.sort_unstable_by_key(|h| h.0);
+        crate::util::heap_sort_by(&mut hosts, |a, b| a.0 < b.0);
         let mut records = Vec::new();
         for (_, name) in hosts {
             for &a in gone {

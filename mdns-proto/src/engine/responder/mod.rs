@@ -196,7 +196,7 @@ impl Responder {
             .map(|r| r.id)
             .collect();
         // In registration order, whatever the table's.
-        ids.sort_unstable();
+        crate::util::heap_sort(&mut ids);
         for reg in ids {
             self.start_probing(ctx, reg, id);
         }

@@ -300,7 +300,7 @@ impl Responder {
         // Their SRV changed; their other records did not, and keep their multicast
         // history (RFC 6762 §6): the re-announcement sends each when it may, in
         // registration order.
-        changed.sort_unstable();
+        crate::util::heap_sort(&mut changed);
         for id in changed {
             self.reannounce(ctx, id);
         }
