@@ -216,6 +216,20 @@ impl<T: Ord> VecSet<T> {
         self.items.binary_search(item).is_ok()
     }
 
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Takes the smallest item out.
+    pub fn pop_first(&mut self) -> Option<T> {
+        if self.items.is_empty() {
+            None
+        } else {
+            Some(self.items.remove(0))
+        }
+    }
+
     /// The smallest item.
     pub fn first(&self) -> Option<&T> {
         self.items.first()
