@@ -88,26 +88,26 @@ type Key = (Name, Rtype);
 
 impl Op {
     /// The (name, type) pairs it is interested in.
-    fn keys(&self) -> SmallVec<[Key; 4]> {
+    /// (A `Vec`: asked when an operation starts or stops, where an allocation is
+    /// nothing beside the operation's own, and a `SmallVec` of keys would instantiate
+    /// its code for this type alone.)
+    fn keys(&self) -> Vec<Key> {
         let pair = |n: &Name, a: Rtype, b: Rtype| [(n.clone(), a), (n.clone(), b)];
         match self {
-            Op::Browse { name, .. } => [(name.clone(), Rtype::PTR)].into_iter().collect(),
-            Op::Types { .. } => [(crate::sd::service_enumeration_name(), Rtype::PTR)]
-                .into_iter()
-                .collect(),
+            Op::Browse { name, .. } => alloc::vec![(name.clone(), Rtype::PTR)],
+            Op::Types { .. } => alloc::vec![(crate::sd::service_enumeration_name(), Rtype::PTR)],
             Op::Resolve {
                 instance, target, ..
             } => {
-                let mut v: SmallVec<[Key; 4]> =
-                    pair(instance, Rtype::SRV, Rtype::TXT).into_iter().collect();
+                let mut v: Vec<Key> = pair(instance, Rtype::SRV, Rtype::TXT).into();
                 if let Some(t) = target {
                     v.extend(pair(t, Rtype::A, Rtype::AAAA));
                 }
                 v
             }
-            Op::Host { name, .. } => pair(name, Rtype::A, Rtype::AAAA).into_iter().collect(),
-            Op::OneShot { name, rtype } => [(name.clone(), *rtype)].into_iter().collect(),
-            Op::Reconfirm => SmallVec::new(),
+            Op::Host { name, .. } => pair(name, Rtype::A, Rtype::AAAA).into(),
+            Op::OneShot { name, rtype } => alloc::vec![(name.clone(), *rtype)],
+            Op::Reconfirm => Vec::new(),
         }
     }
 

@@ -20,7 +20,6 @@ use crate::name::Name;
 use crate::wire::RecordData;
 use alloc::vec::Vec;
 use core::net::IpAddr;
-use smallvec::SmallVec;
 
 impl Responder {
     /// Queues one announcement of every registration in `regs` on `iface`, together in
@@ -95,7 +94,7 @@ impl Responder {
         let Some(reg) = self.registry.regs.get_mut(&id) else {
             return;
         };
-        let mut ifaces: SmallVec<[InterfaceId; 4]> = SmallVec::new();
+        let mut ifaces: Vec<InterfaceId> = Vec::new();
         for l in reg.links.iter_mut().filter(|l| l.answerable()) {
             l.phase = Phase::Announcing { sent: 0 };
             ifaces.push(l.iface);
@@ -145,7 +144,7 @@ impl Responder {
                 iface,
                 family,
                 records: records.clone(),
-                notify: SmallVec::new(),
+                notify: Vec::new(),
             }));
         }
     }
@@ -208,11 +207,7 @@ impl Responder {
                     iface: link.iface,
                     family,
                     records: records.clone(),
-                    notify: if notify {
-                        smallvec::smallvec![id]
-                    } else {
-                        SmallVec::new()
-                    },
+                    notify: if notify { alloc::vec![id] } else { Vec::new() },
                 }));
             }
         }

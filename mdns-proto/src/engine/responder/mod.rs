@@ -77,7 +77,6 @@ use job::{Job, LegacyQuery};
 use registration::Phase;
 use registry::Registry;
 use schedule::Schedule;
-use smallvec::SmallVec;
 
 /// Probing starts after a random delay of 0 to this (RFC 6762 §8.1).
 pub(crate) const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
@@ -182,7 +181,7 @@ impl Responder {
             // RFC 6762 §10.1: their records, no longer true, go with TTL 0.
             let has = |a: &IpAddr| i.addrs.iter().any(|x| x.addr == *a);
             self.sched.forget_addresses(id, has);
-            let gone: SmallVec<[IpAddr; 4]> =
+            let gone: alloc::vec::Vec<IpAddr> =
                 before.iter().map(|a| a.addr).filter(|a| !has(a)).collect();
             if !gone.is_empty() {
                 self.address_goodbyes(ctx, id, &gone);
