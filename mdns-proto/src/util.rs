@@ -120,9 +120,9 @@ pub(crate) fn sort_small_by_key<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
 
 /// Sorts `v` by `less` (unstable), with a heapsort: O(n log n) and a few hundred
 /// bytes of code per element type where `sort_unstable` instantiates one to two
-/// kilobytes (embedded/README.md). For the sorts off the hot paths (registration ids,
-/// a probe's records, the background questions due); the responder's answer lists keep
-/// `sort_unstable`.
+/// kilobytes (embedded/README.md). For every sort in the core outside the cache: the
+/// lists sorted on hot paths (the responder's answers) are almost always in order
+/// already and checked before sorting.
 pub(crate) fn heap_sort_by<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
     // Moves `v[i]` down the heap of the first `n` elements.
     let sift = |v: &mut [T], mut i: usize, n: usize| loop {

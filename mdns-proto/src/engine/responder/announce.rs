@@ -55,9 +55,9 @@ impl Responder {
             }
             additionals.push(RecKey::Nsec(id));
         }
-        answers.sort_unstable();
+        crate::util::heap_sort(&mut answers);
         answers.dedup();
-        additionals.sort_unstable();
+        crate::util::heap_sort(&mut additionals);
         for family in families(ctx, iface) {
             // RFC 6762 §6: no record is multicast twice within a second on an interface. What
             // went out too recently (an update right after an announcement, records
