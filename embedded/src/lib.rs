@@ -16,7 +16,7 @@ use mdns_sansio::{Config, Engine, Event, InstanceName, Instant, Name, ServiceTyp
 
 /// The heap the firmware gives the allocator: the high-water mark of the hour in
 /// `src/bin/heap.rs` (run in an arena of this size), with room to spare.
-pub const HEAP_SIZE: usize = 40 * 1024;
+pub const HEAP_SIZE: usize = 32 * 1024;
 
 /// The device's one interface.
 pub const IFACE: InterfaceId = InterfaceId(1);

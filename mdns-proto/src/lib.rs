@@ -58,6 +58,7 @@ pub mod rand;
 pub mod sd;
 pub mod time;
 mod util;
+mod vecmap;
 pub mod wire;
 
 pub use engine::{Config, Engine, Event};

@@ -118,9 +118,62 @@ pub(crate) fn sort_small_by_key<T, K: Ord>(v: &mut [T], key: impl Fn(&T) -> K) {
     }
 }
 
+/// Sorts `v` by `less` (unstable), with a heapsort: O(n log n) and a few hundred
+/// bytes of code per element type where `sort_unstable` instantiates one to two
+/// kilobytes (embedded/README.md). For every sort in the core outside the cache: the
+/// lists sorted on hot paths (the responder's answers) are almost always in order
+/// already and checked before sorting.
+pub(crate) fn heap_sort_by<T>(v: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    // Moves `v[i]` down the heap of the first `n` elements.
+    let sift = |v: &mut [T], mut i: usize, n: usize| loop {
+        let mut child = 2 * i + 1;
+        if child >= n {
+            break;
+        }
+        if child + 1 < n && less(&v[child], &v[child + 1]) {
+            child += 1;
+        }
+        if !less(&v[i], &v[child]) {
+            break;
+        }
+        v.swap(i, child);
+        i = child;
+    };
+    let n = v.len();
+    for i in (0..n / 2).rev() {
+        sift(v, i, n);
+    }
+    for end in (1..n).rev() {
+        v.swap(0, end);
+        sift(v, 0, end);
+    }
+}
+
+/// [`heap_sort_by`] in the elements' order.
+pub(crate) fn heap_sort<T: Ord>(v: &mut [T]) {
+    heap_sort_by(v, |a, b| a < b);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn heap_sort_sorts() {
+        let mut x = 99u32;
+        for len in 0..200usize {
+            let mut v: alloc::vec::Vec<u32> = (0..len)
+                .map(|_| {
+                    x = x.wrapping_mul(1_103_515_245).wrapping_add(12345);
+                    (x >> 16) % 50
+                })
+                .collect();
+            let mut want = v.clone();
+            want.sort_unstable();
+            heap_sort(&mut v);
+            assert_eq!(v, want);
+        }
+    }
 
     #[test]
     fn sort_small_by_key_is_sort_by_key() {

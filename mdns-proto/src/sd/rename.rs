@@ -4,7 +4,6 @@
 //! Results always fit in one 63-byte label (RFC 1035 §2.3.4): the base is shortened,
 //! never splitting a UTF-8 character.
 
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -20,12 +19,13 @@ pub fn next_service_name(name: &InstanceName) -> InstanceName {
         Some((base, n)) => (base, n + 1),
         None => (text, 2),
     };
-    let suffix = format!(" ({n})");
+    let mut buf = [0u8; 13];
+    let suffix = suffix(&mut buf, b" (", n, b")");
     let base = truncate_utf8(base.as_bytes(), MAX_LABEL_LEN - suffix.len());
     let mut out = String::with_capacity(base.len() + suffix.len());
-    // `base` is a prefix of a `str` cut at a character boundary.
+    // `base` is a prefix of a `str` cut at a character boundary; `suffix` is ASCII.
     out.push_str(core::str::from_utf8(base).unwrap_or(""));
-    out.push_str(&suffix);
+    out.push_str(core::str::from_utf8(suffix).unwrap_or(""));
     InstanceName::from_checked(out)
 }
 
@@ -39,12 +39,36 @@ pub fn next_host_label(label: &[u8]) -> Vec<u8> {
         Some((base, n)) => (base, n + 1),
         None => (label, 2),
     };
-    let suffix = format!("-{n}");
+    let mut buf = [0u8; 13];
+    let suffix = suffix(&mut buf, b"-", n, b"");
     let base = truncate_utf8(base, MAX_LABEL_LEN - suffix.len());
     let mut out = Vec::with_capacity(base.len() + suffix.len());
     out.extend_from_slice(base);
-    out.extend_from_slice(suffix.as_bytes());
+    out.extend_from_slice(suffix);
     out
+}
+
+/// `before`, `n` in decimal, `after`, written into `buf` (by hand: `format!` would pull
+/// in `core::fmt`, a kilobyte and a half of a microcontroller's flash).
+fn suffix<'a>(buf: &'a mut [u8; 13], before: &[u8], n: u32, after: &[u8]) -> &'a [u8] {
+    let mut digits = [0u8; 10];
+    let mut i = digits.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let parts = [before, &digits[i..], after];
+    let mut len = 0;
+    for part in parts {
+        buf[len..len + part.len()].copy_from_slice(part);
+        len += part.len();
+    }
+    &buf[..len]
 }
 
 /// `"Base (N)"` → `("Base", N)`, if N is a counter that can still be bumped.
@@ -87,6 +111,7 @@ fn truncate_utf8(bytes: &[u8], max: usize) -> &[u8] {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::format;
     use alloc::string::ToString;
     use proptest::prelude::*;
 
@@ -96,6 +121,15 @@ mod tests {
 
     fn host(s: &str) -> String {
         String::from_utf8(next_host_label(s.as_bytes())).unwrap()
+    }
+
+    /// The counter written by hand: every digit count up to the largest `u32`.
+    #[test]
+    fn counters_in_decimal() {
+        assert_eq!(next("x (9)"), "x (10)");
+        assert_eq!(next("x (4294967294)"), "x (4294967295)");
+        assert_eq!(host("x-99"), "x-100");
+        assert_eq!(host("x-4294967294"), "x-4294967295");
     }
 
     #[test]

@@ -10,8 +10,8 @@ use crate::engine::Engine;
 use crate::name::Name;
 use crate::sd::ServiceType;
 use crate::time::Instant;
+use crate::vecmap::VecSet;
 use crate::wire::Rtype;
-use alloc::collections::BTreeSet;
 use core::fmt;
 
 /// Why a query could not be started.
@@ -83,7 +83,7 @@ impl Engine {
             now,
             Op::Browse {
                 name: name.clone(),
-                seen: BTreeSet::new(),
+                seen: VecSet::new(),
             },
         )
     }
@@ -93,7 +93,7 @@ impl Engine {
         self.start_op(
             now,
             Op::Types {
-                seen: BTreeSet::new(),
+                seen: VecSet::new(),
             },
         )
     }
@@ -148,7 +148,7 @@ impl Engine {
             now,
             Op::Host {
                 name: host.clone(),
-                seen: BTreeSet::new(),
+                seen: VecSet::new(),
             },
         )
     }

@@ -35,7 +35,7 @@
 use crate::engine::config::Config;
 use crate::engine::event::QueryId;
 use crate::time::Instant;
-use alloc::collections::{BTreeMap, BTreeSet};
+use crate::vecmap::{VecMap, VecSet};
 use alloc::vec::Vec;
 use core::cmp::Reverse;
 use core::time::Duration;
@@ -108,11 +108,11 @@ pub struct BackgroundStats {
 /// The background resolves and their budget.
 #[derive(Debug, Default)]
 pub(crate) struct Background {
-    entries: BTreeMap<QueryId, Entry>,
+    entries: VecMap<QueryId, Entry>,
     /// Waiting resolves in the order they get a place: fewest turns, then newest.
-    waiting: BTreeSet<(u8, Reverse<u64>, QueryId)>,
+    waiting: VecSet<(u8, Reverse<u64>, QueryId)>,
     /// Asking resolves by the end of their turn.
-    asking: BTreeSet<(Instant, QueryId)>,
+    asking: VecSet<(Instant, QueryId)>,
     next_seq: u64,
     pub budget: Budget,
     pub stats: BackgroundStats,

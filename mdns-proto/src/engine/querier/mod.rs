@@ -38,8 +38,9 @@ use super::{Ctx, Incoming};
 use crate::name::Name;
 use crate::time::Instant;
 use crate::util::{FixedState, KeyRef, RefKeyType};
+use crate::vecmap::{VecMap, VecSet};
 use crate::wire::{Class, RData, Rtype, Section};
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use background::{Ask, Background};
 use core::net::IpAddr;
@@ -60,10 +61,10 @@ pub(crate) enum Op {
     /// Browse a type (or subtype) name: PTR records name instances.
     Browse {
         name: Name,
-        seen: BTreeSet<(Name, InterfaceId)>,
+        seen: VecSet<(Name, InterfaceId)>,
     },
     /// Enumerate service types (RFC 6763 §9).
-    Types { seen: BTreeSet<(Name, InterfaceId)> },
+    Types { seen: VecSet<(Name, InterfaceId)> },
     /// Resolve an instance: SRV + TXT, then the target's addresses. `background`: a
     /// client layer's resolve of what a browse found (`background`).
     Resolve {
@@ -75,7 +76,7 @@ pub(crate) enum Op {
     /// Look up a host's addresses.
     Host {
         name: Name,
-        seen: BTreeSet<(IpAddr, InterfaceId)>,
+        seen: VecSet<(IpAddr, InterfaceId)>,
     },
     /// One query from an ephemeral port; every matching record is reported.
     OneShot { name: Name, rtype: Rtype },
@@ -87,26 +88,26 @@ type Key = (Name, Rtype);
 
 impl Op {
     /// The (name, type) pairs it is interested in.
-    fn keys(&self) -> SmallVec<[Key; 4]> {
+    /// (A `Vec`: asked when an operation starts or stops, where an allocation is
+    /// nothing beside the operation's own, and a `SmallVec` of keys would instantiate
+    /// its code for this type alone.)
+    fn keys(&self) -> Vec<Key> {
         let pair = |n: &Name, a: Rtype, b: Rtype| [(n.clone(), a), (n.clone(), b)];
         match self {
-            Op::Browse { name, .. } => [(name.clone(), Rtype::PTR)].into_iter().collect(),
-            Op::Types { .. } => [(crate::sd::service_enumeration_name(), Rtype::PTR)]
-                .into_iter()
-                .collect(),
+            Op::Browse { name, .. } => alloc::vec![(name.clone(), Rtype::PTR)],
+            Op::Types { .. } => alloc::vec![(crate::sd::service_enumeration_name(), Rtype::PTR)],
             Op::Resolve {
                 instance, target, ..
             } => {
-                let mut v: SmallVec<[Key; 4]> =
-                    pair(instance, Rtype::SRV, Rtype::TXT).into_iter().collect();
+                let mut v: Vec<Key> = pair(instance, Rtype::SRV, Rtype::TXT).into();
                 if let Some(t) = target {
                     v.extend(pair(t, Rtype::A, Rtype::AAAA));
                 }
                 v
             }
-            Op::Host { name, .. } => pair(name, Rtype::A, Rtype::AAAA).into_iter().collect(),
-            Op::OneShot { name, rtype } => [(name.clone(), *rtype)].into_iter().collect(),
-            Op::Reconfirm => SmallVec::new(),
+            Op::Host { name, .. } => pair(name, Rtype::A, Rtype::AAAA).into(),
+            Op::OneShot { name, rtype } => alloc::vec![(name.clone(), *rtype)],
+            Op::Reconfirm => Vec::new(),
         }
     }
 
@@ -126,10 +127,10 @@ impl Op {
 #[derive(Debug)]
 pub struct Querier {
     cache: Cache,
-    pub(crate) ops: BTreeMap<QueryId, Op>,
+    pub(crate) ops: VecMap<QueryId, Op>,
     next_id: u32,
     interest: HashMap<Key, SmallVec<[QueryId; 2]>, FixedState>,
-    questions: BTreeMap<Key, Question>,
+    questions: VecMap<Key, Question>,
     jobs: VecDeque<SendJob>,
     /// No question is due before this (a lower bound: `schedule` finds the exact one
     /// when it passes).
@@ -139,7 +140,7 @@ pub struct Querier {
     startup_until: Option<Instant>,
     unicast_until: Option<Instant>,
     /// The one-shot queries' deadlines: one entry for each running one-shot query.
-    deadlines: BTreeSet<(Instant, QueryId)>,
+    deadlines: VecSet<(Instant, QueryId)>,
     scratch: Vec<Gone>,
     observed: Observed,
     reconfirms: reconfirm::Reconfirms,
@@ -150,15 +151,15 @@ impl Querier {
     pub(crate) fn new(config: &Config) -> Self {
         Querier {
             cache: Cache::new(config.cache_capacity),
-            ops: BTreeMap::new(),
+            ops: VecMap::new(),
             next_id: 1,
             interest: HashMap::with_hasher(FixedState),
-            questions: BTreeMap::new(),
+            questions: VecMap::new(),
             jobs: VecDeque::new(),
             next_due: None,
             startup_until: None,
             unicast_until: None,
-            deadlines: BTreeSet::new(),
+            deadlines: VecSet::new(),
             scratch: Vec::new(),
             observed: Observed::default(),
             reconfirms: reconfirm::Reconfirms::default(),
@@ -289,8 +290,7 @@ impl Querier {
     fn ask(&mut self, first: Instant, unicast: bool, name: &Name, rtype: Rtype, foreground: bool) {
         let q = self
             .questions
-            .entry((name.clone(), rtype))
-            .or_insert_with(|| Question::start(first, unicast));
+            .get_or_insert_with((name.clone(), rtype), || Question::start(first, unicast));
         q.refs += 1;
         if foreground {
             q.fg_refs += 1;

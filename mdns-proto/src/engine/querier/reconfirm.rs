@@ -31,8 +31,9 @@ use crate::engine::querier::api::QueryError;
 use crate::engine::{Ctx, Engine};
 use crate::name::Name;
 use crate::time::Instant;
+use crate::vecmap::{VecMap, VecSet};
 use crate::wire::{RData, Record, Rtype};
-use alloc::collections::{BTreeMap, BTreeSet};
+
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -48,9 +49,9 @@ pub const RECONFIRM_FIRST_GAP: Duration = Duration::from_secs(1);
 #[derive(Debug, Default)]
 pub(crate) struct Reconfirms {
     /// Operations waiting for their outcome: the instance and when it is decided.
-    ops: BTreeMap<QueryId, (Name, Instant)>,
+    ops: VecMap<QueryId, (Name, Instant)>,
     /// Questions still to send: when next, and how many went out.
-    asking: BTreeMap<Key, (Instant, u8)>,
+    asking: VecMap<Key, (Instant, u8)>,
 }
 
 impl Reconfirms {
@@ -86,7 +87,7 @@ impl Reconfirms {
     /// Queues (name, type) to be asked now and then [`RECONFIRM_QUERIES`]` - 1` more
     /// times; a question already being asked keeps its schedule.
     fn ask(&mut self, now: Instant, key: Key) {
-        self.asking.entry(key).or_insert((now, 0));
+        self.asking.get_or_insert_with(key, || (now, 0));
     }
 }
 
@@ -117,12 +118,12 @@ impl Querier {
         let now = ctx.now;
         let deadline = now + RECONFIRM_WINDOW;
         let mut records: Vec<EntryId> = Vec::new();
-        let mut keys: BTreeSet<Key> = BTreeSet::new();
+        let mut keys: VecSet<Key> = VecSet::new();
         // The instance's own records, asked for even if none is cached: an answer is
         // what says it is there.
         keys.insert((instance.clone(), Rtype::SRV));
         keys.insert((instance.clone(), Rtype::TXT));
-        let mut hosts: BTreeSet<Name> = BTreeSet::new();
+        let mut hosts: VecSet<Name> = VecSet::new();
         for rtype in [Rtype::SRV, Rtype::TXT] {
             for e in self.cache().get(instance, rtype) {
                 if let Some(RData::Srv { target, .. }) = e.data() {
@@ -135,7 +136,7 @@ impl Querier {
         // only other PTR names anyone here reads). `interest` is a hash map: collected
         // into a sorted set, so that the order of what is sent does not depend on it.
         let type_name = instance.parent();
-        let mut ptr_names: BTreeSet<Name> = self
+        let mut ptr_names: VecSet<Name> = self
             .interest
             .keys()
             .filter(|(n, t)| *t == Rtype::PTR && is_subtype_of(n, &type_name))

@@ -14,8 +14,8 @@ use crate::engine::io::InterfaceId;
 use crate::engine::Ctx;
 use crate::name::Name;
 use crate::util::KeyRef;
+use crate::vecmap::VecSet;
 use crate::wire::{RData, Rtype};
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::net::IpAddr;
 use smallvec::SmallVec;
@@ -51,7 +51,7 @@ impl PtrChange {
 #[derive(Debug, Default)]
 pub(crate) struct Changes {
     pub ptrs: Vec<PtrChange>,
-    pub keys: BTreeSet<Key>,
+    pub keys: VecSet<Key>,
 }
 
 impl Changes {
@@ -356,27 +356,16 @@ fn ptr_event(
 }
 
 /// (PTR target, interface) pairs cached for `name`.
-fn ptr_targets(cache: &Cache, name: &Name) -> BTreeSet<(Name, InterfaceId)> {
+fn ptr_targets(cache: &Cache, name: &Name) -> VecSet<(Name, InterfaceId)> {
     let pairs = cache.get(name, Rtype::PTR).filter_map(|e| match e.data()? {
         RData::Ptr(target) => Some((target.to_name(), e.interface())),
         _ => None,
     });
-    insert_all(pairs)
-}
-
-/// A set of `items`, built by inserting them one by one: `collect` would sort them first
-/// with a stable sort instantiated for the element type, kilobytes of flash each
-/// (embedded/README.md), for no gain at these sizes.
-fn insert_all<T: Ord>(items: impl Iterator<Item = T>) -> BTreeSet<T> {
-    let mut set = BTreeSet::new();
-    for item in items {
-        set.insert(item);
-    }
-    set
+    pairs.collect()
 }
 
 /// (address, interface) pairs cached for a host name.
-fn addresses(cache: &Cache, host: &Name) -> BTreeSet<(IpAddr, InterfaceId)> {
+fn addresses(cache: &Cache, host: &Name) -> VecSet<(IpAddr, InterfaceId)> {
     let a = cache.get(host, Rtype::A).filter_map(|e| match e.data()? {
         RData::A(a) => Some((IpAddr::V4(a), e.interface())),
         _ => None,
@@ -387,21 +376,16 @@ fn addresses(cache: &Cache, host: &Name) -> BTreeSet<(IpAddr, InterfaceId)> {
             RData::Aaaa(a) => Some((IpAddr::V6(a), e.interface())),
             _ => None,
         });
-    insert_all(a.chain(aaaa))
+    a.chain(aaaa).collect()
 }
 
 /// Replaces `seen` with `now`, calling `report(item, added)` for each difference:
 /// removals first, then additions, each in order.
 fn diff_sets<T: Ord + Clone>(
-    seen: &mut BTreeSet<T>,
-    now: BTreeSet<T>,
+    seen: &mut VecSet<T>,
+    now: VecSet<T>,
     mut report: impl FnMut(T, bool),
 ) {
-    for gone in seen.difference(&now) {
-        report(gone.clone(), false);
-    }
-    for new in now.difference(seen) {
-        report(new.clone(), true);
-    }
+    seen.diff(&now, |item, added| report(item.clone(), added));
     *seen = now;
 }

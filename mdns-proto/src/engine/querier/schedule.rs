@@ -87,7 +87,7 @@ impl Querier {
                 Some((self.rank_of(&key.0, key.1), due, key))
             })
             .collect();
-        ranked.sort_unstable();
+        crate::util::heap_sort(&mut ranked);
         for (_, _, (name, rtype)) in ranked {
             let Some(q) = self.questions.get_mut(&(name.clone(), rtype)) else {
                 continue;

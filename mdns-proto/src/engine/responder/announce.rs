@@ -20,7 +20,6 @@ use crate::name::Name;
 use crate::wire::RecordData;
 use alloc::vec::Vec;
 use core::net::IpAddr;
-use smallvec::SmallVec;
 
 impl Responder {
     /// Queues one announcement of every registration in `regs` on `iface`, together in
@@ -56,9 +55,9 @@ impl Responder {
             }
             additionals.push(RecKey::Nsec(id));
         }
-        answers.sort_unstable();
+        crate::util::heap_sort(&mut answers);
         answers.dedup();
-        additionals.sort_unstable();
+        crate::util::heap_sort(&mut additionals);
         for family in families(ctx, iface) {
             // RFC 6762 §6: no record is multicast twice within a second on an interface. What
             // went out too recently (an update right after an announcement, records
@@ -95,7 +94,7 @@ impl Responder {
         let Some(reg) = self.registry.regs.get_mut(&id) else {
             return;
         };
-        let mut ifaces: SmallVec<[InterfaceId; 4]> = SmallVec::new();
+        let mut ifaces: Vec<InterfaceId> = Vec::new();
         for l in reg.links.iter_mut().filter(|l| l.answerable()) {
             l.phase = Phase::Announcing { sent: 0 };
             ifaces.push(l.iface);
@@ -122,7 +121,7 @@ impl Responder {
             .filter(|r| r.is_host() && r.link(iface).is_some_and(|l| l.announced))
             .map(|r| (r.id, r.name.clone()))
             .collect();
-        hosts.sort_unstable_by_key(|h| h.0);
+        crate::util::heap_sort_by(&mut hosts, |a, b| a.0 < b.0);
         let mut records = Vec::new();
         for (_, name) in hosts {
             for &a in gone {
@@ -145,7 +144,7 @@ impl Responder {
                 iface,
                 family,
                 records: records.clone(),
-                notify: SmallVec::new(),
+                notify: Vec::new(),
             }));
         }
     }
@@ -176,7 +175,7 @@ impl Responder {
                     if self.registry.types.get(s.type_name()) == Some(&1) {
                         records.push(OwnedRec {
                             name: self.registry.enum_name.clone(),
-                            data: s.type_ptr().clone(),
+                            data: s.type_ptr(),
                             unique: false,
                         });
                     }
@@ -208,11 +207,7 @@ impl Responder {
                     iface: link.iface,
                     family,
                     records: records.clone(),
-                    notify: if notify {
-                        smallvec::smallvec![id]
-                    } else {
-                        SmallVec::new()
-                    },
+                    notify: if notify { alloc::vec![id] } else { Vec::new() },
                 }));
             }
         }

@@ -167,7 +167,7 @@ pub(crate) fn additionals(
     }
     // Usually in strictly ascending order already: neither sorted nor deduplicated.
     if !is_strictly_sorted(out) {
-        out.sort_unstable();
+        crate::util::heap_sort(out);
         out.dedup();
     }
     if is_sorted(answers) {

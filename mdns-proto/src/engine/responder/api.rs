@@ -445,7 +445,7 @@ impl Engine {
             .values()
             .map(|r| (r.is_host(), r.id))
             .collect();
-        ids.sort_unstable();
+        crate::util::heap_sort(&mut ids);
         for (_, id) in ids {
             let _ = responder.unregister(&mut ctx, id);
         }

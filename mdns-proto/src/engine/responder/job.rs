@@ -64,7 +64,7 @@ pub(crate) struct GoodbyeJob {
     pub family: Family,
     pub records: Vec<OwnedRec>,
     /// Registrations to report `Unregistered` for once this job is out.
-    pub notify: SmallVec<[RegistrationId; 1]>,
+    pub notify: Vec<RegistrationId>,
 }
 
 /// Something to send.

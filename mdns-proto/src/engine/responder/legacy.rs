@@ -36,7 +36,7 @@ pub(crate) fn reply(
     list.extend_from_slice(answers);
     let mut answers = list;
     if !is_strictly_sorted(&answers) {
-        answers.sort_unstable();
+        crate::util::heap_sort(&mut answers);
         answers.dedup();
     }
     let mut legacy = spare.unwrap_or_else(|| {

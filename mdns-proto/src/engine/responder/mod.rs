@@ -66,16 +66,17 @@ use super::event::{Event, RegistrationId};
 use super::io::{Destination, Family, IfAddr, InterfaceId, Transmit};
 use super::{Ctx, Incoming};
 use crate::time::Instant;
+use crate::vecmap::VecMap;
 use crate::wire::CompressionTable;
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BTreeSet, VecDeque};
+use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+use core::cmp::Reverse;
 use core::net::IpAddr;
 use core::time::Duration;
 use job::{Job, LegacyQuery};
 use registration::Phase;
 use registry::Registry;
 use schedule::Schedule;
-use smallvec::SmallVec;
 
 /// Probing starts after a random delay of 0 to this (RFC 6762 §8.1).
 pub(crate) const PROBE_WAIT_MAX: Duration = Duration::from_millis(250);
@@ -105,12 +106,12 @@ pub(crate) const MAX_OUTBOX: usize = 256;
 #[derive(Debug)]
 pub(crate) struct Responder {
     pub(crate) registry: Registry,
-    /// Registration timers `(due, registration, interface)`; an entry is stale (and
-    /// skipped) unless the link's `at` still equals it.
-    timers: BTreeSet<(Instant, RegistrationId, InterfaceId)>,
+    /// Registration timers `(due, registration, interface)`, earliest on top; an entry
+    /// is stale (and skipped) unless the link's `at` still equals it.
+    timers: BinaryHeap<Reverse<(Instant, RegistrationId, InterfaceId)>>,
     /// Per interface, when the next first probe is due, so names registered together
     /// are probed together (RFC 6762 §8.1: one packet where they fit).
-    probe_start: BTreeMap<InterfaceId, Instant>,
+    probe_start: VecMap<InterfaceId, Instant>,
     /// Recent conflicts, for the RFC 6762 §8.1 rate limit.
     conflicts: Conflicts,
     /// Links waiting after a lost tiebreak, their probes out (RFC 6762 §8.2, see `probe`).
@@ -133,8 +134,8 @@ impl Responder {
     pub(crate) fn new(_config: &Config) -> Self {
         Responder {
             registry: Registry::new(),
-            timers: BTreeSet::new(),
-            probe_start: BTreeMap::new(),
+            timers: BinaryHeap::new(),
+            probe_start: VecMap::new(),
             conflicts: Conflicts::default(),
             deferred: probe::Deferred::default(),
             sched: Schedule::default(),
@@ -180,7 +181,7 @@ impl Responder {
             // RFC 6762 §10.1: their records, no longer true, go with TTL 0.
             let has = |a: &IpAddr| i.addrs.iter().any(|x| x.addr == *a);
             self.sched.forget_addresses(id, has);
-            let gone: SmallVec<[IpAddr; 4]> =
+            let gone: alloc::vec::Vec<IpAddr> =
                 before.iter().map(|a| a.addr).filter(|a| !has(a)).collect();
             if !gone.is_empty() {
                 self.address_goodbyes(ctx, id, &gone);
@@ -194,7 +195,7 @@ impl Responder {
             .map(|r| r.id)
             .collect();
         // In registration order, whatever the table's.
-        ids.sort_unstable();
+        crate::util::heap_sort(&mut ids);
         for reg in ids {
             self.start_probing(ctx, reg, id);
         }
@@ -268,8 +269,8 @@ impl Responder {
 
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         let due = self.sched.next_due();
-        match self.timers.first() {
-            Some(&(t, ..)) => Some(due.map_or(t, |d| d.min(t))),
+        match self.timers.peek() {
+            Some(&Reverse((t, ..))) => Some(due.map_or(t, |d| d.min(t))),
             None => due,
         }
     }
@@ -289,7 +290,7 @@ impl Responder {
         for tc in self.sched.take_due_tc(ctx.now) {
             self.answer_held(ctx, tc);
         }
-        if self.timers.first().is_some_and(|t| t.0 <= ctx.now) {
+        if self.timers.peek().is_some_and(|t| t.0 .0 <= ctx.now) {
             self.run_timers(ctx);
         }
         self.sched.take_due_groups(ctx.now, &mut self.outbox);
@@ -297,14 +298,14 @@ impl Responder {
 
     /// Probe and announce steps whose time has come.
     fn run_timers(&mut self, ctx: &mut Ctx<'_>) {
-        let mut probes: BTreeMap<InterfaceId, alloc::vec::Vec<(RegistrationId, bool)>> =
-            BTreeMap::new();
-        let mut announces: BTreeMap<InterfaceId, alloc::vec::Vec<RegistrationId>> = BTreeMap::new();
-        while let Some(&(t, id, iface)) = self.timers.first() {
+        let mut probes: VecMap<InterfaceId, alloc::vec::Vec<(RegistrationId, bool)>> =
+            VecMap::new();
+        let mut announces: VecMap<InterfaceId, alloc::vec::Vec<RegistrationId>> = VecMap::new();
+        while let Some(&Reverse((t, id, iface))) = self.timers.peek() {
             if t > ctx.now {
                 break;
             }
-            self.timers.pop_first();
+            self.timers.pop();
             let Some(reg) = self.registry.regs.get_mut(&id) else {
                 continue;
             };
@@ -321,7 +322,9 @@ impl Responder {
                     // mDNS socket shares port 5353 here, where the defender's unicast
                     // reply might reach the other socket (RFC 6762 §15.1).
                     let qu = sent == 0 && ctx.config.request_unicast_responses;
-                    probes.entry(iface).or_default().push((id, qu));
+                    probes
+                        .get_or_insert_with(iface, Default::default)
+                        .push((id, qu));
                     link.phase = Phase::Probing { sent: sent + 1 };
                     self.set_timer(id, iface, ctx.now + PROBE_INTERVAL);
                 }
@@ -339,7 +342,9 @@ impl Responder {
                     self.set_timer(id, iface, ctx.now);
                 }
                 Phase::Announcing { sent } => {
-                    announces.entry(iface).or_default().push(id);
+                    announces
+                        .get_or_insert_with(iface, Default::default)
+                        .push(id);
                     link.announced = true;
                     let sent = sent + 1;
                     if sent < ANNOUNCE_COUNT {
@@ -376,7 +381,7 @@ impl Responder {
             .and_then(|r| r.link_mut(iface))
         {
             link.at = Some(at);
-            self.timers.insert((at, id, iface));
+            self.timers.push(Reverse((at, id, iface)));
         }
     }
 

@@ -17,7 +17,7 @@ use super::regs::slot_of;
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{Family, InterfaceId};
 use crate::time::Instant;
-use alloc::collections::BTreeMap;
+use crate::vecmap::{grow, VecMap};
 use alloc::vec::Vec;
 use core::net::IpAddr;
 
@@ -27,7 +27,7 @@ pub(crate) struct MulticastTimes {
     /// Slot `n` of the registration table at index `n - 1`.
     regs: Vec<RegTimes>,
     /// Type-enumeration PTRs, by the type's token.
-    types: BTreeMap<(RegistrationId, InterfaceId, Family), Option<Instant>>,
+    types: VecMap<(RegistrationId, InterfaceId, Family), Option<Instant>>,
 }
 
 /// The times of one registration's records.
@@ -153,10 +153,13 @@ impl MulticastTimes {
     fn slot(&mut self, key: RecKey, iface: InterfaceId, family: Family) -> &mut Option<Instant> {
         let id = key.reg();
         let Some(place) = place(key, family) else {
-            return self.types.entry((id, iface, family)).or_insert(None);
+            return self.types.get_or_insert_with((id, iface, family), || None);
         };
         let i = slot_of(id).wrapping_sub(1);
+        // The vectors here are sized to what they hold (most hold one to eight
+        // entries; the amortized growth of `push` and `resize` would double them).
         if i >= self.regs.len() {
+            self.regs.reserve_exact(i + 1 - self.regs.len());
             self.regs.resize_with(i + 1, RegTimes::default);
         }
         let r = &mut self.regs[i];
@@ -168,6 +171,7 @@ impl MulticastTimes {
         let at = match r.links.iter().position(|l| l.iface == iface) {
             Some(at) => at,
             None => {
+                grow(&mut r.links);
                 r.links.push(LinkTimes {
                     iface,
                     own: Vec::new(),
@@ -180,6 +184,7 @@ impl MulticastTimes {
         match place {
             Place::Own(k) => {
                 if k >= l.own.len() {
+                    l.own.reserve_exact(k + 1 - l.own.len());
                     l.own.resize(k + 1, None);
                 }
                 &mut l.own[k]
@@ -188,6 +193,7 @@ impl MulticastTimes {
                 let at = match l.addrs.iter().position(|e| e.0 == addr && e.1 == family) {
                     Some(at) => at,
                     None => {
+                        grow(&mut l.addrs);
                         l.addrs.push((addr, family, None));
                         l.addrs.len() - 1
                     }

@@ -39,8 +39,8 @@ use crate::engine::Ctx;
 use crate::name::Name;
 use crate::sd::{next_host_label, next_service_name};
 use crate::time::Instant;
+use crate::vecmap::VecSet;
 use crate::wire::{Message, NameRef, Section};
-use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -49,7 +49,7 @@ use core::time::Duration;
 /// (RFC 6762 §8.1) and renames at once. Entries go when probing starts over, the
 /// registration goes, or the interface goes.
 #[derive(Debug, Default)]
-pub(crate) struct Deferred(BTreeSet<(RegistrationId, InterfaceId)>);
+pub(crate) struct Deferred(VecSet<(RegistrationId, InterfaceId)>);
 
 impl Deferred {
     /// True if `id` waits on `iface` after probes of its name went out there.
@@ -300,7 +300,7 @@ impl Responder {
         // Their SRV changed; their other records did not, and keep their multicast
         // history (RFC 6762 §6): the re-announcement sends each when it may, in
         // registration order.
-        changed.sort_unstable();
+        crate::util::heap_sort(&mut changed);
         for id in changed {
             self.reannounce(ctx, id);
         }

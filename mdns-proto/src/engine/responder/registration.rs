@@ -86,9 +86,7 @@ pub(crate) struct Service {
     type_name: Name,
     /// Subtype names, `_printer._sub._http._tcp.local.` (RFC 6763 §7.1).
     subtypes: Vec<Name>,
-    /// SRV target.
-    host: Name,
-    /// `host` as the name index's key (folded): finding the target's registration for
+    /// `host` (the SRV's target) as the name index's key (folded): finding the target's registration for
     /// the additional records costs a lookup, no fold.
     host_key: Box<[u8]>,
     /// The registration found at `host_key`, and the registry's host epoch when it was
@@ -97,8 +95,7 @@ pub(crate) struct Service {
     port: u16,
     /// PTR rdata: the instance name.
     ptr: RecordData,
-    /// PTR rdata of the type enumeration record: the type name (RFC 6763 §9).
-    type_ptr: RecordData,
+    /// SRV rdata; its target is the service's host (no copy kept beside it).
     srv: RecordData,
     txt: RecordData,
     /// NSEC rdata: SRV and TXT exist (RFC 6762 §6.1).
@@ -119,13 +116,11 @@ impl Service {
     ) -> Self {
         Service {
             instance,
-            type_ptr: RecordData::Ptr(type_name.clone()),
             type_name,
             subtypes,
             host_key: index_key(&host),
             host_seen: Cell::new(None),
             srv: srv(&host, port),
-            host,
             port,
             ptr: RecordData::Ptr(full_name.clone()),
             txt,
@@ -145,8 +140,13 @@ impl Service {
         &self.subtypes
     }
 
+    /// The SRV target.
     pub fn host(&self) -> &Name {
-        &self.host
+        match &self.srv {
+            RecordData::Srv { target, .. } => target,
+            // `srv` is only ever set by `srv()`.
+            _ => unreachable!(),
+        }
     }
 
     /// `host` as the name index's key.
@@ -171,8 +171,9 @@ impl Service {
         &self.ptr
     }
 
-    pub fn type_ptr(&self) -> &RecordData {
-        &self.type_ptr
+    /// PTR rdata of the type enumeration record: the type name (RFC 6763 §9).
+    pub fn type_ptr(&self) -> RecordData {
+        RecordData::Ptr(self.type_name.clone())
     }
 
     pub fn srv(&self) -> &RecordData {
@@ -205,7 +206,7 @@ impl Service {
     /// A new port: the SRV follows (RFC 6762 §8.4).
     pub fn set_port(&mut self, port: u16) {
         self.port = port;
-        self.srv = srv(&self.host, port);
+        self.srv = srv(self.host(), port);
     }
 
     /// A new SRV target (the host was renamed, RFC 6762 §9).
@@ -213,7 +214,6 @@ impl Service {
         self.host_key = index_key(&host);
         self.host_seen.set(None);
         self.srv = srv(&host, self.port);
-        self.host = host;
     }
 
     /// A new instance label (after a conflict, RFC 6762 §9), whose full name is

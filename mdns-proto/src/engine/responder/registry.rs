@@ -10,9 +10,9 @@ use super::regs::Regs;
 use crate::engine::event::RegistrationId;
 use crate::engine::io::InterfaceId;
 use crate::name::Name;
+use crate::vecmap::VecMap;
 use crate::wire::{NameRef, RecordData};
 use alloc::boxed::Box;
-use alloc::collections::BTreeMap;
 use alloc::vec::Vec;
 use hashbrown::HashMap;
 
@@ -48,13 +48,13 @@ pub(crate) struct Registry {
     /// Keyed by the name folded to lower case (see [`Folded`]).
     index: HashMap<Box<[u8]>, Node, WordState>,
     /// Service type names in use, with how many services have each (RFC 6763 §9).
-    pub types: BTreeMap<Name, u32>,
+    pub types: VecMap<Name, u32>,
     /// Per type ever registered: the key its type-enumeration PTR is known by (the
     /// first registration of the type; kept for the engine's life, so that the record
     /// keeps one multicast history however registrations come and go) and the PTR's
     /// data. Types come only from the caller, so this grows only with what it
     /// registers.
-    type_tokens: BTreeMap<Name, (RegistrationId, RecordData)>,
+    type_tokens: VecMap<Name, (RegistrationId, RecordData)>,
     /// `_services._dns-sd._udp.local.`.
     pub enum_name: Name,
     /// Counts changes of which host names are indexed: a service's cached SRV target
@@ -67,8 +67,8 @@ impl Registry {
         Registry {
             regs: Regs::default(),
             index: HashMap::with_hasher(WordState),
-            types: BTreeMap::new(),
-            type_tokens: BTreeMap::new(),
+            types: VecMap::new(),
+            type_tokens: VecMap::new(),
             enum_name: crate::sd::service_enumeration_name(),
             host_epoch: 0,
         }
@@ -193,10 +193,11 @@ impl Registry {
                         n.ptr.insert(at, (id, i));
                     }
                 }
-                *self.types.entry(s.type_name().clone()).or_insert(0) += 1;
-                self.type_tokens
-                    .entry(s.type_name().clone())
-                    .or_insert_with(|| (id, s.type_ptr().clone()));
+                *self.types.get_or_insert_with(s.type_name().clone(), || 0) += 1;
+                if !self.type_tokens.contains_key(s.type_name()) {
+                    self.type_tokens
+                        .insert(s.type_name().clone(), (id, s.type_ptr()));
+                }
             }
         }
     }

@@ -61,6 +61,8 @@ impl<T> Regs<T> {
         if self.slots.len() >= MAX_REGISTRATIONS {
             return None;
         }
+        // Grown by half, not doubled: a slot is the size of a registration.
+        crate::vecmap::grow(&mut self.slots);
         self.slots.push(Slot {
             generation: 0,
             reg: None,

@@ -23,7 +23,6 @@ use crate::engine::{Ctx, Engine};
 use crate::name::Name;
 use crate::sd::ServiceType;
 use crate::time::Instant;
-use smallvec::SmallVec;
 
 impl Engine {
     /// Lists registered service `id` under one more subtype (`_printer`, RFC 6763 §7.1)
@@ -124,7 +123,7 @@ impl Responder {
         // Goodbyes first, where the PTR was announced (RFC 6762 §10.1).
         let reg = &self.registry.regs[&id];
         let ptr = reg.service().map(|s| s.ptr().clone());
-        let announced: SmallVec<[_; 2]> = reg
+        let announced: alloc::vec::Vec<_> = reg
             .links
             .iter()
             .filter(|l| l.announced)
@@ -141,7 +140,7 @@ impl Responder {
                             data: data.clone(),
                             unique: false,
                         }],
-                        notify: SmallVec::new(),
+                        notify: alloc::vec::Vec::new(),
                     }));
                 }
             }

@@ -106,8 +106,8 @@ pub(crate) enum Tiebreak {
 /// (RFC 6762 §8.2.1). Sorts both in place. Costs one pass over each list per record of
 /// the other for the filtering (our list is a few records).
 pub(crate) fn compare(ours: &mut [TieRecord], theirs: &mut [TieRecord]) -> Tiebreak {
-    ours.sort_unstable();
-    theirs.sort_unstable();
+    crate::util::heap_sort(ours);
+    crate::util::heap_sort(theirs);
     let shared = |r: &&TieRecord, other: &[TieRecord]| other.iter().any(|o| o.kind() == r.kind());
     let kept_ours = ours.iter().filter(|r| shared(r, theirs));
     let kept_theirs = theirs.iter().filter(|r| shared(r, ours));
