@@ -469,12 +469,6 @@ fn label_slot(hash: u32) -> usize {
 /// a word at a time. Exact bytes, so case is distinct.
 #[inline]
 pub(super) fn hash_label(label: &[u8], rest: u16) -> u32 {
-    hash_label_inlined(label, rest)
-}
-
-/// [`hash_label`], always inlined (the known-answer path of `writer/canonical.rs`).
-#[inline(always)]
-pub(super) fn hash_label_inlined(label: &[u8], rest: u16) -> u32 {
     const K: u64 = 0x9E37_79B9_7F4A_7C15;
     let n = label.len();
     let mut h = u64::from(rest).wrapping_mul(K);

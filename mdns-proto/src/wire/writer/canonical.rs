@@ -5,9 +5,7 @@
 //! goes out in one step, without the general path's look-ups and rollback.
 
 use super::{LastName, MessageWriter, ToLabels};
-use crate::wire::compress::{
-    hash_label, hash_label_inlined, same_bytes, TableStore, MAX_POINTER_TARGET,
-};
+use crate::wire::compress::{hash_label, same_bytes, TableStore, MAX_POINTER_TARGET};
 use crate::wire::error::WriteError;
 use crate::wire::message::Section;
 use crate::wire::rtype::{Class, Rtype};
@@ -108,7 +106,7 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
                     return None;
                 }
                 let label = &canonical[..end];
-                let hash = hash_label_inlined(label, o.at);
+                let hash = hash_label(label, o.at);
                 Some((label, hash, self.names.find_or_slot(msg, hash, label, o.at)))
             }
             Rtype::SRV | Rtype::NSEC => return None,
