@@ -106,7 +106,7 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
                     return None;
                 }
                 let label = &canonical[..end];
-                let hash = hash_label(label, o.at);
+                let hash = hash_label_short(label, o.at);
                 Some((label, hash, self.names.find_or_slot(msg, hash, label, o.at)))
             }
             Rtype::SRV | Rtype::NSEC => return None,
@@ -302,7 +302,7 @@ fn wire_name_len(wire: &[u8]) -> Result<usize, WriteError> {
 /// Copies a label between slices of one length: from 8 to 32 bytes as two or four
 /// (overlapping) words, without a call to `memcpy`, which costs more at these sizes.
 #[inline(always)]
-fn copy_short(dst: &mut [u8], src: &[u8]) {
+pub(super) fn copy_short(dst: &mut [u8], src: &[u8]) {
     let n = src.len();
     if dst.len() != n || !(8..=32).contains(&n) {
         dst.copy_from_slice(src);
@@ -322,15 +322,17 @@ fn copy_short(dst: &mut [u8], src: &[u8]) {
 /// Eight bytes of `src` at `at` into `dst` (both at least `at + 8` long).
 #[inline(always)]
 fn copy_word(dst: &mut [u8], src: &[u8], at: usize) {
+    // Through a word: a slice copy here became a call to `memcpy`.
     if let (Some(d), Some(s)) = (dst.get_mut(at..at + 8), src.get(at..at + 8)) {
-        d.copy_from_slice(s);
+        let w = u64::from_le_bytes([s[0], s[1], s[2], s[3], s[4], s[5], s[6], s[7]]);
+        d.copy_from_slice(&w.to_le_bytes());
     }
 }
 
 /// [`same_bytes`] for the known-answer path: up to 32 bytes, two to four words
 /// (overlapping) XORed together and tested once; longer, [`same_bytes`].
 #[inline(always)]
-fn eq_words(a: &[u8], b: &[u8]) -> bool {
+pub(super) fn eq_words(a: &[u8], b: &[u8]) -> bool {
     let n = a.len();
     if n != b.len() {
         return false;
@@ -348,4 +350,31 @@ fn eq_words(a: &[u8], b: &[u8]) -> bool {
     } else {
         diff(0) | diff(8) | diff(n - 16) | diff(n - 8) == 0
     }
+}
+
+/// [`hash_label`] of a label of 9 to 32 bytes, its words unrolled (the same value);
+/// others through [`hash_label`].
+#[inline(always)]
+pub(super) fn hash_label_short(label: &[u8], rest: u16) -> u32 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let n = label.len();
+    if !(9..=32).contains(&n) {
+        return hash_label(label, rest);
+    }
+    let word = |at: usize| match label.get(at..at + 8) {
+        Some(w) => u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]),
+        None => 0,
+    };
+    // As `hash_label`: the words at 0, 8, 16 that end before the last byte, then the
+    // last eight bytes.
+    let mut h = u64::from(rest).wrapping_mul(K);
+    h = (h ^ word(0)).wrapping_mul(K);
+    if n > 16 {
+        h = (h ^ word(8)).wrapping_mul(K);
+    }
+    if n > 24 {
+        h = (h ^ word(16)).wrapping_mul(K);
+    }
+    h = (h ^ word(n - 8)).wrapping_mul(K);
+    (h ^ (h >> 29)) as u32 ^ (h >> 32) as u32
 }

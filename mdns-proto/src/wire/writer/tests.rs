@@ -492,3 +492,28 @@ fn the_first_known_answer_points_to_the_question() {
     );
     assert_eq!(len, second + 14);
 }
+
+#[test]
+fn the_known_answer_paths_helpers_agree_with_the_general_ones() {
+    let bytes: vec::Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37) ^ 0x5A).collect();
+    for n in 0..64 {
+        let label = &bytes[..n];
+        for rest in [0, 12, 0x3FFF] {
+            assert_eq!(
+                canonical::hash_label_short(label, rest),
+                hash_label(label, rest)
+            );
+        }
+        let mut other = label.to_vec();
+        assert!(canonical::eq_words(label, &other));
+        for i in 0..n {
+            other[i] ^= 1;
+            assert!(!canonical::eq_words(label, &other), "{n} {i}");
+            other[i] ^= 1;
+        }
+        assert!(!canonical::eq_words(label, &bytes[..n + 1]));
+        let mut copy = vec![0u8; n];
+        canonical::copy_short(&mut copy, label);
+        assert_eq!(copy, label);
+    }
+}
