@@ -338,10 +338,17 @@ impl<T: TableStore> Compression<T> {
     /// [`find_or_slot`](Self::find_or_slot) with nothing inserted since.
     #[inline(always)]
     pub fn insert_at(&mut self, slot: usize, hash: u32, at: usize, rest: u16) {
+        self.insert_unlogged(slot, hash, at, rest);
+        self.log_slot(slot);
+    }
+
+    /// [`insert_at`](Self::insert_at) outside a push that could be undone (nothing
+    /// logged for [`undo`](Self::undo)).
+    #[inline(always)]
+    pub fn insert_unlogged(&mut self, slot: usize, hash: u32, at: usize, rest: u16) {
         self.table.slots_mut()[slot] = entry(at, rest, hash);
         self.table.filled(slot);
         self.used += 1;
-        self.log_slot(slot);
     }
 
     #[inline]

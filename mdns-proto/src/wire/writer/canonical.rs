@@ -79,12 +79,12 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         canonical: &[u8],
     ) -> Option<Result<(), WriteError>> {
         let (o, owner) = (self.last_owner?, name.wire_form()?);
-        let idx = match section {
-            Section::Answer => 1,
-            Section::Authority => 2,
-            Section::Additional => 3,
-        };
-        if !self.compress || idx < self.section || self.count(idx) == u16::MAX {
+        // Known answers are answers: after the questions or other answers.
+        if section != Section::Answer
+            || !self.compress
+            || self.section > 1
+            || self.header.ancount == u16::MAX
+        {
             return None;
         }
         let (pos, at) = (self.pos, usize::from(o.at));
@@ -152,7 +152,8 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
                 copy_short(&mut data[..end], label);
                 data[end..].copy_from_slice(&[p0, p1]);
                 if base <= MAX_POINTER_TARGET && !self.names.is_full() {
-                    self.names.insert_at(slot, hash, base, o.at);
+                    // Nothing to log for an undo: this push cannot fail now.
+                    self.names.insert_unlogged(slot, hash, base, o.at);
                     Some(LastName {
                         at: base as u16,
                         len: canonical.len() as u16,
@@ -167,8 +168,8 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
             }
         };
         self.pos = base + rdlen;
-        self.section = idx;
-        *self.count_mut(idx) += 1;
+        self.section = 1;
+        self.header.ancount += 1;
         Some(Ok(()))
     }
 
