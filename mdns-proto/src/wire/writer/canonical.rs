@@ -12,10 +12,11 @@ use crate::wire::rtype::{Class, Rtype};
 
 impl<'b, T: TableStore> MessageWriter<'b, T> {
     /// Appends a record whose data is given in canonical form (names uncompressed, as
-    /// [`RData::write_canonical`](super::RData::write_canonical) and
-    /// [`RecordData::write_canonical`] give it): the same bytes as writing the typed
-    /// data, names in it compressed alike. For data kept in that form (the cache's),
-    /// without building a [`RecordData`].
+    /// [`RData::write_canonical`](crate::wire::RData::write_canonical) and
+    /// [`RecordData::write_canonical`](crate::wire::RecordData::write_canonical) give
+    /// it): the same bytes as writing the typed data, names in it compressed alike. For
+    /// data kept in that form (the cache's), without building a
+    /// [`RecordData`](crate::wire::RecordData).
     #[allow(clippy::too_many_arguments)]
     #[inline]
     pub fn push_record_canonical(
