@@ -303,6 +303,54 @@ impl<T: TableStore> Compression<T> {
         }
     }
 
+    /// [`find`](Self::find), and where the label's entry would go if it is not there
+    /// (`Err`, the slot [`insert`](Self::insert) would fill): a look-up and the insert
+    /// after it in one probe.
+    #[inline(always)]
+    pub fn find_or_slot(
+        &self,
+        msg: &[u8],
+        hash: u32,
+        label: &[u8],
+        rest: u16,
+    ) -> Result<u16, usize> {
+        let key = entry_key(rest, hash);
+        let mut i = label_slot(hash);
+        loop {
+            let e = self.table.slots()[i];
+            if e == 0 {
+                return Err(i);
+            }
+            if e & !0x3FFF == key {
+                let at = (e & 0x3FFF) as usize;
+                if msg
+                    .get(at..at + label.len())
+                    .is_some_and(|have| same_bytes(have, label))
+                {
+                    return Ok(at as u16);
+                }
+            }
+            i = if i + 1 == LABEL_SLOTS { 0 } else { i + 1 };
+        }
+    }
+
+    /// [`insert`](Self::insert) into `slot`, found empty by
+    /// [`find_or_slot`](Self::find_or_slot) with nothing inserted since.
+    #[inline(always)]
+    pub fn insert_at(&mut self, slot: usize, hash: u32, at: usize, rest: u16) {
+        self.insert_unlogged(slot, hash, at, rest);
+        self.log_slot(slot);
+    }
+
+    /// [`insert_at`](Self::insert_at) outside a push that could be undone (nothing
+    /// logged for [`undo`](Self::undo)).
+    #[inline(always)]
+    pub fn insert_unlogged(&mut self, slot: usize, hash: u32, at: usize, rest: u16) {
+        self.table.slots_mut()[slot] = entry(at, rest, hash);
+        self.table.filled(slot);
+        self.used += 1;
+    }
+
     #[inline]
     pub fn insert(&mut self, hash: u32, at: usize, rest: u16) {
         let mut i = label_slot(hash);

@@ -15,7 +15,8 @@
 //!   display as record data does in a zone file.
 //!
 //! Files: `header.rs`, `rtype.rs`, `name.rs` (names in a packet), `rdata.rs`,
-//! `message.rs` (reading), `writer.rs` (framing and rollback), `compress.rs` (the
+//! `message.rs` (reading), `writer.rs` (framing and rollback), `writer/canonical.rs`
+//! (records with data in canonical form: known answers), `compress.rs` (the
 //! compression table), `display.rs` (text), `error.rs`. The owned
 //! [`Name`](crate::Name) lives in [`crate::name`].
 

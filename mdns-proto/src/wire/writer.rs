@@ -12,6 +12,9 @@
 //! the whole name and the name after its first label among the names remembered whole,
 //! then label by label from the right. An NSEC record's next name that is its owner's
 //! (as in mDNS) points at the owner just written, where the look-up would lead.
+//!
+//! Records whose data comes in canonical form (the cache's, for known answers) are in
+//! `writer/canonical.rs`.
 
 use super::compress::{
     hash_label, same_bytes, Compression, CompressionTable, OwnedTable, TableStore,
@@ -80,8 +83,8 @@ pub struct MessageWriter<'b, T: TableStore = OwnedTable> {
     /// The name written last, if every label of it is in the table.
     last_name: Option<LastName>,
     /// The owner name of the record written last by
-    /// [`push_record_canonical`](Self::push_record_canonical), if every label of it
-    /// is in the table.
+    /// [`push_record_canonical`](Self::push_record_canonical), or else the name of the
+    /// question written last, if every label of it is in the table.
     last_owner: Option<LastName>,
 }
 
@@ -218,6 +221,9 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
             w.put(&qtype.0.to_be_bytes())?;
             w.put(&qclass.with_top_bit(unicast_response).to_be_bytes())
         })?;
+        // The records that follow a browse's question have its name as owner (known
+        // answers): the first of them points to it at once, as the next ones do.
+        self.last_owner = self.last_name;
         self.header.qdcount += 1;
         Ok(())
     }
@@ -284,27 +290,6 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         self.section = idx;
         *self.count_mut(idx) += 1;
         Ok(())
-    }
-
-    /// Appends a record whose data is given in canonical form (names uncompressed, as
-    /// [`RData::write_canonical`](super::RData::write_canonical) and
-    /// [`RecordData::write_canonical`] give it): the same bytes as writing the typed
-    /// data, names in it compressed alike. For data kept in that form (the cache's),
-    /// without building a [`RecordData`].
-    #[allow(clippy::too_many_arguments)]
-    pub fn push_record_canonical(
-        &mut self,
-        section: Section,
-        name: &impl ToLabels,
-        rtype: Rtype,
-        class: Class,
-        cache_flush: bool,
-        ttl: u32,
-        canonical: &[u8],
-    ) -> Result<(), WriteError> {
-        self.push_record_with(section, name, rtype, class, cache_flush, ttl, |w, owner| {
-            w.put_canonical(rtype, canonical, owner)
-        })
     }
 
     /// [`push_record_typed`](Self::push_record_typed)'s steps with the data written by
@@ -455,42 +440,6 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
                 self.put(types)
             }
             RecordData::Opt(b) | RecordData::Other(b) => self.put(b),
-        }
-    }
-
-    /// Writes canonical data of type `rtype` (see
-    /// [`push_record_canonical`](Self::push_record_canonical)) as
-    /// [`put_rdata`](Self::put_rdata) writes the typed data.
-    fn put_canonical(
-        &mut self,
-        rtype: Rtype,
-        data: &[u8],
-        owner: Option<(u16, &[u8])>,
-    ) -> Result<(), WriteError> {
-        match rtype {
-            Rtype::PTR | Rtype::CNAME => self.put_data_name(data),
-            Rtype::SRV => {
-                let (fixed, target) = data.split_at_checked(6).ok_or(WriteError::RdataTooLong)?;
-                self.put(fixed)?;
-                self.put_data_name(target)
-            }
-            Rtype::NSEC => {
-                let (next, types) = data
-                    .split_at_checked(wire_name_len(data)?)
-                    .ok_or(WriteError::RdataTooLong)?;
-                match owner {
-                    // As `put_rdata`: next name = owner, a pointer to the owner.
-                    Some((at, wire)) if same_bytes(next, wire) => {
-                        self.put(&(0xC000 | at).to_be_bytes())?;
-                    }
-                    _ => self.put_wire_name(next, None)?,
-                }
-                self.put(types)
-            }
-            // Never an empty TXT: one empty string (RFC 6763 §6.1), as `put_rdata`.
-            Rtype::TXT if data.is_empty() => self.put(&[0]),
-            // Addresses, TXT and HINFO strings, anything else: as they are.
-            _ => self.put(data),
         }
     }
 
@@ -666,63 +615,6 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
         Ok(())
     }
 
-    /// Writes a name in record data given in canonical form: as
-    /// [`put_wire_name`](Self::put_wire_name) does, and at once if it is one label
-    /// before the name written last (a PTR record's target under its owner, as in a
-    /// browse's known answers).
-    #[inline]
-    fn put_data_name(&mut self, wire: &[u8]) -> Result<(), WriteError> {
-        if let Some(prev) = self.last_name.filter(|_| self.compress) {
-            if let Some(label_end) = extends(wire, &self.buf[..self.pos], prev) {
-                return self.put_extension(wire, label_end, prev.at);
-            }
-        }
-        self.put_wire_name(wire, None)
-    }
-
-    /// Writes `wire`, whose first label ends at `label_end` and is followed by the name
-    /// written last, in place whole at `parent_at`. The look-ups of
-    /// [`put_wire_name`](Self::put_wire_name) would find that name there (every label
-    /// of it is in the table, which holds one chain per name) and then look up the
-    /// first label: the same bytes and label entries come out of looking up just that
-    /// label. The whole name is not remembered (a known-answer list names each target
-    /// once); the look-ups find it label by label.
-    fn put_extension(
-        &mut self,
-        wire: &[u8],
-        label_end: usize,
-        parent_at: u16,
-    ) -> Result<(), WriteError> {
-        self.last_name = None;
-        let label = &wire[..label_end];
-        let hash = hash_label(label, parent_at);
-        let base = self.pos;
-        if let Some(at) = self.names.find(&self.buf[..base], hash, label, parent_at) {
-            self.put(&(0xC000 | at).to_be_bytes())?;
-            self.last_name = Some(LastName {
-                at,
-                len: wire.len() as u16,
-            });
-            return Ok(());
-        }
-        let end = base + label_end + 2;
-        if end > self.buf.len() {
-            return Err(WriteError::NoSpace);
-        }
-        self.buf[base..base + label_end].copy_from_slice(label);
-        self.buf[base + label_end..end].copy_from_slice(&(0xC000 | parent_at).to_be_bytes());
-        self.pos = end;
-        if base > MAX_POINTER_TARGET || self.names.is_full() {
-            return Ok(());
-        }
-        self.names.insert(hash, base, parent_at);
-        self.last_name = Some(LastName {
-            at: base as u16,
-            len: wire.len() as u16,
-        });
-        Ok(())
-    }
-
     /// Remembers the whole name `at` (see [`Compression::remember`]) as the name
     /// written last.
     #[inline]
@@ -735,32 +627,6 @@ impl<'b, T: TableStore> MessageWriter<'b, T> {
     }
 }
 
-/// If `wire` is one label followed by the name `prev` (lying whole in `msg`), where
-/// that label ends. Only names of at most 255 bytes with a label of 1 to 63 bytes: the
-/// rest, malformed or not, takes the general path.
-#[inline]
-fn extends(wire: &[u8], msg: &[u8], prev: LastName) -> Option<usize> {
-    let len = usize::from(*wire.first()?);
-    if !(1..=63).contains(&len) || wire.len() > 255 {
-        return None;
-    }
-    let parent = wire.get(1 + len..)?;
-    let at = usize::from(prev.at);
-    let have = msg.get(at..at + usize::from(prev.len))?;
-    same_bytes(have, parent).then_some(1 + len)
-}
-
-/// Length of the uncompressed name at the start of `wire`, root label included.
-fn wire_name_len(wire: &[u8]) -> Result<usize, WriteError> {
-    let mut at = 0;
-    loop {
-        match *wire.get(at).ok_or(WriteError::RdataTooLong)? {
-            0 => return Ok(at + 1),
-            len @ 1..=63 => at += 1 + usize::from(len),
-            _ => return Err(WriteError::RdataTooLong),
-        }
-    }
-}
-
+mod canonical;
 #[cfg(test)]
 mod tests;

@@ -352,3 +352,168 @@ fn records_compress_exactly_like_a_search_of_every_suffix() {
     }
     assert!(extended > 1000 && failed > 100, "{extended} {failed}");
 }
+
+#[test]
+fn known_answers_in_one_step_are_written_as_the_general_path_writes_them() {
+    // Runs of records of one owner after a question (known answers), as
+    // `push_record_canonical` writes them (most in one step, under the previous
+    // owner) and as the general path alone does: the same results push by push, the
+    // same lengths and the same bytes. Owners in two cases, targets under the owner
+    // or not, repeated, data of every shape, typed records between, compression
+    // switched off at times, buffers that run out.
+    let mut rnd = xorshift(0x0DDB_A11C_0FFE_E123);
+    let owners = [
+        "_http._tcp.local",
+        "_HTTP._tcp.local",
+        "_ipp._tcp.local",
+        "local",
+        "a-service-type-name-of-forty-bytes._tcp.local",
+    ];
+    let firsts = [
+        "x",
+        "Service instance 1",
+        "Service instance 1",
+        "An instance whose label is longer than thirty-two bytes",
+        "seven77",
+        "eight888",
+    ];
+    let (mut under, mut failed) = (0, 0);
+    for _ in 0..600 {
+        let mut owner = name(owners[rnd(owners.len() as u64) as usize]);
+        let question = (rnd(3) > 0).then(|| owner.clone());
+        let mut records = vec::Vec::new();
+        for _ in 0..1 + rnd(40) {
+            if rnd(6) == 0 {
+                owner = name(owners[rnd(owners.len() as u64) as usize]);
+            }
+            let first = firsts[rnd(firsts.len() as u64) as usize];
+            let data = match rnd(10) {
+                0 => RecordData::A(core::net::Ipv4Addr::new(10, 0, 0, rnd(3) as u8)),
+                1 => RecordData::Txt(SmallVec::from_slice(&b"\x03a=1"[..rnd(5) as usize])),
+                2 => RecordData::Srv {
+                    priority: 0,
+                    weight: 0,
+                    port: 80,
+                    target: name("host.local"),
+                },
+                3 => RecordData::Cname(name(&alloc::format!("{first}.local"))),
+                _ => {
+                    under += 1;
+                    RecordData::Ptr(
+                        Name::from_labels(core::iter::once(first.as_bytes()).chain(owner.labels()))
+                            .unwrap(),
+                    )
+                }
+            };
+            // Now and then a typed record or compression off before it.
+            records.push((owner.clone(), data, rnd(12) == 0, rnd(25) != 0));
+        }
+        let size = if rnd(2) == 0 {
+            30 + rnd(400) as usize
+        } else {
+            1500
+        };
+        let mut outs = vec::Vec::new();
+        for general in [false, true] {
+            let mut buf = vec![0u8; size];
+            let mut w = MessageWriter::query(&mut buf).unwrap();
+            let mut results = vec::Vec::new();
+            if let Some(q) = &question {
+                results.push((w.push_question(q, Rtype::PTR, Class::IN, false), w.len()));
+            }
+            for (owner, data, typed, compress) in &records {
+                w.set_compression(*compress);
+                let r = if *typed {
+                    w.push_record(Section::Answer, owner, Class::IN, false, 120, data)
+                } else {
+                    let mut c = vec::Vec::new();
+                    data.write_canonical(&mut c);
+                    let rtype = data.rtype().unwrap();
+                    if general {
+                        w.push_record_general(
+                            Section::Answer,
+                            owner,
+                            rtype,
+                            Class::IN,
+                            false,
+                            99,
+                            &c,
+                        )
+                    } else {
+                        w.push_record_canonical(
+                            Section::Answer,
+                            owner,
+                            rtype,
+                            Class::IN,
+                            false,
+                            99,
+                            &c,
+                        )
+                    }
+                };
+                failed += usize::from(r.is_err());
+                results.push((r, w.len()));
+            }
+            let len = w.finish();
+            buf.truncate(len);
+            Message::parse(&buf).unwrap();
+            outs.push((results, buf));
+        }
+        assert_eq!(outs[0], outs[1], "{question:?} {records:?}");
+    }
+    assert!(under > 5_000 && failed > 1_000, "{under} {failed}");
+}
+
+#[test]
+fn the_first_known_answer_points_to_the_question() {
+    let mut buf = [0u8; 512];
+    let mut w = MessageWriter::query(&mut buf).unwrap();
+    let ty = name("_http._tcp.local");
+    w.push_question(&ty, Rtype::PTR, Class::IN, false).unwrap();
+    let mut c = vec::Vec::new();
+    RecordData::Ptr(name("a._http._tcp.local")).write_canonical(&mut c);
+    for _ in 0..2 {
+        w.push_record_canonical(Section::Answer, &ty, Rtype::PTR, Class::IN, false, 99, &c)
+            .unwrap();
+    }
+    let len = w.finish();
+    // Question: 18 + 4 bytes from 12. Each record: a pointer to the question's name;
+    // the first target is its label and a pointer to it, the second a pointer to the
+    // first.
+    let first = 12 + 22;
+    assert_eq!(buf[first..first + 2], [0xC0, 12]);
+    assert_eq!(buf[first + 10..first + 12], [0, 4]);
+    assert_eq!(buf[first + 12..first + 16], [1, b'a', 0xC0, 12]);
+    let second = first + 16;
+    assert_eq!(buf[second..second + 2], [0xC0, 12]);
+    assert_eq!(
+        buf[second + 10..second + 14],
+        [0, 2, 0xC0, first as u8 + 12]
+    );
+    assert_eq!(len, second + 14);
+}
+
+#[test]
+fn the_known_answer_paths_helpers_agree_with_the_general_ones() {
+    let bytes: vec::Vec<u8> = (0..64u8).map(|i| i.wrapping_mul(37) ^ 0x5A).collect();
+    for n in 0..64 {
+        let label = &bytes[..n];
+        for rest in [0, 12, 0x3FFF] {
+            assert_eq!(
+                canonical::hash_label_short(label, rest),
+                hash_label(label, rest)
+            );
+        }
+        let mut other = label.to_vec();
+        assert!(canonical::eq_words(label, &other));
+        for i in 0..n {
+            other[i] ^= 1;
+            assert!(!canonical::eq_words(label, &other), "{n} {i}");
+            other[i] ^= 1;
+        }
+        assert!(!canonical::eq_words(label, &bytes[..n + 1]));
+        let mut copy = vec![0u8; n];
+        canonical::copy_short(&mut copy, label);
+        assert_eq!(copy, label);
+    }
+}
