@@ -731,7 +731,7 @@ impl Cache {
                 name,
                 rtype,
                 interface: s.interface,
-                data,
+                data: SmallVec::from_slice(&data),
             });
         }
         s.prev = NIL;
