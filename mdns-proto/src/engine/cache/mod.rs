@@ -22,8 +22,8 @@
 //! Layout: records live in a slab (`record`); an owner name is stored once for all
 //! its records (`names`), with per type a list of them threaded through the slab in
 //! arrival order; a record's data is kept in its compact wire form. A record is found
-//! by its data through a hash table keyed by a fingerprint of (name, type, interface,
-//! data), so the cost per received record grows neither with the cache nor with the
+//! by its data through a table keyed by a fingerprint of (name, type, interface,
+//! data) (`index`), so the cost per received record grows neither with the cache nor with the
 //! records sharing a name and type (a browsed service type's PTRs: thousands on a big
 //! LAN).
 //!
@@ -38,6 +38,7 @@
 //! Which records answer which questions is the querier's business, not this module's.
 
 mod heap;
+mod index;
 mod matching;
 mod names;
 mod record;
@@ -59,8 +60,9 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::net::IpAddr;
 use core::time::Duration;
-use hashbrown::{HashMap, HashTable};
+use hashbrown::HashMap;
 use heap::TimerHeap;
+use index::FpIndex;
 use matching::{fingerprint, received_wire, same_case, same_data, slot_fingerprint};
 use names::{NameId, Names, TypeList};
 use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, RECONFIRM, UNIQUE};
@@ -141,7 +143,7 @@ pub struct Cache {
     free: Vec<EntryId>,
     names: Names,
     /// Records by [`fingerprint`] of (name, type, interface, data).
-    by_data: HashTable<EntryId>,
+    by_data: FpIndex,
     /// Records nobody wants, by expiry (filed lazily).
     evictable: TimerHeap<ExpiryKey>,
     /// Records someone wants, by expiry (filed lazily).
@@ -173,7 +175,7 @@ impl Cache {
             slots: Vec::new(),
             free: Vec::new(),
             names: Names::default(),
-            by_data: HashTable::new(),
+            by_data: FpIndex::default(),
             evictable: TimerHeap::new(),
             wanted: TimerHeap::new(),
             refresh: TimerHeap::new(),
@@ -329,15 +331,13 @@ impl Cache {
             return None;
         }
         let fp = fingerprint(owner, rtype, iface, data);
-        self.by_data
-            .find(fp, |&id| {
-                let s = &slots[id as usize];
-                s.owner == owner
-                    && s.rtype == rtype
-                    && s.interface == iface
-                    && same_data(&s.data, data, rtype)
-            })
-            .copied()
+        self.by_data.find(fp, |id| {
+            let s = &slots[id as usize];
+            s.owner == owner
+                && s.rtype == rtype
+                && s.interface == iface
+                && same_data(&s.data, data, rtype)
+        })
     }
 
     /// Marks whether an operation wants the records of (name, type): only those are
@@ -519,9 +519,7 @@ impl Cache {
             },
         );
         let fp = fingerprint(owner, rtype, interface, &self.data);
-        let slots = &self.slots;
-        self.by_data
-            .insert_unique(fp, id, |&i| slot_fingerprint(&slots[i as usize]));
+        self.by_data.insert(fp, id);
         self.len += 1;
         let key = (expires, self.next_seq);
         if interested {
@@ -699,9 +697,7 @@ impl Cache {
         self.wanted.remove(id);
         self.refresh.remove(id);
         self.forget_poof(id);
-        if let Ok(e) = self.by_data.find_entry(fp, |&i| i == id) {
-            e.remove();
-        }
+        self.by_data.remove(fp, id);
         // Out of its name and type's list.
         if prev != NIL {
             self.slots[prev as usize].next = next;
