@@ -69,6 +69,15 @@ impl Data {
         }
     }
 
+    /// [`from_slice`](Self::from_slice) of an allocation, kept if it is long.
+    pub fn from_box(d: Box<[u8]>) -> Self {
+        if d.len() <= INLINE {
+            Self::from_slice(&d)
+        } else {
+            Data::Heap(d)
+        }
+    }
+
     #[inline]
     pub fn as_slice(&self) -> &[u8] {
         match self {
