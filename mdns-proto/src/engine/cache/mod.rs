@@ -706,8 +706,9 @@ impl Cache {
         if s.is(OWN_CASE) {
             self.cases.remove(&id);
         }
-        self.evictable.remove(id);
-        self.wanted.remove(id);
+        // Filed for expiry in the one heap its interest says (each look is a cache
+        // miss on a big LAN).
+        self.expiry_heap(id).remove(id);
         self.refresh.remove(id);
         self.forget_poof(id);
         self.by_data.remove(fp, id);
