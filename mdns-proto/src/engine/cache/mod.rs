@@ -412,6 +412,14 @@ impl Cache {
                 // (else a name not found is still in `self.fold`).
                 let owner = if memo.frees == self.names.frees() {
                     owner
+                } else if owner.is_some() && self.names.frees() == memo.frees + 1 {
+                    // One name dropped: if not this one, its id still holds.
+                    let gone = self.names.last_freed();
+                    memo.sync(&self.names);
+                    match owner {
+                        Some(o) if Some(o) != gone => Some(o),
+                        _ => self.owner_of(name, memo),
+                    }
                 } else {
                     self.owner_of(name, memo)
                 };
@@ -450,10 +458,8 @@ impl Cache {
     /// The stored name `name` is, if any: from `memo`, else looked up (then `self.fold`
     /// holds it folded) and remembered.
     fn owner_of(&mut self, name: &NameRef<'_>, memo: &mut OwnerMemo) -> Option<NameId> {
-        if memo.frees != self.names.frees() {
-            // A name was dropped since: its id may name another now.
-            *memo = OwnerMemo::new(self.names.frees());
-        }
+        // A name dropped since may have left its id to another.
+        memo.sync(&self.names);
         if let Some(id) = memo.get(name) {
             return Some(id);
         }

@@ -49,6 +49,8 @@ pub(super) struct Names {
     index: FpIndex,
     /// Names dropped so far: an id looked up before is good while this stays.
     frees: u64,
+    /// The id of the name dropped last (when `frees` last went up).
+    last_freed: NameId,
 }
 
 /// The hash a folded wire form is found by.
@@ -151,12 +153,19 @@ impl Names {
         self.slots[id as usize] = None;
         self.free.push(id);
         self.frees += 1;
+        self.last_freed = id;
     }
 
     /// Names dropped so far.
     #[inline]
     pub fn frees(&self) -> u64 {
         self.frees
+    }
+
+    /// The id of the name dropped last, if any was.
+    #[inline]
+    pub fn last_freed(&self) -> Option<NameId> {
+        (self.frees > 0).then_some(self.last_freed)
     }
 
     /// Number of names stored.
