@@ -226,8 +226,9 @@ impl Cache {
         })
     }
 
-    /// The owner name of `id` (stored in `slot`) in the case it was added in.
-    #[inline]
+    /// The owner name of `id` (stored in `slot`) in the case it was added in. Inlined
+    /// always: the known-answer writer reads one per record it lists.
+    #[inline(always)]
     fn owner_wire(&self, id: EntryId, slot: &Slot) -> &[u8] {
         if slot.is(OWN_CASE) {
             if let Some(w) = self.cases.get(&id) {

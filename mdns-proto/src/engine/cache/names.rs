@@ -107,7 +107,7 @@ impl Names {
     }
 
     /// The wire form of a stored name, in the case it first arrived in.
-    #[inline]
+    #[inline(always)]
     pub fn wire(&self, id: NameId) -> &[u8] {
         self.slots
             .get(id as usize)

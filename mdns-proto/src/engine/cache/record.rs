@@ -78,7 +78,7 @@ impl Data {
         }
     }
 
-    #[inline]
+    #[inline(always)]
     pub fn as_slice(&self) -> &[u8] {
         match self {
             Data::Inline { len, bytes } => &bytes[..usize::from(*len)],
@@ -90,7 +90,7 @@ impl Data {
 impl core::ops::Deref for Data {
     type Target = [u8];
 
-    #[inline]
+    #[inline(always)]
     fn deref(&self) -> &[u8] {
         self.as_slice()
     }
