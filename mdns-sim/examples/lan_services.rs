@@ -8,7 +8,8 @@
 //!
 //! Defaults: 100 hosts, 60 s, cache capacity 4,096 (the engine default), seed 1.
 //! Prints, every simulated 10 s (then every 60 s), datagrams sent, copies delivered,
-//! wall time, and cache occupancy / evictions summed over the hosts.
+//! wall time, and cache occupancy / evictions summed over the hosts; at the end the
+//! run's `SimStats` and transcript digest (the same for one seed in every run).
 
 use core::time::Duration;
 use mdns_sansio::{Instant, ServiceType};
@@ -84,9 +85,11 @@ fn main() {
     }
     let w = wall.elapsed().as_secs_f64();
     println!(
-        "{n} hosts x 5 services, {secs} s: {w:.2} s wall, {:.0} host-seconds per wall second, {:?}",
+        "{n} hosts x 5 services, {secs} s: {w:.2} s wall, {:.0} host-seconds per wall second, {:?}, \
+         digest {:016x}",
         sim.host_seconds() / w,
-        sim.stats()
+        sim.stats(),
+        sim.transcript().digest()
     );
     match sim.check() {
         Ok(()) => println!("no violations"),

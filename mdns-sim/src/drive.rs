@@ -26,12 +26,12 @@ impl Sim {
         self.drain(host);
     }
 
-    pub(crate) fn wake(&mut self, host: HostId, gen: u64) {
+    /// Wakes `host` (its wake-up, taken out of the schedule, was due).
+    pub(crate) fn wake(&mut self, host: HostId) {
         let h = &mut self.hosts[host.ix()];
-        if h.wake_gen != gen || h.client.is_none() {
+        if h.client.is_none() {
             return;
         }
-        h.wake = None;
         if h.spin_at == self.now {
             h.spins += 1;
         } else {
@@ -200,22 +200,9 @@ impl Sim {
         if h.stalled {
             return;
         }
-        match next {
-            None => {
-                if h.wake.is_some() {
-                    h.wake = None;
-                    h.wake_gen += 1;
-                }
-            }
-            Some(t) => {
-                let t = t.max(now);
-                if h.wake != Some(t) {
-                    h.wake = Some(t);
-                    h.wake_gen += 1;
-                    let gen = h.wake_gen;
-                    self.schedule(t, crate::sim::What::Wake { host, gen });
-                }
-            }
+        let next = next.map(|t| t.max(now));
+        if h.wake.map(|w| w.0) != next {
+            self.set_wake(host, next);
         }
     }
 }

@@ -17,7 +17,7 @@ use mdns_sansio::rand::Rng;
 use mdns_sansio::{Engine, Instant, Name};
 use mdns_sansio_client::Client;
 use std::any::Any;
-use std::collections::{BTreeMap, BinaryHeap};
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::rc::Rc;
 
@@ -54,8 +54,9 @@ pub(crate) struct Host {
     pub state: State,
     pub group: u32,
     pub app: Option<Box<dyn App>>,
-    pub wake: Option<Instant>,
-    pub wake_gen: u64,
+    /// When it is next woken, and the scheduling number of that wake-up (its place
+    /// among things due at the same instant): its entry in [`Sim`]'s `wakes`.
+    pub wake: Option<(Instant, u64)>,
     pub spin_at: Instant,
     pub spins: u32,
     pub stalled: bool,
@@ -83,10 +84,6 @@ pub(crate) struct InFlight {
 type Call = Box<dyn FnOnce(&mut Sim)>;
 
 pub(crate) enum What {
-    Wake {
-        host: HostId,
-        gen: u64,
-    },
     Deliver {
         pkt: Rc<InFlight>,
         to: HostId,
@@ -140,6 +137,11 @@ pub struct Sim {
     pub(crate) now: Instant,
     seq: u64,
     queue: BinaryHeap<Scheduled>,
+    /// Each host's next wake-up, (time, scheduling number, host): one entry per host,
+    /// moved when its next timeout changes, beside `queue` and ordered with it by
+    /// (time, scheduling number). In `queue`, every change left a stale wake-up behind
+    /// (on a big LAN, one per eviction: millions), each popped and skipped in its turn.
+    wakes: BTreeSet<(Instant, u64, HostId)>,
     pub(crate) hosts: Vec<Host>,
     pub(crate) links: Vec<Link>,
     pub(crate) addr_map: BTreeMap<IpAddr, (HostId, usize)>,
@@ -179,6 +181,7 @@ impl Sim {
             now: Instant::ZERO,
             seq: 0,
             queue: BinaryHeap::new(),
+            wakes: BTreeSet::new(),
             hosts: Vec::new(),
             links: vec![link0],
             addr_map: BTreeMap::new(),
@@ -468,7 +471,6 @@ impl Sim {
             group: 0,
             app: spec.app,
             wake: None,
-            wake_gen: 0,
             spin_at: Instant::ZERO,
             spins: 0,
             stalled: false,
@@ -508,11 +510,25 @@ impl Sim {
 
     /// When the next thing happens, if anything is scheduled.
     pub fn next_time(&self) -> Option<Instant> {
-        self.queue.peek().map(|s| s.at)
+        let queued = self.queue.peek().map(|s| s.at);
+        let wake = self.wakes.first().map(|w| w.0);
+        queued.into_iter().chain(wake).min()
     }
 
     /// Does the next scheduled thing. False if nothing is scheduled.
     pub fn step(&mut self) -> bool {
+        let queued = self.queue.peek().map(|s| (s.at, s.seq));
+        if let Some(&(at, seq, host)) = self.wakes.first() {
+            if queued.is_none_or(|q| (at, seq) < q) {
+                self.wakes.pop_first();
+                self.hosts[host.ix()].wake = None;
+                debug_assert!(at >= self.now);
+                self.now = at;
+                self.stats.steps += 1;
+                self.wake(host);
+                return true;
+            }
+        }
         let Some(s) = self.queue.pop() else {
             return false;
         };
@@ -520,7 +536,6 @@ impl Sim {
         self.now = s.at;
         self.stats.steps += 1;
         match s.what {
-            What::Wake { host, gen } => self.wake(host, gen),
             What::Deliver { pkt, to, iface } => self.deliver(&pkt, to, iface),
             What::InterfaceUp { host, iface } => {
                 let id = self.hosts[host.ix()].ifaces[iface].id;
@@ -575,6 +590,19 @@ impl Sim {
             .position(|i| i.id == interface)
     }
 
+    /// Sets when `host` is next woken (`None`: not until an input), replacing the
+    /// wake-up it had.
+    pub(crate) fn set_wake(&mut self, host: HostId, at: Option<Instant>) {
+        if let Some((t, seq)) = self.hosts[host.ix()].wake.take() {
+            self.wakes.remove(&(t, seq, host));
+        }
+        if let Some(at) = at {
+            self.seq += 1;
+            self.wakes.insert((at, self.seq, host));
+            self.hosts[host.ix()].wake = Some((at, self.seq));
+        }
+    }
+
     pub(crate) fn schedule(&mut self, at: Instant, what: What) {
         self.seq += 1;
         self.queue.push(Scheduled {
@@ -609,7 +637,9 @@ impl Sim {
         h.state = State::Gone(how);
         h.client = None;
         h.app = None;
-        h.wake = None;
+        if let Some((t, seq)) = h.wake.take() {
+            self.wakes.remove(&(t, seq, host));
+        }
         for (k, iface) in h.ifaces.iter().enumerate() {
             for a in &iface.addrs {
                 if self.addr_map.get(&a.addr) == Some(&(host, k)) {

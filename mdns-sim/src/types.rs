@@ -258,7 +258,7 @@ pub struct SimStats {
     pub wakeups: u64,
     /// Events the engines reported.
     pub events: u64,
-    /// Simulator steps.
+    /// Simulator steps: deliveries, wake-ups, scheduled calls and faults.
     pub steps: u64,
 }
 

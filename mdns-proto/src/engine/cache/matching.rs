@@ -5,7 +5,7 @@
 //! when they differ in case only). What is stored and how records are filed are
 //! [`super`]'s.
 
-use super::names::{words_eq, NameId};
+use super::names::{words_eq, NameId, Names};
 use super::record::Slot;
 use crate::engine::io::InterfaceId;
 use crate::engine::responder::fold::{lower_word, WordState};
@@ -34,6 +34,31 @@ impl OwnerMemo {
         OwnerMemo {
             frees,
             ..OwnerMemo::default()
+        }
+    }
+
+    /// Brings the memo up to date with the names stored (`names`): if one name was
+    /// dropped since it was filled, that name is forgotten (its id may be given to
+    /// another); if more were, everything is.
+    #[inline]
+    pub(super) fn sync(&mut self, names: &Names) {
+        let frees = names.frees();
+        if self.frees == frees {
+            return;
+        }
+        match names.last_freed() {
+            Some(gone) if self.frees + 1 == frees => {
+                let mut kept = 0;
+                for i in 0..usize::from(self.len) {
+                    if self.owners[i].1 != gone {
+                        self.owners[kept] = self.owners[i];
+                        kept += 1;
+                    }
+                }
+                self.len = kept as u8;
+                self.frees = frees;
+            }
+            _ => *self = OwnerMemo::new(frees),
         }
     }
 

@@ -22,8 +22,8 @@
 //! Layout: records live in a slab (`record`); an owner name is stored once for all
 //! its records (`names`), with per type a list of them threaded through the slab in
 //! arrival order; a record's data is kept in its compact wire form. A record is found
-//! by its data through a hash table keyed by a fingerprint of (name, type, interface,
-//! data), so the cost per received record grows neither with the cache nor with the
+//! by its data through a table keyed by a fingerprint of (name, type, interface,
+//! data) (`index`), so the cost per received record grows neither with the cache nor with the
 //! records sharing a name and type (a browsed service type's PTRs: thousands on a big
 //! LAN).
 //!
@@ -38,6 +38,7 @@
 //! Which records answer which questions is the querier's business, not this module's.
 
 mod heap;
+mod index;
 mod matching;
 mod names;
 mod record;
@@ -59,8 +60,9 @@ use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
 use core::net::IpAddr;
 use core::time::Duration;
-use hashbrown::{HashMap, HashTable};
+use hashbrown::HashMap;
 use heap::TimerHeap;
+use index::FpIndex;
 use matching::{fingerprint, received_wire, same_case, same_data, slot_fingerprint};
 use names::{NameId, Names, TypeList};
 use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, RECONFIRM, UNIQUE};
@@ -141,7 +143,7 @@ pub struct Cache {
     free: Vec<EntryId>,
     names: Names,
     /// Records by [`fingerprint`] of (name, type, interface, data).
-    by_data: HashTable<EntryId>,
+    by_data: FpIndex,
     /// Records nobody wants, by expiry (filed lazily).
     evictable: TimerHeap<ExpiryKey>,
     /// Records someone wants, by expiry (filed lazily).
@@ -173,7 +175,7 @@ impl Cache {
             slots: Vec::new(),
             free: Vec::new(),
             names: Names::default(),
-            by_data: HashTable::new(),
+            by_data: FpIndex::default(),
             evictable: TimerHeap::new(),
             wanted: TimerHeap::new(),
             refresh: TimerHeap::new(),
@@ -224,8 +226,9 @@ impl Cache {
         })
     }
 
-    /// The owner name of `id` (stored in `slot`) in the case it was added in.
-    #[inline]
+    /// The owner name of `id` (stored in `slot`) in the case it was added in. Inlined
+    /// always: the known-answer writer reads one per record it lists.
+    #[inline(always)]
     fn owner_wire(&self, id: EntryId, slot: &Slot) -> &[u8] {
         if slot.is(OWN_CASE) {
             if let Some(w) = self.cases.get(&id) {
@@ -329,15 +332,13 @@ impl Cache {
             return None;
         }
         let fp = fingerprint(owner, rtype, iface, data);
-        self.by_data
-            .find(fp, |&id| {
-                let s = &slots[id as usize];
-                s.owner == owner
-                    && s.rtype == rtype
-                    && s.interface == iface
-                    && same_data(&s.data, data, rtype)
-            })
-            .copied()
+        self.by_data.find(fp, |id| {
+            let s = &slots[id as usize];
+            s.owner == owner
+                && s.rtype == rtype
+                && s.interface == iface
+                && same_data(&s.data, data, rtype)
+        })
     }
 
     /// Marks whether an operation wants the records of (name, type): only those are
@@ -412,6 +413,14 @@ impl Cache {
                 // (else a name not found is still in `self.fold`).
                 let owner = if memo.frees == self.names.frees() {
                     owner
+                } else if owner.is_some() && self.names.frees() == memo.frees + 1 {
+                    // One name dropped: if not this one, its id still holds.
+                    let gone = self.names.last_freed();
+                    memo.sync(&self.names);
+                    match owner {
+                        Some(o) if Some(o) != gone => Some(o),
+                        _ => self.owner_of(name, memo),
+                    }
                 } else {
                     self.owner_of(name, memo)
                 };
@@ -450,10 +459,8 @@ impl Cache {
     /// The stored name `name` is, if any: from `memo`, else looked up (then `self.fold`
     /// holds it folded) and remembered.
     fn owner_of(&mut self, name: &NameRef<'_>, memo: &mut OwnerMemo) -> Option<NameId> {
-        if memo.frees != self.names.frees() {
-            // A name was dropped since: its id may name another now.
-            *memo = OwnerMemo::new(self.names.frees());
-        }
+        // A name dropped since may have left its id to another.
+        memo.sync(&self.names);
         if let Some(id) = memo.get(name) {
             return Some(id);
         }
@@ -519,9 +526,7 @@ impl Cache {
             },
         );
         let fp = fingerprint(owner, rtype, interface, &self.data);
-        let slots = &self.slots;
-        self.by_data
-            .insert_unique(fp, id, |&i| slot_fingerprint(&slots[i as usize]));
+        self.by_data.insert(fp, id);
         self.len += 1;
         let key = (expires, self.next_seq);
         if interested {
@@ -643,14 +648,27 @@ impl Cache {
 
     /// Sets when `id` expires and its next refresh point. A later time leaves it filed
     /// where it is (see the module docs); an earlier one re-files it at once.
+    ///
+    /// A record is filed no later than its expiry and (if it has one) its refresh
+    /// point, so a time no earlier than the record's own needs no look at the heaps:
+    /// a renewal, the common case, touches neither (on a big LAN each look is a
+    /// cache miss).
     fn reschedule(&mut self, id: EntryId, expires: Instant, refresh: Option<Instant>) {
-        let filed = self.expiry_heap(id).key(id);
+        let (was_expiring, was_refresh) = {
+            let s = &self.slots[id as usize];
+            (s.expires, s.refresh())
+        };
+        let earlier = expires < was_expiring
+            && self
+                .expiry_heap(id)
+                .key(id)
+                .is_some_and(|(f, _)| expires < f);
         let s = &mut self.slots[id as usize];
-        let earlier = filed.is_some_and(|(f, _)| expires < f);
         s.expires = expires;
         s.next_refresh = refresh.unwrap_or(NEVER);
         if let Some(r) = refresh {
-            if self.refresh.key(id).is_none_or(|f| r < f) {
+            let filed_before = was_refresh.is_some_and(|w| w <= r);
+            if !filed_before && self.refresh.key(id).is_none_or(|f| r < f) {
                 self.refresh.set(id, r);
             }
         }
@@ -695,13 +713,12 @@ impl Cache {
         if s.is(OWN_CASE) {
             self.cases.remove(&id);
         }
-        self.evictable.remove(id);
-        self.wanted.remove(id);
+        // Filed for expiry in the one heap its interest says (each look is a cache
+        // miss on a big LAN).
+        self.expiry_heap(id).remove(id);
         self.refresh.remove(id);
         self.forget_poof(id);
-        if let Ok(e) = self.by_data.find_entry(fp, |&i| i == id) {
-            e.remove();
-        }
+        self.by_data.remove(fp, id);
         // Out of its name and type's list.
         if prev != NIL {
             self.slots[prev as usize].next = next;
@@ -731,7 +748,7 @@ impl Cache {
                 name,
                 rtype,
                 interface: s.interface,
-                data,
+                data: SmallVec::from_slice(&data),
             });
         }
         s.prev = NIL;

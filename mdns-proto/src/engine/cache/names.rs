@@ -8,12 +8,13 @@
 //! linked is [`super`]'s business; names in record data are kept in the data
 //! ([`super::record`]).
 
+use super::index::FpIndex;
+use super::record::Data;
 use crate::engine::responder::fold::{lower_word, Folded, WordState};
 use crate::wire::Rtype;
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::hash::{BuildHasher, Hasher};
-use hashbrown::HashTable;
 use smallvec::SmallVec;
 
 /// Index of a name in [`Names`].
@@ -31,8 +32,9 @@ pub(super) struct TypeList {
 
 #[derive(Debug)]
 struct NameSlot {
-    /// Uncompressed wire form, in the case it first arrived in.
-    wire: Box<[u8]>,
+    /// Uncompressed wire form, in the case it first arrived in (a short one in place:
+    /// a look-up then reads one place in memory, not two).
+    wire: Data,
     /// [`hash`] of the folded wire form.
     hash: u64,
     /// One list per type the name owns records of (usually one to three).
@@ -44,9 +46,11 @@ struct NameSlot {
 pub(super) struct Names {
     slots: Vec<Option<NameSlot>>,
     free: Vec<NameId>,
-    index: HashTable<NameId>,
+    index: FpIndex,
     /// Names dropped so far: an id looked up before is good while this stays.
     frees: u64,
+    /// The id of the name dropped last (when `frees` last went up).
+    last_freed: NameId,
 }
 
 /// The hash a folded wire form is found by.
@@ -64,17 +68,12 @@ impl Names {
     /// The name whose folded wire form is `folded` (hashed `hash`), if stored.
     #[inline]
     pub fn find(&self, folded: &[u8], hash: u64) -> Option<NameId> {
-        if self.index.is_empty() {
-            return None;
-        }
         let slots = &self.slots;
-        self.index
-            .find(hash, |&id| {
-                slots[id as usize]
-                    .as_ref()
-                    .is_some_and(|s| words_eq(&s.wire, folded, lower_word))
-            })
-            .copied()
+        self.index.find(hash, |id| {
+            slots[id as usize]
+                .as_ref()
+                .is_some_and(|s| words_eq(&s.wire, folded, lower_word))
+        })
     }
 
     /// [`find`](Self::find) of an owned name's or a name read in place's folded form:
@@ -88,7 +87,7 @@ impl Names {
     /// wire form as received.
     pub fn insert(&mut self, hash: u64, wire: Box<[u8]>) -> NameId {
         let slot = NameSlot {
-            wire,
+            wire: Data::from_box(wire),
             hash,
             lists: SmallVec::new(),
         };
@@ -103,20 +102,17 @@ impl Names {
                 (self.slots.len() - 1) as NameId
             }
         };
-        let slots = &self.slots;
-        self.index.insert_unique(hash, id, |&i| {
-            slots[i as usize].as_ref().map_or(0, |s| s.hash)
-        });
+        self.index.insert(hash, id);
         id
     }
 
     /// The wire form of a stored name, in the case it first arrived in.
-    #[inline]
+    #[inline(always)]
     pub fn wire(&self, id: NameId) -> &[u8] {
         self.slots
             .get(id as usize)
             .and_then(Option::as_ref)
-            .map_or(&[], |s| &s.wire)
+            .map_or(&[], |s| s.wire.as_slice())
     }
 
     /// The list of `id`'s records of type `rtype`, if it owns any.
@@ -153,18 +149,23 @@ impl Names {
             return;
         }
         let hash = slot.hash;
-        if let Ok(entry) = self.index.find_entry(hash, |&i| i == id) {
-            entry.remove();
-        }
+        self.index.remove(hash, id);
         self.slots[id as usize] = None;
         self.free.push(id);
         self.frees += 1;
+        self.last_freed = id;
     }
 
     /// Names dropped so far.
     #[inline]
     pub fn frees(&self) -> u64 {
         self.frees
+    }
+
+    /// The id of the name dropped last, if any was.
+    #[inline]
+    pub fn last_freed(&self) -> Option<NameId> {
+        (self.frees > 0).then_some(self.last_freed)
     }
 
     /// Number of names stored.
