@@ -230,6 +230,13 @@ impl<'a> Record<'a> {
         u32::try_from((self.slot.expires - now).as_secs()).unwrap_or(u32::MAX)
     }
 
+    /// True if a known-answer list may carry it at `now` (RFC 6762 §7.1): a shared
+    /// record (a unique one is answered, not listed) with at least half its TTL left.
+    #[inline]
+    pub fn is_known_answer(&self, now: Instant) -> bool {
+        !self.unique() && self.half_ttl_left(now)
+    }
+
     /// True if at least half the original TTL is left: such a record goes in a
     /// known-answer list (RFC 6762 §7.1). Never for a record being reconfirmed
     /// (RFC 6762 §10.4): listed, it would silence the very answer that keeps it.
@@ -283,5 +290,24 @@ impl ToLabels for StoredName<'_> {
     #[inline]
     fn wire_hashes(&self) -> Option<[u32; 2]> {
         self.hashes
+    }
+}
+
+impl super::Cache {
+    /// True if `id` is a live record learnt on `iface` that a known-answer list may
+    /// carry at `now` (shared, half its TTL left: [`Record::is_known_answer`]). Reads
+    /// the record's slot only, not its owner name: a question's list is checked record
+    /// by record, and the owner is the question's.
+    #[inline]
+    pub fn lists_as_known_answer(
+        &self,
+        id: super::EntryId,
+        iface: InterfaceId,
+        now: Instant,
+    ) -> bool {
+        self.slots
+            .get(id as usize)
+            .filter(|s| s.is(LIVE) && s.interface == iface)
+            .is_some_and(|slot| Record { slot, owner: &[] }.is_known_answer(now))
     }
 }

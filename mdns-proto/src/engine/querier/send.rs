@@ -208,7 +208,7 @@ impl SendJob {
         }
         let mut last_owner: Option<StoredName<'_>> = None;
         while let Some(&id) = ka.get(next) {
-            let Some(e) = cache.entry(id) else {
+            let Some(e) = cache.entry_inlined(id) else {
                 next += 1;
                 continue;
             };
@@ -306,11 +306,9 @@ impl SendJob {
                 if listed == max {
                     break;
                 }
-                if let Some(e) = cache.entry(id) {
-                    if e.interface() == iface && would_list(&e, ctx.now) {
-                        out.push(id);
-                        listed += 1;
-                    }
+                if cache.lists_as_known_answer(id, iface, ctx.now) {
+                    out.push(id);
+                    listed += 1;
                 }
             }
         }
@@ -365,5 +363,5 @@ pub fn denied_by_nsec(cache: &Cache, name: &Name, rtype: Rtype) -> bool {
 /// as a known answer (RFC 6762 §7.1): shared, with at least half its TTL left.
 #[inline]
 pub fn would_list(e: &Record<'_>, now: Instant) -> bool {
-    !e.unique() && e.half_ttl_left(now)
+    e.is_known_answer(now)
 }
