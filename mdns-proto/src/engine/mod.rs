@@ -97,6 +97,17 @@ impl EventQueue {
         }
         self.queue.push_back(e);
     }
+
+    /// The oldest event. A queue drained gives its memory back: events come in bursts
+    /// (a browse's first answers, a registration's steps), an event is a few hundred
+    /// bytes, and a small device should not keep room for the last burst.
+    pub fn pop(&mut self) -> Option<Event> {
+        let e = self.queue.pop_front()?;
+        if self.queue.is_empty() {
+            self.queue = VecDeque::new();
+        }
+        Some(e)
+    }
 }
 
 /// The mDNS engine of one host.
@@ -305,7 +316,7 @@ impl Engine {
     /// The next event.
     #[must_use]
     pub fn poll_event(&mut self) -> Option<Event> {
-        self.events.queue.pop_front()
+        self.events.pop()
     }
 
     /// True if `data` is a datagram we sent ourselves in the last two seconds, looped
@@ -333,4 +344,36 @@ fn hash_bytes(data: &[u8]) -> u64 {
         h = (h.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn done(i: u32) -> Event {
+        Event::QueryDone {
+            query: QueryId(i),
+        }
+    }
+
+    #[test]
+    fn event_queue_keeps_order_drops_the_oldest_and_gives_memory_back_when_drained() {
+        let mut q = EventQueue::default();
+        for i in 0..3 {
+            q.push(done(i));
+        }
+        assert!(q.queue.capacity() >= 3);
+        assert_eq!(q.pop(), Some(done(0)));
+        assert_eq!(q.pop(), Some(done(1)));
+        assert!(q.queue.capacity() >= 1, "memory kept while events wait");
+        assert_eq!(q.pop(), Some(done(2)));
+        assert_eq!(q.queue.capacity(), 0, "a drained queue holds no memory");
+        assert_eq!(q.pop(), None);
+        // Full: the oldest event goes, and is counted.
+        for i in 0..=MAX_QUEUED_EVENTS as u32 {
+            q.push(done(i));
+        }
+        assert_eq!(q.dropped, 1);
+        assert_eq!(q.pop(), Some(done(1)));
+    }
 }
