@@ -351,9 +351,7 @@ mod tests {
     use super::*;
 
     fn done(i: u32) -> Event {
-        Event::QueryDone {
-            query: QueryId(i),
-        }
+        Event::QueryDone { query: QueryId(i) }
     }
 
     #[test]
