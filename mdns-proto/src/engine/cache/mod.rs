@@ -222,17 +222,6 @@ impl Cache {
         self.entry_inlined(id)
     }
 
-    /// [`entry`](Self::entry), inlined always: for the known-answer writer, which
-    /// reads one per record it lists (a call each was 3 % of a query's instructions).
-    #[inline(always)]
-    pub fn entry_inlined(&self, id: EntryId) -> Option<Record<'_>> {
-        let slot = self.slots.get(id as usize).filter(|s| s.is(LIVE))?;
-        Some(Record {
-            slot,
-            owner: self.owner_wire(id, slot),
-        })
-    }
-
     /// The owner name of `id` (stored in `slot`) in the case it was added in. Inlined
     /// always: the known-answer writer reads one per record it lists.
     #[inline(always)]

@@ -294,6 +294,17 @@ impl ToLabels for StoredName<'_> {
 }
 
 impl super::Cache {
+    /// [`entry`](Self::entry), inlined always: for the known-answer writer, which
+    /// reads one per record it lists (a call each was 3 % of a query's instructions).
+    #[inline(always)]
+    pub fn entry_inlined(&self, id: super::EntryId) -> Option<Record<'_>> {
+        let slot = self.slots.get(id as usize).filter(|s| s.is(LIVE))?;
+        Some(Record {
+            slot,
+            owner: self.owner_wire(id, slot),
+        })
+    }
+
     /// True if `id` is a live record learnt on `iface` that a known-answer list may
     /// carry at `now` (shared, half its TTL left: [`Record::is_known_answer`]). Reads
     /// the record's slot only, not its owner name: a question's list is checked record
