@@ -296,7 +296,8 @@ impl Cache {
         self.names.find_folded(&Folded::of_name(name)).map(Owner)
     }
 
-    /// [`find`](Self::find) for a name already looked up with [`owner`](Self::owner).
+    /// The record of a name already looked up with [`owner`](Self::owner), found by
+    /// type, interface and data.
     pub fn find_in(
         &mut self,
         owner: Owner,

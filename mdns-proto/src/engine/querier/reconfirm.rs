@@ -7,7 +7,7 @@
 //! For a service instance the records in dispute are its SRV and TXT, the PTRs naming
 //! it (under its type, and under any subtype a browse here asks about), and the
 //! addresses of the hosts its SRVs point at. Each is marked in the cache
-//! ([`Cache::reconfirm`]): it goes at the deadline unless received again, and it is no
+//! ([`Cache::reconfirm`](crate::engine::cache::Cache::reconfirm)): it goes at the deadline unless received again, and it is no
 //! known answer meanwhile, so the question is answered. The questions go out
 //! [`RECONFIRM_QUERIES`] times (RFC 6762 §10.4: "two or more"), at once, then one and
 //! two seconds later (the spacing of RFC 6762 §5.2), from port 5353 with the other
