@@ -37,6 +37,7 @@
 //!
 //! Which records answer which questions is the querier's business, not this module's.
 
+mod bytes;
 mod heap;
 mod index;
 mod matching;
@@ -58,6 +59,7 @@ use crate::wire::{self, NameRef, RData, Rtype};
 use alloc::boxed::Box;
 use alloc::collections::BTreeSet;
 use alloc::vec::Vec;
+use bytes::Data;
 use core::net::IpAddr;
 use core::time::Duration;
 use hashbrown::HashMap;
@@ -65,7 +67,7 @@ use heap::TimerHeap;
 use index::FpIndex;
 use matching::{fingerprint, received_wire, same_case, same_data, slot_fingerprint};
 use names::{NameId, Names, TypeList};
-use record::{Data, Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, RECONFIRM, UNIQUE};
+use record::{Slot, INTERESTED, LIVE, NEVER, NIL, OWN_CASE, RECONFIRM, UNIQUE};
 use smallvec::SmallVec;
 use sources::{SourceId, Sources};
 

@@ -8,8 +8,8 @@
 //! linked is [`super`]'s business; names in record data are kept in the data
 //! ([`super::record`]).
 
+use super::bytes::Data;
 use super::index::FpIndex;
-use super::record::Data;
 use crate::engine::responder::fold::{lower_word, Folded, WordState};
 use crate::wire::Rtype;
 use alloc::boxed::Box;

@@ -3,19 +3,19 @@
 //!
 //! Record data is kept in the compact form [`RData::write_canonical`] gives (names
 //! uncompressed, case as received) and read back with [`RData::parse`], so this module
-//! needs no knowledge of record types. Data of up to [`INLINE`] bytes (an address, an
-//! SRV or PTR of a short name, an NSEC of one) is kept in the slot itself, longer data
-//! in one allocation: finding a record by its data then reads one place in memory,
-//! not two (on a big LAN, every cache is far bigger than a CPU cache). The owner name is stored once for all its records
-//! ([`super::names`]). Timers and list links are the cache's ([`super`]).
+//! needs no knowledge of record types. Short data (an address, an SRV or PTR of a short
+//! name, an NSEC of one) is kept in the slot itself ([`super::bytes`]): finding a
+//! record by its data then reads one place in memory, not two (on a big LAN, every
+//! cache is far bigger than a CPU cache). The owner name is stored once for all its
+//! records ([`super::names`]). Timers and list links are the cache's ([`super`]).
 
+use super::bytes::Data;
 use super::names::NameId;
 use crate::engine::io::InterfaceId;
 use crate::name::Name;
 use crate::time::Instant;
 use crate::wire::ToLabels;
 use crate::wire::{RData, Rtype};
-use alloc::boxed::Box;
 
 /// End of a list of records.
 pub(super) const NIL: u32 = u32::MAX;
@@ -34,70 +34,9 @@ pub(super) const OWN_CASE: u8 = 8;
 /// unless received again, and is no known answer meanwhile.
 pub(super) const RECONFIRM: u8 = 16;
 
-/// Most bytes of data kept in the slot itself.
-pub(super) const INLINE: usize = 38;
-
-/// Record data in canonical form: up to [`INLINE`] bytes in place, longer in one
-/// allocation. 40 bytes.
-#[derive(Clone, Debug)]
-pub(super) enum Data {
-    Inline { len: u8, bytes: [u8; INLINE] },
-    Heap(Box<[u8]>),
-}
-
-impl Default for Data {
-    fn default() -> Self {
-        Data::Inline {
-            len: 0,
-            bytes: [0; INLINE],
-        }
-    }
-}
-
-impl Data {
-    #[inline]
-    pub fn from_slice(d: &[u8]) -> Self {
-        if d.len() <= INLINE {
-            let mut bytes = [0; INLINE];
-            bytes[..d.len()].copy_from_slice(d);
-            Data::Inline {
-                len: d.len() as u8,
-                bytes,
-            }
-        } else {
-            Data::Heap(d.into())
-        }
-    }
-
-    /// [`from_slice`](Self::from_slice) of an allocation, kept if it is long.
-    pub fn from_box(d: Box<[u8]>) -> Self {
-        if d.len() <= INLINE {
-            Self::from_slice(&d)
-        } else {
-            Data::Heap(d)
-        }
-    }
-
-    #[inline(always)]
-    pub fn as_slice(&self) -> &[u8] {
-        match self {
-            Data::Inline { len, bytes } => &bytes[..usize::from(*len)],
-            Data::Heap(b) => b,
-        }
-    }
-}
-
-impl core::ops::Deref for Data {
-    type Target = [u8];
-
-    #[inline(always)]
-    fn deref(&self) -> &[u8] {
-        self.as_slice()
-    }
-}
-
-/// A record in the cache's slab. 88 bytes (its data up to [`INLINE`] bytes
-/// included), and the data's allocation if longer.
+/// A record in the cache's slab. 88 bytes (its data up to
+/// [`INLINE`](super::bytes::INLINE) bytes included), and the data's allocation if
+/// longer.
 #[derive(Debug)]
 pub(super) struct Slot {
     /// When it was last received.
