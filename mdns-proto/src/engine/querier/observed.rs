@@ -8,7 +8,6 @@
 //! What the querier does with a completed query lives in its `handle_query`; answering
 //! queries is the responder's business.
 
-use super::send;
 use crate::engine::cache::{Cache, EntryId, Owner};
 use crate::engine::io::InterfaceId;
 use crate::name::Name;
@@ -116,7 +115,7 @@ impl ObservedQuery {
                 if q.all_ours
                     && !found
                         .and_then(|id| cache.entry(id))
-                        .is_some_and(|e| send::would_list(&e, now))
+                        .is_some_and(|e| e.is_known_answer(now))
                 {
                     q.all_ours = false;
                 }

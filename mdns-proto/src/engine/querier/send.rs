@@ -22,7 +22,7 @@
 //! background resolves may spend) in `schedule`; this module keeps their timing and
 //! writes them.
 
-use super::super::cache::{Cache, EntryId, Record, StoredName};
+use super::super::cache::{Cache, EntryId, StoredName};
 use super::super::io::{Destination, Family, InterfaceId, SourcePort, Transmit};
 use super::super::Ctx;
 use crate::name::Name;
@@ -357,11 +357,4 @@ pub fn denied_by_nsec(cache: &Cache, name: &Name, rtype: Rtype) -> bool {
         Some(RData::Nsec { types, .. }) => e.ttl() > 0 && !types.contains(rtype),
         _ => false,
     })
-}
-
-/// True if a cached record (learnt on the interface asked about) is one we would list
-/// as a known answer (RFC 6762 §7.1): shared, with at least half its TTL left.
-#[inline]
-pub fn would_list(e: &Record<'_>, now: Instant) -> bool {
-    e.is_known_answer(now)
 }
