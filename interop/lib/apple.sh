@@ -376,11 +376,13 @@ apple_service_run() {
                party_start $b apple $APPLE_HOST "$name" $type 8302 who=apple ;;
         second) party_start $b apple $APPLE_HOST "$name" $type 8302 who=apple
                 tb=$(party_wait_registered $b 10) || fail "$tb"
-                # mDNSResponder reports a name registered before its last probe, and then
-                # answers no QM probe for a record it multicast less than a second ago
-                # (see the README). Avahi's probes are QM: give it that second (ours are
-                # QU first, answered by unicast at once: no wait).
-                [ "$s" = avahi ] && sleep 1.5
+                # mDNSResponder reports a name registered 250 ms before its first
+                # announcement (A), announces at A, A+1, A+3 and A+7 s, and answers no QM
+                # probe for a record it multicast less than a second before (see the
+                # README). Avahi's probes are QM: they must fall in the quiet window from
+                # A+4 to A+7 s, whatever Avahi's start-up takes under load (ours are QU
+                # first, answered by unicast at once: no wait).
+                [ "$s" = avahi ] && sleep 4.4
                 party_start $a "$s" "$shost" "$name" $type $port who=subject ;;
         together) party_start $a "$s" "$shost" "$name" $type $port who=subject
                   party_start $b apple $APPLE_HOST "$name" $type 8302 who=apple ;;
