@@ -69,7 +69,7 @@ use crate::time::Instant;
 use crate::vecmap::VecMap;
 use crate::wire::CompressionTable;
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+use alloc::collections::{BinaryHeap, VecDeque};
 use core::cmp::Reverse;
 use core::net::IpAddr;
 use core::time::Duration;
@@ -119,7 +119,7 @@ pub(crate) struct Responder {
     pub(crate) sched: Schedule,
     pub(crate) outbox: VecDeque<Job>,
     /// Goodbye jobs still to go out per unregistration, to report `Unregistered`.
-    goodbyes_left: BTreeMap<RegistrationId, usize>,
+    goodbyes_left: VecMap<RegistrationId, usize>,
     /// The writer's compression table, reused from one datagram to the next (only the
     /// slots a datagram filled are cleared for the next).
     table: Box<CompressionTable>,
@@ -140,7 +140,7 @@ impl Responder {
             deferred: probe::Deferred::default(),
             sched: Schedule::default(),
             outbox: VecDeque::new(),
-            goodbyes_left: BTreeMap::new(),
+            goodbyes_left: VecMap::new(),
             table: Box::default(),
             qname: fold::Folded::new(),
             spare_legacy: None,
