@@ -37,7 +37,7 @@ impl Interfaces {
     /// Adds or replaces an interface. Returns true if it is new.
     pub fn up(&mut self, id: InterfaceId, addrs: &[IfAddr]) -> bool {
         let mut a: SmallVec<[IfAddr; 4]> = addrs.iter().copied().collect();
-        a.sort_unstable();
+        crate::util::heap_sort(&mut a);
         a.dedup();
         let iface = Interface { addrs: a };
         let new = match self.find(id) {
