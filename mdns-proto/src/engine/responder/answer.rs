@@ -83,12 +83,12 @@ pub(crate) fn answer_question(
             if qtype == Rtype::ANY {
                 Registry::host_addrs(id, addrs, |k| out.push(k));
             } else if types.contains(&qtype) {
-                let mut all: SmallVec<[RecKey; 4]> = SmallVec::new();
-                Registry::host_addrs(id, addrs, |k| all.push(k));
-                out.extend(all.into_iter().filter(|k| match k {
-                    RecKey::A(..) => qtype == Rtype::A,
-                    _ => qtype == Rtype::AAAA,
-                }));
+                let want_a = qtype == Rtype::A;
+                Registry::host_addrs(id, addrs, |k| {
+                    if matches!(k, RecKey::A(..)) == want_a {
+                        out.push(k);
+                    }
+                });
             } else {
                 // RFC 6762 §6.1: a name we own, a type it lacks: say so with NSEC.
                 out.push(RecKey::Nsec(id));

@@ -192,8 +192,8 @@ impl Responder {
         let family = Family::of(&from.source.ip());
         let mut mc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut uc: SmallVec<[RecKey; 16]> = SmallVec::new();
-        let mut defence: SmallVec<[RecKey; 8]> = SmallVec::new();
-        let mut uc_defence: SmallVec<[RecKey; 8]> = SmallVec::new();
+        let mut defence: SmallVec<[RecKey; 16]> = SmallVec::new();
+        let mut uc_defence: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut keys: SmallVec<[RecKey; 16]> = SmallVec::new();
         // Each question's name folded once: hashed and compared in one piece. A name
         // asked about again (the next question's name a pointer to this one's, as in
@@ -322,7 +322,7 @@ impl Responder {
         };
         let family = Family::of(&inc.meta.source.ip());
         let mut conflicts: SmallVec<[RegistrationId; 2]> = SmallVec::new();
-        let mut reannounce: SmallVec<[RecKey; 8]> = SmallVec::new();
+        let mut reannounce: SmallVec<[RecKey; 16]> = SmallVec::new();
         for r in inc.msg.records().flatten() {
             if r.rtype == Rtype::OPT {
                 continue;

@@ -187,7 +187,7 @@ impl Registry {
 
     /// The unique records proposed for `id`'s name on an interface (probe Authority,
     /// RFC 6762 §8.1): SRV and TXT of a service, the addresses of a host.
-    pub fn proposed(&self, id: RegistrationId, addrs: &[IfAddr]) -> SmallVec<[RecKey; 4]> {
+    pub fn proposed(&self, id: RegistrationId, addrs: &[IfAddr]) -> SmallVec<[RecKey; 16]> {
         let mut out = SmallVec::new();
         match self.regs.get(&id).map(|r| &r.kind) {
             Some(Kind::Service(_)) => {
