@@ -131,6 +131,12 @@ pub(crate) struct Responder {
 }
 
 impl Responder {
+    /// The writer's compression table, lent to the querier between the responder's
+    /// datagrams (see `Querier::poll_transmit`).
+    pub(crate) fn table(&mut self) -> &mut CompressionTable {
+        &mut self.table
+    }
+
     pub(crate) fn new(_config: &Config) -> Self {
         Responder {
             registry: Registry::new(),
