@@ -16,6 +16,7 @@ use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, MDNS_PORT};
 use crate::engine::{Ctx, Incoming};
 use crate::wire::{NameRef, RData, Rtype, Section};
 
+use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
 use smallvec::SmallVec;
 
@@ -47,7 +48,7 @@ impl Responder {
         let local = inc.local;
         // RFC 6762 §8.2: Authority records make the query a probe for their names.
         let header = msg.header();
-        let mut probed: SmallVec<[NameRef<'_>; 4]> = SmallVec::new();
+        let mut probed: Vec<NameRef<'_>> = Vec::new();
         // (The record sections are walked only when they hold something: the walk
         // starts by reading past the questions.)
         if header.nscount > 0 {
