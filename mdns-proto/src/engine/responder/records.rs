@@ -255,13 +255,13 @@ impl Registry {
 }
 
 /// The address types a host has on an interface with `addrs`.
-pub(crate) fn host_types(addrs: &[IfAddr]) -> SmallVec<[Rtype; 2]> {
-    let mut t = SmallVec::new();
-    if addrs.iter().any(|a| a.addr.is_ipv4()) {
-        t.push(Rtype::A);
+pub(crate) fn host_types(addrs: &[IfAddr]) -> &'static [Rtype] {
+    let v4 = addrs.iter().any(|a| a.addr.is_ipv4());
+    let v6 = addrs.iter().any(|a| a.addr.is_ipv6());
+    match (v4, v6) {
+        (true, true) => &[Rtype::A, Rtype::AAAA],
+        (true, false) => &[Rtype::A],
+        (false, true) => &[Rtype::AAAA],
+        (false, false) => &[],
     }
-    if addrs.iter().any(|a| a.addr.is_ipv6()) {
-        t.push(Rtype::AAAA);
-    }
-    t
 }
