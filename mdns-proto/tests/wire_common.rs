@@ -285,7 +285,7 @@ pub mod gen {
         )
     }
 
-    pub fn nsec_bitmap() -> impl Strategy<Value = SmallVec<[u8; 8]>> {
+    pub fn nsec_bitmap() -> impl Strategy<Value = SmallVec<[u8; 16]>> {
         prop_oneof![
             proptest::collection::vec(0u16..300, 0..8)
                 .prop_map(|t| { NsecBitmap::build(&t.into_iter().map(Rtype).collect::<Vec<_>>()) }),

@@ -306,7 +306,7 @@ pub enum RecordData {
         /// Next domain name.
         next: Name,
         /// Raw bitmap windows.
-        types: SmallVec<[u8; 8]>,
+        types: SmallVec<[u8; 16]>,
     },
     /// EDNS0 options.
     Opt(SmallVec<[u8; 16]>),
@@ -481,7 +481,7 @@ impl<'a> NsecBitmap<'a> {
 
     /// Builds a bitmap for types in window 0 (all that mDNS uses, RFC 6762 §6.1: types
     /// above 255 are left out). Returns the raw bytes.
-    pub fn build(types: &[Rtype]) -> SmallVec<[u8; 8]> {
+    pub fn build(types: &[Rtype]) -> SmallVec<[u8; 16]> {
         let mut bits = [0u8; 32];
         let mut max = None;
         for t in types.iter().filter(|t| t.0 < 256) {
