@@ -158,19 +158,18 @@ impl Responder {
         let Some(addrs) = ifaces.get(h.iface).map(|i| i.addrs.as_slice()) else {
             return;
         };
-        let questions: SmallVec<[Q<'_>; 4]> = h
-            .questions
-            .iter()
-            .filter_map(|q| {
-                let (name, _) = NameRef::read(q.name.as_wire(), 0).ok()?;
-                Some(Q {
+        // (Pushed one by one: the same `SmallVec` code as a received query's list.)
+        let mut questions: SmallVec<[Q<'_>; 4]> = SmallVec::new();
+        for q in &h.questions {
+            if let Ok((name, _)) = NameRef::read(q.name.as_wire(), 0) {
+                questions.push(Q {
                     name,
                     qtype: q.qtype,
                     qclass: q.qclass,
                     unicast_response: q.unicast_response,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         let from = QuerySource {
             iface: h.iface,
             source: h.source,
@@ -233,7 +232,7 @@ impl Responder {
             }
             keys.retain(|k| !suppressed.contains(k));
             if from.legacy.is_some() {
-                mc.extend(keys.iter().copied());
+                mc.extend_from_slice(&keys);
             } else if q.unicast_response {
                 // RFC 6762 §5.4: QU gets a unicast answer, unless the record was not multicast on
                 // this interface within a quarter of its TTL. RFC 6762 §8.1: a probe asks for QU
@@ -262,9 +261,9 @@ impl Responder {
                 }
             } else if probe {
                 // RFC 6762 §6, RFC 6762 §8.1: a QM probe for a name we own is answered at once, by multicast.
-                defence.extend(keys.iter().copied());
+                defence.extend_from_slice(&keys);
             } else {
-                mc.extend(keys.iter().copied());
+                mc.extend_from_slice(&keys);
             }
         }
         let now = ctx.now;

@@ -220,7 +220,7 @@ fn write_response(
     if r.auto_additionals {
         answer::additionals(registry, r.iface, &written, addrs, &mut extra);
     } else if done {
-        extra.extend(r.additionals.iter().copied());
+        extra.extend_from_slice(&r.additionals);
     }
     for &key in &extra {
         let Some(rec) = registry.rec(key, addrs, ctx.config) else {
