@@ -208,7 +208,7 @@ impl SendJob {
             self.targets.remove(0);
             return None;
         }
-        let mut w = MessageWriter::with_table(buf, 0, 0, table)?;
+        let mut w = MessageWriter::with_table_unlogged(buf, 0, 0, table)?;
         if first_packet {
             self.write_questions(&mut w, cache, ctx.now, iface);
         }
