@@ -103,7 +103,7 @@ impl<'a> RData<'a> {
             Rtype::A => RData::A(Ipv4Addr::from(<[u8; 4]>::try_from(raw).map_err(|_| bad)?)),
             Rtype::AAAA => RData::Aaaa(Ipv6Addr::from(<[u8; 16]>::try_from(raw).map_err(|_| bad)?)),
             Rtype::PTR | Rtype::CNAME => {
-                let (name, after) = NameRef::read_in(msg, start, memo)?;
+                let (name, after) = NameRef::read_in_rdata(msg, start, memo)?;
                 if after != end {
                     return Err(bad);
                 }
@@ -117,7 +117,7 @@ impl<'a> RData<'a> {
                 let Some(&[p0, p1, w0, w1, o0, o1, _]) = raw.first_chunk::<7>() else {
                     return Err(bad);
                 };
-                let (target, after) = NameRef::read_in(msg, start + 6, memo)?;
+                let (target, after) = NameRef::read_in_rdata(msg, start + 6, memo)?;
                 if after != end {
                     return Err(bad);
                 }
@@ -139,7 +139,7 @@ impl<'a> RData<'a> {
                 RData::Hinfo { cpu, os }
             }
             Rtype::NSEC => {
-                let (next, after) = NameRef::read_in(msg, start, memo)?;
+                let (next, after) = NameRef::read_in_rdata(msg, start, memo)?;
                 if after > end {
                     return Err(bad);
                 }
