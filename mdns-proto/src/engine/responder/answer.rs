@@ -123,7 +123,7 @@ pub(crate) fn additionals(
     iface: InterfaceId,
     answers: &[RecKey],
     addrs: &[IfAddr],
-    out: &mut SmallVec<[RecKey; 32]>,
+    out: &mut SmallVec<[RecKey; 16]>,
 ) {
     // The host of the last service looked up: ten services on one host cost one
     // lookup of its name.

@@ -216,7 +216,7 @@ fn write_response(
         done = true;
     }
     r.answers.drain(..i);
-    let mut extra: SmallVec<[RecKey; 32]> = SmallVec::new();
+    let mut extra: SmallVec<[RecKey; 16]> = SmallVec::new();
     if r.auto_additionals {
         answer::additionals(registry, r.iface, &written, addrs, &mut extra);
     } else if done {
