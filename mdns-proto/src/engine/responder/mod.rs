@@ -118,8 +118,12 @@ pub(crate) struct Responder {
     deferred: probe::Deferred,
     pub(crate) sched: Schedule,
     pub(crate) outbox: VecDeque<Job>,
-    /// Goodbye jobs still to go out per unregistration, to report `Unregistered`.
+    /// Goodbye jobs still to go out per unregistration, to report `Unregistered`. An
+    /// entry that reaches zero stays (a shutdown of thousands of services would
+    /// otherwise shift the vector once per registration) until they are half of it.
     goodbyes_left: VecMap<RegistrationId, usize>,
+    /// Entries of `goodbyes_left` at zero.
+    goodbyes_done: usize,
     /// The writer's compression table, reused from one datagram to the next (only the
     /// slots a datagram filled are cleared for the next).
     table: Box<CompressionTable>,
@@ -147,6 +151,7 @@ impl Responder {
             sched: Schedule::default(),
             outbox: VecDeque::new(),
             goodbyes_left: VecMap::new(),
+            goodbyes_done: 0,
             table: Box::default(),
             qname: fold::Folded::new(),
             spare_legacy: None,
@@ -393,11 +398,16 @@ impl Responder {
 
     /// A goodbye job of `reg` is out (or dropped with its interface).
     fn goodbye_sent(&mut self, ctx: &mut Ctx<'_>, reg: RegistrationId) {
-        if let Some(n) = self.goodbyes_left.get_mut(&reg) {
+        // (An entry at zero is one already reported, kept until the next compaction.)
+        if let Some(n) = self.goodbyes_left.get_mut(&reg).filter(|n| **n > 0) {
             *n -= 1;
             if *n == 0 {
-                self.goodbyes_left.remove(&reg);
                 ctx.events.push(Event::Unregistered { id: reg });
+                self.goodbyes_done += 1;
+                if self.goodbyes_done * 2 >= self.goodbyes_left.len() {
+                    self.goodbyes_left.retain(|_, n| *n > 0);
+                    self.goodbyes_done = 0;
+                }
             }
         }
     }
