@@ -293,7 +293,7 @@ pub enum RecordData {
         target: Name,
     },
     /// TXT rdata as on the wire (length-prefixed strings; never empty when sent).
-    Txt(SmallVec<[u8; 32]>),
+    Txt(SmallVec<[u8; 16]>),
     /// Host information.
     Hinfo {
         /// CPU.
