@@ -321,7 +321,7 @@ impl Responder {
             return;
         };
         let family = Family::of(&inc.meta.source.ip());
-        let mut conflicts: SmallVec<[RegistrationId; 4]> = SmallVec::new();
+        let mut conflicts: Vec<RegistrationId> = Vec::new();
         let mut reannounce: SmallVec<[RecKey; 16]> = SmallVec::new();
         for r in inc.msg.records().flatten() {
             if r.rtype == Rtype::OPT {
