@@ -411,6 +411,39 @@ fn rfc6762_10_1_goodbyes_on_unregister_and_shutdown() {
     assert_eq!(net.sent.last().unwrap().answers()[0].2, 0);
 }
 
+/// Many unregistrations in a row: each reports `Unregistered` exactly once, however the
+/// responder keeps its count of goodbyes still to go out (entries that reach zero are
+/// compacted away in batches).
+#[test]
+fn many_unregistrations_each_report_once() {
+    let mut net = Net::new(12);
+    let (h, s) = net.established();
+    let mut ids = vec![s];
+    for i in 0..9 {
+        let reg = service(&format!("Svc {i}"), "_http._tcp", 8000 + i);
+        ids.push(net.engine.register_service(net.now, reg).unwrap());
+    }
+    net.run_ms(4000);
+    net.events.clear();
+    for (k, &id) in ids.iter().enumerate() {
+        net.engine.unregister(net.now, id).unwrap();
+        if k % 3 == 2 {
+            net.drain();
+        }
+    }
+    net.drain();
+    net.engine.shutdown(net.now);
+    net.drain();
+    for id in ids.iter().copied().chain([h]) {
+        let n = net
+            .events
+            .iter()
+            .filter(|e| **e == Event::Unregistered { id })
+            .count();
+        assert_eq!(n, 1, "{id:?}: {:?}", net.events);
+    }
+}
+
 /// A host name is not withdrawn while a service's SRV record points at it (its
 /// goodbyes would leave the SRV target unanswered); shutdown withdraws services first,
 /// so it takes down a host registered before its services.

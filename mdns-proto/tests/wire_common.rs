@@ -272,7 +272,7 @@ pub mod gen {
     /// Record types we do not type: kept as opaque bytes.
     pub const OTHER_TYPES: &[u16] = &[3, 10, 65, 99, 256, 4000, 65280, 65534];
 
-    pub fn txt() -> impl Strategy<Value = SmallVec<[u8; 32]>> {
+    pub fn txt() -> impl Strategy<Value = SmallVec<[u8; 16]>> {
         proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..5).prop_map(
             |strings| {
                 let mut raw = SmallVec::new();
@@ -285,7 +285,7 @@ pub mod gen {
         )
     }
 
-    pub fn nsec_bitmap() -> impl Strategy<Value = SmallVec<[u8; 8]>> {
+    pub fn nsec_bitmap() -> impl Strategy<Value = SmallVec<[u8; 16]>> {
         prop_oneof![
             proptest::collection::vec(0u16..300, 0..8)
                 .prop_map(|t| { NsecBitmap::build(&t.into_iter().map(Rtype).collect::<Vec<_>>()) }),

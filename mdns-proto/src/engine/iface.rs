@@ -4,13 +4,12 @@
 use super::io::{Family, IfAddr, InterfaceId};
 use alloc::vec::Vec;
 use core::net::IpAddr;
-use smallvec::SmallVec;
 
 /// Addresses of one interface.
 #[derive(Clone, Debug, Default)]
 pub struct Interface {
     /// Its addresses with prefix lengths.
-    pub addrs: SmallVec<[IfAddr; 4]>,
+    pub addrs: Vec<IfAddr>,
 }
 
 impl Interface {
@@ -28,16 +27,16 @@ pub struct Interfaces {
     list: Vec<(InterfaceId, Interface)>,
     /// Every interface's IPv4 addresses, flat, as integers: the own-address test runs
     /// on every datagram (port sharing, RFC 6762 §15), so it scans one short array.
-    own_v4: SmallVec<[u32; 4]>,
+    own_v4: Vec<u32>,
     /// The same for IPv6.
-    own_v6: SmallVec<[u128; 4]>,
+    own_v6: Vec<u128>,
 }
 
 impl Interfaces {
     /// Adds or replaces an interface. Returns true if it is new.
     pub fn up(&mut self, id: InterfaceId, addrs: &[IfAddr]) -> bool {
-        let mut a: SmallVec<[IfAddr; 4]> = addrs.iter().copied().collect();
-        a.sort_unstable();
+        let mut a: Vec<IfAddr> = addrs.to_vec();
+        crate::util::heap_sort(&mut a);
         a.dedup();
         let iface = Interface { addrs: a };
         let new = match self.find(id) {

@@ -294,9 +294,10 @@ impl Engine {
         let limit = self.config.payload_limit().min(buf.len());
         let buf = &mut buf[..limit];
         let (mut ctx, querier, responder) = self.split(now);
-        let t = responder
-            .poll_transmit(&mut ctx, buf)
-            .or_else(|| querier.poll_transmit(&mut ctx, buf))?;
+        let t = match responder.poll_transmit(&mut ctx, buf) {
+            Some(t) => t,
+            None => querier.poll_transmit(&mut ctx, buf, responder.table())?,
+        };
         self.stats.sent += 1;
         let hash = hash_bytes(&buf[..t.size]);
         self.recent_sent[self.recent_next] = Some((hash, now));

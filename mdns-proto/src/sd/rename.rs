@@ -72,11 +72,12 @@ fn suffix<'a>(buf: &'a mut [u8; 13], before: &[u8], n: u32, after: &[u8]) -> &'a
 }
 
 /// `"Base (N)"` → `("Base", N)`, if N is a counter that can still be bumped.
+/// (On bytes: `str::rfind` links a two-way string searcher, a kilobyte of flash.)
 fn split_paren_counter(text: &str) -> Option<(&str, u32)> {
-    let inner = text.strip_suffix(')')?;
-    let open = inner.rfind(" (")?;
-    let n = parse_counter(&inner.as_bytes()[open + 2..])?;
-    Some((&text[..open], n))
+    let inner = text.as_bytes().strip_suffix(b")")?;
+    let open = inner.windows(2).rposition(|w| w == b" (")?;
+    let n = parse_counter(&inner[open + 2..])?;
+    Some((text.get(..open)?, n))
 }
 
 /// `b"base-N"` → `(b"base", N)`, if N is a counter that can still be bumped.
@@ -91,7 +92,10 @@ fn parse_counter(digits: &[u8]) -> Option<u32> {
     if digits.is_empty() || digits[0] == b'0' || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    let n = core::str::from_utf8(digits).ok()?.parse::<u32>().ok()?;
+    let mut n: u32 = 0;
+    for &d in digits {
+        n = n.checked_mul(10)?.checked_add(u32::from(d - b'0'))?;
+    }
     n.checked_add(1).map(|_| n)
 }
 

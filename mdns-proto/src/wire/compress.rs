@@ -113,12 +113,15 @@ impl TableStore for OwnedTable {
 #[derive(Clone)]
 pub struct CompressionTable {
     slots: [u32; TABLE_SLOTS],
-    /// Slots filled since the last reset (the first [`FILLED_LOG`]), and how many.
+    /// Slots filled since the last reset, and how many; [`FILLED_LOG`] filled means
+    /// the log is full (or off): further slots are not noted and a reset zeroes the
+    /// table whole.
     filled: [u16; FILLED_LOG],
     n_filled: usize,
 }
 
-/// Filled slots a [`CompressionTable`] remembers; past them a reset zeroes it whole.
+/// Filled slots a [`CompressionTable`] remembers (one less: the last marks the log
+/// full); past them a reset zeroes it whole.
 const FILLED_LOG: usize = 64;
 
 impl CompressionTable {
@@ -134,7 +137,7 @@ impl CompressionTable {
     /// Empties the table for the next message.
     #[inline]
     pub(super) fn reset(&mut self) {
-        if self.n_filled <= FILLED_LOG {
+        if self.n_filled < FILLED_LOG {
             for &i in &self.filled[..self.n_filled] {
                 if let Some(e) = self.slots.get_mut(usize::from(i)) {
                     *e = 0;
@@ -144,6 +147,15 @@ impl CompressionTable {
             self.slots = [0; TABLE_SLOTS];
         }
         self.n_filled = 0;
+    }
+
+    /// [`reset`](Self::reset), for a message expected to fill more slots than the log
+    /// holds (a query's known-answer list): the slots it fills are not noted, and the
+    /// next reset zeroes the table whole.
+    #[inline]
+    pub(super) fn reset_unlogged(&mut self) {
+        self.reset();
+        self.n_filled = FILLED_LOG;
     }
 }
 
@@ -170,10 +182,11 @@ impl TableStore for &mut CompressionTable {
     }
     #[inline(always)]
     fn filled(&mut self, slot: usize) {
-        if let Some(f) = self.filled.get_mut(self.n_filled) {
-            *f = slot as u16;
+        let n = self.n_filled;
+        if n < FILLED_LOG {
+            self.filled[n] = slot as u16;
+            self.n_filled = n + 1;
         }
-        self.n_filled += 1;
     }
 }
 
@@ -639,7 +652,14 @@ mod tests {
             let mut fresh_buf = vec![0u8; size];
             let mut reused_buf = vec![0u8; size];
             let mut fresh = MessageWriter::query(&mut fresh_buf).unwrap();
-            let mut reused = MessageWriter::with_table(&mut reused_buf, 0, 0, &mut table).unwrap();
+            // Now and then a message that keeps no log of its slots (the querier's).
+            let unlogged = rnd(5) == 0;
+            let mut reused = if unlogged {
+                MessageWriter::with_table_unlogged(&mut reused_buf, 0, 0, &mut table)
+            } else {
+                MessageWriter::with_table(&mut reused_buf, 0, 0, &mut table)
+            }
+            .unwrap();
             for n in &names {
                 let a = fresh.push_question(n, Rtype::A, Class::IN, false);
                 let b = reused.push_question(n, Rtype::A, Class::IN, false);
@@ -648,7 +668,7 @@ mod tests {
             }
             let (la, lb) = (fresh.finish(), reused.finish());
             assert_eq!(fresh_buf[..la], reused_buf[..lb], "{names:?}");
-            big += usize::from(table.n_filled > FILLED_LOG);
+            big += usize::from(!unlogged && table.n_filled >= FILLED_LOG);
         }
         assert!(big > 20 && cut > 20, "{big} {cut}");
     }

@@ -103,7 +103,7 @@ impl<'a> RData<'a> {
             Rtype::A => RData::A(Ipv4Addr::from(<[u8; 4]>::try_from(raw).map_err(|_| bad)?)),
             Rtype::AAAA => RData::Aaaa(Ipv6Addr::from(<[u8; 16]>::try_from(raw).map_err(|_| bad)?)),
             Rtype::PTR | Rtype::CNAME => {
-                let (name, after) = NameRef::read_in(msg, start, memo)?;
+                let (name, after) = NameRef::read_in_rdata(msg, start, memo)?;
                 if after != end {
                     return Err(bad);
                 }
@@ -117,7 +117,7 @@ impl<'a> RData<'a> {
                 let Some(&[p0, p1, w0, w1, o0, o1, _]) = raw.first_chunk::<7>() else {
                     return Err(bad);
                 };
-                let (target, after) = NameRef::read_in(msg, start + 6, memo)?;
+                let (target, after) = NameRef::read_in_rdata(msg, start + 6, memo)?;
                 if after != end {
                     return Err(bad);
                 }
@@ -139,7 +139,7 @@ impl<'a> RData<'a> {
                 RData::Hinfo { cpu, os }
             }
             Rtype::NSEC => {
-                let (next, after) = NameRef::read_in(msg, start, memo)?;
+                let (next, after) = NameRef::read_in_rdata(msg, start, memo)?;
                 if after > end {
                     return Err(bad);
                 }
@@ -293,7 +293,7 @@ pub enum RecordData {
         target: Name,
     },
     /// TXT rdata as on the wire (length-prefixed strings; never empty when sent).
-    Txt(SmallVec<[u8; 32]>),
+    Txt(SmallVec<[u8; 16]>),
     /// Host information.
     Hinfo {
         /// CPU.
@@ -306,7 +306,7 @@ pub enum RecordData {
         /// Next domain name.
         next: Name,
         /// Raw bitmap windows.
-        types: SmallVec<[u8; 8]>,
+        types: SmallVec<[u8; 16]>,
     },
     /// EDNS0 options.
     Opt(SmallVec<[u8; 16]>),
@@ -481,7 +481,7 @@ impl<'a> NsecBitmap<'a> {
 
     /// Builds a bitmap for types in window 0 (all that mDNS uses, RFC 6762 §6.1: types
     /// above 255 are left out). Returns the raw bytes.
-    pub fn build(types: &[Rtype]) -> SmallVec<[u8; 8]> {
+    pub fn build(types: &[Rtype]) -> SmallVec<[u8; 16]> {
         let mut bits = [0u8; 32];
         let mut max = None;
         for t in types.iter().filter(|t| t.0 < 256) {

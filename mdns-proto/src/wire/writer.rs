@@ -131,6 +131,20 @@ impl<'b> MessageWriter<'b, &'b mut CompressionTable> {
         table.reset();
         Self::with_store(buf, id, flags, table)
     }
+
+    /// [`with_table`](Self::with_table) for a message that fills more of the table
+    /// than it keeps a log of (the querier's known-answer lists): no slot is noted as
+    /// filled, and the table is zeroed whole when next reset.
+    #[inline]
+    pub(crate) fn with_table_unlogged(
+        buf: &'b mut [u8],
+        id: u16,
+        flags: u16,
+        table: &'b mut CompressionTable,
+    ) -> Option<Self> {
+        table.reset_unlogged();
+        Self::with_store(buf, id, flags, table)
+    }
 }
 
 impl<'b, T: TableStore> MessageWriter<'b, T> {

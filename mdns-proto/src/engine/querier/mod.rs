@@ -39,7 +39,7 @@ use crate::name::Name;
 use crate::time::Instant;
 use crate::util::{FixedState, KeyRef, RefKeyType};
 use crate::vecmap::{VecMap, VecSet};
-use crate::wire::{Class, RData, Rtype, Section};
+use crate::wire::{Class, CompressionTable, RData, Rtype, Section};
 use alloc::collections::VecDeque;
 use alloc::vec::Vec;
 use background::{Ask, Background};
@@ -660,11 +660,20 @@ impl Querier {
     // ----- outputs -----
 
     #[inline]
-    pub(crate) fn poll_transmit(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
+    ///
+    /// `table` is the compression table the engine's writers share (the responder's,
+    /// idle while the querier writes): one writer type, and no 2 KB table zeroed per
+    /// query.
+    pub(crate) fn poll_transmit(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        buf: &mut [u8],
+        table: &mut CompressionTable,
+    ) -> Option<Transmit> {
         if !self.may_transmit() {
             return None;
         }
-        self.poll_jobs(ctx, buf)
+        self.poll_jobs(ctx, buf, table)
     }
 
     /// False if [`poll_transmit`](Self::poll_transmit) would return `None` whatever the
@@ -676,11 +685,16 @@ impl Querier {
     }
 
     /// [`poll_transmit`](Self::poll_transmit) when something is asked or being sent.
-    fn poll_jobs(&mut self, ctx: &mut Ctx<'_>, buf: &mut [u8]) -> Option<Transmit> {
+    fn poll_jobs(
+        &mut self,
+        ctx: &mut Ctx<'_>,
+        buf: &mut [u8],
+        table: &mut CompressionTable,
+    ) -> Option<Transmit> {
         self.admit(ctx);
         loop {
             if let Some(job) = self.jobs.front_mut() {
-                let t = job.write_next(ctx, &self.cache, buf);
+                let t = job.write_next(ctx, &self.cache, buf, table);
                 if job.is_done() {
                     self.jobs.pop_front();
                 }

@@ -87,7 +87,7 @@ impl Querier {
         let Some(ids) = self.interest.get(&KeyRef(&c.owner, Rtype::PTR)) else {
             return;
         };
-        let ids: SmallVec<[QueryId; 4]> = ids.iter().copied().collect();
+        let ids: SmallVec<[QueryId; 2]> = SmallVec::from_slice(ids);
         for id in ids {
             let (seen, types) = match self.ops.get_mut(&id) {
                 Some(Op::Browse { seen, .. }) => (seen, false),
@@ -112,7 +112,7 @@ impl Querier {
         let Some(ids) = self.interest.get(&KeyRef(name, rtype)) else {
             return;
         };
-        let ids: SmallVec<[QueryId; 4]> = ids.iter().copied().collect();
+        let ids: SmallVec<[QueryId; 2]> = SmallVec::from_slice(ids);
         for id in ids {
             self.refresh_op(ctx, id, false);
         }

@@ -27,7 +27,7 @@ use super::super::io::{Destination, Family, InterfaceId, SourcePort, Transmit};
 use super::super::Ctx;
 use crate::name::Name;
 use crate::time::Instant;
-use crate::wire::{Class, MessageWriter, RData, Rtype, Section, WriteError};
+use crate::wire::{Class, CompressionTable, MessageWriter, RData, Rtype, Section, WriteError};
 use alloc::vec::Vec;
 use core::time::Duration;
 
@@ -190,7 +190,13 @@ impl SendJob {
     }
 
     /// Writes the next packet into `buf`.
-    pub fn write_next(&mut self, ctx: &Ctx<'_>, cache: &Cache, buf: &mut [u8]) -> Option<Transmit> {
+    pub fn write_next(
+        &mut self,
+        ctx: &Ctx<'_>,
+        cache: &Cache,
+        buf: &mut [u8],
+        table: &mut CompressionTable,
+    ) -> Option<Transmit> {
         let &(iface, family) = self.targets.first()?;
         let first_packet = self.pending.is_none();
         let (ka, mut next) = match self.pending.take() {
@@ -202,7 +208,7 @@ impl SendJob {
             self.targets.remove(0);
             return None;
         }
-        let mut w = MessageWriter::query(buf)?;
+        let mut w = MessageWriter::with_table_unlogged(buf, 0, 0, table)?;
         if first_packet {
             self.write_questions(&mut w, cache, ctx.now, iface);
         }
@@ -263,7 +269,7 @@ impl SendJob {
     #[inline(never)]
     fn write_questions(
         &self,
-        w: &mut MessageWriter<'_>,
+        w: &mut MessageWriter<'_, &mut CompressionTable>,
         cache: &Cache,
         now: Instant,
         iface: InterfaceId,

@@ -12,6 +12,7 @@ use super::registry::{Node, Registry};
 use crate::engine::event::RegistrationId;
 use crate::engine::io::{IfAddr, InterfaceId};
 use crate::wire::{Class, NameRef, Rtype};
+use alloc::vec::Vec;
 use smallvec::SmallVec;
 
 /// A question as answering needs it.
@@ -83,12 +84,12 @@ pub(crate) fn answer_question(
             if qtype == Rtype::ANY {
                 Registry::host_addrs(id, addrs, |k| out.push(k));
             } else if types.contains(&qtype) {
-                let mut all: SmallVec<[RecKey; 4]> = SmallVec::new();
-                Registry::host_addrs(id, addrs, |k| all.push(k));
-                out.extend(all.into_iter().filter(|k| match k {
-                    RecKey::A(..) => qtype == Rtype::A,
-                    _ => qtype == Rtype::AAAA,
-                }));
+                let want_a = qtype == Rtype::A;
+                Registry::host_addrs(id, addrs, |k| {
+                    if matches!(k, RecKey::A(..)) == want_a {
+                        out.push(k);
+                    }
+                });
             } else {
                 // RFC 6762 §6.1: a name we own, a type it lacks: say so with NSEC.
                 out.push(RecKey::Nsec(id));
@@ -123,7 +124,7 @@ pub(crate) fn additionals(
     iface: InterfaceId,
     answers: &[RecKey],
     addrs: &[IfAddr],
-    out: &mut SmallVec<[RecKey; 32]>,
+    out: &mut SmallVec<[RecKey; 16]>,
 ) {
     // The host of the last service looked up: ten services on one host cost one
     // lookup of its name.
@@ -133,12 +134,16 @@ pub(crate) fn additionals(
             .host_of(s)
             .filter(|h| registry.regs.get(h).is_some_and(|r| r.answerable(iface)))
     };
-    // Hosts are collected first: ten services on one host add its records once.
-    let mut hosts: SmallVec<[RegistrationId; 4]> = SmallVec::new();
+    // Hosts are collected first: ten services on one host add its records once. The
+    // first in place, any other (services on several hosts, rare) in a vector.
+    let mut host: Option<RegistrationId> = None;
+    let mut more_hosts: Vec<RegistrationId> = Vec::new();
     let mut add_host = |h: Option<RegistrationId>| {
         if let Some(h) = h {
-            if !hosts.contains(&h) {
-                hosts.push(h);
+            if host.is_none() {
+                host = Some(h);
+            } else if host != Some(h) && !more_hosts.contains(&h) {
+                more_hosts.push(h);
             }
         }
     };
@@ -159,7 +164,7 @@ pub(crate) fn additionals(
         }
     }
     let one_family = host_types(addrs).len() == 1;
-    for &h in &hosts {
+    for h in host.into_iter().chain(more_hosts) {
         Registry::host_addrs(h, addrs, |k| out.push(k));
         if one_family {
             out.push(RecKey::Nsec(h));

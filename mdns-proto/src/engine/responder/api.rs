@@ -530,7 +530,7 @@ impl Responder {
             kind,
             allow_rename,
             interfaces,
-            links: SmallVec::new(),
+            links: Vec::new(),
             registered: false,
             renames: 0,
         });

@@ -16,6 +16,7 @@ use crate::engine::io::{Destination, Family, IfAddr, InterfaceId, MDNS_PORT};
 use crate::engine::{Ctx, Incoming};
 use crate::wire::{NameRef, RData, Rtype, Section};
 
+use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
 use smallvec::SmallVec;
 
@@ -47,7 +48,7 @@ impl Responder {
         let local = inc.local;
         // RFC 6762 §8.2: Authority records make the query a probe for their names.
         let header = msg.header();
-        let mut probed: SmallVec<[NameRef<'_>; 4]> = SmallVec::new();
+        let mut probed: Vec<NameRef<'_>> = Vec::new();
         // (The record sections are walked only when they hold something: the walk
         // starts by reading past the questions.)
         if header.nscount > 0 {
@@ -157,19 +158,18 @@ impl Responder {
         let Some(addrs) = ifaces.get(h.iface).map(|i| i.addrs.as_slice()) else {
             return;
         };
-        let questions: SmallVec<[Q<'_>; 4]> = h
-            .questions
-            .iter()
-            .filter_map(|q| {
-                let (name, _) = NameRef::read(q.name.as_wire(), 0).ok()?;
-                Some(Q {
+        // (Pushed one by one: the same `SmallVec` code as a received query's list.)
+        let mut questions: SmallVec<[Q<'_>; 4]> = SmallVec::new();
+        for q in &h.questions {
+            if let Ok((name, _)) = NameRef::read(q.name.as_wire(), 0) {
+                questions.push(Q {
                     name,
                     qtype: q.qtype,
                     qclass: q.qclass,
                     unicast_response: q.unicast_response,
-                })
-            })
-            .collect();
+                });
+            }
+        }
         let from = QuerySource {
             iface: h.iface,
             source: h.source,
@@ -192,8 +192,8 @@ impl Responder {
         let family = Family::of(&from.source.ip());
         let mut mc: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut uc: SmallVec<[RecKey; 16]> = SmallVec::new();
-        let mut defence: SmallVec<[RecKey; 8]> = SmallVec::new();
-        let mut uc_defence: SmallVec<[RecKey; 8]> = SmallVec::new();
+        let mut defence: SmallVec<[RecKey; 16]> = SmallVec::new();
+        let mut uc_defence: SmallVec<[RecKey; 16]> = SmallVec::new();
         let mut keys: SmallVec<[RecKey; 16]> = SmallVec::new();
         // Each question's name folded once: hashed and compared in one piece. A name
         // asked about again (the next question's name a pointer to this one's, as in
@@ -232,7 +232,7 @@ impl Responder {
             }
             keys.retain(|k| !suppressed.contains(k));
             if from.legacy.is_some() {
-                mc.extend(keys.iter().copied());
+                mc.extend_from_slice(&keys);
             } else if q.unicast_response {
                 // RFC 6762 §5.4: QU gets a unicast answer, unless the record was not multicast on
                 // this interface within a quarter of its TTL. RFC 6762 §8.1: a probe asks for QU
@@ -261,9 +261,9 @@ impl Responder {
                 }
             } else if probe {
                 // RFC 6762 §6, RFC 6762 §8.1: a QM probe for a name we own is answered at once, by multicast.
-                defence.extend(keys.iter().copied());
+                defence.extend_from_slice(&keys);
             } else {
-                mc.extend(keys.iter().copied());
+                mc.extend_from_slice(&keys);
             }
         }
         let now = ctx.now;
@@ -321,8 +321,8 @@ impl Responder {
             return;
         };
         let family = Family::of(&inc.meta.source.ip());
-        let mut conflicts: SmallVec<[RegistrationId; 2]> = SmallVec::new();
-        let mut reannounce: SmallVec<[RecKey; 8]> = SmallVec::new();
+        let mut conflicts: Vec<RegistrationId> = Vec::new();
+        let mut reannounce: SmallVec<[RecKey; 16]> = SmallVec::new();
         for r in inc.msg.records().flatten() {
             if r.rtype == Rtype::OPT {
                 continue;

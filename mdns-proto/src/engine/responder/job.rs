@@ -10,7 +10,6 @@ use crate::wire::{Class, RecordData, Rtype};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::time::Duration;
-use smallvec::SmallVec;
 
 /// A probe datagram to write: these registrations' names, on one interface and family.
 #[derive(Clone, Debug)]
@@ -46,7 +45,7 @@ pub(crate) struct ResponseJob {
 pub(crate) struct LegacyQuery {
     pub id: u16,
     /// Usually one or two: kept inline.
-    pub questions: SmallVec<[(Name, Rtype, Class); 2]>,
+    pub questions: Vec<(Name, Rtype, Class)>,
 }
 
 /// An owned record for a goodbye: its registration may be gone by the time it is sent.

@@ -18,7 +18,6 @@ use crate::wire::{Class, Rtype};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::net::SocketAddr;
-use smallvec::SmallVec;
 
 /// The reply job to a legacy query with ID `id` from `source`: `answers` (sorted,
 /// without duplicates, put in `list`, an empty list), then their additional records.
@@ -42,7 +41,7 @@ pub(crate) fn reply(
     let mut legacy = spare.unwrap_or_else(|| {
         Box::new(LegacyQuery {
             id,
-            questions: SmallVec::new(),
+            questions: Vec::new(),
         })
     });
     legacy.id = id;
@@ -59,7 +58,7 @@ pub(crate) fn reply(
 }
 
 /// Questions echoed by a legacy reply.
-fn owned_questions(questions: &[Q<'_>], owned: &mut SmallVec<[(Name, Rtype, Class); 2]>) {
+fn owned_questions(questions: &[Q<'_>], owned: &mut Vec<(Name, Rtype, Class)>) {
     owned.clear();
     for (i, q) in questions.iter().enumerate() {
         // A name asked about again (SRV and TXT of one instance: the second question's

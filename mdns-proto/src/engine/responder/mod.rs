@@ -69,7 +69,7 @@ use crate::time::Instant;
 use crate::vecmap::VecMap;
 use crate::wire::CompressionTable;
 use alloc::boxed::Box;
-use alloc::collections::{BTreeMap, BinaryHeap, VecDeque};
+use alloc::collections::{BinaryHeap, VecDeque};
 use core::cmp::Reverse;
 use core::net::IpAddr;
 use core::time::Duration;
@@ -118,8 +118,12 @@ pub(crate) struct Responder {
     deferred: probe::Deferred,
     pub(crate) sched: Schedule,
     pub(crate) outbox: VecDeque<Job>,
-    /// Goodbye jobs still to go out per unregistration, to report `Unregistered`.
-    goodbyes_left: BTreeMap<RegistrationId, usize>,
+    /// Goodbye jobs still to go out per unregistration, to report `Unregistered`. An
+    /// entry that reaches zero stays (a shutdown of thousands of services would
+    /// otherwise shift the vector once per registration) until they are half of it.
+    goodbyes_left: VecMap<RegistrationId, usize>,
+    /// Entries of `goodbyes_left` at zero.
+    goodbyes_done: usize,
     /// The writer's compression table, reused from one datagram to the next (only the
     /// slots a datagram filled are cleared for the next).
     table: Box<CompressionTable>,
@@ -131,6 +135,12 @@ pub(crate) struct Responder {
 }
 
 impl Responder {
+    /// The writer's compression table, lent to the querier between the responder's
+    /// datagrams (see `Querier::poll_transmit`).
+    pub(crate) fn table(&mut self) -> &mut CompressionTable {
+        &mut self.table
+    }
+
     pub(crate) fn new(_config: &Config) -> Self {
         Responder {
             registry: Registry::new(),
@@ -140,7 +150,8 @@ impl Responder {
             deferred: probe::Deferred::default(),
             sched: Schedule::default(),
             outbox: VecDeque::new(),
-            goodbyes_left: BTreeMap::new(),
+            goodbyes_left: VecMap::new(),
+            goodbyes_done: 0,
             table: Box::default(),
             qname: fold::Folded::new(),
             spare_legacy: None,
@@ -387,11 +398,16 @@ impl Responder {
 
     /// A goodbye job of `reg` is out (or dropped with its interface).
     fn goodbye_sent(&mut self, ctx: &mut Ctx<'_>, reg: RegistrationId) {
-        if let Some(n) = self.goodbyes_left.get_mut(&reg) {
+        // (An entry at zero is one already reported, kept until the next compaction.)
+        if let Some(n) = self.goodbyes_left.get_mut(&reg).filter(|n| **n > 0) {
             *n -= 1;
             if *n == 0 {
-                self.goodbyes_left.remove(&reg);
                 ctx.events.push(Event::Unregistered { id: reg });
+                self.goodbyes_done += 1;
+                if self.goodbyes_done * 2 >= self.goodbyes_left.len() {
+                    self.goodbyes_left.retain(|_, n| *n > 0);
+                    self.goodbyes_done = 0;
+                }
             }
         }
     }

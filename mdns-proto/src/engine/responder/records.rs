@@ -187,7 +187,7 @@ impl Registry {
 
     /// The unique records proposed for `id`'s name on an interface (probe Authority,
     /// RFC 6762 §8.1): SRV and TXT of a service, the addresses of a host.
-    pub fn proposed(&self, id: RegistrationId, addrs: &[IfAddr]) -> SmallVec<[RecKey; 4]> {
+    pub fn proposed(&self, id: RegistrationId, addrs: &[IfAddr]) -> SmallVec<[RecKey; 16]> {
         let mut out = SmallVec::new();
         match self.regs.get(&id).map(|r| &r.kind) {
             Some(Kind::Service(_)) => {
@@ -255,13 +255,13 @@ impl Registry {
 }
 
 /// The address types a host has on an interface with `addrs`.
-pub(crate) fn host_types(addrs: &[IfAddr]) -> SmallVec<[Rtype; 2]> {
-    let mut t = SmallVec::new();
-    if addrs.iter().any(|a| a.addr.is_ipv4()) {
-        t.push(Rtype::A);
+pub(crate) fn host_types(addrs: &[IfAddr]) -> &'static [Rtype] {
+    let v4 = addrs.iter().any(|a| a.addr.is_ipv4());
+    let v6 = addrs.iter().any(|a| a.addr.is_ipv6());
+    match (v4, v6) {
+        (true, true) => &[Rtype::A, Rtype::AAAA],
+        (true, false) => &[Rtype::A],
+        (false, true) => &[Rtype::AAAA],
+        (false, false) => &[],
     }
-    if addrs.iter().any(|a| a.addr.is_ipv6()) {
-        t.push(Rtype::AAAA);
-    }
-    t
 }

@@ -13,7 +13,6 @@ use crate::wire::{NsecBitmap, RecordData, Rtype};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 use core::cell::Cell;
-use smallvec::SmallVec;
 
 /// The interfaces a registration is published on.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -290,7 +289,7 @@ pub(crate) struct Registration {
     pub kind: Kind,
     pub allow_rename: bool,
     pub interfaces: InterfaceSelection,
-    pub links: SmallVec<[Link; 2]>,
+    pub links: Vec<Link>,
     /// `Registered` was reported for the current name.
     pub registered: bool,
     /// Renames so far (bounded, see `MAX_RENAMES`).
@@ -342,7 +341,7 @@ mod tests {
     #[test]
     fn a_service_s_records_follow_its_host_port_and_name() {
         let full = name("Kitchen._http._tcp.local");
-        let txt = RecordData::Txt(SmallVec::from_slice(b"\x06path=/"));
+        let txt = RecordData::Txt(smallvec::SmallVec::from_slice(b"\x06path=/"));
         let mut s = Service::new(
             InstanceName::new("Kitchen").unwrap(),
             name("_http._tcp.local"),

@@ -26,7 +26,6 @@ use alloc::vec::Vec;
 use core::net::IpAddr;
 use core::net::SocketAddr;
 use core::time::Duration;
-use smallvec::SmallVec;
 
 /// Shortest delay of an answer that may collide with other responders' (RFC 6762 §6).
 pub const SHARED_DELAY_MIN: Duration = Duration::from_millis(20);
@@ -80,7 +79,7 @@ pub(crate) struct HeldQuery {
     pub source: SocketAddr,
     pub iface: InterfaceId,
     pub at: Instant,
-    pub questions: SmallVec<[HeldQuestion; 2]>,
+    pub questions: Vec<HeldQuestion>,
     /// Records of ours the known answers so far cover (RFC 6762 §7.1).
     pub suppressed: Vec<RecKey>,
 }

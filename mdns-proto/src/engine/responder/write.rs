@@ -216,11 +216,11 @@ fn write_response(
         done = true;
     }
     r.answers.drain(..i);
-    let mut extra: SmallVec<[RecKey; 32]> = SmallVec::new();
+    let mut extra: SmallVec<[RecKey; 16]> = SmallVec::new();
     if r.auto_additionals {
         answer::additionals(registry, r.iface, &written, addrs, &mut extra);
     } else if done {
-        extra.extend(r.additionals.iter().copied());
+        extra.extend_from_slice(&r.additionals);
     }
     for &key in &extra {
         let Some(rec) = registry.rec(key, addrs, ctx.config) else {

@@ -41,7 +41,36 @@ impl<'a> NameRef<'a> {
         if msg.len() > super::MAX_DNS_MESSAGE_LEN {
             return Err(ParseError::TooLong { len: msg.len() });
         }
-        Self::read_in(msg, pos, &mut Suffixes::<1>::new())
+        Self::read_in_outlined(msg, pos, &mut Suffixes::<1>::new())
+    }
+
+    /// [`read_in`](Self::read_in) out of line, for the reads with a one-slot memo (a
+    /// name or rdata read alone, not in a message's record loop): one copy of the walk
+    /// for all of them instead of one inlined per call site (about 300 bytes each on a
+    /// microcontroller).
+    #[inline(never)]
+    pub(crate) fn read_in_outlined<const N: usize, const S: usize>(
+        msg: &'a [u8],
+        pos: usize,
+        memo: &mut Suffixes<N, S>,
+    ) -> Result<(NameRef<'a>, usize), ParseError> {
+        Self::read_in(msg, pos, memo)
+    }
+
+    /// A name inside rdata: [`read_in`](Self::read_in) in line with a message's memo
+    /// (the record loop, where it runs for every PTR, SRV and NSEC), out of line with
+    /// a one-slot one ([`read_in_outlined`](Self::read_in_outlined)).
+    #[inline(always)]
+    pub(crate) fn read_in_rdata<const N: usize, const S: usize>(
+        msg: &'a [u8],
+        pos: usize,
+        memo: &mut Suffixes<N, S>,
+    ) -> Result<(NameRef<'a>, usize), ParseError> {
+        if N == 1 {
+            Self::read_in_outlined(msg, pos, memo)
+        } else {
+            Self::read_in(msg, pos, memo)
+        }
     }
 
     /// [`NameRef::read`] with a memo of the suffixes of `msg` already validated: a
