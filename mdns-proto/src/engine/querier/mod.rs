@@ -530,7 +530,8 @@ impl Querier {
 
     /// Another host's query with all its known answers: what it says about our cache
     /// and our own questions.
-    fn complete_query(&mut self, now: Instant, q: ObservedQuery) {
+    fn complete_query(&mut self, now: Instant, mut q: ObservedQuery) {
+        q.finish();
         for oq in &q.questions {
             // RFC 6762 §10.5 POOF: a QM question our cache would answer, whose answer
             // they do not already know, counts towards flushing it if nobody answers.

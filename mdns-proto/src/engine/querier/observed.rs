@@ -35,7 +35,8 @@ const MAX_QUESTIONS: usize = 8;
 pub(crate) struct ObservedQuestion {
     pub name: Name,
     pub rtype: Rtype,
-    /// Cached records (ours) they listed, sorted, no duplicates.
+    /// Cached records (ours) they listed, in the order listed (duplicates possible;
+    /// sorted once the query is complete, see [`ObservedQuery::finish`]).
     pub known: Vec<EntryId>,
     /// Every record they listed is one we would list too (RFC 6762 §7.3).
     pub all_ours: bool,
@@ -106,9 +107,7 @@ impl ObservedQuery {
                 }
                 let found = owner.and_then(|o| cache.find_in(o, q.rtype, self.iface, &r.rdata));
                 if let Some(id) = found {
-                    if let Err(at) = q.known.binary_search(&id) {
-                        q.known.insert(at, id);
-                    }
+                    q.known.push(id);
                 }
                 // RFC 6762 §7.3: a record we would not list ourselves (not cached here,
                 // unique, or past half its TTL) means their query is not ours.
@@ -120,6 +119,16 @@ impl ObservedQuery {
                     q.all_ours = false;
                 }
             }
+        }
+    }
+
+    /// The query is complete: each question's known records sorted, for
+    /// `binary_search` (sorted once, not kept sorted record by record: a browse on a
+    /// big LAN lists a thousand).
+    pub fn finish(&mut self) {
+        for q in &mut self.questions {
+            q.known.sort_unstable();
+            q.known.dedup();
         }
     }
 
