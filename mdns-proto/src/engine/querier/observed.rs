@@ -97,12 +97,16 @@ impl ObservedQuery {
             .iter()
             .map(|q| cache.owner(&q.name))
             .collect();
+        // Where in the message a name was last found to be, and not to be, each
+        // question's: known answers share their owner name through a pointer, and a
+        // name read from the same place is the same name (compared once, not per record).
+        let mut seen: SmallVec<[SeenAt; 2]> = self.questions.iter().map(|_| SeenAt::NONE).collect();
         for r in msg.records().flatten() {
             if r.section != Section::Answer {
                 continue;
             }
-            for (q, owner) in self.questions.iter_mut().zip(&owners) {
-                if r.rtype != q.rtype || !r.name.eq_name(&q.name) {
+            for ((q, owner), seen) in self.questions.iter_mut().zip(&owners).zip(&mut seen) {
+                if r.rtype != q.rtype || !seen.is(&r.name, &q.name) {
                     continue;
                 }
                 let found = owner.and_then(|o| cache.find_in(o, q.rtype, self.iface, &r.rdata));
@@ -135,6 +139,41 @@ impl ObservedQuery {
     /// A packet with TC came: wait for the next one, within [`MAX_OBSERVE`] in all.
     pub fn extend(&mut self, now: Instant) {
         self.until = (now + CONTINUATION_WAIT).min(self.started + MAX_OBSERVE);
+    }
+}
+
+/// Where in one message a name was last found to be a question's name, and where
+/// last not to be (`usize::MAX`: nowhere yet).
+#[derive(Clone, Copy)]
+struct SeenAt {
+    equal: usize,
+    unequal: usize,
+}
+
+impl SeenAt {
+    const NONE: SeenAt = SeenAt {
+        equal: usize::MAX,
+        unequal: usize::MAX,
+    };
+
+    /// True if `name` (read from the message) is `question`'s name: known at once if
+    /// read from a place compared already, else compared and remembered.
+    #[inline]
+    fn is(&mut self, name: &NameRef<'_>, question: &Name) -> bool {
+        let at = name.offset();
+        if at == self.equal {
+            return true;
+        }
+        if at == self.unequal {
+            return false;
+        }
+        let equal = name.eq_name(question);
+        if equal {
+            self.equal = at;
+        } else {
+            self.unequal = at;
+        }
+        equal
     }
 }
 
