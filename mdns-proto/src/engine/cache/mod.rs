@@ -37,6 +37,7 @@
 //!
 //! Which records answer which questions is the querier's business, not this module's.
 
+mod batch;
 mod bytes;
 mod heap;
 mod index;
