@@ -36,7 +36,7 @@ pub(crate) struct ObservedQuestion {
     pub name: Name,
     pub rtype: Rtype,
     /// Cached records (ours) they listed, in the order listed (duplicates possible;
-    /// sorted once the query is complete, see [`ObservedQuery::finish`]).
+    /// looked through as an [`IdSet`] once the query is complete).
     pub known: Vec<EntryId>,
     /// Every record they listed is one we would list too (RFC 6762 §7.3).
     pub all_ours: bool,
@@ -139,19 +139,33 @@ impl ObservedQuery {
         }
     }
 
-    /// The query is complete: each question's known records sorted, for
-    /// `binary_search` (sorted once, not kept sorted record by record: a browse on a
-    /// big LAN lists a thousand).
-    pub fn finish(&mut self) {
-        for q in &mut self.questions {
-            q.known.sort_unstable();
-            q.known.dedup();
-        }
-    }
-
     /// A packet with TC came: wait for the next one, within [`MAX_OBSERVE`] in all.
     pub fn extend(&mut self, now: Instant) {
         self.until = (now + CONTINUATION_WAIT).min(self.started + MAX_OBSERVE);
+    }
+}
+
+/// A set of record ids, a bit each (the ids of a cache are below its capacity): a
+/// completed query's known answers, tested for every cached record of its question.
+pub(crate) struct IdSet(SmallVec<[u64; 16]>);
+
+impl IdSet {
+    /// The set of `ids`.
+    pub fn of(ids: &[EntryId]) -> Self {
+        let words = ids.iter().max().map_or(0, |&m| m as usize / 64 + 1);
+        let mut bits: SmallVec<[u64; 16]> = smallvec::smallvec![0; words];
+        for &id in ids {
+            bits[id as usize / 64] |= 1 << (id % 64);
+        }
+        IdSet(bits)
+    }
+
+    /// True if `id` is in the set.
+    #[inline]
+    pub fn contains(&self, id: EntryId) -> bool {
+        self.0
+            .get(id as usize / 64)
+            .is_some_and(|w| w >> (id % 64) & 1 != 0)
     }
 }
 
