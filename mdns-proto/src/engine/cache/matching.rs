@@ -18,32 +18,64 @@ use core::hash::{BuildHasher, Hasher};
 /// The owner names of one message looked up so far, by where the name is read from
 /// in the message (records of one name share its place: the owner of an SRV, TXT and
 /// NSEC, of an A, AAAA and NSEC). Start one per message: the places mean nothing in
-/// another. An entry holds while its name is stored ([`Names::generation`]): an
-/// eviction that drops another name leaves it.
+/// another.
 #[derive(Debug, Default)]
 pub struct OwnerMemo {
-    /// (offset in the message, name, its generation), the latest first.
-    owners: [(u16, NameId, u32); 8],
+    /// (offset in the message, name), the latest first.
+    owners: [(u16, NameId); 4],
     len: u8,
+    /// [`Names::frees`] when filled: a name dropped since empties it.
+    pub(super) frees: u64,
 }
 
 impl OwnerMemo {
-    /// The name read from where `name` is, if looked up before and still stored.
-    #[inline]
-    pub(super) fn get(&self, name: &NameRef<'_>, names: &Names) -> Option<NameId> {
-        let at = name.offset() as u16;
-        let &(_, id, generation) = self.owners[..usize::from(self.len)]
-            .iter()
-            .find(|e| e.0 == at)?;
-        (names.generation(id) == generation).then_some(id)
+    /// An empty memo, good while [`Names::frees`](super::names::Names::frees) is `frees`.
+    pub(super) fn new(frees: u64) -> Self {
+        OwnerMemo {
+            frees,
+            ..OwnerMemo::default()
+        }
     }
 
-    /// Remembers that `name` is stored name `id`.
+    /// Brings the memo up to date with the names stored (`names`): if one name was
+    /// dropped since it was filled, that name is forgotten (its id may be given to
+    /// another); if more were, everything is.
     #[inline]
-    pub(super) fn put(&mut self, name: &NameRef<'_>, id: NameId, names: &Names) {
+    pub(super) fn sync(&mut self, names: &Names) {
+        let frees = names.frees();
+        if self.frees == frees {
+            return;
+        }
+        match names.last_freed() {
+            Some(gone) if self.frees + 1 == frees => {
+                let mut kept = 0;
+                for i in 0..usize::from(self.len) {
+                    if self.owners[i].1 != gone {
+                        self.owners[kept] = self.owners[i];
+                        kept += 1;
+                    }
+                }
+                self.len = kept as u8;
+                self.frees = frees;
+            }
+            _ => *self = OwnerMemo::new(frees),
+        }
+    }
+
+    #[inline]
+    pub(super) fn get(&self, name: &NameRef<'_>) -> Option<NameId> {
+        let at = name.offset() as u16;
+        self.owners[..usize::from(self.len)]
+            .iter()
+            .find(|e| e.0 == at)
+            .map(|e| e.1)
+    }
+
+    #[inline]
+    pub(super) fn put(&mut self, name: &NameRef<'_>, id: NameId) {
         let n = self.owners.len();
         self.owners.copy_within(0..n - 1, 1);
-        self.owners[0] = (name.offset() as u16, id, names.generation(id));
+        self.owners[0] = (name.offset() as u16, id);
         self.len = (self.len + 1).min(n as u8);
     }
 }

@@ -406,23 +406,31 @@ impl Cache {
                 (Change::Renewed, id)
             }
             None => {
-                let mut owner = owner;
                 if self.len >= self.capacity {
-                    let held = owner.map(|o| self.names.generation(o));
                     self.evict_one();
-                    // The eviction may have taken the name's last record (a name not
-                    // found is still in `self.fold`: none is added by an eviction).
-                    if owner.is_some() && owner.map(|o| self.names.generation(o)) != held {
-                        owner = self.owner_of(name, memo);
-                    }
                 }
+                // After the eviction, which may have taken the name's last record
+                // (else a name not found is still in `self.fold`).
+                let owner = if memo.frees == self.names.frees() {
+                    owner
+                } else if owner.is_some() && self.names.frees() == memo.frees + 1 {
+                    // One name dropped: if not this one, its id still holds.
+                    let gone = self.names.last_freed();
+                    memo.sync(&self.names);
+                    match owner {
+                        Some(o) if Some(o) != gone => Some(o),
+                        _ => self.owner_of(name, memo),
+                    }
+                } else {
+                    self.owner_of(name, memo)
+                };
                 let (owner, own_case) = match owner {
                     Some(o) if same_case(self.names.wire(o), name) => (o, None),
                     Some(o) => (o, Some(received_wire(name))),
                     None => {
                         let hash = names::hash(self.fold.as_bytes());
                         let o = self.names.insert(hash, received_wire(name));
-                        memo.put(name, o, &self.names);
+                        memo.put(name, o);
                         (o, None)
                     }
                 };
@@ -451,12 +459,14 @@ impl Cache {
     /// The stored name `name` is, if any: from `memo`, else looked up (then `self.fold`
     /// holds it folded) and remembered.
     fn owner_of(&mut self, name: &NameRef<'_>, memo: &mut OwnerMemo) -> Option<NameId> {
-        if let Some(id) = memo.get(name, &self.names) {
+        // A name dropped since may have left its id to another.
+        memo.sync(&self.names);
+        if let Some(id) = memo.get(name) {
             return Some(id);
         }
         self.fold.set_ref(name);
         let id = self.names.find_folded(&self.fold)?;
-        memo.put(name, id, &self.names);
+        memo.put(name, id);
         Some(id)
     }
 

@@ -47,9 +47,10 @@ pub(super) struct Names {
     slots: Vec<Option<NameSlot>>,
     free: Vec<NameId>,
     index: FpIndex,
-    /// By id: how many times a name with that id was dropped. An id looked up before
-    /// names the same name while this stays.
-    generations: Vec<u32>,
+    /// Names dropped so far: an id looked up before is good while this stays.
+    frees: u64,
+    /// The id of the name dropped last (when `frees` last went up).
+    last_freed: NameId,
     /// Most names it will hold (the cache's capacity: a name owns a record at least).
     cap: usize,
 }
@@ -72,7 +73,8 @@ impl Names {
             slots: Vec::new(),
             free: Vec::new(),
             index: FpIndex::default(),
-            generations: Vec::new(),
+            frees: 0,
+            last_freed: 0,
             cap,
         }
     }
@@ -111,8 +113,6 @@ impl Names {
             None => {
                 super::reserve_one(&mut self.slots, self.cap);
                 self.slots.push(Some(slot));
-                super::reserve_one(&mut self.generations, self.cap);
-                self.generations.push(0);
                 (self.slots.len() - 1) as NameId
             }
         };
@@ -166,16 +166,20 @@ impl Names {
         self.index.remove(hash, id);
         self.slots[id as usize] = None;
         self.free.push(id);
-        if let Some(g) = self.generations.get_mut(id as usize) {
-            *g = g.wrapping_add(1);
-        }
+        self.frees += 1;
+        self.last_freed = id;
     }
 
-    /// How many times a name with id `id` was dropped: an id looked up before names
-    /// the same name while this stays.
+    /// Names dropped so far.
     #[inline]
-    pub fn generation(&self, id: NameId) -> u32 {
-        self.generations.get(id as usize).copied().unwrap_or(0)
+    pub fn frees(&self) -> u64 {
+        self.frees
+    }
+
+    /// The id of the name dropped last, if any was.
+    #[inline]
+    pub fn last_freed(&self) -> Option<NameId> {
+        (self.frees > 0).then_some(self.last_freed)
     }
 
     /// Number of names stored.
