@@ -96,8 +96,7 @@ impl ObservedQuery {
         // Where in the message a name was last found to be, and not to be, each
         // question's: known answers share their owner name through a pointer, and a
         // name read from the same place is the same name (compared once, not per record).
-        let mut seen: SmallVec<[SeenAt; 2]> =
-            self.questions.iter().map(|_| SeenAt::NONE).collect();
+        let mut seen: SmallVec<[SeenAt; 2]> = self.questions.iter().map(|_| SeenAt::NONE).collect();
         // The data of the known answers of this packet, by question.
         let mut listed: SmallVec<[(usize, RData<'_>); 32]> = SmallVec::new();
         for r in msg.records().flatten() {
