@@ -760,15 +760,16 @@ impl Cache {
 }
 
 /// Makes room for one more element in `v`, which never needs more than `cap` (the
-/// cache's capacity): grows it by half (at least 16), never past `cap`. The arrays of
-/// a full cache are then exactly its capacity, nothing unused; on the way there each
-/// element is copied about three times (growing by an eighth, nine: on a big LAN
-/// those copies were a third of all cache misses while the caches filled).
+/// cache's capacity): grows it by half, at least 16, at most to `cap` (a full cache's
+/// arrays are its size exactly; by an eighth, each element was copied nine times).
 #[inline]
 fn reserve_one<T>(v: &mut Vec<T>, cap: usize) {
     if v.len() == v.capacity() {
-        let room = cap.saturating_sub(v.len()).max(1);
-        v.reserve_exact((v.len() / 2).max(16).min(room));
+        v.reserve_exact(
+            (v.len() / 2)
+                .max(16)
+                .min(cap.saturating_sub(v.len()).max(1)),
+        );
     }
 }
 
