@@ -65,13 +65,13 @@ impl<K: Ord + Copy> TimerHeap<K> {
     pub fn set(&mut self, id: u32, key: K) {
         let ix = id as usize;
         while ix >= self.pos.len() {
-            super::reserve_one(&mut self.pos, self.cap);
+            super::grow::reserve_one(&mut self.pos, self.cap);
             self.pos.push(ABSENT);
         }
         match self.pos[ix] {
             ABSENT => {
                 let at = self.items.len();
-                super::reserve_one(&mut self.items, self.cap);
+                super::grow::reserve_one(&mut self.items, self.cap);
                 self.items.push((key, id));
                 self.pos[ix] = at as u32;
                 self.up(at);

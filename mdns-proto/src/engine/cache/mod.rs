@@ -39,6 +39,7 @@
 
 mod batch;
 mod bytes;
+mod grow;
 mod heap;
 mod index;
 mod matching;
@@ -63,6 +64,7 @@ use alloc::vec::Vec;
 use bytes::Data;
 use core::net::IpAddr;
 use core::time::Duration;
+use grow::reserve_one;
 use hashbrown::HashMap;
 use heap::TimerHeap;
 use index::FpIndex;
@@ -756,20 +758,6 @@ impl Cache {
         self.free.push(id);
         self.len -= 1;
         true
-    }
-}
-
-/// Makes room for one more element in `v`, which never needs more than `cap` (the
-/// cache's capacity): grows it by half, at least 16, at most to `cap` (a full cache's
-/// arrays are its size exactly; by an eighth, each element was copied nine times).
-#[inline]
-fn reserve_one<T>(v: &mut Vec<T>, cap: usize) {
-    if v.len() == v.capacity() {
-        v.reserve_exact(
-            (v.len() / 2)
-                .max(16)
-                .min(cap.saturating_sub(v.len()).max(1)),
-        );
     }
 }
 

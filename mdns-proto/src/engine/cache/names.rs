@@ -111,7 +111,7 @@ impl Names {
                 id
             }
             None => {
-                super::reserve_one(&mut self.slots, self.cap);
+                super::grow::reserve_one(&mut self.slots, self.cap);
                 self.slots.push(Some(slot));
                 (self.slots.len() - 1) as NameId
             }
