@@ -23,7 +23,7 @@ use core::hash::{BuildHasher, Hasher};
 pub struct OwnerMemo {
     /// (offset in the message, name), in no order; the oldest is replaced when full
     /// (a response of a few services owns a dozen names or so, in runs).
-    owners: [(u16, NameId); 8],
+    owners: [(u16, NameId); 6],
     len: u8,
     /// Where the next one goes once full.
     next: u8,
