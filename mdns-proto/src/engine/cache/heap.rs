@@ -21,13 +21,18 @@ pub(super) struct TimerHeap<K> {
     items: Vec<(K, u32)>,
     /// By id: where its entry is in `items`, or [`ABSENT`].
     pos: Vec<u32>,
+    /// Most ids and entries it will hold (the cache's capacity): arrays grow to it.
+    cap: usize,
 }
 
 impl<K: Ord + Copy> TimerHeap<K> {
-    pub fn new() -> Self {
+    /// An empty heap for ids below `cap` (arrays grow no further than that; more
+    /// still works).
+    pub fn new(cap: usize) -> Self {
         TimerHeap {
             items: Vec::new(),
             pos: Vec::new(),
+            cap,
         }
     }
 
@@ -60,13 +65,13 @@ impl<K: Ord + Copy> TimerHeap<K> {
     pub fn set(&mut self, id: u32, key: K) {
         let ix = id as usize;
         while ix >= self.pos.len() {
-            super::reserve_one(&mut self.pos);
+            super::grow::reserve_one(&mut self.pos, self.cap);
             self.pos.push(ABSENT);
         }
         match self.pos[ix] {
             ABSENT => {
                 let at = self.items.len();
-                super::reserve_one(&mut self.items);
+                super::grow::reserve_one(&mut self.items, self.cap);
                 self.items.push((key, id));
                 self.pos[ix] = at as u32;
                 self.up(at);
@@ -167,7 +172,7 @@ mod tests {
     fn same_first_element_as_a_btree_set_under_any_operations() {
         for seed in 0..20u64 {
             let mut s = seed;
-            let mut heap: TimerHeap<u64> = TimerHeap::new();
+            let mut heap: TimerHeap<u64> = TimerHeap::new(64);
             let mut set: BTreeSet<(u64, u32)> = BTreeSet::new();
             let mut keys: alloc::vec::Vec<Option<u64>> = alloc::vec![None; 64];
             for _ in 0..2000 {

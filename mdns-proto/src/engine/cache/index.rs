@@ -76,6 +76,13 @@ impl FpIndex {
         }
     }
 
+    /// The first id filed under 32 bits equal to `fp`'s, if any: the record
+    /// [`find`](Self::find) compares first (for reading it ahead).
+    #[inline]
+    pub fn first_candidate(&self, fp: u64) -> u32 {
+        self.find(fp, |_| true).unwrap_or(EMPTY)
+    }
+
     /// Files `id` under `fp` (not filed yet).
     pub fn insert(&mut self, fp: u64, id: u32) {
         if (self.len + 1) * 4 > self.entries.len() * 3 {

@@ -21,9 +21,12 @@ use core::hash::{BuildHasher, Hasher};
 /// another.
 #[derive(Debug, Default)]
 pub struct OwnerMemo {
-    /// (offset in the message, name), the latest first.
-    owners: [(u16, NameId); 4],
+    /// (offset in the message, name), in no order; the oldest is replaced when full
+    /// (a response of a few services owns a dozen names or so, in runs).
+    owners: [(u16, NameId); 6],
     len: u8,
+    /// Where the next one goes once full.
+    next: u8,
     /// [`Names::frees`] when filled: a name dropped since empties it.
     pub(super) frees: u64,
 }
@@ -56,6 +59,7 @@ impl OwnerMemo {
                     }
                 }
                 self.len = kept as u8;
+                self.next = self.len % self.owners.len() as u8;
                 self.frees = frees;
             }
             _ => *self = OwnerMemo::new(frees),
@@ -71,12 +75,13 @@ impl OwnerMemo {
             .map(|e| e.1)
     }
 
+    /// Remembers `name` (not in the memo) as `id`.
     #[inline]
     pub(super) fn put(&mut self, name: &NameRef<'_>, id: NameId) {
-        let n = self.owners.len();
-        self.owners.copy_within(0..n - 1, 1);
-        self.owners[0] = (name.offset() as u16, id);
-        self.len = (self.len + 1).min(n as u8);
+        let n = self.owners.len() as u8;
+        self.owners[usize::from(self.next)] = (name.offset() as u16, id);
+        self.next = (self.next + 1) % n;
+        self.len = (self.len + 1).min(n);
     }
 }
 

@@ -37,7 +37,9 @@
 //!
 //! Which records answer which questions is the querier's business, not this module's.
 
+mod batch;
 mod bytes;
+mod grow;
 mod heap;
 mod index;
 mod matching;
@@ -62,6 +64,7 @@ use alloc::vec::Vec;
 use bytes::Data;
 use core::net::IpAddr;
 use core::time::Duration;
+use grow::reserve_one;
 use hashbrown::HashMap;
 use heap::TimerHeap;
 use index::FpIndex;
@@ -176,11 +179,11 @@ impl Cache {
         Cache {
             slots: Vec::new(),
             free: Vec::new(),
-            names: Names::default(),
+            names: Names::new(capacity),
             by_data: FpIndex::default(),
-            evictable: TimerHeap::new(),
-            wanted: TimerHeap::new(),
-            refresh: TimerHeap::new(),
+            evictable: TimerHeap::new(capacity),
+            wanted: TimerHeap::new(capacity),
+            refresh: TimerHeap::new(capacity),
             poof: HashMap::with_hasher(FixedState),
             poof_due: BTreeSet::new(),
             cases: HashMap::with_hasher(FixedState),
@@ -485,9 +488,9 @@ impl Cache {
         let id = match self.free.pop() {
             Some(id) => id,
             None => {
-                reserve_one(&mut self.slots);
+                reserve_one(&mut self.slots, self.capacity);
                 self.slots.push(Slot::vacant());
-                reserve_one(&mut self.source_of);
+                reserve_one(&mut self.source_of, self.capacity);
                 self.source_of.push(sources::NONE);
                 (self.slots.len() - 1) as EntryId
             }
@@ -755,17 +758,6 @@ impl Cache {
         self.free.push(id);
         self.len -= 1;
         true
-    }
-}
-
-/// Makes room for one more element in `v`, growing it by an eighth rather than
-/// doubling it: the cache's arrays hold an entry per record (or name), and doubling
-/// left up to a third of them unused at a hundred thousand records. Still amortised
-/// O(1) per element.
-#[inline]
-fn reserve_one<T>(v: &mut Vec<T>) {
-    if v.len() == v.capacity() {
-        v.reserve_exact((v.len() / 8).max(16));
     }
 }
 

@@ -42,7 +42,7 @@ struct NameSlot {
 }
 
 /// The names that own cached records.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Names {
     slots: Vec<Option<NameSlot>>,
     free: Vec<NameId>,
@@ -51,6 +51,8 @@ pub(super) struct Names {
     frees: u64,
     /// The id of the name dropped last (when `frees` last went up).
     last_freed: NameId,
+    /// Most names it will hold (the cache's capacity: a name owns a record at least).
+    cap: usize,
 }
 
 /// The hash a folded wire form is found by.
@@ -65,6 +67,18 @@ pub(super) fn hash(folded: &[u8]) -> u64 {
 }
 
 impl Names {
+    /// No names, room for up to `cap` to come.
+    pub fn new(cap: usize) -> Self {
+        Names {
+            slots: Vec::new(),
+            free: Vec::new(),
+            index: FpIndex::default(),
+            frees: 0,
+            last_freed: 0,
+            cap,
+        }
+    }
+
     /// The name whose folded wire form is `folded` (hashed `hash`), if stored.
     #[inline]
     pub fn find(&self, folded: &[u8], hash: u64) -> Option<NameId> {
@@ -97,7 +111,7 @@ impl Names {
                 id
             }
             None => {
-                super::reserve_one(&mut self.slots);
+                super::grow::reserve_one(&mut self.slots, self.cap);
                 self.slots.push(Some(slot));
                 (self.slots.len() - 1) as NameId
             }

@@ -244,6 +244,15 @@ impl super::Cache {
         })
     }
 
+    /// The interface live record `id` was learnt on (its slot only read).
+    #[inline]
+    pub fn interface_of(&self, id: super::EntryId) -> Option<InterfaceId> {
+        self.slots
+            .get(id as usize)
+            .filter(|s| s.is(LIVE))
+            .map(|s| s.interface)
+    }
+
     /// True if `id` is a live record learnt on `iface` that a known-answer list may
     /// carry at `now` (shared, half its TTL left: [`Record::is_known_answer`]). Reads
     /// the record's slot only, not its owner name: a question's list is checked record

@@ -8,11 +8,11 @@
 //! What the querier does with a completed query lives in its `handle_query`; answering
 //! queries is the responder's business.
 
-use crate::engine::cache::{Cache, EntryId, Owner};
+use crate::engine::cache::{Cache, EntryId};
 use crate::engine::io::InterfaceId;
 use crate::name::Name;
 use crate::time::Instant;
-use crate::wire::{Message, NameRef, Rtype, Section};
+use crate::wire::{Message, NameRef, RData, Rtype, Section};
 use alloc::vec::Vec;
 use core::net::SocketAddr;
 use core::time::Duration;
@@ -35,7 +35,8 @@ const MAX_QUESTIONS: usize = 8;
 pub(crate) struct ObservedQuestion {
     pub name: Name,
     pub rtype: Rtype,
-    /// Cached records (ours) they listed, sorted, no duplicates.
+    /// Cached records (ours) they listed, in the order listed (duplicates possible;
+    /// looked through as an [`IdSet`] once the query is complete).
     pub known: Vec<EntryId>,
     /// Every record they listed is one we would list too (RFC 6762 §7.3).
     pub all_ours: bool,
@@ -89,31 +90,46 @@ impl ObservedQuery {
     /// Adds the known answers of one packet of this query.
     ///
     /// Each listed record is looked up once, under its question's name looked up once
-    /// per packet: every host on a busy link does this for every query it hears.
+    /// per packet, all of a question's together ([`Cache::find_many`]): every host on
+    /// a busy link does this for every query it hears.
     pub fn add_known_answers(&mut self, cache: &mut Cache, now: Instant, msg: &Message<'_>) {
-        let owners: SmallVec<[Option<Owner>; 2]> = self
-            .questions
-            .iter()
-            .map(|q| cache.owner(&q.name))
-            .collect();
+        // Where in the message a name was last found to be, and not to be, each
+        // question's: known answers share their owner name through a pointer, and a
+        // name read from the same place is the same name (compared once, not per record).
+        let mut seen: SmallVec<[SeenAt; 2]> = self.questions.iter().map(|_| SeenAt::NONE).collect();
+        // The data of the known answers of this packet, by question.
+        let mut listed: SmallVec<[(usize, RData<'_>); 32]> = SmallVec::new();
         for r in msg.records().flatten() {
             if r.section != Section::Answer {
                 continue;
             }
-            for (q, owner) in self.questions.iter_mut().zip(&owners) {
-                if r.rtype != q.rtype || !r.name.eq_name(&q.name) {
-                    continue;
+            for (i, (q, seen)) in self.questions.iter().zip(&mut seen).enumerate() {
+                if r.rtype == q.rtype && seen.is(&r.name, &q.name) {
+                    listed.push((i, r.rdata));
                 }
-                let found = owner.and_then(|o| cache.find_in(o, q.rtype, self.iface, &r.rdata));
-                if let Some(id) = found {
-                    if let Err(at) = q.known.binary_search(&id) {
-                        q.known.insert(at, id);
-                    }
+            }
+        }
+        let mut data: SmallVec<[RData<'_>; 32]> = SmallVec::new();
+        let mut found: Vec<Option<EntryId>> = Vec::new();
+        for (i, q) in self.questions.iter_mut().enumerate() {
+            data.clear();
+            data.extend(listed.iter().filter(|l| l.0 == i).map(|l| l.1));
+            if data.is_empty() {
+                continue;
+            }
+            found.clear();
+            match cache.owner(&q.name) {
+                Some(owner) => cache.find_many(owner, q.rtype, self.iface, &data, &mut found),
+                None => found.extend(data.iter().map(|_| None)),
+            }
+            for &f in &found {
+                if let Some(id) = f {
+                    q.known.push(id);
                 }
                 // RFC 6762 §7.3: a record we would not list ourselves (not cached here,
                 // unique, or past half its TTL) means their query is not ours.
                 if q.all_ours
-                    && !found
+                    && !f
                         .and_then(|id| cache.entry(id))
                         .is_some_and(|e| e.is_known_answer(now))
                 {
@@ -126,6 +142,65 @@ impl ObservedQuery {
     /// A packet with TC came: wait for the next one, within [`MAX_OBSERVE`] in all.
     pub fn extend(&mut self, now: Instant) {
         self.until = (now + CONTINUATION_WAIT).min(self.started + MAX_OBSERVE);
+    }
+}
+
+/// A set of record ids, a bit each (the ids of a cache are below its capacity): a
+/// completed query's known answers, tested for every cached record of its question.
+pub(crate) struct IdSet(SmallVec<[u64; 16]>);
+
+impl IdSet {
+    /// The set of `ids`.
+    pub fn of(ids: &[EntryId]) -> Self {
+        let words = ids.iter().max().map_or(0, |&m| m as usize / 64 + 1);
+        let mut bits: SmallVec<[u64; 16]> = smallvec::smallvec![0; words];
+        for &id in ids {
+            bits[id as usize / 64] |= 1 << (id % 64);
+        }
+        IdSet(bits)
+    }
+
+    /// True if `id` is in the set.
+    #[inline]
+    pub fn contains(&self, id: EntryId) -> bool {
+        self.0
+            .get(id as usize / 64)
+            .is_some_and(|w| w >> (id % 64) & 1 != 0)
+    }
+}
+
+/// Where in one message a name was last found to be a question's name, and where
+/// last not to be (`usize::MAX`: nowhere yet).
+#[derive(Clone, Copy)]
+struct SeenAt {
+    equal: usize,
+    unequal: usize,
+}
+
+impl SeenAt {
+    const NONE: SeenAt = SeenAt {
+        equal: usize::MAX,
+        unequal: usize::MAX,
+    };
+
+    /// True if `name` (read from the message) is `question`'s name: known at once if
+    /// read from a place compared already, else compared and remembered.
+    #[inline]
+    fn is(&mut self, name: &NameRef<'_>, question: &Name) -> bool {
+        let at = name.offset();
+        if at == self.equal {
+            return true;
+        }
+        if at == self.unequal {
+            return false;
+        }
+        let equal = name.eq_name(question);
+        if equal {
+            self.equal = at;
+        } else {
+            self.unequal = at;
+        }
+        equal
     }
 }
 
