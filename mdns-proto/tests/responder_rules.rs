@@ -274,6 +274,46 @@ fn rfc6762_8_1_qu_probe_defended_by_unicast() {
     assert!(r.has_answer(HOST, Rtype::A));
 }
 
+/// RFC 6762 §7.1: PTR known answers suppress exactly the instances of ours they name,
+/// whatever their case, among others' instances; with few services of a type (each
+/// compared with the target) and with many (the target looked up in the name index).
+#[test]
+fn rfc6762_7_1_ptr_known_answers_suppress_the_instances_they_name() {
+    for extra in [2u16, 5] {
+        let mut net = Net::new(20 + u64::from(extra));
+        net.established();
+        for i in 0..extra {
+            let reg = service(&format!("Svc {i}"), "_http._tcp", 8000 + i);
+            net.engine.register_service(net.now, reg).unwrap();
+        }
+        net.run_ms(4000);
+        net.sent.clear();
+        // Ours: Kitchen and Svc 0..extra. Listed: Kitchen (in other case), Svc 0, and two
+        // instances of other hosts, one as long as Svc 0's name.
+        let known = [
+            ptr(TYPE, "KITCHEN._http._tcp.local.", 4500),
+            ptr(TYPE, "Svc 0._http._tcp.local.", 4500),
+            ptr(TYPE, "Svc X._http._tcp.local.", 4500),
+            ptr(TYPE, "Elsewhere._http._tcp.local.", 4500),
+        ];
+        net.recv(&query(&[(TYPE, Rtype::PTR, false)], &known, &[]));
+        net.run_ms(600);
+        let mut targets: Vec<String> = net
+            .sent
+            .iter()
+            .filter(|s| s.is_response())
+            .flat_map(|s| s.answers())
+            .filter(|a| a.1 == Rtype::PTR)
+            .map(|a| a.4)
+            .collect();
+        targets.sort();
+        let want: Vec<String> = (1..extra)
+            .map(|i| format!("Svc {i}._http._tcp.local."))
+            .collect();
+        assert_eq!(targets, want, "{extra} more services");
+    }
+}
+
 /// RFC 6762 §7.4: another host multicasting our pending answer with a TTL not less
 /// than ours cancels it.
 #[test]

@@ -15,6 +15,11 @@ use crate::wire::{NameRef, RData, RecordData, Rtype};
 use core::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use smallvec::SmallVec;
 
+/// Most services with a PTR at one name whose instance names a PTR known answer is
+/// compared with one by one (RFC 6762 §7.1); with more, its target is looked up in the
+/// name index.
+const PTR_SCAN_MAX: usize = 4;
+
 /// One record we own, named by its registration and kind. `Ord` gives the order records
 /// go out in: PTRs first, then SRV, TXT, addresses, NSEC.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -220,6 +225,16 @@ impl Registry {
                     return self.enum_rep(ty, iface).map(RecKey::EnumPtr);
                 }
                 let node = node?;
+                if node.ptr.len() <= PTR_SCAN_MAX {
+                    // Our few services here, each compared with the target: cheaper
+                    // than hashing it, and most known answers of a browse on a busy
+                    // link are other hosts' instances (lengths or first labels differ).
+                    let &(inst, ix) = node
+                        .ptr
+                        .iter()
+                        .find(|p| self.regs.get(&p.0).is_some_and(|r| target.eq_name(&r.name)))?;
+                    return Some(RecKey::Ptr(inst, ix));
+                }
                 let inst = self.node(target)?.instance?;
                 let at = node.ptr.binary_search_by_key(&inst, |p| p.0).ok()?;
                 Some(RecKey::Ptr(inst, node.ptr[at].1))
