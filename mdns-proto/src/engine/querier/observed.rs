@@ -136,6 +136,12 @@ impl ObservedQuery {
                     q.all_ours = false;
                 }
             }
+            // A source repeating known answers in packet after packet must not grow
+            // the list past the records it can name: once it holds twice as many ids
+            // as the cache has records, it is sorted and its duplicates dropped.
+            if q.known.len() > 2 * cache.len().max(KNOWN_MIN) {
+                compact(&mut q.known);
+            }
         }
     }
 
@@ -143,6 +149,16 @@ impl ObservedQuery {
     pub fn extend(&mut self, now: Instant) {
         self.until = (now + CONTINUATION_WAIT).min(self.started + MAX_OBSERVE);
     }
+}
+
+/// Known records a question collects before duplicates are looked for, however small
+/// the cache.
+const KNOWN_MIN: usize = 32;
+
+/// Sorts `ids` and drops their duplicates.
+fn compact(ids: &mut Vec<EntryId>) {
+    crate::util::heap_sort(ids);
+    ids.dedup();
 }
 
 /// A set of record ids, a bit each (the ids of a cache are below its capacity): a
@@ -258,5 +274,85 @@ impl Observed {
     /// Forgets the queries seen on an interface that went down.
     pub fn interface_down(&mut self, iface: InterfaceId) {
         self.waiting.retain(|q| q.iface != iface);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::cache::OwnerMemo;
+    use crate::rand::Rng;
+    use crate::wire::{Class, MessageWriter, RecordData};
+
+    const IF: InterfaceId = InterfaceId(1);
+
+    fn n(s: &str) -> Name {
+        Name::parse(s).unwrap()
+    }
+
+    /// A source sending the same known answers in packet after packet (each with TC)
+    /// leaves a list no longer than twice the records it can name, holding each once.
+    #[test]
+    fn repeated_known_answers_do_not_grow_the_list_without_bound() {
+        let ty = n("_http._tcp.local");
+        let targets: Vec<Name> = (0..3)
+            .map(|i| n(&alloc::format!("Svc {i}._http._tcp.local")))
+            .collect();
+        let mut cache = Cache::new(64);
+        let mut rng = Rng::new(1);
+        let now = Instant::from_millis(0);
+        // Our cache: the three PTRs.
+        let mut buf = [0u8; 1500];
+        let mut w = MessageWriter::response(&mut buf, 0).unwrap();
+        for t in &targets {
+            w.push_record(
+                Section::Answer,
+                &ty,
+                Class::IN,
+                false,
+                4500,
+                &RecordData::Ptr(t.clone()),
+            )
+            .unwrap();
+        }
+        let len = w.finish();
+        let msg = Message::parse(&buf[..len]).unwrap();
+        let mut ids = Vec::new();
+        for r in msg.records().flatten() {
+            let (_, id) = cache.receive(now, &mut rng, &r, IF, true, &mut OwnerMemo::default());
+            ids.push(id.unwrap());
+        }
+        crate::util::heap_sort(&mut ids);
+        // Their query, then continuation packets listing the same three records.
+        let mut qbuf = [0u8; 1500];
+        let mut w = MessageWriter::query(&mut qbuf).unwrap();
+        w.push_question(&ty, Rtype::PTR, Class::IN, false).unwrap();
+        let qlen = w.finish();
+        let query = Message::parse(&qbuf[..qlen]).unwrap();
+        let source: SocketAddr = "10.0.0.9:5353".parse().unwrap();
+        let mut q = ObservedQuery::new(source, IF, now, &query, |_, _| true);
+        let mut kbuf = [0u8; 1500];
+        let mut w = MessageWriter::query(&mut kbuf).unwrap();
+        for t in &targets {
+            w.push_record(
+                Section::Answer,
+                &ty,
+                Class::IN,
+                false,
+                4500,
+                &RecordData::Ptr(t.clone()),
+            )
+            .unwrap();
+        }
+        let klen = w.finish();
+        let known = Message::parse(&kbuf[..klen]).unwrap();
+        for _ in 0..1000 {
+            q.add_known_answers(&mut cache, now, &known);
+            assert!(q.questions[0].known.len() <= 2 * KNOWN_MIN + targets.len());
+        }
+        let mut listed = q.questions[0].known.clone();
+        compact(&mut listed);
+        assert_eq!(listed, ids);
+        assert!(q.questions[0].all_ours);
     }
 }
