@@ -109,15 +109,15 @@ query
 query
   Q  _http._tcp.local. PTR
   AN _http._tcp.local. 4437 PTR Box._http._tcp.local.
-[ 97932 ms] MulticastV4
-query
-  Q  Box._http._tcp.local. SRV
-[ 98147 ms] MulticastV4
-query
-  Q  box.local. AAAA
-[ 98680 ms] MulticastV4
+[ 98026 ms] MulticastV4
 query
   Q  box.local. A
+[ 98340 ms] MulticastV4
+query
+  Q  box.local. AAAA
+[ 98519 ms] MulticastV4
+query
+  Q  Box._http._tcp.local. SRV
 ";
 
 /// A browse at start-up whose answer carries SRV, TXT, A and AAAA as additional records

@@ -116,14 +116,14 @@ response
   AN box.local. 120 A flush 10.0.0.2
 [   200 ms] event ServiceFound Box._http._tcp.local. on if1
 [   300 ms] event ServiceResolved Box._http._tcp.local. at box.local.:80 txt \"path=/\" addresses 10.0.0.2
-[   326 ms] sent to 224.0.0.251:5353
+[   407 ms] sent to 224.0.0.251:5353
 query
   Q  box.local. AAAA QU
 [  1090 ms] sent to 224.0.0.251:5353
 query
   Q  _http._tcp.local. PTR
   AN _http._tcp.local. 4499 PTR Box._http._tcp.local.
-[  1326 ms] sent to 224.0.0.251:5353
+[  1407 ms] sent to 224.0.0.251:5353
 query
   Q  box.local. AAAA
 [  3090 ms] sent to 224.0.0.251:5353
@@ -134,12 +134,12 @@ query
 response
   AN _http._tcp.local. 0 PTR Box._http._tcp.local.
   AN Box._http._tcp.local. 0 SRV flush 0 0 80 box.local.
-[  3326 ms] sent to 224.0.0.251:5353
-query
-  Q  box.local. AAAA
-[  3407 ms] sent to 224.0.0.251:5353
+[  3403 ms] sent to 224.0.0.251:5353
 query
   Q  Box._http._tcp.local. SRV
+[  3407 ms] sent to 224.0.0.251:5353
+query
+  Q  box.local. AAAA
 [  4300 ms] event ServiceRemoved Box._http._tcp.local. on if1
 [  4300 ms] event ServiceLost Box._http._tcp.local.
 ";

@@ -343,15 +343,47 @@ impl Cache {
         })
     }
 
-    /// Marks whether an operation wants the records of (name, type): only those are
-    /// refreshed, and they are evicted last.
-    pub fn set_interest(&mut self, name: &Name, rtype: Rtype, interested: bool) {
+    /// An operation wants the records of (name, type): they are refreshed (RFC 6762
+    /// §5.2: each gets its next refresh point after `now`) and evicted last.
+    pub fn want(&mut self, now: Instant, rng: &mut Rng, name: &Name, rtype: Rtype) {
+        self.set_interest(name, rtype, Some((now, rng)));
+    }
+
+    /// No operation wants the records of (name, type) any more: they are refreshed no
+    /// more and evicted first.
+    pub fn unwant(&mut self, name: &Name, rtype: Rtype) {
+        self.set_interest(name, rtype, None);
+    }
+
+    /// [`want`](Self::want) (with the time and randomness for refresh points) or
+    /// [`unwant`](Self::unwant).
+    fn set_interest(&mut self, name: &Name, rtype: Rtype, mut want: Option<(Instant, &mut Rng)>) {
+        let interested = want.is_some();
         let mut id = self.ids_iter(name, rtype).next;
         while id != NIL {
             let slot = &mut self.slots[id as usize];
             let next = slot.next;
             if slot.is(INTERESTED) != interested {
                 slot.set(INTERESTED, interested);
+                // Only records someone wants are refreshed, so only they have
+                // refresh points: on a big LAN most records are nobody's, and each
+                // would cost a refresh heap entry filed and taken out again.
+                let refresh = match want.as_mut() {
+                    Some((now, rng)) => self.first_refresh(rng, id, *now),
+                    None => None,
+                };
+                let slot = &mut self.slots[id as usize];
+                match refresh {
+                    Some((step, at)) => {
+                        slot.refresh_step = step;
+                        slot.next_refresh = at;
+                        if self.refresh.key(id).is_none_or(|f| at < f) {
+                            self.refresh.set(id, at);
+                        }
+                    }
+                    // Left filed, if it is: taken out when its time comes.
+                    None => slot.next_refresh = NEVER,
+                }
                 let (from, to) = if interested {
                     (&mut self.evictable, &mut self.wanted)
                 } else {
@@ -453,7 +485,12 @@ impl Cache {
                 (Change::Added, id)
             }
         };
-        let refresh = self.refresh_point(rng, id, now, expires);
+        // Only records someone wants have refresh points (see `set_interest`).
+        let refresh = if self.slots[id as usize].is(INTERESTED) {
+            self.refresh_point(rng, id, now, expires)
+        } else {
+            None
+        };
         self.reschedule(id, expires, refresh);
         (change, Some(id))
     }
@@ -637,6 +674,33 @@ impl Cache {
         let jitter = rng.range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
         let at = s.received + Duration::from_micros(ttl_us * pct / 100 + jitter);
         (at > now && at < expires).then_some(at)
+    }
+
+    /// The first refresh point of `id` after `now`, from its next step on, and that
+    /// step: for a record someone has just come to want. Points already passed are
+    /// skipped (the operation that now wants it asks at once anyway). None for a
+    /// goodbye or a record under reconfirmation (they are refreshed no more).
+    fn first_refresh(&self, rng: &mut Rng, id: EntryId, now: Instant) -> Option<(u8, Instant)> {
+        let s = &self.slots[id as usize];
+        if s.ttl == 0 || s.is(RECONFIRM) {
+            return None;
+        }
+        let ttl_us = u64::from(s.ttl) * 1_000_000;
+        for (step, pct) in REFRESH_PERCENTS
+            .iter()
+            .enumerate()
+            .skip(s.refresh_step.into())
+        {
+            let jitter = rng.range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
+            let at = s.received + Duration::from_micros(ttl_us * pct / 100 + jitter);
+            if at >= s.expires {
+                return None;
+            }
+            if at > now {
+                return Some((step as u8, at));
+            }
+        }
+        None
     }
 
     /// The heap `id` is filed in for expiry.

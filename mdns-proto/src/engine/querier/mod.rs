@@ -215,7 +215,7 @@ impl Querier {
         }
         let (first, unicast) = self.first_query(ctx);
         for (name, rtype) in keys {
-            self.add_interest(id, &name, rtype);
+            self.add_interest(ctx, id, &name, rtype);
             if !background {
                 self.ask(first, unicast, &name, rtype, true);
             }
@@ -263,13 +263,13 @@ impl Querier {
 
     /// Operation `id` is interested in (name, type): its records are kept (evicted
     /// last) and their changes reported to it.
-    fn add_interest(&mut self, id: QueryId, name: &Name, rtype: Rtype) {
+    fn add_interest(&mut self, ctx: &mut Ctx<'_>, id: QueryId, name: &Name, rtype: Rtype) {
         let ids = self.interest.entry((name.clone(), rtype)).or_default();
         if ids.contains(&id) {
             return;
         }
         ids.push(id);
-        self.cache.set_interest(name, rtype, true);
+        self.cache.want(ctx.now, ctx.rng, name, rtype);
     }
 
     fn remove_interest(&mut self, id: QueryId, name: &Name, rtype: Rtype) {
@@ -280,7 +280,7 @@ impl Querier {
         ids.retain(|x| *x != id);
         if ids.is_empty() {
             self.interest.remove(&key);
-            self.cache.set_interest(name, rtype, false);
+            self.cache.unwant(name, rtype);
         }
     }
 

@@ -286,7 +286,7 @@ impl Querier {
                 }
             }
             if let Some(new) = new {
-                self.add_interest(id, new, rtype);
+                self.add_interest(ctx, id, new, rtype);
                 if asks {
                     self.ask(first, unicast, new, rtype, !background);
                 }

@@ -169,6 +169,30 @@ impl Model {
         (at > now && at < expires).then_some(at)
     }
 
+    /// The first refresh point of record `i` after `now` from its next step on, and
+    /// that step: for a record someone has just come to want.
+    fn first_refresh(&mut self, i: usize, now: u64) -> Option<(u8, u64)> {
+        let r = &self.recs[i];
+        if r.ttl == 0 {
+            return None;
+        }
+        let (ttl_us, received, expires, from) =
+            (u64::from(r.ttl) * SEC, r.received, r.expires, r.step);
+        for step in from..REFRESH_PERCENTS.len() as u8 {
+            let jitter = self
+                .rng
+                .range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
+            let at = received + ttl_us * REFRESH_PERCENTS[usize::from(step)] / 100 + jitter;
+            if at >= expires {
+                return None;
+            }
+            if at > now {
+                return Some((step, at));
+            }
+        }
+        None
+    }
+
     /// Removes record `i`; its (owner, type) if someone wanted it.
     fn remove(&mut self, i: usize) -> Option<(Vec<u8>, Rtype)> {
         let r = self.recs.remove(i);
@@ -253,7 +277,11 @@ impl Model {
                 (Change::Added, self.recs.len() - 1)
             }
         };
-        let refresh = self.refresh_point(i, now, expires);
+        let refresh = if self.recs[i].interested {
+            self.refresh_point(i, now, expires)
+        } else {
+            None
+        };
         let r = &mut self.recs[i];
         r.expires = expires;
         r.refresh = refresh;
@@ -470,14 +498,27 @@ proptest! {
                 }
                 Op::Interest { owner, rtype, on } => {
                     let rtype = type_of(rtype);
-                    cache.set_interest(&n(OWNERS[owner]), rtype, on);
+                    if on {
+                        cache.want(at, &mut rng, &n(OWNERS[owner]), rtype);
+                    } else {
+                        cache.unwant(&n(OWNERS[owner]), rtype);
+                    }
                     m.interest.retain(|k| *k != (owner, rtype));
                     if on {
                         m.interest.push((owner, rtype));
                     }
-                    for r in m.recs.iter_mut() {
-                        if r.owner == owner && r.kind.rtype() == rtype {
-                            r.interested = on;
+                    for i in 0..m.recs.len() {
+                        let r = &m.recs[i];
+                        if r.owner != owner || r.kind.rtype() != rtype || r.interested == on {
+                            continue;
+                        }
+                        // Only records someone wants have refresh points.
+                        let first = if on { m.first_refresh(i, now) } else { None };
+                        let r = &mut m.recs[i];
+                        r.interested = on;
+                        r.refresh = first.map(|(_, at)| at);
+                        if let Some((step, _)) = first {
+                            r.step = step;
                         }
                     }
                 }
