@@ -253,6 +253,28 @@ impl super::Cache {
             .map(|s| s.interface)
     }
 
+    /// True if `ids` (each once) include every record of (`owner`, `rtype`), and all
+    /// of them were learnt on `iface`: then no record of that name and type lies
+    /// outside them. Each id's slot is read on its own, not by walking the list
+    /// record to record, so the reads overlap (on a big LAN, each is a cache miss).
+    pub fn all_among(
+        &self,
+        owner: super::Owner,
+        rtype: Rtype,
+        iface: InterfaceId,
+        ids: impl Iterator<Item = super::EntryId>,
+    ) -> bool {
+        let Some(list) = self.names.list(owner.0, rtype) else {
+            return true;
+        };
+        let of_list = |id: super::EntryId| {
+            self.slots.get(id as usize).is_some_and(|s| {
+                s.is(LIVE) && s.owner == owner.0 && s.rtype == rtype && s.interface == iface
+            })
+        };
+        ids.filter(|&id| of_list(id)).count() == list.len as usize
+    }
+
     /// True if `id` is a live record learnt on `iface` that a known-answer list may
     /// carry at `now` (shared, half its TTL left: [`Record::is_known_answer`]). Reads
     /// the record's slot only, not its owner name: a question's list is checked record

@@ -550,13 +550,24 @@ impl Querier {
             // RFC 6762 §10.5 POOF: a QM question our cache would answer, whose answer
             // they do not already know, counts towards flushing it if nobody answers.
             let known = observed::IdSet::of(&oq.known);
-            let ids: SmallVec<[EntryId; 8]> = self
+            // Usually they knew every record we hold: checked through their list
+            // first, whose records are read independently, before the walk through
+            // ours, whose records are read one after another.
+            let all_known = self
                 .cache
-                .ids(&oq.name, oq.rtype)
-                .filter(|&id| self.cache.interface_of(id) == Some(q.iface) && !known.contains(id))
-                .collect();
-            for id in ids {
-                self.cache.poof_query(now, id);
+                .owner(&oq.name)
+                .is_none_or(|owner| self.cache.all_among(owner, oq.rtype, q.iface, known.iter()));
+            if !all_known {
+                let ids: SmallVec<[EntryId; 8]> = self
+                    .cache
+                    .ids(&oq.name, oq.rtype)
+                    .filter(|&id| {
+                        self.cache.interface_of(id) == Some(q.iface) && !known.contains(id)
+                    })
+                    .collect();
+                for id in ids {
+                    self.cache.poof_query(now, id);
+                }
             }
             // RFC 6762 §7.3 duplicate question suppression: another host's QM question
             // whose known answers are all ones we would list too counts as our own query.

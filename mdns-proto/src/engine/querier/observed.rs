@@ -176,6 +176,22 @@ impl IdSet {
         IdSet(bits)
     }
 
+    /// The ids in the set, in increasing order, each once.
+    pub fn iter(&self) -> impl Iterator<Item = EntryId> + '_ {
+        self.0.iter().enumerate().flat_map(|(w, &bits)| {
+            let base = w as EntryId * 64;
+            let mut left = bits;
+            core::iter::from_fn(move || {
+                if left == 0 {
+                    return None;
+                }
+                let bit = left.trailing_zeros();
+                left &= left - 1;
+                Some(base + bit)
+            })
+        })
+    }
+
     /// True if `id` is in the set.
     #[inline]
     pub fn contains(&self, id: EntryId) -> bool {
@@ -288,6 +304,16 @@ mod tests {
 
     fn n(s: &str) -> Name {
         Name::parse(s).unwrap()
+    }
+
+    #[test]
+    fn an_id_set_lists_each_id_once_in_order() {
+        let set = IdSet::of(&[200, 3, 64, 3, 0, 63, 127]);
+        let ids: Vec<EntryId> = set.iter().collect();
+        assert_eq!(ids, [0, 3, 63, 64, 127, 200]);
+        assert!(ids.iter().all(|&id| set.contains(id)));
+        assert!(!set.contains(1) && !set.contains(201));
+        assert_eq!(IdSet::of(&[]).iter().count(), 0);
     }
 
     /// A source sending the same known answers in packet after packet (each with TC)
