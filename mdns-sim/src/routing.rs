@@ -4,7 +4,7 @@
 //! host owning the address, if it listens on that port), each copy's fate recorded.
 
 use crate::link;
-use crate::sim::{InFlight, Sim, What};
+use crate::sim::{iface_u16, InFlight, Sim, What};
 use crate::transcript::{DeliveryRecord, Fate, PacketRecord};
 use crate::types::{HostId, LinkId, ViolationKind};
 use mdns_sansio::engine::{Destination, Family, IfAddr, InterfaceId, RecvMeta, SourcePort};
@@ -149,6 +149,7 @@ impl Sim {
 
     fn offer(&mut self, pkt: &Rc<InFlight>, from: HostId, link: LinkId, to: HostId, tk: usize) {
         let now = self.now;
+        let iface = iface_u16(tk);
         if to == from {
             // Loopback: always, at once.
             self.schedule(
@@ -156,7 +157,7 @@ impl Sim {
                 What::Deliver {
                     pkt: pkt.clone(),
                     to,
-                    iface: tk,
+                    iface,
                 },
             );
             return;
@@ -191,7 +192,7 @@ impl Sim {
                     What::Deliver {
                         pkt: pkt.clone(),
                         to,
-                        iface: tk,
+                        iface,
                     },
                 );
                 if let Some(at2) = dup {
@@ -201,7 +202,7 @@ impl Sim {
                         What::Deliver {
                             pkt: pkt.clone(),
                             to,
-                            iface: tk,
+                            iface,
                         },
                     );
                 }

@@ -83,11 +83,14 @@ pub(crate) struct InFlight {
 
 type Call = Box<dyn FnOnce(&mut Sim)>;
 
+/// What is scheduled (besides wake-ups). 16 bytes: the queue holds one per copy of a
+/// datagram in flight.
 pub(crate) enum What {
     Deliver {
         pkt: Rc<InFlight>,
         to: HostId,
-        iface: usize,
+        /// The receiving interface's index (see [`iface_u16`]).
+        iface: u16,
     },
     InterfaceUp {
         host: HostId,
@@ -96,7 +99,15 @@ pub(crate) enum What {
     FinishLeave {
         host: HostId,
     },
-    Call(Call),
+    /// Boxed twice to keep `What` small; calls are rare.
+    Call(Box<Call>),
+}
+
+const _: () = assert!(core::mem::size_of::<What>() <= 16);
+
+/// An interface index as a [`What::Deliver`] holds it.
+pub(crate) fn iface_u16(iface: usize) -> u16 {
+    u16::try_from(iface).expect("at most 65,536 interfaces per host")
 }
 
 struct Scheduled {
@@ -505,7 +516,7 @@ impl Sim {
     /// Runs `f` at simulated time `at` (now, if `at` has passed).
     pub fn at(&mut self, at: Instant, f: impl FnOnce(&mut Sim) + 'static) {
         let at = at.max(self.now);
-        self.schedule(at, What::Call(Box::new(f)));
+        self.schedule(at, What::Call(Box::new(Box::new(f))));
     }
 
     /// When the next thing happens, if anything is scheduled.
@@ -536,7 +547,7 @@ impl Sim {
         self.now = s.at;
         self.stats.steps += 1;
         match s.what {
-            What::Deliver { pkt, to, iface } => self.deliver(&pkt, to, iface),
+            What::Deliver { pkt, to, iface } => self.deliver(&pkt, to, iface.into()),
             What::InterfaceUp { host, iface } => {
                 let id = self.hosts[host.ix()].ifaces[iface].id;
                 self.interface_up(host, id);
