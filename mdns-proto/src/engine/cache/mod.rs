@@ -6,8 +6,10 @@
 //! - Cache-flush (RFC 6762 §10.2): a record with the flush bit makes every other record
 //!   of the same name, type and class on that interface that was received more than one
 //!   second earlier expire one second from now; a lifetime is never extended by this.
-//! - Refresh (RFC 6762 §5.2): at 80, 85, 90 and 95 % of the TTL, plus 0-2 % jitter, the
-//!   record is due for a refresh query (the querier asks only for records someone wants).
+//! - Refresh (RFC 6762 §5.2): at 80, 85, 90 and 95 % of the TTL, plus 0-2 % jitter, a
+//!   record someone wants is due for a refresh query. Only those have refresh points: a
+//!   record comes to have one when an operation comes to want it, and loses it when
+//!   none wants it any more.
 //! - POOF (RFC 6762 §10.5): two or more queries from others that should have been
 //!   answered by a record, and no answer within ten seconds, flush it.
 //! - Reconfirmation (RFC 6762 §10.4): a record an application found stale goes at a
@@ -772,6 +774,7 @@ impl Cache {
             return false;
         };
         let (owner, rtype, prev, next) = (s.owner, s.rtype, s.prev, s.next);
+        let refreshed = s.refresh().is_some();
         let fp = slot_fingerprint(s);
         let gone = out
             .filter(|_| s.is(INTERESTED))
@@ -782,7 +785,13 @@ impl Cache {
         // Filed for expiry in the one heap its interest says (each look is a cache
         // miss on a big LAN).
         self.expiry_heap(id).remove(id);
-        self.refresh.remove(id);
+        // Filed for refresh if it has a refresh point; without one, only if it had one
+        // before (an entry left behind, dropped when its time comes: `due_refreshes`
+        // finds no point in the slot). Not looked for then: most records have none,
+        // and on a big LAN each look is a cache miss.
+        if refreshed {
+            self.refresh.remove(id);
+        }
         self.forget_poof(id);
         self.by_data.remove(fp, id);
         // Out of its name and type's list.
@@ -808,6 +817,7 @@ impl Cache {
             .removed(self.source_of[id as usize], self.capacity);
         let s = &mut self.slots[id as usize];
         s.flags = 0;
+        s.next_refresh = NEVER;
         let data = core::mem::take(&mut s.data);
         if let Some((out, name)) = gone {
             out.push(Gone {
