@@ -60,9 +60,17 @@ const LAB_V4: [&str; 2] = ["10.77.0.", "10.78.0."];
 /// Every interface but loopback must carry lab addresses only; panics otherwise.
 fn check_lab() {
     let mut w = InterfaceWatcher::new().expect("interface watcher");
-    let snap = w
-        .snapshot_now(Instant::ZERO)
-        .expect("interface list readable");
+    // Wine's adapter list can be unreadable for a moment right after another Wine
+    // program (seen once in CI, at the test's start): read it again, for up to 5 s.
+    let snap = (0..50)
+        .find_map(|_| {
+            let s = w.snapshot_now(Instant::ZERO);
+            if s.is_none() {
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            s
+        })
+        .expect("interface list readable within 5 s");
     for i in snap.iter().filter(|i| !i.loopback && i.up) {
         for a in &i.addrs {
             let ok = match a.addr {
