@@ -668,13 +668,7 @@ impl Cache {
         expires: Instant,
     ) -> Option<Instant> {
         let s = &self.slots[id as usize];
-        let pct = *REFRESH_PERCENTS.get(usize::from(s.refresh_step))?;
-        if s.ttl == 0 {
-            return None;
-        }
-        let ttl_us = u64::from(s.ttl) * 1_000_000;
-        let jitter = rng.range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
-        let at = s.received + Duration::from_micros(ttl_us * pct / 100 + jitter);
+        let at = jittered_refresh(rng, s, s.refresh_step)?;
         (at > now && at < expires).then_some(at)
     }
 
@@ -684,25 +678,20 @@ impl Cache {
     /// goodbye or a record under reconfirmation (they are refreshed no more).
     fn first_refresh(&self, rng: &mut Rng, id: EntryId, now: Instant) -> Option<(u8, Instant)> {
         let s = &self.slots[id as usize];
-        if s.ttl == 0 || s.is(RECONFIRM) {
+        if s.is(RECONFIRM) {
             return None;
         }
-        let ttl_us = u64::from(s.ttl) * 1_000_000;
-        for (step, pct) in REFRESH_PERCENTS
-            .iter()
-            .enumerate()
-            .skip(s.refresh_step.into())
-        {
-            let jitter = rng.range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
-            let at = s.received + Duration::from_micros(ttl_us * pct / 100 + jitter);
+        let mut step = s.refresh_step;
+        loop {
+            let at = jittered_refresh(rng, s, step)?;
             if at >= s.expires {
                 return None;
             }
             if at > now {
-                return Some((step as u8, at));
+                return Some((step, at));
             }
+            step += 1;
         }
-        None
     }
 
     /// The heap `id` is filed in for expiry.
@@ -833,6 +822,18 @@ impl Cache {
         self.len -= 1;
         true
     }
+}
+
+/// Refresh point `step` of the record in `s` (RFC 6762 §5.2): its percentage of the
+/// TTL after it was received, plus jitter. None past the last step or for a goodbye.
+fn jittered_refresh(rng: &mut Rng, s: &Slot, step: u8) -> Option<Instant> {
+    let pct = *REFRESH_PERCENTS.get(usize::from(step))?;
+    if s.ttl == 0 {
+        return None;
+    }
+    let ttl_us = u64::from(s.ttl) * 1_000_000;
+    let jitter = rng.range_inclusive(0, ttl_us * REFRESH_JITTER_PERCENT / 100);
+    Some(s.received + Duration::from_micros(ttl_us * pct / 100 + jitter))
 }
 
 /// Walks a list of records of one name and type.

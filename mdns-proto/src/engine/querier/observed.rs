@@ -306,6 +306,15 @@ mod tests {
         Name::parse(s).unwrap()
     }
 
+    /// Writes a shared PTR from `ty` to each of `targets` as an answer.
+    fn push_ptrs(w: &mut MessageWriter<'_>, ty: &Name, targets: &[Name]) {
+        for t in targets {
+            let data = RecordData::Ptr(t.clone());
+            w.push_record(Section::Answer, ty, Class::IN, false, 4500, &data)
+                .unwrap();
+        }
+    }
+
     #[test]
     fn an_id_set_lists_each_id_once_in_order() {
         let set = IdSet::of(&[200, 3, 64, 3, 0, 63, 127]);
@@ -330,17 +339,7 @@ mod tests {
         // Our cache: the three PTRs.
         let mut buf = [0u8; 1500];
         let mut w = MessageWriter::response(&mut buf, 0).unwrap();
-        for t in &targets {
-            w.push_record(
-                Section::Answer,
-                &ty,
-                Class::IN,
-                false,
-                4500,
-                &RecordData::Ptr(t.clone()),
-            )
-            .unwrap();
-        }
+        push_ptrs(&mut w, &ty, &targets);
         let len = w.finish();
         let msg = Message::parse(&buf[..len]).unwrap();
         let mut ids = Vec::new();
@@ -359,17 +358,7 @@ mod tests {
         let mut q = ObservedQuery::new(source, IF, now, &query, |_, _| true);
         let mut kbuf = [0u8; 1500];
         let mut w = MessageWriter::query(&mut kbuf).unwrap();
-        for t in &targets {
-            w.push_record(
-                Section::Answer,
-                &ty,
-                Class::IN,
-                false,
-                4500,
-                &RecordData::Ptr(t.clone()),
-            )
-            .unwrap();
-        }
+        push_ptrs(&mut w, &ty, &targets);
         let klen = w.finish();
         let known = Message::parse(&kbuf[..klen]).unwrap();
         for _ in 0..1000 {
