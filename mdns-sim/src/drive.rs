@@ -105,7 +105,7 @@ impl Sim {
             self.stats.events += 1;
             self.transcript.mix_u64(now.as_micros());
             self.transcript.mix_u64(u64::from(host.0));
-            self.transcript.mix(format!("{event:?}").as_bytes());
+            self.transcript.mix_fmt(format_args!("{event:?}"));
             self.tracker.on_event(now, host, &event);
             let h = &mut self.hosts[host.ix()];
             if let (Some(app), Some(client)) = (h.app.as_mut(), h.client.as_mut()) {
@@ -140,7 +140,7 @@ impl Sim {
             any = true;
             self.transcript.mix_u64(now.as_micros());
             self.transcript.mix_u64(u64::from(host.0));
-            self.transcript.mix(format!("{id} {event:?}").as_bytes());
+            self.transcript.mix_fmt(format_args!("{id} {event:?}"));
             self.reported.on_event(now, host, id, &event);
             let h = &mut self.hosts[host.ix()];
             if let (Some(app), Some(client)) = (h.app.as_mut(), h.client.as_mut()) {

@@ -110,6 +110,19 @@ impl Transcript {
         self.mix(&v.to_le_bytes());
     }
 
+    /// Mixes in what `args` formats to, as its bytes, with no string built.
+    pub(crate) fn mix_fmt(&mut self, args: core::fmt::Arguments<'_>) {
+        struct Mixer<'a>(&'a mut Transcript);
+        impl core::fmt::Write for Mixer<'_> {
+            fn write_str(&mut self, s: &str) -> core::fmt::Result {
+                self.0.mix(s.as_bytes());
+                Ok(())
+            }
+        }
+        // Writing to the digest cannot fail.
+        let _ = core::fmt::write(&mut Mixer(self), args);
+    }
+
     pub(crate) fn next_id(&mut self) -> u64 {
         let id = self.sent;
         self.sent += 1;

@@ -118,6 +118,9 @@ impl ObservedQuery {
                 continue;
             }
             found.clear();
+            // One allocation for the packet's answers to this question, not a doubling
+            // per few records.
+            found.reserve(data.len());
             match cache.owner(&q.name) {
                 Some(owner) => cache.find_many(owner, q.rtype, self.iface, &data, &mut found),
                 None => found.extend(data.iter().map(|_| None)),

@@ -20,6 +20,10 @@ use alloc::vec::Vec;
 use core::net::{IpAddr, SocketAddr};
 use smallvec::SmallVec;
 
+/// Most names a probe's list of probed names reserves room for at once (it holds one
+/// per distinct authority record name; a hostile count reserves no more than this).
+const MAX_PROBED_RESERVE: usize = 16;
+
 /// Where a query came from and what kind it is.
 #[derive(Clone, Copy)]
 pub(crate) struct QuerySource {
@@ -52,6 +56,8 @@ impl Responder {
         // (The record sections are walked only when they hold something: the walk
         // starts by reading past the questions.)
         if header.nscount > 0 {
+            // A probe's names are a few: room for as many as it has records, at once.
+            probed.reserve(usize::from(header.nscount).min(MAX_PROBED_RESERVE));
             for r in msg.records().flatten() {
                 if r.section == Section::Authority && !probed.iter().any(|n| n.eq_ref(&r.name)) {
                     probed.push(r.name);

@@ -42,6 +42,7 @@ mod api;
 pub(crate) mod fold;
 mod incoming;
 mod job;
+mod label_filter;
 mod legacy;
 mod multicast;
 mod probe;

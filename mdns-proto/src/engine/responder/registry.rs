@@ -5,6 +5,7 @@
 //! is `registration.rs`'s.
 
 use super::fold::{Folded, WordState};
+use super::label_filter::LabelFilter;
 use super::registration::{index_key, Kind, Registration, Service};
 use super::regs::Regs;
 use crate::engine::event::RegistrationId;
@@ -14,6 +15,7 @@ use crate::vecmap::VecMap;
 use crate::wire::{NameRef, RecordData};
 use alloc::boxed::Box;
 use alloc::vec::Vec;
+use hashbrown::hash_map::Entry;
 use hashbrown::HashMap;
 
 /// Registrations with records at one owner name.
@@ -47,6 +49,9 @@ pub(crate) struct Registry {
     pub regs: Regs<Registration>,
     /// Keyed by the name folded to lower case (see [`Folded`]).
     index: HashMap<Box<[u8]>, Node, WordState>,
+    /// Counts of the index's names by first label: most names in received messages are
+    /// not ours, and this says so without folding them or looking them up.
+    first_labels: LabelFilter,
     /// Service type names in use, with how many services have each (RFC 6763 §9).
     pub types: VecMap<Name, u32>,
     /// Per type ever registered: the key its type-enumeration PTR is known by (the
@@ -67,6 +72,7 @@ impl Registry {
         Registry {
             regs: Regs::default(),
             index: HashMap::with_hasher(WordState),
+            first_labels: LabelFilter::new(),
             types: VecMap::new(),
             type_tokens: VecMap::new(),
             enum_name: crate::sd::service_enumeration_name(),
@@ -75,6 +81,9 @@ impl Registry {
     }
 
     pub fn node(&self, name: &NameRef<'_>) -> Option<&Node> {
+        if !self.first_labels.may_hold(name) {
+            return None;
+        }
         self.node_folded(&Folded::of_ref(name))
     }
 
@@ -174,7 +183,11 @@ impl Registry {
 
     fn index_reg(&mut self, reg: &Registration) {
         let id = reg.id;
-        let node = self.index.entry(index_key(&reg.name)).or_default();
+        let node = node_entry(
+            &mut self.index,
+            &mut self.first_labels,
+            index_key(&reg.name),
+        );
         match &reg.kind {
             Kind::Host(_) => {
                 node.host = Some(id);
@@ -186,7 +199,8 @@ impl Registry {
                     .chain(s.subtypes())
                     .enumerate()
                 {
-                    let n = self.index.entry(index_key(ptr_name)).or_default();
+                    let n =
+                        node_entry(&mut self.index, &mut self.first_labels, index_key(ptr_name));
                     if let Err(at) = n.ptr.binary_search_by_key(&id, |p| p.0) {
                         // At most `MAX_SUBTYPES` (32) subtypes: the index fits.
                         let Ok(i) = u8::try_from(i) else { break };
@@ -208,6 +222,7 @@ impl Registry {
             f(n);
             if n.is_empty() {
                 self.index.remove(key.as_bytes());
+                self.first_labels.removed(key.as_bytes());
             }
         }
     }
@@ -233,5 +248,20 @@ impl Registry {
             .values()
             .find(|t| t.0 == token)
             .map(|t| &t.1)
+    }
+}
+
+/// The index's node for `key`, made (and counted in `filter`) if new.
+fn node_entry<'a>(
+    index: &'a mut HashMap<Box<[u8]>, Node, WordState>,
+    filter: &mut LabelFilter,
+    key: Box<[u8]>,
+) -> &'a mut Node {
+    match index.entry(key) {
+        Entry::Occupied(o) => o.into_mut(),
+        Entry::Vacant(v) => {
+            filter.added(v.key());
+            v.insert(Node::default())
+        }
     }
 }

@@ -1,0 +1,138 @@
+//! A quick "not ours" for a name in a received message: the responder's name index
+//! ([`super::registry`]) keeps, for a hash of each indexed name's first label (ASCII
+//! case folded, RFC 6762 §16), how many names it has there. A name whose first label
+//! falls where there are none is not in the index, so it needs neither folding nor a
+//! hash-table look-up. On a busy link most received records are other hosts' (another
+//! instance, another host name), and each used to cost a fold and a look-up in the
+//! responder and then again in the cache. Which names are indexed is the registry's
+//! business; this only counts them.
+
+use crate::wire::NameRef;
+
+/// Number of counters (first-label hash buckets).
+const BUCKETS: usize = 64;
+
+/// Per bucket of first-label hashes, how many indexed names have a first label there.
+/// A counter that reaches `u8::MAX` stays there (it then says "maybe" for good), so it
+/// never says "none" for a bucket that has names.
+#[derive(Clone, Debug)]
+pub(crate) struct LabelFilter {
+    counts: [u8; BUCKETS],
+}
+
+impl LabelFilter {
+    pub fn new() -> Self {
+        LabelFilter {
+            counts: [0; BUCKETS],
+        }
+    }
+
+    /// A name whose index key (folded wire form) is `key` was indexed.
+    pub fn added(&mut self, key: &[u8]) {
+        let c = &mut self.counts[bucket(first_label_of_wire(key))];
+        *c = c.saturating_add(1);
+    }
+
+    /// A name whose index key is `key` left the index.
+    pub fn removed(&mut self, key: &[u8]) {
+        let c = &mut self.counts[bucket(first_label_of_wire(key))];
+        if *c != u8::MAX {
+            *c = c.saturating_sub(1);
+        }
+    }
+
+    /// False if `name` is certainly not indexed; true if it may be.
+    #[inline]
+    pub fn may_hold(&self, name: &NameRef<'_>) -> bool {
+        let first = name.labels().next().unwrap_or(&[]);
+        self.counts[bucket(first)] != 0
+    }
+}
+
+/// The first label of a name in wire form (empty for the root or a malformed form).
+fn first_label_of_wire(wire: &[u8]) -> &[u8] {
+    let len = wire.first().map_or(0, |&l| usize::from(l));
+    wire.get(1..1 + len).unwrap_or(&[])
+}
+
+/// The counter of a label: a hash of its length and of its first and last eight bytes,
+/// ASCII lower-cased (names match case-insensitively, RFC 6762 §16).
+#[inline]
+fn bucket(label: &[u8]) -> usize {
+    let word = |s: &[u8]| {
+        s.iter()
+            .take(8)
+            .fold(0u64, |w, &b| w << 8 | u64::from(b.to_ascii_lowercase()))
+    };
+    let n = label.len();
+    let tail = label.get(n.saturating_sub(8)..).unwrap_or(&[]);
+    let h = (n as u64) ^ word(label) ^ word(tail).rotate_left(29);
+    // The top bits of a multiplicative hash: BUCKETS is 2^6.
+    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::name::Name;
+    use crate::wire::Message;
+
+    /// A message holding `name` as its one question, and the name read from it.
+    fn with_question(name: &str, f: impl FnOnce(&NameRef<'_>)) {
+        let mut buf = alloc::vec![0u8; 12];
+        buf[5] = 1;
+        buf.extend_from_slice(Name::parse(name).unwrap().as_wire());
+        buf.extend_from_slice(&[0, 1, 0, 1]);
+        let msg = Message::parse(&buf).unwrap();
+        let q = msg.questions().next().unwrap().unwrap();
+        f(&q.name);
+    }
+
+    #[test]
+    fn an_indexed_name_is_held_in_any_case_and_leaves_with_its_last_count() {
+        let key = |s: &str| {
+            crate::engine::responder::fold::Folded::of_name(&Name::parse(s).unwrap())
+                .as_bytes()
+                .to_vec()
+        };
+        let mut f = LabelFilter::new();
+        with_question("Printer._ipp._tcp.local.", |n| assert!(!f.may_hold(n)));
+        f.added(&key("Printer._ipp._tcp.local."));
+        f.added(&key("printer.local."));
+        for name in [
+            "Printer._ipp._tcp.local.",
+            "PRINTER._ipp._tcp.local.",
+            "printer.local.",
+        ] {
+            with_question(name, |n| assert!(f.may_hold(n), "{name}"));
+        }
+        f.removed(&key("printer.local."));
+        with_question("PRINTER.local.", |n| assert!(f.may_hold(n)));
+        f.removed(&key("Printer._ipp._tcp.local."));
+        with_question("printer.local.", |n| assert!(!f.may_hold(n)));
+    }
+
+    #[test]
+    fn a_full_counter_stays_full() {
+        let key = alloc::vec![4, b'h', b'o', b's', b't', 0];
+        let mut f = LabelFilter::new();
+        for _ in 0..300 {
+            f.added(&key);
+        }
+        for _ in 0..299 {
+            f.removed(&key);
+        }
+        with_question("host.local.", |n| assert!(f.may_hold(n)));
+    }
+
+    #[test]
+    fn instance_names_spread_over_the_buckets() {
+        // A hash, so no guarantee; but the instance names of a big LAN must spread for
+        // the filter to help: 200 names "Service N" fill more than half the buckets.
+        let mut used = [false; BUCKETS];
+        for i in 0..200 {
+            used[bucket(alloc::format!("Service {i}").as_bytes())] = true;
+        }
+        assert!(used.iter().filter(|u| **u).count() > BUCKETS / 2);
+    }
+}
