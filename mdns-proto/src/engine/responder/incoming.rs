@@ -333,7 +333,7 @@ impl Responder {
             if r.rtype == Rtype::OPT {
                 continue;
             }
-            let Some(node) = self.registry.node(&r.name) else {
+            let Some(node) = self.registry.node_of_other(&r.name) else {
                 continue;
             };
             let found = self

@@ -7,6 +7,7 @@
 //! responder and then again in the cache. Which names are indexed is the registry's
 //! business; this only counts them.
 
+use super::fold::lower_word;
 use crate::wire::NameRef;
 
 /// Number of counters (first-label hash buckets).
@@ -44,8 +45,7 @@ impl LabelFilter {
     /// False if `name` is certainly not indexed; true if it may be.
     #[inline]
     pub fn may_hold(&self, name: &NameRef<'_>) -> bool {
-        let first = name.labels().next().unwrap_or(&[]);
-        self.counts[bucket(first)] != 0
+        self.counts[bucket(name.first_label())] != 0
     }
 }
 
@@ -55,18 +55,26 @@ fn first_label_of_wire(wire: &[u8]) -> &[u8] {
     wire.get(1..1 + len).unwrap_or(&[])
 }
 
-/// The counter of a label: a hash of its length and of its first and last eight bytes,
-/// ASCII lower-cased (names match case-insensitively, RFC 6762 §16).
+/// The counter of a label: a hash of its length and of its first and last eight bytes
+/// (all of it if shorter), ASCII lower-cased a word at a time (names match
+/// case-insensitively, RFC 6762 §16). A few instructions: it runs for every record
+/// received.
 #[inline]
 fn bucket(label: &[u8]) -> usize {
-    let word = |s: &[u8]| {
-        s.iter()
-            .take(8)
-            .fold(0u64, |w, &b| w << 8 | u64::from(b.to_ascii_lowercase()))
-    };
     let n = label.len();
-    let tail = label.get(n.saturating_sub(8)..).unwrap_or(&[]);
-    let h = (n as u64) ^ word(label) ^ word(tail).rotate_left(29);
+    let word = |at: usize| {
+        label
+            .get(at..)
+            .and_then(|s| s.first_chunk::<8>())
+            .map_or(0, |w| u64::from_le_bytes(*w))
+    };
+    let (head, tail) = if n >= 8 {
+        (word(0), word(n - 8))
+    } else {
+        let small = label.iter().fold(0u64, |w, &b| w << 8 | u64::from(b));
+        (small, 0)
+    };
+    let h = (n as u64) ^ lower_word(head) ^ lower_word(tail).rotate_left(29);
     // The top bits of a multiplicative hash: BUCKETS is 2^6.
     (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58) as usize
 }

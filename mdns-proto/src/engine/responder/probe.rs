@@ -138,7 +138,7 @@ impl Responder {
         msg: &Message<'_>,
         name: &NameRef<'_>,
     ) {
-        let Some(owner) = self.registry.node(name).and_then(|n| n.owner()) else {
+        let Some(owner) = self.registry.node_of_other(name).and_then(|n| n.owner()) else {
             return;
         };
         let sent = match self.registry.regs[&owner].link(iface).map(|l| l.phase) {

@@ -81,10 +81,20 @@ impl Registry {
     }
 
     pub fn node(&self, name: &NameRef<'_>) -> Option<&Node> {
+        self.node_folded(&Folded::of_ref(name))
+    }
+
+    /// [`node`](Self::node) for the owner name of another host's record (a response's,
+    /// a probe's authority records): on a busy link most are not ours, and the
+    /// first-label filter says so for most of those without a fold or a look-up. (Not
+    /// for names that are usually ours, such as a known answer's: there the filter
+    /// only adds its cost.)
+    #[inline]
+    pub fn node_of_other(&self, name: &NameRef<'_>) -> Option<&Node> {
         if !self.first_labels.may_hold(name) {
             return None;
         }
-        self.node_folded(&Folded::of_ref(name))
+        self.node(name)
     }
 
     /// The node of a name already folded.

@@ -204,6 +204,21 @@ impl<'a> NameRef<'a> {
         }
     }
 
+    /// The first label (empty for the root): read in place when the name starts with
+    /// a label, as a name read from a message does (a name that is one pointer starts
+    /// at its target).
+    #[inline]
+    pub(crate) fn first_label(&self) -> &'a [u8] {
+        let at = usize::from(self.start);
+        match self.msg.get(at) {
+            Some(&len) if len < 0x40 => self
+                .msg
+                .get(at + 1..at + 1 + usize::from(len))
+                .unwrap_or(&[]),
+            _ => self.labels().next().unwrap_or(&[]),
+        }
+    }
+
     /// Uncompressed wire length, root label included.
     pub fn wire_len(&self) -> usize {
         usize::from(self.wire_len)
