@@ -226,6 +226,12 @@ impl Registry {
                 }
                 let node = node?;
                 if node.ptr.len() <= PTR_SCAN_MAX {
+                    // Our instances here are indexed names: a target whose first label
+                    // no indexed name has is another host's (most known answers of a
+                    // browse on a busy link), with no comparison.
+                    if !self.may_hold(target) {
+                        return None;
+                    }
                     // Our few services here, each compared with the target: cheaper
                     // than hashing it, and most known answers of a browse on a busy
                     // link are other hosts' instances (lengths or first labels differ).

@@ -91,10 +91,16 @@ impl Registry {
     /// only adds its cost.)
     #[inline]
     pub fn node_of_other(&self, name: &NameRef<'_>) -> Option<&Node> {
-        if !self.first_labels.may_hold(name) {
+        if !self.may_hold(name) {
             return None;
         }
         self.node(name)
+    }
+
+    /// False if `name` is certainly not an indexed name (see [`LabelFilter`]).
+    #[inline]
+    pub fn may_hold(&self, name: &NameRef<'_>) -> bool {
+        self.first_labels.may_hold(name)
     }
 
     /// The node of a name already folded.
