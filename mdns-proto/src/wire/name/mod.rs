@@ -16,6 +16,7 @@
 
 use super::error::ParseError;
 use crate::name::{label_eq, labels_eq, Name, MAX_NAME_LEN};
+use alloc::vec::Vec;
 use core::fmt;
 
 /// Most compression pointers one name may follow. A valid name has at most 127 labels,
@@ -289,6 +290,18 @@ impl<'a> NameRef<'a> {
         } else {
             self.write_uncompressed_via::<{ crate::name::MAX_NAME_LEN }>(out);
         }
+    }
+
+    /// [`write_uncompressed`](Self::write_uncompressed) into a vector: room made once,
+    /// each run copied straight in (no stack copy first). The engine's form: it
+    /// writes every received record's data this way to find it in the cache.
+    pub(crate) fn write_uncompressed_vec(&self, out: &mut Vec<u8>) {
+        out.reserve(self.wire_len());
+        for run in self.runs() {
+            out.extend_from_slice(run);
+        }
+        // The root label.
+        out.push(0);
     }
 
     #[inline]

@@ -204,6 +204,9 @@ fn runs_and_the_uncompressed_form_are_the_labels_in_one_piece() {
             n.write_uncompressed(&mut got);
             assert_eq!(got, want);
             assert_eq!(got.len(), n.wire_len());
+            let mut got = alloc::vec![7u8];
+            n.write_uncompressed_vec(&mut got);
+            assert_eq!(got[1..], want[..], "appended after what was there");
         }
     }
     assert!(multi > 1000, "{multi}");
