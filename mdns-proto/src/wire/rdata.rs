@@ -209,7 +209,7 @@ impl<'a> RData<'a> {
         match *self {
             RData::A(a) => out.extend_from_slice(&a.octets()),
             RData::Aaaa(a) => out.extend_from_slice(&a.octets()),
-            RData::Ptr(n) | RData::Cname(n) => n.write_uncompressed_vec(out),
+            RData::Ptr(n) | RData::Cname(n) => n.write_uncompressed(out),
             RData::Srv {
                 priority,
                 weight,
@@ -219,7 +219,7 @@ impl<'a> RData<'a> {
                 out.extend_from_slice(&priority.to_be_bytes());
                 out.extend_from_slice(&weight.to_be_bytes());
                 out.extend_from_slice(&port.to_be_bytes());
-                target.write_uncompressed_vec(out);
+                target.write_uncompressed(out);
             }
             RData::Txt(t) => out.extend_from_slice(t.raw()),
             RData::Hinfo { cpu, os } => {
@@ -229,7 +229,7 @@ impl<'a> RData<'a> {
                 }
             }
             RData::Nsec { next, types } => {
-                next.write_uncompressed_vec(out);
+                next.write_uncompressed(out);
                 out.extend_from_slice(types.raw());
             }
             RData::Opt(b) | RData::Other(b) => out.extend_from_slice(b),

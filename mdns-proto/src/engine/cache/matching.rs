@@ -88,7 +88,7 @@ impl OwnerMemo {
 /// The uncompressed wire form of a received owner name, in the case received.
 pub(super) fn received_wire(name: &NameRef<'_>) -> Box<[u8]> {
     let mut v = Vec::with_capacity(name.wire_len());
-    name.write_uncompressed_vec(&mut v);
+    name.write_uncompressed(&mut v);
     v.into_boxed_slice()
 }
 

@@ -8,6 +8,7 @@
 //! business; this only counts them.
 
 use super::fold::lower_word;
+use crate::name::Name;
 use crate::wire::NameRef;
 
 /// Number of counters (first-label hash buckets).
@@ -28,15 +29,15 @@ impl LabelFilter {
         }
     }
 
-    /// A name whose index key (folded wire form) is `key` was indexed.
-    pub fn added(&mut self, key: &[u8]) {
-        let c = &mut self.counts[bucket(first_label_of_wire(key))];
+    /// `name` was indexed.
+    pub fn added(&mut self, name: &Name) {
+        let c = &mut self.counts[bucket(name.first_label())];
         *c = c.saturating_add(1);
     }
 
-    /// A name whose index key is `key` left the index.
-    pub fn removed(&mut self, key: &[u8]) {
-        let c = &mut self.counts[bucket(first_label_of_wire(key))];
+    /// `name` left the index.
+    pub fn removed(&mut self, name: &Name) {
+        let c = &mut self.counts[bucket(name.first_label())];
         if *c != u8::MAX {
             *c = c.saturating_sub(1);
         }
@@ -47,12 +48,6 @@ impl LabelFilter {
     pub fn may_hold(&self, name: &NameRef<'_>) -> bool {
         self.counts[bucket(name.first_label())] != 0
     }
-}
-
-/// The first label of a name in wire form (empty for the root or a malformed form).
-fn first_label_of_wire(wire: &[u8]) -> &[u8] {
-    let len = wire.first().map_or(0, |&l| usize::from(l));
-    wire.get(1..1 + len).unwrap_or(&[])
 }
 
 /// The counter of a label: a hash of its length and of its first and last eight bytes
@@ -82,7 +77,6 @@ fn bucket(label: &[u8]) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::name::Name;
     use crate::wire::Message;
 
     /// A message holding `name` as its one question, and the name read from it.
@@ -98,15 +92,11 @@ mod tests {
 
     #[test]
     fn an_indexed_name_is_held_in_any_case_and_leaves_with_its_last_count() {
-        let key = |s: &str| {
-            crate::engine::responder::fold::Folded::of_name(&Name::parse(s).unwrap())
-                .as_bytes()
-                .to_vec()
-        };
+        let name = |s: &str| Name::parse(s).unwrap();
         let mut f = LabelFilter::new();
         with_question("Printer._ipp._tcp.local.", |n| assert!(!f.may_hold(n)));
-        f.added(&key("Printer._ipp._tcp.local."));
-        f.added(&key("printer.local."));
+        f.added(&name("Printer._ipp._tcp.local."));
+        f.added(&name("printer.local."));
         for name in [
             "Printer._ipp._tcp.local.",
             "PRINTER._ipp._tcp.local.",
@@ -114,21 +104,21 @@ mod tests {
         ] {
             with_question(name, |n| assert!(f.may_hold(n), "{name}"));
         }
-        f.removed(&key("printer.local."));
+        f.removed(&name("printer.local."));
         with_question("PRINTER.local.", |n| assert!(f.may_hold(n)));
-        f.removed(&key("Printer._ipp._tcp.local."));
+        f.removed(&name("Printer._ipp._tcp.local."));
         with_question("printer.local.", |n| assert!(!f.may_hold(n)));
     }
 
     #[test]
     fn a_full_counter_stays_full() {
-        let key = alloc::vec![4, b'h', b'o', b's', b't', 0];
+        let host = Name::parse("HOST.local.").unwrap();
         let mut f = LabelFilter::new();
         for _ in 0..300 {
-            f.added(&key);
+            f.added(&host);
         }
         for _ in 0..299 {
-            f.removed(&key);
+            f.removed(&host);
         }
         with_question("host.local.", |n| assert!(f.may_hold(n)));
     }

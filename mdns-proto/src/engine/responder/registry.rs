@@ -199,11 +199,7 @@ impl Registry {
 
     fn index_reg(&mut self, reg: &Registration) {
         let id = reg.id;
-        let node = node_entry(
-            &mut self.index,
-            &mut self.first_labels,
-            index_key(&reg.name),
-        );
+        let node = node_entry(&mut self.index, &mut self.first_labels, &reg.name);
         match &reg.kind {
             Kind::Host(_) => {
                 node.host = Some(id);
@@ -215,8 +211,7 @@ impl Registry {
                     .chain(s.subtypes())
                     .enumerate()
                 {
-                    let n =
-                        node_entry(&mut self.index, &mut self.first_labels, index_key(ptr_name));
+                    let n = node_entry(&mut self.index, &mut self.first_labels, ptr_name);
                     if let Err(at) = n.ptr.binary_search_by_key(&id, |p| p.0) {
                         // At most `MAX_SUBTYPES` (32) subtypes: the index fits.
                         let Ok(i) = u8::try_from(i) else { break };
@@ -238,7 +233,7 @@ impl Registry {
             f(n);
             if n.is_empty() {
                 self.index.remove(key.as_bytes());
-                self.first_labels.removed(key.as_bytes());
+                self.first_labels.removed(name);
             }
         }
     }
@@ -267,16 +262,16 @@ impl Registry {
     }
 }
 
-/// The index's node for `key`, made (and counted in `filter`) if new.
+/// The index's node for `name`, made (and counted in `filter`) if new.
 fn node_entry<'a>(
     index: &'a mut HashMap<Box<[u8]>, Node, WordState>,
     filter: &mut LabelFilter,
-    key: Box<[u8]>,
+    name: &Name,
 ) -> &'a mut Node {
-    match index.entry(key) {
+    match index.entry(index_key(name)) {
         Entry::Occupied(o) => o.into_mut(),
         Entry::Vacant(v) => {
-            filter.added(v.key());
+            filter.added(name);
             v.insert(Node::default())
         }
     }

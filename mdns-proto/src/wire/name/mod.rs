@@ -281,43 +281,16 @@ impl<'a> NameRef<'a> {
         labels_eq(self.labels(), other.labels())
     }
 
-    /// Appends the uncompressed wire form (root label included) to `out`.
-    pub fn write_uncompressed(&self, out: &mut impl Extend<u8>) {
-        // Assembled on the stack run by run, then handed over in one piece; most names
-        // fit in 64 bytes, a smaller buffer to zero.
-        if self.wire_len() <= 64 {
-            self.write_uncompressed_via::<64>(out);
-        } else {
-            self.write_uncompressed_via::<{ crate::name::MAX_NAME_LEN }>(out);
-        }
-    }
-
-    /// [`write_uncompressed`](Self::write_uncompressed) into a vector: room made once,
-    /// each run copied straight in (no stack copy first). The engine's form: it
-    /// writes every received record's data this way to find it in the cache.
-    pub(crate) fn write_uncompressed_vec(&self, out: &mut Vec<u8>) {
+    /// Appends the uncompressed wire form (root label included) to `out`: room made
+    /// once, each run copied straight in. The engine writes every received record's
+    /// data this way to find it in the cache.
+    pub fn write_uncompressed(&self, out: &mut Vec<u8>) {
         out.reserve(self.wire_len());
         for run in self.runs() {
             out.extend_from_slice(run);
         }
         // The root label.
         out.push(0);
-    }
-
-    #[inline]
-    fn write_uncompressed_via<const N: usize>(&self, out: &mut impl Extend<u8>) {
-        let mut buf = [0u8; N];
-        let mut len = 0;
-        for run in self.runs() {
-            let Some(to) = buf.get_mut(len..len + run.len()) else {
-                break;
-            };
-            to.copy_from_slice(run);
-            len += run.len();
-        }
-        // The root label: `buf` is zeroed (the name's wire length leaves room for it).
-        let len = (len + 1).min(N);
-        out.extend(buf[..len].iter().copied());
     }
 
     /// The name's labels in runs as they lie in the message, leftmost first: each run

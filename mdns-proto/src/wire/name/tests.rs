@@ -205,7 +205,7 @@ fn runs_and_the_uncompressed_form_are_the_labels_in_one_piece() {
             assert_eq!(got, want);
             assert_eq!(got.len(), n.wire_len());
             let mut got = alloc::vec![7u8];
-            n.write_uncompressed_vec(&mut got);
+            n.write_uncompressed(&mut got);
             assert_eq!(got[1..], want[..], "appended after what was there");
         }
     }
